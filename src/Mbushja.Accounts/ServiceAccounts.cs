@@ -1,0 +1,150 @@
+using System.Data.Common;
+using Mbushja.Domain;
+using Mbushja.Ledger;
+using Mbushja.Storage;
+
+namespace Mbushja.Accounts;
+
+/// <summary>A fixed, internet, TV or DUO account, with every way its owner names it (SPEC §2).</summary>
+public sealed record ServiceAccount(
+    string Id,
+    ServiceKind Kind,
+    string PackageCode,
+    string? Username,
+    string? Contract,
+    string? SmartCard,
+    FixedNumber? Number,
+    DateTimeOffset? PaidUntil,
+    long BalanceCents,
+    DateTimeOffset CreatedAt);
+
+/// <summary>What a new service account is to be, already validated field by field.</summary>
+public sealed record NewServiceAccount(
+    ServiceKind Kind,
+    Package Package,
+    AccountIdentifier? Username,
+    AccountIdentifier? Contract,
+    AccountIdentifier? SmartCard,
+    FixedNumber? Number,
+    Money OpeningBalance);
+
+/// <summary>Provisioning and lookup of service accounts.</summary>
+public sealed class ServiceAccounts(Database database, LedgerEngine ledger, NumberingPlan numbering)
+{
+    public const string IdentifierTaken = "IDENTIFIER_TAKEN";
+
+    private const string Columns = "s.id, s.kind, s.package_code, s.username, s.contract, s.smart_card, s.number, s.paid_until, a.balance - a.pending_debits, s.created_at";
+
+    /// <summary>Creates the account, its identifiers, its ledger account and opening balance as one ledger command.</summary>
+    public async Task<(LedgerOutcome Outcome, string Id)> CreateAsync(NewServiceAccount account, CancellationToken ct = default)
+    {
+        string id = Guid.CreateVersion7().ToString("N");
+        LedgerAccountId ledgerAccount = SystemAccounts.Service(id);
+        List<TransferRequest> transfers = account.OpeningBalance > Money.Zero
+            ? [TransferRequest.Single($"open:{id}", SystemAccounts.Provisioning.Id, ledgerAccount, account.OpeningBalance, "service.opening")]
+            : [];
+        var command = new LedgerCommand(transfers)
+        {
+            Accounts = [SystemAccounts.Provisioning, new LedgerAccountSpec(ledgerAccount, "service", NoNegative: true)],
+            Effect = new InsertServiceAccount(id, account, ledgerAccount),
+        };
+        return (await ledger.SubmitAsync(command, ct), id);
+    }
+
+    /// <summary>Finds an account by its id, username, contract, SMART card or fixed number (any accepted form).</summary>
+    public async Task<ServiceAccount?> FindAsync(string identifier, CancellationToken ct = default)
+    {
+        string text = identifier.Trim();
+        if (text.Length is 0 or > 128)
+        {
+            return null;
+        }
+
+        var keys = new List<string> { text.ToLowerInvariant() };
+        if (numbering.ParseFixed(text).TryGetValue(out FixedNumber number))
+        {
+            keys.Add(number.E164);
+        }
+
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command(
+            $"SELECT {Columns} FROM service_accounts s JOIN ledger_accounts a ON a.id = s.account_id "
+            + "WHERE s.id = @id OR s.id IN (SELECT account_id FROM service_account_identifiers WHERE key = @k1 OR key = @k2) LIMIT 1",
+            null,
+            ("id", text),
+            ("k1", keys[0]),
+            ("k2", keys[^1]));
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? Read(r) : null;
+    }
+
+    private ServiceAccount Read(DbDataReader r)
+    {
+        string? number = r.GetNullableString(6);
+        long? paidUntil = r.GetNullableInt64(7);
+        return new ServiceAccount(
+            r.GetString(0),
+            DomainNames.ParseKind(r.GetString(1)).Value,
+            r.GetString(2),
+            r.GetNullableString(3),
+            r.GetNullableString(4),
+            r.GetNullableString(5),
+            number is null ? null : numbering.ParseFixed(number).Value,
+            paidUntil is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(paidUntil.Value),
+            r.GetInt64(8),
+            DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)));
+    }
+
+    private sealed class InsertServiceAccount(string id, NewServiceAccount account, LedgerAccountId ledgerAccount) : ILedgerEffect
+    {
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            await using (DbCommand insert = context.Connection.Command(
+                "INSERT INTO service_accounts (id, kind, package_code, username, contract, smart_card, number, paid_until, account_id, created_at) "
+                + "VALUES (@id, @kind, @package, @username, @contract, @card, @number, NULL, @account, @at)",
+                context.Transaction,
+                ("id", id),
+                ("kind", account.Kind.ToWire()),
+                ("package", account.Package.Code),
+                ("username", account.Username?.Value),
+                ("contract", account.Contract?.Value),
+                ("card", account.SmartCard?.Value),
+                ("number", account.Number?.E164),
+                ("account", ledgerAccount.Value),
+                ("at", context.Now.ToUnixTimeMilliseconds())))
+            {
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            foreach ((string kind, string label, string? key) in Identifiers())
+            {
+                if (key is null)
+                {
+                    continue;
+                }
+
+                // The identifier's primary key decides who has it; ON CONFLICT keeps the transaction usable.
+                await using DbCommand claim = context.Connection.Command(
+                    "INSERT INTO service_account_identifiers (key, kind, account_id) VALUES (@key, @kind, @id) ON CONFLICT (key) DO NOTHING",
+                    context.Transaction,
+                    ("key", key),
+                    ("kind", kind),
+                    ("id", id));
+                if (await claim.ExecuteNonQueryAsync(cancellationToken) != 1)
+                {
+                    return new LedgerError(IdentifierTaken, $"The {label} '{key}' already names another service account.", Subject: label);
+                }
+            }
+
+            return null;
+        }
+
+        private IEnumerable<(string Kind, string Label, string? Key)> Identifiers()
+        {
+            yield return ("username", "username", account.Username?.Key);
+            yield return ("contract", "contract", account.Contract?.Key);
+            yield return ("smartCard", "smartCard", account.SmartCard?.Key);
+            yield return ("number", "number", account.Number?.E164);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.Data.Common;
+using Mbushja.Domain;
+using Mbushja.Ledger;
+using Mbushja.Storage;
+
+namespace Mbushja.Accounts;
+
+/// <summary>A mobile subscriber: a number with prepaid credit (held on the ledger) and a language.</summary>
+public sealed record Subscriber(Msisdn Msisdn, Language Language, long CreditCents, DateTimeOffset CreatedAt);
+
+/// <summary>Provisioning and lookup of mobile subscribers.</summary>
+public sealed class Subscribers(Database database, LedgerEngine ledger)
+{
+    public const string AlreadyExists = "SUBSCRIBER_EXISTS";
+
+    /// <summary>
+    /// Creates a subscriber with an opening credit, as one ledger command: the row, its credit account and the
+    /// opening transfer commit together or not at all. A number that exists already is refused, and nothing moves.
+    /// </summary>
+    public async Task<LedgerOutcome> CreateAsync(Msisdn msisdn, Money credit, Language language, CancellationToken ct = default)
+    {
+        LedgerAccountId account = SystemAccounts.Subscriber(msisdn.E164);
+        List<TransferRequest> transfers = credit > Money.Zero
+            ? [TransferRequest.Single($"open:{msisdn.E164}:{Guid.CreateVersion7():N}", SystemAccounts.Provisioning.Id, account, credit, "subscriber.opening")]
+            : [];
+        var command = new LedgerCommand(transfers)
+        {
+            Accounts = [SystemAccounts.Provisioning, new LedgerAccountSpec(account, "subscriber", NoNegative: true)],
+            Effect = new InsertSubscriber(msisdn, language, account),
+        };
+        return await ledger.SubmitAsync(command, ct);
+    }
+
+    public async Task<Subscriber?> FindAsync(Msisdn msisdn, CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command(
+            "SELECT s.language, a.balance - a.pending_debits, s.created_at FROM subscribers s JOIN ledger_accounts a ON a.id = s.account_id WHERE s.msisdn = @m",
+            null,
+            ("m", msisdn.E164));
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct))
+        {
+            return null;
+        }
+
+        return new Subscriber(msisdn, DomainNames.ParseLanguage(r.GetString(0)).Value, r.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)));
+    }
+
+    private sealed class InsertSubscriber(Msisdn msisdn, Language language, LedgerAccountId account) : ILedgerEffect
+    {
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            // The primary key decides a duplicate; ON CONFLICT keeps the transaction usable on PostgreSQL.
+            await using DbCommand insert = context.Connection.Command(
+                "INSERT INTO subscribers (msisdn, language, account_id, created_at) VALUES (@m, @l, @a, @at) ON CONFLICT (msisdn) DO NOTHING",
+                context.Transaction,
+                ("m", msisdn.E164),
+                ("l", language.ToWire()),
+                ("a", account.Value),
+                ("at", context.Now.ToUnixTimeMilliseconds()));
+            int rows = await insert.ExecuteNonQueryAsync(cancellationToken);
+            return rows == 1 ? null : new LedgerError(AlreadyExists, $"Subscriber {msisdn.E164} already exists.");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Mbushja.Cli;
+
+return await MbushjaCli.RunAsync(args);

@@ -1,0 +1,44 @@
+namespace Mbushja.Domain;
+
+/// <summary>
+/// The operator's time: "a month" and "a day" are calendar ones in the operator's time zone (SPEC §2).
+/// Time is injected through <see cref="TimeProvider"/> so month boundaries are testable with a fake clock.
+/// </summary>
+public sealed class OperatorClock(TimeProvider time, TimeZoneInfo zone)
+{
+    public TimeProvider Time { get; } = time;
+
+    public TimeZoneInfo Zone { get; } = zone;
+
+    public DateTimeOffset UtcNow => Time.GetUtcNow();
+
+    /// <summary>Now, on the operator's wall clock.</summary>
+    public DateTimeOffset LocalNow => TimeZoneInfo.ConvertTime(UtcNow, Zone);
+
+    public DateOnly Today => DateOnly.FromDateTime(LocalNow.DateTime);
+
+    public DateOnly LocalDate(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, Zone).DateTime);
+
+    /// <summary>The calendar month an instant falls in, locally: <c>2026-02</c>.</summary>
+    public string MonthKey(DateTimeOffset instant)
+    {
+        DateOnly d = LocalDate(instant);
+        return $"{d.Year:0000}-{d.Month:00}";
+    }
+
+    /// <summary>
+    /// One calendar month after an instant on the operator's wall clock (31 January → 28/29 February), as an instant.
+    /// </summary>
+    public DateTimeOffset AddMonth(DateTimeOffset instant)
+    {
+        DateTime local = TimeZoneInfo.ConvertTime(instant, Zone).DateTime.AddMonths(1);
+        if (Zone.IsInvalidTime(local))
+        {
+            local = local.AddHours(1);
+        }
+
+        return new DateTimeOffset(local, Zone.GetUtcOffset(local));
+    }
+
+    public static TimeZoneInfo FindZone(string id) => TimeZoneInfo.FindSystemTimeZoneById(id);
+}

@@ -1,0 +1,287 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Mbushja.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Mbushja.Ledger;
+
+/// <summary>
+/// The double-entry ledger. Commands queue up and a writer commits them in batches, one database transaction per
+/// batch (group commit): the cost of a durable commit is shared by every command in it, and each caller hears of its
+/// command only once the batch is on disk. Within a batch, commands are evaluated in order, each all or nothing.
+/// </summary>
+public sealed partial class LedgerEngine : IAsyncDisposable
+{
+    private readonly Database _database;
+    private readonly TimeProvider _time;
+    private readonly LedgerOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly Task[] _writers;
+
+    public LedgerEngine(Database database, TimeProvider time, LedgerOptions? options = null, ILogger<LedgerEngine>? logger = null)
+    {
+        _database = database;
+        _time = time;
+        _options = options ?? LedgerOptions.Default;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        int writers = database.Kind == DatabaseKind.Sqlite ? 1 : Math.Max(1, _options.PostgresWriters);
+        _writers = [.. Enumerable.Range(0, writers).Select(_ => Task.Run(WriteLoopAsync))];
+    }
+
+    public Database Database => _database;
+
+    /// <summary>
+    /// Commits a command: all its transfers and its effect, or nothing. Returns once the outcome is durable.
+    /// A refused command (<see cref="LedgerStatus.Rejected"/>) changed nothing. Cancelling stops the wait, not the command.
+    /// </summary>
+    public Task<LedgerOutcome> SubmitAsync(LedgerCommand command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        LedgerError? invalid = Validate(command);
+        if (invalid is not null)
+        {
+            return Task.FromResult(new LedgerOutcome(LedgerStatus.Rejected, [], invalid));
+        }
+
+        var work = new Work(command);
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(work), this);
+
+        return work.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    private static LedgerError? Validate(LedgerCommand command)
+    {
+        if (command.Transfers.Count == 0 && command.Accounts.Count == 0)
+        {
+            return new LedgerError(LedgerErrorCodes.InvalidCommand, "A command needs a transfer or an account to open.");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < command.Transfers.Count; i++)
+        {
+            TransferRequest t = command.Transfers[i];
+            if (!ids.Add(t.Id))
+            {
+                return new LedgerError(LedgerErrorCodes.InvalidCommand, $"Transfer id {t.Id} appears twice in one command.", i);
+            }
+
+            if (t.Kind is TransferKind.Single or TransferKind.Pending)
+            {
+                if (t.AmountCents <= 0)
+                {
+                    return new LedgerError(LedgerErrorCodes.InvalidCommand, "A transfer moves a positive amount.", i);
+                }
+
+                if (t.Debit.Value is null || t.Credit.Value is null || t.Debit == t.Credit)
+                {
+                    return new LedgerError(LedgerErrorCodes.InvalidCommand, "A transfer needs two different accounts.", i);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        ChannelReader<Work> reader = _queue.Reader;
+        var batch = new List<Work>(_options.MaxBatch);
+        LedgerWriter? writer = null;
+        try
+        {
+            while (await reader.WaitToReadAsync())
+            {
+                batch.Clear();
+                while (batch.Count < _options.MaxBatch && reader.TryRead(out Work? work))
+                {
+                    batch.Add(work);
+                }
+
+                writer = await CommitAsync(writer, batch);
+            }
+        }
+        finally
+        {
+            if (writer is not null)
+            {
+                await writer.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Commits a batch, retrying transient failures; a batch that fails for good is split so one bad command fails alone.</summary>
+    private async Task<LedgerWriter?> CommitAsync(LedgerWriter? writer, List<Work> batch)
+    {
+        int attempt = 0;
+        while (true)
+        {
+            attempt++;
+            try
+            {
+                writer ??= await LedgerWriter.OpenAsync(_database, CancellationToken.None);
+                await CommitOnceAsync(writer, batch);
+                return writer;
+            }
+            catch (Exception e)
+            {
+                // The connection may be broken or mid-transaction: start the next try on a fresh one.
+                if (writer is not null)
+                {
+                    await writer.DisposeAsync();
+                    writer = null;
+                }
+
+                bool retry = e is LedgerRaceException || DbErrors.IsTransient(e) || DbErrors.IsUniqueViolation(e);
+                if (retry && attempt < _options.MaxRetries)
+                {
+                    LogRetry(_logger, e, attempt, batch.Count);
+                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), _time);
+                    continue;
+                }
+
+                if (batch.Count > 1)
+                {
+                    foreach (Work work in batch)
+                    {
+                        writer = await CommitAsync(writer, [work]);
+                    }
+
+                    return writer;
+                }
+
+                LogFailed(_logger, e);
+                batch[0].Completion.TrySetException(e);
+                return writer;
+            }
+        }
+    }
+
+    private async Task CommitOnceAsync(LedgerWriter writer, List<Work> batch)
+    {
+        // Stored in milliseconds: the outcome told now must equal the one a replay reads back.
+        DateTimeOffset now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
+        await using DbTransaction tx = await writer.Connection.BeginTransactionAsync();
+
+        var transferIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Work work in batch)
+        {
+            foreach (TransferRequest t in work.Command.Transfers)
+            {
+                transferIds.Add(t.Id);
+                if (t.PendingId is not null)
+                {
+                    transferIds.Add(t.PendingId);
+                }
+            }
+        }
+
+        Dictionary<string, Transfer> transfers = await writer.LoadTransfersAsync(tx, transferIds, CancellationToken.None);
+        var accountIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Work work in batch)
+        {
+            foreach (LedgerAccountSpec a in work.Command.Accounts)
+            {
+                accountIds.Add(a.Id.Value);
+            }
+
+            foreach (TransferRequest t in work.Command.Transfers)
+            {
+                if (t.Kind is TransferKind.Single or TransferKind.Pending)
+                {
+                    accountIds.Add(t.Debit.Value);
+                    accountIds.Add(t.Credit.Value);
+                }
+            }
+        }
+
+        foreach (Transfer t in transfers.Values)
+        {
+            accountIds.Add(t.Debit);
+            accountIds.Add(t.Credit);
+        }
+
+        Dictionary<string, AccountRow> accounts = await writer.LoadAccountsAsync(tx, accountIds, CancellationToken.None);
+        var state = new BatchState(accounts, transfers, now);
+        var outcomes = new (LedgerOutcome? Outcome, Exception? Error)[batch.Count];
+        for (int i = 0; i < batch.Count; i++)
+        {
+            LedgerCommand command = batch[i].Command;
+            LedgerOutcome outcome = state.Apply(command);
+            if (outcome.Status == LedgerStatus.Committed && command.Effect is not null)
+            {
+                (LedgerError? refused, Exception? error) = await RunEffectAsync(command.Effect, writer.Connection, tx, now);
+                if (refused is not null || error is not null)
+                {
+                    state.Undo();
+                    outcomes[i] = (refused is null ? null : new LedgerOutcome(LedgerStatus.Rejected, [], refused), error);
+                    continue;
+                }
+            }
+
+            outcomes[i] = (outcome, null);
+        }
+
+        await writer.WriteAsync(tx, state, now, CancellationToken.None);
+        await tx.CommitAsync();
+
+        // Only now is anything durable: tell the callers.
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (outcomes[i].Error is { } error)
+            {
+                batch[i].Completion.TrySetException(error);
+            }
+            else
+            {
+                batch[i].Completion.TrySetResult(outcomes[i].Outcome!);
+            }
+        }
+    }
+
+    /// <summary>Runs an effect in a savepoint. Transient errors abort the whole batch (it is retried); others fail only this command.</summary>
+    private async Task<(LedgerError? Refused, Exception? Error)> RunEffectAsync(ILedgerEffect effect, DbConnection connection, DbTransaction tx, DateTimeOffset now)
+    {
+        const string savepoint = "effect";
+        await tx.SaveAsync(savepoint);
+        try
+        {
+            LedgerError? refused = await effect.ApplyAsync(new EffectContext(connection, tx, _database.Kind, now), CancellationToken.None);
+            if (refused is not null)
+            {
+                await tx.RollbackAsync(savepoint);
+            }
+            else
+            {
+                await tx.ReleaseAsync(savepoint);
+            }
+
+            return (refused, null);
+        }
+        catch (Exception e) when (!DbErrors.IsTransient(e))
+        {
+            await tx.RollbackAsync(savepoint);
+            return (null, e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_writers);
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Ledger batch of {Count} commands retried (attempt {Attempt})")]
+    private static partial void LogRetry(ILogger logger, Exception exception, int attempt, int count);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Ledger command failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+
+    private sealed class Work(LedgerCommand command)
+    {
+        public LedgerCommand Command { get; } = command;
+
+        public TaskCompletionSource<LedgerOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

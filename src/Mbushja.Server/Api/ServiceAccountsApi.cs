@@ -1,0 +1,196 @@
+using Mbushja.Accounts;
+using Mbushja.Domain;
+using Mbushja.Ledger;
+using Mbushja.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Mbushja.Server.Api;
+
+public sealed record CreateServiceAccountRequest(
+    string? Kind, string? PackageCode, string? Username, string? Contract, string? SmartCard, string? Number, long? BalanceCents);
+
+public sealed record ServiceAccountResponse(
+    string Id,
+    string Kind,
+    string PackageCode,
+    string? Username,
+    string? Contract,
+    string? SmartCard,
+    string? Number,
+    DateTimeOffset? PaidUntil,
+    long BalanceCents,
+    string Currency,
+    DateTimeOffset CreatedAt)
+{
+    public static ServiceAccountResponse From(ServiceAccount a) => new(
+        a.Id, a.Kind.ToWire(), a.PackageCode, a.Username, a.Contract, a.SmartCard, a.Number?.E164, a.PaidUntil, a.BalanceCents, Money.Currency, a.CreatedAt);
+}
+
+/// <summary>Service accounts (SPEC §5): fixed, internet, TV and DUO, found by any of their identifiers.</summary>
+public static class ServiceAccountsApi
+{
+    public const string UnknownPackage = "UNKNOWN_PACKAGE";
+    public const string PackageKindMismatch = "PACKAGE_KIND_MISMATCH";
+    public const string IdentifierRequired = "IDENTIFIER_REQUIRED";
+    public const string IdentifierNotAllowed = "IDENTIFIER_NOT_ALLOWED";
+    public const string BalanceNotAllowed = "BALANCE_NOT_ALLOWED";
+
+    public static RouteGroupBuilder MapServiceAccountsApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/service-accounts", CreateAsync)
+            .Accepts<CreateServiceAccountRequest>("application/json")
+            .WithSummary("Create a fixed, internet, TV or DUO account.");
+        api.MapGet("/service-accounts/{identifier}", GetAsync)
+            .WithSummary("A service account by id, username, contract, SMART card or fixed number.");
+        return api;
+    }
+
+    private static async Task<Results<Created<ServiceAccountResponse>, ProblemHttpResult>> CreateAsync(
+        HttpRequest request, ServiceAccounts accounts, OperatorConfig config)
+    {
+        (CreateServiceAccountRequest? body, ProblemHttpResult? problem) = await JsonBody.ReadAsync<CreateServiceAccountRequest>(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        (NewServiceAccount? account, ProblemHttpResult? invalid) = Validate(body!, config);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        (LedgerOutcome outcome, string id) = await accounts.CreateAsync(account!, request.HttpContext.RequestAborted);
+        if (!outcome.Succeeded)
+        {
+            return outcome.Error!.Code == ServiceAccounts.IdentifierTaken
+                ? Problems.Conflict(ServiceAccounts.IdentifierTaken, outcome.Error.Message, outcome.Error.Subject)
+                : Problems.Unprocessable(outcome.Error.Code, outcome.Error.Message);
+        }
+
+        ServiceAccount created = (await accounts.FindAsync(id))!;
+        return TypedResults.Created($"/api/v1/service-accounts/{id}", ServiceAccountResponse.From(created));
+    }
+
+    private static (NewServiceAccount?, ProblemHttpResult?) Validate(CreateServiceAccountRequest body, OperatorConfig config)
+    {
+        if (body.Kind is null)
+        {
+            return (null, Problems.Missing("kind"));
+        }
+
+        if (body.PackageCode is null)
+        {
+            return (null, Problems.Missing("packageCode"));
+        }
+
+        ParseResult<ServiceKind> kind = DomainNames.ParseKind(body.Kind);
+        if (!kind.Success)
+        {
+            return (null, Problems.Unprocessable(kind.Error.Code, kind.Error.Message, "kind"));
+        }
+
+        Package? package = config.Catalog.Find(body.PackageCode);
+        if (package is null)
+        {
+            return (null, Problems.Unprocessable(UnknownPackage, $"There is no package '{body.PackageCode}' in the catalog.", "packageCode"));
+        }
+
+        if (package.Kind != kind.Value || package.Price is null)
+        {
+            string why = package.Price is null
+                ? $"{package.Name} is bought by amount; an account subscribes to a monthly package."
+                : $"{package.Name} is a {package.Kind.ToWire()} package, not a {kind.Value.ToWire()} one.";
+            return (null, Problems.Unprocessable(PackageKindMismatch, why, "packageCode"));
+        }
+
+        var identifiers = new Dictionary<IdentifierKind, AccountIdentifier>();
+        foreach ((IdentifierKind idKind, string field, string? text) in new[]
+        {
+            (IdentifierKind.Username, "username", body.Username),
+            (IdentifierKind.Contract, "contract", body.Contract),
+            (IdentifierKind.SmartCard, "smartCard", body.SmartCard),
+        })
+        {
+            if (text is null)
+            {
+                continue;
+            }
+
+            ParseResult<AccountIdentifier> parsed = AccountIdentifier.Parse(text, idKind);
+            if (!parsed.Success)
+            {
+                return (null, Problems.Unprocessable(parsed.Error.Code, parsed.Error.Message, field));
+            }
+
+            identifiers[idKind] = parsed.Value;
+        }
+
+        FixedNumber? number = null;
+        if (body.Number is not null)
+        {
+            if (kind.Value != ServiceKind.Fixed)
+            {
+                return (null, Problems.Unprocessable(IdentifierNotAllowed, "Only a fixed-line account has a number.", "number"));
+            }
+
+            ParseResult<FixedNumber> parsed = config.Numbering.ParseFixed(body.Number);
+            if (!parsed.Success)
+            {
+                return (null, Problems.Unprocessable(parsed.Error.Code, parsed.Error.Message, "number"));
+            }
+
+            number = parsed.Value;
+        }
+
+        if (identifiers.ContainsKey(IdentifierKind.SmartCard) && kind.Value is not (ServiceKind.Tv or ServiceKind.Duo))
+        {
+            return (null, Problems.Unprocessable(IdentifierNotAllowed, "Only TV and DUO accounts have a SMART card.", "smartCard"));
+        }
+
+        if (kind.Value == ServiceKind.Fixed && number is null)
+        {
+            return (null, Problems.Unprocessable(IdentifierRequired, "A fixed-line account needs its number.", "number"));
+        }
+
+        if (identifiers.Count == 0 && number is null)
+        {
+            return (null, Problems.Unprocessable(IdentifierRequired, "Give at least one of username, contract, smartCard.", "username"));
+        }
+
+        Money balance = Money.Zero;
+        if (body.BalanceCents is { } cents)
+        {
+            ParseResult<Money> parsed = Money.NonNegative(cents);
+            if (!parsed.Success)
+            {
+                return (null, Problems.Unprocessable(parsed.Error.Code, parsed.Error.Message, "balanceCents"));
+            }
+
+            if (parsed.Value > Money.Zero && kind.Value == ServiceKind.Internet)
+            {
+                return (null, Problems.Unprocessable(BalanceNotAllowed, "Internet accounts hold no prepaid balance.", "balanceCents"));
+            }
+
+            balance = parsed.Value;
+        }
+
+        return (new NewServiceAccount(
+            kind.Value,
+            package,
+            identifiers.GetValueOrDefault(IdentifierKind.Username) is { Value: not null } u ? u : null,
+            identifiers.GetValueOrDefault(IdentifierKind.Contract) is { Value: not null } c ? c : null,
+            identifiers.GetValueOrDefault(IdentifierKind.SmartCard) is { Value: not null } s ? s : null,
+            number,
+            balance), null);
+    }
+
+    private static async Task<Results<Ok<ServiceAccountResponse>, ProblemHttpResult>> GetAsync(string identifier, ServiceAccounts accounts, CancellationToken ct)
+    {
+        ServiceAccount? found = await accounts.FindAsync(identifier, ct);
+        return found is null ? Problems.NotFoundOf($"Service account '{identifier}'") : TypedResults.Ok(ServiceAccountResponse.From(found));
+    }
+}

@@ -1,0 +1,66 @@
+using Mbushja.Accounts;
+using Mbushja.Domain;
+using Mbushja.Ledger;
+
+namespace Mbushja.Server;
+
+/// <summary>
+/// The demo data set of <c>serve --demo</c> (listed in the README): subscribers and one service account of each
+/// kind, so every SMS form and the USSD menu can be tried at once. Loading it twice changes nothing.
+/// </summary>
+public static class DemoData
+{
+    public static IReadOnlyList<(string Msisdn, long CreditCents, Language Language)> Subscribers { get; } =
+    [
+        ("+38349111111", 2000, Language.Sq),
+        ("+38349222222", 500, Language.En),
+        ("+38343333333", 10000, Language.Sr),
+        ("+38349444444", 0, Language.Sq),
+    ];
+
+    public static IReadOnlyList<(ServiceKind Kind, string Package, string? Username, string? Contract, string? SmartCard, string? Number, long BalanceCents)> ServiceAccounts { get; } =
+    [
+        (ServiceKind.Tv, "DTV_FAMILJARE", "arta.tv", null, "700100200", null, 0),
+        (ServiceKind.Duo, "DUO_TV", "besa.duo", null, "700300400", null, 0),
+        (ServiceKind.Internet, "INTERNET_1", "drita", null, null, null, 0),
+        (ServiceKind.Internet, "INTERNET_3", "flaka", "K-1003", null, null, 0),
+        (ServiceKind.Duo, "DUO_MINI", "genti", "K-2001", null, null, 0),
+        (ServiceKind.Duo, "DUO_MAXI", "hana", "K-2002", null, null, 0),
+        (ServiceKind.Fixed, "FIXED_LINE", "ilir.fix", "K-3001", null, "038123456", 0),
+    ];
+
+    public static async Task LoadAsync(OperatorConfig config, Subscribers subscribers, ServiceAccounts accounts, CancellationToken ct)
+    {
+        foreach ((string msisdn, long credit, Language language) in Subscribers)
+        {
+            // Already there from an earlier start: the refusal is the expected answer.
+            await subscribers.CreateAsync(config.Numbering.ParseMsisdn(msisdn).Value, Money.FromCents(credit), language, ct);
+        }
+
+        foreach ((ServiceKind kind, string package, string? username, string? contract, string? card, string? number, long balance) in ServiceAccounts)
+        {
+            if (await accounts.FindAsync(username!, ct) is not null)
+            {
+                continue;
+            }
+
+            LedgerOutcome outcome = (await accounts.CreateAsync(
+                new NewServiceAccount(
+                    kind,
+                    config.Catalog.Find(package) ?? throw new InvalidOperationException($"The demo uses package {package}, which the catalog lacks."),
+                    Identifier(username, IdentifierKind.Username),
+                    Identifier(contract, IdentifierKind.Contract),
+                    Identifier(card, IdentifierKind.SmartCard),
+                    number is null ? null : config.Numbering.ParseFixed(number).Value,
+                    Money.FromCents(balance)),
+                ct)).Outcome;
+            if (!outcome.Succeeded)
+            {
+                throw new InvalidOperationException($"Demo account {username} could not be created: {outcome.Error}");
+            }
+        }
+    }
+
+    private static AccountIdentifier? Identifier(string? text, IdentifierKind kind) =>
+        text is null ? null : AccountIdentifier.Parse(text, kind).Value;
+}

@@ -1,0 +1,72 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Mbushja.Server.Http;
+
+/// <summary>The admin key that <c>Authorization: Bearer</c> must carry.</summary>
+public sealed record AdminKey(string Value);
+
+/// <summary>
+/// Authenticates <c>Authorization: Bearer &lt;admin key&gt;</c>. Compared in constant time; the key is never logged.
+/// A missing or wrong key is answered 401 with a problem body.
+/// </summary>
+public sealed class AdminKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    AdminKey key)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "AdminKey";
+    public const string AdminRole = "admin";
+
+    private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(key.Value));
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(header))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(AuthenticateResult.Fail("Not a bearer token."));
+        }
+
+        byte[] given = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
+        if (!CryptographicOperations.FixedTimeEquals(given, _expected))
+        {
+            return Task.FromResult(AuthenticateResult.Fail("Wrong key."));
+        }
+
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, AdminRole)], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        Response.ContentType = "application/problem+json";
+        string detail = string.IsNullOrEmpty(Request.Headers.Authorization)
+            ? "Send the admin key as 'Authorization: Bearer <key>'."
+            : "The key is not valid.";
+        await Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            type = "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+            title = "Unauthorized",
+            status = 401,
+            detail,
+            code = Problems.Unauthenticated,
+        }));
+    }
+}

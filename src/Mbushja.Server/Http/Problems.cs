@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Mbushja.Server.Http;
+
+/// <summary>RFC 9457 problem details with a stable <c>code</c> and, where one is to blame, the <c>field</c>.</summary>
+public static class Problems
+{
+    public const string Unauthenticated = "UNAUTHENTICATED";
+    public const string MalformedBody = "MALFORMED_BODY";
+    public const string BodyTooLarge = "BODY_TOO_LARGE";
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
+    public const string MissingField = "MISSING_FIELD";
+    public const string NotFound = "NOT_FOUND";
+    public const string Internal = "INTERNAL_ERROR";
+
+    public static ProblemHttpResult Of(int status, string code, string detail, string? field = null)
+    {
+        var extensions = new Dictionary<string, object?> { ["code"] = code };
+        if (field is not null)
+        {
+            extensions["field"] = field;
+        }
+
+        return TypedResults.Problem(detail: detail, statusCode: status, extensions: extensions);
+    }
+
+    public static ProblemHttpResult BadRequest(string code, string detail, string? field = null) => Of(StatusCodes.Status400BadRequest, code, detail, field);
+
+    public static ProblemHttpResult Unprocessable(string code, string detail, string? field = null) =>
+        Of(StatusCodes.Status422UnprocessableEntity, code, detail, field);
+
+    public static ProblemHttpResult Conflict(string code, string detail, string? field = null) => Of(StatusCodes.Status409Conflict, code, detail, field);
+
+    public static ProblemHttpResult Missing(string field) => BadRequest(MissingField, $"The field '{field}' is required.", field);
+
+    public static ProblemHttpResult NotFoundOf(string what) => Of(StatusCodes.Status404NotFound, NotFound, $"{what} was not found.");
+}

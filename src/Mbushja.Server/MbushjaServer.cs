@@ -1,0 +1,121 @@
+using Mbushja.Accounts;
+using Mbushja.Domain;
+using Mbushja.Ledger;
+using Mbushja.Server.Api;
+using Mbushja.Server.Http;
+using Mbushja.Sms;
+using Mbushja.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Mbushja.Server;
+
+/// <summary>Builds the server: configuration, database, ledger, and the HTTP APIs of SPEC §5.</summary>
+public static class MbushjaServer
+{
+    /// <summary>
+    /// Loads the configuration, brings the database schema up to date, loads demo data when asked, and returns the
+    /// application ready to start. A bad configuration throws <see cref="ConfigurationException"/> with every reason.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(ServerSettings settings, CancellationToken ct = default)
+    {
+        string configDirectory = settings.ConfigDirectory ?? OperatorConfig.DefaultDirectory;
+        OperatorConfig config = OperatorConfig.Load(configDirectory);
+        BankDirectory banks = BankDirectory.Load(configDirectory);
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Mbushja" });
+        builder.WebHost.UseUrls(settings.Urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        // ASP.NET Core's request logs print paths, and paths carry MSISDNs: only warnings from it.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        // Data protection is there for the console to come; its "keys not encrypted" warning is noise until then.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+
+        Database database = Database.FromOption(settings.Db, settings.DataDirectory);
+        await database.MigrateAsync(ct);
+
+        IServiceCollection services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddSingleton(config);
+        services.AddSingleton(config.Numbering);
+        services.AddSingleton(banks);
+        services.AddSingleton(settings.Time);
+        services.AddSingleton(new OperatorClock(settings.Time, config.TimeZone));
+        services.AddSingleton(database);
+        services.AddSingleton(sp => new LedgerEngine(database, settings.Time, LedgerOptions.Default, sp.GetRequiredService<ILogger<LedgerEngine>>()));
+        services.AddSingleton(new LedgerQueries(database));
+        services.AddSingleton<Subscribers>();
+        services.AddSingleton<ServiceAccounts>();
+        services.AddSingleton(new SmsInterpreter(banks, config.Numbering));
+        services.AddSingleton(new AdminKey(settings.AdminKey));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        services.AddProblemDetails();
+        services.AddAuthentication(AdminKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Mbushja";
+            document.Info.Description = "Mobile top-ups and service payments by USSD and SMS. /api/v1 takes 'Authorization: Bearer <admin key>'.";
+            return Task.CompletedTask;
+        }));
+
+        WebApplication app = builder.Build();
+        app.UseExceptionHandler(error => error.Run(WriteUnhandledAsync));
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithSummary("200 once the server takes traffic.");
+        app.MapGroup("/api/v1")
+            .RequireAuthorization()
+            .MapSubscribersApi()
+            .MapServiceAccountsApi()
+            .MapCatalogApi();
+
+        if (settings.Demo)
+        {
+            await DemoData.LoadAsync(
+                config, app.Services.GetRequiredService<Subscribers>(), app.Services.GetRequiredService<ServiceAccounts>(), ct);
+        }
+
+        app.Lifetime.ApplicationStopped.Register(() => database.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        return app;
+    }
+
+    /// <summary>The last line of defence: a bad request stays a 4xx, anything else is a 500 that says nothing internal.</summary>
+    private static async Task WriteUnhandledAsync(HttpContext context)
+    {
+        Exception? error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        (int status, string code, string detail) = error switch
+        {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, Problems.BodyTooLarge, "The body is too large."),
+            BadHttpRequestException bad => (bad.StatusCode, Problems.MalformedBody, "The request is malformed."),
+            _ => (500, Problems.Internal, "Something went wrong on our side; nothing was charged twice. Try again."),
+        };
+        IProblemDetailsService problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        context.Response.StatusCode = status;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Detail = detail, Extensions = { ["code"] = code } },
+        });
+    }
+}

@@ -1,0 +1,29 @@
+namespace Mbushja.Server;
+
+/// <summary>How a server is started (the <c>serve</c> command's options).</summary>
+public sealed record ServerSettings
+{
+    /// <summary>Where to listen; loopback by default.</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:8080";
+
+    /// <summary>The data folder: the SQLite file and the generated admin key live here.</summary>
+    public string DataDirectory { get; init; } = ".data";
+
+    /// <summary>A PostgreSQL connection string or URL, or a SQLite file path; null means SQLite in the data folder.</summary>
+    public string? Db { get; init; }
+
+    /// <summary>The operator configuration folder; null means the shipped IPKO configuration.</summary>
+    public string? ConfigDirectory { get; init; }
+
+    /// <summary>The admin bearer key. Required: the CLI resolves it from the environment or the data folder.</summary>
+    public required string AdminKey { get; init; }
+
+    /// <summary>Load the demo data set (idempotent).</summary>
+    public bool Demo { get; init; }
+
+    /// <summary>The clock; tests pass a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Largest request body accepted, in bytes.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
+}

@@ -1,0 +1,228 @@
+using System.Data.Common;
+using System.Reflection;
+using DbUp;
+using DbUp.Builder;
+using DbUp.Engine;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Mbushja.Storage;
+
+/// <summary>Which engine a <see cref="Database"/> talks to. The behaviour is the same on both.</summary>
+public enum DatabaseKind
+{
+    /// <summary>The embedded default: one file, WAL, synchronous commits.</summary>
+    Sqlite,
+
+    /// <summary>Production and scale-out: several servers share one database.</summary>
+    Postgres,
+}
+
+/// <summary>
+/// The platform's database: opens connections set up for durability, and brings the schema up to date through
+/// DbUp's migrations (one folder of SQL scripts per engine, under <c>Migrations/</c>).
+/// </summary>
+public sealed class Database : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource? _postgres;
+
+    private Database(DatabaseKind kind, string connectionString, NpgsqlDataSource? postgres)
+    {
+        Kind = kind;
+        ConnectionString = connectionString;
+        _postgres = postgres;
+    }
+
+    public DatabaseKind Kind { get; }
+
+    /// <summary>The connection string; it may hold a password, so it is never logged.</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>A SQLite database in a file (created when missing).</summary>
+    public static Database Sqlite(string path)
+    {
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        };
+        return new Database(DatabaseKind.Sqlite, builder.ToString(), null);
+    }
+
+    /// <summary>A PostgreSQL database, from an Npgsql connection string or a <c>postgres://</c> URL.</summary>
+    public static Database Postgres(string connectionString)
+    {
+        string cs = FromUrl(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(cs);
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "mbushja";
+        }
+
+        string final = builder.ToString();
+        return new Database(DatabaseKind.Postgres, final, NpgsqlDataSource.Create(final));
+    }
+
+    /// <summary>
+    /// The server's <c>--db</c> option: a PostgreSQL connection string (<c>Host=...</c>) or URL (<c>postgres://...</c>);
+    /// without one, SQLite in <c>mbushja.db</c> of the data folder.
+    /// </summary>
+    public static Database FromOption(string? db, string dataDirectory)
+    {
+        if (string.IsNullOrWhiteSpace(db))
+        {
+            return Sqlite(Path.Combine(dataDirectory, "mbushja.db"));
+        }
+
+        bool postgres = db.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || db.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+            || db.Contains("host=", StringComparison.OrdinalIgnoreCase);
+        return postgres ? Postgres(db) : Sqlite(db);
+    }
+
+    /// <summary>Opens a connection ready for use: on SQLite with WAL, full synchronous commits and foreign keys.</summary>
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(cancellationToken);
+        }
+
+        var connection = new SqliteConnection(ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            using SqliteCommand pragmas = connection.CreateCommand();
+            // FULL: in WAL mode a commit is on disk when it returns (NORMAL may lose the last commits on power loss).
+            pragmas.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+            await pragmas.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Brings the schema up to date. On PostgreSQL an advisory lock makes concurrent start-ups of several servers
+    /// take turns. Throws with DbUp's reason when a script fails.
+    /// </summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        string folder = Kind == DatabaseKind.Sqlite ? ".Migrations.Sqlite." : ".Migrations.Postgres.";
+        Assembly assembly = typeof(Database).Assembly;
+        if (Kind == DatabaseKind.Sqlite)
+        {
+            // Creates the file and switches it to WAL before DbUp opens its own connection.
+            await using DbConnection _ = await OpenAsync(cancellationToken);
+            Run(DeployChanges.To.SqliteDatabase(ConnectionString), assembly, folder);
+            return;
+        }
+
+        await using DbConnection lockConnection = await OpenAsync(cancellationToken);
+        await using (DbCommand take = lockConnection.CreateCommand())
+        {
+            take.CommandText = "SELECT pg_advisory_lock(7271100101)";
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            Run(DeployChanges.To.PostgresqlDatabase(ConnectionString), assembly, folder);
+        }
+        finally
+        {
+            await using DbCommand release = lockConnection.CreateCommand();
+            release.CommandText = "SELECT pg_advisory_unlock(7271100101)";
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    private static void Run(UpgradeEngineBuilder builder, Assembly assembly, string folder)
+    {
+        UpgradeEngine engine = builder
+            .WithScriptsEmbeddedInAssembly(assembly, name => name.Contains(folder, StringComparison.Ordinal))
+            .WithTransactionPerScript()
+            .LogToNowhere()
+            .Build();
+        DatabaseUpgradeResult result = engine.PerformUpgrade();
+        if (!result.Successful)
+        {
+            throw new InvalidOperationException(
+                $"Schema migration failed in {result.ErrorScript?.Name}: {result.Error?.Message}", result.Error);
+        }
+    }
+
+    private static string FromUrl(string value)
+    {
+        if (!value.Contains("://", StringComparison.Ordinal))
+        {
+            return value;
+        }
+
+        var uri = new Uri(value);
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
+        };
+        string[] user = uri.UserInfo.Split(':', 2);
+        if (user[0].Length > 0)
+        {
+            builder.Username = Uri.UnescapeDataString(user[0]);
+        }
+
+        if (user.Length == 2)
+        {
+            builder.Password = Uri.UnescapeDataString(user[1]);
+        }
+
+        return builder.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>What a database error means for the caller, whichever engine raised it.</summary>
+public static class DbErrors
+{
+    /// <summary>A unique or primary key constraint refused a row: a duplicate, decided by the database.</summary>
+    public static bool IsUniqueViolation(Exception e) => e switch
+    {
+        PostgresException pg => pg.SqlState == PostgresErrorCodes.UniqueViolation,
+        SqliteException lite => lite.SqliteExtendedErrorCode is 1555 or 2067,
+        _ => false,
+    };
+
+    /// <summary>A CHECK constraint refused a row (on the ledger: an overdraft the code should have caught).</summary>
+    public static bool IsCheckViolation(Exception e) => e switch
+    {
+        PostgresException pg => pg.SqlState == PostgresErrorCodes.CheckViolation,
+        SqliteException lite => lite.SqliteExtendedErrorCode == 275,
+        _ => false,
+    };
+
+    /// <summary>Worth trying the whole transaction again: a deadlock, a serialization failure, a busy file, a dropped connection.</summary>
+    public static bool IsTransient(Exception e) => e switch
+    {
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
+            || pg.IsTransient,
+        NpgsqlException npg => npg.IsTransient,
+        SqliteException lite => lite.SqliteErrorCode is 5 or 6,
+        _ => false,
+    };
+}

@@ -111,6 +111,12 @@ public static class MbushjaCli
                 await errors.WriteLineAsync(e.Message);
                 return 1;
             }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                // A database that cannot be reached or migrated: one clear line, not a stack trace.
+                await errors.WriteLineAsync($"mbushja: cannot start: {e.Message}");
+                return 1;
+            }
 
             await using (app)
             {

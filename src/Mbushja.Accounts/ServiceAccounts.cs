@@ -71,7 +71,7 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
             $"SELECT {Columns} FROM service_accounts s JOIN ledger_accounts a ON a.id = s.account_id "
             + "WHERE s.id = @id OR s.id IN (SELECT account_id FROM service_account_identifiers WHERE key = @k1 OR key = @k2) LIMIT 1",
             null,
-            ("id", text),
+            ("id", keys[0]), // ids are lower-case hex; lookups ignore case like every other identifier
             ("k1", keys[0]),
             ("k2", keys[^1]));
         await using DbDataReader r = await command.ExecuteReaderAsync(ct);

@@ -41,7 +41,8 @@ public sealed class SmsInterpreter(BankDirectory banks, NumberingPlan numbering)
             string[] words = part.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             ParseResult<TopUpTarget> target = (words.Length, parts.Length) switch
             {
-                (1, 1) => Amount(bank, words[0]) is var a && a.Success
+                // "5", and "5 EUR" / "5 €" with the currency as a word of its own (SPEC §4).
+                (1, 1) or (2, 1) when words.Length == 1 || IsCurrency(words[1]) => Amount(bank, string.Concat(words)) is var a && a.Success
                     ? ParseResult<TopUpTarget>.Ok(TopUpTarget.Mobile(sender, a.Value))
                     : ParseResult<TopUpTarget>.Fail(a.Error!),
                 (2, _) or (3, _) => MobileAndAmount(bank, words),
@@ -102,6 +103,8 @@ public sealed class SmsInterpreter(BankDirectory banks, NumberingPlan numbering)
             ? ParseResult<Money>.Fail(ErrorCodes.AmountOutOfRange, $"{amount.Value} is outside {bank.Name}'s limits of {bank.MinAmount} to {bank.MaxAmount}.")
             : amount;
     }
+
+    private static bool IsCurrency(string word) => word == "€" || word.Equals("EUR", StringComparison.OrdinalIgnoreCase);
 
     private static readonly System.Buffers.SearchValues<char> AmountLike = System.Buffers.SearchValues.Create("0123456789.,-+eE");
     private static readonly System.Buffers.SearchValues<char> Digits = System.Buffers.SearchValues.Create("0123456789");

@@ -34,7 +34,7 @@ public static class JsonBody
         }
         catch (JsonException e)
         {
-            string? field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : null;
+            string? field = FieldOf(e.Path);
             string detail = field is null
                 ? $"The body is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine})."
                 : $"The body cannot be read at '{field}' (line {e.LineNumber + 1}, position {e.BytePositionInLine}): "
@@ -45,5 +45,18 @@ public static class JsonBody
         {
             return (null, Problems.Of(StatusCodes.Status413PayloadTooLarge, Problems.BodyTooLarge, "The body is too large."));
         }
+    }
+
+    /// <summary>The field a JSON path names: <c>$.creditCents</c> and <c>$['odd name']</c> (System.Text.Json's form for names that need quoting).</summary>
+    private static string? FieldOf(string? path)
+    {
+        if (path is not { Length: > 2 })
+        {
+            return null;
+        }
+
+        return path.StartsWith("$['", StringComparison.Ordinal) && path.EndsWith("']", StringComparison.Ordinal)
+            ? path[3..^2]
+            : path.TrimStart('$', '.');
     }
 }

@@ -13,6 +13,32 @@ public static class Problems
     public const string MissingField = "MISSING_FIELD";
     public const string NotFound = "NOT_FOUND";
     public const string Internal = "INTERNAL_ERROR";
+    public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+    public const string BadRequestCode = "BAD_REQUEST";
+
+    /// <summary>
+    /// Gives the problems that the framework writes itself (an unknown route, a method or content type that routing
+    /// refuses) a stable code too; problems that carry one keep it.
+    /// </summary>
+    public static void AddMissingCode(ProblemDetailsContext context)
+    {
+        IDictionary<string, object?> extensions = context.ProblemDetails.Extensions;
+        if (!extensions.ContainsKey("code"))
+        {
+            extensions["code"] = context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status400BadRequest => BadRequestCode,
+                StatusCodes.Status401Unauthorized => Unauthenticated,
+                StatusCodes.Status404NotFound => NotFound,
+                StatusCodes.Status405MethodNotAllowed => MethodNotAllowed,
+                StatusCodes.Status413PayloadTooLarge => BodyTooLarge,
+                StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType,
+                StatusCodes.Status500InternalServerError => Internal,
+                int status => $"HTTP_{status}",
+                null => Internal,
+            };
+        }
+    }
 
     public static ProblemHttpResult Of(int status, string code, string detail, string? field = null)
     {

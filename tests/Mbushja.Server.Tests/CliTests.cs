@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Mbushja.Cli;
+
+namespace Mbushja.Server.Tests;
+
+/// <summary>The <c>mbushja</c> command line (SPEC §5, §6), in process; one test runs the real <c>./mbushja</c>.</summary>
+public sealed class CliTests
+{
+    private const string ContractExample = """{"ok":true,"bank":"TEB","command":{"kind":"mobile","targets":[{"msisdn":"+38349123456","amountCents":500}]}}""";
+
+    private sealed record Run(int ExitCode, string Stdout, string Stderr);
+
+    private static async Task<Run> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int exit = await MbushjaCli.RunAsync(args, stdout, stderr);
+        return new Run(exit, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Runs <c>parse</c>; asserts exit 0, exactly one line of JSON on stdout, nothing on stderr.</summary>
+    private static async Task<(string Line, JsonElement Json)> ParseAsync(string to, string from, string text)
+    {
+        Run run = await RunAsync("parse", "--to", to, "--from", from, "--text", text);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Stderr}");
+        Assert.Equal("", run.Stderr);
+        Assert.EndsWith("\n", run.Stdout, StringComparison.Ordinal);
+        string line = run.Stdout[..^1];
+        Assert.DoesNotContain('\n', line);
+        return (line, JsonDocument.Parse(line).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task Parse_ContractExample_PrintsExactlyTheSpecJson()
+    {
+        (string line, _) = await ParseAsync("50001", "049123456", "5");
+
+        Assert.Equal(ContractExample, line);
+    }
+
+    [Theory]
+    [InlineData("5", "+38349123456:500")]
+    [InlineData("5€", "+38349123456:500")]
+    [InlineData("5 €", "+38349123456:500")]
+    [InlineData("5 EUR", "+38349123456:500")]
+    [InlineData("5eur", "+38349123456:500")]
+    [InlineData("2,50 eur", "+38349123456:250")]
+    [InlineData("2.50", "+38349123456:250")]
+    [InlineData("2,50", "+38349123456:250")]
+    [InlineData("2.5", "+38349123456:250")]
+    [InlineData("  7  ", "+38349123456:700")]
+    [InlineData("1", "+38349123456:100")]
+    [InlineData("100", "+38349123456:10000")]
+    [InlineData("049111222 5", "+38349111222:500")]
+    [InlineData("049111222   5 EUR", "+38349111222:500")]
+    [InlineData("+38343111222 12,30", "+38343111222:1230")]
+    [InlineData("049111222 5 # 043111222 2,50", "+38349111222:500 +38343111222:250")]
+    [InlineData("049111222 5#043111222 2,50#49333444 10€", "+38349111222:500 +38343111222:250 +38349333444:1000")]
+    public async Task Parse_MobileTopUp_TargetsAndAmounts(string text, string expected)
+    {
+        (_, JsonElement json) = await ParseAsync("50001", "049123456", text);
+
+        Assert.True(json.GetProperty("ok").GetBoolean(), json.ToString());
+        Assert.Equal("TEB", json.String("bank"));
+        JsonElement command = json.GetProperty("command");
+        Assert.Equal("mobile", command.String("kind"));
+        string targets = string.Join(' ', command.GetProperty("targets").EnumerateArray().Select(t => $"{t.String("msisdn")}:{t.Long("amountCents")}"));
+        Assert.Equal(expected, targets);
+        Assert.False(json.TryGetProperty("error", out _));
+    }
+
+    [Theory]
+    [InlineData("50005", "BEK")]
+    [InlineData("50000", "BPB")]
+    [InlineData("50444", "NLB")]
+    [InlineData("50222", "RBKO")]
+    [InlineData("50333", "PCB")]
+    [InlineData("50001", "TEB")]
+    public async Task Parse_EachBanksShortCode_NamesThatBank(string shortCode, string bank)
+    {
+        (string line, JsonElement json) = await ParseAsync(shortCode, "+38349123456", "5");
+
+        Assert.Equal(ContractExample.Replace("\"TEB\"", $"\"{bank}\"", StringComparison.Ordinal), line);
+        Assert.Equal(bank, json.String("bank"));
+    }
+
+    [Theory]
+    [InlineData("50001", "0", "TEB", "AMOUNT_OUT_OF_RANGE")]
+    [InlineData("50001", "-5", "TEB", "AMOUNT_OUT_OF_RANGE")]
+    [InlineData("50001", "101", "TEB", "AMOUNT_OUT_OF_RANGE")]
+    [InlineData("50001", "100.01", "TEB", "AMOUNT_OUT_OF_RANGE")]
+    [InlineData("50001", "0.99", "TEB", "AMOUNT_OUT_OF_RANGE")]
+    [InlineData("50001", "049111222 101", "TEB", "AMOUNT_OUT_OF_RANGE")]
+    [InlineData("50001", "101 EUR", "TEB", "AMOUNT_OUT_OF_RANGE")]
+    [InlineData("50444", "2", "NLB", "AMOUNT_OUT_OF_RANGE")]
+    [InlineData("50444", "2 €", "NLB", "AMOUNT_OUT_OF_RANGE")]
+    [InlineData("50444", "4.99", "NLB", "AMOUNT_OUT_OF_RANGE")]
+    [InlineData("50444", "049111222 5 # 043111222 2", "NLB", "AMOUNT_OUT_OF_RANGE")]
+    [InlineData("50001", "044123456 5", "TEB", "NOT_OPERATOR_NUMBER")]
+    [InlineData("50001", "049111222 5 # 044123456 5", "TEB", "NOT_OPERATOR_NUMBER")]
+    [InlineData("50001", "04912 5", "TEB", "INVALID_NUMBER")]
+    [InlineData("50001", "hello", "TEB", "UNKNOWN_COMMAND")]
+    [InlineData("50001", "", "TEB", "UNKNOWN_COMMAND")]
+    [InlineData("50001", "   ", "TEB", "UNKNOWN_COMMAND")]
+    [InlineData("50001", "#", "TEB", "UNKNOWN_COMMAND")]
+    [InlineData("50001", "5 # ", "TEB", "UNKNOWN_COMMAND")]
+    public async Task Parse_RejectedText_PrintsErrorCodeAndExitsZero(string shortCode, string text, string bank, string code)
+    {
+        (_, JsonElement json) = await ParseAsync(shortCode, "049123456", text);
+
+        Assert.False(json.GetProperty("ok").GetBoolean(), json.ToString());
+        Assert.Equal(bank, json.String("bank"));
+        JsonElement error = json.GetProperty("error");
+        Assert.Equal(code, error.String("code"));
+        Assert.False(string.IsNullOrWhiteSpace(error.String("message")));
+        Assert.False(json.TryGetProperty("command", out _));
+    }
+
+    [Theory]
+    [InlineData("12345")]
+    [InlineData("")]
+    [InlineData("5000")]
+    [InlineData("500011")]
+    public async Task Parse_UnknownShortCode_PrintsUnknownShortCodeAndExitsZero(string shortCode)
+    {
+        (_, JsonElement json) = await ParseAsync(shortCode, "049123456", "5");
+
+        Assert.False(json.GetProperty("ok").GetBoolean());
+        Assert.Equal("UNKNOWN_SHORT_CODE", json.GetProperty("error").String("code"));
+    }
+
+    [Theory]
+    [InlineData("044123456", "NOT_OPERATOR_NUMBER")]
+    [InlineData("hello", "INVALID_NUMBER")]
+    public async Task Parse_SenderNotAnOperatorMobile_PrintsItsCode(string from, string code)
+    {
+        (_, JsonElement json) = await ParseAsync("50001", from, "5");
+
+        Assert.False(json.GetProperty("ok").GetBoolean());
+        Assert.Equal(code, json.GetProperty("error").String("code"));
+    }
+
+    [Theory]
+    [InlineData("parse", "--from", "049123456", "--text", "5")]
+    [InlineData("parse", "--to", "50001", "--text", "5")]
+    [InlineData("parse", "--to", "50001", "--from", "049123456")]
+    [InlineData("parse")]
+    [InlineData("parse", "--to", "50001", "--from", "049123456", "--text", "5", "--bogus")]
+    [InlineData("parse", "--to", "50001", "--from", "049123456", "--text")]
+    [InlineData("parse", "--to", "50001", "--from", "049123456", "--text", "5", "extra")]
+    [InlineData("frobnicate")]
+    [InlineData("--bogus")]
+    [InlineData("serve", "--no-such-option")]
+    public async Task Run_BadArguments_ExitsTwoWithOneLineOnStderrAndNothingOnStdout(params string[] args)
+    {
+        Run run = await RunAsync(args);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        Assert.EndsWith("\n", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', run.Stderr[..^1]);
+        Assert.StartsWith("mbushja: ", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_Help_ExitsZeroAndListsServeAndParse()
+    {
+        Run run = await RunAsync("--help");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("serve", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("parse", run.Stdout, StringComparison.Ordinal);
+        Assert.Equal("", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Parse_Twice_ChangesNothingAndAnswersTheSame()
+    {
+        (string first, _) = await ParseAsync("50222", "049123456", "049111222 5 # 043111222 2,50");
+        (string second, _) = await ParseAsync("50222", "049123456", "049111222 5 # 043111222 2,50");
+
+        Assert.Equal(first, second);
+    }
+
+    /// <summary>The wrapper at the repo root builds (when needed) and runs the program; stdout is the program's alone.</summary>
+    [Fact]
+    public async Task MbushjaScript_Parse_PrintsTheContractJson()
+    {
+        string root = RepoRoot();
+        var start = new ProcessStartInfo(Path.Combine(root, "mbushja"))
+        {
+            ArgumentList = { "parse", "--to", "50001", "--from", "049123456", "--text", "5" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetTempPath(), // it must work from any folder
+        };
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
+        Assert.Equal(ContractExample + "\n", await stdout);
+    }
+
+    private static string RepoRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Mbushja.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Mbushja.slnx above {AppContext.BaseDirectory}.");
+    }
+}

@@ -1,0 +1,117 @@
+using Mbushja.Ledger;
+using Mbushja.Storage;
+using Mbushja.Testing;
+using Microsoft.AspNetCore.Builder;
+
+namespace Mbushja.Server.Tests;
+
+/// <summary>
+/// A real server (Kestrel on <c>http://127.0.0.1:0</c>) with a known admin key, and an HTTP client without
+/// credentials pointed at it: tests say per request which key they send.
+/// </summary>
+public sealed class RunningServer : IAsyncDisposable
+{
+    public const string AdminKey = "test-admin-key-7c1f0e9a";
+
+    private readonly string _dataDirectory;
+
+    private RunningServer(WebApplication app, HttpClient http, string dataDirectory)
+    {
+        App = app;
+        Http = http;
+        _dataDirectory = dataDirectory;
+    }
+
+    public WebApplication App { get; }
+
+    public HttpClient Http { get; }
+
+    /// <summary>Builds (migrating the database, loading demo data when asked) and starts a server on a free loopback port.</summary>
+    public static async Task<RunningServer> StartAsync(string db, bool demo = false)
+    {
+        string data = Path.Combine(Path.GetTempPath(), "mbushja-server-test-" + Guid.NewGuid().ToString("N"));
+        var settings = new ServerSettings
+        {
+            Urls = "http://127.0.0.1:0",
+            DataDirectory = data,
+            Db = db,
+            AdminKey = AdminKey,
+            Demo = demo,
+        };
+        WebApplication app = await MbushjaServer.BuildAsync(settings);
+        await app.StartAsync();
+        // After StartAsync the addresses hold the port the OS chose.
+        string address = Assert.Single(app.Urls);
+        Assert.NotEqual(0, new Uri(address).Port);
+        var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
+        return new RunningServer(app, http, data);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
+}
+
+/// <summary>
+/// One server on a fresh database for a whole test class. Tests share it, so each takes its own numbers and
+/// identifiers from <see cref="NextMobile"/> and <see cref="NextSuffix"/>.
+/// </summary>
+public abstract class ServerFixture : IAsyncLifetime
+{
+    private int _next = 100_000;
+
+    protected abstract DatabaseKind Kind { get; }
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public RunningServer Server { get; private set; } = null!;
+
+    public HttpClient Http => Server.Http;
+
+    public LedgerQueries Ledger { get; private set; } = null!;
+
+    /// <summary>A mobile number of the operator nobody has used yet, as its 8-digit national significant number (<c>49100001</c>).</summary>
+    public string NextMobile(string prefix = "49") => prefix + NextSuffix().ToString("D6");
+
+    /// <summary>A number unique within this server's life, for identifiers.</summary>
+    public int NextSuffix() => Interlocked.Increment(ref _next);
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync(Kind);
+        Ledger = new LedgerQueries(Database.Database);
+        Server = await RunningServer.StartAsync(Database.Option);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+
+    /// <summary>SPEC §2: the ledger sums to zero and no protected account is below zero.</summary>
+    public async Task AssertLedgerInvariantsAsync()
+    {
+        LedgerTotals totals = await Ledger.GetTotalsAsync();
+        Assert.Equal(0, totals.BalanceSum);
+        Assert.Equal(0, totals.OverdrawnAccounts);
+        Assert.Equal(totals.PendingDebitSum, totals.PendingCreditSum);
+    }
+}
+
+public sealed class SqliteServerFixture : ServerFixture
+{
+    protected override DatabaseKind Kind => DatabaseKind.Sqlite;
+}
+
+public sealed class PostgresServerFixture : ServerFixture
+{
+    protected override DatabaseKind Kind => DatabaseKind.Postgres;
+}

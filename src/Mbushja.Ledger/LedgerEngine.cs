@@ -165,19 +165,6 @@ public sealed partial class LedgerEngine : IAsyncDisposable
         await using DbTransaction tx = await writer.Connection.BeginTransactionAsync();
 
         var transferIds = new HashSet<string>(StringComparer.Ordinal);
-        foreach (Work work in batch)
-        {
-            foreach (TransferRequest t in work.Command.Transfers)
-            {
-                transferIds.Add(t.Id);
-                if (t.PendingId is not null)
-                {
-                    transferIds.Add(t.PendingId);
-                }
-            }
-        }
-
-        Dictionary<string, Transfer> transfers = await writer.LoadTransfersAsync(tx, transferIds, CancellationToken.None);
         var accountIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (Work work in batch)
         {
@@ -188,7 +175,12 @@ public sealed partial class LedgerEngine : IAsyncDisposable
 
             foreach (TransferRequest t in work.Command.Transfers)
             {
-                if (t.Kind is TransferKind.Single or TransferKind.Pending)
+                transferIds.Add(t.Id);
+                if (t.PendingId is not null)
+                {
+                    transferIds.Add(t.PendingId);
+                }
+                else
                 {
                     accountIds.Add(t.Debit.Value);
                     accountIds.Add(t.Credit.Value);
@@ -196,13 +188,9 @@ public sealed partial class LedgerEngine : IAsyncDisposable
             }
         }
 
-        foreach (Transfer t in transfers.Values)
-        {
-            accountIds.Add(t.Debit);
-            accountIds.Add(t.Credit);
-        }
-
-        Dictionary<string, AccountRow> accounts = await writer.LoadAccountsAsync(tx, accountIds, CancellationToken.None);
+        // The writer also loads the accounts of the transfers it finds (a post or void moves the pending's accounts).
+        (Dictionary<string, Transfer> transfers, Dictionary<string, AccountRow> accounts) =
+            await writer.LoadAsync(tx, transferIds, accountIds, CancellationToken.None);
         var state = new BatchState(accounts, transfers, now);
         var outcomes = new (LedgerOutcome? Outcome, Exception? Error)[batch.Count];
         for (int i = 0; i < batch.Count; i++)

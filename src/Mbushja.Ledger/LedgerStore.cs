@@ -11,9 +11,12 @@ internal abstract class LedgerWriter : IAsyncDisposable
 {
     public abstract DbConnection Connection { get; }
 
-    public abstract Task<Dictionary<string, Transfer>> LoadTransfersAsync(DbTransaction tx, IReadOnlyCollection<string> ids, CancellationToken ct);
-
-    public abstract Task<Dictionary<string, AccountRow>> LoadAccountsAsync(DbTransaction tx, IReadOnlyCollection<string> ids, CancellationToken ct);
+    /// <summary>
+    /// Loads, and locks until the transaction ends, the transfers a batch names and the accounts it touches: those
+    /// given, and the accounts of every transfer found.
+    /// </summary>
+    public abstract Task<(Dictionary<string, Transfer> Transfers, Dictionary<string, AccountRow> Accounts)> LoadAsync(
+        DbTransaction tx, IReadOnlyCollection<string> transferIds, HashSet<string> accountIds, CancellationToken ct);
 
     public abstract Task WriteAsync(DbTransaction tx, BatchState state, DateTimeOffset now, CancellationToken ct);
 
@@ -134,34 +137,33 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
         return command;
     }
 
-    public override async Task<Dictionary<string, Transfer>> LoadTransfersAsync(DbTransaction tx, IReadOnlyCollection<string> ids, CancellationToken ct)
+    public override async Task<(Dictionary<string, Transfer> Transfers, Dictionary<string, AccountRow> Accounts)> LoadAsync(
+        DbTransaction tx, IReadOnlyCollection<string> transferIds, HashSet<string> accountIds, CancellationToken ct)
     {
-        var found = new Dictionary<string, Transfer>(ids.Count);
-        foreach (string id in ids)
+        var transfers = new Dictionary<string, Transfer>(transferIds.Count);
+        foreach (string id in transferIds)
         {
             await using DbDataReader r = await Bind(_selectTransfer, tx, id).ExecuteReaderAsync(ct);
             if (await r.ReadAsync(ct))
             {
-                found[id] = ReadTransfer(r);
+                Transfer t = ReadTransfer(r);
+                transfers[id] = t;
+                accountIds.Add(t.Debit);
+                accountIds.Add(t.Credit);
             }
         }
 
-        return found;
-    }
-
-    public override async Task<Dictionary<string, AccountRow>> LoadAccountsAsync(DbTransaction tx, IReadOnlyCollection<string> ids, CancellationToken ct)
-    {
-        var found = new Dictionary<string, AccountRow>(ids.Count);
-        foreach (string id in ids)
+        var accounts = new Dictionary<string, AccountRow>(accountIds.Count);
+        foreach (string id in accountIds)
         {
             await using DbDataReader r = await Bind(_selectAccount, tx, id).ExecuteReaderAsync(ct);
             if (await r.ReadAsync(ct))
             {
-                found[id] = ReadAccountRow(r);
+                accounts[id] = ReadAccountRow(r);
             }
         }
 
-        return found;
+        return (transfers, accounts);
     }
 
     public override async Task WriteAsync(DbTransaction tx, BatchState state, DateTimeOffset now, CancellationToken ct)
@@ -217,34 +219,37 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
 {
     public override DbConnection Connection => connection;
 
-    public override async Task<Dictionary<string, Transfer>> LoadTransfersAsync(DbTransaction tx, IReadOnlyCollection<string> ids, CancellationToken ct)
+    /// <summary>One round trip: transfers first, then accounts, each locked in id order.</summary>
+    public override async Task<(Dictionary<string, Transfer> Transfers, Dictionary<string, AccountRow> Accounts)> LoadAsync(
+        DbTransaction tx, IReadOnlyCollection<string> transferIds, HashSet<string> accountIds, CancellationToken ct)
     {
-        var found = new Dictionary<string, Transfer>(ids.Count);
-        await using DbCommand command = connection.Command(
-            $"SELECT {TransferColumns} FROM ledger_transfers WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", tx, ("ids", ids.ToArray()));
-        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        string[] tids = [.. transferIds];
+        await using DbBatch batch = connection.CreateBatch();
+        batch.Transaction = tx;
+        Add(batch, $"SELECT {TransferColumns} FROM ledger_transfers WHERE id = ANY(@t) ORDER BY id FOR UPDATE", ("t", tids));
+        Add(batch,
+            $"SELECT {AccountColumns} FROM ledger_accounts WHERE id = ANY(@a) "
+            + "OR id IN (SELECT debit_account FROM ledger_transfers WHERE id = ANY(@t) UNION SELECT credit_account FROM ledger_transfers WHERE id = ANY(@t)) "
+            + "ORDER BY id FOR UPDATE",
+            ("a", accountIds.ToArray()),
+            ("t", tids));
+        var transfers = new Dictionary<string, Transfer>(tids.Length);
+        var accounts = new Dictionary<string, AccountRow>(accountIds.Count);
+        await using DbDataReader r = await batch.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
             Transfer t = ReadTransfer(r);
-            found[t.Id] = t;
+            transfers[t.Id] = t;
         }
 
-        return found;
-    }
-
-    public override async Task<Dictionary<string, AccountRow>> LoadAccountsAsync(DbTransaction tx, IReadOnlyCollection<string> ids, CancellationToken ct)
-    {
-        var found = new Dictionary<string, AccountRow>(ids.Count);
-        await using DbCommand command = connection.Command(
-            $"SELECT {AccountColumns} FROM ledger_accounts WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", tx, ("ids", ids.ToArray()));
-        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        await r.NextResultAsync(ct);
         while (await r.ReadAsync(ct))
         {
             AccountRow a = ReadAccountRow(r);
-            found[a.Id] = a;
+            accounts[a.Id] = a;
         }
 
-        return found;
+        return (transfers, accounts);
     }
 
     public override async Task WriteAsync(DbTransaction tx, BatchState state, DateTimeOffset now, CancellationToken ct)

@@ -64,6 +64,13 @@ public sealed class Database : IAsyncDisposable
             builder.ApplicationName = "mbushja";
         }
 
+        // The ledger sends the same few statements all day: prepared, PostgreSQL plans them once per connection.
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 32;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
         string final = builder.ToString();
         return new Database(DatabaseKind.Postgres, final, NpgsqlDataSource.Create(final));
     }

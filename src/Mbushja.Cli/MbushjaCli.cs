@@ -23,7 +23,7 @@ public static class MbushjaCli
 
         var config = new Option<DirectoryInfo?>("--config")
         {
-            Description = "Operator configuration folder (operator.json, catalog.json, banks.json). Default: the shipped IPKO configuration.",
+            Description = "Operator configuration folder (operator.json, catalog.json, banks/*.json). Default: the shipped IPKO configuration.",
             Recursive = true,
         };
 
@@ -32,7 +32,7 @@ public static class MbushjaCli
             + "and by SMS to a bank's short code (from a bank current account).");
         root.Options.Add(config);
         root.Subcommands.Add(ServeCommand(config, output, errors));
-        root.Subcommands.Add(ParseCommand(config, output));
+        root.Subcommands.Add(ParseCommand(config, output, errors));
 
         ParseResult parsed = root.Parse(args, new ParserConfiguration());
         if (parsed.Errors.Count > 0)
@@ -45,7 +45,7 @@ public static class MbushjaCli
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors });
     }
 
-    private static Command ParseCommand(Option<DirectoryInfo?> config, TextWriter output)
+    private static Command ParseCommand(Option<DirectoryInfo?> config, TextWriter output, TextWriter errors)
     {
         var to = new Option<string>("--to") { Description = "The short code the SMS was sent to (it selects the bank).", Required = true };
         var from = new Option<string>("--from") { Description = "The sender's mobile number, in any accepted form.", Required = true };
@@ -57,8 +57,18 @@ public static class MbushjaCli
         command.SetAction(async parse =>
         {
             string directory = parse.GetValue(config)?.FullName ?? OperatorConfig.DefaultDirectory;
-            OperatorConfig operatorConfig = OperatorConfig.Load(directory);
-            var interpreter = new SmsInterpreter(BankDirectory.Load(directory), operatorConfig.Numbering);
+            SmsInterpreter interpreter;
+            try
+            {
+                // Loading checks every bank's grammar: an ambiguous one is refused here, with a text that shows it.
+                interpreter = new SmsInterpreter(BankDirectory.Load(directory), OperatorConfig.Load(directory).Numbering);
+            }
+            catch (ConfigurationException e)
+            {
+                await errors.WriteLineAsync(e.Message);
+                return 1;
+            }
+
             SmsInterpretation result = interpreter.Interpret(parse.GetValue(to), parse.GetValue(from), parse.GetValue(text));
             await output.WriteLineAsync(result.ToJson());
             return 0;

@@ -21,6 +21,15 @@ public enum TargetKind
 public sealed record TopUpTarget(Msisdn? Msisdn, FixedNumber? Number, string? Account, bool UsesRegisteredAccount, Money? Amount)
 {
     public static TopUpTarget Mobile(Msisdn msisdn, Money amount) => new(msisdn, null, null, false, amount);
+
+    /// <summary>A fixed line by its number, with an amount for its balance.</summary>
+    public static TopUpTarget Fixed(FixedNumber number, Money amount) => new(null, number, null, false, amount);
+
+    /// <summary>A service account by its identifier exactly as written; no amount pays the monthly package.</summary>
+    public static TopUpTarget ForAccount(string account, Money? amount) => new(null, null, account, false, amount);
+
+    /// <summary>The service account recorded in the sender's registration (ProCredit's bare <c>tv</c>).</summary>
+    public static TopUpTarget RegisteredAccount() => new(null, null, null, true, null);
 }
 
 /// <summary>An SMS understood: the kind of service and its targets.</summary>

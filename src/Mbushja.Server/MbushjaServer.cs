@@ -1,4 +1,5 @@
 using Mbushja.Accounts;
+using Mbushja.Banks;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Server.Api;
@@ -62,6 +63,7 @@ public static class MbushjaServer
         services.AddSingleton(new LedgerQueries(database));
         services.AddSingleton<Subscribers>();
         services.AddSingleton<ServiceAccounts>();
+        services.AddSingleton<Registrations>();
         services.AddSingleton(new SmsInterpreter(banks, config.Numbering));
         services.AddSingleton(new AdminKey(settings.AdminKey));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
@@ -88,6 +90,7 @@ public static class MbushjaServer
             .RequireAuthorization()
             .MapSubscribersApi()
             .MapServiceAccountsApi()
+            .MapRegistrationsApi()
             .MapCatalogApi();
 
         if (settings.Demo)

@@ -1,0 +1,273 @@
+using System.Text.Json;
+using Mbushja.Banks;
+using Mbushja.Domain;
+using Mbushja.Server.Http;
+using Mbushja.Sms;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Mbushja.Server.Api;
+
+public sealed record CreateRegistrationRequest(string? HolderMsisdn, string? AccountRef, IReadOnlyList<string?>? Authorized, IReadOnlyList<string?>? ContractAccounts);
+
+public sealed record AddAuthorizedRequest(string? Msisdn);
+
+public sealed record ContractAccountResponse(string Id, string Kind, string? Username, string? Contract, string? SmartCard, string? Number)
+{
+    public static ContractAccountResponse From(ContractAccount a) => new(a.Id, a.Kind.ToWire(), a.Username, a.Contract, a.SmartCard, a.Number);
+}
+
+public sealed record RegistrationResponse(
+    string Id,
+    string Bank,
+    string HolderMsisdn,
+    string AccountRef,
+    IReadOnlyList<string> Authorized,
+    IReadOnlyList<ContractAccountResponse> ContractAccounts,
+    DateTimeOffset CreatedAt)
+{
+    public static RegistrationResponse From(Registration r) => new(
+        r.Id, r.BankCode, r.Holder.E164, r.AccountRef.Value, [.. r.Authorized.Select(m => m.E164)], [.. r.ContractAccounts.Select(ContractAccountResponse.From)], r.CreatedAt);
+}
+
+public sealed record AuditEntryResponse(DateTimeOffset At, string Actor, string Action, JsonElement Details);
+
+public sealed record AuditTrailResponse(string RegistrationId, string Bank, IReadOnlyList<AuditEntryResponse> Entries);
+
+/// <summary>
+/// Registrations at partner banks (SPEC §4, §5): a holder, an IBAN, contract accounts and up to four authorised
+/// persons; one registration per number per bank.
+/// </summary>
+public static class RegistrationsApi
+{
+    private const string Path = "/banks/{bankCode}/registrations";
+
+    public static RouteGroupBuilder MapRegistrationsApi(this RouteGroupBuilder api)
+    {
+        api.MapPost(Path, CreateAsync)
+            .Accepts<CreateRegistrationRequest>("application/json")
+            .WithSummary("Register a holder's bank account for SMS Top Up, with up to 4 authorised persons.");
+        api.MapGet(Path, FindByMsisdnAsync)
+            .WithSummary("The registration a number belongs to at the bank (?msisdn=), as holder or authorised person.");
+        api.MapGet(Path + "/{id}", GetAsync)
+            .WithSummary("A registration by id.");
+        api.MapPost(Path + "/{id}/authorized", AddAuthorizedAsync)
+            .Accepts<AddAuthorizedRequest>("application/json")
+            .WithSummary("Add an authorised person (at most 4).");
+        api.MapDelete(Path + "/{id}/authorized/{msisdn}", RemoveAuthorizedAsync)
+            .WithSummary("Remove an authorised person.");
+        api.MapGet(Path + "/{id}/audit", AuditAsync)
+            .WithSummary("Every change to a registration, oldest first.");
+        return api;
+    }
+
+    private static async Task<Results<Created<RegistrationResponse>, ProblemHttpResult>> CreateAsync(
+        string bankCode, HttpRequest request, Registrations registrations, BankDirectory banks, NumberingPlan numbering)
+    {
+        if (banks.ByCode(bankCode) is not { } bank)
+        {
+            return UnknownBank(bankCode);
+        }
+
+        (CreateRegistrationRequest? body, ProblemHttpResult? problem) = await JsonBody.ReadAsync<CreateRegistrationRequest>(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (body!.HolderMsisdn is null)
+        {
+            return Problems.Missing("holderMsisdn");
+        }
+
+        if (body.AccountRef is null)
+        {
+            return Problems.Missing("accountRef");
+        }
+
+        ParseResult<Msisdn> holder = numbering.ParseMsisdn(body.HolderMsisdn);
+        if (!holder.Success)
+        {
+            return Problems.Unprocessable(holder.Error.Code, holder.Error.Message, "holderMsisdn");
+        }
+
+        ParseResult<Iban> iban = Iban.Parse(body.AccountRef);
+        if (!iban.Success)
+        {
+            return Problems.Unprocessable(iban.Error.Code, iban.Error.Message, "accountRef");
+        }
+
+        IReadOnlyList<string?> authorizedText = body.Authorized ?? [];
+        if (authorizedText.Count > Registrations.MaxAuthorized)
+        {
+            return Problems.Unprocessable(
+                RegistrationCodes.TooManyAuthorized, $"A registration has at most {Registrations.MaxAuthorized} authorised persons.", "authorized");
+        }
+
+        var authorized = new List<Msisdn>();
+        for (int i = 0; i < authorizedText.Count; i++)
+        {
+            ParseResult<Msisdn> parsed = numbering.ParseMsisdn(authorizedText[i]);
+            if (!parsed.Success)
+            {
+                return Problems.Unprocessable(parsed.Error.Code, parsed.Error.Message, $"authorized[{i}]");
+            }
+
+            authorized.Add(parsed.Value);
+        }
+
+        IReadOnlyList<string?> accounts = body.ContractAccounts ?? [];
+        for (int i = 0; i < accounts.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(accounts[i]))
+            {
+                return Problems.Unprocessable(ErrorCodes.InvalidIdentifier, "A contract account is named by a non-empty identifier.", $"contractAccounts[{i}]");
+            }
+        }
+
+        RegistrationOutcome outcome = await registrations.CreateAsync(
+            new NewRegistration(bank.Code, holder.Value, iban.Value, authorized, [.. accounts.Select(a => a!)]),
+            Actor(request.HttpContext),
+            request.HttpContext.RequestAborted);
+        if (!outcome.Succeeded)
+        {
+            return Refused(outcome.Error);
+        }
+
+        Registration created = outcome.Registration;
+        return TypedResults.Created(Location(created), RegistrationResponse.From(created));
+    }
+
+    private static async Task<Results<Ok<RegistrationResponse>, ProblemHttpResult>> GetAsync(
+        string bankCode, string id, Registrations registrations, BankDirectory banks, CancellationToken ct)
+    {
+        if (banks.ByCode(bankCode) is not { } bank)
+        {
+            return UnknownBank(bankCode);
+        }
+
+        Registration? found = await registrations.FindAsync(bank.Code, id, ct);
+        return found is null ? Problems.NotFoundOf($"Registration {id} at {bank.Code}") : TypedResults.Ok(RegistrationResponse.From(found));
+    }
+
+    private static async Task<Results<Ok<RegistrationResponse>, ProblemHttpResult>> FindByMsisdnAsync(
+        string bankCode, string? msisdn, Registrations registrations, BankDirectory banks, NumberingPlan numbering, CancellationToken ct)
+    {
+        if (banks.ByCode(bankCode) is not { } bank)
+        {
+            return UnknownBank(bankCode);
+        }
+
+        if (msisdn is null)
+        {
+            return Problems.Missing("msisdn");
+        }
+
+        ParseResult<Msisdn> number = numbering.ParseMsisdn(msisdn);
+        if (!number.Success)
+        {
+            return Problems.BadRequest(number.Error.Code, number.Error.Message, "msisdn");
+        }
+
+        RegistrationMember? member = await registrations.FindMemberAsync(bank.Code, number.Value, ct);
+        return member is null
+            ? Problems.NotFoundOf($"A registration of {number.Value.E164} at {bank.Code}")
+            : TypedResults.Ok(RegistrationResponse.From(member.Registration));
+    }
+
+    private static async Task<Results<Created<RegistrationResponse>, ProblemHttpResult>> AddAuthorizedAsync(
+        string bankCode, string id, HttpRequest request, Registrations registrations, BankDirectory banks, NumberingPlan numbering)
+    {
+        if (banks.ByCode(bankCode) is not { } bank)
+        {
+            return UnknownBank(bankCode);
+        }
+
+        (AddAuthorizedRequest? body, ProblemHttpResult? problem) = await JsonBody.ReadAsync<AddAuthorizedRequest>(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (body!.Msisdn is null)
+        {
+            return Problems.Missing("msisdn");
+        }
+
+        ParseResult<Msisdn> msisdn = numbering.ParseMsisdn(body.Msisdn);
+        if (!msisdn.Success)
+        {
+            return Problems.Unprocessable(msisdn.Error.Code, msisdn.Error.Message, "msisdn");
+        }
+
+        RegistrationOutcome outcome = await registrations.AddAuthorizedAsync(
+            bank.Code, id, msisdn.Value, Actor(request.HttpContext), request.HttpContext.RequestAborted);
+        if (!outcome.Succeeded)
+        {
+            return Refused(outcome.Error);
+        }
+
+        return TypedResults.Created(Location(outcome.Registration), RegistrationResponse.From(outcome.Registration));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveAuthorizedAsync(
+        string bankCode, string id, string msisdn, HttpContext context, Registrations registrations, BankDirectory banks, NumberingPlan numbering)
+    {
+        if (banks.ByCode(bankCode) is not { } bank)
+        {
+            return UnknownBank(bankCode);
+        }
+
+        ParseResult<Msisdn> number = numbering.ParseMsisdn(msisdn);
+        if (!number.Success)
+        {
+            return Problems.BadRequest(number.Error.Code, number.Error.Message, "msisdn");
+        }
+
+        RegistrationOutcome outcome = await registrations.RemoveAuthorizedAsync(bank.Code, id, number.Value, Actor(context), context.RequestAborted);
+        return outcome.Succeeded ? TypedResults.NoContent() : Refused(outcome.Error);
+    }
+
+    private static async Task<Results<Ok<AuditTrailResponse>, ProblemHttpResult>> AuditAsync(
+        string bankCode, string id, Registrations registrations, BankDirectory banks, CancellationToken ct)
+    {
+        if (banks.ByCode(bankCode) is not { } bank)
+        {
+            return UnknownBank(bankCode);
+        }
+
+        IReadOnlyList<RegistrationAuditEntry>? entries = await registrations.AuditTrailAsync(bank.Code, id, ct);
+        if (entries is null)
+        {
+            return Problems.NotFoundOf($"Registration {id} at {bank.Code}");
+        }
+
+        return TypedResults.Ok(new AuditTrailResponse(
+            id.Trim().ToLowerInvariant(),
+            bank.Code,
+            [.. entries.Select(e => new AuditEntryResponse(e.At, e.Actor, e.Action, Details(e.Details)))]));
+    }
+
+    private static JsonElement Details(string json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Who made the change, for the audit: the authenticated caller's name ("admin" for the admin key).</summary>
+    private static string Actor(HttpContext context) => context.User.Identity?.Name ?? "unknown";
+
+    private static string Location(Registration r) => $"/api/v1/banks/{r.BankCode}/registrations/{r.Id}";
+
+    private static ProblemHttpResult UnknownBank(string bankCode) =>
+        Problems.Of(StatusCodes.Status404NotFound, RegistrationCodes.UnknownBank, $"There is no bank '{bankCode}'.", "bankCode");
+
+    private static ProblemHttpResult Refused(RegistrationError error) => error.Code switch
+    {
+        RegistrationCodes.NotFound => Problems.Of(StatusCodes.Status404NotFound, error.Code, error.Message, error.Field),
+        RegistrationCodes.AlreadyRegistered => Problems.Conflict(error.Code, error.Message, error.Field),
+        _ => Problems.Unprocessable(error.Code, error.Message, error.Field),
+    };
+}

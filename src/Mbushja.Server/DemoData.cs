@@ -1,4 +1,6 @@
+using System.Numerics;
 using Mbushja.Accounts;
+using Mbushja.Banks;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 
@@ -29,7 +31,12 @@ public static class DemoData
         (ServiceKind.Fixed, "FIXED_LINE", "ilir.fix", "K-3001", null, "038123456", 0),
     ];
 
-    public static async Task LoadAsync(OperatorConfig config, Subscribers subscribers, ServiceAccounts accounts, CancellationToken ct)
+    /// <summary>Who is registered at every bank: the holder, one authorised person, and the holder's own service accounts.</summary>
+    public static (string Holder, string Authorized, string[] ContractAccounts) Registration { get; } =
+        ("+38349111111", "+38349222222", ["arta.tv", "besa.duo", "drita"]);
+
+    public static async Task LoadAsync(
+        OperatorConfig config, Subscribers subscribers, ServiceAccounts accounts, Registrations registrations, IEnumerable<string> bankCodes, CancellationToken ct)
     {
         foreach ((string msisdn, long credit, Language language) in Subscribers)
         {
@@ -59,6 +66,33 @@ public static class DemoData
                 throw new InvalidOperationException($"Demo account {username} could not be created: {outcome.Error}");
             }
         }
+
+        int n = 0;
+        foreach (string bank in bankCodes)
+        {
+            n++;
+            RegistrationOutcome registered = await registrations.CreateAsync(
+                new NewRegistration(
+                    bank,
+                    config.Numbering.ParseMsisdn(Registration.Holder).Value,
+                    Iban.Parse(KosovoIban($"{n:00}00{n:00}0000001234")).Value,
+                    [config.Numbering.ParseMsisdn(Registration.Authorized).Value],
+                    Registration.ContractAccounts),
+                "demo",
+                ct);
+            if (registered.Error is { Code: not RegistrationCodes.AlreadyRegistered } error)
+            {
+                throw new InvalidOperationException($"Demo registration at {bank} could not be created: {error.Message}");
+            }
+        }
+    }
+
+    /// <summary>A Kosovo IBAN for a 16-digit account number, with its ISO 13616 check digits.</summary>
+    private static string KosovoIban(string bban)
+    {
+        // Country code and 00 move to the end, letters become numbers (X = 33, K = 20); check = 98 - (n mod 97).
+        var n = BigInteger.Parse(bban + "332000", System.Globalization.CultureInfo.InvariantCulture);
+        return $"XK{98 - (int)(n % 97):00}{bban}";
     }
 
     private static AccountIdentifier? Identifier(string? text, IdentifierKind kind) =>

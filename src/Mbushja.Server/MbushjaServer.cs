@@ -96,7 +96,12 @@ public static class MbushjaServer
         if (settings.Demo)
         {
             await DemoData.LoadAsync(
-                config, app.Services.GetRequiredService<Subscribers>(), app.Services.GetRequiredService<ServiceAccounts>(), ct);
+                config,
+                app.Services.GetRequiredService<Subscribers>(),
+                app.Services.GetRequiredService<ServiceAccounts>(),
+                app.Services.GetRequiredService<Registrations>(),
+                banks.Banks.Select(b => b.Code),
+                ct);
         }
 
         app.Lifetime.ApplicationStopped.Register(() => database.DisposeAsync().AsTask().GetAwaiter().GetResult());

@@ -64,11 +64,15 @@ public sealed class Database : IAsyncDisposable
             builder.ApplicationName = "mbushja";
         }
 
-        // The ledger sends the same few statements all day: prepared, PostgreSQL plans them once per connection.
+        // The ledger sends the same few statements all day: prepared, they are parsed once per connection. Plans stay
+        // custom: a generic plan for "id = ANY(@ids) ... FOR UPDATE" measured twice as slow under 16 writers.
         if (builder.MaxAutoPrepare == 0)
         {
             builder.MaxAutoPrepare = 32;
             builder.AutoPrepareMinUsages = 2;
+            builder.Options = string.IsNullOrEmpty(builder.Options)
+                ? "-c plan_cache_mode=force_custom_plan"
+                : builder.Options + " -c plan_cache_mode=force_custom_plan";
         }
 
         string final = builder.ToString();

@@ -69,8 +69,22 @@ internal sealed class CeilingConnection : IDisposable
         _credit = Prepare("UPDATE ledger_accounts SET balance = balance + @a WHERE id = @id", ("a", DbType.Int64), ("id", DbType.String));
     }
 
-    /// <summary>Opens a connection set up like the ledger's (on SQLite: WAL, synchronous=FULL).</summary>
-    public static CeilingConnection Open(Database database) => new(database.OpenAsync().AsTask().GetAwaiter().GetResult());
+    /// <summary>
+    /// Opens a connection set up like the ledger's (on SQLite: WAL, synchronous=FULL). On PostgreSQL its prepared
+    /// single-row statements may use PostgreSQL's cached generic plans (the platform's connections force custom plans,
+    /// which suits the ledger's array statements but would replan every one of these for nothing).
+    /// </summary>
+    public static CeilingConnection Open(Database database)
+    {
+        DbConnection connection = database.OpenAsync().AsTask().GetAwaiter().GetResult();
+        if (database.Kind == DatabaseKind.Postgres)
+        {
+            using DbCommand auto = connection.Command("SET plan_cache_mode = auto");
+            auto.ExecuteNonQuery();
+        }
+
+        return new(connection);
+    }
 
     /// <summary>
     /// Makes the moves in one transaction (on SQLite <c>BEGIN IMMEDIATE</c>, the default of BeginTransaction);

@@ -99,6 +99,12 @@ public sealed partial class LedgerEngine : IAsyncDisposable
                     batch.Add(work);
                 }
 
+                // Another writer loop may have taken everything this one was woken for.
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+
                 writer = await CommitAsync(writer, batch);
             }
         }

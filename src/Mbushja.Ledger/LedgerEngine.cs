@@ -53,9 +53,9 @@ public sealed partial class LedgerEngine : IAsyncDisposable
 
     private static LedgerError? Validate(LedgerCommand command)
     {
-        if (command.Transfers.Count == 0 && command.Accounts.Count == 0)
+        if (command.Transfers.Count == 0 && command.Accounts.Count == 0 && command.Effect is null)
         {
-            return new LedgerError(LedgerErrorCodes.InvalidCommand, "A command needs a transfer or an account to open.");
+            return new LedgerError(LedgerErrorCodes.InvalidCommand, "A command needs a transfer, an account to open or an effect.");
         }
 
         var ids = new HashSet<string>(StringComparer.Ordinal);

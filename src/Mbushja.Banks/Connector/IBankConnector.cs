@@ -1,0 +1,54 @@
+namespace Mbushja.Banks.Connector;
+
+/// <summary>Where a hold stands at the bank, as the bank says.</summary>
+public enum HoldStatus
+{
+    /// <summary>The money is reserved on the account; nothing has moved yet.</summary>
+    Held,
+
+    /// <summary>The bank refused the hold (<see cref="BankReply.Code"/> says why); nothing is reserved.</summary>
+    Declined,
+
+    /// <summary>The reserved money moved to the operator. Final.</summary>
+    Captured,
+
+    /// <summary>The reservation was released, or the hold id was voided before the bank ever saw it. Final.</summary>
+    Voided,
+
+    /// <summary>The bank has no hold with this id (a status query only).</summary>
+    NotFound,
+}
+
+/// <summary>A well-formed, correctly signed answer of a bank.</summary>
+/// <param name="Code">For a decline: the bank's reason, <c>INSUFFICIENT_FUNDS</c>, <c>ACCOUNT_NOT_FOUND</c>, <c>ACCOUNT_BLOCKED</c>, ...</param>
+public sealed record BankReply(HoldStatus Status, string? Code = null, string? Message = null);
+
+/// <summary>
+/// The outcome of one call to a bank, after the connector's own retries: either the bank's answer, or why none
+/// could be had (timeout, 5xx, malformed or unsigned answer, connection refused). No answer means "unknown":
+/// the caller resolves it with a status query, never by guessing.
+/// </summary>
+public sealed record BankCall(BankReply? Reply, string? Failure, int Attempts)
+{
+    public bool Answered => Reply is not null;
+
+    public static BankCall Answer(BankReply reply, int attempts) => new(reply, null, attempts);
+
+    public static BankCall NoAnswer(string failure, int attempts) => new(null, failure, attempts);
+}
+
+/// <summary>A hold asked of a bank. <see cref="HoldId"/> is the platform's idempotency id: asking again is safe.</summary>
+/// <param name="Reference">A short text the bank may show on the account statement.</param>
+public sealed record HoldRequest(string HoldId, string AccountRef, long AmountCents, string Reference);
+
+/// <summary>The bank connector (SPEC §4): hold → capture or void, and a status query. Never throws for a bank's fault.</summary>
+public interface IBankConnector
+{
+    Task<BankCall> HoldAsync(string bankCode, HoldRequest request, CancellationToken cancellationToken = default);
+
+    Task<BankCall> CaptureAsync(string bankCode, string holdId, CancellationToken cancellationToken = default);
+
+    Task<BankCall> VoidAsync(string bankCode, string holdId, CancellationToken cancellationToken = default);
+
+    Task<BankCall> StatusAsync(string bankCode, string holdId, CancellationToken cancellationToken = default);
+}

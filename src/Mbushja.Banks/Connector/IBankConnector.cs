@@ -21,7 +21,11 @@ public enum HoldStatus
 
 /// <summary>A well-formed, correctly signed answer of a bank.</summary>
 /// <param name="Code">For a decline: the bank's reason, <c>INSUFFICIENT_FUNDS</c>, <c>ACCOUNT_NOT_FOUND</c>, <c>ACCOUNT_BLOCKED</c>, ...</param>
-public sealed record BankReply(HoldStatus Status, string? Code = null, string? Message = null);
+public sealed record BankReply(HoldStatus Status, string? Code = null, string? Message = null)
+{
+    /// <summary>The hold's amount, when the bank says it (a status query of a hold it saw).</summary>
+    public long? AmountCents { get; init; }
+}
 
 /// <summary>
 /// The outcome of one call to a bank, after the connector's own retries: either the bank's answer, or why none

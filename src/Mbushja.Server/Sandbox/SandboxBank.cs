@@ -1,0 +1,372 @@
+using System.Security.Cryptography;
+using System.Text;
+using Mbushja.Banks.Connector;
+
+namespace Mbushja.Server.Sandbox;
+
+/// <summary>How the sandbox fails on purpose (counted down per bank API request by <see cref="SandboxSettings.FailNext"/>).</summary>
+public enum SandboxFailMode
+{
+    /// <summary>Answer 500 without doing anything.</summary>
+    Error500,
+
+    /// <summary>Answer 200 with a correctly signed body that is not JSON, without doing anything.</summary>
+    Malformed,
+
+    /// <summary>Do the operation and answer it, but without the signature headers.</summary>
+    Unsigned,
+
+    /// <summary>Answer nothing for 30 s (or until the caller gives up), without doing anything.</summary>
+    Timeout,
+
+    /// <summary>Do the operation, then answer 500: the answer is lost, the effect is not (a status query finds it).</summary>
+    ApplyThenError500,
+}
+
+/// <summary>A sandbox bank's behaviour for tests and demos.</summary>
+/// <param name="LatencyMs">Added before every bank API answer.</param>
+/// <param name="DeclineAll">When set, every new hold is declined with this code (one of <see cref="BankWire.DeclineCodes"/>).</param>
+/// <param name="FailNext">How many of the next bank API requests fail as <paramref name="FailMode"/> says.</param>
+public sealed record SandboxSettings(int LatencyMs = 0, string? DeclineAll = null, int FailNext = 0, SandboxFailMode FailMode = SandboxFailMode.Error500)
+{
+    public static SandboxSettings Default { get; } = new();
+}
+
+/// <summary>A sandbox account: its balance and what holds reserve of it.</summary>
+public sealed record SandboxAccount(string AccountRef, long BalanceCents, long HeldCents)
+{
+    public long AvailableCents => BalanceCents - HeldCents;
+}
+
+/// <summary>A hold as the sandbox keeps it. A tombstone (a void of an id never held) has no account and no amount.</summary>
+public sealed record SandboxHold(string HoldId, string? AccountRef, long AmountCents, HoldStatus Status, string? Code);
+
+/// <summary>What a bank API operation answers: the HTTP status and the body.</summary>
+public readonly record struct SandboxAnswer(int HttpStatus, HoldAnswerBody Body);
+
+/// <summary>
+/// THE SANDBOX BANK (SPEC §6): an in-memory stand-in for partner banks, for demos and tests; it moves no real money.
+/// It keeps, per bank code, accounts (by IBAN, compared without spaces and case-insensitively) and holds (by hold id),
+/// and implements the bank connector API's rules (docs/bank-connector.openapi.yaml): idempotent holds, conflicts,
+/// tombstones for voids of unknown ids, declines. Thread-safe: one lock per bank, held for microseconds.
+/// State lives as long as the process.
+/// </summary>
+public sealed class SandboxBank
+{
+    private readonly Dictionary<string, BankState> _banks;
+
+    /// <summary>A sandbox for the given banks, each with its shared secret.</summary>
+    public SandboxBank(IEnumerable<KeyValuePair<string, string>> secretsByBankCode, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(secretsByBankCode);
+        _banks = new Dictionary<string, BankState>(StringComparer.OrdinalIgnoreCase);
+        foreach ((string code, string secret) in secretsByBankCode)
+        {
+            if (secret is not { Length: >= BankEndpoint.MinSecretLength })
+            {
+                throw new ArgumentException($"The secret of sandbox bank {code} must have at least {BankEndpoint.MinSecretLength} characters.", nameof(secretsByBankCode));
+            }
+
+            _banks.Add(code, new BankState(code, secret));
+        }
+
+        Time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The path under which the sandbox serves a bank (its connector API is <c>{this}/api/</c>).</summary>
+    public const string PathPrefix = "/sandbox/banks";
+
+    public TimeProvider Time { get; }
+
+    public IEnumerable<string> BankCodes => _banks.Values.Select(b => b.Code);
+
+    /// <summary>A sandbox whose banks get fresh random secrets (the server's own, reached only by its connector).</summary>
+    public static SandboxBank WithRandomSecrets(IEnumerable<string> bankCodes, TimeProvider? time = null) =>
+        new(bankCodes.Select(code => KeyValuePair.Create(code, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)))), time);
+
+    public bool Knows(string bankCode) => _banks.ContainsKey(bankCode);
+
+    /// <summary>The connector endpoints of every sandbox bank on a server at <paramref name="serverBaseUrl"/>.</summary>
+    public IReadOnlyList<BankEndpoint> EndpointsAt(Uri serverBaseUrl)
+    {
+        ArgumentNullException.ThrowIfNull(serverBaseUrl);
+        return [.. _banks.Values.Select(b => new BankEndpoint(b.Code, new Uri(serverBaseUrl, $"{PathPrefix}/{b.Code}/api/"), b.Secret))];
+    }
+
+    /// <summary>Sets an account's balance, creating it when new. What holds reserve stays reserved.</summary>
+    public SandboxAccount SetAccount(string bankCode, string accountRef, long balanceCents)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(balanceCents);
+        BankState bank = Bank(bankCode);
+        string key = Normalize(accountRef);
+        lock (bank.Gate)
+        {
+            if (!bank.Accounts.TryGetValue(key, out Account? account))
+            {
+                account = new Account(key);
+                bank.Accounts.Add(key, account);
+            }
+
+            account.Balance = balanceCents;
+            return account.Snapshot();
+        }
+    }
+
+    public SandboxAccount? GetAccount(string bankCode, string accountRef)
+    {
+        BankState bank = Bank(bankCode);
+        lock (bank.Gate)
+        {
+            return bank.Accounts.TryGetValue(Normalize(accountRef), out Account? account) ? account.Snapshot() : null;
+        }
+    }
+
+    public SandboxHold? GetHold(string bankCode, string holdId)
+    {
+        BankState bank = Bank(bankCode);
+        lock (bank.Gate)
+        {
+            return bank.Holds.TryGetValue(holdId, out HoldEntry? hold) ? hold.Snapshot() : null;
+        }
+    }
+
+    /// <summary>Replaces a bank's settings (the failure countdown restarts at <see cref="SandboxSettings.FailNext"/>).</summary>
+    public void Configure(string bankCode, SandboxSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.LatencyMs);
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.FailNext);
+        if (settings.DeclineAll is not null && !BankWire.DeclineCodes.Contains(settings.DeclineAll))
+        {
+            throw new ArgumentException($"'{settings.DeclineAll}' is not a decline code.", nameof(settings));
+        }
+
+        BankState bank = Bank(bankCode);
+        lock (bank.Gate)
+        {
+            bank.Settings = settings;
+        }
+    }
+
+    /// <summary>A bank's settings, with <see cref="SandboxSettings.FailNext"/> as what is left of the countdown.</summary>
+    public SandboxSettings SettingsOf(string bankCode)
+    {
+        BankState bank = Bank(bankCode);
+        lock (bank.Gate)
+        {
+            return bank.Settings;
+        }
+    }
+
+    internal byte[] KeyOf(string bankCode) => Bank(bankCode).Key;
+
+    internal string CodeOf(string bankCode) => Bank(bankCode).Code;
+
+    /// <summary>Takes one request's worth of the settings: the latency, and the failure if the countdown is running.</summary>
+    internal (int LatencyMs, SandboxFailMode? Failure) TakeRequest(string bankCode)
+    {
+        BankState bank = Bank(bankCode);
+        lock (bank.Gate)
+        {
+            SandboxSettings settings = bank.Settings;
+            if (settings.FailNext == 0)
+            {
+                return (settings.LatencyMs, null);
+            }
+
+            bank.Settings = settings with { FailNext = settings.FailNext - 1 };
+            return (settings.LatencyMs, settings.FailMode);
+        }
+    }
+
+    /// <summary><c>POST holds</c>: reserve, decline, or answer again as the first time (idempotent by hold id).</summary>
+    public SandboxAnswer Hold(string bankCode, string holdId, string accountRef, long amountCents, string reference)
+    {
+        BankState bank = Bank(bankCode);
+        string key = Normalize(accountRef);
+        lock (bank.Gate)
+        {
+            if (bank.Holds.TryGetValue(holdId, out HoldEntry? existing))
+            {
+                if (existing.IsTombstone)
+                {
+                    return Ok(existing, "The hold id was voided before this hold was asked; nothing is reserved.");
+                }
+
+                return existing.AccountKey == key && existing.Amount == amountCents && existing.Reference == reference
+                    ? Ok(existing, existing.Message)
+                    : new SandboxAnswer(409, Body(existing, BankWire.HoldIdConflict, "This hold id was used for another hold."));
+            }
+
+            var hold = new HoldEntry(holdId, key, amountCents, reference);
+            bank.Holds.Add(holdId, hold);
+            if (bank.Settings.DeclineAll is { } code)
+            {
+                hold.Decline(code, "The sandbox declines every hold of this bank (settings).");
+            }
+            else if (!bank.Accounts.TryGetValue(key, out Account? account))
+            {
+                hold.Decline(BankWire.AccountNotFound, "No such account.");
+            }
+            else if (account.Balance - account.Held < amountCents)
+            {
+                hold.Decline(BankWire.InsufficientFunds, "The available balance is too low.");
+            }
+            else
+            {
+                account.Held += amountCents;
+                hold.Status = HoldStatus.Held;
+            }
+
+            return Ok(hold, hold.Message);
+        }
+    }
+
+    /// <summary><c>POST holds/{holdId}/capture</c>: move the held money (idempotent).</summary>
+    public SandboxAnswer Capture(string bankCode, string holdId)
+    {
+        BankState bank = Bank(bankCode);
+        lock (bank.Gate)
+        {
+            if (!bank.Holds.TryGetValue(holdId, out HoldEntry? hold))
+            {
+                return NotFound(holdId);
+            }
+
+            switch (hold.Status)
+            {
+                case HoldStatus.Held:
+                    Account account = bank.Accounts[hold.AccountKey!];
+                    account.Held -= hold.Amount;
+                    account.Balance -= hold.Amount;
+                    hold.Status = HoldStatus.Captured;
+                    return Ok(hold, null);
+                case HoldStatus.Captured:
+                    return Ok(hold, null);
+                default:
+                    return new SandboxAnswer(409, Body(hold, hold.Code, "Only a held hold can be captured."));
+            }
+        }
+    }
+
+    /// <summary><c>POST holds/{holdId}/void</c>: release (idempotent); an unknown id is remembered as voided.</summary>
+    public SandboxAnswer Void(string bankCode, string holdId)
+    {
+        BankState bank = Bank(bankCode);
+        lock (bank.Gate)
+        {
+            if (!bank.Holds.TryGetValue(holdId, out HoldEntry? hold))
+            {
+                hold = HoldEntry.Tombstone(holdId);
+                bank.Holds.Add(holdId, hold);
+                return Ok(hold, null);
+            }
+
+            switch (hold.Status)
+            {
+                case HoldStatus.Captured:
+                    return new SandboxAnswer(409, Body(hold, null, "The hold is captured; it cannot be voided."));
+                case HoldStatus.Held:
+                    bank.Accounts[hold.AccountKey!].Held -= hold.Amount;
+                    break;
+            }
+
+            // A declined hold reserved nothing: voiding it only makes it final as voided.
+            hold.MarkVoided();
+            return Ok(hold, null);
+        }
+    }
+
+    /// <summary><c>GET holds/{holdId}</c>.</summary>
+    public SandboxAnswer Status(string bankCode, string holdId)
+    {
+        BankState bank = Bank(bankCode);
+        lock (bank.Gate)
+        {
+            return bank.Holds.TryGetValue(holdId, out HoldEntry? hold)
+                ? new SandboxAnswer(200, Body(hold, hold.Code, null) with { AmountCents = hold.IsTombstone ? null : hold.Amount })
+                : NotFound(holdId);
+        }
+    }
+
+    /// <summary>An IBAN as given, compared without spaces and in upper case.</summary>
+    public static string Normalize(string accountRef)
+    {
+        ArgumentNullException.ThrowIfNull(accountRef);
+        return accountRef.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
+    }
+
+    private static SandboxAnswer Ok(HoldEntry hold, string? message) => new(200, Body(hold, hold.Code, message));
+
+    private static SandboxAnswer NotFound(string holdId) => new(404, new HoldAnswerBody(holdId, BankWire.NotFound, null, "No hold has this id."));
+
+    private static HoldAnswerBody Body(HoldEntry hold, string? code, string? message) => new(hold.Id, hold.Status.ToWire(), code, message);
+
+    private BankState Bank(string bankCode) =>
+        _banks.TryGetValue(bankCode, out BankState? bank) ? bank : throw new ArgumentException($"The sandbox has no bank {bankCode}.", nameof(bankCode));
+
+    private sealed class BankState(string code, string secret)
+    {
+        public string Code { get; } = code;
+
+        public string Secret { get; } = secret;
+
+        public byte[] Key { get; } = Encoding.UTF8.GetBytes(secret);
+
+        public Lock Gate { get; } = new();
+
+        public Dictionary<string, Account> Accounts { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, HoldEntry> Holds { get; } = new(StringComparer.Ordinal);
+
+        public SandboxSettings Settings { get; set; } = SandboxSettings.Default;
+    }
+
+    private sealed class Account(string key)
+    {
+        public string Key { get; } = key;
+
+        public long Balance { get; set; }
+
+        public long Held { get; set; }
+
+        public SandboxAccount Snapshot() => new(Key, Balance, Held);
+    }
+
+    private sealed class HoldEntry(string id, string? accountKey, long amount, string? reference)
+    {
+        public string Id { get; } = id;
+
+        public string? AccountKey { get; } = accountKey;
+
+        public long Amount { get; } = amount;
+
+        public string? Reference { get; } = reference;
+
+        public HoldStatus Status { get; set; }
+
+        public string? Code { get; private set; }
+
+        public string? Message { get; private set; }
+
+        public bool IsTombstone => AccountKey is null;
+
+        public static HoldEntry Tombstone(string id) => new(id, null, 0, null) { Status = HoldStatus.Voided };
+
+        public void Decline(string code, string message)
+        {
+            Status = HoldStatus.Declined;
+            Code = code;
+            Message = message;
+        }
+
+        public void MarkVoided()
+        {
+            Status = HoldStatus.Voided;
+            Code = null;
+            Message = null;
+        }
+
+        public SandboxHold Snapshot() => new(Id, AccountKey, Amount, Status, Code);
+    }
+}

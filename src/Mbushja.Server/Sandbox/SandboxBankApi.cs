@@ -54,11 +54,12 @@ public static partial class SandboxBankApi
     public static IServiceCollection AddSandboxBank(this IServiceCollection services, IEnumerable<string> bankCodes, BankConnectorOptions? options = null)
     {
         string[] codes = [.. bankCodes];
-        services.AddSingleton(sp => SandboxBank.WithRandomSecrets(codes, sp.GetService<TimeProvider>()));
+        // Signatures, timeouts and backoff run on wall-clock time, not on the operator's (possibly fake) business clock.
+        services.AddSingleton(_ => SandboxBank.WithRandomSecrets(codes, TimeProvider.System));
         services.AddSingleton<IBankConnector>(sp => new HttpBankConnector(
             OwnAddressEndpoints(sp.GetRequiredService<SandboxBank>(), sp.GetRequiredService<IServer>()),
             options,
-            sp.GetService<TimeProvider>(),
+            TimeProvider.System,
             sp.GetService<ILogger<HttpBankConnector>>()));
         return services;
     }

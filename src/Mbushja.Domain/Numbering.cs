@@ -176,6 +176,10 @@ public sealed record NumberingPlan
             : ParseResult<FixedNumber>.Fail(ErrorCodes.InvalidNumber, $"{national} is a mobile number, not a fixed-line number.");
     }
 
+    /// <summary>The national form people write and read, <c>049123456</c>, of an E.164 number of this country.</summary>
+    public string ToNational(string e164) =>
+        e164.StartsWith("+" + CountryCode, StringComparison.Ordinal) ? "0" + e164[(1 + CountryCode.Length)..] : e164;
+
     /// <summary>True when the national form (with its 0) starts with one of the operator's prefixes.</summary>
     public bool IsOperatorMobile(string national) =>
         OperatorPrefixes.Any(p => national.StartsWith(p, StringComparison.Ordinal));

@@ -4,7 +4,14 @@ using Mbushja.Storage;
 namespace Mbushja.Ledger;
 
 /// <summary>Where an effect runs: the ledger's own connection and transaction.</summary>
-public sealed record EffectContext(DbConnection Connection, DbTransaction Transaction, DatabaseKind Kind, DateTimeOffset Now);
+public sealed record EffectContext(DbConnection Connection, DbTransaction Transaction, DatabaseKind Kind, DateTimeOffset Now)
+{
+    /// <summary>
+    /// An account's available balance (balance minus pending debits) as the command leaves it, transfers included:
+    /// the database has not seen this batch's transfers yet when the effect runs. Null for an unknown account.
+    /// </summary>
+    public Func<LedgerAccountId, long?> AvailableCents { get; init; } = _ => null;
+}
 
 /// <summary>
 /// Work on the platform's own tables that must commit together with a command's transfers (a new subscriber row,

@@ -205,7 +205,11 @@ public sealed partial class LedgerEngine : IAsyncDisposable
             LedgerOutcome outcome = state.Apply(command);
             if (outcome.Status == LedgerStatus.Committed && command.Effect is not null)
             {
-                (LedgerError? refused, Exception? error) = await RunEffectAsync(command.Effect, writer.Connection, tx, now);
+                var context = new EffectContext(writer.Connection, tx, _database.Kind, now)
+                {
+                    AvailableCents = id => state.Accounts.TryGetValue(id.Value, out AccountRow? row) ? row.Balance - row.PendingDebits : null,
+                };
+                (LedgerError? refused, Exception? error) = await RunEffectAsync(command.Effect, context, tx);
                 if (refused is not null || error is not null)
                 {
                     state.Undo();
@@ -235,13 +239,13 @@ public sealed partial class LedgerEngine : IAsyncDisposable
     }
 
     /// <summary>Runs an effect in a savepoint. Transient errors abort the whole batch (it is retried); others fail only this command.</summary>
-    private async Task<(LedgerError? Refused, Exception? Error)> RunEffectAsync(ILedgerEffect effect, DbConnection connection, DbTransaction tx, DateTimeOffset now)
+    private static async Task<(LedgerError? Refused, Exception? Error)> RunEffectAsync(ILedgerEffect effect, EffectContext context, DbTransaction tx)
     {
         const string savepoint = "effect";
         await tx.SaveAsync(savepoint);
         try
         {
-            LedgerError? refused = await effect.ApplyAsync(new EffectContext(connection, tx, _database.Kind, now), CancellationToken.None);
+            LedgerError? refused = await effect.ApplyAsync(context, CancellationToken.None);
             if (refused is not null)
             {
                 await tx.RollbackAsync(savepoint);

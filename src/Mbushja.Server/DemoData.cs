@@ -35,8 +35,17 @@ public static class DemoData
     public static (string Holder, string Authorized, string[] ContractAccounts) Registration { get; } =
         ("+38349111111", "+38349222222", ["arta.tv", "besa.duo", "drita"]);
 
+    /// <summary>What the holder's current account at each sandbox bank holds when the demo starts: 500.00 EUR.</summary>
+    public const long BankBalanceCents = 50_000;
+
     public static async Task LoadAsync(
-        OperatorConfig config, Subscribers subscribers, ServiceAccounts accounts, Registrations registrations, IEnumerable<string> bankCodes, CancellationToken ct)
+        OperatorConfig config,
+        Subscribers subscribers,
+        ServiceAccounts accounts,
+        Registrations registrations,
+        IEnumerable<string> bankCodes,
+        Sandbox.SandboxBank sandbox,
+        CancellationToken ct)
     {
         foreach ((string msisdn, long credit, Language language) in Subscribers)
         {
@@ -71,11 +80,12 @@ public static class DemoData
         foreach (string bank in bankCodes)
         {
             n++;
+            Iban iban = Iban.Parse(KosovoIban($"{n:00}00{n:00}0000001234")).Value;
             RegistrationOutcome registered = await registrations.CreateAsync(
                 new NewRegistration(
                     bank,
                     config.Numbering.ParseMsisdn(Registration.Holder).Value,
-                    Iban.Parse(KosovoIban($"{n:00}00{n:00}0000001234")).Value,
+                    iban,
                     [config.Numbering.ParseMsisdn(Registration.Authorized).Value],
                     Registration.ContractAccounts),
                 "demo",
@@ -84,6 +94,9 @@ public static class DemoData
             {
                 throw new InvalidOperationException($"Demo registration at {bank} could not be created: {error.Message}");
             }
+
+            // The sandbox bank keeps its accounts in memory: every start funds them afresh.
+            sandbox.SetAccount(bank, iban.Value, BankBalanceCents);
         }
     }
 

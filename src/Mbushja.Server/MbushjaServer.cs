@@ -4,8 +4,10 @@ using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Server.Api;
 using Mbushja.Server.Http;
+using Mbushja.Server.Sandbox;
 using Mbushja.Sms;
 using Mbushja.Storage;
+using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
@@ -28,6 +30,7 @@ public static class MbushjaServer
         string configDirectory = settings.ConfigDirectory ?? OperatorConfig.DefaultDirectory;
         OperatorConfig config = OperatorConfig.Load(configDirectory);
         BankDirectory banks = BankDirectory.Load(configDirectory);
+        ReplyTexts replies = ReplyTexts.Load(configDirectory);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Mbushja" });
         builder.WebHost.UseUrls(settings.Urls);
@@ -65,6 +68,14 @@ public static class MbushjaServer
         services.AddSingleton<ServiceAccounts>();
         services.AddSingleton<Registrations>();
         services.AddSingleton(new SmsInterpreter(banks, config.Numbering));
+        services.AddSingleton(replies);
+        services.AddSingleton(settings.TopUp);
+        services.AddSingleton<SmsTransactions>();
+        services.AddSingleton<TopUpPlanner>();
+        services.AddSingleton<TopUpProcessor>();
+        services.AddHostedService<TopUpRecoveryService>();
+        // The sandbox bank answers for every configured bank, over real HTTP on this server's own address.
+        services.AddSandboxBank(banks.Banks.Select(b => b.Code));
         services.AddSingleton(new AdminKey(settings.AdminKey));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddMissingCode);
@@ -91,7 +102,10 @@ public static class MbushjaServer
             .MapSubscribersApi()
             .MapServiceAccountsApi()
             .MapRegistrationsApi()
+            .MapTransactionsApi()
             .MapCatalogApi();
+        app.MapSmsGateway(settings.Gateway);
+        app.MapSandboxBank();
 
         if (settings.Demo)
         {
@@ -101,6 +115,7 @@ public static class MbushjaServer
                 app.Services.GetRequiredService<ServiceAccounts>(),
                 app.Services.GetRequiredService<Registrations>(),
                 banks.Banks.Select(b => b.Code),
+                app.Services.GetRequiredService<SandboxBank>(),
                 ct);
         }
 

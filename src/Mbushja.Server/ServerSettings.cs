@@ -24,6 +24,15 @@ public sealed record ServerSettings
     /// <summary>The clock; tests pass a fake one.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Who may deliver SMS to the gateway endpoints; loopback without credentials by default.</summary>
+    public Http.GatewayAccess Gateway { get; init; } = Http.GatewayAccess.LoopbackOnly;
+
+    /// <summary>SMS Top Up timings (leases, duplicate waits).</summary>
+    public Mbushja.TopUp.TopUpOptions TopUp { get; init; } = Mbushja.TopUp.TopUpOptions.Default;
+
+    /// <summary>How often unfinished messages are looked for (after a crash, or a bank that did not answer); null: only at start-up.</summary>
+    public TimeSpan? RecoveryInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
 }

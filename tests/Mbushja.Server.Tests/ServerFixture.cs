@@ -1,6 +1,8 @@
 using Mbushja.Ledger;
 using Mbushja.Storage;
 using Mbushja.Testing;
+using Mbushja.TopUp;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 
 namespace Mbushja.Server.Tests;
@@ -27,7 +29,7 @@ public sealed class RunningServer : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>Builds (migrating the database, loading demo data when asked) and starts a server on a free loopback port.</summary>
-    public static async Task<RunningServer> StartAsync(string db, bool demo = false)
+    public static async Task<RunningServer> StartAsync(string db, bool demo = false, Func<ServerSettings, ServerSettings>? configure = null)
     {
         string data = Path.Combine(Path.GetTempPath(), "mbushja-server-test-" + Guid.NewGuid().ToString("N"));
         var settings = new ServerSettings
@@ -37,8 +39,10 @@ public sealed class RunningServer : IAsyncDisposable
             Db = db,
             AdminKey = AdminKey,
             Demo = demo,
+            // Short leases, so that a test can watch the recovery sweep take over work a bank left unfinished.
+            TopUp = TopUpOptions.Default with { Lease = TimeSpan.FromSeconds(1) },
         };
-        WebApplication app = await MbushjaServer.BuildAsync(settings);
+        WebApplication app = await MbushjaServer.BuildAsync(configure is null ? settings : configure(settings));
         await app.StartAsync();
         // After StartAsync the addresses hold the port the OS chose.
         string address = Assert.Single(app.Urls);
@@ -94,6 +98,23 @@ public abstract class ServerFixture : IAsyncLifetime
     {
         await Server.DisposeAsync();
         await Database.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Runs the recovery sweep until no SMS top-up is left unfinished (leases are short here): what a restarted or
+    /// still-running server does on its own every few seconds.
+    /// </summary>
+    public async Task RecoverAsync()
+    {
+        TopUpProcessor processor = Server.App.Services.GetRequiredService<TopUpProcessor>();
+        SmsTransactions store = Server.App.Services.GetRequiredService<SmsTransactions>();
+        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await store.ExpiredAsync(DateTimeOffset.MaxValue, 1)).Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Unfinished SMS top-ups remain after 20 s of recovery.");
+            await processor.RecoverAsync();
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>SPEC §2: the ledger sums to zero and no protected account is below zero.</summary>

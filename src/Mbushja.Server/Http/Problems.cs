@@ -15,6 +15,9 @@ public static class Problems
     public const string Internal = "INTERNAL_ERROR";
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
     public const string BadRequestCode = "BAD_REQUEST";
+    public const string TooLong = "TOO_LONG";
+    public const string EmptyField = "EMPTY_FIELD";
+    public const string InvalidTime = "INVALID_TIME";
 
     /// <summary>
     /// Gives the problems that the framework writes itself (an unknown route, a method or content type that routing

@@ -1,0 +1,136 @@
+using Mbushja.Server.Http;
+using Mbushja.TopUp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Mbushja.Server.Api;
+
+public sealed record InboundSmsRequest(string? From, string? To, string? Text, string? MessageId);
+
+public sealed record InboundSmsResponse(string Status, string? Code, string? TransactionId, string Reply)
+{
+    public static InboundSmsResponse From(TopUpResult r) => new(r.Status.ToWire(), r.Code, r.TransactionId, r.Reply);
+}
+
+/// <summary>
+/// The gateway endpoints for inbound SMS (SPEC §4–§5): the JSON endpoint and a Kannel-compatible sms-service. Both
+/// answer only after the message is durably recorded, and carry the reply back to the gateway.
+/// </summary>
+public static class SmsApi
+{
+    public const int MaxAddressLength = 32;
+    public const int MaxTextLength = 1600;
+    public const int MaxMessageIdLength = 128;
+    public const string StillProcessing = "STILL_PROCESSING";
+
+    public static IEndpointRouteBuilder MapSmsGateway(this IEndpointRouteBuilder app, GatewayAccess access)
+    {
+        RouteGroupBuilder gateway = app.MapGroup("").AddEndpointFilter(new GatewayAccessFilter(access));
+        gateway.MapPost("/api/v1/sms/inbound", InboundAsync)
+            .Accepts<InboundSmsRequest>("application/json")
+            .WithSummary("An SMS to a bank's short code: tops up, and answers with the reply to send back.")
+            .WithDescription("The same messageId again returns the first result and charges nothing more.");
+        gateway.MapMethods("/kannel/sms-service", ["GET", "POST"], KannelAsync)
+            .WithSummary("Kannel sms-service: sender, receiver, text (and id) as query or form parameters; the reply is the response body.")
+            .WithDescription("Kannel get-url example: http://127.0.0.1:8080/kannel/sms-service?from=%p&to=%P&text=%a&id=%I");
+        return app;
+    }
+
+    private static async Task<Results<Ok<InboundSmsResponse>, ProblemHttpResult>> InboundAsync(
+        HttpRequest request, TopUpProcessor processor, CancellationToken ct)
+    {
+        (InboundSmsRequest? body, ProblemHttpResult? problem) = await JsonBody.ReadAsync<InboundSmsRequest>(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (Check(body!.From, body.To, body.Text, body.MessageId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        try
+        {
+            TopUpResult result = await processor.ProcessAsync(new InboundSms(body.From, body.To, body.Text, body.MessageId), ct);
+            return TypedResults.Ok(InboundSmsResponse.From(result));
+        }
+        catch (TimeoutException e)
+        {
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, StillProcessing, e.Message);
+        }
+    }
+
+    /// <summary>Kannel's names and ours: <c>from</c>/<c>sender</c>, <c>to</c>/<c>receiver</c>, <c>text</c>, <c>id</c>/<c>messageId</c>.</summary>
+    private static async Task<IResult> KannelAsync(HttpRequest request, TopUpProcessor processor, CancellationToken ct)
+    {
+        IFormCollection? form = request.HasFormContentType ? await request.ReadFormAsync(ct) : null;
+        string? Get(params string[] names)
+        {
+            foreach (string name in names)
+            {
+                if (request.Query.TryGetValue(name, out var q) && q.Count > 0)
+                {
+                    return q[0];
+                }
+
+                if (form is not null && form.TryGetValue(name, out var f) && f.Count > 0)
+                {
+                    return f[0];
+                }
+            }
+
+            return null;
+        }
+
+        string? from = Get("from", "sender");
+        string? to = Get("to", "receiver");
+        string text = Get("text") ?? "";
+        string? id = Get("id", "messageId", "smsid");
+        id = string.IsNullOrEmpty(id) ? null : id; // Kannel sends an empty %I when it has none
+        if (Check(from, to, text, id) is { } invalid)
+        {
+            return invalid;
+        }
+
+        try
+        {
+            TopUpResult result = await processor.ProcessAsync(new InboundSms(from, to, text, id), ct);
+            return TypedResults.Text(result.Reply, "text/plain; charset=utf-8");
+        }
+        catch (TimeoutException e)
+        {
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, StillProcessing, e.Message);
+        }
+    }
+
+    private static ProblemHttpResult? Check(string? from, string? to, string? text, string? messageId)
+    {
+        if (string.IsNullOrWhiteSpace(from))
+        {
+            return Problems.Missing("from");
+        }
+
+        if (string.IsNullOrWhiteSpace(to))
+        {
+            return Problems.Missing("to");
+        }
+
+        if (text is null)
+        {
+            return Problems.Missing("text");
+        }
+
+        return (from.Length, to.Length, text.Length, messageId?.Length ?? 0) switch
+        {
+            ( > MaxAddressLength, _, _, _) => Problems.Unprocessable(Problems.TooLong, $"'from' is longer than {MaxAddressLength} characters.", "from"),
+            (_, > MaxAddressLength, _, _) => Problems.Unprocessable(Problems.TooLong, $"'to' is longer than {MaxAddressLength} characters.", "to"),
+            (_, _, > MaxTextLength, _) => Problems.Unprocessable(Problems.TooLong, $"'text' is longer than {MaxTextLength} characters.", "text"),
+            (_, _, _, > MaxMessageIdLength) => Problems.Unprocessable(Problems.TooLong, $"'messageId' is longer than {MaxMessageIdLength} characters.", "messageId"),
+            _ when messageId is { Length: 0 } => Problems.Unprocessable(Problems.EmptyField, "'messageId' is empty; leave it out instead.", "messageId"),
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text.Json;
+using Mbushja.Domain;
+using Mbushja.Ledger;
+using Mbushja.Server.Http;
+using Mbushja.TopUp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Mbushja.Server.Api;
+
+public sealed record TransactionSummary(
+    string Id,
+    string Channel,
+    string? MessageId,
+    string From,
+    string To,
+    string? Bank,
+    string State,
+    string? Status,
+    string? Code,
+    long? AmountCents,
+    string Currency,
+    string? Reply,
+    string Reference,
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static TransactionSummary Of(SmsTransaction t) => new(
+        t.Id,
+        "sms",
+        t.MessageId,
+        t.Msisdn ?? t.Sender,
+        t.ShortCode,
+        t.BankCode,
+        t.State,
+        TopUpStates.StatusOf(t.State)?.ToWire(),
+        t.Code,
+        t.AmountCents,
+        Money.Currency,
+        t.Reply,
+        TopUpProcessor.ShortRef(t.Id),
+        t.ReceivedAt,
+        t.UpdatedAt);
+}
+
+public sealed record TrailEvent(int Seq, DateTimeOffset At, string Kind, JsonElement Detail);
+
+public sealed record TransactionDetail(TransactionSummary Transaction, string Text, IReadOnlyList<TrailEvent> Trail, IReadOnlyList<Transfer> Transfers);
+
+public sealed record TransactionList(IReadOnlyList<TransactionSummary> Transactions);
+
+/// <summary>Transactions and their whole trail (SPEC §5), for customer care and partners.</summary>
+public static class TransactionsApi
+{
+    public const int MaxList = 200;
+
+    public static RouteGroupBuilder MapTransactionsApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/transactions", ListAsync)
+            .WithSummary("Transactions, newest first; by sender (?msisdn=, any accepted form) and time (?from=&to=, ISO 8601).");
+        api.MapGet("/transactions/{id}", GetAsync)
+            .WithSummary("One transaction with its whole trail: inbound message, interpretation, bank requests and answers, ledger transfers, reply.");
+        return api;
+    }
+
+    private static async Task<Results<Ok<TransactionList>, ProblemHttpResult>> ListAsync(
+        string? msisdn, string? from, string? to, int? limit, SmsTransactions store, OperatorConfig config, CancellationToken ct)
+    {
+        string? sender = null;
+        if (!string.IsNullOrWhiteSpace(msisdn))
+        {
+            ParseResult<Msisdn> read = config.Numbering.ParseMsisdn(msisdn);
+            if (!read.Success)
+            {
+                return Problems.BadRequest(read.Error.Code, read.Error.Message, "msisdn");
+            }
+
+            sender = read.Value.E164;
+        }
+
+        if (!TryTime(from, out DateTimeOffset? since))
+        {
+            return Problems.BadRequest(Problems.InvalidTime, $"'{from}' is not an ISO 8601 date or time.", "from");
+        }
+
+        if (!TryTime(to, out DateTimeOffset? until))
+        {
+            return Problems.BadRequest(Problems.InvalidTime, $"'{to}' is not an ISO 8601 date or time.", "to");
+        }
+
+        if (limit is < 1 or > MaxList)
+        {
+            return Problems.BadRequest(Problems.BadRequestCode, $"'limit' is from 1 to {MaxList}.", "limit");
+        }
+
+        List<SmsTransaction> rows = await store.ListAsync(sender, since, until, limit ?? 50, ct);
+        return TypedResults.Ok(new TransactionList([.. rows.Select(TransactionSummary.Of)]));
+    }
+
+    private static async Task<Results<Ok<TransactionDetail>, ProblemHttpResult>> GetAsync(
+        string id, SmsTransactions store, LedgerQueries ledger, CancellationToken ct)
+    {
+        if (id.Length > 64 || await store.GetAsync(id.Trim().ToLowerInvariant(), ct) is not { } row)
+        {
+            return Problems.NotFoundOf($"Transaction '{id}'");
+        }
+
+        List<SmsEvent> events = await store.TrailAsync(row.Id, ct);
+        var transfers = new List<Transfer>();
+        for (int i = 1; i <= (row.Plan?.Credits.Count ?? 0); i++)
+        {
+            if (await ledger.GetTransferAsync($"sms:{row.Id}:{i}", ct) is { } transfer)
+            {
+                transfers.Add(transfer);
+            }
+        }
+
+        TrailEvent[] trail = [.. events.Select(e => new TrailEvent(e.Seq, e.At, e.Kind, Parse(e.Detail)))];
+        return TypedResults.Ok(new TransactionDetail(TransactionSummary.Of(row), row.Text, trail, transfers));
+    }
+
+    private static JsonElement Parse(string json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    private static bool TryTime(string? text, out DateTimeOffset? value)
+    {
+        value = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset parsed))
+        {
+            value = parsed;
+            return true;
+        }
+
+        return false;
+    }
+}

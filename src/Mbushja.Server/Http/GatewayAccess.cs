@@ -1,0 +1,90 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace Mbushja.Server.Http;
+
+/// <summary>
+/// Who may deliver messages to the gateway endpoints (SPEC §5): callers from the allowed networks, with the
+/// configured credentials when there are any (HTTP Basic or a bearer token). The admin key is admitted from anywhere.
+/// The default admits loopback callers without credentials.
+/// </summary>
+public sealed record GatewayAccess
+{
+    public static GatewayAccess LoopbackOnly { get; } = new();
+
+    /// <summary>Networks a gateway may call from; loopback by default.</summary>
+    public IReadOnlyList<IPNetwork> AllowedNetworks { get; init; } = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
+
+    /// <summary>HTTP Basic credentials a gateway must send, as <c>user:password</c>; null for none.</summary>
+    public string? BasicCredentials { get; init; }
+
+    /// <summary>A bearer token a gateway must send; null for none.</summary>
+    public string? BearerToken { get; init; }
+
+    public bool RequiresCredentials => BasicCredentials is not null || BearerToken is not null;
+}
+
+/// <summary>Applies <see cref="GatewayAccess"/> to a group of endpoints; refusals are problem details.</summary>
+public sealed class GatewayAccessFilter(GatewayAccess access) : IEndpointFilter
+{
+    public const string AddressNotAllowed = "ADDRESS_NOT_ALLOWED";
+
+    private readonly byte[]? _basic = access.BasicCredentials is null ? null : Hash(access.BasicCredentials);
+    private readonly byte[]? _bearer = access.BearerToken is null ? null : Hash(access.BearerToken);
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        HttpContext http = context.HttpContext;
+        if (http.User.IsInRole(AdminKeyAuthenticationHandler.AdminRole))
+        {
+            return await next(context);
+        }
+
+        IPAddress? caller = http.Connection.RemoteIpAddress;
+        if (caller is null || !access.AllowedNetworks.Any(n => n.Contains(caller.IsIPv4MappedToIPv6 ? caller.MapToIPv4() : caller)))
+        {
+            return Problems.Of(StatusCodes.Status403Forbidden, AddressNotAllowed, "This address may not deliver messages; ask the operator to allow it.");
+        }
+
+        if (access.RequiresCredentials && !HasCredentials(http.Request))
+        {
+            http.Response.Headers.WWWAuthenticate = "Basic realm=\"mbushja\"";
+            return Problems.Of(StatusCodes.Status401Unauthorized, Problems.Unauthenticated, "Send the gateway's credentials (HTTP Basic or a bearer token).");
+        }
+
+        return await next(context);
+    }
+
+    private bool HasCredentials(HttpRequest request)
+    {
+        string? header = request.Headers.Authorization;
+        if (header is null)
+        {
+            return false;
+        }
+
+        if (_bearer is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return CryptographicOperations.FixedTimeEquals(Hash(header["Bearer ".Length..].Trim()), _bearer);
+        }
+
+        if (_basic is not null && header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                string decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+                return CryptographicOperations.FixedTimeEquals(Hash(decoded), _basic);
+            }
+            catch (FormatException)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    private static byte[] Hash(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value));
+}

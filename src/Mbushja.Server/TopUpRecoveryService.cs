@@ -1,0 +1,74 @@
+using Mbushja.TopUp;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Mbushja.Server;
+
+/// <summary>
+/// Finishes SMS Top Up work that its worker left: at start-up (after a crash) and then every few seconds (a bank that
+/// did not answer a capture or void is asked again). Several servers on one database share this safely: each
+/// message is claimed by a conditional update before it is touched.
+/// </summary>
+public sealed partial class TopUpRecoveryService(
+    TopUpProcessor processor, ServerSettings settings, IHostApplicationLifetime lifetime, ILogger<TopUpRecoveryService> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The sandbox bank listens on this server's own address: sweep once the server takes traffic.
+        var started = new TaskCompletionSource();
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        await using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            try
+            {
+                await started.Task;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                int taken;
+                do
+                {
+                    taken = await processor.RecoverAsync(stoppingToken);
+                    if (taken > 0)
+                    {
+                        LogSwept(logger, taken);
+                    }
+                }
+                while (taken > 0 && !stoppingToken.IsCancellationRequested);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(logger, e);
+            }
+
+            if (settings.RecoveryInterval is not { } interval)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(interval, settings.Time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Recovery took on {Count} unfinished SMS top-ups")]
+    private static partial void LogSwept(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "Recovery sweep failed; it runs again shortly")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Mbushja.Domain;
+
+namespace Mbushja.TopUp;
+
+/// <summary>
+/// The reply texts of SMS Top Up, per language (<c>sms-replies.json</c> of the operator's configuration). Every text
+/// exists in every language and names only placeholders the platform fills in: checked when the file loads.
+/// </summary>
+public sealed partial class ReplyTexts
+{
+    public const string FileName = "sms-replies.json";
+
+    private static readonly string[] Required =
+    [
+        "done", "credit.mobile", "credit.balance", "credit.package",
+        ErrorCodes.UnknownCommand, ErrorCodes.UnknownShortCode, ErrorCodes.InvalidNumber, ErrorCodes.NotOperatorNumber,
+        ErrorCodes.AmountOutOfRange, TopUpCodes.NotRegistered, TopUpCodes.UnknownAccount, TopUpCodes.BankDeclined,
+        TopUpCodes.BankUnavailable, "reason.other",
+    ];
+
+    private static readonly HashSet<string> Placeholders =
+        ["parts", "total", "bank", "ref", "target", "amount", "balance", "package", "paidUntil", "help", "min", "max", "reason"];
+
+    private readonly Dictionary<string, Dictionary<Language, string>> _texts;
+
+    private ReplyTexts(Dictionary<string, Dictionary<Language, string>> texts) => _texts = texts;
+
+    /// <summary>Reads the texts from a configuration folder; every mistake is reported at once.</summary>
+    public static ReplyTexts Load(string directory)
+    {
+        string path = Path.Combine(directory, FileName);
+        var errors = new List<string>();
+        var texts = new Dictionary<string, Dictionary<Language, string>>(StringComparer.Ordinal);
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(
+                File.ReadAllText(path),
+                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            foreach (JsonProperty entry in document.RootElement.EnumerateObject())
+            {
+                var byLanguage = new Dictionary<Language, string>();
+                if (entry.Value.ValueKind != JsonValueKind.Object)
+                {
+                    errors.Add($"{FileName}: '{entry.Name}' must be an object of texts by language.");
+                    continue;
+                }
+
+                foreach (JsonProperty text in entry.Value.EnumerateObject())
+                {
+                    if (!DomainNames.ParseLanguage(text.Name).TryGetValue(out Language language) || text.Value.ValueKind != JsonValueKind.String)
+                    {
+                        errors.Add($"{FileName}: '{entry.Name}.{text.Name}' must be a text in sq, en or sr.");
+                        continue;
+                    }
+
+                    string value = text.Value.GetString()!;
+                    foreach (Match m in Placeholder().Matches(value))
+                    {
+                        if (!Placeholders.Contains(m.Groups[1].Value))
+                        {
+                            errors.Add($"{FileName}: '{entry.Name}.{text.Name}' uses an unknown placeholder {m.Value}.");
+                        }
+                    }
+
+                    byLanguage[language] = value;
+                }
+
+                texts[entry.Name] = byLanguage;
+            }
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException([$"{path}: {e.Message}"]);
+        }
+
+        foreach (string key in Required)
+        {
+            foreach (Language language in Enum.GetValues<Language>())
+            {
+                if (!texts.TryGetValue(key, out Dictionary<Language, string>? byLanguage) || !byLanguage.ContainsKey(language))
+                {
+                    errors.Add($"{FileName}: the text '{key}' is missing in {language.ToWire()}.");
+                }
+            }
+        }
+
+        return errors.Count == 0 ? new ReplyTexts(texts) : throw new ConfigurationException(errors);
+    }
+
+    /// <summary>A text with its placeholders filled in; a text the file lacks falls back to the generic reason.</summary>
+    public string Format(string key, Language language, params (string Name, string Value)[] values)
+    {
+        string template = _texts.TryGetValue(key, out Dictionary<Language, string>? byLanguage)
+            ? byLanguage[language]
+            : _texts["reason.other"][language];
+        var text = new StringBuilder(template);
+        foreach ((string name, string value) in values)
+        {
+            text.Replace("{" + name + "}", value);
+        }
+
+        return Placeholder().Replace(text.ToString(), "").Trim();
+    }
+
+    /// <summary>The bank's decline reason in the subscriber's words.</summary>
+    public string Reason(string? bankCode, Language language) =>
+        bankCode is not null && _texts.TryGetValue("reason." + bankCode, out Dictionary<Language, string>? byLanguage)
+            ? byLanguage[language]
+            : _texts["reason.other"][language];
+
+    /// <summary>5.00</summary>
+    public static string Amount(long cents) => Money.FromCents(cents).ToDecimalString();
+
+    /// <summary>31.12.2026, the way Kosovo writes dates.</summary>
+    public static string Date(DateOnly date) => date.ToString("dd.MM.yyyy", CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"\{([A-Za-z]+)\}")]
+    private static partial Regex Placeholder();
+}

@@ -1,0 +1,313 @@
+using System.Data.Common;
+using System.Text.Json;
+using Mbushja.Domain;
+using Mbushja.Ledger;
+using Mbushja.Storage;
+
+namespace Mbushja.TopUp;
+
+/// <summary>A message as recorded: where it stands and, once decided, its reply.</summary>
+public sealed record SmsTransaction(
+    string Id,
+    string? MessageId,
+    string Sender,
+    string? Msisdn,
+    string ShortCode,
+    string Text,
+    string? BankCode,
+    Language Language,
+    string State,
+    string? Code,
+    string? AccountRef,
+    long? AmountCents,
+    TopUpPlan? Plan,
+    string? Reply,
+    ReplyRoute Route,
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset LeaseUntil)
+{
+    /// <summary>The answer once the message is decided; null while it waits for the bank.</summary>
+    public TopUpResult? Result => Reply is not null && TopUpStates.StatusOf(State) is { } status
+        ? new TopUpResult(status, Code, Id, Reply)
+        : null;
+}
+
+/// <summary>One line of a message's trail.</summary>
+public sealed record SmsEvent(int Seq, DateTimeOffset At, string Kind, string Detail);
+
+/// <summary>A line to add to a message's trail; its detail is an object serialised as JSON.</summary>
+public sealed record TrailEntry(string Kind, object Detail);
+
+/// <summary>
+/// The table of inbound messages, their trails and replies. Every write is a ledger command (credits with their
+/// effect, or an effect alone), so it shares the ledger's group commit and its single writer on SQLite; and every
+/// change of state is conditional on the state before it, which is what keeps two workers from both acting.
+/// </summary>
+public sealed class SmsTransactions(Database database, LedgerEngine ledger)
+{
+    /// <summary>The effect's refusal when the row was not in the state the change expects (another worker moved it).</summary>
+    public const string StateChanged = "STATE_CHANGED";
+
+    /// <summary>The effect's refusal when the message id is recorded already.</summary>
+    public const string Duplicate = "DUPLICATE_MESSAGE";
+
+    private const string Columns =
+        "id, message_id, sender, msisdn, short_code, text, bank_code, language, state, code, account_ref, amount, plan, reply, reply_route, received_at, updated_at, lease_until";
+
+    private static readonly JsonSerializerOptions TrailJson = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>
+    /// Records a new message with its decision: holding (a plan, the bank is asked next) or final (a refusal and its
+    /// reply). False when the message id is recorded already: the caller answers with the first result.
+    /// </summary>
+    public async Task<bool> AcceptAsync(SmsTransaction row, IReadOnlyList<TrailEntry> trail, CancellationToken ct = default)
+    {
+        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Accept(row, trail) }, ct);
+        return outcome.Succeeded || (outcome.Error?.Code == Duplicate ? false : throw Unexpected(outcome));
+    }
+
+    /// <summary>
+    /// Commits the credits of a held message with its reply (and the paid-until dates it moves), holding → credited.
+    /// Rejected with <see cref="StateChanged"/> when another worker decided the message first: nothing moved then.
+    /// </summary>
+    public Task<LedgerOutcome> CreditAsync(LedgerCommand credits, CancellationToken ct = default) => ledger.SubmitAsync(credits, ct);
+
+    /// <summary>Moves a message from one state to another, with its reply when this decides it. False: it was not in <paramref name="from"/>.</summary>
+    public async Task<bool> MoveAsync(string id, string from, Transition to, CancellationToken ct = default)
+    {
+        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Move(id, from, to) }, ct);
+        return outcome.Succeeded || (outcome.Error?.Code == StateChanged ? false : throw Unexpected(outcome));
+    }
+
+    /// <summary>Takes an unfinished message whose lease ran out, for this worker, until <paramref name="until"/>.</summary>
+    public async Task<bool> ClaimAsync(SmsTransaction row, DateTimeOffset until, CancellationToken ct = default)
+    {
+        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Claim(row.Id, row.State, row.LeaseUntil, until) }, ct);
+        return outcome.Succeeded;
+    }
+
+    public async Task<SmsTransaction?> GetAsync(string id, CancellationToken ct = default) =>
+        (await QueryAsync($"SELECT {Columns} FROM sms_transactions WHERE id = @p", id, ct)).FirstOrDefault();
+
+    public async Task<SmsTransaction?> FindByMessageIdAsync(string messageId, CancellationToken ct = default) =>
+        (await QueryAsync($"SELECT {Columns} FROM sms_transactions WHERE message_id = @p", messageId, ct)).FirstOrDefault();
+
+    /// <summary>Unfinished messages whose lease has run out: a worker died with them, or the bank never answered.</summary>
+    public Task<List<SmsTransaction>> ExpiredAsync(DateTimeOffset now, int limit, CancellationToken ct = default) =>
+        QueryAsync(
+            $"SELECT {Columns} FROM sms_transactions WHERE state IN ('holding', 'credited', 'voiding') AND lease_until < @p ORDER BY lease_until LIMIT {limit}",
+            now.ToUnixTimeMilliseconds(),
+            ct);
+
+    /// <summary>Messages of a sender, newest first, within an optional time range.</summary>
+    public async Task<List<SmsTransaction>> ListAsync(string? msisdn, DateTimeOffset? from, DateTimeOffset? to, int limit, CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        // No "@m IS NULL" trick: PostgreSQL cannot type a parameter that is only ever null.
+        string bySender = msisdn is null ? "" : "msisdn = @m AND ";
+        await using DbCommand command = connection.Command(
+            $"SELECT {Columns} FROM sms_transactions WHERE {bySender}received_at >= @from AND received_at < @to "
+            + $"ORDER BY received_at DESC, id DESC LIMIT {limit}",
+            null,
+            ("m", msisdn ?? ""),
+            ("from", (from ?? DateTimeOffset.UnixEpoch).ToUnixTimeMilliseconds()),
+            ("to", (to ?? DateTimeOffset.MaxValue).ToUnixTimeMilliseconds()));
+        return await ReadAllAsync(command, ct);
+    }
+
+    /// <summary>A message's trail, oldest first.</summary>
+    public async Task<List<SmsEvent>> TrailAsync(string id, CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command(
+            "SELECT seq, at, kind, detail FROM sms_events WHERE transaction_id = @id ORDER BY seq", null, ("id", id));
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        var events = new List<SmsEvent>();
+        while (await r.ReadAsync(ct))
+        {
+            events.Add(new SmsEvent(r.GetInt32(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), r.GetString(2), r.GetString(3)));
+        }
+
+        return events;
+    }
+
+    /// <summary>Adds lines to a message's trail, inside a ledger effect's transaction.</summary>
+    internal static async Task AppendTrailAsync(EffectContext context, string id, IEnumerable<TrailEntry> entries, CancellationToken ct)
+    {
+        foreach (TrailEntry entry in entries)
+        {
+            await using DbCommand insert = context.Connection.Command(
+                "INSERT INTO sms_events (transaction_id, seq, at, kind, detail) "
+                + "SELECT @id, COALESCE(MAX(seq), 0) + 1, @at, @kind, @detail FROM sms_events WHERE transaction_id = @id",
+                context.Transaction,
+                ("id", id),
+                ("at", context.Now.ToUnixTimeMilliseconds()),
+                ("kind", entry.Kind),
+                ("detail", entry.Detail as string ?? JsonSerializer.Serialize(entry.Detail, TrailJson)));
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>Sets the state (conditionally) and, when the change decides the message, records the reply once.</summary>
+    internal static async Task<LedgerError?> ApplyTransitionAsync(EffectContext context, string id, string from, Transition to, CancellationToken ct)
+    {
+        await using (DbCommand update = context.Connection.Command(
+            "UPDATE sms_transactions SET state = @to, code = COALESCE(@code, code), reply = COALESCE(@reply, reply), updated_at = @now, "
+            + "lease_until = CASE WHEN @to IN ('holding', 'credited', 'voiding') THEN lease_until ELSE 0 END "
+            + "WHERE id = @id AND state = @from",
+            context.Transaction,
+            ("to", to.State),
+            ("code", to.Code),
+            ("reply", to.Reply),
+            ("now", context.Now.ToUnixTimeMilliseconds()),
+            ("id", id),
+            ("from", from)))
+        {
+            if (await update.ExecuteNonQueryAsync(ct) != 1)
+            {
+                return new LedgerError(StateChanged, $"Message {id} is no longer {from}.");
+            }
+        }
+
+        await AppendTrailAsync(context, id, to.Trail, ct);
+        if (to.Reply is not null)
+        {
+            await InsertReplyAsync(context, id, to.Reply, to.ReplyOutbound, ct);
+        }
+
+        return null;
+    }
+
+    private static async Task InsertReplyAsync(EffectContext context, string id, string reply, bool outbound, CancellationToken ct)
+    {
+        // The primary key makes a second reply for one message impossible.
+        await using DbCommand insert = context.Connection.Command(
+            "INSERT INTO sms_outbox (transaction_id, recipient, sender, text, state, attempts, next_at, created_at) "
+            + "SELECT id, COALESCE(msisdn, sender), short_code, @text, @state, 0, @now, @now FROM sms_transactions WHERE id = @id",
+            context.Transaction,
+            ("text", reply),
+            ("state", outbound ? "pending" : "inline"),
+            ("now", context.Now.ToUnixTimeMilliseconds()),
+            ("id", id));
+        await insert.ExecuteNonQueryAsync(ct);
+        await AppendTrailAsync(context, id, [new TrailEntry("reply", new { text = reply, route = outbound ? "outbound" : "response" })], ct);
+    }
+
+    private async Task<List<SmsTransaction>> QueryAsync(string sql, object parameter, CancellationToken ct)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command(sql, null, ("p", parameter));
+        return await ReadAllAsync(command, ct);
+    }
+
+    private static async Task<List<SmsTransaction>> ReadAllAsync(DbCommand command, CancellationToken ct)
+    {
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        var rows = new List<SmsTransaction>();
+        while (await r.ReadAsync(ct))
+        {
+            string? plan = r.GetNullableString(12);
+            rows.Add(new SmsTransaction(
+                r.GetString(0),
+                r.GetNullableString(1),
+                r.GetString(2),
+                r.GetNullableString(3),
+                r.GetString(4),
+                r.GetString(5),
+                r.GetNullableString(6),
+                DomainNames.ParseLanguage(r.GetString(7)).Value,
+                r.GetString(8),
+                r.GetNullableString(9),
+                r.GetNullableString(10),
+                r.GetNullableInt64(11),
+                plan is null ? null : TopUpPlanner.Deserialize(plan),
+                r.GetNullableString(13),
+                r.GetString(14) == "outbound" ? ReplyRoute.Outbound : ReplyRoute.Response,
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(15)),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(16)),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(17))));
+        }
+
+        return rows;
+    }
+
+    private static InvalidOperationException Unexpected(LedgerOutcome outcome) =>
+        new($"The message store refused a write: {outcome.Error?.Code} {outcome.Error?.Message}");
+
+    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail) : ILedgerEffect
+    {
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            // ON CONFLICT keeps the transaction usable on PostgreSQL; the unique message id decides a duplicate.
+            await using (DbCommand insert = context.Connection.Command(
+                $"INSERT INTO sms_transactions ({Columns}) VALUES (@id, @mid, @sender, @msisdn, @to, @text, @bank, @lang, @state, @code, @ref, "
+                + "@amount, @plan, NULL, @route, @now, @now, @lease) ON CONFLICT DO NOTHING",
+                context.Transaction,
+                ("id", row.Id),
+                ("mid", row.MessageId),
+                ("sender", row.Sender),
+                ("msisdn", row.Msisdn),
+                ("to", row.ShortCode),
+                ("text", row.Text),
+                ("bank", row.BankCode),
+                ("lang", row.Language.ToWire()),
+                ("state", row.State),
+                ("code", row.Code),
+                ("ref", row.AccountRef),
+                ("amount", row.AmountCents),
+                ("plan", row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan)),
+                ("route", row.Route == ReplyRoute.Outbound ? "outbound" : "response"),
+                ("now", context.Now.ToUnixTimeMilliseconds()),
+                ("lease", row.LeaseUntil.ToUnixTimeMilliseconds())))
+            {
+                if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
+                {
+                    return new LedgerError(Duplicate, $"Message {row.MessageId} is recorded already.");
+                }
+            }
+
+            await AppendTrailAsync(context, row.Id, trail, cancellationToken);
+            if (row.Reply is not null)
+            {
+                await using (DbCommand decide = context.Connection.Command(
+                    "UPDATE sms_transactions SET reply = @reply WHERE id = @id", context.Transaction, ("reply", row.Reply), ("id", row.Id)))
+                {
+                    await decide.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await InsertReplyAsync(context, row.Id, row.Reply, row.Route == ReplyRoute.Outbound, cancellationToken);
+            }
+
+            return null;
+        }
+    }
+
+    private sealed class Move(string id, string from, Transition to) : ILedgerEffect
+    {
+        public Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken) =>
+            ApplyTransitionAsync(context, id, from, to, cancellationToken);
+    }
+
+    private sealed class Claim(string id, string state, DateTimeOffset leaseWas, DateTimeOffset until) : ILedgerEffect
+    {
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            await using DbCommand claim = context.Connection.Command(
+                "UPDATE sms_transactions SET lease_until = @until WHERE id = @id AND state = @state AND lease_until = @was",
+                context.Transaction,
+                ("until", until.ToUnixTimeMilliseconds()),
+                ("id", id),
+                ("state", state),
+                ("was", leaseWas.ToUnixTimeMilliseconds()));
+            return await claim.ExecuteNonQueryAsync(cancellationToken) == 1 ? null : new LedgerError(StateChanged, $"Message {id} was taken by another worker.");
+        }
+    }
+}
+
+/// <summary>A change of a message's state: the new state, its code and reply when it decides the message, trail lines.</summary>
+/// <param name="ReplyOutbound">The reply goes out through the outbound gateway (nobody waits for it in an HTTP response).</param>
+public sealed record Transition(string State, string? Code, string? Reply, bool ReplyOutbound, IReadOnlyList<TrailEntry> Trail);

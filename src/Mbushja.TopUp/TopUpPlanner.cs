@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Mbushja.Accounts;
+using Mbushja.Banks;
+using Mbushja.Domain;
+using Mbushja.Sms;
+
+namespace Mbushja.TopUp;
+
+/// <summary>How a message was judged before any money moved: a plan to carry out, or a refusal with its reply.</summary>
+/// <param name="Msisdn">The sender in E.164, when the sender is a number this operator knows how to read.</param>
+/// <param name="Interpretation">The interpretation as <c>mbushja parse</c> prints it, for the message's trail.</param>
+public sealed record TopUpDecision(
+    TopUpPlan? Plan,
+    string? Code,
+    string? Reply,
+    Language Language,
+    string? Msisdn,
+    Bank? Bank,
+    string Interpretation);
+
+/// <summary>
+/// Validates a whole message (SPEC §4 "Atomic message"): the text, the sender's registration at the bank, and every
+/// target. Only reads; a message with any bad part is refused whole, before the bank is asked for anything.
+/// </summary>
+public sealed class TopUpPlanner(
+    SmsInterpreter interpreter,
+    OperatorConfig config,
+    Subscribers subscribers,
+    ServiceAccounts serviceAccounts,
+    Registrations registrations,
+    ReplyTexts texts)
+{
+    public async Task<TopUpDecision> DecideAsync(InboundSms sms, CancellationToken ct = default)
+    {
+        SmsInterpretation interpretation = interpreter.Interpret(sms.To, sms.From, sms.Text);
+        string trail = interpretation.ToJson();
+        Msisdn? sender = config.Numbering.ParseMsisdn(sms.From).TryGetValue(out Msisdn m) ? m : null;
+        Language language = config.DefaultLanguage;
+        if (sender is { } known && await subscribers.FindAsync(known, ct) is { } subscriber)
+        {
+            language = subscriber.Language;
+        }
+
+        Bank? bank = interpretation.Bank;
+        TopUpDecision Refuse(string code, params (string, string)[] values) =>
+            new(null, code, texts.Format(code, language, values), language, sender?.E164, bank, trail);
+
+        if (!interpretation.Ok)
+        {
+            return RefuseText(interpretation.Error!.Code);
+        }
+
+        if (await registrations.FindMemberAsync(bank!.Code, sender!.Value, ct) is not { } member)
+        {
+            return Refuse(TopUpCodes.NotRegistered, ("bank", bank.Name));
+        }
+
+        SmsCommand command = interpretation.Command!;
+        var credits = new List<PlannedCredit>(command.Targets.Count);
+        foreach (TopUpTarget target in command.Targets)
+        {
+            (PlannedCredit? credit, string? unknown) = await ResolveAsync(command.Kind, target, member.Registration, ct);
+            if (credit is null)
+            {
+                return Refuse(TopUpCodes.UnknownAccount, ("target", unknown!));
+            }
+
+            credits.Add(credit);
+        }
+
+        var plan = new TopUpPlan(bank.Code, member.Registration.AccountRef.Value, credits);
+        return new TopUpDecision(plan, null, null, language, sender.Value.E164, bank, trail);
+
+        TopUpDecision RefuseText(string code) => code switch
+        {
+            ErrorCodes.UnknownShortCode or ErrorCodes.NotOperatorNumber => Refuse(code),
+            ErrorCodes.AmountOutOfRange => Refuse(code, ("bank", bank!.Name), ("min", ReplyTexts.Amount(bank.MinAmount.Cents)), ("max", ReplyTexts.Amount(bank.MaxAmount.Cents))),
+            ErrorCodes.InvalidNumber => Refuse(code, ("help", bank!.HelpText(language))),
+            _ => Refuse(ErrorCodes.UnknownCommand, ("help", bank!.HelpText(language))) with { Code = code },
+        };
+    }
+
+    /// <summary>One target to its credit, or the name of what could not be found.</summary>
+    private async Task<(PlannedCredit? Credit, string? Unknown)> ResolveAsync(TargetKind kind, TopUpTarget target, Registration registration, CancellationToken ct)
+    {
+        if (target.Msisdn is { } msisdn)
+        {
+            string shown = config.Numbering.ToNational(msisdn.E164);
+            return await subscribers.FindAsync(msisdn, ct) is null
+                ? (null, shown)
+                : (new PlannedCredit(CreditKind.Mobile, SystemAccounts.Subscriber(msisdn.E164).Value, target.Amount!.Value.Cents, shown), null);
+        }
+
+        ServiceAccount? account;
+        string label;
+        if (target.Number is { } number)
+        {
+            label = config.Numbering.ToNational(number.E164);
+            account = await serviceAccounts.FindAsync(number.E164, ct);
+        }
+        else if (target.UsesRegisteredAccount)
+        {
+            ServiceKind wanted = ToServiceKind(kind);
+            ContractAccount? recorded = registration.ContractAccounts.FirstOrDefault(a => a.Kind == wanted);
+            label = kind.ToString().ToLowerInvariant();
+            account = recorded is null ? null : await serviceAccounts.FindAsync(recorded.Id, ct);
+            if (account is not null)
+            {
+                label = account.Username ?? account.Contract ?? account.SmartCard ?? label;
+            }
+        }
+        else
+        {
+            label = target.Account!;
+            account = await serviceAccounts.FindAsync(target.Account!, ct);
+        }
+
+        if (account is null || account.Kind != ToServiceKind(kind))
+        {
+            return (null, label);
+        }
+
+        if (target.Amount is { } amount)
+        {
+            return (new PlannedCredit(CreditKind.Balance, SystemAccounts.Service(account.Id).Value, amount.Cents, label, account.Id), null);
+        }
+
+        Package? package = config.Catalog.Find(account.PackageCode);
+        return package?.Price is not { } price
+            ? (null, label)
+            : (new PlannedCredit(CreditKind.Package, TopUpNames.PackageRevenue, price.Cents, label, account.Id, package.Code, package.Name), null);
+    }
+
+    private static ServiceKind ToServiceKind(TargetKind kind) => kind switch
+    {
+        TargetKind.Fixed => ServiceKind.Fixed,
+        TargetKind.Internet => ServiceKind.Internet,
+        TargetKind.Tv => ServiceKind.Tv,
+        TargetKind.Duo => ServiceKind.Duo,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "A mobile target has no service account."),
+    };
+
+    internal static string Serialize(TopUpPlan plan) => JsonSerializer.Serialize(plan, PlanJson.Options);
+
+    internal static TopUpPlan Deserialize(string json) => JsonSerializer.Deserialize<TopUpPlan>(json, PlanJson.Options)!;
+}
+
+internal static class PlanJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+}

@@ -1,0 +1,396 @@
+using System.Data.Common;
+using Mbushja.Banks.Connector;
+using Mbushja.Domain;
+using Mbushja.Ledger;
+using Mbushja.Sms;
+using Mbushja.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Mbushja.TopUp;
+
+/// <summary>Timings of SMS Top Up.</summary>
+public sealed record TopUpOptions
+{
+    public static TopUpOptions Default { get; } = new();
+
+    /// <summary>How long a worker owns an unfinished message before the recovery sweep may take it over.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a repeated message id waits for the first delivery's answer.</summary>
+    public TimeSpan DuplicateWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Unfinished messages taken per recovery sweep.</summary>
+    public int SweepBatch { get; init; } = 200;
+}
+
+/// <summary>
+/// SMS Top Up end to end (SPEC §4): inbound message → durable record → whole-message validation → one bank hold for
+/// the total → the credits, all in one ledger command with the reply → capture. Each step is recorded before the
+/// next begins, so after a crash <see cref="RecoverAsync"/> finishes or undoes whatever was left: every hold ends
+/// captured with its credits or voided without, and every message gets exactly one reply.
+/// </summary>
+public sealed partial class TopUpProcessor(
+    TopUpPlanner planner,
+    SmsTransactions store,
+    IBankConnector bank,
+    BankDirectory banks,
+    ReplyTexts texts,
+    OperatorClock clock,
+    TopUpOptions options,
+    ILogger<TopUpProcessor> logger)
+{
+    private ReplyTexts Texts => texts;
+
+    private OperatorClock Clock => clock;
+
+    private static readonly LedgerAccountSpec Revenue = new(new LedgerAccountId(TopUpNames.PackageRevenue), "system", NoNegative: false);
+
+    /// <summary>Handles one inbound message and returns its answer; the same message id always gets the first answer.</summary>
+    public async Task<TopUpResult> ProcessAsync(InboundSms sms, CancellationToken ct = default)
+    {
+        // PostgreSQL text cannot hold NUL; a phone can send one. What is stored shows it as U+FFFD.
+        sms = sms with { From = Storable(sms.From), To = Storable(sms.To), Text = Storable(sms.Text), MessageId = Storable(sms.MessageId) };
+        TopUpDecision decision = await planner.DecideAsync(sms, ct);
+        DateTimeOffset now = clock.UtcNow;
+        var row = new SmsTransaction(
+            Guid.CreateVersion7().ToString("N"),
+            sms.MessageId,
+            sms.From ?? "",
+            decision.Msisdn,
+            sms.To ?? "",
+            sms.Text ?? "",
+            decision.Bank?.Code,
+            decision.Language,
+            decision.Plan is null ? TopUpStates.Rejected : TopUpStates.Holding,
+            decision.Code,
+            decision.Plan?.AccountRef,
+            decision.Plan?.TotalCents,
+            decision.Plan,
+            decision.Reply,
+            sms.Route,
+            now,
+            now,
+            decision.Plan is null ? DateTimeOffset.UnixEpoch : now + options.Lease);
+        TrailEntry[] trail =
+        [
+            new("received", new { from = sms.From, to = sms.To, text = sms.Text, messageId = sms.MessageId }),
+            new("interpreted", decision.Interpretation),
+        ];
+        if (!await store.AcceptAsync(row, trail, ct))
+        {
+            return await FirstAnswerAsync(sms.MessageId!, ct);
+        }
+
+        if (decision.Plan is null)
+        {
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                string masked = Numbering.Mask(row.Msisdn ?? row.Sender);
+                LogRefused(logger, row.Id, masked, row.Code);
+            }
+
+            return row.Result!;
+        }
+
+        return await HoldAndCreditAsync(row, outbound: row.Route == ReplyRoute.Outbound, ct);
+    }
+
+    /// <summary>
+    /// Finishes the unfinished messages whose worker is gone (their lease ran out): at start-up after a crash, and
+    /// periodically for bank calls that had no answer. Returns how many it took on.
+    /// </summary>
+    public async Task<int> RecoverAsync(CancellationToken ct = default)
+    {
+        int taken = 0;
+        foreach (SmsTransaction expired in await store.ExpiredAsync(clock.UtcNow, options.SweepBatch, ct))
+        {
+            DateTimeOffset until = clock.UtcNow + options.Lease;
+            if (!await store.ClaimAsync(expired, until, ct))
+            {
+                continue;
+            }
+
+            taken++;
+            SmsTransaction row = expired with { LeaseUntil = until };
+            LogRecovering(logger, row.Id, row.State);
+            switch (row.State)
+            {
+                case TopUpStates.Holding:
+                    // Nobody waits for this answer in an HTTP response any more: the reply goes out through the gateway.
+                    await HoldAndCreditAsync(row, outbound: true, ct);
+                    break;
+                case TopUpStates.Credited:
+                    await CaptureAsync(row, ct);
+                    break;
+                case TopUpStates.Voiding:
+                    await VoidAsync(row, ct);
+                    break;
+            }
+        }
+
+        return taken;
+    }
+
+    /// <summary>
+    /// Asks the bank for the hold (again, when recovering: the hold id makes that safe), and acts on what the bank says.
+    /// No answer is resolved by a status query; still nothing → the hold is voided and nothing is charged.
+    /// </summary>
+    private async Task<TopUpResult> HoldAndCreditAsync(SmsTransaction row, bool outbound, CancellationToken ct)
+    {
+        TopUpPlan plan = row.Plan!;
+        var trail = new List<TrailEntry>();
+        BankCall hold = await bank.HoldAsync(plan.BankCode, new HoldRequest(row.Id, plan.AccountRef, plan.TotalCents, "IPKO " + ShortRef(row.Id)), ct);
+        trail.Add(BankTrail("bank.hold", hold, plan.TotalCents));
+        BankReply? answer = hold.Reply;
+        if (answer is null)
+        {
+            BankCall status = await bank.StatusAsync(plan.BankCode, row.Id, ct);
+            trail.Add(BankTrail("bank.status", status, null));
+            answer = status.Reply;
+        }
+
+        switch (answer?.Status)
+        {
+            case HoldStatus.Held or HoldStatus.Captured:
+                return await CreditAsync(row, trail, outbound, ct);
+            case HoldStatus.Declined:
+                string reply = texts.Format(
+                    TopUpCodes.BankDeclined, row.Language, ("bank", BankName(row)), ("reason", texts.Reason(answer.Code, row.Language)));
+                return await DecideAsync(row, TopUpStates.Declined, new Transition(TopUpStates.Declined, TopUpCodes.BankDeclined, reply, outbound, trail), ct);
+            default:
+                return await AbandonAsync(row, trail, outbound, ct);
+        }
+    }
+
+    /// <summary>The credits, the paid-until dates and the reply commit together, only if the message is still holding.</summary>
+    private async Task<TopUpResult> CreditAsync(SmsTransaction row, List<TrailEntry> trail, bool outbound, CancellationToken ct)
+    {
+        TopUpPlan plan = row.Plan!;
+        var settlement = new LedgerAccountSpec(new LedgerAccountId(TopUpNames.BankSettlement(plan.BankCode)), "bank", NoNegative: false);
+        var transfers = new List<TransferRequest>(plan.Credits.Count);
+        for (int i = 0; i < plan.Credits.Count; i++)
+        {
+            PlannedCredit credit = plan.Credits[i];
+            transfers.Add(TransferRequest.Single(
+                $"sms:{row.Id}:{i + 1}",
+                settlement.Id,
+                new LedgerAccountId(credit.LedgerAccount),
+                Money.FromCents(credit.AmountCents),
+                credit.Kind == CreditKind.Package ? "sms.package" : "sms.topup"));
+        }
+
+        trail.Add(new TrailEntry("ledger", new { transfers = transfers.Select(t => new { id = t.Id, debit = t.Debit.Value, credit = t.Credit.Value, amountCents = t.AmountCents }) }));
+        var command = new LedgerCommand(transfers)
+        {
+            Accounts = [settlement, Revenue],
+            Effect = new Credit(this, row, trail, outbound),
+        };
+        LedgerOutcome outcome = await store.CreditAsync(command, ct);
+        if (!outcome.Succeeded)
+        {
+            if (outcome.Error?.Code != SmsTransactions.StateChanged)
+            {
+                // Nothing was credited: the hold must not stay.
+                LogCreditRefused(logger, row.Id, outcome.Error?.Code, outcome.Error?.Message);
+                return await AbandonAsync(row, trail, outbound, ct);
+            }
+
+            return await CurrentAnswerAsync(row.Id, ct);
+        }
+
+        TopUpResult result = await CurrentAnswerAsync(row.Id, ct);
+        await CaptureAsync(row, ct);
+        return result;
+    }
+
+    /// <summary>holding → voiding with the "bank unavailable" reply, then the void. Once voiding, the message is never credited.</summary>
+    private async Task<TopUpResult> AbandonAsync(SmsTransaction row, List<TrailEntry> trail, bool outbound, CancellationToken ct)
+    {
+        string reply = texts.Format(TopUpCodes.BankUnavailable, row.Language, ("bank", BankName(row)));
+        TopUpResult result = await DecideAsync(row, TopUpStates.Voiding, new Transition(TopUpStates.Voiding, TopUpCodes.BankUnavailable, reply, outbound, trail), ct);
+        if (result.Code == TopUpCodes.BankUnavailable)
+        {
+            await VoidAsync(row, ct);
+        }
+
+        return result;
+    }
+
+    private async Task<TopUpResult> DecideAsync(SmsTransaction row, string state, Transition transition, CancellationToken ct)
+    {
+        if (await store.MoveAsync(row.Id, row.State, transition, ct))
+        {
+            LogDecided(logger, row.Id, state, transition.Code);
+            return new TopUpResult(TopUpStates.StatusOf(state)!.Value, transition.Code, row.Id, transition.Reply!);
+        }
+
+        return await CurrentAnswerAsync(row.Id, ct);
+    }
+
+    /// <summary>credited → completed once the bank confirms the capture; without an answer the sweep tries again later.</summary>
+    private async Task CaptureAsync(SmsTransaction row, CancellationToken ct)
+    {
+        BankCall capture = await bank.CaptureAsync(row.Plan!.BankCode, row.Id, ct);
+        if (capture.Reply is not { } answer)
+        {
+            LogBankSilent(logger, row.Id, "capture", capture.Failure);
+            return;
+        }
+
+        if (answer.Status != HoldStatus.Captured)
+        {
+            // Credited without the money: only a bank that broke the contract (voided a hold it was told to keep) does this.
+            LogCaptureRefused(logger, row.Id, answer.Status, answer.Code);
+        }
+
+        await store.MoveAsync(row.Id, TopUpStates.Credited, new Transition(TopUpStates.Completed, null, null, false, [BankTrail("bank.capture", capture, null)]), ct);
+    }
+
+    /// <summary>voiding → failed once the bank confirms the void; without an answer the sweep tries again later.</summary>
+    private async Task VoidAsync(SmsTransaction row, CancellationToken ct)
+    {
+        BankCall call = await bank.VoidAsync(row.Plan!.BankCode, row.Id, ct);
+        if (call.Reply is not { } answer)
+        {
+            LogBankSilent(logger, row.Id, "void", call.Failure);
+            return;
+        }
+
+        if (answer.Status == HoldStatus.Captured)
+        {
+            LogCaptureRefused(logger, row.Id, answer.Status, answer.Code);
+        }
+
+        await store.MoveAsync(row.Id, TopUpStates.Voiding, new Transition(TopUpStates.Failed, null, null, false, [BankTrail("bank.void", call, null)]), ct);
+    }
+
+    /// <summary>The answer of a message some other path decided (or is deciding): waits for its reply.</summary>
+    private async Task<TopUpResult> FirstAnswerAsync(string messageId, CancellationToken ct)
+    {
+        DateTimeOffset deadline = clock.UtcNow + options.DuplicateWait;
+        while (true)
+        {
+            if (await store.FindByMessageIdAsync(messageId, ct) is { Result: { } result })
+            {
+                return result;
+            }
+
+            if (clock.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Message {messageId} is still being processed.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), clock.Time, ct);
+        }
+    }
+
+    private async Task<TopUpResult> CurrentAnswerAsync(string id, CancellationToken ct)
+    {
+        SmsTransaction? row = await store.GetAsync(id, ct);
+        return row?.Result ?? throw new InvalidOperationException($"Message {id} has no answer yet.");
+    }
+
+    private string BankName(SmsTransaction row) => banks.ByCode(row.BankCode)?.Name ?? row.BankCode ?? "";
+
+    private static string? Storable(string? text) => text is not null && text.Contains('\0', StringComparison.Ordinal) ? text.Replace('\0', '\uFFFD') : text;
+
+    /// <summary>The reference a reply shows: the random tail of the transaction id, enough to find it in the console.</summary>
+    public static string ShortRef(string transactionId) => transactionId[^8..].ToUpperInvariant();
+
+    private static TrailEntry BankTrail(string kind, BankCall call, long? amountCents) => new(kind, new
+    {
+        amountCents,
+        status = call.Reply?.Status.ToString().ToLowerInvariant(),
+        code = call.Reply?.Code,
+        failure = call.Failure,
+        attempts = call.Attempts,
+    });
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "SMS {Id} from {Sender} refused: {Code}")]
+    private static partial void LogRefused(ILogger logger, string id, string sender, string? code);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "SMS {Id} {State} {Code}")]
+    private static partial void LogDecided(ILogger logger, string id, string state, string? code);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "SMS {Id}: the bank did not answer the {Operation} ({Failure}); the recovery sweep tries again")]
+    private static partial void LogBankSilent(ILogger logger, string id, string operation, string? failure);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Critical, Message = "SMS {Id}: the bank's {Status} {Code} contradicts what the platform did with the hold; finance must reconcile")]
+    private static partial void LogCaptureRefused(ILogger logger, string id, HoldStatus status, string? code);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "SMS {Id}: the ledger refused the credits ({Code}: {Message}); voiding the hold")]
+    private static partial void LogCreditRefused(ILogger logger, string id, string? code, string? message);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Recovering SMS {Id} ({State})")]
+    private static partial void LogRecovering(ILogger logger, string id, string state);
+
+    /// <summary>In the credit command's transaction: moves paid-until dates, writes the reply, holding → credited.</summary>
+    private sealed class Credit(TopUpProcessor processor, SmsTransaction row, List<TrailEntry> trail, bool outbound) : ILedgerEffect
+    {
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            ReplyTexts texts = processor.Texts;
+            var parts = new List<string>(row.Plan!.Credits.Count);
+            foreach (PlannedCredit credit in row.Plan.Credits)
+            {
+                string amount = ReplyTexts.Amount(credit.AmountCents);
+                if (credit.Kind == CreditKind.Package)
+                {
+                    DateTimeOffset paidUntil = await ExtendAsync(context, credit.ServiceAccountId!, cancellationToken);
+                    parts.Add(texts.Format(
+                        "credit.package",
+                        row.Language,
+                        ("target", credit.Target),
+                        ("package", credit.PackageName ?? credit.PackageCode ?? ""),
+                        ("amount", amount),
+                        ("paidUntil", ReplyTexts.Date(processor.Clock.LocalDate(paidUntil)))));
+                }
+                else
+                {
+                    long balance = context.AvailableCents(new LedgerAccountId(credit.LedgerAccount)) ?? 0;
+                    parts.Add(texts.Format(
+                        credit.Kind == CreditKind.Mobile ? "credit.mobile" : "credit.balance",
+                        row.Language,
+                        ("target", credit.Target),
+                        ("amount", amount),
+                        ("balance", ReplyTexts.Amount(balance))));
+                }
+            }
+
+            string reply = texts.Format(
+                "done",
+                row.Language,
+                ("parts", string.Join("; ", parts)),
+                ("total", ReplyTexts.Amount(row.Plan.TotalCents)),
+                ("bank", processor.BankName(row)),
+                ("ref", ShortRef(row.Id)));
+            return await SmsTransactions.ApplyTransitionAsync(
+                context, row.Id, TopUpStates.Holding, new Transition(TopUpStates.Credited, null, reply, outbound, trail), cancellationToken);
+        }
+
+        /// <summary>One calendar month from max(now, paid-until), in the operator's time zone (SPEC §2).</summary>
+        private async Task<DateTimeOffset> ExtendAsync(EffectContext context, string accountId, CancellationToken ct)
+        {
+            string lockRow = context.Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
+            long? current;
+            await using (DbCommand read = context.Connection.Command(
+                $"SELECT paid_until FROM service_accounts WHERE id = @id{lockRow}", context.Transaction, ("id", accountId)))
+            {
+                object? value = await read.ExecuteScalarAsync(ct);
+                current = value is null or DBNull ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            DateTimeOffset from = current is { } ms && DateTimeOffset.FromUnixTimeMilliseconds(ms) > context.Now
+                ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+                : context.Now;
+            DateTimeOffset until = processor.Clock.AddMonth(from);
+            await using DbCommand update = context.Connection.Command(
+                "UPDATE service_accounts SET paid_until = @until WHERE id = @id",
+                context.Transaction,
+                ("until", until.ToUnixTimeMilliseconds()),
+                ("id", accountId));
+            await update.ExecuteNonQueryAsync(ct);
+            return until;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Net;
+using System.Numerics;
+using System.Text.Json;
+
+namespace Mbushja.Server.Tests;
+
+/// <summary>
+/// What an SMS Top Up test needs, made through the public APIs of a running server: subscribers, service accounts,
+/// a registration at a bank with its current account funded in the sandbox bank. Every name is fresh.
+/// </summary>
+internal sealed class TopUpWorld(ServerFixture server)
+{
+    public static readonly IReadOnlyDictionary<string, string> ShortCodes = new Dictionary<string, string>
+    {
+        ["BEK"] = "50005",
+        ["BPB"] = "50000",
+        ["NLB"] = "50444",
+        ["RBKO"] = "50222",
+        ["PCB"] = "50333",
+        ["TEB"] = "50001",
+    };
+
+    private HttpClient Http => server.Http;
+
+    /// <summary>A fresh national mobile number (<c>049100123</c>).</summary>
+    public string FreshMobile() => "0" + server.NextMobile();
+
+    public static string E164(string national) => "+383" + national[1..];
+
+    /// <summary>A valid Kosovo IBAN nobody has used: XK, computed check digits, 16 digits.</summary>
+    public string FreshIban()
+    {
+        string bban = "1212" + server.NextSuffix().ToString("D12", CultureInfo.InvariantCulture);
+        // X = 33, K = 20; check digits = 98 - (BBAN + "XK00" as digits) mod 97.
+        BigInteger value = BigInteger.Parse(bban + "332000", CultureInfo.InvariantCulture);
+        int check = 98 - (int)(value % 97);
+        return $"XK{check:D2}{bban}";
+    }
+
+    public async Task<string> SubscriberAsync(long creditCents = 0, string language = "sq", string? national = null)
+    {
+        national ??= FreshMobile();
+        await (await Http.PostJsonAsync("/api/v1/subscribers", Api.Json(new { msisdn = national, creditCents, language })))
+            .ExpectAsync(HttpStatusCode.Created);
+        return national;
+    }
+
+    public async Task<long> CreditAsync(string national) =>
+        (await (await Http.GetAsAdminAsync("/api/v1/subscribers/" + national)).ExpectAsync(HttpStatusCode.OK)).Long("creditCents");
+
+    /// <summary>A service account; returns its username (or fixed number for a fixed line without one).</summary>
+    public async Task<JsonElement> ServiceAccountAsync(string kind, string packageCode, bool number = false, bool smartCard = false, long balanceCents = 0)
+    {
+        int n = server.NextSuffix();
+        object body = new
+        {
+            kind,
+            packageCode,
+            username = $"user{n}",
+            contract = $"K-{n}",
+            smartCard = smartCard ? $"SC{n}" : null,
+            number = number ? $"038{n:D6}" : null,
+            balanceCents,
+        };
+        return await (await Http.PostJsonAsync("/api/v1/service-accounts", Api.Json(body))).ExpectAsync(HttpStatusCode.Created);
+    }
+
+    public async Task<JsonElement> AccountAsync(string identifier) =>
+        await (await Http.GetAsAdminAsync("/api/v1/service-accounts/" + Uri.EscapeDataString(identifier))).ExpectAsync(HttpStatusCode.OK);
+
+    /// <summary>Registers <paramref name="holder"/> at a bank with a funded current account; returns the IBAN.</summary>
+    public async Task<string> RegisterAsync(string bank, string holder, long bankBalanceCents, string[]? authorized = null, string[]? contractAccounts = null)
+    {
+        string iban = FreshIban();
+        await (await Http.PostJsonAsync(
+                $"/api/v1/banks/{bank}/registrations",
+                Api.Json(new { holderMsisdn = holder, accountRef = iban, authorized = authorized ?? [], contractAccounts = contractAccounts ?? [] })))
+            .ExpectAsync(HttpStatusCode.Created);
+        await FundAsync(bank, iban, bankBalanceCents);
+        return iban;
+    }
+
+    public async Task FundAsync(string bank, string iban, long balanceCents) =>
+        await (await Http.SendAsync(
+                HttpMethod.Put, $"/sandbox/banks/{bank}/accounts/{iban}", Json(new { balanceCents }), Api.Admin))
+            .ExpectAsync(HttpStatusCode.OK);
+
+    /// <summary>The sandbox bank account: (balance, held).</summary>
+    public async Task<(long Balance, long Held)> BankAccountAsync(string bank, string iban)
+    {
+        JsonElement account = await (await Http.GetAsAdminAsync($"/sandbox/banks/{bank}/accounts/{iban}")).ExpectAsync(HttpStatusCode.OK);
+        return (account.Long("balanceCents"), account.Long("heldCents"));
+    }
+
+    public async Task BankSettingsAsync(string bank, object settings) =>
+        await (await Http.SendAsync(HttpMethod.Put, $"/sandbox/banks/{bank}/settings", Json(settings), Api.Admin)).ExpectAsync(HttpStatusCode.OK);
+
+    /// <summary>Sends an SMS through <c>POST /api/v1/sms/inbound</c> from loopback without credentials (the default gateway access).</summary>
+    public async Task<JsonElement> SmsAsync(string bank, string from, string text, string? messageId = null)
+    {
+        HttpResponseMessage response = await Http.SendAsync(
+            HttpMethod.Post,
+            "/api/v1/sms/inbound",
+            Json(new { from, to = ShortCodes[bank], text, messageId }),
+            null);
+        return await response.ExpectAsync(HttpStatusCode.OK);
+    }
+
+    public async Task<JsonElement> TransactionAsync(string id) =>
+        await (await Http.GetAsAdminAsync("/api/v1/transactions/" + id)).ExpectAsync(HttpStatusCode.OK);
+
+    private static StringContent Json(object body) => new(Api.Json(body), System.Text.Encoding.UTF8, "application/json");
+}

@@ -40,6 +40,7 @@ public static class MbushjaServer
             k.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
         });
         builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(settings.MinimumLogLevel);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

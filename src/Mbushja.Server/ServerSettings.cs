@@ -33,6 +33,9 @@ public sealed record ServerSettings
     /// <summary>How often unfinished messages are looked for (after a crash, or a bank that did not answer); null: only at start-up.</summary>
     public TimeSpan? RecoveryInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The least important log level written (Information: one line per SMS; Warning for benchmarks).</summary>
+    public Microsoft.Extensions.Logging.LogLevel MinimumLogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
 }

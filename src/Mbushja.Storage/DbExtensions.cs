@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 
 namespace Mbushja.Storage;
 
@@ -18,6 +19,40 @@ public static class DbExtensions
 
         return command;
     }
+
+    /// <summary>
+    /// Like <see cref="Command"/>, but the command object is kept with the connection and handed out again for the
+    /// same SQL: SQLite then prepares each statement once per connection instead of once per use. For statements run
+    /// very often on a long-lived connection (the ledger writer's). Do not dispose the command; one user at a time.
+    /// </summary>
+    public static DbCommand Reused(this DbConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
+    {
+        // Npgsql prepares repeated statements itself (Max Auto Prepare), and a reused NpgsqlCommand whose parameters
+        // are replaced was seen to miss rows: only SQLite gets the cache.
+        if (connection is not Microsoft.Data.Sqlite.SqliteConnection)
+        {
+            return connection.Command(sql, transaction, parameters);
+        }
+
+        Dictionary<string, DbCommand> cache = Statements.GetValue(connection, _ => new Dictionary<string, DbCommand>(StringComparer.Ordinal));
+        if (!cache.TryGetValue(sql, out DbCommand? command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            cache[sql] = command;
+        }
+
+        command.Transaction = transaction;
+        command.Parameters.Clear();
+        foreach ((string name, object? value) in parameters)
+        {
+            command.AddParameter(name, value);
+        }
+
+        return command;
+    }
+
+    private static readonly ConditionalWeakTable<DbConnection, Dictionary<string, DbCommand>> Statements = [];
 
     public static DbParameter AddParameter(this DbCommand command, string name, object? value)
     {

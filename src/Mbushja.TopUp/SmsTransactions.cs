@@ -83,6 +83,63 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         return outcome.Succeeded || (outcome.Error?.Code == StateChanged ? false : throw Unexpected(outcome));
     }
 
+    /// <summary>
+    /// credited → completed once the bank confirmed the capture. Many messages finish at once under load, so their
+    /// marks are written together, one command for all of them: the ledger's writer is the busiest part of SQLite.
+    /// </summary>
+    public Task CompleteAsync(string id, TrailEntry capture)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _completerStarted, 1, 0) == 0)
+        {
+            _ = Task.Run(CompleteLoopAsync);
+        }
+
+        return _completions.Writer.TryWrite((id, capture, done)) ? done.Task : Task.FromException(new ObjectDisposedException(nameof(SmsTransactions)));
+    }
+
+    private readonly System.Threading.Channels.Channel<(string Id, TrailEntry Capture, TaskCompletionSource Done)> _completions =
+        System.Threading.Channels.Channel.CreateUnbounded<(string, TrailEntry, TaskCompletionSource)>(new() { SingleReader = true });
+
+    private int _completerStarted;
+
+    private async Task CompleteLoopAsync()
+    {
+        var batch = new List<(string Id, TrailEntry Capture, TaskCompletionSource Done)>(256);
+        while (await _completions.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < 256 && _completions.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            try
+            {
+                LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new CompleteMany([.. batch.Select(b => (b.Id, b.Capture))]) });
+                foreach (var item in batch)
+                {
+                    if (outcome.Succeeded)
+                    {
+                        item.Done.TrySetResult();
+                    }
+                    else
+                    {
+                        item.Done.TrySetException(Unexpected(outcome));
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                // A message left credited is finished by the recovery sweep; nothing is lost.
+                foreach (var item in batch)
+                {
+                    item.Done.TrySetException(e);
+                }
+            }
+        }
+    }
+
     /// <summary>Takes an unfinished message whose lease ran out, for this worker, until <paramref name="until"/>.</summary>
     public async Task<bool> ClaimAsync(SmsTransaction row, DateTimeOffset until, CancellationToken ct = default)
     {
@@ -124,38 +181,43 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
     {
         await using DbConnection connection = await database.OpenAsync(ct);
         await using DbCommand command = connection.Command(
-            "SELECT seq, at, kind, detail FROM sms_events WHERE transaction_id = @id ORDER BY seq", null, ("id", id));
+            "SELECT at, kind, detail FROM sms_events WHERE transaction_id = @id ORDER BY id", null, ("id", id));
         await using DbDataReader r = await command.ExecuteReaderAsync(ct);
         var events = new List<SmsEvent>();
         while (await r.ReadAsync(ct))
         {
-            events.Add(new SmsEvent(r.GetInt32(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), r.GetString(2), r.GetString(3)));
+            events.Add(new SmsEvent(events.Count + 1, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2)));
         }
 
         return events;
     }
 
     /// <summary>Adds lines to a message's trail, inside a ledger effect's transaction.</summary>
-    internal static async Task AppendTrailAsync(EffectContext context, string id, IEnumerable<TrailEntry> entries, CancellationToken ct)
+    internal static async Task AppendTrailAsync(EffectContext context, string id, IReadOnlyList<TrailEntry> entries, CancellationToken ct)
     {
-        foreach (TrailEntry entry in entries)
+        if (entries.Count == 0)
         {
-            await using DbCommand insert = context.Connection.Command(
-                "INSERT INTO sms_events (transaction_id, seq, at, kind, detail) "
-                + "SELECT @id, COALESCE(MAX(seq), 0) + 1, @at, @kind, @detail FROM sms_events WHERE transaction_id = @id",
-                context.Transaction,
-                ("id", id),
-                ("at", context.Now.ToUnixTimeMilliseconds()),
-                ("kind", entry.Kind),
-                ("detail", entry.Detail as string ?? JsonSerializer.Serialize(entry.Detail, TrailJson)));
-            await insert.ExecuteNonQueryAsync(ct);
+            return;
         }
+
+        // One statement for all the lines (the SQL for each count of lines is prepared once per connection).
+        var values = new System.Text.StringBuilder();
+        var parameters = new List<(string, object?)>(2 + (2 * entries.Count)) { ("id", id), ("at", context.Now.ToUnixTimeMilliseconds()) };
+        for (int i = 0; i < entries.Count; i++)
+        {
+            values.Append(i == 0 ? "" : ", ").Append("(@id, @at, @k").Append(i).Append(", @d").Append(i).Append(')');
+            parameters.Add(("k" + i, entries[i].Kind));
+            parameters.Add(("d" + i, entries[i].Detail as string ?? JsonSerializer.Serialize(entries[i].Detail, TrailJson)));
+        }
+
+        await context.Connection.Reused(
+            "INSERT INTO sms_events (transaction_id, at, kind, detail) VALUES " + values, context.Transaction, [.. parameters]).ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Sets the state (conditionally) and, when the change decides the message, records the reply once.</summary>
     internal static async Task<LedgerError?> ApplyTransitionAsync(EffectContext context, string id, string from, Transition to, CancellationToken ct)
     {
-        await using (DbCommand update = context.Connection.Command(
+        DbCommand update = context.Connection.Reused(
             "UPDATE sms_transactions SET state = @to, code = COALESCE(@code, code), reply = COALESCE(@reply, reply), updated_at = @now, "
             + "lease_until = CASE WHEN @to IN ('holding', 'credited', 'voiding') THEN lease_until ELSE 0 END "
             + "WHERE id = @id AND state = @from",
@@ -165,27 +227,29 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
             ("reply", to.Reply),
             ("now", context.Now.ToUnixTimeMilliseconds()),
             ("id", id),
-            ("from", from)))
+            ("from", from));
+        if (await update.ExecuteNonQueryAsync(ct) != 1)
         {
-            if (await update.ExecuteNonQueryAsync(ct) != 1)
-            {
-                return new LedgerError(StateChanged, $"Message {id} is no longer {from}.");
-            }
+            return new LedgerError(StateChanged, $"Message {id} is no longer {from}.");
         }
 
-        await AppendTrailAsync(context, id, to.Trail, ct);
         if (to.Reply is not null)
         {
-            await InsertReplyAsync(context, id, to.Reply, to.ReplyOutbound, ct);
+            await InsertReplyAsync(context, id, to.Reply, to.ReplyOutbound, [.. to.Trail], ct);
+        }
+        else
+        {
+            await AppendTrailAsync(context, id, to.Trail, ct);
         }
 
         return null;
     }
 
-    private static async Task InsertReplyAsync(EffectContext context, string id, string reply, bool outbound, CancellationToken ct)
+    /// <summary>Records the reply in the outbox, and the trail lines that led to it with a last one for the reply.</summary>
+    private static async Task InsertReplyAsync(EffectContext context, string id, string reply, bool outbound, List<TrailEntry> trail, CancellationToken ct)
     {
         // The primary key makes a second reply for one message impossible.
-        await using DbCommand insert = context.Connection.Command(
+        DbCommand insert = context.Connection.Reused(
             "INSERT INTO sms_outbox (transaction_id, recipient, sender, text, state, attempts, next_at, created_at) "
             + "SELECT id, COALESCE(msisdn, sender), short_code, @text, @state, 0, @now, @now FROM sms_transactions WHERE id = @id",
             context.Transaction,
@@ -194,7 +258,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
             ("now", context.Now.ToUnixTimeMilliseconds()),
             ("id", id));
         await insert.ExecuteNonQueryAsync(ct);
-        await AppendTrailAsync(context, id, [new TrailEntry("reply", new { text = reply, route = outbound ? "outbound" : "response" })], ct);
+        trail.Add(new TrailEntry("reply", new { text = reply, route = outbound ? "outbound" : "response" }));
+        await AppendTrailAsync(context, id, trail, ct);
     }
 
     private async Task<List<SmsTransaction>> QueryAsync(string sql, object parameter, CancellationToken ct)
@@ -243,9 +308,9 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
         {
             // ON CONFLICT keeps the transaction usable on PostgreSQL; the unique message id decides a duplicate.
-            await using (DbCommand insert = context.Connection.Command(
+            DbCommand insert = context.Connection.Reused(
                 $"INSERT INTO sms_transactions ({Columns}) VALUES (@id, @mid, @sender, @msisdn, @to, @text, @bank, @lang, @state, @code, @ref, "
-                + "@amount, @plan, NULL, @route, @now, @now, @lease) ON CONFLICT DO NOTHING",
+                + "@amount, @plan, @reply, @route, @now, @now, @lease) ON CONFLICT DO NOTHING",
                 context.Transaction,
                 ("id", row.Id),
                 ("mid", row.MessageId),
@@ -262,24 +327,20 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
                 ("plan", row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan)),
                 ("route", row.Route == ReplyRoute.Outbound ? "outbound" : "response"),
                 ("now", context.Now.ToUnixTimeMilliseconds()),
-                ("lease", row.LeaseUntil.ToUnixTimeMilliseconds())))
+                ("reply", row.Reply),
+                ("lease", row.LeaseUntil.ToUnixTimeMilliseconds()));
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
-                if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
-                {
-                    return new LedgerError(Duplicate, $"Message {row.MessageId} is recorded already.");
-                }
+                return new LedgerError(Duplicate, $"Message {row.MessageId} is recorded already.");
             }
 
-            await AppendTrailAsync(context, row.Id, trail, cancellationToken);
             if (row.Reply is not null)
             {
-                await using (DbCommand decide = context.Connection.Command(
-                    "UPDATE sms_transactions SET reply = @reply WHERE id = @id", context.Transaction, ("reply", row.Reply), ("id", row.Id)))
-                {
-                    await decide.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                await InsertReplyAsync(context, row.Id, row.Reply, row.Route == ReplyRoute.Outbound, cancellationToken);
+                await InsertReplyAsync(context, row.Id, row.Reply, row.Route == ReplyRoute.Outbound, [.. trail], cancellationToken);
+            }
+            else
+            {
+                await AppendTrailAsync(context, row.Id, trail, cancellationToken);
             }
 
             return null;
@@ -292,11 +353,33 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
             ApplyTransitionAsync(context, id, from, to, cancellationToken);
     }
 
+    private sealed class CompleteMany(IReadOnlyList<(string Id, TrailEntry Capture)> messages) : ILedgerEffect
+    {
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            foreach ((string id, TrailEntry capture) in messages)
+            {
+                DbCommand update = context.Connection.Reused(
+                    "UPDATE sms_transactions SET state = 'completed', updated_at = @now, lease_until = 0 WHERE id = @id AND state = 'credited'",
+                    context.Transaction,
+                    ("now", context.Now.ToUnixTimeMilliseconds()),
+                    ("id", id));
+                // Another worker may have finished it first: then there is nothing to add.
+                if (await update.ExecuteNonQueryAsync(cancellationToken) == 1)
+                {
+                    await AppendTrailAsync(context, id, [capture], cancellationToken);
+                }
+            }
+
+            return null;
+        }
+    }
+
     private sealed class Claim(string id, string state, DateTimeOffset leaseWas, DateTimeOffset until) : ILedgerEffect
     {
         public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
         {
-            await using DbCommand claim = context.Connection.Command(
+            DbCommand claim = context.Connection.Reused(
                 "UPDATE sms_transactions SET lease_until = @until WHERE id = @id AND state = @state AND lease_until = @was",
                 context.Transaction,
                 ("until", until.ToUnixTimeMilliseconds()),

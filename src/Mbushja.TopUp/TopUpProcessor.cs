@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Ledger;
@@ -50,7 +51,9 @@ public sealed partial class TopUpProcessor(
     {
         // PostgreSQL text cannot hold NUL; a phone can send one. What is stored shows it as U+FFFD.
         sms = sms with { From = Storable(sms.From), To = Storable(sms.To), Text = Storable(sms.Text), MessageId = Storable(sms.MessageId) };
+        long started = Stopwatch.GetTimestamp();
         TopUpDecision decision = await planner.DecideAsync(sms, ct);
+        TopUpMetrics.Phase("decide", started);
         DateTimeOffset now = clock.UtcNow;
         var row = new SmsTransaction(
             Guid.CreateVersion7().ToString("N"),
@@ -76,7 +79,10 @@ public sealed partial class TopUpProcessor(
             new("received", new { from = sms.From, to = sms.To, text = sms.Text, messageId = sms.MessageId }),
             new("interpreted", decision.Interpretation),
         ];
-        if (!await store.AcceptAsync(row, trail, ct))
+        started = Stopwatch.GetTimestamp();
+        bool accepted = await store.AcceptAsync(row, trail, ct);
+        TopUpMetrics.Phase("accept", started);
+        if (!accepted)
         {
             return await FirstAnswerAsync(sms.MessageId!, ct);
         }
@@ -139,7 +145,9 @@ public sealed partial class TopUpProcessor(
     {
         TopUpPlan plan = row.Plan!;
         var trail = new List<TrailEntry>();
+        long started = Stopwatch.GetTimestamp();
         BankCall hold = await bank.HoldAsync(plan.BankCode, new HoldRequest(row.Id, plan.AccountRef, plan.TotalCents, "IPKO " + ShortRef(row.Id)), ct);
+        TopUpMetrics.Phase("hold", started);
         trail.Add(BankTrail("bank.hold", hold, plan.TotalCents));
         BankReply? answer = hold.Reply;
         if (answer is null)
@@ -185,7 +193,9 @@ public sealed partial class TopUpProcessor(
             Accounts = [settlement, Revenue],
             Effect = new Credit(this, row, trail, outbound),
         };
+        long started = Stopwatch.GetTimestamp();
         LedgerOutcome outcome = await store.CreditAsync(command, ct);
+        TopUpMetrics.Phase("credit", started);
         if (!outcome.Succeeded)
         {
             if (outcome.Error?.Code != SmsTransactions.StateChanged)
@@ -230,7 +240,9 @@ public sealed partial class TopUpProcessor(
     /// <summary>credited → completed once the bank confirms the capture; without an answer the sweep tries again later.</summary>
     private async Task CaptureAsync(SmsTransaction row, CancellationToken ct)
     {
+        long started = Stopwatch.GetTimestamp();
         BankCall capture = await bank.CaptureAsync(row.Plan!.BankCode, row.Id, ct);
+        TopUpMetrics.Phase("capture", started);
         if (capture.Reply is not { } answer)
         {
             LogBankSilent(logger, row.Id, "capture", capture.Failure);
@@ -243,7 +255,9 @@ public sealed partial class TopUpProcessor(
             LogCaptureRefused(logger, row.Id, answer.Status, answer.Code);
         }
 
-        await store.MoveAsync(row.Id, TopUpStates.Credited, new Transition(TopUpStates.Completed, null, null, false, [BankTrail("bank.capture", capture, null)]), ct);
+        started = Stopwatch.GetTimestamp();
+        await store.CompleteAsync(row.Id, BankTrail("bank.capture", capture, null));
+        TopUpMetrics.Phase("complete", started);
     }
 
     /// <summary>voiding → failed once the bank confirms the void; without an answer the sweep tries again later.</summary>
@@ -373,18 +387,16 @@ public sealed partial class TopUpProcessor(
         {
             string lockRow = context.Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
             long? current;
-            await using (DbCommand read = context.Connection.Command(
-                $"SELECT paid_until FROM service_accounts WHERE id = @id{lockRow}", context.Transaction, ("id", accountId)))
-            {
-                object? value = await read.ExecuteScalarAsync(ct);
-                current = value is null or DBNull ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
-            }
+            DbCommand read = context.Connection.Reused(
+                $"SELECT paid_until FROM service_accounts WHERE id = @id{lockRow}", context.Transaction, ("id", accountId));
+            object? value = await read.ExecuteScalarAsync(ct);
+            current = value is null or DBNull ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
 
             DateTimeOffset from = current is { } ms && DateTimeOffset.FromUnixTimeMilliseconds(ms) > context.Now
                 ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
                 : context.Now;
             DateTimeOffset until = processor.Clock.AddMonth(from);
-            await using DbCommand update = context.Connection.Command(
+            DbCommand update = context.Connection.Reused(
                 "UPDATE service_accounts SET paid_until = @until WHERE id = @id",
                 context.Transaction,
                 ("until", until.ToUnixTimeMilliseconds()),

@@ -32,15 +32,15 @@ CREATE UNIQUE INDEX ux_sms_transactions_message ON sms_transactions (message_id)
 CREATE INDEX ix_sms_transactions_unfinished ON sms_transactions (lease_until) WHERE state IN ('holding', 'credited', 'voiding');
 CREATE INDEX ix_sms_transactions_msisdn ON sms_transactions (msisdn, received_at);
 
--- The trail of a message: interpretation, bank requests and answers, ledger transfers, reply.
+-- The trail of a message, in the order written: interpretation, bank requests and answers, ledger transfers, reply.
 CREATE TABLE sms_events (
+    id             INTEGER NOT NULL PRIMARY KEY,
     transaction_id TEXT    NOT NULL REFERENCES sms_transactions (id),
-    seq            INTEGER NOT NULL,
     at             INTEGER NOT NULL,
     kind           TEXT    NOT NULL,
-    detail         TEXT    NOT NULL,
-    PRIMARY KEY (transaction_id, seq)
+    detail         TEXT    NOT NULL
 );
+CREATE INDEX ix_sms_events_transaction ON sms_events (transaction_id, id);
 
 -- Exactly one reply per message, decided by the primary key. Replies that travel in the HTTP response are recorded
 -- as 'inline'; the others wait here as 'pending' for the outbound gateway.

@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Mbushja.Accounts;
+using Mbushja.Banks;
+using Mbushja.Domain;
+using Mbushja.Ledger;
+using Mbushja.Server;
+using Mbushja.Server.Sandbox;
+using Mbushja.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+// SMS Top Up end to end (issue 3): POST /api/v1/sms/inbound over real HTTP → whole-message validation → a hold at the
+// sandbox bank over its signed HTTP API → credits and reply committed → capture → the HTTP answer. Closed loop:
+// each client sends its next SMS when the answer to the last one arrives. See bench/README.md.
+string? pg = null;
+double seconds = 10, warmup = 2;
+string[] engines = ["sqlite", "postgres"];
+int[] latencies = [0, 50];
+int? clientsOverride = null;
+string? outFile = null;
+for (int i = 0; i < args.Length; i++)
+{
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    switch (args[i])
+    {
+        case "--pg": pg = Next(); break;
+        case "--duration": seconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--warmup": warmup = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--engines": engines = Next().Split(','); break;
+        case "--bank-latency": latencies = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
+        case "--clients": clientsOverride = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--out": outFile = Next(); break;
+        case "--quick": seconds = 4; warmup = 1; break;
+        default:
+            Console.Error.WriteLine($"Mbushja.Bench.Sms: unknown argument {args[i]}. Options: --duration S --warmup S --engines sqlite,postgres --bank-latency 0,50 --clients N --quick --out FILE");
+            return 2;
+    }
+}
+
+var rows = new List<string>();
+bool allOk = true;
+foreach (string engine in engines)
+{
+    if (engine == "postgres" && pg is null)
+    {
+        Console.Error.WriteLine("Mbushja.Bench.Sms: skipping PostgreSQL (no --pg; bench/sms passes one)");
+        continue;
+    }
+
+    foreach (int latency in latencies)
+    {
+        // Enough messages in flight to keep the pipeline full while the bank waits: waits must overlap.
+        int clients = clientsOverride ?? (latency == 0 ? 64 : 384);
+        (string row, bool ok) = await Scenario.RunAsync(engine, pg, latency, clients, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(seconds));
+        rows.Add(row);
+        allOk &= ok;
+        Console.WriteLine(row);
+    }
+}
+
+string table = string.Create(CultureInfo.InvariantCulture, $"""
+    Mbushja.Bench.Sms {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z: {Environment.ProcessorCount} cores; {warmup:0.#} s warm-up + {seconds:0.#} s measured per scenario; one process runs the clients, the server and the sandbox bank
+
+    | engine | bank latency ms | clients | top-ups/s | p50 ms | p99 ms | completed | other answers | after the run |
+    |---|--:|--:|--:|--:|--:|--:|--:|---|
+    {string.Join(Environment.NewLine, rows)}
+
+    """);
+Console.WriteLine();
+Console.WriteLine(table);
+if (outFile is not null)
+{
+    await File.WriteAllTextAsync(outFile, table);
+}
+
+return allOk ? 0 : 1;
+
+internal static class Scenario
+{
+    private const int Holders = 500;
+
+    public static async Task<(string Row, bool Ok)> RunAsync(string engine, string? pgAdmin, int bankLatencyMs, int clients, TimeSpan warmup, TimeSpan duration)
+    {
+        string data = Path.Combine(Path.GetTempPath(), "mbushja-bench-sms-" + Guid.NewGuid().ToString("N"));
+        string? pgDatabase = null;
+        string db;
+        if (engine == "postgres")
+        {
+            pgDatabase = "bench_sms_" + Guid.NewGuid().ToString("N")[..12];
+            await using (var admin = new NpgsqlConnection(pgAdmin))
+            {
+                await admin.OpenAsync();
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {pgDatabase}", admin);
+                await create.ExecuteNonQueryAsync();
+            }
+
+            db = new NpgsqlConnectionStringBuilder(pgAdmin) { Database = pgDatabase }.ConnectionString;
+        }
+        else
+        {
+            db = Path.Combine(data, "bench.db");
+        }
+
+        Directory.CreateDirectory(data);
+        WebApplication app = await MbushjaServer.BuildAsync(new ServerSettings
+        {
+            Urls = "http://127.0.0.1:0",
+            DataDirectory = data,
+            Db = db,
+            AdminKey = "bench-" + Guid.NewGuid().ToString("N"),
+            // One log line per message is right for operations and wrong for a benchmark: warnings only.
+            MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+        });
+        await app.StartAsync();
+        try
+        {
+            IServiceProvider services = app.Services;
+            OperatorConfig config = services.GetRequiredService<OperatorConfig>();
+            SandboxBank sandbox = services.GetRequiredService<SandboxBank>();
+            string[] holders = await SetUpAsync(services, config, sandbox);
+            sandbox.Configure("BEK", new SandboxSettings(LatencyMs: bankLatencyMs));
+
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
+            {
+                BaseAddress = new Uri(app.Urls.First()),
+                Timeout = TimeSpan.FromSeconds(60),
+            };
+            using var steps = new StepListener();
+            long start = Stopwatch.GetTimestamp();
+            long measureFrom = start + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
+            long measureTo = measureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+            {
+                var rng = new Random(c);
+                var latenciesTicks = new List<long>();
+                long completed = 0, other = 0, sent = 0;
+                while (Stopwatch.GetTimestamp() < measureTo)
+                {
+                    string holder = holders[rng.Next(holders.Length)];
+                    string body = $"{{\"from\":\"{holder}\",\"to\":\"50005\",\"text\":\"{rng.Next(1, 10)}\",\"messageId\":\"b{c}-{sent++}-{Guid.NewGuid():N}\"}}";
+                    long t0 = Stopwatch.GetTimestamp();
+                    using HttpResponseMessage response = await http.PostAsync("/api/v1/sms/inbound", new StringContent(body, Encoding.UTF8, "application/json"));
+                    string answer = await response.Content.ReadAsStringAsync();
+                    long t1 = Stopwatch.GetTimestamp();
+                    if (t1 < measureFrom || t1 >= measureTo)
+                    {
+                        continue;
+                    }
+
+                    if (response.IsSuccessStatusCode && answer.Contains("\"status\":\"completed\"", StringComparison.Ordinal))
+                    {
+                        completed++;
+                        latenciesTicks.Add(t1 - t0);
+                    }
+                    else
+                    {
+                        other++;
+                    }
+                }
+
+                return (completed, other, latenciesTicks);
+            })));
+
+            long done = perClient.Sum(p => p.completed);
+            long others = perClient.Sum(p => p.other);
+            long[] all = [.. perClient.SelectMany(p => p.latenciesTicks).Order()];
+            double Ms(double q) => all.Length == 0 ? 0 : all[Math.Min(all.Length - 1, (int)(q * all.Length))] * 1000.0 / Stopwatch.Frequency;
+
+            // After the run: nothing unfinished, no money held, the ledger balanced.
+            Console.WriteLine($"  {engine}, bank {bankLatencyMs} ms: mean ms per step: {steps.Summary()}");
+            string check = await CheckAsync(services, sandbox, holders.Length);
+            bool ok = check.StartsWith("ok", StringComparison.Ordinal) && others == 0;
+            string row = string.Create(CultureInfo.InvariantCulture,
+                $"| {engine} | {bankLatencyMs} | {clients} | {done / duration.TotalSeconds:N0} | {Ms(0.50):F1} | {Ms(0.99):F1} | {done:N0} | {others:N0} | {check} |");
+            return (row, ok);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Directory.Delete(data, recursive: true);
+            if (pgDatabase is not null)
+            {
+                await using var admin = new NpgsqlConnection(pgAdmin);
+                await admin.OpenAsync();
+                NpgsqlConnection.ClearAllPools();
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {pgDatabase} WITH (FORCE)", admin);
+                await drop.ExecuteNonQueryAsync();
+            }
+        }
+    }
+
+    /// <summary>Holders registered at BEK with a funded sandbox account, each topping up their own number.</summary>
+    private static async Task<string[]> SetUpAsync(IServiceProvider services, OperatorConfig config, SandboxBank sandbox)
+    {
+        Subscribers subscribers = services.GetRequiredService<Subscribers>();
+        Registrations registrations = services.GetRequiredService<Registrations>();
+        var holders = new string[Holders];
+        for (int i = 0; i < Holders; i++)
+        {
+            Msisdn msisdn = config.Numbering.ParseMsisdn($"0497{i:D5}").Value;
+            await subscribers.CreateAsync(msisdn, Money.Zero, Language.Sq);
+            string bban = $"1212{i:D12}";
+            var n = System.Numerics.BigInteger.Parse(bban + "332000", CultureInfo.InvariantCulture);
+            Iban iban = Iban.Parse($"XK{98 - (int)(n % 97):00}{bban}").Value;
+            RegistrationOutcome registered = await registrations.CreateAsync(new NewRegistration("BEK", msisdn, iban, [], []), "bench");
+            if (!registered.Succeeded)
+            {
+                throw new InvalidOperationException(registered.Error.Message);
+            }
+
+            sandbox.SetAccount("BEK", iban.Value, 1_000_000_000);
+            holders[i] = msisdn.E164;
+        }
+
+        return holders;
+    }
+
+    private static async Task<string> CheckAsync(IServiceProvider services, SandboxBank sandbox, int holders)
+    {
+        LedgerTotals totals = await services.GetRequiredService<LedgerQueries>().GetTotalsAsync();
+        Database database = services.GetRequiredService<Database>();
+        await using var connection = await database.OpenAsync();
+        await using var unfinished = connection.Command("SELECT COUNT(*) FROM sms_transactions WHERE state NOT IN ('completed', 'rejected', 'declined', 'failed')");
+        long open = Convert.ToInt64(await unfinished.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        long held = 0;
+        for (int i = 0; i < holders; i++)
+        {
+            string bban = $"1212{i:D12}";
+            var n = System.Numerics.BigInteger.Parse(bban + "332000", CultureInfo.InvariantCulture);
+            held += sandbox.GetAccount("BEK", $"XK{98 - (int)(n % 97):00}{bban}")?.HeldCents ?? 0;
+        }
+
+        return totals.BalanceSum == 0 && totals.OverdrawnAccounts == 0 && open == 0 && held == 0
+            ? $"ok: ledger sums to 0, {totals.Transfers:N0} transfers, 0 unfinished, 0 held"
+            : $"BROKEN: ledger sum {totals.BalanceSum}, overdrawn {totals.OverdrawnAccounts}, unfinished {open}, held {held}";
+    }
+}
+
+/// <summary>Mean duration of each step of a top-up (the processor's <c>mbushja.sms.step.duration</c> histogram).</summary>
+internal sealed class StepListener : IDisposable
+{
+    private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (double Sum, long Count)> _steps = new();
+
+    public StepListener()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == Mbushja.TopUp.TopUpMetrics.MeterName)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            string step = tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
+            _steps.AddOrUpdate(step, (value, 1), (_, old) => (old.Sum + value, old.Count + 1));
+        });
+        _listener.Start();
+    }
+
+    public string Summary() => string.Join(", ", _steps.OrderBy(s => s.Key, StringComparer.Ordinal)
+        .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.Sum * 1000 / s.Value.Count:F1}")));
+
+    public void Dispose() => _listener.Dispose();
+}

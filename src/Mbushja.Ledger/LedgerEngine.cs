@@ -171,6 +171,7 @@ public sealed partial class LedgerEngine : IAsyncDisposable
         await using DbTransaction tx = await writer.Connection.BeginTransactionAsync();
 
         var transferIds = new HashSet<string>(StringComparer.Ordinal);
+        var pendingIds = new HashSet<string>(StringComparer.Ordinal);
         var accountIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (Work work in batch)
         {
@@ -185,6 +186,7 @@ public sealed partial class LedgerEngine : IAsyncDisposable
                 if (t.PendingId is not null)
                 {
                     transferIds.Add(t.PendingId);
+                    pendingIds.Add(t.PendingId);
                 }
                 else
                 {
@@ -194,17 +196,19 @@ public sealed partial class LedgerEngine : IAsyncDisposable
             }
         }
 
-        // The writer also loads the accounts of the transfers it finds (a post or void moves the pending's accounts).
+        // The writer also loads the accounts of the pending transfers it finds (a post or void moves their accounts).
         (Dictionary<string, Transfer> transfers, Dictionary<string, AccountRow> accounts) =
-            await writer.LoadAsync(tx, transferIds, accountIds, CancellationToken.None);
+            await writer.LoadAsync(tx, transferIds, pendingIds, accountIds, CancellationToken.None);
         var state = new BatchState(accounts, transfers, now);
         var outcomes = new (LedgerOutcome? Outcome, Exception? Error)[batch.Count];
+        bool effectsRan = false;
         for (int i = 0; i < batch.Count; i++)
         {
             LedgerCommand command = batch[i].Command;
             LedgerOutcome outcome = state.Apply(command);
             if (outcome.Status == LedgerStatus.Committed && command.Effect is not null)
             {
+                effectsRan = true;
                 (LedgerError? refused, Exception? error) = await RunEffectAsync(command.Effect, writer.Connection, tx, now);
                 if (refused is not null || error is not null)
                 {
@@ -217,8 +221,7 @@ public sealed partial class LedgerEngine : IAsyncDisposable
             outcomes[i] = (outcome, null);
         }
 
-        await writer.WriteAsync(tx, state, now, CancellationToken.None);
-        await tx.CommitAsync();
+        await writer.WriteAndCommitAsync(tx, state, now, effectsRan, CancellationToken.None);
 
         // Only now is anything durable: tell the callers.
         for (int i = 0; i < batch.Count; i++)

@@ -121,14 +121,25 @@ public sealed partial class LedgerEngine : IAsyncDisposable
     private async Task<LedgerWriter?> CommitAsync(LedgerWriter? writer, List<Work> batch)
     {
         int attempt = 0;
+        bool lookUpIds = false;
         while (true)
         {
             attempt++;
             try
             {
                 writer ??= await LedgerWriter.OpenAsync(_database, CancellationToken.None);
-                await CommitOnceAsync(writer, batch);
-                return writer;
+                if (await CommitOnceAsync(writer, batch, lookUpIds))
+                {
+                    return writer;
+                }
+
+                lookUpIds = true;
+            }
+            catch (Exception e) when (!lookUpIds && DbErrors.IsUniqueViolation(e))
+            {
+                // Most likely a replay, whose ids the first try left to the primary key. The transaction is rolled
+                // back and the connection fine: try again at once, looking every id up.
+                lookUpIds = true;
             }
             catch (Exception e)
             {
@@ -164,7 +175,13 @@ public sealed partial class LedgerEngine : IAsyncDisposable
         }
     }
 
-    private async Task CommitOnceAsync(LedgerWriter writer, List<Work> batch)
+    /// <summary>
+    /// Commits a batch in one transaction. Unless <paramref name="lookUpIds"/>, the ids of new transfers are not looked
+    /// up first: the primary key refuses one that is taken (a unique violation), and the batch is tried again with
+    /// lookups. Commands with an effect are the exception: an effect must not run for what turns out to be a replay.
+    /// </summary>
+    /// <returns>False when nothing was committed because an id not looked up was taken: try again with lookups.</returns>
+    private async Task<bool> CommitOnceAsync(LedgerWriter writer, List<Work> batch, bool lookUpIds)
     {
         // Stored in milliseconds: the outcome told now must equal the one a replay reads back.
         DateTimeOffset now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -180,9 +197,14 @@ public sealed partial class LedgerEngine : IAsyncDisposable
                 accountIds.Add(a.Id.Value);
             }
 
+            bool lookUp = lookUpIds || work.Command.Effect is not null;
             foreach (TransferRequest t in work.Command.Transfers)
             {
-                transferIds.Add(t.Id);
+                if (lookUp)
+                {
+                    transferIds.Add(t.Id);
+                }
+
                 if (t.PendingId is not null)
                 {
                     transferIds.Add(t.PendingId);
@@ -221,6 +243,26 @@ public sealed partial class LedgerEngine : IAsyncDisposable
             outcomes[i] = (outcome, null);
         }
 
+        // A refused or replayed command writes nothing, so no primary key checks its ids; had one been taken, the
+        // command would have been a replay or a conflict. Those ids the batch does not know yet are looked up now.
+        if (!lookUpIds)
+        {
+            var unknown = new List<string>();
+            for (int i = 0; i < batch.Count; i++)
+            {
+                LedgerCommand command = batch[i].Command;
+                if (command.Effect is null && outcomes[i].Outcome!.Status != LedgerStatus.Committed)
+                {
+                    unknown.AddRange(command.Transfers.Select(t => t.Id).Where(id => !state.Transfers.ContainsKey(id)));
+                }
+            }
+
+            if (unknown.Count > 0 && await writer.AnyTransferExistsAsync(tx, unknown, CancellationToken.None))
+            {
+                return false;
+            }
+        }
+
         await writer.WriteAndCommitAsync(tx, state, now, effectsRan, CancellationToken.None);
 
         // Only now is anything durable: tell the callers.
@@ -235,6 +277,8 @@ public sealed partial class LedgerEngine : IAsyncDisposable
                 batch[i].Completion.TrySetResult(outcomes[i].Outcome!);
             }
         }
+
+        return true;
     }
 
     /// <summary>Runs an effect in a savepoint. Transient errors abort the whole batch (it is retried); others fail only this command.</summary>

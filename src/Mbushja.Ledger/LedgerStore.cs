@@ -18,6 +18,9 @@ internal abstract class LedgerWriter : IAsyncDisposable
     public abstract Task<(Dictionary<string, Transfer> Transfers, Dictionary<string, AccountRow> Accounts)> LoadAsync(
         DbTransaction tx, IReadOnlyCollection<string> transferIds, IReadOnlySet<string> pendingIds, HashSet<string> accountIds, CancellationToken ct);
 
+    /// <summary>Whether any of these transfers exists.</summary>
+    public abstract Task<bool> AnyTransferExistsAsync(DbTransaction tx, IReadOnlyCollection<string> transferIds, CancellationToken ct);
+
     /// <summary>
     /// Writes what the batch changed and commits. <paramref name="effectsRan"/>: effects ran statements of their own
     /// in the transaction since the load.
@@ -171,6 +174,20 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
         }
 
         return (transfers, accounts);
+    }
+
+    public override async Task<bool> AnyTransferExistsAsync(DbTransaction tx, IReadOnlyCollection<string> transferIds, CancellationToken ct)
+    {
+        foreach (string id in transferIds)
+        {
+            await using DbDataReader r = await Bind(_selectTransfer, tx, id).ExecuteReaderAsync(ct);
+            if (await r.ReadAsync(ct))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public override async Task WriteAndCommitAsync(DbTransaction tx, BatchState state, DateTimeOffset now, bool effectsRan, CancellationToken ct)
@@ -352,6 +369,14 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
             Transfer t = ReadTransfer(reader);
             transfers[t.Id] = t;
         }
+    }
+
+    public override async Task<bool> AnyTransferExistsAsync(DbTransaction tx, IReadOnlyCollection<string> transferIds, CancellationToken ct)
+    {
+        await using DbBatch batch = NewBatch(tx);
+        Add(batch, SelectTransfers, ("t", transferIds.ToArray()));
+        await using DbDataReader reader = await batch.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct);
     }
 
     public override async Task WriteAndCommitAsync(DbTransaction tx, BatchState state, DateTimeOffset now, bool effectsRan, CancellationToken ct)

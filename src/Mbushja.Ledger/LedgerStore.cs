@@ -95,9 +95,12 @@ internal abstract class LedgerWriter : IAsyncDisposable
 /// </summary>
 internal sealed class SqliteLedgerWriter : LedgerWriter
 {
+    /// <summary>Accounts read per statement: a batch of one transfer reads its two in one.</summary>
+    private const int AccountsPerSelect = 8;
+
     private readonly DbConnection _connection;
     private readonly DbCommand _selectTransfer;
-    private readonly DbCommand _selectAccount;
+    private readonly DbCommand _selectAccounts;
     private readonly DbCommand _insertAccount;
     private readonly DbCommand _insertTransfer;
     private readonly DbCommand _resolve;
@@ -107,7 +110,9 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
     {
         _connection = connection;
         _selectTransfer = Prepare($"SELECT {TransferColumns} FROM ledger_transfers WHERE id = @id", "id");
-        _selectAccount = Prepare($"SELECT {AccountColumns} FROM ledger_accounts WHERE id = @id", "id");
+        string[] slots = [.. Enumerable.Range(0, AccountsPerSelect).Select(i => "a" + i)];
+        _selectAccounts = Prepare(
+            $"SELECT {AccountColumns} FROM ledger_accounts WHERE id IN ({string.Join(", ", slots.Select(x => "@" + x))})", slots);
         _insertAccount = Prepare(
             "INSERT INTO ledger_accounts (id, kind, no_negative, created_at) VALUES (@id, @kind, @nn, @at)", "id", "kind", "nn", "at");
         _insertTransfer = Prepare(
@@ -164,12 +169,21 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
         }
 
         var accounts = new Dictionary<string, AccountRow>(accountIds.Count);
-        foreach (string id in accountIds)
+        string[] ids = [.. accountIds];
+        _selectAccounts.Transaction = tx;
+        for (int start = 0; start < ids.Length; start += AccountsPerSelect)
         {
-            await using DbDataReader r = await Bind(_selectAccount, tx, id).ExecuteReaderAsync(ct);
-            if (await r.ReadAsync(ct))
+            // Slots left over are NULL, which IN never matches.
+            for (int i = 0; i < AccountsPerSelect; i++)
             {
-                accounts[id] = ReadAccountRow(r);
+                _selectAccounts.Parameters[i].Value = start + i < ids.Length ? ids[start + i] : DBNull.Value;
+            }
+
+            await using DbDataReader r = await _selectAccounts.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                AccountRow a = ReadAccountRow(r);
+                accounts[a.Id] = a;
             }
         }
 
@@ -228,7 +242,7 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
 
     public override async ValueTask DisposeAsync()
     {
-        foreach (DbCommand c in new[] { _selectTransfer, _selectAccount, _insertAccount, _insertTransfer, _resolve, _applyDelta })
+        foreach (DbCommand c in new[] { _selectTransfer, _selectAccounts, _insertAccount, _insertTransfer, _resolve, _applyDelta })
         {
             await c.DisposeAsync();
         }

@@ -253,10 +253,11 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
 
 /// <summary>
 /// PostgreSQL: round trips and planning are what cost. A batch takes two round trips, one that loads and locks
-/// what it touches and one that writes and commits, and each statement is prepared once per connection and runs
-/// on PostgreSQL's cached generic plan. The statements are written so that this plan is the good one whatever the
-/// batch's size and the tables' sizes (a generic plan guesses an array's length, and on a small table would rather
-/// scan all of it): rows are found key by key through the primary key, and locked accounts are updated by ctid.
+/// what it touches and one that writes and commits (posts, voids and effects take more; see below), and each
+/// statement is prepared once per connection and runs on PostgreSQL's cached generic plan. The statements are
+/// written so that this plan is the good one whatever the batch's size and the tables' sizes (a generic plan guesses
+/// an array's length, and on a small table would rather scan all of it): rows are found key by key through the
+/// primary key, and locked accounts are updated by ctid.
 /// </summary>
 internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWriter
 {

@@ -311,6 +311,20 @@ public abstract class LedgerSpec
     }
 
     [Fact]
+    public async Task Effect_AloneInACommand_CommitsOrIsUndone()
+    {
+        await using LedgerHarness h = await StartAsync();
+
+        LedgerOutcome accepted = await h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new MarkerEffect("m1", refuse: false) });
+        LedgerOutcome refused = await h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new MarkerEffect("m2", refuse: true) });
+
+        Assert.Equal(LedgerStatus.Committed, accepted.Status);
+        Assert.True(await MarkerEffect.ExistsAsync(h.Test.Database, "m1"));
+        Assert.Equal(LedgerStatus.Rejected, refused.Status);
+        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "m2"));
+    }
+
+    [Fact]
     public async Task Effect_Throwing_FailsOnlyItsCommand()
     {
         await using LedgerHarness h = await StartAsync();

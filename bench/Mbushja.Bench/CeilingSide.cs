@@ -71,8 +71,8 @@ internal sealed class CeilingConnection : IDisposable
 
     /// <summary>
     /// Opens a connection set up like the ledger's (on SQLite: WAL, synchronous=FULL). On PostgreSQL its prepared
-    /// single-row statements may use PostgreSQL's cached generic plans (the platform's connections force custom plans,
-    /// which suits the ledger's array statements but would replan every one of these for nothing).
+    /// single-row statements may use PostgreSQL's cached generic plans: plan_cache_mode is set to PostgreSQL's default
+    /// (auto) explicitly, so that no connection-string default can make the ceiling replan every statement for nothing.
     /// </summary>
     public static CeilingConnection Open(Database database)
     {

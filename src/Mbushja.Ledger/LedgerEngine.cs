@@ -121,14 +121,25 @@ public sealed partial class LedgerEngine : IAsyncDisposable
     private async Task<LedgerWriter?> CommitAsync(LedgerWriter? writer, List<Work> batch)
     {
         int attempt = 0;
+        bool lookUpIds = false;
         while (true)
         {
             attempt++;
             try
             {
                 writer ??= await LedgerWriter.OpenAsync(_database, CancellationToken.None);
-                await CommitOnceAsync(writer, batch);
-                return writer;
+                if (await CommitOnceAsync(writer, batch, lookUpIds))
+                {
+                    return writer;
+                }
+
+                lookUpIds = true;
+            }
+            catch (Exception e) when (!lookUpIds && DbErrors.IsUniqueViolation(e))
+            {
+                // Most likely a replay, whose ids the first try left to the primary key. The transaction is rolled
+                // back and the connection fine: try again at once, looking every id up.
+                lookUpIds = true;
             }
             catch (Exception e)
             {
@@ -164,13 +175,20 @@ public sealed partial class LedgerEngine : IAsyncDisposable
         }
     }
 
-    private async Task CommitOnceAsync(LedgerWriter writer, List<Work> batch)
+    /// <summary>
+    /// Commits a batch in one transaction. Unless <paramref name="lookUpIds"/>, the ids of new transfers are not looked
+    /// up first: the primary key refuses one that is taken (a unique violation), and the batch is tried again with
+    /// lookups. Commands with an effect are the exception: an effect must not run for what turns out to be a replay.
+    /// </summary>
+    /// <returns>False when nothing was committed because an id not looked up was taken: try again with lookups.</returns>
+    private async Task<bool> CommitOnceAsync(LedgerWriter writer, List<Work> batch, bool lookUpIds)
     {
         // Stored in milliseconds: the outcome told now must equal the one a replay reads back.
         DateTimeOffset now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
         await using DbTransaction tx = await writer.Connection.BeginTransactionAsync();
 
         var transferIds = new HashSet<string>(StringComparer.Ordinal);
+        var pendingIds = new HashSet<string>(StringComparer.Ordinal);
         var accountIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (Work work in batch)
         {
@@ -179,12 +197,18 @@ public sealed partial class LedgerEngine : IAsyncDisposable
                 accountIds.Add(a.Id.Value);
             }
 
+            bool lookUp = lookUpIds || work.Command.Effect is not null;
             foreach (TransferRequest t in work.Command.Transfers)
             {
-                transferIds.Add(t.Id);
+                if (lookUp)
+                {
+                    transferIds.Add(t.Id);
+                }
+
                 if (t.PendingId is not null)
                 {
                     transferIds.Add(t.PendingId);
+                    pendingIds.Add(t.PendingId);
                 }
                 else
                 {
@@ -194,17 +218,19 @@ public sealed partial class LedgerEngine : IAsyncDisposable
             }
         }
 
-        // The writer also loads the accounts of the transfers it finds (a post or void moves the pending's accounts).
+        // The writer also loads the accounts of the pending transfers it finds (a post or void moves their accounts).
         (Dictionary<string, Transfer> transfers, Dictionary<string, AccountRow> accounts) =
-            await writer.LoadAsync(tx, transferIds, accountIds, CancellationToken.None);
+            await writer.LoadAsync(tx, transferIds, pendingIds, accountIds, CancellationToken.None);
         var state = new BatchState(accounts, transfers, now);
         var outcomes = new (LedgerOutcome? Outcome, Exception? Error)[batch.Count];
+        bool effectsRan = false;
         for (int i = 0; i < batch.Count; i++)
         {
             LedgerCommand command = batch[i].Command;
             LedgerOutcome outcome = state.Apply(command);
             if (outcome.Status == LedgerStatus.Committed && command.Effect is not null)
             {
+                effectsRan = true;
                 var context = new EffectContext(writer.Connection, tx, _database.Kind, now)
                 {
                     AvailableCents = id => state.Accounts.TryGetValue(id.Value, out AccountRow? row) ? row.Balance - row.PendingDebits : null,
@@ -221,8 +247,27 @@ public sealed partial class LedgerEngine : IAsyncDisposable
             outcomes[i] = (outcome, null);
         }
 
-        await writer.WriteAsync(tx, state, now, CancellationToken.None);
-        await tx.CommitAsync();
+        // A refused or replayed command writes nothing, so no primary key checks its ids; had one been taken, the
+        // command would have been a replay or a conflict. Those ids the batch does not know yet are looked up now.
+        if (!lookUpIds)
+        {
+            var unknown = new List<string>();
+            for (int i = 0; i < batch.Count; i++)
+            {
+                LedgerCommand command = batch[i].Command;
+                if (command.Effect is null && outcomes[i].Outcome!.Status != LedgerStatus.Committed)
+                {
+                    unknown.AddRange(command.Transfers.Select(t => t.Id).Where(id => !state.Transfers.ContainsKey(id)));
+                }
+            }
+
+            if (unknown.Count > 0 && await writer.AnyTransferExistsAsync(tx, unknown, CancellationToken.None))
+            {
+                return false;
+            }
+        }
+
+        await writer.WriteAndCommitAsync(tx, state, now, effectsRan, CancellationToken.None);
 
         // Only now is anything durable: tell the callers.
         for (int i = 0; i < batch.Count; i++)
@@ -236,6 +281,8 @@ public sealed partial class LedgerEngine : IAsyncDisposable
                 batch[i].Completion.TrySetResult(outcomes[i].Outcome!);
             }
         }
+
+        return true;
     }
 
     /// <summary>Runs an effect in a savepoint. Transient errors abort the whole batch (it is retried); others fail only this command.</summary>

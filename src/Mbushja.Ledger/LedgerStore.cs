@@ -12,20 +12,27 @@ internal abstract class LedgerWriter : IAsyncDisposable
     public abstract DbConnection Connection { get; }
 
     /// <summary>
-    /// Loads, and locks until the transaction ends, the transfers a batch names and the accounts it touches: those
-    /// given, and the accounts of every transfer found.
+    /// Loads the transfers a batch names, and loads and locks until the transaction ends the accounts it touches:
+    /// those given, and the accounts of the pending transfers it posts or voids (<paramref name="pendingIds"/>).
     /// </summary>
     public abstract Task<(Dictionary<string, Transfer> Transfers, Dictionary<string, AccountRow> Accounts)> LoadAsync(
-        DbTransaction tx, IReadOnlyCollection<string> transferIds, HashSet<string> accountIds, CancellationToken ct);
+        DbTransaction tx, IReadOnlyCollection<string> transferIds, IReadOnlySet<string> pendingIds, HashSet<string> accountIds, CancellationToken ct);
 
-    public abstract Task WriteAsync(DbTransaction tx, BatchState state, DateTimeOffset now, CancellationToken ct);
+    /// <summary>Whether any of these transfers exists.</summary>
+    public abstract Task<bool> AnyTransferExistsAsync(DbTransaction tx, IReadOnlyCollection<string> transferIds, CancellationToken ct);
+
+    /// <summary>
+    /// Writes what the batch changed and commits. <paramref name="effectsRan"/>: effects ran statements of their own
+    /// in the transaction since the load.
+    /// </summary>
+    public abstract Task WriteAndCommitAsync(DbTransaction tx, BatchState state, DateTimeOffset now, bool effectsRan, CancellationToken ct);
 
     public abstract ValueTask DisposeAsync();
 
     public static async Task<LedgerWriter> OpenAsync(Database database, CancellationToken ct)
     {
         DbConnection connection = await database.OpenAsync(ct);
-        return database.Kind == DatabaseKind.Sqlite ? new SqliteLedgerWriter(connection) : new PostgresLedgerWriter(connection);
+        return database.Kind == DatabaseKind.Sqlite ? new SqliteLedgerWriter(connection) : await PostgresLedgerWriter.SetUpAsync(connection, ct);
     }
 
     internal const string TransferColumns = "id, kind, debit_account, credit_account, amount, pending_id, state, code, linked_id, created_at";
@@ -88,9 +95,12 @@ internal abstract class LedgerWriter : IAsyncDisposable
 /// </summary>
 internal sealed class SqliteLedgerWriter : LedgerWriter
 {
+    /// <summary>Accounts read per statement: a batch of one transfer reads its two in one.</summary>
+    private const int AccountsPerSelect = 8;
+
     private readonly DbConnection _connection;
     private readonly DbCommand _selectTransfer;
-    private readonly DbCommand _selectAccount;
+    private readonly DbCommand _selectAccounts;
     private readonly DbCommand _insertAccount;
     private readonly DbCommand _insertTransfer;
     private readonly DbCommand _resolve;
@@ -100,7 +110,9 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
     {
         _connection = connection;
         _selectTransfer = Prepare($"SELECT {TransferColumns} FROM ledger_transfers WHERE id = @id", "id");
-        _selectAccount = Prepare($"SELECT {AccountColumns} FROM ledger_accounts WHERE id = @id", "id");
+        string[] slots = [.. Enumerable.Range(0, AccountsPerSelect).Select(i => "a" + i)];
+        _selectAccounts = Prepare(
+            $"SELECT {AccountColumns} FROM ledger_accounts WHERE id IN ({string.Join(", ", slots.Select(x => "@" + x))})", slots);
         _insertAccount = Prepare(
             "INSERT INTO ledger_accounts (id, kind, no_negative, created_at) VALUES (@id, @kind, @nn, @at)", "id", "kind", "nn", "at");
         _insertTransfer = Prepare(
@@ -138,7 +150,7 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
     }
 
     public override async Task<(Dictionary<string, Transfer> Transfers, Dictionary<string, AccountRow> Accounts)> LoadAsync(
-        DbTransaction tx, IReadOnlyCollection<string> transferIds, HashSet<string> accountIds, CancellationToken ct)
+        DbTransaction tx, IReadOnlyCollection<string> transferIds, IReadOnlySet<string> pendingIds, HashSet<string> accountIds, CancellationToken ct)
     {
         var transfers = new Dictionary<string, Transfer>(transferIds.Count);
         foreach (string id in transferIds)
@@ -148,25 +160,51 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
             {
                 Transfer t = ReadTransfer(r);
                 transfers[id] = t;
-                accountIds.Add(t.Debit);
-                accountIds.Add(t.Credit);
+                if (pendingIds.Contains(id))
+                {
+                    accountIds.Add(t.Debit);
+                    accountIds.Add(t.Credit);
+                }
             }
         }
 
         var accounts = new Dictionary<string, AccountRow>(accountIds.Count);
-        foreach (string id in accountIds)
+        string[] ids = [.. accountIds];
+        _selectAccounts.Transaction = tx;
+        for (int start = 0; start < ids.Length; start += AccountsPerSelect)
         {
-            await using DbDataReader r = await Bind(_selectAccount, tx, id).ExecuteReaderAsync(ct);
-            if (await r.ReadAsync(ct))
+            // Slots left over are NULL, which IN never matches.
+            for (int i = 0; i < AccountsPerSelect; i++)
             {
-                accounts[id] = ReadAccountRow(r);
+                _selectAccounts.Parameters[i].Value = start + i < ids.Length ? ids[start + i] : DBNull.Value;
+            }
+
+            await using DbDataReader r = await _selectAccounts.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                AccountRow a = ReadAccountRow(r);
+                accounts[a.Id] = a;
             }
         }
 
         return (transfers, accounts);
     }
 
-    public override async Task WriteAsync(DbTransaction tx, BatchState state, DateTimeOffset now, CancellationToken ct)
+    public override async Task<bool> AnyTransferExistsAsync(DbTransaction tx, IReadOnlyCollection<string> transferIds, CancellationToken ct)
+    {
+        foreach (string id in transferIds)
+        {
+            await using DbDataReader r = await Bind(_selectTransfer, tx, id).ExecuteReaderAsync(ct);
+            if (await r.ReadAsync(ct))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public override async Task WriteAndCommitAsync(DbTransaction tx, BatchState state, DateTimeOffset now, bool effectsRan, CancellationToken ct)
     {
         long at = now.ToUnixTimeMilliseconds();
         foreach (AccountRow a in state.NewAccounts)
@@ -198,11 +236,13 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
                     .ExecuteNonQueryAsync(ct);
             }
         }
+
+        await tx.CommitAsync(ct);
     }
 
     public override async ValueTask DisposeAsync()
     {
-        foreach (DbCommand c in new[] { _selectTransfer, _selectAccount, _insertAccount, _insertTransfer, _resolve, _applyDelta })
+        foreach (DbCommand c in new[] { _selectTransfer, _selectAccounts, _insertAccount, _insertTransfer, _resolve, _applyDelta })
         {
             await c.DisposeAsync();
         }
@@ -212,67 +252,169 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
 }
 
 /// <summary>
-/// PostgreSQL: round trips are what costs, so a batch is loaded in two statements (rows locked in id order, which
-/// keeps concurrent servers free of deadlocks) and written in one round trip of array-based statements.
+/// PostgreSQL: round trips and planning are what cost. A batch takes two round trips, one that loads and locks
+/// what it touches and one that writes and commits (posts, voids and effects take more; see below), and each
+/// statement is prepared once per connection and runs on PostgreSQL's cached generic plan. The statements are
+/// written so that this plan is the good one whatever the batch's size and the tables' sizes (a generic plan guesses
+/// an array's length, and on a small table would rather scan all of it): rows are found key by key through the
+/// primary key, and locked accounts are updated by ctid.
 /// </summary>
 internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWriter
 {
+    // OFFSET 0 keeps each LATERAL subquery a lookup per key: flattened into a join, it may become a hash join.
+    private const string SelectTransfers =
+        $"SELECT t.* FROM unnest(@t) AS k(id) CROSS JOIN LATERAL (SELECT {TransferColumns} FROM ledger_transfers WHERE id = k.id OFFSET 0) t";
+
+    // Locks in the order of @a, which every writer sorts the same way: concurrent batches never deadlock.
+    private const string LockAccounts =
+        $"SELECT a.* FROM unnest(@a) AS k(id) CROSS JOIN LATERAL (SELECT {AccountColumns}, ctid::text FROM ledger_accounts WHERE id = k.id OFFSET 0 FOR UPDATE) a";
+
+    // New accounts are written with their balances: only accounts that were loaded, and locked, are updated.
+    private const string InsertAccounts =
+        "INSERT INTO ledger_accounts (id, kind, no_negative, balance, pending_debits, pending_credits, created_at) "
+        + "SELECT * FROM unnest(@id, @kind, @nn, @b, @pd, @pc, @at)";
+
+    private const string InsertTransfers =
+        $"INSERT INTO ledger_transfers ({TransferColumns}) SELECT * FROM unnest(@id, @kind, @d, @c, @amount, @pending, @state, @code, @linked, @at)";
+
+    private const string Resolve =
+        "UPDATE ledger_transfers t SET state = u.state FROM unnest(@id, @state) AS u(id, state) "
+        + "WHERE t.id = ANY(@id) AND t.id = u.id AND t.state = 'pending'";
+
+    // A row locked by this transaction stays where it is (its ctid) until this transaction changes it: a TID scan
+    // finds it whatever the table's size. The id is compared too, so that a stale ctid can only miss, never hit
+    // another account. (ctids travel as text: Npgsql does not write tid arrays.)
+    private const string UpdateAccounts =
+        "UPDATE ledger_accounts a SET balance = a.balance + u.b, pending_debits = a.pending_debits + u.pd, pending_credits = a.pending_credits + u.pc "
+        + "FROM unnest(@row::tid[], @id, @b, @pd, @pc) AS u(row, id, b, pd, pc) WHERE a.ctid = ANY(@row::tid[]) AND a.ctid = u.row AND a.id = u.id";
+
+    /// <summary>
+    /// Left to choose (plan_cache_mode=auto), PostgreSQL would plan these statements anew for every batch: the generic
+    /// plan's guess of 10 keys per array costs more than a custom plan for the 2 of a single transfer. Every statement
+    /// here has a generic plan that suits any batch, so this connection always takes it. (Effects run on this
+    /// connection too; their statements are single-row writes, for which the generic plan is the custom one.)
+    /// Returned to the pool, the connection forgets the setting (Npgsql resets it with DISCARD ALL).
+    /// </summary>
+    public static async Task<LedgerWriter> SetUpAsync(DbConnection connection, CancellationToken ct)
+    {
+        try
+        {
+            await using DbCommand generic = connection.Command("SET plan_cache_mode = force_generic_plan");
+            await generic.ExecuteNonQueryAsync(ct);
+            return new PostgresLedgerWriter(connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Where each account this batch locked is, for <see cref="UpdateAccounts"/>.</summary>
+    private readonly Dictionary<string, string> _locked = new(StringComparer.Ordinal);
+
     public override DbConnection Connection => connection;
 
-    /// <summary>One round trip: transfers first, then accounts, each locked in id order.</summary>
     public override async Task<(Dictionary<string, Transfer> Transfers, Dictionary<string, AccountRow> Accounts)> LoadAsync(
-        DbTransaction tx, IReadOnlyCollection<string> transferIds, HashSet<string> accountIds, CancellationToken ct)
+        DbTransaction tx, IReadOnlyCollection<string> transferIds, IReadOnlySet<string> pendingIds, HashSet<string> accountIds, CancellationToken ct)
     {
-        string[] tids = [.. transferIds];
-        await using DbBatch batch = connection.CreateBatch();
-        batch.Transaction = tx;
-        Add(batch, $"SELECT {TransferColumns} FROM ledger_transfers WHERE id = ANY(@t) ORDER BY id FOR UPDATE", ("t", tids));
-        Add(batch,
-            // One array, so that the primary key's index finds every row (an OR with a subquery scans the table).
-            $"SELECT {AccountColumns} FROM ledger_accounts WHERE id = ANY(@a || ARRAY(SELECT debit_account FROM ledger_transfers WHERE id = ANY(@t)) "
-            + "|| ARRAY(SELECT credit_account FROM ledger_transfers WHERE id = ANY(@t))) ORDER BY id FOR UPDATE",
-            ("a", accountIds.ToArray()),
-            ("t", tids));
-        var transfers = new Dictionary<string, Transfer>(tids.Length);
+        _locked.Clear();
+        var transfers = new Dictionary<string, Transfer>(transferIds.Count);
         var accounts = new Dictionary<string, AccountRow>(accountIds.Count);
-        await using DbDataReader r = await batch.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
+
+        // Which accounts a post or void moves is known once its pending transfer is read: then it takes a round trip more.
+        bool transfersFirst = pendingIds.Count > 0;
+        if (transfersFirst)
         {
-            Transfer t = ReadTransfer(r);
-            transfers[t.Id] = t;
+            await using DbBatch first = NewBatch(tx);
+            Add(first, SelectTransfers, ("t", transferIds.ToArray()));
+            await using DbDataReader r = await first.ExecuteReaderAsync(ct);
+            await ReadTransfersAsync(r, transfers, ct);
+            foreach (string id in pendingIds)
+            {
+                if (transfers.TryGetValue(id, out Transfer? pending))
+                {
+                    accountIds.Add(pending.Debit);
+                    accountIds.Add(pending.Credit);
+                }
+            }
         }
 
-        await r.NextResultAsync(ct);
-        while (await r.ReadAsync(ct))
+        await using DbBatch batch = NewBatch(tx);
+        bool transfersHere = !transfersFirst && transferIds.Count > 0;
+        if (transfersHere)
         {
-            AccountRow a = ReadAccountRow(r);
+            Add(batch, SelectTransfers, ("t", transferIds.ToArray()));
+        }
+
+        if (accountIds.Count > 0)
+        {
+            string[] ids = [.. accountIds];
+            Array.Sort(ids, StringComparer.Ordinal);
+            Add(batch, LockAccounts, ("a", ids));
+        }
+
+        // A command with only an effect reads nothing here.
+        if (batch.BatchCommands.Count == 0)
+        {
+            return (transfers, accounts);
+        }
+
+        await using DbDataReader reader = await batch.ExecuteReaderAsync(ct);
+        if (transfersHere)
+        {
+            await ReadTransfersAsync(reader, transfers, ct);
+            await reader.NextResultAsync(ct);
+        }
+
+        while (await reader.ReadAsync(ct))
+        {
+            AccountRow a = ReadAccountRow(reader);
             accounts[a.Id] = a;
+            _locked[a.Id] = reader.GetString(6);
         }
 
         return (transfers, accounts);
     }
 
-    public override async Task WriteAsync(DbTransaction tx, BatchState state, DateTimeOffset now, CancellationToken ct)
+    private static async Task ReadTransfersAsync(DbDataReader reader, Dictionary<string, Transfer> transfers, CancellationToken ct)
+    {
+        while (await reader.ReadAsync(ct))
+        {
+            Transfer t = ReadTransfer(reader);
+            transfers[t.Id] = t;
+        }
+    }
+
+    public override async Task<bool> AnyTransferExistsAsync(DbTransaction tx, IReadOnlyCollection<string> transferIds, CancellationToken ct)
+    {
+        await using DbBatch batch = NewBatch(tx);
+        Add(batch, SelectTransfers, ("t", transferIds.ToArray()));
+        await using DbDataReader reader = await batch.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct);
+    }
+
+    public override async Task WriteAndCommitAsync(DbTransaction tx, BatchState state, DateTimeOffset now, bool effectsRan, CancellationToken ct)
     {
         long at = now.ToUnixTimeMilliseconds();
-        await using DbBatch batch = connection.CreateBatch();
-        batch.Transaction = tx;
+        await using DbBatch batch = NewBatch(tx);
         if (state.NewAccounts.Count > 0)
         {
             List<AccountRow> a = state.NewAccounts;
-            Add(batch,
-                "INSERT INTO ledger_accounts (id, kind, no_negative, created_at) SELECT * FROM unnest(@id, @kind, @nn, @at)",
+            Add(batch, InsertAccounts,
                 ("id", a.Select(x => x.Id).ToArray()),
                 ("kind", a.Select(x => x.Kind).ToArray()),
                 ("nn", a.Select(x => x.NoNegative).ToArray()),
+                ("b", a.Select(x => x.Balance).ToArray()),
+                ("pd", a.Select(x => x.PendingDebits).ToArray()),
+                ("pc", a.Select(x => x.PendingCredits).ToArray()),
                 ("at", a.Select(_ => at).ToArray()));
         }
 
         List<Transfer> t = state.NewTransfers;
         if (t.Count > 0)
         {
-            Add(batch,
-                $"INSERT INTO ledger_transfers ({TransferColumns}) SELECT * FROM unnest(@id, @kind, @d, @c, @amount, @pending, @state, @code, @linked, @at)",
+            Add(batch, InsertTransfers,
                 ("id", t.Select(x => x.Id).ToArray()),
                 ("kind", t.Select(x => Name(x.Kind)).ToArray()),
                 ("d", t.Select(x => x.Debit).ToArray()),
@@ -289,34 +431,61 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
         if (state.Resolved.Count > 0)
         {
             resolveIndex = batch.BatchCommands.Count;
-            Add(batch,
-                "UPDATE ledger_transfers t SET state = u.state FROM unnest(@id, @state) AS u(id, state) WHERE t.id = u.id AND t.state = 'pending'",
+            Add(batch, Resolve,
                 ("id", state.Resolved.Keys.ToArray()),
                 ("state", state.Resolved.Values.Select(Name).ToArray()));
         }
 
-        AccountRow[] changed = [.. state.Accounts.Values.Where(x => x.Changed)];
+        int updateIndex = -1;
+        AccountRow[] changed = [.. state.Accounts.Values.Where(x => x.Changed && !x.IsNew)];
         if (changed.Length > 0)
         {
-            Add(batch,
-                "UPDATE ledger_accounts a SET balance = a.balance + u.b, pending_debits = a.pending_debits + u.pd, pending_credits = a.pending_credits + u.pc "
-                + "FROM unnest(@id, @b, @pd, @pc) AS u(id, b, pd, pc) WHERE a.id = u.id",
+            updateIndex = batch.BatchCommands.Count;
+            Add(batch, UpdateAccounts,
+                ("row", changed.Select(x => _locked[x.Id]).ToArray()),
                 ("id", changed.Select(x => x.Id).ToArray()),
                 ("b", changed.Select(x => x.Balance - x.LoadedBalance).ToArray()),
                 ("pd", changed.Select(x => x.PendingDebits - x.LoadedPendingDebits).ToArray()),
                 ("pc", changed.Select(x => x.PendingCredits - x.LoadedPendingCredits).ToArray()));
         }
 
-        if (batch.BatchCommands.Count == 0)
+        // The COMMIT rides with the writes, unless a row count must be checked before it: a pending transfer's state
+        // (read unlocked, so another server may have resolved it since), or the accounts when an effect ran statements
+        // of its own in between (none should touch ledger_accounts; if one did, its ctid would be stale).
+        bool check = resolveIndex >= 0 || effectsRan;
+        if (!check)
+        {
+            Add(batch, "COMMIT");
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+
+        if (!check)
         {
             return;
         }
 
-        await batch.ExecuteNonQueryAsync(ct);
         if (resolveIndex >= 0 && batch.BatchCommands[resolveIndex].RecordsAffected != state.Resolved.Count)
         {
             throw new LedgerRaceException("A pending transfer was resolved by someone else.");
         }
+
+        if (updateIndex >= 0 && batch.BatchCommands[updateIndex].RecordsAffected != changed.Length)
+        {
+            throw new InvalidOperationException("An account row moved after the ledger locked it: something besides the ledger updated ledger_accounts.");
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    private DbBatch NewBatch(DbTransaction tx)
+    {
+        DbBatch batch = connection.CreateBatch();
+        batch.Transaction = tx;
+        return batch;
     }
 
     private static void Add(DbBatch batch, string sql, params (string Name, object? Value)[] parameters)

@@ -49,6 +49,41 @@ public abstract class LedgerSpec
     }
 
     [Fact]
+    public async Task Submit_ReplayOfACommandTheBalanceNoLongerAllows_IsReplayedNotRefused()
+    {
+        await using LedgerHarness h = await StartAsync();
+        LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
+        LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
+        LedgerCommand command = LedgerCommand.Of(TransferRequest.Single("t1", a, b, Cents(1000), "test"));
+        Assert.Equal(LedgerStatus.Committed, (await h.Engine.SubmitAsync(command)).Status);
+
+        LedgerOutcome again = await h.Engine.SubmitAsync(command);
+
+        Assert.Equal(LedgerStatus.Replayed, again.Status);
+        Assert.Equal(0, await h.BalanceAsync(a));
+        Assert.Equal(1000, await h.BalanceAsync(b));
+    }
+
+    [Fact]
+    public async Task Submit_ReplayBatchedWithNewCommands_IsReplayedAndTheOthersCommit()
+    {
+        await using LedgerHarness h = await StartAsync(new LedgerOptions { PostgresWriters = 1 });
+        LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
+        LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
+        LedgerCommand first = LedgerCommand.Of(TransferRequest.Single("t1", a, b, Cents(100), "test"));
+        await h.Engine.SubmitAsync(first);
+
+        LedgerOutcome[] outcomes = await Task.WhenAll(
+            h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single("t2", a, b, Cents(10), "test"))),
+            h.Engine.SubmitAsync(first),
+            h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single("t3", a, b, Cents(10), "test"))));
+
+        Assert.Equal([LedgerStatus.Committed, LedgerStatus.Replayed, LedgerStatus.Committed], outcomes.Select(o => o.Status));
+        Assert.Equal(880, await h.BalanceAsync(a));
+        await h.AssertInvariantsAsync();
+    }
+
+    [Fact]
     public async Task Submit_SameIdWithOtherContent_IsRefusedAsConflict()
     {
         await using LedgerHarness h = await StartAsync();
@@ -257,6 +292,36 @@ public abstract class LedgerSpec
 
         Assert.Equal(LedgerStatus.Committed, outcome.Status);
         Assert.True(await MarkerEffect.ExistsAsync(h.Test.Database, "m1"));
+    }
+
+    [Fact]
+    public async Task Effect_OfAReplayedCommand_DoesNotRunAgain()
+    {
+        await using LedgerHarness h = await StartAsync();
+        LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
+        LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
+        await h.Engine.SubmitAsync(new LedgerCommand([TransferRequest.Single("t1", a, b, Cents(5), "x")]) { Effect = new MarkerEffect("m1", refuse: false) });
+
+        LedgerOutcome again = await h.Engine.SubmitAsync(
+            new LedgerCommand([TransferRequest.Single("t1", a, b, Cents(5), "x")]) { Effect = new MarkerEffect("m2", refuse: false) });
+
+        Assert.Equal(LedgerStatus.Replayed, again.Status);
+        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "m2"));
+        Assert.Equal(995, await h.BalanceAsync(a));
+    }
+
+    [Fact]
+    public async Task Effect_AloneInACommand_CommitsOrIsUndone()
+    {
+        await using LedgerHarness h = await StartAsync();
+
+        LedgerOutcome accepted = await h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new MarkerEffect("m1", refuse: false) });
+        LedgerOutcome refused = await h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new MarkerEffect("m2", refuse: true) });
+
+        Assert.Equal(LedgerStatus.Committed, accepted.Status);
+        Assert.True(await MarkerEffect.ExistsAsync(h.Test.Database, "m1"));
+        Assert.Equal(LedgerStatus.Rejected, refused.Status);
+        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "m2"));
     }
 
     [Fact]

@@ -24,6 +24,41 @@ public sealed record GatewayAccess
     public string? BearerToken { get; init; }
 
     public bool RequiresCredentials => BasicCredentials is not null || BearerToken is not null;
+
+    /// <summary>
+    /// Reads a network as an operator writes it: CIDR (<c>10.20.0.0/16</c>, <c>2001:db8::/32</c>; no host bits beyond the prefix) or one address
+    /// (<c>10.20.0.7</c>, a network of one). False for anything else, including host bits set beyond the prefix.
+    /// </summary>
+    public static bool TryParseNetwork(string? text, out IPNetwork network)
+    {
+        network = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        text = text.Trim();
+        if (text.Contains('/', StringComparison.Ordinal))
+        {
+            // .NET clears host bits silently (10.1.2.3/8 → 10.0.0.0/8); a typo like that should be seen, not widened.
+            return IPNetwork.TryParse(text, out network)
+                && IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/', StringComparison.Ordinal)), out IPAddress? written)
+                && written.Equals(network.BaseAddress);
+        }
+
+        if (!IPAddress.TryParse(text, out IPAddress? address))
+        {
+            return false;
+        }
+
+        network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        return true;
+    }
+
+    /// <summary>Without the credentials: records print every member.</summary>
+    public override string ToString() =>
+        $"GatewayAccess {{ AllowedNetworks = [{string.Join(", ", AllowedNetworks)}], Basic = {(BasicCredentials is null ? "none" : "(set)")}, "
+        + $"Bearer = {(BearerToken is null ? "none" : "(set)")} }}";
 }
 
 /// <summary>Applies <see cref="GatewayAccess"/> to a group of endpoints; refusals are problem details.</summary>

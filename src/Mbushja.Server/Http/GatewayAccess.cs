@@ -37,22 +37,27 @@ public sealed record GatewayAccess
             return false;
         }
 
-        text = text.Trim();
-        if (text.Contains('/', StringComparison.Ordinal))
-        {
-            // .NET clears host bits silently (10.1.2.3/8 → 10.0.0.0/8); a typo like that should be seen, not widened.
-            return IPNetwork.TryParse(text, out network)
-                && IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/', StringComparison.Ordinal)), out IPAddress? written)
-                && written.Equals(network.BaseAddress);
-        }
-
-        if (!IPAddress.TryParse(text, out IPAddress? address))
+        string[] parts = text.Trim().Split('/');
+        if (parts.Length > 2 || !IPAddress.TryParse(parts[0], out IPAddress? address))
         {
             return false;
         }
 
-        network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-        return true;
+        // IPAddress also reads inet_aton's short forms ("10.1" is 10.0.0.1): an allow-list wants all four parts.
+        bool v4 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        if (v4 && parts[0].Count(c => c == '.') != 3)
+        {
+            return false;
+        }
+
+        if (parts.Length == 1)
+        {
+            network = new IPNetwork(address, v4 ? 32 : 128);
+            return true;
+        }
+
+        // .NET clears host bits silently (10.1.2.3/8 → 10.0.0.0/8); a typo like that should be seen, not widened.
+        return IPNetwork.TryParse(text.Trim(), out network) && address.Equals(network.BaseAddress);
     }
 
     /// <summary>Without the credentials: records print every member.</summary>

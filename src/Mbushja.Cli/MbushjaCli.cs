@@ -1,8 +1,12 @@
 using System.CommandLine;
+using System.Net;
 using System.Security.Cryptography;
 using Mbushja.Domain;
 using Mbushja.Server;
+using Mbushja.Server.Http;
+using Mbushja.Server.Kannel;
 using Mbushja.Sms;
+using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -15,6 +19,14 @@ public static class MbushjaCli
     public const int BadArguments = 2;
 
     public const string AdminKeyVariable = "MBUSHJA_ADMIN_KEY";
+
+    public const string GatewayTokenVariable = "MBUSHJA_GATEWAY_TOKEN";
+
+    public const string GatewayBasicVariable = "MBUSHJA_GATEWAY_BASIC";
+
+    public const string KannelUsernameVariable = "MBUSHJA_KANNEL_USERNAME";
+
+    public const string KannelPasswordVariable = "MBUSHJA_KANNEL_PASSWORD";
 
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
@@ -93,12 +105,96 @@ public static class MbushjaCli
             Description = "PostgreSQL connection string (Host=...;Username=...;Database=...) or postgres:// URL. Default: SQLite in the data folder.",
         };
         var demo = new Option<bool>("--demo") { Description = "Load the demo data set (see the README) so every flow can be tried at once." };
+        var gatewayAllow = new Option<string[]>("--gateway-allow")
+        {
+            Description = "A network that may deliver SMS to the gateway endpoints, as CIDR (10.20.0.0/16) or one address; repeat for "
+                + $"several. Default: loopback only. Credentials gateways must send: {GatewayTokenVariable} (bearer) or {GatewayBasicVariable} (user:password).",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        gatewayAllow.Validators.Add(result =>
+        {
+            foreach (System.CommandLine.Parsing.Token token in result.Tokens)
+            {
+                if (!GatewayAccess.TryParseNetwork(token.Value, out _))
+                {
+                    result.AddError($"--gateway-allow '{token.Value}' is not a network: write CIDR (10.20.0.0/16, no host bits) or an address.");
+                    return;
+                }
+            }
+        });
+        var kannelSendSms = new Option<string?>("--kannel-sendsms")
+        {
+            Description = $"Kannel's sendsms URL (http://kannel:13013/cgi-bin/sendsms): replies the platform sends itself go there. "
+                + $"The sendsms-user comes from {KannelUsernameVariable} and {KannelPasswordVariable}.",
+        };
+        kannelSendSms.Validators.Add(result =>
+        {
+            string? value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+            if (value is not null && !IsHttpUrl(value))
+            {
+                result.AddError($"--kannel-sendsms '{value}' is not an http:// or https:// URL.");
+            }
+        });
+        var kannelReplyVia = new Option<string>("--kannel-reply-via")
+        {
+            Description = "How /kannel/sms-service replies: 'response' (the reply is the response body) or 'sendsms' (an empty body; "
+                + "the reply goes out through --kannel-sendsms).",
+            DefaultValueFactory = _ => "response",
+        };
+        kannelReplyVia.Validators.Add(result =>
+        {
+            // Not AcceptOnlyFromAmong: its message spans several lines, and a bad argument gets one.
+            if (result.Tokens.Count > 0 && result.Tokens[0].Value is not ("response" or "sendsms"))
+            {
+                result.AddError($"--kannel-reply-via '{result.Tokens[0].Value}' is not 'response' or 'sendsms'.");
+            }
+        });
+        var outboundAttempts = new Option<int>("--outbound-max-attempts")
+        {
+            Description = "Attempts to send a reply before it is given up as failed.",
+            DefaultValueFactory = _ => OutboxOptions.Default.MaxAttempts,
+        };
+        outboundAttempts.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--outbound-max-attempts must be at least 1.");
+            }
+        });
         var command = new Command("serve", "Run the platform: HTTP APIs, USSD and SMS endpoints, the sandbox bank.")
         {
-            urls, data, db, demo,
+            urls, data, db, demo, gatewayAllow, kannelSendSms, kannelReplyVia, outboundAttempts,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(kannelReplyVia) == "sendsms" && result.GetValue(kannelSendSms) is null)
+            {
+                result.AddError("--kannel-reply-via sendsms needs --kannel-sendsms URL: otherwise no reply would ever leave.");
+            }
+        });
         command.SetAction(async (parse, ct) =>
         {
+            if (GatewayCredentials() is not { } access)
+            {
+                await errors.WriteLineAsync($"mbushja: {GatewayBasicVariable} must be user:password.");
+                return BadArguments;
+            }
+
+            string[] networks = parse.GetValue(gatewayAllow) ?? [];
+            if (networks.Length > 0)
+            {
+                access = access with { AllowedNetworks = [.. networks.Select(n => GatewayAccess.TryParseNetwork(n, out IPNetwork network) ? network : default)] };
+            }
+
+            string? sendSms = parse.GetValue(kannelSendSms);
+            var kannel = new KannelSettings
+            {
+                SendSmsUrl = sendSms is null ? null : new Uri(sendSms),
+                Username = Environment.GetEnvironmentVariable(KannelUsernameVariable) is { Length: > 0 } user ? user : null,
+                Password = Environment.GetEnvironmentVariable(KannelPasswordVariable) is { Length: > 0 } password ? password : null,
+                ReplyVia = parse.GetValue(kannelReplyVia) == "sendsms" ? ReplyRoute.Outbound : ReplyRoute.Response,
+            };
+
             DirectoryInfo folder = parse.GetValue(data)!;
             folder.Create();
             string adminKey = AdminKeyFor(folder, output);
@@ -110,6 +206,9 @@ public static class MbushjaCli
                 ConfigDirectory = parse.GetValue(config)?.FullName,
                 AdminKey = adminKey,
                 Demo = parse.GetValue(demo),
+                Gateway = access,
+                Kannel = kannel,
+                Outbox = OutboxOptions.Default with { MaxAttempts = parse.GetValue(outboundAttempts) },
             };
             WebApplication app;
             try
@@ -131,7 +230,9 @@ public static class MbushjaCli
             await using (app)
             {
                 string store = settings.Db is null ? $"SQLite {Path.Combine(folder.FullName, "mbushja.db")}" : "the given database";
-                await output.WriteLineAsync($"Mbushja on {settings.Urls} — {store}; sandbox bank{(settings.Demo ? "; demo data loaded" : "")}. Ctrl+C stops.");
+                string outbound = kannel.SafeUrl is { } url ? $"replies via Kannel {url}" : "no outbound SMS";
+                await output.WriteLineAsync(
+                    $"Mbushja on {settings.Urls} — {store}; sandbox bank; {outbound}{(settings.Demo ? "; demo data loaded" : "")}. Ctrl+C stops.");
                 await app.StartAsync(ct);
                 await app.WaitForShutdownAsync(ct);
             }
@@ -140,6 +241,25 @@ public static class MbushjaCli
         });
         return command;
     }
+
+    /// <summary>
+    /// The gateway credentials from the environment: a bearer token and/or Basic <c>user:password</c>. Null when the
+    /// Basic value has no colon (or an empty user name).
+    /// </summary>
+    private static GatewayAccess? GatewayCredentials()
+    {
+        string? token = Environment.GetEnvironmentVariable(GatewayTokenVariable) is { Length: > 0 } t ? t.Trim() : null;
+        string? basic = Environment.GetEnvironmentVariable(GatewayBasicVariable) is { Length: > 0 } b ? b : null;
+        if (basic is not null && basic.IndexOf(':', StringComparison.Ordinal) < 1)
+        {
+            return null;
+        }
+
+        return GatewayAccess.LoopbackOnly with { BearerToken = token, BasicCredentials = basic };
+    }
+
+    private static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0;
 
     /// <summary>
     /// The admin key: from <c>MBUSHJA_ADMIN_KEY</c>, or the one stored in the data folder, or a new one that is stored

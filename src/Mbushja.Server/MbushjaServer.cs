@@ -4,6 +4,7 @@ using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Server.Api;
 using Mbushja.Server.Http;
+using Mbushja.Server.Kannel;
 using Mbushja.Server.Sandbox;
 using Mbushja.Sms;
 using Mbushja.Storage;
@@ -27,6 +28,7 @@ public static class MbushjaServer
     /// </summary>
     public static async Task<WebApplication> BuildAsync(ServerSettings settings, CancellationToken ct = default)
     {
+        CheckKannel(settings.Kannel);
         string configDirectory = settings.ConfigDirectory ?? OperatorConfig.DefaultDirectory;
         OperatorConfig config = OperatorConfig.Load(configDirectory);
         BankDirectory banks = BankDirectory.Load(configDirectory);
@@ -75,6 +77,15 @@ public static class MbushjaServer
         services.AddSingleton<TopUpPlanner>();
         services.AddSingleton<TopUpProcessor>();
         services.AddHostedService<TopUpRecoveryService>();
+        services.AddSingleton(settings.Outbox);
+        services.AddSingleton<SmsOutbox>();
+        if (settings.Kannel.SendSmsUrl is not null)
+        {
+            services.AddSingleton<IOutboundSmsGateway>(_ => new KannelSendSms(settings.Kannel));
+            services.AddSingleton<OutboxDispatcher>();
+        }
+
+        services.AddHostedService<OutboxDispatchService>();
         // The sandbox bank answers for every configured bank, over real HTTP on this server's own address.
         services.AddSandboxBank(banks.Banks.Select(b => b.Code));
         services.AddSingleton(new AdminKey(settings.AdminKey));
@@ -105,7 +116,7 @@ public static class MbushjaServer
             .MapRegistrationsApi()
             .MapTransactionsApi()
             .MapCatalogApi();
-        app.MapSmsGateway(settings.Gateway);
+        app.MapSmsGateway(settings.Gateway, settings.Kannel.ReplyVia);
         app.MapSandboxBank();
 
         if (settings.Demo)
@@ -122,6 +133,26 @@ public static class MbushjaServer
 
         app.Lifetime.ApplicationStopped.Register(() => database.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
+    }
+
+    /// <summary>Refuses a Kannel set-up whose replies could never leave.</summary>
+    private static void CheckKannel(KannelSettings kannel)
+    {
+        var errors = new List<string>();
+        if (kannel.SendSmsUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors.Add("Kannel's sendsms URL must be an absolute http:// or https:// URL.");
+        }
+
+        if (kannel.ReplyVia == ReplyRoute.Outbound && kannel.SendSmsUrl is null)
+        {
+            errors.Add("Replies via sendsms need Kannel's sendsms URL (--kannel-sendsms).");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
     }
 
     /// <summary>The last line of defence: a bad request stays a 4xx, anything else is a 500 that says nothing internal.</summary>

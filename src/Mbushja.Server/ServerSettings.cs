@@ -27,6 +27,12 @@ public sealed record ServerSettings
     /// <summary>Who may deliver SMS to the gateway endpoints; loopback without credentials by default.</summary>
     public Http.GatewayAccess Gateway { get; init; } = Http.GatewayAccess.LoopbackOnly;
 
+    /// <summary>The operator's Kannel: its sendsms URL and credentials, and how the sms-service endpoint replies.</summary>
+    public Kannel.KannelSettings Kannel { get; init; } = Server.Kannel.KannelSettings.None;
+
+    /// <summary>How pending replies are sent: attempts, back-off, leases.</summary>
+    public Mbushja.TopUp.OutboxOptions Outbox { get; init; } = Mbushja.TopUp.OutboxOptions.Default;
+
     /// <summary>SMS Top Up timings (leases, duplicate waits).</summary>
     public Mbushja.TopUp.TopUpOptions TopUp { get; init; } = Mbushja.TopUp.TopUpOptions.Default;
 

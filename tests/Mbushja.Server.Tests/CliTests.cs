@@ -152,6 +152,15 @@ public sealed class CliTests
     [InlineData("frobnicate")]
     [InlineData("--bogus")]
     [InlineData("serve", "--no-such-option")]
+    [InlineData("serve", "--gateway-allow", "nonsense")]
+    [InlineData("serve", "--gateway-allow", "127.0.0.0/8", "--gateway-allow", "10.0.0.0/33")]
+    [InlineData("serve", "--gateway-allow", "10.1.2.3/8")]
+    [InlineData("serve", "--gateway-allow")]
+    [InlineData("serve", "--kannel-sendsms", "not a url")]
+    [InlineData("serve", "--kannel-sendsms", "ftp://kannel/cgi-bin/sendsms")]
+    [InlineData("serve", "--kannel-reply-via", "pigeon")]
+    [InlineData("serve", "--kannel-reply-via", "sendsms")] // with nothing to send it
+    [InlineData("serve", "--outbound-max-attempts", "0")]
     public async Task Run_BadArguments_ExitsTwoWithOneLineOnStderrAndNothingOnStdout(params string[] args)
     {
         Run run = await RunAsync(args);
@@ -161,6 +170,28 @@ public sealed class CliTests
         Assert.EndsWith("\n", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', run.Stderr[..^1]);
         Assert.StartsWith("mbushja: ", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("no-colon")]
+    [InlineData(":password-without-user")]
+    public async Task Serve_GatewayBasicWithoutUserAndPassword_ExitsTwoWithOneLine(string basic)
+    {
+        string? before = Environment.GetEnvironmentVariable(MbushjaCli.GatewayBasicVariable);
+        Environment.SetEnvironmentVariable(MbushjaCli.GatewayBasicVariable, basic);
+        try
+        {
+            Run run = await RunAsync("serve", "--data", Path.Combine(Path.GetTempPath(), "mbushja-cli-" + Guid.NewGuid().ToString("N")));
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Equal("", run.Stdout);
+            Assert.Equal($"mbushja: {MbushjaCli.GatewayBasicVariable} must be user:password.\n", run.Stderr.ReplaceLineEndings("\n"));
+            Assert.DoesNotContain(basic, run.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(MbushjaCli.GatewayBasicVariable, before);
+        }
     }
 
     [Fact]

@@ -91,14 +91,24 @@ public abstract class ServerFixture : IAsyncLifetime
     {
         Database = await TestDatabase.CreateAsync(Kind);
         Ledger = new LedgerQueries(Database.Database);
-        Server = await RunningServer.StartAsync(Database.Option);
+        await BeforeServerAsync();
+        Server = await RunningServer.StartAsync(Database.Option, configure: Configure);
     }
 
     public async Task DisposeAsync()
     {
         await Server.DisposeAsync();
+        await AfterServerAsync();
         await Database.DisposeAsync();
     }
+
+    /// <summary>Starts what the server talks to (a fake peer) before the server itself.</summary>
+    protected virtual Task BeforeServerAsync() => Task.CompletedTask;
+
+    protected virtual Task AfterServerAsync() => Task.CompletedTask;
+
+    /// <summary>The server's settings for this fixture; the test defaults unless a fixture changes them.</summary>
+    protected virtual ServerSettings Configure(ServerSettings settings) => settings;
 
     /// <summary>
     /// Runs the recovery sweep until no SMS top-up is left unfinished (leases are short here): what a restarted or

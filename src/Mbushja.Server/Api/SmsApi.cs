@@ -25,15 +25,24 @@ public static class SmsApi
     public const int MaxMessageIdLength = 128;
     public const string StillProcessing = "STILL_PROCESSING";
 
-    public static IEndpointRouteBuilder MapSmsGateway(this IEndpointRouteBuilder app, GatewayAccess access)
+    /// <param name="kannelReplyVia">
+    /// How the sms-service endpoint returns the reply: as its response body (Kannel sends it back), or an empty body
+    /// with the reply left to the outbox and Kannel's sendsms (configure the sms-service with <c>omit-empty = true</c>).
+    /// </param>
+    public static IEndpointRouteBuilder MapSmsGateway(this IEndpointRouteBuilder app, GatewayAccess access, ReplyRoute kannelReplyVia = ReplyRoute.Response)
     {
         RouteGroupBuilder gateway = app.MapGroup("").AddEndpointFilter(new GatewayAccessFilter(access));
         gateway.MapPost("/api/v1/sms/inbound", InboundAsync)
             .Accepts<InboundSmsRequest>("application/json")
             .WithSummary("An SMS to a bank's short code: tops up, and answers with the reply to send back.")
             .WithDescription("The same messageId again returns the first result and charges nothing more.");
-        gateway.MapMethods("/kannel/sms-service", ["GET", "POST"], KannelAsync)
-            .WithSummary("Kannel sms-service: sender, receiver, text (and id) as query or form parameters; the reply is the response body.")
+        gateway.MapMethods(
+                "/kannel/sms-service",
+                ["GET", "POST"],
+                (HttpRequest request, TopUpProcessor processor, CancellationToken ct) => KannelAsync(request, processor, kannelReplyVia, ct))
+            .WithSummary(kannelReplyVia == ReplyRoute.Response
+                ? "Kannel sms-service: sender, receiver, text (and id) as query or form parameters; the reply is the response body."
+                : "Kannel sms-service: sender, receiver, text (and id) as query or form parameters; an empty body, the reply follows through sendsms.")
             .WithDescription("Kannel get-url example: http://127.0.0.1:8080/kannel/sms-service?from=%p&to=%P&text=%a&id=%I");
         return app;
     }
@@ -64,7 +73,7 @@ public static class SmsApi
     }
 
     /// <summary>Kannel's names and ours: <c>from</c>/<c>sender</c>, <c>to</c>/<c>receiver</c>, <c>text</c>, <c>id</c>/<c>messageId</c>.</summary>
-    private static async Task<IResult> KannelAsync(HttpRequest request, TopUpProcessor processor, CancellationToken ct)
+    private static async Task<IResult> KannelAsync(HttpRequest request, TopUpProcessor processor, ReplyRoute replyVia, CancellationToken ct)
     {
         IFormCollection? form = request.HasFormContentType ? await request.ReadFormAsync(ct) : null;
         string? Get(params string[] names)
@@ -97,8 +106,9 @@ public static class SmsApi
 
         try
         {
-            TopUpResult result = await processor.ProcessAsync(new InboundSms(from, to, text, id), ct);
-            return TypedResults.Text(result.Reply, "text/plain; charset=utf-8");
+            TopUpResult result = await processor.ProcessAsync(new InboundSms(from, to, text, id, replyVia), ct);
+            // Via sendsms the reply waits in the outbox; an empty body tells Kannel (omit-empty) to send nothing itself.
+            return TypedResults.Text(replyVia == ReplyRoute.Response ? result.Reply : "", "text/plain; charset=utf-8");
         }
         catch (TimeoutException e)
         {

@@ -24,6 +24,46 @@ public sealed record GatewayAccess
     public string? BearerToken { get; init; }
 
     public bool RequiresCredentials => BasicCredentials is not null || BearerToken is not null;
+
+    /// <summary>
+    /// Reads a network as an operator writes it: CIDR (<c>10.20.0.0/16</c>, <c>2001:db8::/32</c>; no host bits beyond the prefix) or one address
+    /// (<c>10.20.0.7</c>, a network of one). False for anything else, including host bits set beyond the prefix.
+    /// </summary>
+    public static bool TryParseNetwork(string? text, out IPNetwork network)
+    {
+        network = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        string[] parts = text.Trim().Split('/');
+        if (parts.Length > 2 || !IPAddress.TryParse(parts[0], out IPAddress? address))
+        {
+            return false;
+        }
+
+        // IPAddress also reads inet_aton's short forms ("10.1" is 10.0.0.1): an allow-list wants all four parts.
+        bool v4 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        if (v4 && parts[0].Count(c => c == '.') != 3)
+        {
+            return false;
+        }
+
+        if (parts.Length == 1)
+        {
+            network = new IPNetwork(address, v4 ? 32 : 128);
+            return true;
+        }
+
+        // .NET clears host bits silently (10.1.2.3/8 → 10.0.0.0/8); a typo like that should be seen, not widened.
+        return IPNetwork.TryParse(text.Trim(), out network) && address.Equals(network.BaseAddress);
+    }
+
+    /// <summary>Without the credentials: records print every member.</summary>
+    public override string ToString() =>
+        $"GatewayAccess {{ AllowedNetworks = [{string.Join(", ", AllowedNetworks)}], Basic = {(BasicCredentials is null ? "none" : "(set)")}, "
+        + $"Bearer = {(BearerToken is null ? "none" : "(set)")} }}";
 }
 
 /// <summary>Applies <see cref="GatewayAccess"/> to a group of endpoints; refusals are problem details.</summary>

@@ -1,0 +1,159 @@
+using System.Data.Common;
+using Mbushja.Ledger;
+using Mbushja.Storage;
+
+namespace Mbushja.TopUp;
+
+/// <summary>Where a reply stands (the <c>sms_outbox.state</c> column).</summary>
+public static class OutboxStates
+{
+    /// <summary>Went back in the HTTP response of the gateway that delivered the message.</summary>
+    public const string Inline = "inline";
+
+    /// <summary>Waits for the outbound gateway; <c>next_at</c> says when it may be tried (or until when it is leased).</summary>
+    public const string Pending = "pending";
+
+    /// <summary>The outbound gateway accepted it.</summary>
+    public const string Sent = "sent";
+
+    /// <summary>Given up after the last attempt.</summary>
+    public const string Failed = "failed";
+}
+
+/// <summary>A reply in the outbox.</summary>
+/// <param name="Recipient">E.164, or the sender exactly as the gateway gave it when it was no number of the operator.</param>
+/// <param name="Sender">The short code the message was sent to.</param>
+/// <param name="NextAt">When a pending reply may be tried next; while one worker sends it, the end of that worker's lease.</param>
+public sealed record OutboxMessage(
+    string TransactionId,
+    string Recipient,
+    string Sender,
+    string Text,
+    string State,
+    int Attempts,
+    DateTimeOffset NextAt,
+    DateTimeOffset CreatedAt);
+
+/// <summary>
+/// The replies waiting for the outbound gateway. Like <see cref="SmsTransactions"/>, every write is an effect-only
+/// ledger command (one writer on SQLite) and every change is conditional on what the worker read: a reply is claimed
+/// by moving its <c>next_at</c> to the end of a lease, so two workers (or two servers) never send it both.
+/// </summary>
+public sealed class SmsOutbox(Database database, LedgerEngine ledger)
+{
+    private const string Columns = "transaction_id, recipient, sender, text, state, attempts, next_at, created_at";
+
+    /// <summary>Pending replies due at <paramref name="now"/>, oldest due first.</summary>
+    public async Task<List<OutboxMessage>> DueAsync(DateTimeOffset now, int limit, CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command(
+            $"SELECT {Columns} FROM sms_outbox WHERE state = 'pending' AND next_at <= @now ORDER BY next_at LIMIT {limit}",
+            null,
+            ("now", now.ToUnixTimeMilliseconds()));
+        return await ReadAllAsync(command, ct);
+    }
+
+    public async Task<OutboxMessage?> GetAsync(string transactionId, CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command($"SELECT {Columns} FROM sms_outbox WHERE transaction_id = @id", null, ("id", transactionId));
+        return (await ReadAllAsync(command, ct)).FirstOrDefault();
+    }
+
+    /// <summary>
+    /// Takes a due reply for one attempt, until <paramref name="leaseUntil"/>: counts the attempt and moves
+    /// <c>next_at</c> to the lease's end. Null when another worker took it first; else the reply as claimed.
+    /// </summary>
+    public async Task<OutboxMessage?> ClaimAsync(OutboxMessage due, DateTimeOffset leaseUntil, CancellationToken ct = default)
+    {
+        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Claim(due, leaseUntil) }, ct);
+        return outcome.Succeeded ? due with { Attempts = due.Attempts + 1, NextAt = leaseUntil } : null;
+    }
+
+    /// <summary>
+    /// The gateway accepted the reply: pending → sent, whoever holds the lease now (the message is out; a worker that
+    /// took it over after a lease ran out must not send it again).
+    /// </summary>
+    public Task<bool> SentAsync(OutboxMessage claimed, IReadOnlyList<TrailEntry> trail, CancellationToken ct = default) =>
+        ChangeAsync(claimed, OutboxStates.Sent, claimed.NextAt, requireLease: false, trail, ct);
+
+    /// <summary>The attempt failed: pending again from <paramref name="nextAt"/>, if this worker still holds the lease.</summary>
+    public Task<bool> RetryAsync(OutboxMessage claimed, DateTimeOffset nextAt, IReadOnlyList<TrailEntry> trail, CancellationToken ct = default) =>
+        ChangeAsync(claimed, OutboxStates.Pending, nextAt, requireLease: true, trail, ct);
+
+    /// <summary>Given up: pending → failed, if <paramref name="claimed"/>'s <c>next_at</c> is still the row's.</summary>
+    public Task<bool> FailAsync(OutboxMessage claimed, IReadOnlyList<TrailEntry> trail, CancellationToken ct = default) =>
+        ChangeAsync(claimed, OutboxStates.Failed, claimed.NextAt, requireLease: true, trail, ct);
+
+    private async Task<bool> ChangeAsync(
+        OutboxMessage claimed, string state, DateTimeOffset nextAt, bool requireLease, IReadOnlyList<TrailEntry> trail, CancellationToken ct)
+    {
+        LedgerOutcome outcome = await ledger.SubmitAsync(
+            new LedgerCommand([]) { Effect = new Change(claimed, state, nextAt, requireLease, trail) }, ct);
+        return outcome.Succeeded || (outcome.Error?.Code == SmsTransactions.StateChanged
+            ? false
+            : throw new InvalidOperationException($"The outbox refused a write: {outcome.Error?.Code} {outcome.Error?.Message}"));
+    }
+
+    private static async Task<List<OutboxMessage>> ReadAllAsync(DbCommand command, CancellationToken ct)
+    {
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        var rows = new List<OutboxMessage>();
+        while (await r.ReadAsync(ct))
+        {
+            rows.Add(new OutboxMessage(
+                r.GetString(0),
+                r.GetString(1),
+                r.GetString(2),
+                r.GetString(3),
+                r.GetString(4),
+                r.GetInt32(5),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7))));
+        }
+
+        return rows;
+    }
+
+    private sealed class Claim(OutboxMessage due, DateTimeOffset leaseUntil) : ILedgerEffect
+    {
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            await using DbCommand claim = context.Connection.Command(
+                "UPDATE sms_outbox SET next_at = @until, attempts = attempts + 1 WHERE transaction_id = @id AND state = 'pending' AND next_at = @was",
+                context.Transaction,
+                ("until", leaseUntil.ToUnixTimeMilliseconds()),
+                ("id", due.TransactionId),
+                ("was", due.NextAt.ToUnixTimeMilliseconds()));
+            return await claim.ExecuteNonQueryAsync(cancellationToken) == 1
+                ? null
+                : new LedgerError(SmsTransactions.StateChanged, $"The reply to {due.TransactionId} was taken by another worker.");
+        }
+    }
+
+    private sealed class Change(OutboxMessage claimed, string state, DateTimeOffset nextAt, bool requireLease, IReadOnlyList<TrailEntry> trail)
+        : ILedgerEffect
+    {
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            await using (DbCommand update = context.Connection.Command(
+                "UPDATE sms_outbox SET state = @state, next_at = @next WHERE transaction_id = @id AND state = 'pending'"
+                + (requireLease ? " AND next_at = @lease" : ""),
+                context.Transaction,
+                ("state", state),
+                ("next", nextAt.ToUnixTimeMilliseconds()),
+                ("id", claimed.TransactionId),
+                ("lease", claimed.NextAt.ToUnixTimeMilliseconds())))
+            {
+                if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
+                {
+                    return new LedgerError(SmsTransactions.StateChanged, $"The reply to {claimed.TransactionId} is no longer this worker's.");
+                }
+            }
+
+            await SmsTransactions.AppendTrailAsync(context, claimed.TransactionId, trail, cancellationToken);
+            return null;
+        }
+    }
+}

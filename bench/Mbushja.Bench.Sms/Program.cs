@@ -203,9 +203,7 @@ internal static class Scenario
         {
             Msisdn msisdn = config.Numbering.ParseMsisdn($"0497{i:D5}").Value;
             await subscribers.CreateAsync(msisdn, Money.Zero, Language.Sq);
-            string bban = $"1212{i:D12}";
-            var n = System.Numerics.BigInteger.Parse(bban + "332000", CultureInfo.InvariantCulture);
-            Iban iban = Iban.Parse($"XK{98 - (int)(n % 97):00}{bban}").Value;
+            Iban iban = HolderIban(i);
             RegistrationOutcome registered = await registrations.CreateAsync(new NewRegistration("BEK", msisdn, iban, [], []), "bench");
             if (!registered.Succeeded)
             {
@@ -219,6 +217,8 @@ internal static class Scenario
         return holders;
     }
 
+    private static Iban HolderIban(int i) => Iban.ForKosovoAccount($"1212{i:D12}");
+
     private static async Task<string> CheckAsync(IServiceProvider services, SandboxBank sandbox, int holders)
     {
         LedgerTotals totals = await services.GetRequiredService<LedgerQueries>().GetTotalsAsync();
@@ -229,9 +229,7 @@ internal static class Scenario
         long held = 0;
         for (int i = 0; i < holders; i++)
         {
-            string bban = $"1212{i:D12}";
-            var n = System.Numerics.BigInteger.Parse(bban + "332000", CultureInfo.InvariantCulture);
-            held += sandbox.GetAccount("BEK", $"XK{98 - (int)(n % 97):00}{bban}")?.HeldCents ?? 0;
+            held += sandbox.GetAccount("BEK", HolderIban(i).Value)?.HeldCents ?? 0;
         }
 
         return totals.BalanceSum == 0 && totals.OverdrawnAccounts == 0 && open == 0 && held == 0

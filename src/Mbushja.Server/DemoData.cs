@@ -1,4 +1,3 @@
-using System.Numerics;
 using Mbushja.Accounts;
 using Mbushja.Banks;
 using Mbushja.Domain;
@@ -80,7 +79,7 @@ public static class DemoData
         foreach (string bank in bankCodes)
         {
             n++;
-            Iban iban = Iban.Parse(KosovoIban($"{n:00}00{n:00}0000001234")).Value;
+            Iban iban = Iban.ForKosovoAccount($"{n:00}00{n:00}0000001234");
             RegistrationOutcome registered = await registrations.CreateAsync(
                 new NewRegistration(
                     bank,
@@ -98,14 +97,6 @@ public static class DemoData
             // The sandbox bank keeps its accounts in memory: every start funds them afresh.
             sandbox.SetAccount(bank, iban.Value, BankBalanceCents);
         }
-    }
-
-    /// <summary>A Kosovo IBAN for a 16-digit account number, with its ISO 13616 check digits.</summary>
-    private static string KosovoIban(string bban)
-    {
-        // Country code and 00 move to the end, letters become numbers (X = 33, K = 20); check = 98 - (n mod 97).
-        var n = BigInteger.Parse(bban + "332000", System.Globalization.CultureInfo.InvariantCulture);
-        return $"XK{98 - (int)(n % 97):00}{bban}";
     }
 
     private static AccountIdentifier? Identifier(string? text, IdentifierKind kind) =>

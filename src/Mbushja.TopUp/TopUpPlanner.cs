@@ -35,11 +35,8 @@ public sealed class TopUpPlanner(
         SmsInterpretation interpretation = interpreter.Interpret(sms.To, sms.From, sms.Text);
         string trail = interpretation.ToJson();
         Msisdn? sender = config.Numbering.ParseMsisdn(sms.From).TryGetValue(out Msisdn m) ? m : null;
-        Language language = config.DefaultLanguage;
-        if (sender is { } known && await subscribers.FindAsync(known, ct) is { } subscriber)
-        {
-            language = subscriber.Language;
-        }
+        Subscriber? senderSubscriber = sender is { } known ? await subscribers.FindAsync(known, ct) : null;
+        Language language = senderSubscriber?.Language ?? config.DefaultLanguage;
 
         Bank? bank = interpretation.Bank;
         TopUpDecision Refuse(string code, params (string, string)[] values) =>
@@ -59,7 +56,7 @@ public sealed class TopUpPlanner(
         var credits = new List<PlannedCredit>(command.Targets.Count);
         foreach (TopUpTarget target in command.Targets)
         {
-            (PlannedCredit? credit, string? unknown) = await ResolveAsync(command.Kind, target, member.Registration, ct);
+            (PlannedCredit? credit, string? unknown) = await ResolveAsync(command.Kind, target, member.Registration, senderSubscriber, ct);
             if (credit is null)
             {
                 return Refuse(TopUpCodes.UnknownAccount, ("target", unknown!));
@@ -81,12 +78,15 @@ public sealed class TopUpPlanner(
     }
 
     /// <summary>One target to its credit, or the name of what could not be found.</summary>
-    private async Task<(PlannedCredit? Credit, string? Unknown)> ResolveAsync(TargetKind kind, TopUpTarget target, Registration registration, CancellationToken ct)
+    private async Task<(PlannedCredit? Credit, string? Unknown)> ResolveAsync(
+        TargetKind kind, TopUpTarget target, Registration registration, Subscriber? sender, CancellationToken ct)
     {
         if (target.Msisdn is { } msisdn)
         {
             string shown = config.Numbering.ToNational(msisdn.E164);
-            return await subscribers.FindAsync(msisdn, ct) is null
+            // Most top-ups are of the sender's own number, already looked up for the reply's language.
+            Subscriber? subscriber = sender?.Msisdn == msisdn ? sender : await subscribers.FindAsync(msisdn, ct);
+            return subscriber is null
                 ? (null, shown)
                 : (new PlannedCredit(CreditKind.Mobile, SystemAccounts.Subscriber(msisdn.E164).Value, target.Amount!.Value.Cents, shown), null);
         }

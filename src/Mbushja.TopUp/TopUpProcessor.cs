@@ -188,10 +188,11 @@ public sealed partial class TopUpProcessor(
         }
 
         trail.Add(new TrailEntry("ledger", new { transfers = transfers.Select(t => new { id = t.Id, debit = t.Debit.Value, credit = t.Credit.Value, amountCents = t.AmountCents }) }));
+        var effect = new Credit(this, row, trail, outbound);
         var command = new LedgerCommand(transfers)
         {
             Accounts = [settlement, Revenue],
-            Effect = new Credit(this, row, trail, outbound),
+            Effect = effect,
         };
         long started = Stopwatch.GetTimestamp();
         LedgerOutcome outcome = await store.CreditAsync(command, ct);
@@ -208,7 +209,10 @@ public sealed partial class TopUpProcessor(
             return await CurrentAnswerAsync(row.Id, ct);
         }
 
-        TopUpResult result = await CurrentAnswerAsync(row.Id, ct);
+        // Committed now: the effect wrote the reply. Replayed (an earlier try committed): it is in the row.
+        TopUpResult result = outcome.Status == LedgerStatus.Committed && effect.Reply is { } reply
+            ? new TopUpResult(TopUpStatus.Completed, null, row.Id, reply)
+            : await CurrentAnswerAsync(row.Id, ct);
         await CaptureAsync(row, ct);
         return result;
     }
@@ -341,6 +345,9 @@ public sealed partial class TopUpProcessor(
     /// <summary>In the credit command's transaction: moves paid-until dates, writes the reply, holding → credited.</summary>
     private sealed class Credit(TopUpProcessor processor, SmsTransaction row, List<TrailEntry> trail, bool outbound) : ILedgerEffect
     {
+        /// <summary>The reply, once the effect committed it (a batch retried runs the effect again and rewrites it).</summary>
+        public string? Reply { get; private set; }
+
         public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
         {
             ReplyTexts texts = processor.Texts;
@@ -378,8 +385,10 @@ public sealed partial class TopUpProcessor(
                 ("total", ReplyTexts.Amount(row.Plan.TotalCents)),
                 ("bank", processor.BankName(row)),
                 ("ref", ShortRef(row.Id)));
-            return await SmsTransactions.ApplyTransitionAsync(
+            LedgerError? refused = await SmsTransactions.ApplyTransitionAsync(
                 context, row.Id, TopUpStates.Holding, new Transition(TopUpStates.Credited, null, reply, outbound, trail), cancellationToken);
+            Reply = refused is null ? reply : null;
+            return refused;
         }
 
         /// <summary>One calendar month from max(now, paid-until), in the operator's time zone (SPEC §2).</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Mbushja.Domain;
 
 namespace Mbushja.TopUp;
 
@@ -112,10 +111,4 @@ public static class TopUpNames
     public const string PackageRevenue = "rev:packages";
 
     public static string BankSettlement(string bankCode) => "bank:" + bankCode;
-}
-
-/// <summary>Money as a message's trail shows it.</summary>
-internal static class Cents
-{
-    public static string Format(long cents) => Money.FromCents(cents).ToDecimalString();
 }

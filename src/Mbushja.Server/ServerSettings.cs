@@ -27,6 +27,12 @@ public sealed record ServerSettings
     /// <summary>Who may deliver SMS to the gateway endpoints; loopback without credentials by default.</summary>
     public Http.GatewayAccess Gateway { get; init; } = Http.GatewayAccess.LoopbackOnly;
 
+    /// <summary>
+    /// The banks whose real connector API is configured (URL and shared secret). Every other bank of the operator's
+    /// configuration is served by the in-process sandbox bank.
+    /// </summary>
+    public IReadOnlyList<Mbushja.Banks.Connector.BankEndpoint> BankEndpoints { get; init; } = [];
+
     /// <summary>The operator's Kannel: its sendsms URL and credentials, and how the sms-service endpoint replies.</summary>
     public Kannel.KannelSettings Kannel { get; init; } = Server.Kannel.KannelSettings.None;
 

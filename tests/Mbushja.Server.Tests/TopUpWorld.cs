@@ -73,13 +73,17 @@ internal sealed class TopUpWorld(ServerFixture server)
     public async Task<string> RegisterAsync(string bank, string holder, long bankBalanceCents, string[]? authorized = null, string[]? contractAccounts = null)
     {
         string iban = FreshIban();
+        await RegisterAsync(bank, holder, iban, authorized, contractAccounts);
+        await FundAsync(bank, iban, bankBalanceCents);
+        return iban;
+    }
+
+    /// <summary>Registers <paramref name="holder"/> at a bank with the account <paramref name="iban"/>, funded elsewhere.</summary>
+    public async Task RegisterAsync(string bank, string holder, string iban, string[]? authorized = null, string[]? contractAccounts = null) =>
         await (await Http.PostJsonAsync(
                 $"/api/v1/banks/{bank}/registrations",
                 Api.Json(new { holderMsisdn = holder, accountRef = iban, authorized = authorized ?? [], contractAccounts = contractAccounts ?? [] })))
             .ExpectAsync(HttpStatusCode.Created);
-        await FundAsync(bank, iban, bankBalanceCents);
-        return iban;
-    }
 
     public async Task FundAsync(string bank, string iban, long balanceCents) =>
         await (await Http.SendAsync(

@@ -250,16 +250,18 @@ internal sealed class StepListener : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Mbushja.TopUp.TopUpMetrics.MeterName)
+            if (instrument.Meter.Name is Mbushja.TopUp.TopUpMetrics.MeterName or Mbushja.Ledger.LedgerMetrics.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
-            string step = tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
+            string step = instrument.Meter.Name == Mbushja.Ledger.LedgerMetrics.MeterName ? "ledger batch" : tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
             _steps.AddOrUpdate(step, (value, 1), (_, old) => (old.Sum + value, old.Count + 1));
         });
+        _listener.SetMeasurementEventCallback<int>((_, value, _, _) =>
+            _steps.AddOrUpdate("ledger batch size", (value / 1000.0, 1), (_, old) => (old.Sum + (value / 1000.0), old.Count + 1)));
         _listener.Start();
     }
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Mbushja.Storage;
 using Microsoft.Extensions.Logging;
@@ -105,7 +106,9 @@ public sealed partial class LedgerEngine : IAsyncDisposable
                     continue;
                 }
 
+                long started = Stopwatch.GetTimestamp();
                 writer = await CommitAsync(writer, batch);
+                LedgerMetrics.Batch(batch.Count, started);
             }
         }
         finally

@@ -50,4 +50,10 @@ public sealed record ServerSettings
 
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Without the admin key, the database's connection string (it may carry a password) or any other secret: records print every member.</summary>
+    public override string ToString() =>
+        $"ServerSettings {{ Urls = {Urls}, DataDirectory = {DataDirectory}, Db = {(Db is null ? "SQLite in the data folder" : "(set)")}, "
+        + $"ConfigDirectory = {ConfigDirectory ?? "(shipped)"}, AdminKey = (set), Demo = {Demo}, Gateway = {Gateway}, "
+        + $"BankEndpoints = [{string.Join(", ", BankEndpoints)}], Kannel = {Kannel} }}";
 }

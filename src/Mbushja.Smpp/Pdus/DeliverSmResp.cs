@@ -1,0 +1,18 @@
+using Mbushja.Smpp.Wire;
+
+namespace Mbushja.Smpp.Pdus;
+
+/// <summary>deliver_sm_resp (SMPP v3.4 §4.6.2). The ESME's answer to deliver_sm: 0 only once the message is durably stored.</summary>
+public sealed class DeliverSmResp : MessageIdResp
+{
+    public DeliverSmResp()
+    {
+    }
+
+    internal DeliverSmResp(in PduHeader header, ref BodyReader reader)
+        : base(header, ref reader)
+    {
+    }
+
+    public override CommandId CommandId => CommandId.DeliverSmResp;
+}

@@ -1,0 +1,48 @@
+using Mbushja.Smpp.Wire;
+
+namespace Mbushja.Smpp.Pdus;
+
+/// <summary>
+/// The layout submit_sm_resp (SMPP v3.4 §4.4.2), deliver_sm_resp (§4.6.2) and data_sm_resp (§4.7.2) share: message_id
+/// (65 octets with its NUL; always NULL in deliver_sm_resp), then optional parameters (data_sm_resp's; SMSCs of later
+/// versions add them to the others too, and they are carried). The body is left out when command_status is not 0
+/// (§4.4.2: "not returned if the command_status field contains a non-zero value"), and may be missing on decoding then.
+/// </summary>
+public abstract class MessageIdResp : Pdu
+{
+    private protected MessageIdResp()
+    {
+    }
+
+    private protected MessageIdResp(in PduHeader header, ref BodyReader reader)
+        : base(header)
+    {
+        if (reader.Remaining == 0 && header.CommandStatus != CommandStatus.Ok)
+        {
+            return;
+        }
+
+        MessageId = reader.CString(65, CommandStatus.InvalidMessageId, "message_id");
+        Tlvs = reader.Tlvs();
+    }
+
+    /// <summary>The SMSC's id for the message, as the delivery receipt will quote it.</summary>
+    public string MessageId { get; init; } = string.Empty;
+
+    public TlvList Tlvs { get; init; } = TlvList.Empty;
+
+    private bool OmitsBody => CommandStatus != CommandStatus.Ok && MessageId.Length == 0 && Tlvs.Count == 0;
+
+    internal sealed override int BodyLength => OmitsBody ? 0 : CString.Size(MessageId) + Tlvs.EncodedLength;
+
+    internal sealed override void WriteBody(ref BodyWriter writer)
+    {
+        if (OmitsBody)
+        {
+            return;
+        }
+
+        writer.CString(MessageId, 65, "message_id");
+        writer.Tlvs(Tlvs);
+    }
+}

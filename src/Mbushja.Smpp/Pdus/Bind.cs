@@ -62,7 +62,8 @@ public abstract class BindResp : Pdu
     private protected BindResp(in PduHeader header, ref BodyReader reader)
         : base(header)
     {
-        if (reader.Remaining == 0 && header.CommandStatus != CommandStatus.Ok)
+        _bodyPresent = reader.Remaining != 0;
+        if (!_bodyPresent.Value && header.CommandStatus != CommandStatus.Ok)
         {
             return;
         }
@@ -76,7 +77,10 @@ public abstract class BindResp : Pdu
     /// <summary>sc_interface_version, and anything else the SMSC adds.</summary>
     public TlvList Tlvs { get; init; } = TlvList.Empty;
 
-    private bool OmitsBody => CommandStatus != CommandStatus.Ok && SystemId.Length == 0 && Tlvs.Count == 0;
+    // As decoded, so that a PDU encodes to the octets it came from; when built, by the rule above.
+    private readonly bool? _bodyPresent;
+
+    private bool OmitsBody => _bodyPresent is { } present ? !present : CommandStatus != CommandStatus.Ok && SystemId.Length == 0 && Tlvs.Count == 0;
 
     internal sealed override int BodyLength => OmitsBody ? 0 : CString.Size(SystemId) + Tlvs.EncodedLength;
 

@@ -17,7 +17,8 @@ public abstract class MessageIdResp : Pdu
     private protected MessageIdResp(in PduHeader header, ref BodyReader reader)
         : base(header)
     {
-        if (reader.Remaining == 0 && header.CommandStatus != CommandStatus.Ok)
+        _bodyPresent = reader.Remaining != 0;
+        if (!_bodyPresent.Value && header.CommandStatus != CommandStatus.Ok)
         {
             return;
         }
@@ -31,7 +32,15 @@ public abstract class MessageIdResp : Pdu
 
     public TlvList Tlvs { get; init; } = TlvList.Empty;
 
-    private bool OmitsBody => CommandStatus != CommandStatus.Ok && MessageId.Length == 0 && Tlvs.Count == 0;
+    // As decoded, so that a PDU encodes to the octets it came from; when built, by the rule above.
+    private readonly bool? _bodyPresent;
+
+    private bool OmitsBody => _bodyPresent is { } present
+        ? !present
+        : OmitsBodyOnError && CommandStatus != CommandStatus.Ok && MessageId.Length == 0 && Tlvs.Count == 0;
+
+    /// <summary>Whether an error response is sent without a body when built (false for deliver_sm_resp).</summary>
+    private protected virtual bool OmitsBodyOnError => true;
 
     internal sealed override int BodyLength => OmitsBody ? 0 : CString.Size(MessageId) + Tlvs.EncodedLength;
 

@@ -22,7 +22,7 @@ public abstract class Bind : Pdu
         Password = reader.CString(9, CommandStatus.InvalidPassword, "password");
         SystemType = reader.CString(13, CommandStatus.InvalidSystemType, "system_type");
         InterfaceVersion = reader.Byte("interface_version");
-        AddressRange = reader.Address(41, CommandStatus.BindFailed, "address_range");
+        AddressRange = reader.Address(41, CommandStatus.BindFailed, "addr_ton", "addr_npi", "address_range");
     }
 
     public string SystemId { get; init; } = string.Empty;

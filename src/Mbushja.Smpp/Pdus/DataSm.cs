@@ -17,8 +17,8 @@ public sealed class DataSm : Pdu
         : base(header)
     {
         ServiceType = reader.CString(6, CommandStatus.InvalidServiceType, "service_type");
-        Source = reader.Address(65, CommandStatus.InvalidSourceAddress, "source_addr");
-        Destination = reader.Address(65, CommandStatus.InvalidDestinationAddress, "destination_addr");
+        Source = reader.Address(65, CommandStatus.InvalidSourceAddress, "source_addr_ton", "source_addr_npi", "source_addr");
+        Destination = reader.Address(65, CommandStatus.InvalidDestinationAddress, "dest_addr_ton", "dest_addr_npi", "destination_addr");
         EsmClass = reader.Byte("esm_class");
         RegisteredDelivery = reader.Byte("registered_delivery");
         DataCoding = reader.DataCoding();

@@ -19,8 +19,8 @@ public abstract class ShortMessageRequest : Pdu
         : base(header)
     {
         ServiceType = reader.CString(6, CommandStatus.InvalidServiceType, "service_type");
-        Source = reader.Address(21, CommandStatus.InvalidSourceAddress, "source_addr");
-        Destination = reader.Address(21, CommandStatus.InvalidDestinationAddress, "destination_addr");
+        Source = reader.Address(21, CommandStatus.InvalidSourceAddress, "source_addr_ton", "source_addr_npi", "source_addr");
+        Destination = reader.Address(21, CommandStatus.InvalidDestinationAddress, "dest_addr_ton", "dest_addr_npi", "destination_addr");
         EsmClass = reader.Byte("esm_class");
         ProtocolId = reader.Byte("protocol_id");
         PriorityFlag = reader.Byte("priority_flag");

@@ -90,10 +90,11 @@ internal ref struct BodyReader
         return value;
     }
 
-    public SmppAddress Address(int maxOctets, CommandStatus onError, string field)
+    /// <summary>An address's TON, NPI and digits; the field names are the spec's, for errors (literals: nothing is built per read).</summary>
+    public SmppAddress Address(int maxOctets, CommandStatus onError, string tonField, string npiField, string field)
     {
-        var ton = (TypeOfNumber)Byte(field + "_ton");
-        var npi = (NumberingPlan)Byte(field + "_npi");
+        var ton = (TypeOfNumber)Byte(tonField);
+        var npi = (NumberingPlan)Byte(npiField);
         string address = CString(maxOctets, onError, field);
         return new SmppAddress(ton, npi, address);
     }

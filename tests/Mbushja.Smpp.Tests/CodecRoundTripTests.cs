@@ -233,6 +233,11 @@ public sealed class CodecRoundTripTests
             }
         },
         {
+            "data_sm_resp §4.7.2 ESME_RX_P_APPN, message_id NULL kept",
+            "00000011 80000103 00000065 00000104 | 00",
+            new DataSmResp { CommandStatus = CommandStatus.ReceiverPermanentAppError, SequenceNumber = 0x104 }
+        },
+        {
             "data_sm_resp §4.7.2 with delivery_failure_reason",
             "00000018 80000103 00000000 00000104 | 373700 | 0425 0001 00",
             new DataSmResp { MessageId = "77", SequenceNumber = 0x104, Tlvs = [new Tlv(TlvTag.DeliveryFailureReason, new byte[] { 0 })] }

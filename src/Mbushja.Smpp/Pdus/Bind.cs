@@ -55,6 +55,9 @@ public abstract class Bind : Pdu
 /// </summary>
 public abstract class BindResp : Pdu
 {
+    // As decoded, so that a PDU encodes to the octets it came from; when built: no body on an error with nothing to say.
+    private readonly bool? _bodyPresent;
+
     private protected BindResp()
     {
     }
@@ -76,9 +79,6 @@ public abstract class BindResp : Pdu
 
     /// <summary>sc_interface_version, and anything else the SMSC adds.</summary>
     public TlvList Tlvs { get; init; } = TlvList.Empty;
-
-    // As decoded, so that a PDU encodes to the octets it came from; when built, by the rule above.
-    private readonly bool? _bodyPresent;
 
     private bool OmitsBody => _bodyPresent is { } present ? !present : CommandStatus != CommandStatus.Ok && SystemId.Length == 0 && Tlvs.Count == 0;
 

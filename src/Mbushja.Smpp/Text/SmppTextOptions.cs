@@ -12,7 +12,10 @@ public enum LongMessageMode
     /// <summary>Parts without a header, marked by sar_msg_ref_num, sar_total_segments, sar_segment_seqnum (SMPP §5.3.2.22–24).</summary>
     Sar,
 
-    /// <summary>One submit_sm with the whole text in message_payload (SMPP §5.3.2.32); the SMSC splits it.</summary>
+    /// <summary>
+    /// A text longer than one part goes whole in one submit_sm's message_payload (SMPP §5.3.2.32) and the SMSC splits
+    /// it; a text that fits one part still travels in short_message.
+    /// </summary>
     MessagePayload,
 }
 

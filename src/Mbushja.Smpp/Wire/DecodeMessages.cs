@@ -33,6 +33,4 @@ internal static class DecodeMessages
         min == max ? $"optional parameter 0x{tag:X4}: length {length}, expected {min}" : $"optional parameter 0x{tag:X4}: length {length}, expected {min}..{max}";
 
     public static string TlvNotCString(ushort tag) => $"optional parameter 0x{tag:X4}: the C-octet string does not end with NUL";
-
-    public static string MissingBody(CommandId id) => $"{id} with command_status 0 has no body";
 }

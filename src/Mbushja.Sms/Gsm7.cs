@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Text;
+using AnyAscii;
 
 namespace Mbushja.Sms;
 
@@ -51,5 +53,45 @@ public static class Gsm7
         }
 
         return septets;
+    }
+
+    /// <summary>
+    /// The text with every character GSM-7 lacks written in ones it has: Albanian ë → e and ç → c, Serbian č → c and
+    /// đ → d, – → -, "…" → "..." (AnyAscii's transliteration). Characters GSM-7 has, accented ones like é or Ç among
+    /// them, stay as they are; what has no such spelling becomes <c>?</c>. The result always passes <see cref="CanEncode"/>.
+    /// </summary>
+    public static string Transliterate(string text)
+    {
+        if (CanEncode(text))
+        {
+            return text;
+        }
+
+        var result = new StringBuilder(text.Length);
+        foreach (Rune rune in text.EnumerateRunes())
+        {
+            string one = rune.ToString();
+            if (CanEncode(one))
+            {
+                result.Append(one);
+                continue;
+            }
+
+            int before = result.Length;
+            foreach (char c in one.Transliterate())
+            {
+                if (CanEncode([c]))
+                {
+                    result.Append(c);
+                }
+            }
+
+            if (result.Length == before)
+            {
+                result.Append('?');
+            }
+        }
+
+        return result.ToString();
     }
 }

@@ -9,6 +9,7 @@ using Mbushja.Server.Sandbox;
 using Mbushja.Sms;
 using Mbushja.Storage;
 using Mbushja.TopUp;
+using Mbushja.Ussd;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
@@ -33,6 +34,7 @@ public static class MbushjaServer
         OperatorConfig config = OperatorConfig.Load(configDirectory);
         BankDirectory banks = BankDirectory.Load(configDirectory);
         ReplyTexts replies = ReplyTexts.Load(configDirectory);
+        UssdMenu ussdMenu = UssdMenu.Load(configDirectory, config.Catalog);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Mbushja" });
         builder.WebHost.UseUrls(settings.Urls);
@@ -86,6 +88,13 @@ public static class MbushjaServer
         }
 
         services.AddHostedService<OutboxDispatchService>();
+        services.AddSingleton(ussdMenu);
+        services.AddSingleton<UssdSessions>();
+        services.AddSingleton<UssdPayments>();
+        services.AddSingleton<IUssdData, UssdData>();
+        services.AddSingleton<UssdEngine>();
+        services.AddSingleton<UssdService>();
+        services.AddHostedService<UssdSweepService>();
         // The sandbox bank answers for every configured bank, over real HTTP on this server's own address.
         services.AddSandboxBank(banks.Banks.Select(b => b.Code));
         services.AddSingleton(new AdminKey(settings.AdminKey));
@@ -117,6 +126,7 @@ public static class MbushjaServer
             .MapTransactionsApi()
             .MapCatalogApi();
         app.MapSmsGateway(settings.Gateway, settings.Kannel.ReplyVia);
+        app.MapUssdGateway(settings.Gateway);
         app.MapSandboxBank();
 
         if (settings.Demo)

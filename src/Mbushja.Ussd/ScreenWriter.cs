@@ -7,8 +7,11 @@ namespace Mbushja.Ussd;
 /// or 80 when the text needs UCS-2. Letters GSM-7 lacks are transliterated first when the operator wants that, so
 /// Albanian screens keep their 182. Lists longer than a screen are split into pages, <c>98</c> showing the next.
 /// </summary>
-public sealed class ScreenWriter(bool transliterate)
+/// <param name="onCut">Told of every screen that had to be cut at the limit (texts too long for a screen: a configuration mistake).</param>
+public sealed class ScreenWriter(bool transliterate, Action<string>? onCut = null)
 {
+    private int _cuts;
+
     /// <summary>The most GSM-7 septets a USSD string carries (160 octets).</summary>
     public const int MaxSeptets = 182;
 
@@ -17,6 +20,9 @@ public sealed class ScreenWriter(bool transliterate)
 
     /// <summary>The shortest an elided value gets (<c>abc..yz</c>).</summary>
     private const int MinElided = 7;
+
+    /// <summary>How many screens had to be cut so far; the configuration tests expect none.</summary>
+    public int Cuts => Volatile.Read(ref _cuts);
 
     /// <summary>The text as the screen will show it.</summary>
     public string Prepare(string text) => transliterate ? Gsm7.Transliterate(text) : text;
@@ -104,12 +110,15 @@ public sealed class ScreenWriter(bool transliterate)
         return count;
     }
 
-    private static string Cut(string text)
+    private string Cut(string text)
     {
         if (Fits(text))
         {
             return text;
         }
+
+        Interlocked.Increment(ref _cuts);
+        onCut?.Invoke(text);
 
         int end = text.Length;
         while (end > 0 && !Fits(text[..end]))

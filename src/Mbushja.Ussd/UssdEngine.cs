@@ -2,6 +2,8 @@ using System.Globalization;
 using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.TopUp;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Mbushja.Ussd;
 
@@ -11,12 +13,13 @@ namespace Mbushja.Ussd;
 /// back as <see cref="Confirmed"/> for the caller to pay. Customer input never throws: a bad choice, an unknown
 /// account or an over-long input re-asks with a short reason.
 /// </summary>
-public sealed class UssdEngine(UssdMenu menu, OperatorConfig config, OperatorClock clock, IUssdData data)
+public sealed partial class UssdEngine(UssdMenu menu, OperatorConfig config, OperatorClock clock, IUssdData data, ILogger<UssdEngine>? logger = null)
 {
     /// <summary>The longest input taken: the longest identifier there is.</summary>
     public const int MaxInput = AccountIdentifier.MaxLength;
 
-    private readonly ScreenWriter _writer = new(menu.Settings.Transliterate);
+    private readonly ScreenWriter _writer = new(
+        menu.Settings.Transliterate, text => LogCut(logger ?? (ILogger)NullLogger.Instance, text.Split('\n')[0]));
 
     private static readonly Language[] Languages = Enum.GetValues<Language>();
 
@@ -295,4 +298,7 @@ public sealed class UssdEngine(UssdMenu menu, OperatorConfig config, OperatorClo
         input.Length is > 0 and <= 3 && input.All(char.IsAsciiDigit) && int.Parse(input, CultureInfo.InvariantCulture) is var n && n >= 1 && n <= count
             ? n - 1
             : null;
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "A USSD screen was cut to fit 182 characters (\"{FirstLine}\"): shorten its texts in ussd.json")]
+    private static partial void LogCut(ILogger logger, string firstLine);
 }

@@ -77,10 +77,18 @@ internal sealed class ServiceWorld : IAsyncDisposable
         return national;
     }
 
-    /// <summary>A new account for a package; returns the identifier its USSD question asks for.</summary>
+    /// <summary>
+    /// A new account that can be paid for a package (for a package sold by amount, a TV account on a monthly package);
+    /// returns the identifier the package's USSD question asks for.
+    /// </summary>
     public async Task<string> AccountAsync(string packageCode)
     {
         Package package = Config.Catalog.Find(packageCode)!;
+        if (package.Price is null)
+        {
+            package = Config.Catalog.Packages.First(p => p.Kind == package.Kind && p.Price is not null);
+        }
+
         int n = Interlocked.Increment(ref _next);
         bool card = package.AsksFor[0] == IdentifierKind.SmartCard;
         (LedgerOutcome outcome, _) = await Accounts.CreateAsync(new NewServiceAccount(

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.TopUp;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 
 namespace Mbushja.Ussd;
@@ -47,13 +49,16 @@ public sealed partial class UssdService(
     Subscribers subscribers,
     OperatorConfig config,
     OperatorClock clock,
-    ILogger<UssdService> logger)
+    ILogger<UssdService> logger) : IDisposable
 {
     public const int MaxSessionIdLength = 128;
     public const int MaxTextLength = 1000;
 
     /// <summary>Reads of a session that another request keeps changing under this one, before giving up.</summary>
     private const int MaxAttempts = 8;
+
+    /// <summary>Sessions this server wrote last, by session id: most steps of a session come to the server of the step before.</summary>
+    private readonly MemoryCache _recent = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
     private UssdMenu Menu => engine.Menu;
 
@@ -78,19 +83,41 @@ public sealed partial class UssdService(
         string text = request.Text!.Trim();
         for (int attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            UssdSession? session = await sessions.GetAsync(sessionId, ct);
+            // The session as this server last wrote it saves a read; a write is conditional on its version anyway,
+            // and an answer given without a write is only given from what the database says.
+            long started = Stopwatch.GetTimestamp();
+            UssdSession? session = null;
+            bool cached = attempt == 1 && _recent.TryGetValue(sessionId, out session);
+            if (!cached)
+            {
+                session = await sessions.GetAsync(sessionId, ct);
+                UssdMetrics.Phase("read", started);
+            }
+
+            started = Stopwatch.GetTimestamp();
             Decision decision = await DecideAsync(sessionId, number.Value, text, session, ct);
+            if (cached && decision is Reply)
+            {
+                session = await sessions.GetAsync(sessionId, ct);
+                decision = await DecideAsync(sessionId, number.Value, text, session, ct);
+            }
+
+            UssdMetrics.Phase("decide", started);
+            started = Stopwatch.GetTimestamp();
             UssdOutcome? outcome = decision switch
             {
                 Reply reply => reply.Outcome,
-                Write write => await sessions.SaveAsync(write.Session, ct) ? UssdOutcome.Answer(write.Session.Response) : null,
+                Write write => await SaveAsync(write.Session, ct) ? UssdOutcome.Answer(write.Session.Response) : null,
                 Charge charge => await PayAsync(charge, ct),
                 _ => throw new InvalidOperationException($"Unknown decision {decision}."),
             };
+            UssdMetrics.Phase(decision switch { Write => "write", Charge => "pay", _ => "reply" }, started);
             if (outcome is not null)
             {
                 return outcome;
             }
+
+            _recent.Remove(sessionId);
         }
 
         LogContended(logger, sessionId);
@@ -227,6 +254,39 @@ public sealed partial class UssdService(
             restart,
             newLanguage);
 
+    /// <summary>Saves a step; once saved, the session is remembered as written (an ended one is forgotten).</summary>
+    private async Task<bool> SaveAsync(SessionWrite write, CancellationToken ct)
+    {
+        if (!await sessions.SaveAsync(write, ct))
+        {
+            return false;
+        }
+
+        if (write.Ended)
+        {
+            _recent.Remove(write.SessionId);
+        }
+        else
+        {
+            DateTimeOffset now = clock.UtcNow;
+            var written = new UssdSession(
+                write.SessionId,
+                write.Key,
+                write.Msisdn.E164,
+                write.Language,
+                write.History,
+                write.State,
+                write.Response,
+                write.Ended,
+                (write.ExpectedVersion ?? 0) + 1,
+                now, // not the start as stored: only the time of the last step is used
+                now);
+            _recent.Set(write.SessionId, written, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Settings.SessionTimeout });
+        }
+
+        return true;
+    }
+
     /// <summary>Pays a confirmed quote; a refusal ends the session with its reason, and nothing is charged.</summary>
     private async Task<UssdOutcome?> PayAsync(Charge charge, CancellationToken ct)
     {
@@ -236,6 +296,7 @@ public sealed partial class UssdService(
         LedgerOutcome outcome = payment.Outcome;
         if (outcome.Status == LedgerStatus.Committed && payment.Texts is { } texts)
         {
+            _recent.Remove(session.SessionId);
             LogPaid(logger, session.Key, session.Msisdn.Masked, quote.Package.Code, quote.ServiceAccountId, quote.Total.Cents);
             return UssdOutcome.Answer(texts.Screen);
         }
@@ -267,7 +328,7 @@ public sealed partial class UssdService(
 
         LogRefused(logger, session.Key, session.Msisdn.Masked, code);
         SessionWrite ended = session with { Response = EndBody(reason) };
-        return await sessions.SaveAsync(ended, ct) ? UssdOutcome.Answer(ended.Response) : null;
+        return await SaveAsync(ended, ct) ? UssdOutcome.Answer(ended.Response) : null;
     }
 
     /// <summary>The last screen and the receipt SMS of a payment; the SMS keeps its letters (it may travel as UCS-2).</summary>
@@ -337,6 +398,8 @@ public sealed partial class UssdService(
             ? null
             : UssdOutcome.Refuse(UssdCodes.UnknownServiceCode, $"This server answers {Settings.ServiceCode}, not '{request.ServiceCode.Trim()}'.", "serviceCode");
     }
+
+    public void Dispose() => _recent.Dispose();
 
     private UssdOutcome End(string text) => UssdOutcome.Answer(EndBody(text));
 

@@ -42,11 +42,14 @@ public sealed record SessionWrite(
     Language? NewLanguage = null);
 
 /// <summary>
-/// The sessions table (SPEC §3: any server answers the next step). Reads on their own connections; every write is a
-/// ledger command (an effect alone, or with a payment's transfers), so it shares the ledger's group commit and, on
-/// SQLite, its single writer; and every change is conditional on the version read, so a race is lost, not merged.
+/// The sessions table (SPEC §3: any server answers the next step). Every change is conditional on the version read,
+/// so of two requests racing on one session one wins and the other reads again. A step's write does not wait for the
+/// disk: where a session stands, lost in a power cut, is rebuilt from the gateway's next request, which carries every
+/// input of the session (a payment, which moves money, is durable and makes the steps before it durable too). On
+/// SQLite it is a relaxed ledger command, sharing the ledger's single writer; on PostgreSQL its own short transaction
+/// with <c>synchronous_commit = off</c>, so steps of many sessions are written side by side.
 /// </summary>
-public sealed class UssdSessions(Database database, LedgerEngine ledger)
+public sealed class UssdSessions(Database database, LedgerEngine ledger, TimeProvider time)
 {
     /// <summary>The effect's refusal when the session changed since it was read (another request moved it).</summary>
     public const string Changed = "SESSION_CHANGED";
@@ -80,7 +83,28 @@ public sealed class UssdSessions(Database database, LedgerEngine ledger)
     /// <summary>Writes a step. False when the session changed since it was read: read it again and decide again.</summary>
     public async Task<bool> SaveAsync(SessionWrite write, CancellationToken ct = default)
     {
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Save(write) }, ct);
+        if (database.Kind == DatabaseKind.Postgres)
+        {
+            await using DbConnection connection = await database.OpenAsync(ct);
+            await using DbTransaction tx = await connection.BeginTransactionAsync(ct);
+            await using (DbCommand relaxed = connection.Command("SET LOCAL synchronous_commit = off", tx))
+            {
+                await relaxed.ExecuteNonQueryAsync(ct);
+            }
+
+            // The ledger's own precision, so a session's times read the same whichever path wrote them.
+            DateTimeOffset now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
+            if (await WriteAsync(new EffectContext(connection, tx, database.Kind, now), write, ct) is not null)
+            {
+                await tx.RollbackAsync(ct);
+                return false;
+            }
+
+            await tx.CommitAsync(ct);
+            return true;
+        }
+
+        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Save(write), Durable = false }, ct);
         return outcome.Succeeded || (outcome.Error?.Code == Changed
             ? false
             : throw new InvalidOperationException($"The session store refused a write: {outcome.Error?.Code} {outcome.Error?.Message}"));
@@ -90,7 +114,7 @@ public sealed class UssdSessions(Database database, LedgerEngine ledger)
     public async Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken ct = default)
     {
         var purge = new Purge(before, limit);
-        await ledger.SubmitAsync(new LedgerCommand([]) { Effect = purge }, ct);
+        await ledger.SubmitAsync(new LedgerCommand([]) { Effect = purge, Durable = false }, ct);
         return purge.Deleted;
     }
 
@@ -145,6 +169,8 @@ public sealed class UssdSessions(Database database, LedgerEngine ledger)
 
     private sealed class Save(SessionWrite write) : ILedgerEffect
     {
+        public bool SingleStatement => write.NewLanguage is null;
+
         public Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken) => WriteAsync(context, write, cancellationToken);
     }
 

@@ -27,7 +27,7 @@ internal sealed class ServiceWorld : IAsyncDisposable
         Subscribers = new Subscribers(database.Database, Ledger);
         Accounts = new ServiceAccounts(database.Database, Ledger, config.Numbering);
         Payments = new UssdPayments(database.Database, Ledger, OperatorClock);
-        Sessions = new UssdSessions(database.Database, Ledger);
+        Sessions = new UssdSessions(database.Database, Ledger, clock);
         Engine = new UssdEngine(menu, config, OperatorClock, new UssdData(Accounts, Subscribers, Payments));
         Service = new UssdService(Engine, Sessions, Payments, Subscribers, config, OperatorClock, NullLogger<UssdService>.Instance);
         Queries = new LedgerQueries(database.Database);
@@ -153,6 +153,7 @@ internal sealed class ServiceWorld : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Service.Dispose();
         await Ledger.DisposeAsync();
         await TestDatabase.DisposeAsync();
     }

@@ -78,6 +78,35 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
         return await r.ReadAsync(ct) ? Read(r) : null;
     }
 
+    /// <summary>
+    /// Inside a ledger effect: pays one month of a package for a service account (SPEC §2). Paid-until moves one
+    /// calendar month, in the operator's time zone, from max(now, paid-until), and the package is recorded as the
+    /// account's. On PostgreSQL the row is locked first, so two payments in one batch or on two servers add up.
+    /// </summary>
+    /// <returns>The new paid-until.</returns>
+    public static async Task<DateTimeOffset> PayMonthAsync(
+        EffectContext context, string accountId, string? packageCode, OperatorClock clock, CancellationToken ct)
+    {
+        string lockRow = context.Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
+        DbCommand read = context.Connection.Reused(
+            $"SELECT paid_until FROM service_accounts WHERE id = @id{lockRow}", context.Transaction, ("id", accountId));
+        object? value = await read.ExecuteScalarAsync(ct);
+        long? current = value is null or DBNull ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+
+        DateTimeOffset from = current is { } ms && DateTimeOffset.FromUnixTimeMilliseconds(ms) > context.Now
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+            : context.Now;
+        DateTimeOffset until = clock.AddMonth(from);
+        DbCommand update = context.Connection.Reused(
+            "UPDATE service_accounts SET paid_until = @until, package_code = COALESCE(@package, package_code) WHERE id = @id",
+            context.Transaction,
+            ("until", until.ToUnixTimeMilliseconds()),
+            ("package", packageCode),
+            ("id", accountId));
+        await update.ExecuteNonQueryAsync(ct);
+        return until;
+    }
+
     private ServiceAccount Read(DbDataReader r)
     {
         string? number = r.GetNullableString(6);

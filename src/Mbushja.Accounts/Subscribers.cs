@@ -47,6 +47,17 @@ public sealed class Subscribers(Database database, LedgerEngine ledger)
         return new Subscriber(msisdn, DomainNames.ParseLanguage(r.GetString(0)).Value, r.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)));
     }
 
+    /// <summary>
+    /// Inside a ledger effect: remembers the language a subscriber chose (on USSD); SMS replies use it too. False for
+    /// a number that is no subscriber.
+    /// </summary>
+    public static async Task<bool> SetLanguageAsync(EffectContext context, Msisdn msisdn, Language language, CancellationToken ct)
+    {
+        DbCommand update = context.Connection.Reused(
+            "UPDATE subscribers SET language = @l WHERE msisdn = @m", context.Transaction, ("l", language.ToWire()), ("m", msisdn.E164));
+        return await update.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     private sealed class InsertSubscriber(Msisdn msisdn, Language language, LedgerAccountId account) : ILedgerEffect
     {
         public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Mbushja.Cli;
 
-/// <summary>The <c>mbushja</c> command line: <c>serve</c> and <c>parse</c>.</summary>
+/// <summary>The <c>mbushja</c> command line: <c>serve</c>, <c>parse</c> and <c>phone</c>.</summary>
 public static class MbushjaCli
 {
     /// <summary>Exit code for arguments that cannot be used (SPEC §5).</summary>
@@ -32,7 +32,7 @@ public static class MbushjaCli
 
     public const string KannelPasswordVariable = "MBUSHJA_KANNEL_PASSWORD";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, TextReader? stdin = null)
     {
         TextWriter output = stdout ?? Console.Out;
         TextWriter errors = stderr ?? Console.Error;
@@ -49,6 +49,7 @@ public static class MbushjaCli
         root.Options.Add(config);
         root.Subcommands.Add(ServeCommand(config, output, errors));
         root.Subcommands.Add(ParseCommand(config, output, errors));
+        root.Subcommands.Add(PhoneCommand(output, stdin));
 
         ParseResult parsed = root.Parse(args, new ParserConfiguration());
         if (parsed.Errors.Count > 0)
@@ -87,6 +88,40 @@ public static class MbushjaCli
 
             SmsInterpretation result = interpreter.Interpret(parse.GetValue(to), parse.GetValue(from), parse.GetValue(text));
             await output.WriteLineAsync(result.ToJson());
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command PhoneCommand(TextWriter output, TextReader? stdin)
+    {
+        var from = new Option<string>("--from") { Description = "The phone's own number (049xxxxxx), as the network would give it.", Required = true };
+        var server = new Option<string>("--server")
+        {
+            Description = "The running server to talk to.",
+            DefaultValueFactory = _ => "http://127.0.0.1:8080",
+        };
+        server.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && !IsHttpUrl(result.Tokens[0].Value))
+            {
+                result.AddError($"--server '{result.Tokens[0].Value}' is not an http:// or https:// URL.");
+            }
+        });
+        var command = new Command(
+            "phone",
+            "A phone for trying a running server: dial *101# and walk the menu, or send an SMS to a bank's short code and see the reply. "
+            + $"One input per line (also from a pipe). Sends {GatewayTokenVariable} or {AdminKeyVariable} as a bearer token when set.")
+        {
+            from, server,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(server)!), Timeout = TimeSpan.FromSeconds(30) };
+            http.DefaultRequestHeaders.Authorization = PhoneEmulator.Credentials();
+            // A person at a terminal sees what they type; a script's lines are echoed so the transcript reads the same.
+            bool echo = stdin is not null || Console.IsInputRedirected;
+            await new PhoneEmulator(http, parse.GetValue(from)!.Trim(), stdin ?? Console.In, output, echo).RunAsync(ct);
             return 0;
         });
         return command;

@@ -22,4 +22,11 @@ public interface ILedgerEffect
 {
     /// <summary>Returns null to go on, or the reason to refuse the whole command.</summary>
     Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when the effect is one statement that does all its work or changes no row (a conditional update): nothing
+    /// to undo when it refuses, so the ledger runs it without a savepoint, two statements fewer. Should it throw, the
+    /// batch is tried again without it.
+    /// </summary>
+    bool SingleStatement => false;
 }

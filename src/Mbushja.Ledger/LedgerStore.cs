@@ -12,6 +12,12 @@ internal abstract class LedgerWriter : IAsyncDisposable
     public abstract DbConnection Connection { get; }
 
     /// <summary>
+    /// Begins a batch's transaction; unless <paramref name="durable"/>, its commit does not wait for the disk (see
+    /// <see cref="LedgerCommand.Durable"/>).
+    /// </summary>
+    public abstract Task<DbTransaction> BeginAsync(bool durable, CancellationToken ct);
+
+    /// <summary>
     /// Loads the transfers a batch names, and loads and locks until the transaction ends the accounts it touches:
     /// those given, and the accounts of the pending transfers it posts or voids (<paramref name="pendingIds"/>).
     /// </summary>
@@ -125,6 +131,23 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
     }
 
     public override DbConnection Connection => _connection;
+
+    /// <summary>The connection's <c>synchronous</c> setting: FULL as <see cref="Database.OpenAsync"/> leaves it.</summary>
+    private bool _synchronousFull = true;
+
+    public override async Task<DbTransaction> BeginAsync(bool durable, CancellationToken ct)
+    {
+        // SQLite takes the setting only outside a transaction. In WAL mode NORMAL skips the sync at commit; the next
+        // FULL commit syncs the log, and the NORMAL commits before it with it.
+        if (durable != _synchronousFull)
+        {
+            await using DbCommand pragma = _connection.Command(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            await pragma.ExecuteNonQueryAsync(ct);
+            _synchronousFull = durable;
+        }
+
+        return await _connection.BeginTransactionAsync(ct);
+    }
 
     private DbCommand Prepare(string sql, params string[] names)
     {
@@ -314,6 +337,20 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
     private readonly Dictionary<string, string> _locked = new(StringComparer.Ordinal);
 
     public override DbConnection Connection => connection;
+
+    public override async Task<DbTransaction> BeginAsync(bool durable, CancellationToken ct)
+    {
+        DbTransaction tx = await connection.BeginTransactionAsync(ct);
+        if (!durable)
+        {
+            // For this transaction only: the commit returns before the WAL is flushed; a later synchronous commit
+            // flushes it up to its own position, this one included.
+            await using DbCommand relaxed = connection.Command("SET LOCAL synchronous_commit = off", tx);
+            await relaxed.ExecuteNonQueryAsync(ct);
+        }
+
+        return tx;
+    }
 
     public override async Task<(Dictionary<string, Transfer> Transfers, Dictionary<string, AccountRow> Accounts)> LoadAsync(
         DbTransaction tx, IReadOnlyCollection<string> transferIds, IReadOnlySet<string> pendingIds, HashSet<string> accountIds, CancellationToken ct)

@@ -6,8 +6,9 @@ using Mbushja.Ledger;
 namespace Mbushja.Server;
 
 /// <summary>
-/// The demo data set of <c>serve --demo</c> (listed in the README): subscribers and one service account of each
-/// kind, so every SMS form and the USSD menu can be tried at once. Loading it twice changes nothing.
+/// The demo data set of <c>serve --demo</c> (listed in the README): subscribers with credit and a service account for
+/// every package, so every SMS form and every package of the USSD menu can be tried at once. Loading it twice changes
+/// nothing.
 /// </summary>
 public static class DemoData
 {
@@ -17,6 +18,15 @@ public static class DemoData
         ("+38349222222", 500, Language.En),
         ("+38343333333", 10000, Language.Sr),
         ("+38349444444", 0, Language.Sq),
+        // One number per USSD package (a number pays once a month), so every package can be paid by *101# at once.
+        ("+38349600001", 3000, Language.Sq),
+        ("+38349600002", 3000, Language.Sq),
+        ("+38349600003", 3000, Language.En),
+        ("+38349600004", 3000, Language.En),
+        ("+38349600005", 3000, Language.Sr),
+        ("+38349600006", 3000, Language.Sr),
+        ("+38349600007", 3000, Language.Sq),
+        ("+38349600008", 3000, Language.Sq),
     ];
 
     public static IReadOnlyList<(ServiceKind Kind, string Package, string? Username, string? Contract, string? SmartCard, string? Number, long BalanceCents)> ServiceAccounts { get; } =
@@ -24,6 +34,7 @@ public static class DemoData
         (ServiceKind.Tv, "DTV_FAMILJARE", "arta.tv", null, "700100200", null, 0),
         (ServiceKind.Duo, "DUO_TV", "besa.duo", null, "700300400", null, 0),
         (ServiceKind.Internet, "INTERNET_1", "drita", null, null, null, 0),
+        (ServiceKind.Internet, "INTERNET_2", "edon", "K-1002", null, null, 0),
         (ServiceKind.Internet, "INTERNET_3", "flaka", "K-1003", null, null, 0),
         (ServiceKind.Duo, "DUO_MINI", "genti", "K-2001", null, null, 0),
         (ServiceKind.Duo, "DUO_MAXI", "hana", "K-2002", null, null, 0),

@@ -10,6 +10,7 @@ using Mbushja.Server.Sandbox;
 using Mbushja.Sms;
 using Mbushja.Storage;
 using Mbushja.TopUp;
+using Mbushja.Ussd;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
@@ -35,6 +36,7 @@ public static class MbushjaServer
         BankDirectory banks = BankDirectory.Load(configDirectory);
         CheckBankEndpoints(settings.BankEndpoints, banks);
         ReplyTexts replies = ReplyTexts.Load(configDirectory);
+        UssdMenu ussdMenu = UssdMenu.Load(configDirectory, config.Catalog);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Mbushja" });
         builder.WebHost.UseUrls(settings.Urls);
@@ -88,6 +90,13 @@ public static class MbushjaServer
         }
 
         services.AddHostedService<OutboxDispatchService>();
+        services.AddSingleton(ussdMenu);
+        services.AddSingleton<UssdSessions>();
+        services.AddSingleton<UssdPayments>();
+        services.AddSingleton<IUssdData, UssdData>();
+        services.AddSingleton<UssdEngine>();
+        services.AddSingleton<UssdService>();
+        services.AddHostedService<UssdSweepService>();
         // Banks with a configured API are called there; the sandbox bank answers for the others, over real HTTP on this
         // server's own address.
         services.AddSandboxBank(banks.Banks.Select(b => b.Code), realBanks: settings.BankEndpoints);
@@ -120,6 +129,7 @@ public static class MbushjaServer
             .MapTransactionsApi()
             .MapCatalogApi();
         app.MapSmsGateway(settings.Gateway, settings.Kannel.ReplyVia);
+        app.MapUssdGateway(settings.Gateway);
         app.MapSandboxBank();
 
         if (settings.Demo)

@@ -20,9 +20,20 @@ public static class OutboxStates
     public const string Failed = "failed";
 }
 
+/// <summary>What an outbox message belongs to (the <c>sms_outbox.source</c> column).</summary>
+public static class OutboxSources
+{
+    /// <summary>The reply to an inbound SMS: its id is the SMS transaction's, and its sending is on that message's trail.</summary>
+    public const string Sms = "sms";
+
+    /// <summary>The receipt of a USSD payment: its id is the payment's.</summary>
+    public const string Ussd = "ussd";
+}
+
 /// <summary>A reply in the outbox.</summary>
+/// <param name="TransactionId">What the message belongs to: an SMS transaction, or a USSD payment (see <paramref name="Source"/>).</param>
 /// <param name="Recipient">E.164, or the sender exactly as the gateway gave it when it was no number of the operator.</param>
-/// <param name="Sender">The short code the message was sent to.</param>
+/// <param name="Sender">The short code the message was sent to, or the operator's sender name for a receipt.</param>
 /// <param name="NextAt">When a pending reply may be tried next; while one worker sends it, the end of that worker's lease.</param>
 public sealed record OutboxMessage(
     string TransactionId,
@@ -32,7 +43,8 @@ public sealed record OutboxMessage(
     string State,
     int Attempts,
     DateTimeOffset NextAt,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string Source = OutboxSources.Sms);
 
 /// <summary>
 /// The replies waiting for the outbound gateway. Like <see cref="SmsTransactions"/>, every write is an effect-only
@@ -41,7 +53,28 @@ public sealed record OutboxMessage(
 /// </summary>
 public sealed class SmsOutbox(Database database, LedgerEngine ledger)
 {
-    private const string Columns = "transaction_id, recipient, sender, text, state, attempts, next_at, created_at";
+    private const string Columns = "transaction_id, recipient, sender, text, state, attempts, next_at, created_at, source";
+
+    /// <summary>
+    /// Inside another module's ledger effect: queues a message for the outbound gateway, in the same transaction as
+    /// what it tells of (a USSD payment and its receipt commit together or not at all). The primary key makes a second
+    /// message for the same <paramref name="id"/> impossible; false when one is there already.
+    /// </summary>
+    public static async Task<bool> EnqueueAsync(
+        EffectContext context, string id, string source, string recipient, string sender, string text, CancellationToken ct)
+    {
+        DbCommand insert = context.Connection.Reused(
+            "INSERT INTO sms_outbox (transaction_id, recipient, sender, text, state, attempts, next_at, created_at, source) "
+            + "VALUES (@id, @to, @from, @text, 'pending', 0, @now, @now, @source) ON CONFLICT (transaction_id) DO NOTHING",
+            context.Transaction,
+            ("id", id),
+            ("to", recipient),
+            ("from", sender),
+            ("text", text),
+            ("now", context.Now.ToUnixTimeMilliseconds()),
+            ("source", source));
+        return await insert.ExecuteNonQueryAsync(ct) == 1;
+    }
 
     /// <summary>Pending replies due at <paramref name="now"/>, oldest due first.</summary>
     public async Task<List<OutboxMessage>> DueAsync(DateTimeOffset now, int limit, CancellationToken ct = default)
@@ -110,7 +143,8 @@ public sealed class SmsOutbox(Database database, LedgerEngine ledger)
                 r.GetString(4),
                 r.GetInt32(5),
                 DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)),
-                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7))));
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)),
+                r.GetString(8)));
         }
 
         return rows;
@@ -152,7 +186,12 @@ public sealed class SmsOutbox(Database database, LedgerEngine ledger)
                 }
             }
 
-            await SmsTransactions.AppendTrailAsync(context, claimed.TransactionId, trail, cancellationToken);
+            // A USSD receipt has no SMS trail; its row in the outbox is its record.
+            if (claimed.Source == OutboxSources.Sms)
+            {
+                await SmsTransactions.AppendTrailAsync(context, claimed.TransactionId, trail, cancellationToken);
+            }
+
             return null;
         }
     }

@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Diagnostics;
+using Mbushja.Accounts;
 using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Sms;
-using Mbushja.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Mbushja.TopUp;
@@ -46,8 +45,6 @@ public sealed partial class TopUpProcessor(
     private OperatorClock Clock => clock;
 
     private readonly ConcurrentDictionary<string, Task> _captures = new(StringComparer.Ordinal);
-
-    private static readonly LedgerAccountSpec Revenue = new(new LedgerAccountId(TopUpNames.PackageRevenue), "system", NoNegative: false);
 
     /// <summary>Handles one inbound message and returns its answer; the same message id always gets the first answer.</summary>
     public async Task<TopUpResult> ProcessAsync(InboundSms sms, CancellationToken ct = default)
@@ -194,7 +191,7 @@ public sealed partial class TopUpProcessor(
         var effect = new Credit(this, row, trail, outbound);
         var command = new LedgerCommand(transfers)
         {
-            Accounts = [settlement, Revenue],
+            Accounts = [settlement, SystemAccounts.PackageRevenue],
             Effect = effect,
         };
         long started = Stopwatch.GetTimestamp();
@@ -392,7 +389,8 @@ public sealed partial class TopUpProcessor(
                 string amount = ReplyTexts.Amount(credit.AmountCents);
                 if (credit.Kind == CreditKind.Package)
                 {
-                    DateTimeOffset paidUntil = await ExtendAsync(context, credit.ServiceAccountId!, cancellationToken);
+                    DateTimeOffset paidUntil = await ServiceAccounts.PayMonthAsync(
+                        context, credit.ServiceAccountId!, credit.PackageCode!, processor.Clock, cancellationToken);
                     parts.Add(texts.Format(
                         "credit.package",
                         row.Language,
@@ -424,29 +422,6 @@ public sealed partial class TopUpProcessor(
                 context, row.Id, TopUpStates.Holding, new Transition(TopUpStates.Credited, null, reply, outbound, trail), cancellationToken);
             Reply = refused is null ? reply : null;
             return refused;
-        }
-
-        /// <summary>One calendar month from max(now, paid-until), in the operator's time zone (SPEC §2).</summary>
-        private async Task<DateTimeOffset> ExtendAsync(EffectContext context, string accountId, CancellationToken ct)
-        {
-            string lockRow = context.Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
-            long? current;
-            DbCommand read = context.Connection.Reused(
-                $"SELECT paid_until FROM service_accounts WHERE id = @id{lockRow}", context.Transaction, ("id", accountId));
-            object? value = await read.ExecuteScalarAsync(ct);
-            current = value is null or DBNull ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
-
-            DateTimeOffset from = current is { } ms && DateTimeOffset.FromUnixTimeMilliseconds(ms) > context.Now
-                ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
-                : context.Now;
-            DateTimeOffset until = processor.Clock.AddMonth(from);
-            DbCommand update = context.Connection.Reused(
-                "UPDATE service_accounts SET paid_until = @until WHERE id = @id",
-                context.Transaction,
-                ("until", until.ToUnixTimeMilliseconds()),
-                ("id", accountId));
-            await update.ExecuteNonQueryAsync(ct);
-            return until;
         }
     }
 }

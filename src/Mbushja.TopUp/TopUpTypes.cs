@@ -108,7 +108,7 @@ public static class TopUpNames
     };
 
     /// <summary>The ledger account for package payments: the operator's revenue for services paid by SMS.</summary>
-    public const string PackageRevenue = "rev:packages";
+    public const string PackageRevenue = Mbushja.Accounts.SystemAccounts.PackageRevenueId;
 
     public static string BankSettlement(string bankCode) => "bank:" + bankCode;
 }

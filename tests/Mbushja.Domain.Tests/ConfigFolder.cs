@@ -8,7 +8,7 @@ internal sealed class ConfigFolder : IDisposable
     public string Path { get; }
 
     /// <summary><c>config/ipko</c> of the repository, found by walking up from the test binaries.</summary>
-    public static string Shipped { get; } = FindShipped();
+    public static string Shipped => Mbushja.Testing.ShippedConfig.Directory;
 
     public static string ShippedOperator => File.ReadAllText(System.IO.Path.Combine(Shipped, "operator.json"));
 
@@ -42,18 +42,4 @@ internal sealed class ConfigFolder : IDisposable
     }
 
     public void Dispose() => Directory.Delete(Path, recursive: true);
-
-    private static string FindShipped()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = System.IO.Path.Combine(dir.FullName, "config", "ipko");
-            if (File.Exists(System.IO.Path.Combine(candidate, "catalog.json")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException($"No config/ipko/catalog.json above {AppContext.BaseDirectory}.");
-    }
 }

@@ -35,3 +35,24 @@ internal sealed class ThrowingEffect : ILedgerEffect
     public Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("A bug in an effect.");
 }
+
+/// <summary>
+/// A one-statement effect, run without a savepoint: inserts its marker (the table must exist), or updates a row that
+/// is not there and refuses, or throws.
+/// </summary>
+internal sealed class SingleStatementEffect(string marker, string mode) : ILedgerEffect
+{
+    public bool SingleStatement => true;
+
+    public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+    {
+        if (mode == "throw")
+        {
+            throw new InvalidOperationException("A bug in a one-statement effect.");
+        }
+
+        string sql = mode == "insert" ? "INSERT INTO test_markers (id) VALUES (@id)" : "UPDATE test_markers SET id = @id WHERE id = 'nobody'";
+        await using DbCommand command = context.Connection.Command(sql, context.Transaction, ("id", marker));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1 ? null : new LedgerError("REFUSED", "Nothing to update.");
+    }
+}

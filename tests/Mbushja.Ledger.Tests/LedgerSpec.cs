@@ -342,6 +342,56 @@ public abstract class LedgerSpec
     }
 
     [Fact]
+    public async Task Effect_SingleStatement_CommitsOrRefusesWithoutASavepoint_AndAThrowFailsOnlyItsCommand()
+    {
+        await using LedgerHarness h = await StartAsync();
+        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "none")); // makes the table
+        LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
+        LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
+
+        // Submitted together, so that they most likely share a batch with the one that throws.
+        Task<LedgerOutcome> inserted = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new SingleStatementEffect("s1", "insert") });
+        Task<LedgerOutcome> refused = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new SingleStatementEffect("s2", "update") });
+        Task<LedgerOutcome> thrown = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new SingleStatementEffect("s3", "throw") });
+        Task<LedgerOutcome> transfer = h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single("t1", a, b, Cents(7), "x")));
+
+        Assert.Equal(LedgerStatus.Committed, (await inserted).Status);
+        Assert.Equal("REFUSED", (await refused).Error?.Code);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => thrown);
+        Assert.Equal(LedgerStatus.Committed, (await transfer).Status);
+        Assert.True(await MarkerEffect.ExistsAsync(h.Test.Database, "s1"));
+        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "s2"));
+        Assert.Equal(993, await h.BalanceAsync(a));
+    }
+
+    /// <summary>Commands that need not wait for the disk commit like any other, also mixed with durable ones in one burst.</summary>
+    [Fact]
+    public async Task NotDurable_EffectOnlyCommands_CommitMixedWithDurableOnes()
+    {
+        await using LedgerHarness h = await StartAsync();
+        LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
+        LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
+
+        Task<LedgerOutcome>[] burst =
+        [
+            .. Enumerable.Range(0, 20).Select(i => h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new MarkerEffect($"r{i}", refuse: false), Durable = false })),
+            .. Enumerable.Range(0, 20).Select(i => h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single($"d{i}", a, b, Cents(1), "x")))),
+            // Asking a transfer not to be durable changes nothing: money always waits for the disk.
+            h.Engine.SubmitAsync(new LedgerCommand([TransferRequest.Single("m", a, b, Cents(5), "x")]) { Durable = false }),
+            h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new MarkerEffect("refused", refuse: true), Durable = false }),
+        ];
+        LedgerOutcome[] outcomes = await Task.WhenAll(burst);
+
+        Assert.All(outcomes[..^1], o => Assert.Equal(LedgerStatus.Committed, o.Status));
+        Assert.Equal(LedgerStatus.Rejected, outcomes[^1].Status);
+        Assert.True(await MarkerEffect.ExistsAsync(h.Test.Database, "r19"));
+        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "refused"));
+        Assert.Equal(1000 - 25, await h.BalanceAsync(a));
+        LedgerTotals totals = await h.Queries.GetTotalsAsync();
+        Assert.Equal(0, totals.BalanceSum);
+    }
+
+    [Fact]
     public async Task Database_RefusesOverdraftEvenWithoutTheEngine()
     {
         await using LedgerHarness h = await StartAsync();

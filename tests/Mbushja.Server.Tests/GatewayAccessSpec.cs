@@ -119,6 +119,36 @@ public sealed class GatewayAccessSpec(GatewayAccessFixture servers) : IClassFixt
         await response.ExpectAsync(HttpStatusCode.OK);
     }
 
+    /// <summary>The USSD callback sits behind the same access as the SMS endpoints (SPEC §5).</summary>
+    [Fact]
+    public async Task Ussd_TakesTheSameCredentialsAndAllowList()
+    {
+        await (await UssdAsync(servers.WithCredentials, null)).ExpectProblemAsync(HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+        await (await UssdAsync(servers.ElsewhereOnly, "Bearer " + GatewayAccessFixture.Token))
+            .ExpectProblemAsync(HttpStatusCode.Forbidden, GatewayAccessFilter.AddressNotAllowed);
+        foreach (string? admitted in new[] { "Bearer " + GatewayAccessFixture.Token, BasicHeader, Api.Admin })
+        {
+            HttpResponseMessage response = await UssdAsync(servers.WithCredentials, admitted);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.StartsWith("END ", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal); // no such subscriber
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await UssdAsync(servers.ElsewhereOnly, Api.Admin)).StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> UssdAsync(RunningServer server, string? authorization) =>
+        server.Http.SendAsync(
+            HttpMethod.Post,
+            "/ussd",
+            new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["sessionId"] = "gw-" + Guid.NewGuid().ToString("N"),
+                ["serviceCode"] = "*101#",
+                ["phoneNumber"] = "049000111",
+                ["text"] = "",
+            }),
+            authorization);
+
     [Theory]
     [InlineData("10.20.0.0/16", "10.20.0.0/16")]
     [InlineData(" 10.20.0.7 ", "10.20.0.7/32")]

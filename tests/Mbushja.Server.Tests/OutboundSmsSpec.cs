@@ -257,6 +257,50 @@ public abstract class OutboundSmsSpec(OutboundServerFixture server) : IAsyncLife
         Assert.Equal(0, await dispatcher.DispatchDueAsync());
     }
 
+    /// <summary>Issue 4: a receipt SMS follows a USSD payment, through the same outbox and gateway as SMS replies.</summary>
+    [Fact]
+    public async Task UssdPayment_ReceiptIsSentOnce_FromTheOperatorsName()
+    {
+        string phone = await _world.SubscriberAsync(5000); // sq: the receipt has ë, so UCS-2
+        string user = (await _world.ServiceAccountAsync("internet", "INTERNET_1")).String("username");
+        string to = TopUpWorld.E164(phone);
+        string session = "ATUid_" + Guid.NewGuid().ToString("N");
+
+        string end = "";
+        foreach (string text in new[] { "", "1", "1*3", $"1*3*{user}", $"1*3*{user}*1" })
+        {
+            HttpResponseMessage response = await server.Http.SendAsync(
+                HttpMethod.Post,
+                "/ussd",
+                new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["sessionId"] = session,
+                    ["serviceCode"] = "*101#",
+                    ["phoneNumber"] = phone,
+                    ["text"] = text,
+                }),
+                null);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            end = await response.Content.ReadAsStringAsync();
+        }
+
+        Assert.StartsWith("END U pagua Internet Pako 1", end, StringComparison.Ordinal);
+        FakeKannel.SendSmsRequest sent = Assert.Single(await Kannel.WaitForAsync(to, 1));
+        Assert.Equal(("IPKO", "UTF-8", "2"), (sent.From, sent.Charset, sent.Coding));
+        Assert.StartsWith($"IPKO: U pagua Internet Pako 1 për {user}: 14.90 € + tarifa 0.50 € = 15.40 € nga krediti.", sent.Text, StringComparison.Ordinal);
+        Assert.EndsWith(end[(end.IndexOf("Ref ", StringComparison.Ordinal) + 4)..][..8], sent.Text, StringComparison.Ordinal);
+        string id;
+        await using (DbConnection connection = await server.Database.Database.OpenAsync())
+        {
+            await using DbCommand command = connection.Command("SELECT id FROM ussd_payments WHERE msisdn = @m", null, ("m", to));
+            id = (string)(await command.ExecuteScalarAsync())!;
+        }
+
+        OutboxMessage row = await OutboxStateAsync(id, OutboxStates.Sent);
+        Assert.Equal((OutboxSources.Ussd, 1), (row.Source, row.Attempts));
+        await AssertStillAsync(to, 1);
+    }
+
     private SmsOutbox Outbox => server.Server.App.Services.GetRequiredService<SmsOutbox>();
 
     /// <summary>Kannel's get-url for an inbound SMS: <c>/kannel/sms-service?from=%p&amp;to=%P&amp;text=%a&amp;id=%I</c>.</summary>

@@ -15,6 +15,12 @@ public sealed class TransliterationTests
     [InlineData("“Faleminderit” – OK…", "\"Faleminderit\" - OK...")]
     [InlineData("Done 💸!", "Done ?!")]                     // a surrogate pair becomes one '?'
     [InlineData("é è à Ä", "é è à Ä")]                     // GSM-7 has these
+    [InlineData("Zgjidhni paketën", "Zgjidhni paketen")]
+    [InlineData("Plaćanja, Uspešno, čžđ Đ", "Placanja, Uspesno, czdj Dj")]
+    [InlineData("Duo – mini", "Duo - mini")]
+    [InlineData("8.50 € é à ñ Ø", "8.50 € é à ñ Ø")]
+    [InlineData("a\u0007b", "a?b")]                        // nothing in GSM-7 stands for BEL
+    [InlineData("a\u200Bb", "ab")]                         // a zero-width space is nothing to show
     public void ToGsm7_Text_GivesTheExpected(string text, string expected)
     {
         string result = Transliteration.ToGsm7(text);

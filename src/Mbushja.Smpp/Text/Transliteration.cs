@@ -39,8 +39,8 @@ public static class Transliteration
                 }
             }
 
-            // Invisible characters (a zero-width space, a byte order mark) are spelled as nothing, and that is right.
-            if (result.Length == before && Rune.GetUnicodeCategory(rune) is not (UnicodeCategory.Format or UnicodeCategory.Control))
+            // Invisible formatting (a zero-width space, a byte order mark) is spelled as nothing, and that is right.
+            if (result.Length == before && Rune.GetUnicodeCategory(rune) != UnicodeCategory.Format)
             {
                 result.Append('?');
             }

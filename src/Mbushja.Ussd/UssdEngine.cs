@@ -1,0 +1,304 @@
+using System.Globalization;
+using Mbushja.Accounts;
+using Mbushja.Domain;
+using Mbushja.TopUp;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Mbushja.Ussd;
+
+/// <summary>
+/// Walks the menu (SPEC §3): one input at a time against the screen shown, and the screen to show next. It holds no
+/// state of its own (a session's state travels in <see cref="UssdState"/>) and moves no money: a confirmation comes
+/// back as <see cref="Confirmed"/> for the caller to pay. Customer input never throws: a bad choice, an unknown
+/// account or an over-long input re-asks with a short reason.
+/// </summary>
+public sealed partial class UssdEngine(UssdMenu menu, OperatorConfig config, OperatorClock clock, IUssdData data, ILogger<UssdEngine>? logger = null)
+{
+    /// <summary>The longest input taken: the longest identifier there is.</summary>
+    public const int MaxInput = AccountIdentifier.MaxLength;
+
+    private readonly ScreenWriter _writer = new(
+        menu.Settings.Transliterate, text => LogCut(logger ?? (ILogger)NullLogger.Instance, text.Split('\n')[0]));
+
+    private static readonly Language[] Languages = Enum.GetValues<Language>();
+
+    public UssdMenu Menu => menu;
+
+    public ScreenWriter Writer => _writer;
+
+    /// <summary>A new session: the start screen.</summary>
+    public Task<StepResult> StartAsync(Caller caller, CancellationToken ct) => EnterAsync(caller, UssdState.Empty, menu.Start, ct);
+
+    /// <summary>Takes one input on the screen <paramref name="state"/> shows.</summary>
+    public async Task<StepResult> ApplyAsync(Caller caller, UssdState state, string input, CancellationToken ct)
+    {
+        input = input.Trim();
+        Language lang = caller.Language;
+        if (state.Stack.Count == 0)
+        {
+            return await StartAsync(caller, ct);
+        }
+
+        if (input.Length > MaxInput)
+        {
+            return new Proceed(state, menu.Text("error.tooLong", lang));
+        }
+
+        Frame top = state.Top;
+        Screen screen = menu[top.Screen];
+        switch (input)
+        {
+            case "00":
+                return await StartAsync(caller, ct);
+            case "0":
+                return new Proceed(top.Page > 0 ? state.WithPage(top.Page - 1) : state.Pop());
+            case "98" when IsList(screen.Type):
+                ListPage page = await ListAsync(caller, state, null, ct);
+                return page.HasMore ? new Proceed(state.WithPage(page.Page + 1)) : Invalid(state, lang);
+        }
+
+        Package? package = config.Catalog.Find(state.Selection.Package);
+        switch (screen.Type)
+        {
+            case ScreenType.Menu when Choice(input, screen.Items.Count) is { } n:
+                return await EnterAsync(caller, state, screen.Items[n].Goto, ct);
+            case ScreenType.Packages when Choice(input, UssdPackages.Count) is { } n:
+                state = state with { Selection = new Selection(Package: UssdPackages[n].Code) };
+                return await EnterAsync(caller, state, screen.Next!, ct);
+            case ScreenType.Account when package is not null:
+                return await AccountAsync(caller, state, screen, package, input, ct);
+            case ScreenType.Amount when package is not null && Choice(input, package.Amounts.Count) is { } n:
+                state = state with { Selection = state.Selection with { AmountCents = package.Amounts[n].Cents } };
+                return await EnterAsync(caller, state, screen.Next!, ct);
+            case ScreenType.Confirm when input == "1":
+                return QuoteOf(state) is { } quote ? new Confirmed(state, quote) : new Finish(menu.Text("end.failed", lang));
+            case ScreenType.Confirm when input == "2":
+                return new Finish(menu.Text("cancelled", lang));
+            case ScreenType.Language when Choice(input, Languages.Length) is { } n:
+                Language chosen = Languages[n];
+                StepResult start = await StartAsync(caller with { Language = chosen }, ct);
+                return start is Proceed next ? next with { Notice = menu.Text("language.saved", chosen), NewLanguage = chosen } : start;
+            default:
+                return Invalid(state, lang);
+        }
+    }
+
+    /// <summary>The screen <paramref name="state"/> shows, with <paramref name="notice"/> above it; fits one USSD screen.</summary>
+    public async Task<string> RenderAsync(Caller caller, UssdState state, string? notice, CancellationToken ct)
+    {
+        Language lang = caller.Language;
+        Screen screen = menu[state.Top.Screen];
+        Package? package = config.Catalog.Find(state.Selection.Package);
+        string nav = menu.Text("nav", lang);
+        switch (screen.Type)
+        {
+            case ScreenType.Account when package is not null:
+                return _writer.Single(Lines(notice, package.Name, menu.Text(UssdMenu.PromptKey(package), lang), nav));
+            case ScreenType.Confirm when QuoteOf(state) is { } quote:
+                return _writer.WithLongValue(
+                    account => Lines(
+                        notice,
+                        menu.Text(
+                            "confirm",
+                            lang,
+                            ("package", quote.Package.Name),
+                            ("account", account),
+                            ("price", ReplyTexts.Amount(quote.Price.Cents)),
+                            ("fee", ReplyTexts.Amount(quote.Fee.Cents)),
+                            ("total", ReplyTexts.Amount(quote.Total.Cents))),
+                        nav),
+                    quote.Account);
+            case ScreenType.Balance:
+                long credit = await data.CreditAsync(caller.Msisdn, ct) ?? 0;
+                return _writer.Single(Lines(notice, menu.Text("balance.text", lang, ("credit", ReplyTexts.Amount(credit))), nav));
+            case var type when IsList(type):
+                return (await ListAsync(caller, state, notice, ct)).Text;
+            default:
+                // A state no step makes (an account screen without a package): the start screen rather than an error.
+                return (await ListAsync(caller, UssdState.Empty.Push(menu.Start), notice, ct)).Text;
+        }
+    }
+
+    /// <summary>An ending text as the screen shows it; a long account name is shortened to fit.</summary>
+    public string RenderEnd(string text) => _writer.Single(text);
+
+    private IReadOnlyList<Package> UssdPackages => [.. config.Catalog.UssdPackages];
+
+    /// <summary>Opens a screen: pushes it, or ends the session when a rule says so, or passes on when it has nothing to ask.</summary>
+    private async Task<StepResult> EnterAsync(Caller caller, UssdState state, string id, CancellationToken ct)
+    {
+        Language lang = caller.Language;
+        Screen screen = menu[id];
+        Package? package = config.Catalog.Find(state.Selection.Package);
+        switch (screen.Type)
+        {
+            case ScreenType.Packages when menu.Settings.OncePerMonth && await data.PaidInMonthAsync(caller.Msisdn, clock.MonthKey(clock.UtcNow), ct):
+                DateOnly today = clock.Today;
+                DateOnly next = new DateOnly(today.Year, today.Month, 1).AddMonths(1);
+                return new Finish(menu.Text("end.oncePerMonth", lang, ("date", ReplyTexts.Date(next))));
+            case ScreenType.Amount when package?.Price is not null:
+                // Nothing to choose for a package with a monthly price: on to the next screen, without a stop here.
+                return await EnterAsync(caller, state, screen.Next!, ct);
+            case ScreenType.Confirm:
+                return await QuoteAsync(caller, state.Push(id), ct);
+            case ScreenType.Info:
+                return new Finish(menu.Text(screen.Text!, lang));
+            default:
+                return new Proceed(state.Push(id));
+        }
+    }
+
+    /// <summary>The confirmation: price and today's fee are fixed now, and what is shown is what is charged.</summary>
+    private async Task<StepResult> QuoteAsync(Caller caller, UssdState state, CancellationToken ct)
+    {
+        Package? package = config.Catalog.Find(state.Selection.Package);
+        Money? price = package?.Price ?? (state.Selection.AmountCents is { } cents ? Money.FromCents(cents) : null);
+        if (package is null || price is null || state.Selection.AccountId is null)
+        {
+            return new Finish(menu.Text("end.failed", caller.Language));
+        }
+
+        Money fee = config.Catalog.Fees.FeeOn(clock.Today);
+        long credit = await data.CreditAsync(caller.Msisdn, ct) ?? 0;
+        if (credit < (price.Value + fee).Cents)
+        {
+            return new Finish(menu.Text(
+                "end.insufficient",
+                caller.Language,
+                ("credit", ReplyTexts.Amount(credit)),
+                ("total", ReplyTexts.Amount((price.Value + fee).Cents))));
+        }
+
+        return new Proceed(state with { Selection = state.Selection with { PriceCents = price.Value.Cents, FeeCents = fee.Cents } });
+    }
+
+    /// <summary>An identifier for the chosen package: well-formed, an account that has it as one of the asked kinds, of the package's kind.</summary>
+    private async Task<StepResult> AccountAsync(Caller caller, UssdState state, Screen screen, Package package, string input, CancellationToken ct)
+    {
+        Language lang = caller.Language;
+        bool wellFormed = package.AsksFor.Any(kind => kind switch
+        {
+            IdentifierKind.Number => config.Numbering.ParseFixed(input).Success,
+            _ => AccountIdentifier.Parse(input, kind).Success,
+        });
+        if (!wellFormed)
+        {
+            return new Proceed(state, menu.Text("error.identifier", lang));
+        }
+
+        ServiceAccount? account = await data.FindAccountAsync(input, ct);
+        if (account is null || !package.AsksFor.Any(kind => Names(account, kind, input)))
+        {
+            return new Proceed(state, menu.Text("error.unknownAccount", lang, ("account", Short(input)), ("package", package.Name)));
+        }
+
+        if (account.Kind != package.Kind)
+        {
+            return new Proceed(state, menu.Text("error.wrongKind", lang, ("account", Short(input)), ("package", package.Name)));
+        }
+
+        state = state with { Selection = state.Selection with { AccountId = account.Id, Account = input } };
+        return await EnterAsync(caller, state, screen.Next!, ct);
+    }
+
+    /// <summary>Whether the input is the account's identifier of that kind (the lookup also knows the others).</summary>
+    private bool Names(ServiceAccount account, IdentifierKind kind, string input) => kind switch
+    {
+        IdentifierKind.Username => string.Equals(account.Username, input, StringComparison.OrdinalIgnoreCase),
+        IdentifierKind.Contract => string.Equals(account.Contract, input, StringComparison.OrdinalIgnoreCase),
+        IdentifierKind.SmartCard => string.Equals(account.SmartCard, input, StringComparison.OrdinalIgnoreCase),
+        IdentifierKind.Number => account.Number is { } number && config.Numbering.ParseFixed(input).TryGetValue(out FixedNumber typed) && typed == number,
+        _ => false,
+    };
+
+    private Quote? QuoteOf(UssdState state)
+    {
+        Selection s = state.Selection;
+        return config.Catalog.Find(s.Package) is { } package && s is { AccountId: { } id, Account: { } account, PriceCents: { } price, FeeCents: { } fee }
+            ? new Quote(package, id, account, Money.FromCents(price), Money.FromCents(fee), ByAmount: package.Price is null)
+            : null;
+    }
+
+    private static bool IsList(ScreenType type) => type is ScreenType.Menu or ScreenType.Packages or ScreenType.Amount or ScreenType.History or ScreenType.Language;
+
+    /// <summary>The list a screen shows, cut to the page the state is on.</summary>
+    private async Task<ListPage> ListAsync(Caller caller, UssdState state, string? notice, CancellationToken ct)
+    {
+        Language lang = caller.Language;
+        Frame top = state.Top;
+        Screen screen = menu[top.Screen];
+        Package? package = config.Catalog.Find(state.Selection.Package);
+        var header = new List<string>(3);
+        if (notice is not null)
+        {
+            header.Add(notice);
+        }
+
+        if (screen.Type == ScreenType.Amount)
+        {
+            header.Add(package?.Name ?? "");
+        }
+
+        if (screen.Title is not null)
+        {
+            header.Add(menu.Text(screen.Title, lang));
+        }
+
+        List<string> items;
+        switch (screen.Type)
+        {
+            case ScreenType.Menu:
+                items = [.. screen.Items.Select((item, i) => Numbered(i, menu.Text(item.Label, lang)))];
+                break;
+            case ScreenType.Packages:
+                items = [.. UssdPackages.Select((p, i) => Numbered(i, p.Name))];
+                break;
+            case ScreenType.Amount:
+                items = [.. (package?.Amounts ?? []).Select((a, i) => Numbered(i, ReplyTexts.Amount(a.Cents) + " €"))];
+                break;
+            case ScreenType.History:
+                IReadOnlyList<PaymentRecord> payments = await data.LastPaymentsAsync(caller.Msisdn, menu.Settings.HistorySize, ct);
+                items = payments.Count == 0
+                    ? [menu.Text("history.none", lang)]
+                    : [.. payments.Select(p => menu.Text(
+                        "history.item",
+                        lang,
+                        ("date", clock.LocalDate(p.At).ToString("dd.MM", CultureInfo.InvariantCulture)),
+                        ("package", config.Catalog.Find(p.PackageCode)?.Name ?? p.PackageCode),
+                        ("account", p.Account),
+                        ("price", ReplyTexts.Amount(p.AmountCents)),
+                        ("fee", ReplyTexts.Amount(p.FeeCents)),
+                        ("total", ReplyTexts.Amount(p.AmountCents + p.FeeCents))))];
+                break;
+            case ScreenType.Language:
+                items = [.. Languages.Select((l, i) => Numbered(i, menu.Text("language.name", l)))];
+                break;
+            default:
+                throw new InvalidOperationException($"Screen {screen.Id} ({screen.Type}) is not a list.");
+        }
+
+        // The start screen's first page has nowhere to go back to.
+        string[] footer = state.Stack.Count > 1 || top.Page > 0 ? [menu.Text("nav", lang)] : [];
+        return _writer.Page(header, items, footer, menu.Text("nav.more", lang), top.Page);
+    }
+
+    /// <summary>A value quoted in a reason line, shortened in the middle: the question below it must still fit.</summary>
+    private static string Short(string value, int max = 20) =>
+        value.Length <= max ? value : string.Concat(value.AsSpan(0, (max / 2) - 1), "..", value.AsSpan(value.Length - (max / 2) + 1));
+
+    private static string Numbered(int index, string label) => string.Create(CultureInfo.InvariantCulture, $"{index + 1}. {label}");
+
+    private static string Lines(params string?[] lines) => string.Join('\n', lines.Where(l => l is not null));
+
+    private Proceed Invalid(UssdState state, Language lang) => new(state, menu.Text("error.choice", lang));
+
+    /// <summary>A menu number from 1 to <paramref name="count"/>, as a 0-based index; null for anything else.</summary>
+    private static int? Choice(string input, int count) =>
+        input.Length is > 0 and <= 3 && input.All(char.IsAsciiDigit) && int.Parse(input, CultureInfo.InvariantCulture) is var n && n >= 1 && n <= count
+            ? n - 1
+            : null;
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "A USSD screen was cut to fit 182 characters (\"{FirstLine}\"): shorten its texts in ussd.json")]
+    private static partial void LogCut(ILogger logger, string firstLine);
+}

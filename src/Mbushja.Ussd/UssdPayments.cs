@@ -1,0 +1,145 @@
+using System.Data.Common;
+using Mbushja.Accounts;
+using Mbushja.Domain;
+using Mbushja.Ledger;
+using Mbushja.Storage;
+using Mbushja.TopUp;
+
+namespace Mbushja.Ussd;
+
+/// <summary>What a committed payment did, for the screen that ends the session and the receipt SMS.</summary>
+/// <param name="PaidUntil">A package: the account's new paid-until.</param>
+/// <param name="BalanceCents">An amount (PPV): the account's new balance.</param>
+/// <param name="CreditCents">The subscriber's credit after the payment.</param>
+public sealed record PaymentFacts(string Id, Quote Quote, DateTimeOffset? PaidUntil, long? BalanceCents, long CreditCents);
+
+/// <summary>The texts of a payment: the last screen and the receipt SMS, written once the payment's facts are known.</summary>
+public sealed record PaymentTexts(string Screen, string Sms);
+
+/// <summary>
+/// Payments from prepaid credit (SPEC §3): one ledger command per payment — credit → the package's revenue (or the
+/// account's balance for an amount), credit → fee revenue — with, in the same transaction, the paid-until date, the
+/// payment's row, the receipt in the outbox and the session's end. The transfers' ids derive from the session's key,
+/// so a repeated confirmation is a replay that charges nothing; the payment row's unique (number, month) is what
+/// refuses a second payment in a month, also from two sessions confirming at once.
+/// </summary>
+public sealed class UssdPayments(Database database, LedgerEngine ledger, OperatorClock clock)
+{
+    /// <summary>The number has paid in this calendar month already (the once-a-month rule).</summary>
+    public const string AlreadyPaid = "ALREADY_PAID_THIS_MONTH";
+
+    /// <summary>
+    /// Charges a confirmed quote and ends the session with the receipt. Committed: paid now (the screen is in
+    /// <see cref="Payment.Texts"/>). Replayed: paid before by the same confirmation. Rejected: nothing moved; the code
+    /// says why (<see cref="AlreadyPaid"/>, <see cref="LedgerErrorCodes.InsufficientFunds"/>, <see cref="UssdSessions.Changed"/>...).
+    /// </summary>
+    public async Task<Payment> PayAsync(
+        SessionWrite session, Quote quote, bool oncePerMonth, string receiptSender, Func<PaymentFacts, PaymentTexts> texts, CancellationToken ct = default)
+    {
+        string id = session.Key;
+        LedgerAccountId payer = SystemAccounts.Subscriber(session.Msisdn.E164);
+        LedgerAccountId payee = quote.ByAmount ? SystemAccounts.Service(quote.ServiceAccountId) : SystemAccounts.PackageRevenue.Id;
+        List<TransferRequest> transfers =
+        [
+            TransferRequest.Single($"ussd:{id}:pay", payer, payee, quote.Price, quote.ByAmount ? "ussd.amount" : "ussd.package"),
+        ];
+        if (quote.Fee > Money.Zero)
+        {
+            transfers.Add(TransferRequest.Single($"ussd:{id}:fee", payer, SystemAccounts.FeeRevenue.Id, quote.Fee, "ussd.fee"));
+        }
+
+        var effect = new Pay(this, session, quote, oncePerMonth, receiptSender, texts);
+        LedgerOutcome outcome = await ledger.SubmitAsync(
+            new LedgerCommand(transfers) { Accounts = [SystemAccounts.PackageRevenue, SystemAccounts.FeeRevenue], Effect = effect },
+            ct);
+        return new Payment(outcome, outcome.Status == LedgerStatus.Committed ? effect.Texts : null, effect.Facts);
+    }
+
+    /// <summary>Whether the number paid in a calendar month (<c>2026-02</c>).</summary>
+    public async Task<bool> PaidInMonthAsync(Msisdn msisdn, string month, CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command(
+            "SELECT 1 FROM ussd_payments WHERE msisdn = @m AND month = @month", null, ("m", msisdn.E164), ("month", month));
+        return await command.ExecuteScalarAsync(ct) is not null;
+    }
+
+    /// <summary>The number's last payments, newest first.</summary>
+    public async Task<IReadOnlyList<PaymentRecord>> LastAsync(Msisdn msisdn, int count, CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command(
+            $"SELECT created_at, package_code, account, amount, fee FROM ussd_payments WHERE msisdn = @m ORDER BY created_at DESC, id DESC LIMIT {count}",
+            null,
+            ("m", msisdn.E164));
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        var list = new List<PaymentRecord>(count);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new PaymentRecord(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4)));
+        }
+
+        return list;
+    }
+
+    /// <summary>In the payment's transaction: the account, the payment row, the receipt, the session's end.</summary>
+    private sealed class Pay(
+        UssdPayments payments, SessionWrite session, Quote quote, bool oncePerMonth, string receiptSender, Func<PaymentFacts, PaymentTexts> texts)
+        : ILedgerEffect
+    {
+        public PaymentTexts? Texts { get; private set; }
+
+        public PaymentFacts? Facts { get; private set; }
+
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            string id = session.Key;
+            DateTimeOffset? paidUntil = null;
+            long? balance = null;
+            if (quote.ByAmount)
+            {
+                balance = context.AvailableCents(SystemAccounts.Service(quote.ServiceAccountId)) ?? 0;
+            }
+            else
+            {
+                paidUntil = await ServiceAccounts.PayMonthAsync(context, quote.ServiceAccountId, quote.Package.Code, payments.Clock, cancellationToken);
+            }
+
+            // The month is the commit's, on the operator's calendar: the unique (msisdn, month) decides the rule.
+            string? month = oncePerMonth ? payments.Clock.MonthKey(context.Now) : null;
+            DbCommand insert = context.Connection.Reused(
+                "INSERT INTO ussd_payments (id, session_id, msisdn, month, package_code, service_account_id, account, amount, fee, paid_until, balance, created_at) "
+                + "VALUES (@id, @session, @m, @month, @package, @account_id, @account, @amount, @fee, @until, @balance, @now) ON CONFLICT DO NOTHING",
+                context.Transaction,
+                ("id", id),
+                ("session", session.SessionId),
+                ("m", session.Msisdn.E164),
+                ("month", month),
+                ("package", quote.Package.Code),
+                ("account_id", quote.ServiceAccountId),
+                ("account", quote.Account),
+                ("amount", quote.Price.Cents),
+                ("fee", quote.Fee.Cents),
+                ("until", paidUntil?.ToUnixTimeMilliseconds()),
+                ("balance", balance),
+                ("now", context.Now.ToUnixTimeMilliseconds()));
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                return new LedgerError(AlreadyPaid, $"{session.Msisdn.Masked} has paid in {month} already.");
+            }
+
+            long credit = context.AvailableCents(SystemAccounts.Subscriber(session.Msisdn.E164)) ?? 0;
+            Facts = new PaymentFacts(id, quote, paidUntil, balance, credit);
+            PaymentTexts written = texts(Facts);
+            await SmsOutbox.EnqueueAsync(context, id, OutboxSources.Ussd, session.Msisdn.E164, receiptSender, written.Sms, cancellationToken);
+            LedgerError? changed = await UssdSessions.WriteAsync(context, session with { Response = written.Screen }, cancellationToken);
+            Texts = changed is null ? written : null;
+            return changed;
+        }
+    }
+
+    private OperatorClock Clock => clock;
+}
+
+/// <summary>The outcome of a payment, and its texts when it was made now.</summary>
+public sealed record Payment(LedgerOutcome Outcome, PaymentTexts? Texts, PaymentFacts? Facts);

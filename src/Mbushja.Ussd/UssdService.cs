@@ -1,0 +1,432 @@
+using System.Diagnostics;
+using Mbushja.Accounts;
+using Mbushja.Domain;
+using Mbushja.Ledger;
+using Mbushja.TopUp;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
+
+namespace Mbushja.Ussd;
+
+/// <summary>
+/// One request of the aggregator callback convention (SPEC §3): the session, the code dialled, the caller's number,
+/// and every input of the session so far, <c>*</c>-joined. Untrusted: checked by <see cref="UssdService"/>.
+/// </summary>
+public sealed record UssdRequest(string? SessionId, string? ServiceCode, string? PhoneNumber, string? Text);
+
+/// <summary>The answer: a body for the gateway (<c>CON …</c> or <c>END …</c>), or why the request itself is refused.</summary>
+/// <param name="Field">The request field to blame for a refusal.</param>
+public sealed record UssdOutcome(string? Body, ParseError? Refusal = null, string? Field = null)
+{
+    public static UssdOutcome Answer(string body) => new(body);
+
+    public static UssdOutcome Refuse(string code, string message, string field) => new(null, new ParseError(code, message), field);
+}
+
+/// <summary>Stable codes of refused USSD requests (a gateway's mistake, not a subscriber's).</summary>
+public static class UssdCodes
+{
+    public const string MissingField = "MISSING_FIELD";
+    public const string TooLong = "TOO_LONG";
+    public const string MalformedField = "MALFORMED_FIELD";
+    public const string UnknownServiceCode = "UNKNOWN_SERVICE_CODE";
+
+    /// <summary>The session belongs to another number: a gateway that mixes sessions up.</summary>
+    public const string SessionMismatch = "SESSION_MISMATCH";
+}
+
+/// <summary>
+/// Answers the aggregator's callback (SPEC §3). The gateway sends every input of the session each time; the session
+/// row remembers how many were taken, so a repeated request gets the same screen again and changes nothing, a
+/// resent session start goes back to the start screen, and only the new inputs are walked. A session with no step
+/// for the timeout is over; nothing is charged but by a confirmation within it. Two servers answering one session
+/// race on the session's version: the loser reads again and answers from what the winner wrote.
+/// </summary>
+public sealed partial class UssdService(
+    UssdEngine engine,
+    UssdSessions sessions,
+    UssdPayments payments,
+    Subscribers subscribers,
+    OperatorConfig config,
+    OperatorClock clock,
+    ILogger<UssdService> logger) : IDisposable
+{
+    public const int MaxSessionIdLength = 128;
+    public const int MaxTextLength = 1000;
+
+    /// <summary>Reads of a session that another request keeps changing under this one, before giving up.</summary>
+    private const int MaxAttempts = 8;
+
+    /// <summary>Sessions this server wrote last, by session id: most steps of a session come to the server of the step before.</summary>
+    private readonly MemoryCache _recent = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+
+    private UssdMenu Menu => engine.Menu;
+
+    private UssdSettings Settings => engine.Menu.Settings;
+
+    public async Task<UssdOutcome> HandleAsync(UssdRequest request, CancellationToken ct = default)
+    {
+        if (Check(request) is { } refused)
+        {
+            return refused;
+        }
+
+        ParseResult<Msisdn> number = config.Numbering.ParseMsisdn(request.PhoneNumber);
+        if (!number.Success)
+        {
+            return number.Error.Code == ErrorCodes.NotOperatorNumber
+                ? End(Menu.Text("end.notOperator", config.DefaultLanguage))
+                : UssdOutcome.Refuse(number.Error.Code, number.Error.Message, "phoneNumber");
+        }
+
+        string sessionId = request.SessionId!;
+        string text = request.Text!.Trim();
+        for (int attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            // The session as this server last wrote it saves a read; a write is conditional on its version anyway,
+            // and an answer given without a write is only given from what the database says.
+            long started = Stopwatch.GetTimestamp();
+            UssdSession? session = null;
+            bool cached = attempt == 1 && _recent.TryGetValue(sessionId, out session);
+            if (!cached)
+            {
+                session = await sessions.GetAsync(sessionId, ct);
+                UssdMetrics.Phase("read", started);
+            }
+
+            started = Stopwatch.GetTimestamp();
+            Decision decision = await DecideAsync(sessionId, number.Value, text, session, ct);
+            if (cached && decision is Reply)
+            {
+                session = await sessions.GetAsync(sessionId, ct);
+                decision = await DecideAsync(sessionId, number.Value, text, session, ct);
+            }
+
+            UssdMetrics.Phase("decide", started);
+            started = Stopwatch.GetTimestamp();
+            UssdOutcome? outcome = decision switch
+            {
+                Reply reply => reply.Outcome,
+                Write write => await SaveAsync(write.Session, ct) ? UssdOutcome.Answer(write.Session.Response) : null,
+                Charge charge => await PayAsync(charge, ct),
+                _ => throw new InvalidOperationException($"Unknown decision {decision}."),
+            };
+            UssdMetrics.Phase(decision switch { Write => "write", Charge => "pay", _ => "reply" }, started);
+            if (outcome is not null)
+            {
+                return outcome;
+            }
+
+            _recent.Remove(sessionId);
+        }
+
+        LogContended(logger, sessionId);
+        return End(Menu.Text("end.failed", config.DefaultLanguage));
+    }
+
+    private async Task<Decision> DecideAsync(string sessionId, Msisdn msisdn, string text, UssdSession? session, CancellationToken ct)
+    {
+        DateTimeOffset now = clock.UtcNow;
+        if (session is null)
+        {
+            return await StartAsync(sessionId, msisdn, text, NewKey(), expectedVersion: null, ct);
+        }
+
+        bool expired = now - session.UpdatedAt > Settings.SessionTimeout;
+        bool over = session.Ended || expired;
+        if (session.Msisdn != msisdn.E164)
+        {
+            // A gateway may reuse a session id long after; anything else is sessions mixed up.
+            return text.Length == 0 && expired
+                ? await StartAsync(sessionId, msisdn, text, NewKey(), session.Version, ct)
+                : new Reply(UssdOutcome.Refuse(UssdCodes.SessionMismatch, "This session belongs to another phone number.", "sessionId"));
+        }
+
+        var caller = new Caller(msisdn, session.Language);
+        if (text == session.History)
+        {
+            // The same request again: the same answer, and nothing changes (a payment is not made twice).
+            return new Reply(UssdOutcome.Answer(session.Ended || !expired ? session.Response : EndBody(Menu.Text("end.expired", caller.Language, ("code", Settings.ServiceCode)))));
+        }
+
+        if (text.Length == 0)
+        {
+            // The session's start again: a late copy of a session that just ended gets its last answer; an id reused
+            // after a session ended long ago starts a new one; a live session goes back to the start screen.
+            return !over
+                ? await StartAsync(sessionId, msisdn, text, session.Key, session.Version, ct)
+                : expired
+                    ? await StartAsync(sessionId, msisdn, text, NewKey(), session.Version, ct)
+                    : new Reply(UssdOutcome.Answer(session.Response));
+        }
+
+        if (session.Ended)
+        {
+            return new Reply(End(Menu.Text("end.ended", caller.Language, ("code", Settings.ServiceCode))));
+        }
+
+        if (expired)
+        {
+            return new Reply(End(Menu.Text("end.expired", caller.Language, ("code", Settings.ServiceCode))));
+        }
+
+        if (session.History.Length == 0 || text.StartsWith(session.History + "*", StringComparison.Ordinal))
+        {
+            string[] inputs = (session.History.Length == 0 ? text : text[(session.History.Length + 1)..]).Split('*');
+            return await WalkAsync(session, caller, session.State, text, inputs, ct);
+        }
+
+        // An older request of this session, arriving late: the answer stays what the session shows now.
+        return session.History.StartsWith(text + "*", StringComparison.Ordinal)
+            ? new Reply(UssdOutcome.Answer(session.Response))
+            : new Reply(End(Menu.Text("end.ended", caller.Language, ("code", Settings.ServiceCode))));
+    }
+
+    /// <summary>A session's start screen, for a new session or one that starts over, and the inputs that came with it.</summary>
+    private async Task<Decision> StartAsync(string sessionId, Msisdn msisdn, string text, string key, long? expectedVersion, CancellationToken ct)
+    {
+        Subscriber? subscriber = await subscribers.FindAsync(msisdn, ct);
+        if (subscriber is null)
+        {
+            return new Reply(End(Menu.Text("end.notSubscriber", config.DefaultLanguage)));
+        }
+
+        var caller = new Caller(msisdn, subscriber.Language);
+        // Version -1: no row yet, the write inserts one.
+        var fresh = new UssdSession(sessionId, key, msisdn.E164, subscriber.Language, "", UssdState.Empty, "", false, expectedVersion ?? -1, default, default);
+        StepResult start = await engine.StartAsync(caller, ct);
+        string[] inputs = text.Length == 0 ? [] : text.Split('*');
+        return start switch
+        {
+            Proceed c => await WalkAsync(fresh, caller, c.State, text, inputs, ct, restart: true),
+            _ => Ending(fresh, caller, text, UssdState.Empty, start, restart: true),
+        };
+    }
+
+    /// <summary>Takes the new inputs one by one; the session ends at the first that ends it, or shows the screen reached.</summary>
+    private async Task<Decision> WalkAsync(
+        UssdSession session, Caller caller, UssdState state, string text, string[] inputs, CancellationToken ct, bool restart = false)
+    {
+        string? notice = null;
+        Language? newLanguage = null;
+        foreach (string input in inputs)
+        {
+            StepResult step = await engine.ApplyAsync(caller, state, input, ct);
+            switch (step)
+            {
+                case Proceed c:
+                    state = c.State;
+                    notice = c.Notice;
+                    if (c.NewLanguage is { } language)
+                    {
+                        caller = caller with { Language = language };
+                        newLanguage = language;
+                    }
+
+                    break;
+                default:
+                    return Ending(session, caller, text, state, step, restart, newLanguage);
+            }
+        }
+
+        string body = "CON " + await engine.RenderAsync(caller, state, notice, ct);
+        return new Write(ToWrite(session, caller, text, state, body, ended: false, restart, newLanguage));
+    }
+
+    private Decision Ending(UssdSession session, Caller caller, string text, UssdState state, StepResult step, bool restart, Language? newLanguage = null) => step switch
+    {
+        Confirmed confirmed => new Charge(ToWrite(session, caller, text, confirmed.State, "", ended: true, restart, newLanguage), confirmed.Quote),
+        Finish finish => new Write(ToWrite(session, caller, text, state, EndBody(finish.Text), ended: true, restart, newLanguage)),
+        _ => throw new InvalidOperationException($"Step {step} does not end a session."),
+    };
+
+    private static SessionWrite ToWrite(UssdSession session, Caller caller, string text, UssdState state, string body, bool ended, bool restart, Language? newLanguage) =>
+        new(
+            session.SessionId,
+            session.Key,
+            caller.Msisdn,
+            caller.Language,
+            text,
+            state,
+            body,
+            ended,
+            session.Version < 0 ? null : session.Version,
+            restart,
+            newLanguage);
+
+    /// <summary>Saves a step; once saved, the session is remembered as written (an ended one is forgotten).</summary>
+    private async Task<bool> SaveAsync(SessionWrite write, CancellationToken ct)
+    {
+        if (!await sessions.SaveAsync(write, ct))
+        {
+            return false;
+        }
+
+        if (write.Ended)
+        {
+            _recent.Remove(write.SessionId);
+        }
+        else
+        {
+            DateTimeOffset now = clock.UtcNow;
+            var written = new UssdSession(
+                write.SessionId,
+                write.Key,
+                write.Msisdn.E164,
+                write.Language,
+                write.History,
+                write.State,
+                write.Response,
+                write.Ended,
+                (write.ExpectedVersion ?? 0) + 1,
+                now, // not the start as stored: only the time of the last step is used
+                now);
+            _recent.Set(write.SessionId, written, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Settings.SessionTimeout });
+        }
+
+        return true;
+    }
+
+    /// <summary>Pays a confirmed quote; a refusal ends the session with its reason, and nothing is charged.</summary>
+    private async Task<UssdOutcome?> PayAsync(Charge charge, CancellationToken ct)
+    {
+        SessionWrite session = charge.Session;
+        Quote quote = charge.Quote;
+        Payment payment = await payments.PayAsync(session, quote, Settings.OncePerMonth, Settings.ReceiptSender, facts => Texts(session.Language, facts), ct);
+        LedgerOutcome outcome = payment.Outcome;
+        if (outcome.Status == LedgerStatus.Committed && payment.Texts is { } texts)
+        {
+            _recent.Remove(session.SessionId);
+            LogPaid(logger, session.Key, session.Msisdn.Masked, quote.Package.Code, quote.ServiceAccountId, quote.Total.Cents);
+            return UssdOutcome.Answer(texts.Screen);
+        }
+
+        // Replayed (the same confirmation, paid by another request) or the session changed: read it again.
+        if (outcome.Succeeded || outcome.Error?.Code == UssdSessions.Changed)
+        {
+            return null;
+        }
+
+        string code = outcome.Error?.Code ?? "";
+        string reason;
+        switch (code)
+        {
+            case UssdPayments.AlreadyPaid:
+                DateOnly today = clock.Today;
+                reason = Menu.Text("end.oncePerMonth", session.Language, ("date", ReplyTexts.Date(new DateOnly(today.Year, today.Month, 1).AddMonths(1))));
+                break;
+            case LedgerErrorCodes.InsufficientFunds:
+                long credit = (await subscribers.FindAsync(session.Msisdn, ct))?.CreditCents ?? 0;
+                reason = Menu.Text(
+                    "end.insufficient", session.Language, ("credit", ReplyTexts.Amount(credit)), ("total", ReplyTexts.Amount(quote.Total.Cents)));
+                break;
+            default:
+                LogPaymentRefused(logger, session.Key, session.Msisdn.Masked, code, outcome.Error?.Message);
+                reason = Menu.Text("end.failed", session.Language);
+                break;
+        }
+
+        LogRefused(logger, session.Key, session.Msisdn.Masked, code);
+        SessionWrite ended = session with { Response = EndBody(reason) };
+        return await SaveAsync(ended, ct) ? UssdOutcome.Answer(ended.Response) : null;
+    }
+
+    /// <summary>The last screen and the receipt SMS of a payment; the SMS keeps its letters (it may travel as UCS-2).</summary>
+    private PaymentTexts Texts(Language language, PaymentFacts facts)
+    {
+        Quote quote = facts.Quote;
+        (string Name, string Value)[] values =
+        [
+            ("package", quote.Package.Name),
+            ("price", ReplyTexts.Amount(quote.Price.Cents)),
+            ("fee", ReplyTexts.Amount(quote.Fee.Cents)),
+            ("total", ReplyTexts.Amount(quote.Total.Cents)),
+            ("paidUntil", facts.PaidUntil is { } until ? ReplyTexts.Date(clock.LocalDate(until)) : ""),
+            ("balance", ReplyTexts.Amount(facts.BalanceCents ?? 0)),
+            ("credit", ReplyTexts.Amount(facts.CreditCents)),
+            ("ref", TopUpProcessor.ShortRef(facts.Id)),
+        ];
+        string screen = quote.ByAmount ? "paid.amount" : "paid";
+        string sms = quote.ByAmount ? "receipt.amount" : "receipt";
+        string shown = engine.Writer.WithLongValue(account => Menu.Text(screen, language, [.. values, ("account", account)]), quote.Account);
+        return new PaymentTexts("END " + shown, Menu.Text(sms, language, [.. values, ("account", quote.Account)]));
+    }
+
+    private UssdOutcome? Check(UssdRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.SessionId))
+        {
+            return UssdOutcome.Refuse(UssdCodes.MissingField, "The field 'sessionId' is required.", "sessionId");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.ServiceCode))
+        {
+            return UssdOutcome.Refuse(UssdCodes.MissingField, "The field 'serviceCode' is required.", "serviceCode");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.PhoneNumber))
+        {
+            return UssdOutcome.Refuse(UssdCodes.MissingField, "The field 'phoneNumber' is required.", "phoneNumber");
+        }
+
+        if (request.Text is null)
+        {
+            return UssdOutcome.Refuse(UssdCodes.MissingField, "The field 'text' is required (empty at the start of a session).", "text");
+        }
+
+        if (request.SessionId.Length > MaxSessionIdLength)
+        {
+            return UssdOutcome.Refuse(UssdCodes.TooLong, $"'sessionId' is longer than {MaxSessionIdLength} characters.", "sessionId");
+        }
+
+        if (!request.SessionId.All(c => c is > ' ' and < '\u007f'))
+        {
+            return UssdOutcome.Refuse(UssdCodes.MalformedField, "'sessionId' may hold only printable ASCII characters without spaces.", "sessionId");
+        }
+
+        if (request.Text.Length > MaxTextLength)
+        {
+            return UssdOutcome.Refuse(UssdCodes.TooLong, $"'text' is longer than {MaxTextLength} characters.", "text");
+        }
+
+        if (request.Text.Any(char.IsControl))
+        {
+            return UssdOutcome.Refuse(UssdCodes.MalformedField, "'text' holds control characters.", "text");
+        }
+
+        return request.ServiceCode.Trim() == Settings.ServiceCode
+            ? null
+            : UssdOutcome.Refuse(UssdCodes.UnknownServiceCode, $"This server answers {Settings.ServiceCode}, not '{request.ServiceCode.Trim()}'.", "serviceCode");
+    }
+
+    public void Dispose() => _recent.Dispose();
+
+    private UssdOutcome End(string text) => UssdOutcome.Answer(EndBody(text));
+
+    private string EndBody(string text) => "END " + engine.RenderEnd(text);
+
+    private static string NewKey() => Guid.CreateVersion7().ToString("N");
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "USSD payment {Key} by {Msisdn}: {Package} for service account {Account}, {TotalCents} cents")]
+    private static partial void LogPaid(ILogger logger, string key, string msisdn, string package, string account, long totalCents);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "USSD payment {Key} by {Msisdn} refused: {Code}")]
+    private static partial void LogRefused(ILogger logger, string key, string msisdn, string code);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "USSD payment {Key} by {Msisdn}: the ledger refused it ({Code}: {Message})")]
+    private static partial void LogPaymentRefused(ILogger logger, string key, string msisdn, string code, string? message);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "USSD session {Session} kept changing under this request; answered with a failure")]
+    private static partial void LogContended(ILogger logger, string session);
+
+    private abstract record Decision;
+
+    /// <summary>Answer without a change.</summary>
+    private sealed record Reply(UssdOutcome Outcome) : Decision;
+
+    /// <summary>Save the step (if the session is still as read), then answer its response.</summary>
+    private sealed record Write(SessionWrite Session) : Decision;
+
+    /// <summary>Pay, ending the session with the receipt.</summary>
+    private sealed record Charge(SessionWrite Session, Quote Quote) : Decision;
+}

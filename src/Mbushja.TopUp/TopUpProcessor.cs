@@ -52,6 +52,20 @@ public sealed partial class TopUpProcessor(
     /// <summary>Handles one inbound message and returns its answer; the same message id always gets the first answer.</summary>
     public async Task<TopUpResult> ProcessAsync(InboundSms sms, CancellationToken ct = default)
     {
+        AcceptedSms accepted = await AcceptAsync(sms, redelivery: null, ct);
+        return accepted.Row is { } row ? await FinishAsync(row, ct) : await FirstAnswerAsync(accepted.MessageId!, ct);
+    }
+
+    /// <summary>
+    /// The first half of <see cref="ProcessAsync"/>: judges the message (reads only) and records it durably with that
+    /// decision, a refusal's reply included. Once this returns, the message is the platform's: a gateway that waits for
+    /// nothing more (an SMSC's deliver_sm) may be answered, and <see cref="FinishAsync"/> carries it on; should that not
+    /// happen (a crash), the recovery sweep does once the lease runs out. With a <paramref name="redelivery"/> key,
+    /// the same key again within its window is the same message (for gateways that give no stable message id).
+    /// </summary>
+    public async Task<AcceptedSms> AcceptAsync(InboundSms sms, RedeliveryKey? redelivery = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(sms);
         // PostgreSQL text cannot hold NUL; a phone can send one. What is stored shows it as U+FFFD.
         sms = sms with { From = Storable(sms.From), To = Storable(sms.To), Text = Storable(sms.Text), MessageId = Storable(sms.MessageId) };
         long started = Stopwatch.GetTimestamp();
@@ -83,14 +97,19 @@ public sealed partial class TopUpProcessor(
             new("interpreted", decision.Interpretation),
         ];
         started = Stopwatch.GetTimestamp();
-        bool accepted = await store.AcceptAsync(row, trail, ct);
+        bool accepted = await store.AcceptAsync(row, trail, redelivery, ct);
         TopUpMetrics.Phase("accept", started);
-        if (!accepted)
-        {
-            return await FirstAnswerAsync(sms.MessageId!, ct);
-        }
+        return accepted ? new AcceptedSms(row, sms.MessageId) : new AcceptedSms(null, sms.MessageId);
+    }
 
-        if (decision.Plan is null)
+    /// <summary>
+    /// The second half of <see cref="ProcessAsync"/> for a message <see cref="AcceptAsync"/> recorded: a refusal is
+    /// answered already; a plan goes to the bank, then the credits and the reply.
+    /// </summary>
+    public async Task<TopUpResult> FinishAsync(SmsTransaction row, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        if (row.Plan is null)
         {
             if (logger.IsEnabled(LogLevel.Information))
             {

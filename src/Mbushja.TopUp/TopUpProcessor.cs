@@ -45,7 +45,7 @@ public sealed partial class TopUpProcessor(
 
     private OperatorClock Clock => clock;
 
-    private readonly ConcurrentDictionary<string, Task> _captures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _background = new(StringComparer.Ordinal);
 
     private static readonly LedgerAccountSpec Revenue = new(new LedgerAccountId(TopUpNames.PackageRevenue), "system", NoNegative: false);
 
@@ -244,27 +244,40 @@ public sealed partial class TopUpProcessor(
     /// for this capture. The message stays <c>credited</c> under its lease until the bank confirms; a capture that
     /// does not finish here (no answer, a shutdown, a crash) is the recovery sweep's once the lease runs out.
     /// </summary>
-    private void StartCapture(SmsTransaction row)
+    private void StartCapture(SmsTransaction row) => InBackground(row.Id + ":capture", row.Id, () => CaptureAsync(row, CancellationToken.None));
+
+    /// <summary>
+    /// <see cref="FinishAsync"/> in the background, for a gateway that was answered at the accept (an SMSC): the reply
+    /// goes out through the outbox. <see cref="DrainAsync"/> waits for it at shutdown; after a crash the recovery sweep
+    /// takes the message over once its lease runs out.
+    /// </summary>
+    public void FinishInBackground(SmsTransaction row)
     {
-        Task capture = Task.Run(async () =>
+        ArgumentNullException.ThrowIfNull(row);
+        InBackground(row.Id + ":finish", row.Id, () => FinishAsync(row, CancellationToken.None));
+    }
+
+    private void InBackground(string key, string id, Func<Task> work)
+    {
+        Task task = Task.Run(async () =>
         {
             try
             {
-                await CaptureAsync(row, CancellationToken.None);
+                await work();
             }
             catch (Exception e)
             {
-                LogCaptureFailed(logger, row.Id, e);
+                LogBackgroundFailed(logger, id, e);
             }
         });
-        _captures[row.Id] = capture;
-        capture.ContinueWith(t => _captures.TryRemove(KeyValuePair.Create(row.Id, t)), TaskScheduler.Default);
+        _background[key] = task;
+        task.ContinueWith(t => _background.TryRemove(KeyValuePair.Create(key, t)), TaskScheduler.Default);
     }
 
-    /// <summary>Waits, up to <paramref name="timeout"/>, for the captures started by answered messages.</summary>
+    /// <summary>Waits, up to <paramref name="timeout"/>, for the work answered messages left running (captures, finishing).</summary>
     public async Task DrainAsync(TimeSpan timeout)
     {
-        Task all = Task.WhenAll(_captures.Values);
+        Task all = Task.WhenAll(_background.Values);
         await Task.WhenAny(all, Task.Delay(timeout, clock.Time));
     }
 
@@ -375,8 +388,8 @@ public sealed partial class TopUpProcessor(
         attempts = call.Attempts,
     });
 
-    [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "SMS {Id}: the capture failed; the recovery sweep takes it over")]
-    private static partial void LogCaptureFailed(ILogger logger, string id, Exception exception);
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "SMS {Id}: work after the answer failed; the recovery sweep takes it over")]
+    private static partial void LogBackgroundFailed(ILogger logger, string id, Exception exception);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "SMS {Id} from {Sender} refused: {Code}")]
     private static partial void LogRefused(ILogger logger, string id, string sender, string? code);

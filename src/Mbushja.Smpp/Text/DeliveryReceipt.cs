@@ -13,11 +13,15 @@ namespace Mbushja.Smpp.Text;
 /// <param name="Error">The <c>err:</c> code as written, when there is one.</param>
 public sealed record DeliveryReceipt(string MessageId, MessageState? State, string? Status, string? Error)
 {
-    /// <summary>The receipt a deliver_sm carries; null when it is a message from a subscriber, or names no message.</summary>
+    /// <summary>
+    /// The receipt a deliver_sm carries: an SMSC delivery receipt, or another notification about a message sent
+    /// (esm_class message type other than 0: intermediate notification, SME acknowledgement). Null when it is a
+    /// message from a subscriber, or names no message.
+    /// </summary>
     public static DeliveryReceipt? From(DeliverSm pdu, SmppTextOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(pdu);
-        return EsmClass.IsDeliveryReceipt(pdu.EsmClass) ? Read(InboundPart.From(pdu, options).Text, pdu.Tlvs) : null;
+        return (pdu.EsmClass & EsmClass.MessageTypeMask) != 0 ? Read(InboundPart.From(pdu, options).Text, pdu.Tlvs) : null;
     }
 
     /// <summary>The receipt a data_sm carries (esm_class receipt, or receipted_message_id); null otherwise.</summary>

@@ -237,12 +237,14 @@ public static class MbushjaCli
         };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(kannelReplyVia) == "sendsms" && result.GetValue(kannelSendSms) is null && (result.GetValue(smsc) ?? []).Length == 0)
+            // Counted from the tokens: an --smsc without its value is already an error, and its value cannot be read.
+            int smscUrls = result.GetResult(smsc)?.Tokens.Count ?? 0;
+            if (result.GetValue(kannelReplyVia) == "sendsms" && result.GetValue(kannelSendSms) is null && smscUrls == 0)
             {
                 result.AddError("--kannel-reply-via sendsms needs --kannel-sendsms URL (or --smsc): otherwise no reply would ever leave.");
             }
 
-            if ((result.GetValue(smsc) ?? []).Length > 0 && result.GetValue(kannelSendSms) is not null)
+            if (smscUrls > 0 && result.GetValue(kannelSendSms) is not null)
             {
                 result.AddError("Replies leave either by SMPP (--smsc) or by Kannel's sendsms (--kannel-sendsms), not both.");
             }

@@ -166,6 +166,16 @@ public sealed class CliTests
     [InlineData("serve", "--bank-api", "=https://bank.example/")]
     [InlineData("serve", "--bank-api", "TEB=ftp://bank.example/")]
     [InlineData("serve", "--bank-api", "NOSECRETBANK=https://bank.example/")] // MBUSHJA_BANK_SECRET_NOSECRETBANK is not set
+    [InlineData("serve", "--smsc", "http://mbushja:pw@smsc.example:2775")]
+    [InlineData("serve", "--smsc", "smpp://smsc.example:2775")]
+    [InlineData("serve", "--smsc", "smpp://a-system-id-far-too-long:pw@smsc.example:2775")]
+    [InlineData("serve", "--smsc", "smpp://mbushja:pw@smsc.example:2775?bind=both")]
+    [InlineData("serve", "--smsc", "smpp://mbushja:pw@smsc.example:2775?window=0")]
+    [InlineData("serve", "--smsc", "smpp://nopasswordbind@smsc.example:2775")] // MBUSHJA_SMPP_PASSWORD(_NOPASSWORDBIND) is not set
+    [InlineData("serve", "--smsc", "smpp://mbushja:pw@smsc.example:2775", "--kannel-sendsms", "http://kannel:13013/cgi-bin/sendsms")]
+    [InlineData("serve", "--smsc")]
+    [InlineData("serve", "--smpp-long-messages", "pigeon")]
+    [InlineData("serve", "--smpp-redelivery-window", "0")]
     public async Task Run_BadArguments_ExitsTwoWithOneLineOnStderrAndNothingOnStdout(params string[] args)
     {
         Run run = await RunAsync(args);
@@ -197,6 +207,16 @@ public sealed class CliTests
         {
             Environment.SetEnvironmentVariable(MbushjaCli.GatewayBasicVariable, before);
         }
+    }
+
+    [Fact]
+    public async Task Serve_SmscPasswordTooLong_IsRefusedWithoutShowingIt()
+    {
+        Run run = await RunAsync("serve", "--smsc", "smpp://mbushja:Secret-Nine@smsc.example:2775");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Password", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Secret-Nine", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -66,6 +66,9 @@ public sealed class FakeSmsc : IAsyncDisposable
     /// <summary>The SMSC's message ids, from a counter: hexadecimal by default, as many SMSCs give them.</summary>
     public Func<int, string> MessageIds { get; set; } = n => (0x5A000 + n).ToString("X", CultureInfo.InvariantCulture);
 
+    /// <summary>Sent right behind a successful bind_resp, in the same write (an SMSC with messages queued for the ESME).</summary>
+    public Func<Pdu>? SendAfterBind { get; set; }
+
     public bool AnswerEnquireLink { get; set; } = true;
 
     /// <summary>How long each enquire_link is left before it is answered.</summary>
@@ -415,7 +418,16 @@ public sealed class FakeSmscConnection
                     };
                 }
 
-                await SendAsync(response);
+                if (status == CommandStatus.Ok && _smsc.SendAfterBind?.Invoke() is { } next)
+                {
+                    next.SequenceNumber = (uint)Interlocked.Increment(ref _sequence);
+                    await SendRawAsync([.. PduEncoder.ToArray(response), .. PduEncoder.ToArray(next)]);
+                }
+                else
+                {
+                    await SendAsync(response);
+                }
+
                 IsBound = status == CommandStatus.Ok;
                 if (IsBound && _smsc.TakeDropAfterBind())
                 {

@@ -76,6 +76,13 @@ public sealed record SmppSettings
 
         var query = System.Web.HttpUtility.ParseQueryString(uri.Query);
         string name = query["name"] is { Length: > 0 } given ? given : "smsc" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        int window = SmppSessionOptions.Default.WindowSize;
+        if (query["window"] is { } windowText
+            && !(int.TryParse(windowText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out window) && window >= 1))
+        {
+            return ([], $"--smsc {name}: window={windowText} is not a number of requests from 1 up.");
+        }
+
         try
         {
             var options = new SmppSessionOptions
@@ -86,9 +93,7 @@ public sealed record SmppSettings
                 SystemId = systemId,
                 Password = password,
                 SystemType = query["system_type"] ?? "",
-                WindowSize = query["window"] is { } window
-                    ? int.TryParse(window, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int size) ? size : -1
-                    : SmppSessionOptions.Default.WindowSize,
+                WindowSize = window,
             };
             return (query["bind"] ?? "trx") switch
             {
@@ -102,7 +107,7 @@ public sealed record SmppSettings
         catch (ArgumentException e)
         {
             // The message names the field and its limit; it never holds the value.
-            return ([], $"--smsc {name}: {e.Message}");
+            return ([], $"--smsc {name}: {e.Message.ReplaceLineEndings(" ")}");
         }
     }
 

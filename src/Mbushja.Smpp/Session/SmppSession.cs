@@ -257,7 +257,7 @@ public sealed partial class SmppSession : IAsyncDisposable
         }
 
         SmscSystemId = bound.SystemId;
-        if (Interlocked.CompareExchange(ref _state, (int)SmppSessionState.Bound, (int)SmppSessionState.Binding) != (int)SmppSessionState.Binding)
+        if (State != SmppSessionState.Bound)
         {
             throw new SmppConnectionException($"SMPP {_options.Name}: the connection closed while binding.");
         }
@@ -521,6 +521,12 @@ public sealed partial class SmppSession : IAsyncDisposable
         {
             if (_pending.TryRemove(pdu.SequenceNumber, out PendingRequest? pending))
             {
+                if (pdu is BindResp { CommandStatus: CommandStatus.Ok })
+                {
+                    // Bound from here on, before the next PDU is read: an SMSC may deliver right after its bind_resp.
+                    Interlocked.CompareExchange(ref _state, (int)SmppSessionState.Bound, (int)SmppSessionState.Binding);
+                }
+
                 pending.Complete(pdu);
             }
             else if (pdu is GenericNack)

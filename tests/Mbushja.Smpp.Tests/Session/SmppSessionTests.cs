@@ -308,6 +308,19 @@ public sealed class SmppSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeliverSmRightBehindTheBindResp_IsTakenAsBound()
+    {
+        _smsc.SendAfterBind = () => new DeliverSm { ShortMessage = "5"u8.ToArray() };
+        var handler = new Answering(CommandStatus.Ok);
+        await using SmppSession session = await ConnectAsync(handler: handler);
+
+        DeliverSmResp answer = await _smsc.Connections.Single().WaitForAsync<DeliverSmResp>();
+
+        Assert.Equal(CommandStatus.Ok, answer.CommandStatus);
+        Assert.Single(handler.Messages);
+    }
+
+    [Fact]
     public async Task DataSm_IsAnsweredWithDataSmResp()
     {
         await using SmppSession session = await ConnectAsync();

@@ -243,7 +243,7 @@ public sealed class CliTests
     [Fact]
     public async Task MbushjaScript_Parse_PrintsTheContractJson()
     {
-        string root = RepoRoot();
+        string root = Mbushja.Testing.RepoFolder.Root;
         var start = new ProcessStartInfo(Path.Combine(root, "mbushja"))
         {
             ArgumentList = { "parse", "--to", "50001", "--from", "049123456", "--text", "5" },
@@ -267,18 +267,5 @@ public sealed class CliTests
 
         Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
         Assert.Equal(ContractExample + "\n", await stdout);
-    }
-
-    private static string RepoRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Mbushja.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Mbushja.slnx above {AppContext.BaseDirectory}.");
     }
 }

@@ -130,20 +130,28 @@ public sealed class SmsSubmits(Database database, LedgerEngine ledger)
 
             // The id exactly as stored wins over the same number read in the other base.
             (string id, int part, int parts, _) = found.FirstOrDefault(f => f.Key == keys[0]) is { Id: not null } exact ? exact : found[0];
+            Match = new ReceiptMatch(id, part, parts);
+            int changed;
             await using (DbCommand update = context.Connection.Command(
-                "UPDATE sms_submits SET receipt_state = @state, receipt_at = @now WHERE transaction_id = @id AND part = @part",
+                "UPDATE sms_submits SET receipt_state = @state, receipt_at = @now "
+                + "WHERE transaction_id = @id AND part = @part AND (receipt_state IS NULL OR receipt_state <> @state)",
                 context.Transaction,
-                ("state", state ?? status),
+                ("state", state ?? status ?? "unknown"),
                 ("now", context.Now.ToUnixTimeMilliseconds()),
                 ("id", id),
                 ("part", part)))
             {
-                await update.ExecuteNonQueryAsync(cancellationToken);
+                changed = await update.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            // The same receipt delivered again says nothing new: one trail line per state reached.
+            if (changed == 0)
+            {
+                return null;
             }
 
             await AppendTrailIfSmsAsync(
                 context, id, new TrailEntry("reply.receipt", new { part, parts, messageId = smscMessageId, state, stat = status, err = error }), cancellationToken);
-            Match = new ReceiptMatch(id, part, parts);
             return null;
         }
     }

@@ -125,6 +125,8 @@ public abstract class SmppTopUpSpec(SmppServerFixture server) : IAsyncLifetime
         Assert.Equal(CommandStatus.Ok, answer.CommandStatus);
         JsonElement receipt = await TrailEntryAsync(id, "reply.receipt");
         Assert.Equal(("delivered", "DELIVRD", decimalId), (receipt.String("state"), receipt.String("stat"), receipt.String("messageId")));
+        Assert.Equal(CommandStatus.Ok, (await Smsc.Bound!.RequestAsync(FakeSmsc.Receipt(reply, decimalId, withTlvs: false))).CommandStatus);
+        Assert.Single(await TrailKindsAsync(id), k => k == "reply.receipt");
     }
 
     [Fact]

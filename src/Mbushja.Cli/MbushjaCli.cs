@@ -188,7 +188,8 @@ public static class MbushjaCli
         {
             Description = "Bind to the operator's SMSC over SMPP 3.4: smpp://systemId:password@host:port, optionally ?bind=trx|pair|tx|rx"
                 + "&window=10&system_type=X&name=smsc1; repeat for several binds. Without a password in the URL it comes from "
-                + $"{SmppSettings.PasswordVariable}_<SYSTEMID> or {SmppSettings.PasswordVariable}. Replies then leave by submit_sm.",
+                + $"{SmppSettings.PasswordVariable}_<SYSTEMID> or {SmppSettings.PasswordVariable}. Replies then leave by submit_sm. "
+                + $"Without --smsc, the configuration folder's {SmppSettings.FileName} may name the binds.",
             Arity = ArgumentArity.OneOrMore,
         };
         smsc.Validators.Add(result =>
@@ -209,7 +210,7 @@ public static class MbushjaCli
         };
         smppLong.Validators.Add(result =>
         {
-            if (result.Tokens.Count > 0 && LongMessages(result.Tokens[0].Value) is null)
+            if (result.Tokens.Count > 0 && SmppSettings.LongMessagesMode(result.Tokens[0].Value) is null)
             {
                 result.AddError($"--smpp-long-messages '{result.Tokens[0].Value}' is not udh8, udh16, sar or payload.");
             }
@@ -275,17 +276,30 @@ public static class MbushjaCli
             };
 
             string[] smscUrls = parse.GetValue(smsc) ?? [];
-            var smpp = new SmppSettings
+            SmppSettings smpp = new()
             {
                 Binds = [.. smscUrls.SelectMany((url, i) => SmppSettings.ParseBind(url, i, Environment.GetEnvironmentVariable).Binds)],
                 Text = SmppTextOptions.Default with
                 {
-                    LongMessages = LongMessages(parse.GetValue(smppLong)!)!.Value,
+                    LongMessages = SmppSettings.LongMessagesMode(parse.GetValue(smppLong)!)!.Value,
                     Gsm7Packed = parse.GetValue(smppPacked),
                     Transliterate = parse.GetValue(smppTransliterate),
                 },
                 RedeliveryWindow = TimeSpan.FromSeconds(parse.GetValue(smppWindow)),
             };
+            if (smscUrls.Length == 0)
+            {
+                // Without --smsc, the operator's configuration folder may name the binds (smpp.json).
+                try
+                {
+                    smpp = SmppSettings.Load(parse.GetValue(config)?.FullName ?? OperatorConfig.DefaultDirectory, Environment.GetEnvironmentVariable) ?? smpp;
+                }
+                catch (ConfigurationException e)
+                {
+                    await errors.WriteLineAsync(e.Message);
+                    return 1;
+                }
+            }
 
             DirectoryInfo folder = parse.GetValue(data)!;
             folder.Create();
@@ -377,15 +391,6 @@ public static class MbushjaCli
 
         return GatewayAccess.LoopbackOnly with { BearerToken = token, BasicCredentials = basic };
     }
-
-    private static LongMessageMode? LongMessages(string value) => value switch
-    {
-        "udh8" => LongMessageMode.Udh8,
-        "udh16" => LongMessageMode.Udh16,
-        "sar" => LongMessageMode.Sar,
-        "payload" => LongMessageMode.MessagePayload,
-        _ => null,
-    };
 
     private static bool IsHttpUrl(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0;

@@ -220,6 +220,19 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Serve_SmppFileInTheConfigFolderWithAMistake_StopsTheStartWithTheReason()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mbushja-cli-smpp-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "smpp.json"), """{"binds": ["smpp://ipko:pw@smsc?bind=both"]}""");
+
+        Run run = await RunAsync("serve", "--config", folder, "--data", Path.Combine(folder, "data"));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("smpp.json: binds[0]: --smsc smsc1: bind=both", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_Help_ExitsZeroAndListsServeAndParse()
     {
         Run run = await RunAsync("--help");

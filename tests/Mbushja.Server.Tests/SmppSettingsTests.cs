@@ -78,6 +78,67 @@ public sealed class SmppSettingsTests
     }
 
     [Fact]
+    public void Load_NoFile_Null()
+    {
+        string folder = Folder();
+
+        Assert.Null(SmppSettings.Load(folder, _ => null));
+    }
+
+    [Fact]
+    public void Load_TheFile_GivesBindsAndTextSettings()
+    {
+        string folder = Folder("""
+            {
+              // The operator's SMSC; passwords from the environment.
+              "binds": ["smpp://ipko@smsc1:2775", "smpp://ipko@smsc2:2775?bind=pair"],
+              "longMessages": "sar",
+              "gsm7Packed": true,
+              "transliterate": true,
+              "registeredDelivery": 0,
+              "redeliveryWindowSeconds": 120,
+            }
+            """);
+
+        SmppSettings settings = SmppSettings.Load(folder, name => name == "MBUSHJA_SMPP_PASSWORD" ? "pw" : null)!;
+
+        Assert.Equal(["smsc1", "smsc2-tx", "smsc2-rx"], settings.Binds.Select(b => b.Name));
+        Assert.All(settings.Binds, b => Assert.Equal("pw", b.Password));
+        Assert.Equal((Mbushja.Smpp.Text.LongMessageMode.Sar, true, true), (settings.Text.LongMessages, settings.Text.Gsm7Packed, settings.Text.Transliterate));
+        Assert.Equal((0, TimeSpan.FromMinutes(2)), (settings.RegisteredDelivery, settings.RedeliveryWindow));
+    }
+
+    [Fact]
+    public void Load_Mistakes_AreAllReportedAtOnce_WithoutPasswords()
+    {
+        string folder = Folder("""{"binds": ["smpp://ipko:toolongpw@smsc1", "http://x"], "longMessages": "pigeon", "redeliveryWindowSeconds": 0}""");
+
+        Mbushja.Domain.ConfigurationException e = Assert.Throws<Mbushja.Domain.ConfigurationException>(() => SmppSettings.Load(folder, _ => null));
+
+        Assert.Equal(4, e.Errors.Count);
+        Assert.All(e.Errors, error => Assert.StartsWith("smpp.json: ", error, StringComparison.Ordinal));
+        Assert.DoesNotContain("toolongpw", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_UnknownSetting_IsRefused()
+    {
+        Assert.Throws<Mbushja.Domain.ConfigurationException>(() => SmppSettings.Load(Folder("""{"binds": ["smpp://a:b@c"], "speed": 9}"""), _ => null));
+    }
+
+    private static string Folder(string? smppJson = null)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mbushja-smpp-config-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        if (smppJson is not null)
+        {
+            File.WriteAllText(Path.Combine(folder, SmppSettings.FileName), smppJson);
+        }
+
+        return folder;
+    }
+
+    [Fact]
     public void ToString_ShowsNoPassword()
     {
         SmppSettings settings = SmppSettings.None with { Binds = Parse("smpp://m:hush@smsc?bind=pair").Binds };

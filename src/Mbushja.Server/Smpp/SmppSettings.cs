@@ -1,3 +1,4 @@
+using Mbushja.Domain;
 using Mbushja.Smpp;
 using Mbushja.Smpp.Session;
 using Mbushja.Smpp.Text;
@@ -110,6 +111,111 @@ public sealed record SmppSettings
             return ([], $"--smsc {name}: {e.Message.ReplaceLineEndings(" ")}");
         }
     }
+
+    /// <summary>The file in the operator's configuration folder that may name the SMSC binds, as <c>--smsc</c> does.</summary>
+    public const string FileName = "smpp.json";
+
+    /// <summary>
+    /// The SMPP settings in <see cref="FileName"/> of the operator's configuration folder, or null when there is none:
+    /// <c>{"binds": ["smpp://systemId@host:port?bind=pair", ...], "longMessages": "udh8", "gsm7Packed": false,
+    /// "transliterate": false, "registeredDelivery": 1, "redeliveryWindowSeconds": 600}</c>, passwords as for
+    /// <c>--smsc</c> (best from the environment: the file is no place for them). Every mistake is reported at once
+    /// (<see cref="ConfigurationException"/>), without a password.
+    /// </summary>
+    public static SmppSettings? Load(string directory, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        string path = Path.Combine(directory, FileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        SmppFile? file;
+        try
+        {
+            using FileStream stream = File.OpenRead(path);
+            file = System.Text.Json.JsonSerializer.Deserialize<SmppFile>(stream, FileOptions);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            throw new ConfigurationException([$"{FileName}: {e.Message}"]);
+        }
+
+        var errors = new List<string>();
+        var binds = new List<SmppSessionOptions>();
+        string[] urls = file?.Binds ?? [];
+        if (urls.Length == 0)
+        {
+            errors.Add($"{FileName}: binds: name at least one smpp:// URL.");
+        }
+
+        for (int i = 0; i < urls.Length; i++)
+        {
+            (IReadOnlyList<SmppSessionOptions> parsed, string? error) = ParseBind(urls[i], i, environment);
+            if (error is not null)
+            {
+                errors.Add($"{FileName}: binds[{i}]: {error}");
+            }
+
+            binds.AddRange(parsed);
+        }
+
+        LongMessageMode? mode = LongMessagesMode(file?.LongMessages ?? "udh8");
+        if (mode is null)
+        {
+            errors.Add($"{FileName}: longMessages '{file?.LongMessages}' is not udh8, udh16, sar or payload.");
+        }
+
+        if (file?.RegisteredDelivery is < 0 or > 255)
+        {
+            errors.Add($"{FileName}: registeredDelivery must be 0 to 255.");
+        }
+
+        if (file?.RedeliveryWindowSeconds is < 1)
+        {
+            errors.Add($"{FileName}: redeliveryWindowSeconds must be at least 1.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
+
+        return new SmppSettings
+        {
+            Binds = binds,
+            Text = SmppTextOptions.Default with
+            {
+                LongMessages = mode!.Value,
+                Gsm7Packed = file!.Gsm7Packed ?? false,
+                Transliterate = file.Transliterate ?? false,
+            },
+            RegisteredDelivery = (byte)(file.RegisteredDelivery ?? 1),
+            RedeliveryWindow = file.RedeliveryWindowSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : None.RedeliveryWindow,
+        };
+    }
+
+    /// <summary>How long replies leave, by its name in options and files: udh8, udh16, sar, payload.</summary>
+    public static LongMessageMode? LongMessagesMode(string name) => name switch
+    {
+        "udh8" => LongMessageMode.Udh8,
+        "udh16" => LongMessageMode.Udh16,
+        "sar" => LongMessageMode.Sar,
+        "payload" => LongMessageMode.MessagePayload,
+        _ => null,
+    };
+
+    private static readonly System.Text.Json.JsonSerializerOptions FileOptions = new()
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    private sealed record SmppFile(
+        string[]? Binds, string? LongMessages, bool? Gsm7Packed, bool? Transliterate, int? RegisteredDelivery, int? RedeliveryWindowSeconds);
 
     /// <summary>Without passwords: records print every member.</summary>
     public override string ToString() =>

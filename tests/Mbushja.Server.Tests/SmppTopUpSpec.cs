@@ -315,6 +315,35 @@ public abstract class SmppTopUpSpec(SmppServerFixture server) : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// submit_sm_resp later than the response timeout: the attempt counts as failed and the outbox tries again. Whether
+    /// the SMSC took the first copy cannot be known, so the subscriber may get the reply twice; never zero times.
+    /// </summary>
+    [Fact]
+    public async Task SlowSubmitResponse_TimesOut_AndTheOutboxTriesAgain()
+    {
+        string stranger = await _world.SubscriberAsync(language: "en");
+        string to = "383" + stranger[1..];
+        int slow = 0;
+        Smsc.OnSubmit = (s, _) => s.Destination.Address == to && Interlocked.Exchange(ref slow, 1) == 0
+            ? new SubmitAnswer(Delay: TimeSpan.FromSeconds(4))
+            : SubmitAnswer.Accept;
+        try
+        {
+            await DeliverAsync(stranger, "50005", "5");
+
+            string id = (await SingleTransactionAsync(stranger)).String("id");
+            OutboxMessage row = await OutboxStateAsync(id, OutboxStates.Sent);
+            Assert.Equal(2, row.Attempts);
+            Assert.Equal(2, Smsc.Submits.Count(s => s.Destination.Address == to));
+            Assert.Contains("no answer to SubmitSm", (await TrailEntryAsync(id, "reply.retry")).String("answer"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Smsc.OnSubmit = (_, _) => SubmitAnswer.Accept;
+        }
+    }
+
     [Fact]
     public async Task LongMessageIn_PartsOutOfOrderAndOneTwice_IsOneTopUp()
     {

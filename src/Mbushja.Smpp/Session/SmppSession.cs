@@ -195,7 +195,7 @@ public sealed partial class SmppSession : IAsyncDisposable
             await WaitWhilePausedAsync(cancellationToken);
         }
 
-        return await RequestAsync(request, useWindow: true, cancellationToken);
+        return await RequestAsync(request, useWindow: true, cancellationToken, requireBound: true);
     }
 
     /// <summary>
@@ -268,7 +268,7 @@ public sealed partial class SmppSession : IAsyncDisposable
         _enquireLoop = Task.Run(EnquireLinkLoopAsync, CancellationToken.None);
     }
 
-    private async Task<Pdu> RequestAsync(Pdu request, bool useWindow, CancellationToken cancellationToken)
+    private async Task<Pdu> RequestAsync(Pdu request, bool useWindow, CancellationToken cancellationToken, bool requireBound = false)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
         if (useWindow)
@@ -285,6 +285,12 @@ public sealed partial class SmppSession : IAsyncDisposable
 
         try
         {
+            // The session may have started to unbind while this request waited for room: nothing more goes out then.
+            if (requireBound && State != SmppSessionState.Bound)
+            {
+                throw new SmppNotBoundException($"SMPP {_options.Name} is {State.ToString().ToLowerInvariant()}.");
+            }
+
             uint sequence = NextSequence();
             request.SequenceNumber = sequence;
             var pending = new PendingRequest(request.CommandId, Stopwatch.GetTimestamp());

@@ -283,6 +283,22 @@ public sealed class SmppSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnbindAsync_ARequestStillWaitingForTheWindow_IsNotSent()
+    {
+        _smsc.OnSubmit = (_, _) => new SubmitAnswer(Delay: TimeSpan.FromMilliseconds(400));
+        await using SmppSession session = await ConnectAsync(Options with { WindowSize = 1 });
+        Task<Pdu> inFlight = session.SendAsync(Submit("1"));
+        await _smsc.WaitForSubmitsAsync(1);
+        Task<Pdu> waiting = session.SendAsync(Submit("2"));
+
+        await session.UnbindAsync();
+
+        Assert.Equal(CommandStatus.Ok, (await inFlight).CommandStatus);
+        await Assert.ThrowsAnyAsync<SmppException>(() => waiting);
+        Assert.Single(_smsc.Submits);
+    }
+
+    [Fact]
     public async Task SmscUnbinds_TheSessionAnswersAndEnds()
     {
         await using SmppSession session = await ConnectAsync();

@@ -69,6 +69,10 @@ ensure_extras() {
         apt_install chromium
     fi
     if [ -f "$ROOT/tests/needs-npm" ]; then
+        # Tests that run a node program (the SMPP interoperability peer) need node itself: installed, never skipped.
+        if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+            apt_install nodejs npm
+        fi
         local dir
         while IFS= read -r dir || [ -n "$dir" ]; do
             dir="${dir%%#*}"; dir="$(echo "$dir" | xargs)"   # drop comments, trim

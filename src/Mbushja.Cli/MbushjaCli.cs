@@ -6,6 +6,8 @@ using Mbushja.Domain;
 using Mbushja.Server;
 using Mbushja.Server.Http;
 using Mbushja.Server.Kannel;
+using Mbushja.Server.Smpp;
+using Mbushja.Smpp.Text;
 using Mbushja.Sms;
 using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;
@@ -217,15 +219,70 @@ public static class MbushjaCli
                 result.AddError("--outbound-max-attempts must be at least 1.");
             }
         });
-        var command = new Command("serve", "Run the platform: HTTP APIs, USSD and SMS endpoints, the sandbox bank.")
+        var smsc = new Option<string[]>("--smsc")
         {
-            urls, data, db, demo, gatewayAllow, bankApi, kannelSendSms, kannelReplyVia, outboundAttempts,
+            Description = "Bind to the operator's SMSC over SMPP 3.4: smpp://systemId:password@host:port, optionally ?bind=trx|pair|tx|rx"
+                + "&window=10&system_type=X&name=smsc1; repeat for several binds. Without a password in the URL it comes from "
+                + $"{SmppSettings.PasswordVariable}_<SYSTEMID> or {SmppSettings.PasswordVariable}. Replies then leave by submit_sm. "
+                + $"Without --smsc, the configuration folder's {SmppSettings.FileName} may name the binds.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        smsc.Validators.Add(result =>
+        {
+            for (int i = 0; i < result.Tokens.Count; i++)
+            {
+                if (SmppSettings.ParseBind(result.Tokens[i].Value, i, Environment.GetEnvironmentVariable).Error is { } error)
+                {
+                    result.AddError(error);
+                    return;
+                }
+            }
+        });
+        var smppLong = new Option<string>("--smpp-long-messages")
+        {
+            Description = "How long replies leave: udh8 (default), udh16 (concatenation headers), sar (SAR TLVs) or payload (one message_payload; the SMSC splits).",
+            DefaultValueFactory = _ => "udh8",
+        };
+        smppLong.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && SmppSettings.LongMessagesMode(result.Tokens[0].Value) is null)
+            {
+                result.AddError($"--smpp-long-messages '{result.Tokens[0].Value}' is not udh8, udh16, sar or payload.");
+            }
+        });
+        var smppPacked = new Option<bool>("--smpp-gsm7-packed") { Description = "The SMSC takes and gives GSM 03.38 packed, 8 septets in 7 octets (most take them unpacked)." };
+        var smppTransliterate = new Option<bool>("--smpp-transliterate")
+        {
+            Description = "Send replies that GSM 03.38 cannot carry (Albanian ë, Serbian č) transliterated as GSM-7 instead of as UCS-2.",
+        };
+        var smppWindow = new Option<int>("--smpp-redelivery-window")
+        {
+            Description = "Seconds during which the same message delivered again by the SMSC is a repeat, not a new top-up.",
+            DefaultValueFactory = _ => (int)SmppSettings.None.RedeliveryWindow.TotalSeconds,
+        };
+        smppWindow.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--smpp-redelivery-window must be at least 1 second.");
+            }
+        });
+        var command = new Command("serve", "Run the platform: HTTP APIs, USSD and SMS endpoints, the sandbox bank, SMPP binds.")
+        {
+            urls, data, db, demo, gatewayAllow, bankApi, kannelSendSms, kannelReplyVia, outboundAttempts, smsc, smppLong, smppPacked, smppTransliterate, smppWindow,
         };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(kannelReplyVia) == "sendsms" && result.GetValue(kannelSendSms) is null)
+            // Counted from the tokens: an --smsc without its value is already an error, and its value cannot be read.
+            int smscUrls = result.GetResult(smsc)?.Tokens.Count ?? 0;
+            if (result.GetValue(kannelReplyVia) == "sendsms" && result.GetValue(kannelSendSms) is null && smscUrls == 0)
             {
-                result.AddError("--kannel-reply-via sendsms needs --kannel-sendsms URL: otherwise no reply would ever leave.");
+                result.AddError("--kannel-reply-via sendsms needs --kannel-sendsms URL (or --smsc): otherwise no reply would ever leave.");
+            }
+
+            if (smscUrls > 0 && result.GetValue(kannelSendSms) is not null)
+            {
+                result.AddError("Replies leave either by SMPP (--smsc) or by Kannel's sendsms (--kannel-sendsms), not both.");
             }
         });
         command.SetAction(async (parse, ct) =>
@@ -253,6 +310,32 @@ public static class MbushjaCli
                 ReplyVia = parse.GetValue(kannelReplyVia) == "sendsms" ? ReplyRoute.Outbound : ReplyRoute.Response,
             };
 
+            string[] smscUrls = parse.GetValue(smsc) ?? [];
+            SmppSettings smpp = new()
+            {
+                Binds = [.. smscUrls.SelectMany((url, i) => SmppSettings.ParseBind(url, i, Environment.GetEnvironmentVariable).Binds)],
+                Text = SmppTextOptions.Default with
+                {
+                    LongMessages = SmppSettings.LongMessagesMode(parse.GetValue(smppLong)!)!.Value,
+                    Gsm7Packed = parse.GetValue(smppPacked),
+                    Transliterate = parse.GetValue(smppTransliterate),
+                },
+                RedeliveryWindow = TimeSpan.FromSeconds(parse.GetValue(smppWindow)),
+            };
+            if (smscUrls.Length == 0)
+            {
+                // Without --smsc, the operator's configuration folder may name the binds (smpp.json).
+                try
+                {
+                    smpp = SmppSettings.Load(parse.GetValue(config)?.FullName ?? OperatorConfig.DefaultDirectory, Environment.GetEnvironmentVariable) ?? smpp;
+                }
+                catch (ConfigurationException e)
+                {
+                    await errors.WriteLineAsync(e.Message);
+                    return 1;
+                }
+            }
+
             DirectoryInfo folder = parse.GetValue(data)!;
             folder.Create();
             string adminKey = AdminKeyFor(folder, output);
@@ -267,6 +350,7 @@ public static class MbushjaCli
                 Gateway = access,
                 BankEndpoints = bankEndpoints,
                 Kannel = kannel,
+                Smpp = smpp,
                 Outbox = OutboxOptions.Default with { MaxAttempts = parse.GetValue(outboundAttempts) },
             };
             WebApplication app;
@@ -289,7 +373,9 @@ public static class MbushjaCli
             await using (app)
             {
                 string store = settings.Db is null ? $"SQLite {Path.Combine(folder.FullName, "mbushja.db")}" : "the given database";
-                string outbound = kannel.SafeUrl is { } url ? $"replies via Kannel {url}" : "no outbound SMS";
+                string outbound = smpp.Binds.Count > 0
+                    ? $"SMPP {string.Join(", ", smpp.Binds.Select(b => b.Describe()))}"
+                    : kannel.SafeUrl is { } url ? $"replies via Kannel {url}" : "no outbound SMS";
                 string bankApis = bankEndpoints.Count == 0 ? "sandbox bank" : $"bank APIs: {string.Join(", ", bankEndpoints)}; sandbox for the others";
                 await output.WriteLineAsync(
                     $"Mbushja on {settings.Urls} — {store}; {bankApis}; {outbound}{(settings.Demo ? "; demo data loaded" : "")}. Ctrl+C stops.");

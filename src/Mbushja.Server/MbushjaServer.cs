@@ -7,6 +7,8 @@ using Mbushja.Server.Api;
 using Mbushja.Server.Http;
 using Mbushja.Server.Kannel;
 using Mbushja.Server.Sandbox;
+using Mbushja.Server.Smpp;
+using Mbushja.Smpp.Session;
 using Mbushja.Sms;
 using Mbushja.Storage;
 using Mbushja.TopUp;
@@ -31,6 +33,7 @@ public static class MbushjaServer
     public static async Task<WebApplication> BuildAsync(ServerSettings settings, CancellationToken ct = default)
     {
         CheckKannel(settings.Kannel);
+        CheckSmpp(settings);
         string configDirectory = settings.ConfigDirectory ?? OperatorConfig.DefaultDirectory;
         OperatorConfig config = OperatorConfig.Load(configDirectory);
         BankDirectory banks = BankDirectory.Load(configDirectory);
@@ -83,7 +86,11 @@ public static class MbushjaServer
         services.AddHostedService<TopUpRecoveryService>();
         services.AddSingleton(settings.Outbox);
         services.AddSingleton<SmsOutbox>();
-        if (settings.Kannel.SendSmsUrl is not null)
+        if (settings.Smpp.Binds.Count > 0)
+        {
+            AddSmpp(services, settings);
+        }
+        else if (settings.Kannel.SendSmsUrl is not null)
         {
             services.AddSingleton<IOutboundSmsGateway>(_ => new KannelSendSms(settings.Kannel));
             services.AddSingleton<OutboxDispatcher>();
@@ -148,6 +155,27 @@ public static class MbushjaServer
         return app;
     }
 
+    /// <summary>
+    /// The SMSC binds (SPEC §4 "Interfaces"): received messages are recorded before they are acknowledged, and replies
+    /// leave the outbox by submit_sm.
+    /// </summary>
+    private static void AddSmpp(IServiceCollection services, ServerSettings settings)
+    {
+        services.AddSingleton(settings.Smpp);
+        services.AddSingleton<InboundParts>();
+        services.AddSingleton<SmsSubmits>();
+        services.AddSingleton<SmppInbox>();
+        services.AddSingleton(sp =>
+        {
+            ILogger logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Mbushja.Smpp");
+            SmppInbox inbox = sp.GetRequiredService<SmppInbox>();
+            return new SmppClientGroup([.. settings.Smpp.Binds.Select(b => new SmppClient(b, inbox, logger, settings.Time))]);
+        });
+        services.AddSingleton<IOutboundSmsGateway, SmppOutboundGateway>();
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService<SmppService>();
+    }
+
     /// <summary>Refuses a bank API for a bank the operator's configuration does not have, or two for one bank.</summary>
     private static void CheckBankEndpoints(IReadOnlyList<BankEndpoint> endpoints, BankDirectory banks)
     {
@@ -162,6 +190,23 @@ public static class MbushjaServer
 
         errors.AddRange(endpoints.GroupBy(e => e.Code, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1)
             .Select(g => $"Bank API for {g.Key}: given more than once."));
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
+    }
+
+    /// <summary>Refuses two outbound gateways at once (a reply leaves by one), and two binds under one name.</summary>
+    private static void CheckSmpp(ServerSettings settings)
+    {
+        var errors = new List<string>();
+        if (settings.Smpp.Binds.Count > 0 && settings.Kannel.SendSmsUrl is not null)
+        {
+            errors.Add("Replies leave either by SMPP (--smsc) or by Kannel's sendsms (--kannel-sendsms), not both.");
+        }
+
+        errors.AddRange(settings.Smpp.Binds.GroupBy(b => b.Name, StringComparer.Ordinal).Where(g => g.Count() > 1)
+            .Select(g => $"SMPP bind name '{g.Key}' is given more than once."));
         if (errors.Count > 0)
         {
             throw new ConfigurationException(errors);

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace Mbushja.Server;
 
 /// <summary>
-/// Sends the outbox's pending replies through the configured outbound gateway, round after round. Without one
-/// (no <c>--kannel-sendsms</c>) it says so once and stops: pending replies stay pending. Several servers on one
+/// Sends the outbox's pending replies through the configured outbound gateway (SMPP or Kannel), round after round.
+/// Without one (no <c>--smsc</c>, no <c>--kannel-sendsms</c>) it says so once and stops: pending replies stay pending. Several servers on one
 /// database share the work; the outbox's claim keeps a reply from being sent by two.
 /// </summary>
 public sealed partial class OutboxDispatchService(
@@ -21,10 +21,18 @@ public sealed partial class OutboxDispatchService(
             return;
         }
 
-        LogSending(logger, dispatcher.Gateway.Name, settings.Kannel.SafeUrl ?? "");
-        if (settings.Kannel is { Username: null } or { Password: null })
+        if (dispatcher.Gateway is Kannel.KannelSendSms)
         {
-            LogNoCredentials(logger);
+            LogSending(logger, dispatcher.Gateway.Name, settings.Kannel.SafeUrl ?? "");
+            if (settings.Kannel is { Username: null } or { Password: null })
+            {
+                LogNoCredentials(logger);
+            }
+        }
+        else
+        {
+            string binds = string.Join(", ", settings.Smpp.Binds.Select(b => b.Describe()));
+            LogSending(logger, dispatcher.Gateway.Name, binds);
         }
 
         OutboxOptions options = settings.Outbox;
@@ -61,7 +69,7 @@ public sealed partial class OutboxDispatchService(
         }
     }
 
-    [LoggerMessage(EventId = 3211, Level = LogLevel.Information, Message = "Outbound SMS is not configured (no --kannel-sendsms): replies the platform must send itself stay pending")]
+    [LoggerMessage(EventId = 3211, Level = LogLevel.Information, Message = "Outbound SMS is not configured (no --smsc, no --kannel-sendsms): replies the platform must send itself stay pending")]
     private static partial void LogNotConfigured(ILogger logger);
 
     [LoggerMessage(EventId = 3212, Level = LogLevel.Information, Message = "Outbound SMS through {Gateway} at {Url}")]

@@ -36,6 +36,9 @@ public sealed record ServerSettings
     /// <summary>The operator's Kannel: its sendsms URL and credentials, and how the sms-service endpoint replies.</summary>
     public Kannel.KannelSettings Kannel { get; init; } = Server.Kannel.KannelSettings.None;
 
+    /// <summary>The operator's SMSC over SMPP: binds, text coding, redelivery window. No binds: no SMPP.</summary>
+    public Smpp.SmppSettings Smpp { get; init; } = Server.Smpp.SmppSettings.None;
+
     /// <summary>How pending replies are sent: attempts, back-off, leases.</summary>
     public Mbushja.TopUp.OutboxOptions Outbox { get; init; } = Mbushja.TopUp.OutboxOptions.Default;
 
@@ -55,5 +58,5 @@ public sealed record ServerSettings
     public override string ToString() =>
         $"ServerSettings {{ Urls = {Urls}, DataDirectory = {DataDirectory}, Db = {(Db is null ? "SQLite in the data folder" : "(set)")}, "
         + $"ConfigDirectory = {ConfigDirectory ?? "(shipped)"}, AdminKey = (set), Demo = {Demo}, Gateway = {Gateway}, "
-        + $"BankEndpoints = [{string.Join(", ", BankEndpoints)}], Kannel = {Kannel} }}";
+        + $"BankEndpoints = [{string.Join(", ", BankEndpoints)}], Kannel = {Kannel}, Smpp = {Smpp} }}";
 }

@@ -62,12 +62,22 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
 
     /// <summary>
     /// Records a new message with its decision: holding (a plan, the bank is asked next) or final (a refusal and its
-    /// reply). False when the message id is recorded already: the caller answers with the first result.
+    /// reply). False when the message id is recorded already, or the <paramref name="redelivery"/> key was seen within
+    /// its window: the caller answers with the first result (or, to an SMSC, just acknowledges the repeat).
     /// </summary>
-    public async Task<bool> AcceptAsync(SmsTransaction row, IReadOnlyList<TrailEntry> trail, CancellationToken ct = default)
+    public async Task<bool> AcceptAsync(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery = null, CancellationToken ct = default)
     {
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Accept(row, trail) }, ct);
+        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Accept(row, trail, redelivery) }, ct);
         return outcome.Succeeded || (outcome.Error?.Code == Duplicate ? false : throw Unexpected(outcome));
+    }
+
+    /// <summary>Forgets redelivery keys first seen before <paramref name="before"/> (past every window): keeps the table small.</summary>
+    public async Task<int> ForgetRedeliveriesAsync(DateTimeOffset before, CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand delete = connection.Command(
+            "DELETE FROM sms_redeliveries WHERE first_at < @before", null, ("before", before.ToUnixTimeMilliseconds()));
+        return await delete.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
@@ -303,10 +313,29 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
     private static InvalidOperationException Unexpected(LedgerOutcome outcome) =>
         new($"The message store refused a write: {outcome.Error?.Code} {outcome.Error?.Message}");
 
-    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail) : ILedgerEffect
+    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery) : ILedgerEffect
     {
         public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
         {
+            if (redelivery is not null)
+            {
+                // The key is taken, or taken over once its window has passed, in one statement: its primary key decides
+                // between two deliveries at once, on any number of servers (no "look, then insert").
+                DbCommand claim = context.Connection.Reused(
+                    "INSERT INTO sms_redeliveries (key, transaction_id, first_at) VALUES (@key, @id, @now) "
+                    + "ON CONFLICT (key) DO UPDATE SET transaction_id = excluded.transaction_id, first_at = excluded.first_at "
+                    + "WHERE sms_redeliveries.first_at < @expired",
+                    context.Transaction,
+                    ("key", redelivery.Key),
+                    ("id", row.Id),
+                    ("now", context.Now.ToUnixTimeMilliseconds()),
+                    ("expired", (context.Now - redelivery.Window).ToUnixTimeMilliseconds()));
+                if (await claim.ExecuteNonQueryAsync(cancellationToken) != 1)
+                {
+                    return new LedgerError(Duplicate, "The message was delivered before, within its redelivery window.");
+                }
+            }
+
             // ON CONFLICT keeps the transaction usable on PostgreSQL; the unique message id decides a duplicate.
             DbCommand insert = context.Connection.Reused(
                 $"INSERT INTO sms_transactions ({Columns}) VALUES (@id, @mid, @sender, @msisdn, @to, @text, @bank, @lang, @state, @code, @ref, "

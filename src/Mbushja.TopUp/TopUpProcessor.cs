@@ -44,11 +44,25 @@ public sealed partial class TopUpProcessor(
 
     private OperatorClock Clock => clock;
 
-    private readonly ConcurrentDictionary<string, Task> _captures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _background = new(StringComparer.Ordinal);
 
     /// <summary>Handles one inbound message and returns its answer; the same message id always gets the first answer.</summary>
     public async Task<TopUpResult> ProcessAsync(InboundSms sms, CancellationToken ct = default)
     {
+        AcceptedSms accepted = await AcceptAsync(sms, redelivery: null, ct);
+        return accepted.Row is { } row ? await FinishAsync(row, ct) : await FirstAnswerAsync(accepted.MessageId!, ct);
+    }
+
+    /// <summary>
+    /// The first half of <see cref="ProcessAsync"/>: judges the message (reads only) and records it durably with that
+    /// decision, a refusal's reply included. Once this returns, the message is the platform's: a gateway that waits for
+    /// nothing more (an SMSC's deliver_sm) may be answered, and <see cref="FinishAsync"/> carries it on; should that not
+    /// happen (a crash), the recovery sweep does once the lease runs out. With a <paramref name="redelivery"/> key,
+    /// the same key again within its window is the same message (for gateways that give no stable message id).
+    /// </summary>
+    public async Task<AcceptedSms> AcceptAsync(InboundSms sms, RedeliveryKey? redelivery = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(sms);
         // PostgreSQL text cannot hold NUL; a phone can send one. What is stored shows it as U+FFFD.
         sms = sms with { From = Storable(sms.From), To = Storable(sms.To), Text = Storable(sms.Text), MessageId = Storable(sms.MessageId) };
         long started = Stopwatch.GetTimestamp();
@@ -80,14 +94,19 @@ public sealed partial class TopUpProcessor(
             new("interpreted", decision.Interpretation),
         ];
         started = Stopwatch.GetTimestamp();
-        bool accepted = await store.AcceptAsync(row, trail, ct);
+        bool accepted = await store.AcceptAsync(row, trail, redelivery, ct);
         TopUpMetrics.Phase("accept", started);
-        if (!accepted)
-        {
-            return await FirstAnswerAsync(sms.MessageId!, ct);
-        }
+        return accepted ? new AcceptedSms(row, sms.MessageId) : new AcceptedSms(null, sms.MessageId);
+    }
 
-        if (decision.Plan is null)
+    /// <summary>
+    /// The second half of <see cref="ProcessAsync"/> for a message <see cref="AcceptAsync"/> recorded: a refusal is
+    /// answered already; a plan goes to the bank, then the credits and the reply.
+    /// </summary>
+    public async Task<TopUpResult> FinishAsync(SmsTransaction row, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        if (row.Plan is null)
         {
             if (logger.IsEnabled(LogLevel.Information))
             {
@@ -222,27 +241,40 @@ public sealed partial class TopUpProcessor(
     /// for this capture. The message stays <c>credited</c> under its lease until the bank confirms; a capture that
     /// does not finish here (no answer, a shutdown, a crash) is the recovery sweep's once the lease runs out.
     /// </summary>
-    private void StartCapture(SmsTransaction row)
+    private void StartCapture(SmsTransaction row) => InBackground(row.Id + ":capture", row.Id, () => CaptureAsync(row, CancellationToken.None));
+
+    /// <summary>
+    /// <see cref="FinishAsync"/> in the background, for a gateway that was answered at the accept (an SMSC): the reply
+    /// goes out through the outbox. <see cref="DrainAsync"/> waits for it at shutdown; after a crash the recovery sweep
+    /// takes the message over once its lease runs out.
+    /// </summary>
+    public void FinishInBackground(SmsTransaction row)
     {
-        Task capture = Task.Run(async () =>
+        ArgumentNullException.ThrowIfNull(row);
+        InBackground(row.Id + ":finish", row.Id, () => FinishAsync(row, CancellationToken.None));
+    }
+
+    private void InBackground(string key, string id, Func<Task> work)
+    {
+        Task task = Task.Run(async () =>
         {
             try
             {
-                await CaptureAsync(row, CancellationToken.None);
+                await work();
             }
             catch (Exception e)
             {
-                LogCaptureFailed(logger, row.Id, e);
+                LogBackgroundFailed(logger, id, e);
             }
         });
-        _captures[row.Id] = capture;
-        capture.ContinueWith(t => _captures.TryRemove(KeyValuePair.Create(row.Id, t)), TaskScheduler.Default);
+        _background[key] = task;
+        task.ContinueWith(t => _background.TryRemove(KeyValuePair.Create(key, t)), TaskScheduler.Default);
     }
 
-    /// <summary>Waits, up to <paramref name="timeout"/>, for the captures started by answered messages.</summary>
+    /// <summary>Waits, up to <paramref name="timeout"/>, for the work answered messages left running (captures, finishing).</summary>
     public async Task DrainAsync(TimeSpan timeout)
     {
-        Task all = Task.WhenAll(_captures.Values);
+        Task all = Task.WhenAll(_background.Values);
         await Task.WhenAny(all, Task.Delay(timeout, clock.Time));
     }
 
@@ -353,8 +385,8 @@ public sealed partial class TopUpProcessor(
         attempts = call.Attempts,
     });
 
-    [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "SMS {Id}: the capture failed; the recovery sweep takes it over")]
-    private static partial void LogCaptureFailed(ILogger logger, string id, Exception exception);
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "SMS {Id}: work after the answer failed; the recovery sweep takes it over")]
+    private static partial void LogBackgroundFailed(ILogger logger, string id, Exception exception);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "SMS {Id} from {Sender} refused: {Code}")]
     private static partial void LogRefused(ILogger logger, string id, string sender, string? code);

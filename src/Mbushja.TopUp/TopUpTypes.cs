@@ -16,6 +16,22 @@ public enum ReplyRoute
 /// <param name="MessageId">The SMSC's id: the same id again is the same message. Null: every delivery is new.</param>
 public sealed record InboundSms(string? From, string? To, string? Text, string? MessageId, ReplyRoute Route = ReplyRoute.Response);
 
+/// <summary>
+/// What <see cref="TopUpProcessor.AcceptAsync"/> did: recorded the message (<paramref name="Row"/>, to carry on with
+/// <see cref="TopUpProcessor.FinishAsync"/>), or found it recorded already (null: a repeat, nothing more to do).
+/// </summary>
+public sealed record AcceptedSms(SmsTransaction? Row, string? MessageId)
+{
+    public bool Duplicate => Row is null;
+}
+
+/// <summary>
+/// For gateways that give a message no id of its own (an SMSC's deliver_sm): <paramref name="Key"/> names what the
+/// message is (its addresses and content), and the same key again within <paramref name="Window"/> of its first
+/// arrival is a redelivery of it, not a new message.
+/// </summary>
+public sealed record RedeliveryKey(string Key, TimeSpan Window);
+
 /// <summary>How a message ended (SPEC §5: <c>completed</c>, <c>rejected</c>, <c>failed</c>).</summary>
 public enum TopUpStatus
 {

@@ -166,6 +166,16 @@ public sealed class CliTests
     [InlineData("serve", "--bank-api", "=https://bank.example/")]
     [InlineData("serve", "--bank-api", "TEB=ftp://bank.example/")]
     [InlineData("serve", "--bank-api", "NOSECRETBANK=https://bank.example/")] // MBUSHJA_BANK_SECRET_NOSECRETBANK is not set
+    [InlineData("serve", "--smsc", "http://mbushja:pw@smsc.example:2775")]
+    [InlineData("serve", "--smsc", "smpp://smsc.example:2775")]
+    [InlineData("serve", "--smsc", "smpp://a-system-id-far-too-long:pw@smsc.example:2775")]
+    [InlineData("serve", "--smsc", "smpp://mbushja:pw@smsc.example:2775?bind=both")]
+    [InlineData("serve", "--smsc", "smpp://mbushja:pw@smsc.example:2775?window=0")]
+    [InlineData("serve", "--smsc", "smpp://nopasswordbind@smsc.example:2775")] // MBUSHJA_SMPP_PASSWORD(_NOPASSWORDBIND) is not set
+    [InlineData("serve", "--smsc", "smpp://mbushja:pw@smsc.example:2775", "--kannel-sendsms", "http://kannel:13013/cgi-bin/sendsms")]
+    [InlineData("serve", "--smsc")]
+    [InlineData("serve", "--smpp-long-messages", "pigeon")]
+    [InlineData("serve", "--smpp-redelivery-window", "0")]
     public async Task Run_BadArguments_ExitsTwoWithOneLineOnStderrAndNothingOnStdout(params string[] args)
     {
         Run run = await RunAsync(args);
@@ -200,6 +210,29 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Serve_SmscPasswordTooLong_IsRefusedWithoutShowingIt()
+    {
+        Run run = await RunAsync("serve", "--smsc", "smpp://mbushja:Secret-Nine@smsc.example:2775");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Password", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Secret-Nine", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_SmppFileInTheConfigFolderWithAMistake_StopsTheStartWithTheReason()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mbushja-cli-smpp-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "smpp.json"), """{"binds": ["smpp://ipko:pw@smsc?bind=both"]}""");
+
+        Run run = await RunAsync("serve", "--config", folder, "--data", Path.Combine(folder, "data"));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("smpp.json: binds[0]: --smsc smsc1: bind=both", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_Help_ExitsZeroAndListsServeAndParse()
     {
         Run run = await RunAsync("--help");
@@ -223,7 +256,7 @@ public sealed class CliTests
     [Fact]
     public async Task MbushjaScript_Parse_PrintsTheContractJson()
     {
-        string root = RepoRoot();
+        string root = Mbushja.Testing.RepoFolder.Root;
         var start = new ProcessStartInfo(Path.Combine(root, "mbushja"))
         {
             ArgumentList = { "parse", "--to", "50001", "--from", "049123456", "--text", "5" },
@@ -247,18 +280,5 @@ public sealed class CliTests
 
         Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
         Assert.Equal(ContractExample + "\n", await stdout);
-    }
-
-    private static string RepoRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Mbushja.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Mbushja.slnx above {AppContext.BaseDirectory}.");
     }
 }

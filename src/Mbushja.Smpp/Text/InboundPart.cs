@@ -42,6 +42,35 @@ public sealed class InboundPart
     /// <summary>Septets (GSM-7) or octets (the other codings), without the header.</summary>
     internal ReadOnlyMemory<byte> Units { get; }
 
+    /// <summary>
+    /// The text of <paramref name="parts"/>, in the order given. Parts of one coding are joined before decoding, so
+    /// that an ESC or a surrogate pair split between two parts still reads as one character.
+    /// </summary>
+    public static string Join(IEnumerable<InboundPart> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        InboundPart[] list = [.. parts];
+        if (list.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        if (list.Any(p => p.Coding != list[0].Coding))
+        {
+            return string.Concat(list.Select(p => p.Text));
+        }
+
+        byte[] units = new byte[list.Sum(p => p.Units.Length)];
+        int offset = 0;
+        foreach (InboundPart part in list)
+        {
+            part.Units.Span.CopyTo(units.AsSpan(offset));
+            offset += part.Units.Length;
+        }
+
+        return SmsText.Decode(list[0].Coding, units);
+    }
+
     public static InboundPart From(DeliverSm pdu, SmppTextOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(pdu);

@@ -243,25 +243,6 @@ public sealed class LongMessageAssembler(ReassemblyOptions? options = null, Time
             return new AbandonedMessage(first.Source, first.Destination, first.Concat!.Value, received, Text(), reason);
         }
 
-        // Parts of one coding are joined before decoding: an ESC or a surrogate pair split between two parts
-        // still reads as one character.
-        private string Text()
-        {
-            InboundPart[] parts = [.. _parts.OfType<InboundPart>()];
-            if (parts.Any(p => p.Coding != parts[0].Coding))
-            {
-                return string.Concat(parts.Select(p => p.Text));
-            }
-
-            byte[] units = new byte[parts.Sum(p => p.Units.Length)];
-            int offset = 0;
-            foreach (InboundPart part in parts)
-            {
-                part.Units.Span.CopyTo(units.AsSpan(offset));
-                offset += part.Units.Length;
-            }
-
-            return SmsText.Decode(parts[0].Coding, units);
-        }
+        private string Text() => InboundPart.Join(_parts.OfType<InboundPart>());
     }
 }

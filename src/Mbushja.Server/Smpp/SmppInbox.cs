@@ -1,0 +1,245 @@
+using System.Security.Cryptography;
+using System.Text;
+using Mbushja.Server.Api;
+using Mbushja.Smpp;
+using Mbushja.Smpp.Pdus;
+using Mbushja.Smpp.Session;
+using Mbushja.Smpp.Text;
+using Mbushja.TopUp;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Mbushja.Server.Smpp;
+
+/// <summary>
+/// USSD over SMPP (issue 5 item 5): a deliver_sm or data_sm with ussd_service_op goes to the registered handler, which
+/// answers the SMSC (ESME_ROK once the step is safe) and sends the next screen through <see cref="SmppClientGroup"/> or
+/// the session it came on. Without one, USSD messages are refused (ESME_RX_R_APPN) so that the SMSC stops trying.
+/// </summary>
+public interface ISmppUssdHandler
+{
+    ValueTask<CommandStatus> OnUssdAsync(SmppSession session, Pdu message, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// What the SMSC delivers (SPEC §4 "Durability"): an SMS Top Up message is answered ESME_ROK only once it is recorded
+/// (<see cref="TopUpProcessor.AcceptAsync"/>), and handled after the answer; when it cannot be recorded the session
+/// answers ESME_RX_T_APPN (0x64) and the SMSC delivers it again. Delivery receipts go on the reply's trail.
+/// <para>
+/// Repeats. deliver_sm carries no id of the message, and the sequence number changes with every delivery, so a message
+/// is known by a hash of what the SMSC gives: source and destination, esm_class, data_coding and content, and the
+/// SMSC's own id when it sends one (receipted_message_id, or <see cref="SmppSettings.MessageIdTag"/>). The first
+/// delivery takes that key for <see cref="SmppSettings.RedeliveryWindow"/>; a delivery again in that time is
+/// acknowledged and nothing more. A long message is known by its addresses, reference and number of parts.
+/// </para>
+/// <para>
+/// Long messages. Each part is stored (<see cref="InboundParts"/>) before it is acknowledged, not held unanswered until
+/// the others come: an SMSC with a window of one would never send them, and a part acknowledged and kept in memory
+/// would be lost in a crash. The part that completes the message is acknowledged once the joined message is recorded.
+/// Parts on different binds or servers meet in the database; parts still missing after
+/// <see cref="SmppSettings.ReassemblyTimeout"/> leave the message to be handled with what came (<see cref="SweepAsync"/>).
+/// </para>
+/// </summary>
+public sealed partial class SmppInbox(
+    TopUpProcessor processor,
+    InboundParts parts,
+    SmsSubmits submits,
+    SmppSettings settings,
+    TimeProvider time,
+    IServiceProvider services,
+    ILogger<SmppInbox> logger) : ISmppInboundHandler
+{
+    public async ValueTask<CommandStatus> OnMessageAsync(SmppSession session, Pdu message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        (byte esmClass, TlvList tlvs, InboundPart part, DeliveryReceipt? receipt) = message switch
+        {
+            DeliverSm d => (d.EsmClass, d.Tlvs, InboundPart.From(d, settings.Text), DeliveryReceipt.From(d, settings.Text)),
+            DataSm d => (d.EsmClass, d.Tlvs, InboundPart.From(d, settings.Text), DeliveryReceipt.From(d, settings.Text)),
+            _ => throw new ArgumentException($"{message.CommandId} carries no message.", nameof(message)),
+        };
+
+        if (receipt is not null)
+        {
+            return await OnReceiptAsync(receipt, cancellationToken);
+        }
+
+        if ((esmClass & EsmClass.MessageTypeMask) != 0)
+        {
+            // A notification that names no message: nothing to record, and no reason for the SMSC to send it again.
+            LogNotificationWithoutId(logger, session.Options.Name, esmClass);
+            return CommandStatus.Ok;
+        }
+
+        if (tlvs.UssdServiceOp is { } operation)
+        {
+            if (services.GetService<ISmppUssdHandler>() is { } ussd)
+            {
+                return await ussd.OnUssdAsync(session, message, cancellationToken);
+            }
+
+            LogUssdRefused(logger, session.Options.Name, operation);
+            return CommandStatus.ReceiverRejectMessage;
+        }
+
+        return part.Concat is { Total: > 1 } concat
+            ? await OnPartAsync(message, part, concat, cancellationToken)
+            : await OnWholeAsync(message, part, tlvs, cancellationToken);
+    }
+
+    /// <summary>Handles the long messages whose parts stopped coming, with the parts that came. Returns how many.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken = default)
+    {
+        int handled = 0;
+        foreach (OpenLongMessage open in await parts.OpenBeforeAsync(time.GetUtcNow() - settings.ReassemblyTimeout, 100, cancellationToken))
+        {
+            LogIncomplete(logger, open.MessageId, open.Parts.Count, open.Total);
+            await RecordLongAsync(open.MessageId, open.Parts, cancellationToken);
+            handled++;
+        }
+
+        return handled;
+    }
+
+    private async Task<CommandStatus> OnWholeAsync(Pdu message, InboundPart part, TlvList tlvs, CancellationToken cancellationToken)
+    {
+        string key = Fingerprint(message, tlvs);
+        var sms = new InboundSms(
+            Sender(part.Source),
+            part.Destination.Address,
+            Limited(part.Text),
+            $"smpp:{key[..24]}:{time.GetUtcNow().ToUnixTimeMilliseconds()}",
+            ReplyRoute.Outbound);
+        AcceptedSms accepted = await processor.AcceptAsync(sms, new RedeliveryKey("smpp:" + key, settings.RedeliveryWindow), cancellationToken);
+        Carry(accepted);
+        return CommandStatus.Ok;
+    }
+
+    private async Task<CommandStatus> OnPartAsync(Pdu message, InboundPart part, ConcatInfo concat, CancellationToken cancellationToken)
+    {
+        PartOutcome outcome = await parts.StoreAsync(
+            LongMessageKey(part, concat), concat.Total, concat.Sequence, PduEncoder.ToArray(message), settings.RedeliveryWindow, cancellationToken);
+        if (outcome.Status == PartStatus.Complete)
+        {
+            await RecordLongAsync(outcome.MessageId, outcome.Parts, cancellationToken);
+        }
+
+        return CommandStatus.Ok;
+    }
+
+    /// <summary>Records a long message from its stored parts (idempotent by its id), then lets its parts go.</summary>
+    private async Task RecordLongAsync(string id, IReadOnlyList<StoredPart> stored, CancellationToken cancellationToken)
+    {
+        InboundPart[] read = [.. stored.Select(p => Read(p.Octets)).OfType<InboundPart>()];
+        if (read.Length > 0)
+        {
+            var sms = new InboundSms(
+                Sender(read[0].Source), read[0].Destination.Address, Limited(InboundPart.Join(read)), InboundParts.MessageIdOf(id), ReplyRoute.Outbound);
+            Carry(await processor.AcceptAsync(sms, redelivery: null, cancellationToken));
+        }
+
+        await parts.DoneAsync(id, cancellationToken);
+    }
+
+    private InboundPart? Read(byte[] octets) => PduDecoder.Decode(octets).Pdu switch
+    {
+        DeliverSm d => InboundPart.From(d, settings.Text),
+        DataSm d => InboundPart.From(d, settings.Text),
+        _ => null,
+    };
+
+    private async Task<CommandStatus> OnReceiptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken)
+    {
+        string? state = receipt.State?.ToString().ToLowerInvariant();
+        ReceiptMatch? match = await submits.RecordReceiptAsync(
+            SmscMessageId.Keys(receipt.MessageId), receipt.MessageId, state, receipt.Status, receipt.Error, cancellationToken);
+        if (match is null)
+        {
+            LogUnknownReceipt(logger, receipt.MessageId, receipt.Status);
+        }
+
+        // Recorded, or about no reply of ours: either way there is nothing for the SMSC to send again.
+        return CommandStatus.Ok;
+    }
+
+    private void Carry(AcceptedSms accepted)
+    {
+        if (accepted.Row is { } row)
+        {
+            processor.FinishInBackground(row);
+        }
+        else
+        {
+            LogRepeat(logger, accepted.MessageId ?? "");
+        }
+    }
+
+    /// <summary>An international number (TON 1) as E.164; anything else as the SMSC wrote it, for the numbering plan to read.</summary>
+    private static string Sender(SmppAddress source) =>
+        source.Ton == TypeOfNumber.International && source.Address.Length > 0 && source.Address.All(char.IsAsciiDigit) ? "+" + source.Address : source.Address;
+
+    private static string Limited(string text) => text.Length <= SmsApi.MaxTextLength ? text : text[..SmsApi.MaxTextLength];
+
+    private string Fingerprint(Pdu message, TlvList tlvs)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        string smscId = tlvs.ReceiptedMessageId
+            ?? (settings.MessageIdTag is { } tag && tlvs.TryGet(tag, out ReadOnlyMemory<byte> vendor) ? Convert.ToHexString(vendor.Span) : "");
+        Field(hash, smscId);
+        switch (message)
+        {
+            case DeliverSm d:
+                Address(hash, d.Source);
+                Address(hash, d.Destination);
+                Field(hash, [d.EsmClass, d.DataCoding]);
+                Field(hash, d.ShortMessage.Span);
+                break;
+            case DataSm d:
+                Address(hash, d.Source);
+                Address(hash, d.Destination);
+                Field(hash, [d.EsmClass, d.DataCoding]);
+                Field(hash, ReadOnlySpan<byte>.Empty);
+                break;
+        }
+
+        Field(hash, tlvs.MessagePayload is { } payload ? payload.Span : ReadOnlySpan<byte>.Empty);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static string LongMessageKey(InboundPart part, ConcatInfo concat)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Address(hash, part.Source);
+        Address(hash, part.Destination);
+        Field(hash, $"{concat.Scheme}:{concat.Reference}:{concat.Total}");
+        return "smpp-long:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static void Address(IncrementalHash hash, SmppAddress address) => Field(hash, $"{(byte)address.Ton}/{(byte)address.Npi}/{address.Address}");
+
+    private static void Field(IncrementalHash hash, string value) => Field(hash, Encoding.UTF8.GetBytes(value));
+
+    // Each field with its length first, so that no two different messages hash the same octets.
+    private static void Field(IncrementalHash hash, ReadOnlySpan<byte> value)
+    {
+        Span<byte> length = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, value.Length);
+        hash.AppendData(length);
+        hash.AppendData(value);
+    }
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "SMPP: {MessageId} was delivered again; acknowledged, nothing more")]
+    private static partial void LogRepeat(ILogger logger, string messageId);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "SMPP: long message {Id} had {Received} of {Total} parts when its time ran out; handled with those")]
+    private static partial void LogIncomplete(ILogger logger, string id, int received, int total);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "SMPP: delivery receipt for {MessageId} ({Status}) matches no reply")]
+    private static partial void LogUnknownReceipt(ILogger logger, string messageId, string? status);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "SMPP {Bind}: USSD ({Operation}) refused: USSD over SMPP is not configured")]
+    private static partial void LogUssdRefused(ILogger logger, string bind, UssdServiceOp operation);
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "SMPP {Bind}: notification (esm_class 0x{EsmClass:X2}) without a message id; acknowledged")]
+    private static partial void LogNotificationWithoutId(ILogger logger, string bind, byte esmClass);
+}

@@ -1,0 +1,79 @@
+using Mbushja.Smpp.Session;
+using Mbushja.TopUp;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Mbushja.Server.Smpp;
+
+/// <summary>
+/// Runs the SMPP binds once the server takes traffic (received messages are carried on through the bank, which may be
+/// the sandbox on this server's own address), sweeps long messages whose parts stopped coming and forgets old
+/// redelivery keys, and at shutdown unbinds every session cleanly (§4.2) after what is in flight is answered.
+/// </summary>
+public sealed partial class SmppService(
+    SmppClientGroup binds,
+    SmppInbox inbox,
+    InboundParts parts,
+    SmsTransactions transactions,
+    SmppSettings settings,
+    ServerSettings server,
+    IHostApplicationLifetime lifetime,
+    ILogger<SmppService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource();
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        await using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            try
+            {
+                await started.Task;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        string described = string.Join(", ", settings.Binds.Select(b => b.Describe()));
+        LogStarting(logger, binds.Clients.Count, described);
+        binds.Start();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await inbox.SweepAsync(stoppingToken);
+                DateTimeOffset forgotten = server.Time.GetUtcNow() - settings.RedeliveryWindow;
+                await transactions.ForgetRedeliveriesAsync(forgotten, stoppingToken);
+                await parts.ForgetAsync(forgotten, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogSweepFailed(logger, e);
+            }
+
+            try
+            {
+                await Task.Delay(settings.SweepInterval, server.Time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Unbinds every session: messages being stored are answered first, replies in flight get their responses.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await binds.StopAsync(cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 4121, Level = LogLevel.Information, Message = "SMPP: {Count} bind(s): {Binds}")]
+    private static partial void LogStarting(ILogger logger, int count, string binds);
+
+    [LoggerMessage(EventId = 4122, Level = LogLevel.Error, Message = "SMPP sweep failed; it runs again shortly")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Mbushja.Smpp.Pdus;
+
+namespace Mbushja.Smpp.Session;
+
+/// <summary>
+/// SMPP metrics (meter <c>Mbushja.Smpp</c>), tagged by bind name: binds up, PDUs each way by command and status,
+/// undecodable input, response times, timeouts, throttling pauses and reconnects.
+/// </summary>
+public static class SmppMetrics
+{
+    public const string MeterName = "Mbushja.Smpp";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    private static readonly UpDownCounter<long> Bound = Meter.CreateUpDownCounter<long>(
+        "mbushja.smpp.binds", description: "Sessions bound to an SMSC (1 per bound session).");
+
+    private static readonly Counter<long> Pdus = Meter.CreateCounter<long>(
+        "mbushja.smpp.pdus", description: "PDUs sent and received, by direction, command and status.");
+
+    private static readonly Counter<long> DecodeErrors = Meter.CreateCounter<long>(
+        "mbushja.smpp.decode_errors", description: "Received octets that were no readable PDU, by the status answered.");
+
+    private static readonly Histogram<double> ResponseTime = Meter.CreateHistogram<double>(
+        "mbushja.smpp.response.duration", unit: "s", description: "Time from a request to its response.");
+
+    private static readonly Counter<long> Timeouts = Meter.CreateCounter<long>(
+        "mbushja.smpp.timeouts", description: "Requests without a response within the response timeout.");
+
+    private static readonly Counter<long> Throttles = Meter.CreateCounter<long>(
+        "mbushja.smpp.throttled", description: "Responses ESME_RTHROTTLED or ESME_RMSGQFUL that paused submits.");
+
+    private static readonly Counter<long> Reconnects = Meter.CreateCounter<long>(
+        "mbushja.smpp.reconnects", description: "Connection attempts after the first.");
+
+    internal static void BindUp(string bind) => Bound.Add(1, Tag("bind", bind));
+
+    internal static void BindDown(string bind) => Bound.Add(-1, Tag("bind", bind));
+
+    internal static void Pdu(string bind, string direction, Pdu pdu) =>
+        Pdus.Add(1, Tag("bind", bind), Tag("direction", direction), Tag("command", pdu.CommandId.ToString()), Tag("status", pdu.CommandStatus.ToString()));
+
+    internal static void DecodeError(string bind, CommandStatus status) => DecodeErrors.Add(1, Tag("bind", bind), Tag("status", status.ToString()));
+
+    internal static void Response(string bind, CommandId command, long startedTimestamp) =>
+        ResponseTime.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, Tag("bind", bind), Tag("command", command.ToString()));
+
+    internal static void Timeout(string bind, CommandId command) => Timeouts.Add(1, Tag("bind", bind), Tag("command", command.ToString()));
+
+    internal static void Throttled(string bind) => Throttles.Add(1, Tag("bind", bind));
+
+    internal static void Reconnect(string bind) => Reconnects.Add(1, Tag("bind", bind));
+
+    private static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
+}

@@ -1,0 +1,150 @@
+using Mbushja.Server.Smpp;
+using Mbushja.Smpp.Session;
+
+namespace Mbushja.Server.Tests;
+
+/// <summary><c>--smsc</c> URLs as operators write them, and where a password may come from.</summary>
+public sealed class SmppSettingsTests
+{
+    private static readonly Dictionary<string, string> NoEnvironment = [];
+
+    private static (IReadOnlyList<SmppSessionOptions> Binds, string? Error) Parse(string url, Dictionary<string, string>? environment = null, int index = 0) =>
+        SmppSettings.ParseBind(url, index, name => (environment ?? NoEnvironment).GetValueOrDefault(name));
+
+    [Fact]
+    public void ParseBind_SystemIdPasswordHostPort_OneTransceiver()
+    {
+        SmppSessionOptions bind = Assert.Single(Parse("smpp://mbushja:pa%3Ass@smsc.ipko.example:2776").Binds);
+
+        Assert.Equal(("smsc1", "smsc.ipko.example", 2776, "mbushja", "pa:ss", SmppBindType.Transceiver, 10),
+            (bind.Name, bind.Host, bind.Port, bind.SystemId, bind.Password, bind.BindType, bind.WindowSize));
+    }
+
+    [Fact]
+    public void ParseBind_NoPort_TheSmppPort()
+    {
+        Assert.Equal(2775, Assert.Single(Parse("smpp://mbushja:pw@10.1.2.3").Binds).Port);
+    }
+
+    [Fact]
+    public void ParseBind_Pair_ATransmitterAndAReceiver()
+    {
+        IReadOnlyList<SmppSessionOptions> binds = Parse("smpp://mbushja:pw@smsc:2775?bind=pair&name=ipko&window=20&system_type=VMA", index: 3).Binds;
+
+        Assert.Equal([("ipko-tx", SmppBindType.Transmitter), ("ipko-rx", SmppBindType.Receiver)], binds.Select(b => (b.Name, b.BindType)));
+        Assert.All(binds, b => Assert.Equal((20, "VMA"), (b.WindowSize, b.SystemType)));
+    }
+
+    [Theory]
+    [InlineData("tx", SmppBindType.Transmitter)]
+    [InlineData("rx", SmppBindType.Receiver)]
+    [InlineData("trx", SmppBindType.Transceiver)]
+    public void ParseBind_BindType(string bind, SmppBindType type) =>
+        Assert.Equal(type, Assert.Single(Parse($"smpp://m:pw@smsc?bind={bind}").Binds).BindType);
+
+    [Fact]
+    public void ParseBind_SecondUrl_NamedSmsc2()
+    {
+        Assert.Equal("smsc2", Assert.Single(Parse("smpp://m:pw@smsc", index: 1).Binds).Name);
+    }
+
+    [Fact]
+    public void ParseBind_PasswordFromTheEnvironment_PerSystemIdFirst()
+    {
+        var environment = new Dictionary<string, string> { ["MBUSHJA_SMPP_PASSWORD"] = "shared", ["MBUSHJA_SMPP_PASSWORD_IPKO1"] = "own" };
+
+        Assert.Equal("own", Assert.Single(Parse("smpp://ipko1@smsc", environment).Binds).Password);
+        Assert.Equal("shared", Assert.Single(Parse("smpp://ipko2@smsc", environment).Binds).Password);
+        Assert.Equal("inurl", Assert.Single(Parse("smpp://ipko1:inurl@smsc", environment).Binds).Password);
+    }
+
+    [Theory]
+    [InlineData("smsc.example:2775")]
+    [InlineData("http://m:pw@smsc:2775")]
+    [InlineData("smpp://smsc:2775")]
+    [InlineData("smpp://m@smsc:2775")]
+    [InlineData("smpp://m:pw@smsc:2775?bind=both")]
+    [InlineData("smpp://m:pw@smsc:2775?window=ten")]
+    [InlineData("smpp://sixteen-characters:pw@smsc")]
+    [InlineData("smpp://m:nine-char@smsc")]
+    public void ParseBind_Unusable_SaysWhy_WithoutThePassword(string url)
+    {
+        (IReadOnlyList<SmppSessionOptions> binds, string? error) = Parse(url);
+
+        Assert.Empty(binds);
+        Assert.NotNull(error);
+        Assert.StartsWith("--smsc", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("nine-char", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_NoFile_Null()
+    {
+        string folder = Folder();
+
+        Assert.Null(SmppSettings.Load(folder, _ => null));
+    }
+
+    [Fact]
+    public void Load_TheFile_GivesBindsAndTextSettings()
+    {
+        string folder = Folder("""
+            {
+              // The operator's SMSC; passwords from the environment.
+              "binds": ["smpp://ipko@smsc1:2775", "smpp://ipko@smsc2:2775?bind=pair"],
+              "longMessages": "sar",
+              "gsm7Packed": true,
+              "transliterate": true,
+              "registeredDelivery": 0,
+              "redeliveryWindowSeconds": 120,
+            }
+            """);
+
+        SmppSettings settings = SmppSettings.Load(folder, name => name == "MBUSHJA_SMPP_PASSWORD" ? "pw" : null)!;
+
+        Assert.Equal(["smsc1", "smsc2-tx", "smsc2-rx"], settings.Binds.Select(b => b.Name));
+        Assert.All(settings.Binds, b => Assert.Equal("pw", b.Password));
+        Assert.Equal((Mbushja.Smpp.Text.LongMessageMode.Sar, true, true), (settings.Text.LongMessages, settings.Text.Gsm7Packed, settings.Text.Transliterate));
+        Assert.Equal((0, TimeSpan.FromMinutes(2)), (settings.RegisteredDelivery, settings.RedeliveryWindow));
+    }
+
+    [Fact]
+    public void Load_Mistakes_AreAllReportedAtOnce_WithoutPasswords()
+    {
+        string folder = Folder("""{"binds": ["smpp://ipko:toolongpw@smsc1", "http://x"], "longMessages": "pigeon", "redeliveryWindowSeconds": 0}""");
+
+        Mbushja.Domain.ConfigurationException e = Assert.Throws<Mbushja.Domain.ConfigurationException>(() => SmppSettings.Load(folder, _ => null));
+
+        Assert.Equal(4, e.Errors.Count);
+        Assert.All(e.Errors, error => Assert.StartsWith("smpp.json: ", error, StringComparison.Ordinal));
+        Assert.DoesNotContain("toolongpw", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_UnknownSetting_IsRefused()
+    {
+        Assert.Throws<Mbushja.Domain.ConfigurationException>(() => SmppSettings.Load(Folder("""{"binds": ["smpp://a:b@c"], "speed": 9}"""), _ => null));
+    }
+
+    private static string Folder(string? smppJson = null)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mbushja-smpp-config-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        if (smppJson is not null)
+        {
+            File.WriteAllText(Path.Combine(folder, SmppSettings.FileName), smppJson);
+        }
+
+        return folder;
+    }
+
+    [Fact]
+    public void ToString_ShowsNoPassword()
+    {
+        SmppSettings settings = SmppSettings.None with { Binds = Parse("smpp://m:hush@smsc?bind=pair").Binds };
+
+        Assert.DoesNotContain("hush", settings.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("hush", (new ServerSettings { AdminKey = "k", Smpp = settings }).ToString(), StringComparison.Ordinal);
+        Assert.Contains("smsc1-tx", settings.ToString(), StringComparison.Ordinal);
+    }
+}

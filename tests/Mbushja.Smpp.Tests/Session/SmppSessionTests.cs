@@ -1,0 +1,443 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Mbushja.Smpp.Pdus;
+using Mbushja.Smpp.Session;
+using Mbushja.Testing;
+
+namespace Mbushja.Smpp.Tests.Session;
+
+/// <summary>
+/// One session against a scripted SMSC on a real socket (127.0.0.1:0): the bind, the window, response timeouts,
+/// enquire_link both ways, throttling, what cannot be read, unbind either way, and received messages answered with
+/// what the handler says.
+/// </summary>
+public sealed class SmppSessionTests : IAsyncLifetime
+{
+    private readonly FakeSmsc _smsc = FakeSmsc.Start();
+    private readonly ListLogger _logs = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _smsc.DisposeAsync();
+
+    private SmppSessionOptions Options => new()
+    {
+        Name = "test",
+        Host = "127.0.0.1",
+        Port = _smsc.Port,
+        SystemId = FakeSmsc.SystemId,
+        Password = FakeSmsc.Password,
+        ResponseTimeout = TimeSpan.FromSeconds(3),
+        Throttle = new Backoff(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2), Jitter: 0),
+    };
+
+    private Task<SmppSession> ConnectAsync(SmppSessionOptions? options = null, ISmppInboundHandler? handler = null) =>
+        SmppSession.ConnectAsync(options ?? Options, handler ?? new Answering(CommandStatus.Ok), _logs);
+
+    private static SubmitSm Submit(string text = "hello") => new()
+    {
+        Source = SmppAddress.ShortCode("50001"),
+        Destination = SmppAddress.International("38349123456"),
+        ShortMessage = System.Text.Encoding.ASCII.GetBytes(text),
+    };
+
+    [Theory]
+    [InlineData(SmppBindType.Transceiver, typeof(BindTransceiver))]
+    [InlineData(SmppBindType.Transmitter, typeof(BindTransmitter))]
+    [InlineData(SmppBindType.Receiver, typeof(BindReceiver))]
+    public async Task ConnectAsync_RightCredentials_BindsAsConfigured(SmppBindType type, Type request)
+    {
+        await using SmppSession session = await ConnectAsync(Options with { BindType = type, SystemType = "VMA" });
+
+        Bind bind = _smsc.Connections.Single().BindRequest!;
+        Assert.IsType(request, bind);
+        Assert.Equal((FakeSmsc.SystemId, FakeSmsc.Password, "VMA", Bind.Smpp34), (bind.SystemId, bind.Password, bind.SystemType, bind.InterfaceVersion));
+        Assert.Equal(SmppSessionState.Bound, session.State);
+        Assert.Equal(FakeSmsc.SmscSystemId, session.SmscSystemId);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_WrongPassword_ThrowsBindExceptionThatIsNotTransient_AndLogsNoPassword()
+    {
+        SmppBindException refused = await Assert.ThrowsAsync<SmppBindException>(() => ConnectAsync(Options with { Password = "wrong12" }));
+
+        Assert.Equal(CommandStatus.InvalidPassword, refused.Status);
+        Assert.False(refused.IsTransient);
+        Assert.DoesNotContain("wrong12", _logs.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong12", (Options with { Password = "wrong12" }).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_NobodyListening_ThrowsTransientConnectionException()
+    {
+        int port = _smsc.Port;
+        await _smsc.DisposeAsync();
+
+        SmppConnectionException failed = await Assert.ThrowsAsync<SmppConnectionException>(() => ConnectAsync(Options with { Port = port }));
+
+        Assert.True(failed.IsTransient);
+    }
+
+    [Fact]
+    public async Task EnquireLinkFromSmsc_IsAnswered()
+    {
+        await using SmppSession session = await ConnectAsync();
+
+        Pdu answer = await _smsc.Connections.Single().RequestAsync(new EnquireLink());
+
+        Assert.IsType<EnquireLinkResp>(answer);
+        Assert.Equal(CommandStatus.Ok, answer.CommandStatus);
+    }
+
+    [Fact]
+    public async Task IdleLink_EsmeSendsEnquireLink()
+    {
+        await using SmppSession session = await ConnectAsync(Options with { EnquireLinkInterval = TimeSpan.FromMilliseconds(200) });
+
+        await _smsc.Connections.Single().WaitForAsync<EnquireLink>(timeout: TimeSpan.FromSeconds(5));
+
+        Assert.Equal(SmppSessionState.Bound, session.State);
+    }
+
+    [Fact]
+    public async Task EnquireLinkUnanswered_SessionEndsAsLinkDead()
+    {
+        _smsc.AnswerEnquireLink = false;
+        await using SmppSession session = await ConnectAsync(Options with
+        {
+            EnquireLinkInterval = TimeSpan.FromMilliseconds(200),
+            ResponseTimeout = TimeSpan.FromMilliseconds(300),
+        });
+
+        SmppSessionEnd end = await session.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(SmppSessionEnd.LinkDead, end);
+        await _smsc.Connections.Single().Closed.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Window_TenOutstanding_TheEleventhWaitsForAResponse()
+    {
+        _smsc.OnSubmit = (_, n) => n <= 10 ? new SubmitAnswer(Delay: TimeSpan.FromMilliseconds(800)) : SubmitAnswer.Accept;
+        await using SmppSession session = await ConnectAsync();
+
+        Task<Pdu>[] sends = [.. Enumerable.Range(0, 11).Select(i => session.SendAsync(Submit($"m{i}")))];
+        await _smsc.WaitForSubmitsAsync(10);
+        await Task.Delay(300);
+
+        Assert.Equal(10, _smsc.Submits.Count);
+        Assert.Equal(0, session.FreeWindow);
+        Pdu[] responses = await Task.WhenAll(sends);
+        Assert.All(responses, r => Assert.Equal(CommandStatus.Ok, Assert.IsType<SubmitSmResp>(r).CommandStatus));
+        Assert.Equal(11, _smsc.Submits.Count);
+        Assert.Equal(11, responses.Select(r => ((SubmitSmResp)r).MessageId).Distinct().Count());
+        Assert.Equal(10, session.FreeWindow);
+    }
+
+    [Fact]
+    public async Task DropInTheMiddleOfAWindow_EveryRequestInFlightFailsAsTransient_AndTheSessionEnds()
+    {
+        _smsc.OnSubmit = (_, _) => new SubmitAnswer(Answer: false);
+        await using SmppSession session = await ConnectAsync();
+        Task<Pdu>[] sends = [.. Enumerable.Range(0, 5).Select(i => session.SendAsync(Submit($"m{i}")))];
+        await _smsc.WaitForSubmitsAsync(5);
+
+        _smsc.DropAll();
+
+        foreach (Task<Pdu> send in sends)
+        {
+            SmppException failed = await Assert.ThrowsAsync<SmppConnectionException>(() => send);
+            Assert.True(failed.IsTransient);
+        }
+
+        Assert.Equal(SmppSessionEnd.ConnectionLost, await session.Completion.WaitAsync(TimeSpan.FromSeconds(5)));
+        await Assert.ThrowsAsync<SmppNotBoundException>(() => session.SendAsync(Submit()));
+    }
+
+    [Fact]
+    public async Task SlowResponse_TimesOut_FreesItsWindowSlot_AndTheLateAnswerIsIgnored()
+    {
+        _smsc.OnSubmit = (_, n) => n == 1 ? new SubmitAnswer(Delay: TimeSpan.FromMilliseconds(900)) : SubmitAnswer.Accept;
+        await using SmppSession session = await ConnectAsync(Options with { WindowSize = 1, ResponseTimeout = TimeSpan.FromMilliseconds(400) });
+
+        await Assert.ThrowsAsync<SmppTimeoutException>(() => session.SendAsync(Submit("slow")));
+        Pdu next = await session.SendAsync(Submit("next"));
+        await Task.Delay(800);
+
+        Assert.Equal(CommandStatus.Ok, next.CommandStatus);
+        Assert.Equal(SmppSessionState.Bound, session.State);
+        Assert.Equal(CommandStatus.Ok, (await session.SendAsync(Submit("after"))).CommandStatus);
+    }
+
+    [Theory]
+    [InlineData(CommandStatus.Throttled)]
+    [InlineData(CommandStatus.MessageQueueFull)]
+    public async Task ThrottlingAnswer_PausesTheNextSubmits(CommandStatus status)
+    {
+        _smsc.OnSubmit = (_, n) => n == 1 ? new SubmitAnswer(status) : SubmitAnswer.Accept;
+        await using SmppSession session = await ConnectAsync();
+
+        Pdu first = await session.SendAsync(Submit("1"));
+        var watch = Stopwatch.StartNew();
+        Pdu second = await session.SendAsync(Submit("2"));
+
+        Assert.Equal(status, first.CommandStatus);
+        Assert.Equal(CommandStatus.Ok, second.CommandStatus);
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(280), $"the second submit left after {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task ThrottlingAgainAndAgain_PausesGrowLonger()
+    {
+        _smsc.OnSubmit = (_, n) => n <= 2 ? new SubmitAnswer(CommandStatus.Throttled) : SubmitAnswer.Accept;
+        await using SmppSession session = await ConnectAsync();
+
+        await session.SendAsync(Submit("1"));
+        var watch = Stopwatch.StartNew();
+        await session.SendAsync(Submit("2"));
+        TimeSpan firstPause = watch.Elapsed;
+        watch.Restart();
+        await session.SendAsync(Submit("3"));
+
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(560), $"second pause {watch.Elapsed} after a first of {firstPause}");
+    }
+
+    [Fact]
+    public async Task UnknownCommand_AnsweredWithGenericNack_AndTheSessionGoesOn()
+    {
+        await using SmppSession session = await ConnectAsync();
+        FakeSmscConnection smsc = _smsc.Connections.Single();
+        byte[] unknown = new byte[16];
+        BinaryPrimitives.WriteUInt32BigEndian(unknown, 16);
+        BinaryPrimitives.WriteUInt32BigEndian(unknown.AsSpan(4), 0x0000_0099);
+        BinaryPrimitives.WriteUInt32BigEndian(unknown.AsSpan(12), 4242);
+
+        await smsc.SendRawAsync(unknown);
+        GenericNack nack = await smsc.WaitForAsync<GenericNack>();
+
+        Assert.Equal((CommandStatus.InvalidCommandId, 4242u), (nack.CommandStatus, nack.SequenceNumber));
+        Assert.IsType<EnquireLinkResp>(await smsc.RequestAsync(new EnquireLink()));
+        Assert.Equal(CommandStatus.Ok, (await session.SendAsync(Submit())).CommandStatus);
+    }
+
+    [Fact]
+    public async Task DeliverSmWithABadField_AnsweredWithItsOwnResponseAndStatus()
+    {
+        await using SmppSession session = await ConnectAsync();
+        FakeSmscConnection smsc = _smsc.Connections.Single();
+        byte[] octets = PduEncoder.ToArray(new DeliverSm { ShortMessage = "5"u8.ToArray(), SequenceNumber = 77 });
+        // sm_length says 9 octets follow; there is 1.
+        int smLength = octets.Length - 2;
+        octets[smLength] = 9;
+
+        await smsc.SendRawAsync(octets);
+        DeliverSmResp answer = await smsc.WaitForAsync<DeliverSmResp>();
+
+        Assert.Equal(77u, answer.SequenceNumber);
+        Assert.NotEqual(CommandStatus.Ok, answer.CommandStatus);
+        Assert.Equal(SmppSessionState.Bound, session.State);
+    }
+
+    [Fact]
+    public async Task CommandLengthBelowTheHeader_AnsweredWithGenericNack_ThenTheConnectionCloses()
+    {
+        await using SmppSession session = await ConnectAsync();
+        FakeSmscConnection smsc = _smsc.Connections.Single();
+
+        await smsc.SendRawAsync([0, 0, 0, 8, 0, 0, 0, 0x15, 0, 0, 0, 0, 0, 0, 0, 1]);
+
+        Assert.Equal(SmppSessionEnd.FramingLost, await session.Completion.WaitAsync(TimeSpan.FromSeconds(5)));
+        await smsc.Closed.WaitAsync(TimeSpan.FromSeconds(5));
+        GenericNack nack = Assert.Single(smsc.Received.OfType<GenericNack>());
+        Assert.Equal(CommandStatus.InvalidCommandLength, nack.CommandStatus);
+    }
+
+    [Fact]
+    public async Task UnbindAsync_SendsUnbind_WaitsForItsAnswer_AndCloses()
+    {
+        SmppSession session = await ConnectAsync();
+
+        await session.UnbindAsync();
+
+        Assert.Equal(SmppSessionEnd.Unbound, await session.Completion);
+        FakeSmscConnection smsc = _smsc.Connections.Single();
+        Assert.IsType<Unbind>(smsc.Received[^1]);
+        await smsc.Closed.WaitAsync(TimeSpan.FromSeconds(5));
+        await session.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task UnbindAsync_WaitsForTheRequestsInFlight()
+    {
+        _smsc.OnSubmit = (_, _) => new SubmitAnswer(Delay: TimeSpan.FromMilliseconds(400));
+        await using SmppSession session = await ConnectAsync();
+        Task<Pdu> send = session.SendAsync(Submit());
+        await _smsc.WaitForSubmitsAsync(1);
+
+        await session.UnbindAsync();
+
+        Assert.Equal(CommandStatus.Ok, (await send).CommandStatus);
+        Pdu[] received = [.. _smsc.Connections.Single().Received];
+        Assert.IsType<Unbind>(received[^1]);
+    }
+
+    [Fact]
+    public async Task UnbindAsync_ARequestStillWaitingForTheWindow_IsNotSent()
+    {
+        _smsc.OnSubmit = (_, _) => new SubmitAnswer(Delay: TimeSpan.FromMilliseconds(400));
+        await using SmppSession session = await ConnectAsync(Options with { WindowSize = 1 });
+        Task<Pdu> inFlight = session.SendAsync(Submit("1"));
+        await _smsc.WaitForSubmitsAsync(1);
+        Task<Pdu> waiting = session.SendAsync(Submit("2"));
+
+        await session.UnbindAsync();
+
+        Assert.Equal(CommandStatus.Ok, (await inFlight).CommandStatus);
+        await Assert.ThrowsAnyAsync<SmppException>(() => waiting);
+        Assert.Single(_smsc.Submits);
+    }
+
+    [Fact]
+    public async Task SmscUnbinds_TheSessionAnswersAndEnds()
+    {
+        await using SmppSession session = await ConnectAsync();
+
+        Pdu answer = await _smsc.Connections.Single().RequestAsync(new Unbind());
+
+        Assert.IsType<UnbindResp>(answer);
+        Assert.Equal(SmppSessionEnd.UnboundBySmsc, await session.Completion.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Theory]
+    [InlineData(CommandStatus.Ok)]
+    [InlineData(CommandStatus.ReceiverTemporaryAppError)]
+    public async Task DeliverSm_IsAnsweredWithTheHandlersStatus(CommandStatus status)
+    {
+        var handler = new Answering(status);
+        await using SmppSession session = await ConnectAsync(handler: handler);
+
+        Pdu answer = await _smsc.Connections.Single().RequestAsync(new DeliverSm { ShortMessage = "5"u8.ToArray() });
+
+        Assert.Equal(status, Assert.IsType<DeliverSmResp>(answer).CommandStatus);
+        Assert.Single(handler.Messages);
+    }
+
+    [Fact]
+    public async Task DeliverSmRightBehindTheBindResp_IsTakenAsBound()
+    {
+        _smsc.SendAfterBind = () => new DeliverSm { ShortMessage = "5"u8.ToArray() };
+        var handler = new Answering(CommandStatus.Ok);
+        await using SmppSession session = await ConnectAsync(handler: handler);
+
+        DeliverSmResp answer = await _smsc.Connections.Single().WaitForAsync<DeliverSmResp>();
+
+        Assert.Equal(CommandStatus.Ok, answer.CommandStatus);
+        Assert.Single(handler.Messages);
+    }
+
+    [Fact]
+    public async Task DataSm_IsAnsweredWithDataSmResp()
+    {
+        await using SmppSession session = await ConnectAsync();
+
+        Pdu answer = await _smsc.Connections.Single().RequestAsync(new DataSm { Tlvs = [Tlv.MessagePayload("5"u8.ToArray())] });
+
+        Assert.Equal(CommandStatus.Ok, Assert.IsType<DataSmResp>(answer).CommandStatus);
+    }
+
+    [Fact]
+    public async Task HandlerThrows_DeliverSmIsAnsweredTemporaryError_AndTheSessionGoesOn()
+    {
+        await using SmppSession session = await ConnectAsync(handler: new Answering(CommandStatus.Ok, fail: true));
+
+        Pdu answer = await _smsc.Connections.Single().RequestAsync(new DeliverSm { ShortMessage = "5"u8.ToArray() });
+
+        Assert.Equal(CommandStatus.ReceiverTemporaryAppError, answer.CommandStatus);
+        Assert.Equal(SmppSessionState.Bound, session.State);
+    }
+
+    [Fact]
+    public async Task HandlerTooSlow_DeliverSmIsAnsweredTemporaryErrorInTime()
+    {
+        var handler = new Answering(CommandStatus.Ok, delay: TimeSpan.FromSeconds(5));
+        await using SmppSession session = await ConnectAsync(Options with { InboundTimeout = TimeSpan.FromMilliseconds(300) }, handler);
+
+        Pdu answer = await _smsc.Connections.Single().RequestAsync(new DeliverSm { ShortMessage = "5"u8.ToArray() }, TimeSpan.FromSeconds(3));
+
+        Assert.Equal(CommandStatus.ReceiverTemporaryAppError, answer.CommandStatus);
+    }
+
+    [Fact]
+    public async Task DeliverSmOnATransmitterBind_IsRefusedWithInvalidBindStatus()
+    {
+        var handler = new Answering(CommandStatus.Ok);
+        await using SmppSession session = await ConnectAsync(Options with { BindType = SmppBindType.Transmitter }, handler);
+
+        Pdu answer = await _smsc.Connections.Single().RequestAsync(new DeliverSm { ShortMessage = "5"u8.ToArray() });
+
+        Assert.Equal(CommandStatus.InvalidBindStatus, answer.CommandStatus);
+        Assert.Empty(handler.Messages);
+    }
+
+    [Fact]
+    public async Task Metrics_CountTheBindWhileItIsUp()
+    {
+        long bound = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == SmppMetrics.MeterName && instrument.Name == "mbushja.smpp.binds")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag is { Key: "bind", Value: "metered" })
+                {
+                    Interlocked.Add(ref bound, value);
+                }
+            }
+        });
+        listener.Start();
+
+        SmppSession session = await ConnectAsync(Options with { Name = "metered" });
+        long whileBound = Interlocked.Read(ref bound);
+        await session.UnbindAsync();
+        await session.DisposeAsync();
+
+        Assert.Equal((1, 0), (whileBound, Interlocked.Read(ref bound)));
+    }
+
+    [Fact]
+    public async Task TraceLogs_ShowNoPassword()
+    {
+        await using SmppSession session = await ConnectAsync();
+        await session.SendAsync(Submit());
+
+        Assert.Contains("bound", _logs.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(FakeSmsc.Password, _logs.All, StringComparison.Ordinal);
+    }
+
+    /// <summary>Answers every message with one status (after a delay, or by throwing), and keeps them.</summary>
+    internal sealed class Answering(CommandStatus status, bool fail = false, TimeSpan delay = default) : ISmppInboundHandler
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Pdu> _messages = new();
+
+        public IReadOnlyList<Pdu> Messages => [.. _messages];
+
+        public async ValueTask<CommandStatus> OnMessageAsync(SmppSession session, Pdu message, CancellationToken cancellationToken)
+        {
+            _messages.Enqueue(message);
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, CancellationToken.None);
+            }
+
+            return fail ? throw new InvalidOperationException("the store is down") : status;
+        }
+    }
+}

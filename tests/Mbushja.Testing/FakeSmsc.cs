@@ -1,0 +1,488 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Mbushja.Smpp;
+using Mbushja.Smpp.Pdus;
+
+namespace Mbushja.Testing;
+
+/// <summary>How the fake SMSC answers one submit_sm (or data_sm).</summary>
+/// <param name="Delay">Wait this long before answering.</param>
+/// <param name="Answer">False: never answer (a lost response).</param>
+/// <param name="Drop">Drop the connection instead of answering.</param>
+/// <param name="MessageId">The message_id to give; null: the next of the SMSC's own ids.</param>
+public sealed record SubmitAnswer(
+    CommandStatus Status = CommandStatus.Ok, TimeSpan Delay = default, bool Answer = true, bool Drop = false, string? MessageId = null)
+{
+    public static SubmitAnswer Accept { get; } = new();
+}
+
+/// <summary>
+/// An SMSC on a real socket (<c>127.0.0.1:0</c>), scripted by the test, after Npgsql's PgServerMock: it binds ESMEs
+/// (checking <see cref="SystemId"/> and <see cref="Password"/>), answers enquire_link and unbind, answers submit_sm as
+/// <see cref="OnSubmit"/> says, records everything it receives, and sends what a test asks (deliver_sm, enquire_link,
+/// raw octets). The codec under test reads and writes its PDUs: the codec has its own tests against the spec's
+/// octets, this fake is for what a session does with them.
+/// </summary>
+public sealed class FakeSmsc : IAsyncDisposable
+{
+    public const string SystemId = "mbushja";
+    public const string Password = "s3cret";
+    public const string SmscSystemId = "FAKESMSC";
+
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<FakeSmscConnection> _connections = new();
+    private readonly ConcurrentQueue<SubmitSm> _submits = new();
+    private readonly Task _accepting;
+    private int _messageIds;
+    private int _submitCount;
+    private int _dropAfterBind;
+    private int _refuseConnections;
+    private int _disposed;
+
+    private FakeSmsc()
+    {
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _accepting = Task.Run(AcceptLoopAsync);
+    }
+
+    public static FakeSmsc Start() => new();
+
+    public int Port { get; }
+
+    /// <summary>The status a bind gets; by default Ok for the right credentials, ESME_RINVPASWD otherwise.</summary>
+    public Func<Bind, CommandStatus> OnBind { get; set; } = bind =>
+        bind.SystemId != SystemId ? CommandStatus.InvalidSystemId : bind.Password != Password ? CommandStatus.InvalidPassword : CommandStatus.Ok;
+
+    /// <summary>How a submit_sm is answered, given it and its number among all received (1-based).</summary>
+    public Func<SubmitSm, int, SubmitAnswer> OnSubmit { get; set; } = (_, _) => SubmitAnswer.Accept;
+
+    /// <summary>The SMSC's message ids, from a counter: hexadecimal by default, as many SMSCs give them.</summary>
+    public Func<int, string> MessageIds { get; set; } = n => (0x5A000 + n).ToString("X", CultureInfo.InvariantCulture);
+
+    /// <summary>Sent right behind a successful bind_resp, in the same write (an SMSC with messages queued for the ESME).</summary>
+    public Func<Pdu>? SendAfterBind { get; set; }
+
+    public bool AnswerEnquireLink { get; set; } = true;
+
+    /// <summary>How long each enquire_link is left before it is answered.</summary>
+    public TimeSpan EnquireLinkDelay { get; set; }
+
+    public IReadOnlyList<FakeSmscConnection> Connections => [.. _connections];
+
+    /// <summary>Every submit_sm received, in order, on any connection (resent ones again).</summary>
+    public IReadOnlyList<SubmitSm> Submits => [.. _submits];
+
+    /// <summary>The newest connection that is open and bound.</summary>
+    public FakeSmscConnection? Bound => Connections.LastOrDefault(c => c.IsBound && c.IsOpen);
+
+    /// <summary>The next <paramref name="times"/> connections are dropped right after their bind_resp.</summary>
+    public void DropAfterBind(int times) => Interlocked.Exchange(ref _dropAfterBind, times);
+
+    /// <summary>The next <paramref name="times"/> connections are closed as soon as they are accepted.</summary>
+    public void RefuseConnections(int times) => Interlocked.Exchange(ref _refuseConnections, times);
+
+    /// <summary>Drops every open connection (the SMSC crashed or the network broke).</summary>
+    public void DropAll()
+    {
+        foreach (FakeSmscConnection connection in Connections)
+        {
+            connection.Drop();
+        }
+    }
+
+    /// <summary>Waits for a bound connection (a new one when <paramref name="after"/> is given).</summary>
+    public async Task<FakeSmscConnection> WaitForBindAsync(TimeSpan? timeout = null, FakeSmscConnection? after = null)
+    {
+        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            if (Bound is { } bound && bound != after)
+            {
+                return bound;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No ESME bound within {timeout ?? TimeSpan.FromSeconds(20)} ({Connections.Count} connections).");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="count"/> submit_sm were received (in all).</summary>
+    public async Task<IReadOnlyList<SubmitSm>> WaitForSubmitsAsync(int count, TimeSpan? timeout = null, Func<SubmitSm, bool>? which = null)
+    {
+        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            SubmitSm[] submits = [.. Submits.Where(which ?? (_ => true))];
+            if (submits.Length >= count)
+            {
+                return submits;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{submits.Length} of {count} submit_sm within {timeout ?? TimeSpan.FromSeconds(20)}.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    internal string NextMessageId() => MessageIds(Interlocked.Increment(ref _messageIds));
+
+    internal int RecordSubmit(SubmitSm submit)
+    {
+        _submits.Enqueue(submit);
+        return Interlocked.Increment(ref _submitCount);
+    }
+
+    internal bool TakeDropAfterBind() => TakeOne(ref _dropAfterBind);
+
+    private static bool TakeOne(ref int counter)
+    {
+        while (true)
+        {
+            int left = Volatile.Read(ref counter);
+            if (left <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref counter, left - 1, left) == left)
+            {
+                return true;
+            }
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptSocketAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            if (TakeOne(ref _refuseConnections))
+            {
+                socket.Dispose();
+                continue;
+            }
+
+            _connections.Enqueue(new FakeSmscConnection(this, socket, _stop.Token));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        _listener.Stop();
+        DropAll();
+        await _accepting;
+        foreach (FakeSmscConnection connection in Connections)
+        {
+            await connection.Closed;
+        }
+
+        _stop.Dispose();
+    }
+
+    /// <summary>A delivery receipt (SMPP v3.4 Appendix B) for a message the SMSC accepted, as most SMSCs send it.</summary>
+    /// <param name="withTlvs">Also receipted_message_id and message_state (§5.3.2.12, §5.3.2.35); false: the text alone.</param>
+    public static DeliverSm Receipt(SubmitSm submitted, string messageId, string stat = "DELIVRD", bool withTlvs = true, MessageState state = MessageState.Delivered)
+    {
+        ArgumentNullException.ThrowIfNull(submitted);
+        string text = $"id:{messageId} sub:001 dlvrd:{(stat == "DELIVRD" ? "001" : "000")} submit date:2611241200 done date:2611241201 stat:{stat} err:000 text:";
+        TlvList tlvs = withTlvs ? [Tlv.ReceiptedMessageId(messageId), Tlv.MessageState(state)] : TlvList.Empty;
+        return new DeliverSm
+        {
+            Source = submitted.Destination,
+            Destination = submitted.Source,
+            EsmClass = EsmClass.DeliveryReceipt,
+            ShortMessage = System.Text.Encoding.ASCII.GetBytes(text),
+            Tlvs = tlvs,
+        };
+    }
+}
+
+/// <summary>One ESME connection to the fake SMSC.</summary>
+public sealed class FakeSmscConnection
+{
+    private readonly FakeSmsc _smsc;
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ConcurrentQueue<Pdu> _received = new();
+    private readonly ConcurrentQueue<DecodeError> _errors = new();
+    private readonly ConcurrentDictionary<uint, TaskCompletionSource<Pdu>> _waiting = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _sequence = 1000;
+    private int _open = 1;
+
+    internal FakeSmscConnection(FakeSmsc smsc, Socket socket, CancellationToken stop)
+    {
+        _smsc = smsc;
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        ConnectedAt = DateTimeOffset.UtcNow;
+        _ = Task.Run(() => ReadLoopAsync(stop), CancellationToken.None);
+    }
+
+    public DateTimeOffset ConnectedAt { get; }
+
+    public bool IsOpen => Volatile.Read(ref _open) == 1;
+
+    public bool IsBound { get; private set; }
+
+    /// <summary>The bind the ESME sent.</summary>
+    public Bind? BindRequest { get; private set; }
+
+    public IReadOnlyList<Pdu> Received => [.. _received];
+
+    /// <summary>What could not be read, as the codec reported it.</summary>
+    public IReadOnlyList<DecodeError> Errors => [.. _errors];
+
+    public Task Closed => _closed.Task;
+
+    /// <summary>Sends a request (numbered here) and waits for the ESME's response.</summary>
+    public async Task<Pdu> RequestAsync(Pdu request, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        uint sequence = (uint)Interlocked.Increment(ref _sequence);
+        request.SequenceNumber = sequence;
+        var response = new TaskCompletionSource<Pdu>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiting[sequence] = response;
+        await SendAsync(request);
+        return await response.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Sends a PDU as it is (its sequence number included).</summary>
+    public Task SendAsync(Pdu pdu) => SendRawAsync(PduEncoder.ToArray(pdu));
+
+    public async Task SendRawAsync(byte[] octets)
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            await _stream.WriteAsync(octets);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Drop();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Waits until a PDU of <typeparamref name="T"/> matching <paramref name="which"/> has come.</summary>
+    public async Task<T> WaitForAsync<T>(Func<T, bool>? which = null, TimeSpan? timeout = null)
+        where T : Pdu
+    {
+        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            if (Received.OfType<T>().FirstOrDefault(which ?? (_ => true)) is { } found)
+            {
+                return found;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No {typeof(T).Name} within {timeout ?? TimeSpan.FromSeconds(20)}.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Closes the socket at once, as a crash or a broken network would.</summary>
+    public void Drop()
+    {
+        if (Interlocked.Exchange(ref _open, 0) == 1)
+        {
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // Gone already.
+            }
+
+            _socket.Close();
+        }
+    }
+
+    private async Task ReadLoopAsync(CancellationToken stop)
+    {
+        PipeReader input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
+        var frames = new SmppFrameReader();
+        try
+        {
+            while (IsOpen)
+            {
+                ReadResult result = await input.ReadAsync(stop);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                bool lost = false;
+                while (frames.TryReadFrame(ref buffer, out DecodeResult frame))
+                {
+                    if (frame.Error is { } error)
+                    {
+                        _errors.Enqueue(error);
+                        await SendAsync(error.Answer());
+                        if (error.FramingLost)
+                        {
+                            lost = true;
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    _received.Enqueue(frame.Pdu!);
+                    await OnPduAsync(frame.Pdu!);
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (lost || result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+            // The connection is gone.
+        }
+        finally
+        {
+            Drop();
+            await input.CompleteAsync();
+            foreach (TaskCompletionSource<Pdu> waiting in _waiting.Values)
+            {
+                waiting.TrySetException(new IOException("The ESME's connection closed."));
+            }
+
+            _closed.TrySetResult();
+        }
+    }
+
+    private async Task OnPduAsync(Pdu pdu)
+    {
+        if (pdu.CommandId.IsResponse())
+        {
+            if (_waiting.TryRemove(pdu.SequenceNumber, out TaskCompletionSource<Pdu>? waiting))
+            {
+                waiting.TrySetResult(pdu);
+            }
+
+            return;
+        }
+
+        switch (pdu)
+        {
+            case Bind bind:
+                BindRequest = bind;
+                CommandStatus status = _smsc.OnBind(bind);
+                Pdu response = bind.CreateResponse(status)!;
+                if (status == CommandStatus.Ok)
+                {
+                    response = bind switch
+                    {
+                        BindTransmitter => new BindTransmitterResp { SystemId = FakeSmsc.SmscSystemId, SequenceNumber = bind.SequenceNumber },
+                        BindReceiver => new BindReceiverResp { SystemId = FakeSmsc.SmscSystemId, SequenceNumber = bind.SequenceNumber },
+                        _ => new BindTransceiverResp { SystemId = FakeSmsc.SmscSystemId, SequenceNumber = bind.SequenceNumber },
+                    };
+                }
+
+                if (status == CommandStatus.Ok && _smsc.SendAfterBind?.Invoke() is { } next)
+                {
+                    next.SequenceNumber = (uint)Interlocked.Increment(ref _sequence);
+                    await SendRawAsync([.. PduEncoder.ToArray(response), .. PduEncoder.ToArray(next)]);
+                }
+                else
+                {
+                    await SendAsync(response);
+                }
+
+                IsBound = status == CommandStatus.Ok;
+                if (IsBound && _smsc.TakeDropAfterBind())
+                {
+                    Drop();
+                }
+
+                break;
+            case EnquireLink when _smsc.AnswerEnquireLink:
+                if (_smsc.EnquireLinkDelay > TimeSpan.Zero)
+                {
+                    _ = Task.Delay(_smsc.EnquireLinkDelay).ContinueWith(_ => SendAsync(pdu.CreateResponse()!), TaskScheduler.Default);
+                }
+                else
+                {
+                    await SendAsync(pdu.CreateResponse()!);
+                }
+
+                break;
+            case EnquireLink:
+                break;
+            case Unbind:
+                await SendAsync(pdu.CreateResponse()!);
+                IsBound = false;
+                Drop();
+                break;
+            case SubmitSm submit:
+                int number = _smsc.RecordSubmit(submit);
+                _ = AnswerSubmitAsync(submit, _smsc.OnSubmit(submit, number));
+                break;
+            default:
+                await SendAsync(pdu.CreateResponse(CommandStatus.InvalidCommandId) ?? new GenericNack { CommandStatus = CommandStatus.InvalidCommandId, SequenceNumber = pdu.SequenceNumber });
+                break;
+        }
+    }
+
+    private async Task AnswerSubmitAsync(SubmitSm submit, SubmitAnswer answer)
+    {
+        if (answer.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(answer.Delay);
+        }
+
+        if (answer.Drop)
+        {
+            Drop();
+            return;
+        }
+
+        if (!answer.Answer)
+        {
+            return;
+        }
+
+        await SendAsync(answer.Status == CommandStatus.Ok
+            ? new SubmitSmResp { MessageId = answer.MessageId ?? _smsc.NextMessageId(), SequenceNumber = submit.SequenceNumber }
+            : new SubmitSmResp { CommandStatus = answer.Status, SequenceNumber = submit.SequenceNumber });
+    }
+}

@@ -3,8 +3,8 @@ namespace Mbushja.Testing;
 /// <summary>The operator configuration the repository ships (<c>config/ipko</c>), for tests that read or edit it.</summary>
 public static class ShippedConfig
 {
-    /// <summary><c>config/ipko</c> of the repository, found by walking up from the test binaries.</summary>
-    public static string Directory { get; } = Find();
+    /// <summary><c>config/ipko</c> of the repository.</summary>
+    public static string Directory { get; } = Path.Combine(RepoFolder.Root, "config", "ipko");
 
     /// <summary>A copy of the shipped folder in a temp folder, with some files' text changed; delete it after use.</summary>
     public static string CopyWith(params (string File, Func<string, string> Edit)[] edits)
@@ -24,19 +24,5 @@ public static class ShippedConfig
         }
 
         return path;
-    }
-
-    private static string Find()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "config", "ipko");
-            if (File.Exists(Path.Combine(candidate, "catalog.json")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException($"No config/ipko/catalog.json above {AppContext.BaseDirectory}.");
     }
 }

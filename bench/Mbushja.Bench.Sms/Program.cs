@@ -13,7 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 // SMS Top Up end to end (issue 3): POST /api/v1/sms/inbound over real HTTP → whole-message validation → a hold at the
-// sandbox bank over its signed HTTP API → credits and reply committed → capture → the HTTP answer. Closed loop:
+// sandbox bank over its signed HTTP API → credits and reply committed → the HTTP answer (the capture follows it). Closed loop:
 // each client sends its next SMS when the answer to the last one arrives. See bench/README.md.
 string? pg = null;
 double seconds = 10, warmup = 2;
@@ -221,6 +221,8 @@ internal static class Scenario
 
     private static async Task<string> CheckAsync(IServiceProvider services, SandboxBank sandbox, int holders)
     {
+        // Answers do not wait for the captures: let the last ones finish first.
+        await services.GetRequiredService<Mbushja.TopUp.TopUpProcessor>().DrainAsync(TimeSpan.FromSeconds(30));
         LedgerTotals totals = await services.GetRequiredService<LedgerQueries>().GetTotalsAsync();
         Database database = services.GetRequiredService<Database>();
         await using var connection = await database.OpenAsync();
@@ -248,16 +250,18 @@ internal sealed class StepListener : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Mbushja.TopUp.TopUpMetrics.MeterName)
+            if (instrument.Meter.Name is Mbushja.TopUp.TopUpMetrics.MeterName or Mbushja.Ledger.LedgerMetrics.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
-            string step = tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
+            string step = instrument.Meter.Name == Mbushja.Ledger.LedgerMetrics.MeterName ? "ledger batch" : tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
             _steps.AddOrUpdate(step, (value, 1), (_, old) => (old.Sum + value, old.Count + 1));
         });
+        _listener.SetMeasurementEventCallback<int>((_, value, _, _) =>
+            _steps.AddOrUpdate("ledger batch size", (value / 1000.0, 1), (_, old) => (old.Sum + (value / 1000.0), old.Count + 1)));
         _listener.Start();
     }
 

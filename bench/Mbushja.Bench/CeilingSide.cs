@@ -149,7 +149,8 @@ internal sealed class CeilingConnection : IDisposable
         foreach ((string name, DbType type) in parameters)
         {
             DbParameter p = command.CreateParameter();
-            p.ParameterName = name;
+            // As written in the SQL: Microsoft.Data.Sqlite then finds it at once (Npgsql takes either).
+            p.ParameterName = "@" + name;
             p.DbType = type;
             command.Parameters.Add(p);
         }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Security.Cryptography;
+using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Server;
 using Mbushja.Server.Http;
@@ -23,6 +24,9 @@ public static class MbushjaCli
     public const string GatewayTokenVariable = "MBUSHJA_GATEWAY_TOKEN";
 
     public const string GatewayBasicVariable = "MBUSHJA_GATEWAY_BASIC";
+
+    /// <summary>The prefix of a bank's shared secret variable: <c>MBUSHJA_BANK_SECRET_TEB</c>.</summary>
+    public const string BankSecretVariablePrefix = "MBUSHJA_BANK_SECRET_";
 
     public const string KannelUsernameVariable = "MBUSHJA_KANNEL_USERNAME";
 
@@ -157,6 +161,23 @@ public static class MbushjaCli
                 }
             }
         });
+        var bankApi = new Option<string[]>("--bank-api")
+        {
+            Description = "A bank's real connector API as CODE=URL (TEB=https://api.teb.example/mbushja/v1/); repeat for several. Its shared "
+                + $"secret comes from {BankSecretVariablePrefix}CODE. Banks without one are served by the sandbox bank.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        bankApi.Validators.Add(result =>
+        {
+            foreach (System.CommandLine.Parsing.Token token in result.Tokens)
+            {
+                if (ParseBankApi(token.Value) is { Error: { } error })
+                {
+                    result.AddError(error);
+                    return;
+                }
+            }
+        });
         var kannelSendSms = new Option<string?>("--kannel-sendsms")
         {
             Description = $"Kannel's sendsms URL (http://kannel:13013/cgi-bin/sendsms): replies the platform sends itself go there. "
@@ -198,7 +219,7 @@ public static class MbushjaCli
         });
         var command = new Command("serve", "Run the platform: HTTP APIs, USSD and SMS endpoints, the sandbox bank.")
         {
-            urls, data, db, demo, gatewayAllow, kannelSendSms, kannelReplyVia, outboundAttempts,
+            urls, data, db, demo, gatewayAllow, bankApi, kannelSendSms, kannelReplyVia, outboundAttempts,
         };
         command.Validators.Add(result =>
         {
@@ -221,6 +242,8 @@ public static class MbushjaCli
                 access = access with { AllowedNetworks = [.. networks.Select(n => GatewayAccess.TryParseNetwork(n, out IPNetwork network) ? network : default)] };
             }
 
+            List<BankEndpoint> bankEndpoints = [.. (parse.GetValue(bankApi) ?? []).Select(b => ParseBankApi(b).Endpoint!)];
+
             string? sendSms = parse.GetValue(kannelSendSms);
             var kannel = new KannelSettings
             {
@@ -242,6 +265,7 @@ public static class MbushjaCli
                 AdminKey = adminKey,
                 Demo = parse.GetValue(demo),
                 Gateway = access,
+                BankEndpoints = bankEndpoints,
                 Kannel = kannel,
                 Outbox = OutboxOptions.Default with { MaxAttempts = parse.GetValue(outboundAttempts) },
             };
@@ -266,8 +290,9 @@ public static class MbushjaCli
             {
                 string store = settings.Db is null ? $"SQLite {Path.Combine(folder.FullName, "mbushja.db")}" : "the given database";
                 string outbound = kannel.SafeUrl is { } url ? $"replies via Kannel {url}" : "no outbound SMS";
+                string bankApis = bankEndpoints.Count == 0 ? "sandbox bank" : $"bank APIs: {string.Join(", ", bankEndpoints)}; sandbox for the others";
                 await output.WriteLineAsync(
-                    $"Mbushja on {settings.Urls} — {store}; sandbox bank; {outbound}{(settings.Demo ? "; demo data loaded" : "")}. Ctrl+C stops.");
+                    $"Mbushja on {settings.Urls} — {store}; {bankApis}; {outbound}{(settings.Demo ? "; demo data loaded" : "")}. Ctrl+C stops.");
                 await app.StartAsync(ct);
                 await app.WaitForShutdownAsync(ct);
             }
@@ -275,6 +300,29 @@ public static class MbushjaCli
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A <c>--bank-api CODE=URL</c> value with its secret from <see cref="BankSecretVariablePrefix"/>CODE, or why it is
+    /// not usable.
+    /// </summary>
+    private static (BankEndpoint? Endpoint, string? Error) ParseBankApi(string value)
+    {
+        int equals = value.IndexOf('=', StringComparison.Ordinal);
+        if (equals < 1 || !Uri.TryCreate(value[(equals + 1)..], UriKind.Absolute, out Uri? url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            return (null, $"--bank-api '{value}' must be CODE=URL with an absolute http:// or https:// URL.");
+        }
+
+        string code = value[..equals].Trim().ToUpperInvariant();
+        string variable = BankSecretVariablePrefix + code;
+        string? secret = Environment.GetEnvironmentVariable(variable);
+        if (secret is not { Length: >= BankEndpoint.MinSecretLength })
+        {
+            return (null, $"--bank-api {code} needs its shared secret in {variable} (at least {BankEndpoint.MinSecretLength} characters).");
+        }
+
+        return (new BankEndpoint(code, url, secret), null);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Mbushja.Storage;
 using Microsoft.Extensions.Logging;
@@ -110,12 +111,12 @@ public sealed partial class LedgerEngine : IAsyncDisposable
                 int relaxed = batch.Count(w => !IsDurable(w.Command));
                 if (relaxed > 0 && relaxed < batch.Count)
                 {
-                    writer = await CommitAsync(writer, [.. batch.Where(w => !IsDurable(w.Command))]);
-                    writer = await CommitAsync(writer, [.. batch.Where(w => IsDurable(w.Command))]);
+                    writer = await CommitTimedAsync(writer, [.. batch.Where(w => !IsDurable(w.Command))]);
+                    writer = await CommitTimedAsync(writer, [.. batch.Where(w => IsDurable(w.Command))]);
                 }
                 else
                 {
-                    writer = await CommitAsync(writer, batch);
+                    writer = await CommitTimedAsync(writer, batch);
                 }
             }
         }
@@ -126,6 +127,14 @@ public sealed partial class LedgerEngine : IAsyncDisposable
                 await writer.DisposeAsync();
             }
         }
+    }
+
+    private async Task<LedgerWriter?> CommitTimedAsync(LedgerWriter? writer, List<Work> batch)
+    {
+        long started = Stopwatch.GetTimestamp();
+        writer = await CommitAsync(writer, batch);
+        LedgerMetrics.Batch(batch.Count, started);
+        return writer;
     }
 
     /// <summary>Commits a batch, retrying transient failures; a batch that fails for good is split so one bad command fails alone.</summary>

@@ -105,8 +105,11 @@ public static class DemoData
                 throw new InvalidOperationException($"Demo registration at {bank} could not be created: {error.Message}");
             }
 
-            // The sandbox bank keeps its accounts in memory: every start funds them afresh.
-            sandbox.SetAccount(bank, iban.Value, BankBalanceCents);
+            // The sandbox bank keeps its accounts in memory: every start funds them afresh. A real bank funds its own.
+            if (sandbox.Knows(bank))
+            {
+                sandbox.SetAccount(bank, iban.Value, BankBalanceCents);
+            }
         }
     }
 

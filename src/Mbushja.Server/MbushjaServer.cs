@@ -1,5 +1,6 @@
 using Mbushja.Accounts;
 using Mbushja.Banks;
+using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Server.Api;
@@ -33,6 +34,7 @@ public static class MbushjaServer
         string configDirectory = settings.ConfigDirectory ?? OperatorConfig.DefaultDirectory;
         OperatorConfig config = OperatorConfig.Load(configDirectory);
         BankDirectory banks = BankDirectory.Load(configDirectory);
+        CheckBankEndpoints(settings.BankEndpoints, banks);
         ReplyTexts replies = ReplyTexts.Load(configDirectory);
         UssdMenu ussdMenu = UssdMenu.Load(configDirectory, config.Catalog);
 
@@ -95,8 +97,9 @@ public static class MbushjaServer
         services.AddSingleton<UssdEngine>();
         services.AddSingleton<UssdService>();
         services.AddHostedService<UssdSweepService>();
-        // The sandbox bank answers for every configured bank, over real HTTP on this server's own address.
-        services.AddSandboxBank(banks.Banks.Select(b => b.Code));
+        // Banks with a configured API are called there; the sandbox bank answers for the others, over real HTTP on this
+        // server's own address.
+        services.AddSandboxBank(banks.Banks.Select(b => b.Code), realBanks: settings.BankEndpoints);
         services.AddSingleton(new AdminKey(settings.AdminKey));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddMissingCode);
@@ -143,6 +146,26 @@ public static class MbushjaServer
 
         app.Lifetime.ApplicationStopped.Register(() => database.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
+    }
+
+    /// <summary>Refuses a bank API for a bank the operator's configuration does not have, or two for one bank.</summary>
+    private static void CheckBankEndpoints(IReadOnlyList<BankEndpoint> endpoints, BankDirectory banks)
+    {
+        var errors = new List<string>();
+        foreach (BankEndpoint endpoint in endpoints)
+        {
+            if (!banks.Banks.Any(b => string.Equals(b.Code, endpoint.Code, StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.Add($"Bank API for {endpoint.Code}: no such bank in the configuration ({string.Join(", ", banks.Banks.Select(b => b.Code))}).");
+            }
+        }
+
+        errors.AddRange(endpoints.GroupBy(e => e.Code, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1)
+            .Select(g => $"Bank API for {g.Key}: given more than once."));
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
     }
 
     /// <summary>Refuses a Kannel set-up whose replies could never leave.</summary>

@@ -27,6 +27,12 @@ public sealed record ServerSettings
     /// <summary>Who may deliver SMS to the gateway endpoints; loopback without credentials by default.</summary>
     public Http.GatewayAccess Gateway { get; init; } = Http.GatewayAccess.LoopbackOnly;
 
+    /// <summary>
+    /// The banks whose real connector API is configured (URL and shared secret). Every other bank of the operator's
+    /// configuration is served by the in-process sandbox bank.
+    /// </summary>
+    public IReadOnlyList<Mbushja.Banks.Connector.BankEndpoint> BankEndpoints { get; init; } = [];
+
     /// <summary>The operator's Kannel: its sendsms URL and credentials, and how the sms-service endpoint replies.</summary>
     public Kannel.KannelSettings Kannel { get; init; } = Server.Kannel.KannelSettings.None;
 
@@ -44,4 +50,10 @@ public sealed record ServerSettings
 
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Without the admin key, the database's connection string (it may carry a password) or any other secret: records print every member.</summary>
+    public override string ToString() =>
+        $"ServerSettings {{ Urls = {Urls}, DataDirectory = {DataDirectory}, Db = {(Db is null ? "SQLite in the data folder" : "(set)")}, "
+        + $"ConfigDirectory = {ConfigDirectory ?? "(shipped)"}, AdminKey = (set), Demo = {Demo}, Gateway = {Gateway}, "
+        + $"BankEndpoints = [{string.Join(", ", BankEndpoints)}], Kannel = {Kannel} }}";
 }

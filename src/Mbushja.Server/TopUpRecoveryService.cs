@@ -66,6 +66,13 @@ public sealed partial class TopUpRecoveryService(
         }
     }
 
+    /// <summary>Stops the sweep, then lets the captures of answered messages finish (what is left is the next start's).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await processor.DrainAsync(TimeSpan.FromSeconds(5));
+    }
+
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Recovery took on {Count} unfinished SMS top-ups")]
     private static partial void LogSwept(ILogger logger, int count);
 

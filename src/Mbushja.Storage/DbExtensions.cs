@@ -57,7 +57,9 @@ public static class DbExtensions
     public static DbParameter AddParameter(this DbCommand command, string name, object? value)
     {
         DbParameter parameter = command.CreateParameter();
-        parameter.ParameterName = name;
+        // Microsoft.Data.Sqlite looks a bare name up as written, then with each prefix (@, $, :) in turn, at every
+        // execution; given as written in the SQL it is found at once.
+        parameter.ParameterName = command is Microsoft.Data.Sqlite.SqliteCommand && name is [not ('@' or '$' or ':'), ..] ? "@" + name : name;
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
         return parameter;

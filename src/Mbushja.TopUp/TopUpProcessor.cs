@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Mbushja.Accounts;
 using Mbushja.Banks.Connector;
@@ -42,6 +43,8 @@ public sealed partial class TopUpProcessor(
     private ReplyTexts Texts => texts;
 
     private OperatorClock Clock => clock;
+
+    private readonly ConcurrentDictionary<string, Task> _captures = new(StringComparer.Ordinal);
 
     /// <summary>Handles one inbound message and returns its answer; the same message id always gets the first answer.</summary>
     public async Task<TopUpResult> ProcessAsync(InboundSms sms, CancellationToken ct = default)
@@ -210,8 +213,37 @@ public sealed partial class TopUpProcessor(
         TopUpResult result = outcome.Status == LedgerStatus.Committed && effect.Reply is { } reply
             ? new TopUpResult(TopUpStatus.Completed, null, row.Id, reply)
             : await CurrentAnswerAsync(row.Id, ct);
-        await CaptureAsync(row, ct);
+        StartCapture(row);
         return result;
+    }
+
+    /// <summary>
+    /// The answer does not wait for the capture: the credits and the reply are committed, and the bank holds the money
+    /// for this capture. The message stays <c>credited</c> under its lease until the bank confirms; a capture that
+    /// does not finish here (no answer, a shutdown, a crash) is the recovery sweep's once the lease runs out.
+    /// </summary>
+    private void StartCapture(SmsTransaction row)
+    {
+        Task capture = Task.Run(async () =>
+        {
+            try
+            {
+                await CaptureAsync(row, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                LogCaptureFailed(logger, row.Id, e);
+            }
+        });
+        _captures[row.Id] = capture;
+        capture.ContinueWith(t => _captures.TryRemove(KeyValuePair.Create(row.Id, t)), TaskScheduler.Default);
+    }
+
+    /// <summary>Waits, up to <paramref name="timeout"/>, for the captures started by answered messages.</summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        Task all = Task.WhenAll(_captures.Values);
+        await Task.WhenAny(all, Task.Delay(timeout, clock.Time));
     }
 
     /// <summary>holding → voiding with the "bank unavailable" reply, then the void. Once voiding, the message is never credited.</summary>
@@ -320,6 +352,9 @@ public sealed partial class TopUpProcessor(
         failure = call.Failure,
         attempts = call.Attempts,
     });
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "SMS {Id}: the capture failed; the recovery sweep takes it over")]
+    private static partial void LogCaptureFailed(ILogger logger, string id, Exception exception);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "SMS {Id} from {Sender} refused: {Code}")]
     private static partial void LogRefused(ILogger logger, string id, string sender, string? code);

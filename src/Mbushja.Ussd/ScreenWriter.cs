@@ -1,4 +1,4 @@
-using Mbushja.Sms;
+using Mbushja.Smpp.Text;
 
 namespace Mbushja.Ussd;
 
@@ -25,7 +25,7 @@ public sealed class ScreenWriter(bool transliterate, Action<string>? onCut = nul
     public int Cuts => Volatile.Read(ref _cuts);
 
     /// <summary>The text as the screen will show it.</summary>
-    public string Prepare(string text) => transliterate ? Gsm7.Transliterate(text) : text;
+    public string Prepare(string text) => transliterate ? Transliteration.ToGsm7(text) : text;
 
     /// <summary>How much of a screen the text takes, in septets: GSM-7 ones, or the UCS-2 share of 182.</summary>
     public static int Size(string text) => Gsm7.Septets(text) ?? (int)Math.Ceiling(text.Length * (double)MaxSeptets / MaxUcs2);

@@ -161,6 +161,11 @@ public sealed class CliTests
     [InlineData("serve", "--kannel-reply-via", "pigeon")]
     [InlineData("serve", "--kannel-reply-via", "sendsms")] // with nothing to send it
     [InlineData("serve", "--outbound-max-attempts", "0")]
+    [InlineData("serve", "--bank-api", "TEB")]
+    [InlineData("serve", "--bank-api", "TEB=not a url")]
+    [InlineData("serve", "--bank-api", "=https://bank.example/")]
+    [InlineData("serve", "--bank-api", "TEB=ftp://bank.example/")]
+    [InlineData("serve", "--bank-api", "NOSECRETBANK=https://bank.example/")] // MBUSHJA_BANK_SECRET_NOSECRETBANK is not set
     public async Task Run_BadArguments_ExitsTwoWithOneLineOnStderrAndNothingOnStdout(params string[] args)
     {
         Run run = await RunAsync(args);

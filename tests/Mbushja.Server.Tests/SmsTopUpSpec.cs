@@ -261,7 +261,7 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
         await _world.BankSettingsAsync("RBKO", new { failNext, failMode });
         try
         {
-            JsonElement result = await _world.SmsAsync("RBKO", s.Holder, s.Fill("{o1}5"));
+            JsonElement result = await _world.SmsAsync("RBKO", s.Holder, s.Fill("{o1}5"), settle: false);
 
             // Let the recovery sweep finish whatever the bank left open (a capture or void without an answer).
             await _world.BankSettingsAsync("RBKO", new { failNext = 0 });

@@ -73,13 +73,17 @@ internal sealed class TopUpWorld(ServerFixture server)
     public async Task<string> RegisterAsync(string bank, string holder, long bankBalanceCents, string[]? authorized = null, string[]? contractAccounts = null)
     {
         string iban = FreshIban();
+        await RegisterAsync(bank, holder, iban, authorized, contractAccounts);
+        await FundAsync(bank, iban, bankBalanceCents);
+        return iban;
+    }
+
+    /// <summary>Registers <paramref name="holder"/> at a bank with the account <paramref name="iban"/>, funded elsewhere.</summary>
+    public async Task RegisterAsync(string bank, string holder, string iban, string[]? authorized = null, string[]? contractAccounts = null) =>
         await (await Http.PostJsonAsync(
                 $"/api/v1/banks/{bank}/registrations",
                 Api.Json(new { holderMsisdn = holder, accountRef = iban, authorized = authorized ?? [], contractAccounts = contractAccounts ?? [] })))
             .ExpectAsync(HttpStatusCode.Created);
-        await FundAsync(bank, iban, bankBalanceCents);
-        return iban;
-    }
 
     public async Task FundAsync(string bank, string iban, long balanceCents) =>
         await (await Http.SendAsync(
@@ -96,15 +100,36 @@ internal sealed class TopUpWorld(ServerFixture server)
     public async Task BankSettingsAsync(string bank, object settings) =>
         await (await Http.SendAsync(HttpMethod.Put, $"/sandbox/banks/{bank}/settings", Json(settings), Api.Admin)).ExpectAsync(HttpStatusCode.OK);
 
-    /// <summary>Sends an SMS through <c>POST /api/v1/sms/inbound</c> from loopback without credentials (the default gateway access).</summary>
-    public async Task<JsonElement> SmsAsync(string bank, string from, string text, string? messageId = null)
+    /// <summary>
+    /// Sends an SMS through <c>POST /api/v1/sms/inbound</c> from loopback without credentials (the default gateway
+    /// access). The answer comes once the credits and the reply are committed, before the bank's capture: unless
+    /// <paramref name="settle"/> is false, this then waits for the capture too, so that the bank's side can be checked.
+    /// </summary>
+    public async Task<JsonElement> SmsAsync(string bank, string from, string text, string? messageId = null, bool settle = true)
     {
         HttpResponseMessage response = await Http.SendAsync(
             HttpMethod.Post,
             "/api/v1/sms/inbound",
             Json(new { from, to = ShortCodes[bank], text, messageId }),
             null);
-        return await response.ExpectAsync(HttpStatusCode.OK);
+        JsonElement answer = await response.ExpectAsync(HttpStatusCode.OK);
+        if (settle && answer.String("status") == "completed")
+        {
+            await CapturedAsync(answer.String("transactionId"));
+        }
+
+        return answer;
+    }
+
+    /// <summary>Waits until a completed top-up's hold is captured (its state leaves <c>credited</c>).</summary>
+    public async Task CapturedAsync(string transactionId)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await TransactionAsync(transactionId)).GetProperty("transaction").String("state") == "credited")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Transaction {transactionId} is still not captured after 20 s.");
+            await Task.Delay(20);
+        }
     }
 
     public async Task<JsonElement> TransactionAsync(string id) =>

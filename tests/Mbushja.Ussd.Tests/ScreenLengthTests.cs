@@ -176,7 +176,7 @@ public sealed class ScreenLengthTests
         {
             string body = screen[4..];
             Assert.True(ScreenWriter.Fits(body), $"{ScreenWriter.Size(body)} > {ScreenWriter.MaxSeptets}:\n{body}");
-            Assert.True(Mbushja.Sms.Gsm7.CanEncode(body), body); // transliterated: GSM-7, so the 182 hold
+            Assert.True(Mbushja.Smpp.Text.Gsm7.CanEncode(body), body); // transliterated: GSM-7, so the 182 hold
             if (screen.StartsWith("CON ", StringComparison.Ordinal))
             {
                 Assert.True(endings.Any(e => body.EndsWith("\n" + e, StringComparison.Ordinal)), $"Something fell off the end of:\n{body}");

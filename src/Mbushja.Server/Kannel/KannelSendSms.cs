@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Mbushja.Sms;
+using Mbushja.Smpp.Text;
 using Mbushja.TopUp;
 
 namespace Mbushja.Server.Kannel;

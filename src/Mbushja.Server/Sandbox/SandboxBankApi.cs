@@ -47,27 +47,40 @@ public static partial class SandboxBankApi
     private static readonly byte[] MalformedAnswer = "{\"holdId\": <<the sandbox answers malformed JSON on purpose>>"u8.ToArray();
 
     /// <summary>
-    /// Registers a sandbox bank for <paramref name="bankCodes"/> (fresh random secrets) and an <see cref="IBankConnector"/>
-    /// that reaches it over HTTP at this server's own address, known once the server listens (calls before that are
-    /// "no answer"). Map its endpoints with <see cref="MapSandboxBank(WebApplication)"/>.
+    /// Registers the <see cref="IBankConnector"/>: banks in <paramref name="realBanks"/> are called at their own API;
+    /// every other code of <paramref name="bankCodes"/> gets a sandbox bank (fresh random secrets) reached over HTTP at
+    /// this server's own address, known once the server listens (calls before that are "no answer"). Map the sandbox's
+    /// endpoints with <see cref="MapSandboxBank(WebApplication)"/>.
     /// </summary>
-    public static IServiceCollection AddSandboxBank(this IServiceCollection services, IEnumerable<string> bankCodes, BankConnectorOptions? options = null)
+    public static IServiceCollection AddSandboxBank(
+        this IServiceCollection services, IEnumerable<string> bankCodes, BankConnectorOptions? options = null, IEnumerable<BankEndpoint>? realBanks = null)
     {
-        string[] codes = [.. bankCodes];
+        Dictionary<string, BankEndpoint> real = (realBanks ?? []).ToDictionary(e => e.Code, StringComparer.OrdinalIgnoreCase);
+        string[] codes = [.. bankCodes.Where(code => !real.ContainsKey(code))];
         // Signatures, timeouts and backoff run on wall-clock time, not on the operator's (possibly fake) business clock.
         services.AddSingleton(_ => SandboxBank.WithRandomSecrets(codes, TimeProvider.System));
-        services.AddSingleton<IBankConnector>(sp => new HttpBankConnector(
-            OwnAddressEndpoints(sp.GetRequiredService<SandboxBank>(), sp.GetRequiredService<IServer>()),
-            options,
-            TimeProvider.System,
-            sp.GetService<ILogger<HttpBankConnector>>()));
+        services.AddSingleton<IBankConnector>(sp =>
+        {
+            Func<string, BankEndpoint?> sandbox = OwnAddressEndpoints(sp.GetRequiredService<SandboxBank>(), sp.GetRequiredService<IServer>());
+            return new HttpBankConnector(
+                code => real.GetValueOrDefault(code) ?? sandbox(code),
+                options,
+                TimeProvider.System,
+                sp.GetService<ILogger<HttpBankConnector>>());
+        });
         return services;
     }
 
     /// <summary>Maps the sandbox bank registered by <see cref="AddSandboxBank"/>.</summary>
     public static WebApplication MapSandboxBank(this WebApplication app)
     {
-        app.MapSandboxBank(app.Services.GetRequiredService<SandboxBank>());
+        // With every bank on its real API there is no sandbox to show.
+        SandboxBank bank = app.Services.GetRequiredService<SandboxBank>();
+        if (bank.BankCodes.Any())
+        {
+            app.MapSandboxBank(bank);
+        }
+
         return app;
     }
 

@@ -52,7 +52,7 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
         LedgerOutcome outcome = await ledger.SubmitAsync(
             new LedgerCommand(transfers) { Accounts = [SystemAccounts.PackageRevenue, SystemAccounts.FeeRevenue], Effect = effect },
             ct);
-        return new Payment(outcome, outcome.Status == LedgerStatus.Committed ? effect.Texts : null, effect.Facts);
+        return new Payment(outcome, outcome.Status == LedgerStatus.Committed ? effect.Texts : null);
     }
 
     /// <summary>Whether the number paid in a calendar month (<c>2026-02</c>).</summary>
@@ -88,8 +88,6 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
         : ILedgerEffect
     {
         public PaymentTexts? Texts { get; private set; }
-
-        public PaymentFacts? Facts { get; private set; }
 
         public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
         {
@@ -129,8 +127,7 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
             }
 
             long credit = context.AvailableCents(SystemAccounts.Subscriber(session.Msisdn.E164)) ?? 0;
-            Facts = new PaymentFacts(id, quote, paidUntil, balance, credit);
-            PaymentTexts written = texts(Facts);
+            PaymentTexts written = texts(new PaymentFacts(id, quote, paidUntil, balance, credit));
             await SmsOutbox.EnqueueAsync(context, id, OutboxSources.Ussd, session.Msisdn.E164, receiptSender, written.Sms, cancellationToken);
             LedgerError? changed = await UssdSessions.WriteAsync(context, session with { Response = written.Screen }, cancellationToken);
             Texts = changed is null ? written : null;
@@ -142,4 +139,4 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
 }
 
 /// <summary>The outcome of a payment, and its texts when it was made now.</summary>
-public sealed record Payment(LedgerOutcome Outcome, PaymentTexts? Texts, PaymentFacts? Facts);
+public sealed record Payment(LedgerOutcome Outcome, PaymentTexts? Texts);

@@ -242,4 +242,26 @@ public sealed class EngineFlowTests
 
         Assert.StartsWith("CON IPKO\n1. Pagesat", await _world.ShowAsync(caller, step), StringComparison.Ordinal);
     }
+
+    /// <summary>An operator adds an entry to the menu by configuration alone: an info screen with its text.</summary>
+    [Fact]
+    public async Task InfoScreenAddedInTheFile_EndsTheSessionWithItsText()
+    {
+        string folder = Mbushja.Testing.ShippedConfig.CopyWith((UssdMenu.FileName, text => text
+            .Replace("{ \"label\": \"language\", \"goto\": \"language\" }", "{ \"label\": \"language\", \"goto\": \"language\" },\n        { \"label\": \"help\", \"goto\": \"help\" }", StringComparison.Ordinal)
+            .Replace("\"language\": { \"type\": \"language\", \"title\": \"language.title\" }", "\"language\": { \"type\": \"language\", \"title\": \"language.title\" },\n    \"help\": { \"type\": \"info\", \"text\": \"help.text\" }", StringComparison.Ordinal)
+            .Replace("\"texts\": {", "\"texts\": {\n    \"help\": { \"sq\": \"Ndihmë\", \"en\": \"Help\", \"sr\": \"Pomoć\" },\n    \"help.text\": { \"sq\": \"Thirrni 038 000 000.\", \"en\": \"Call 038 000 000.\", \"sr\": \"Pozovite 038 000 000.\" },", StringComparison.Ordinal)));
+        try
+        {
+            var world = new MenuWorld(folder);
+
+            Assert.EndsWith("\n5. Help", await world.WalkAsync(Language.En), StringComparison.Ordinal);
+            Assert.Equal("END Call 038 000 000.", await world.WalkAsync(Language.En, "5"));
+            Assert.Equal("CON IPKO\n1. Pagesat\n2. Bilanci\n3. Pagesat e fundit\n4. Gjuha (Language)\n5. Ndihme", await world.WalkAsync());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

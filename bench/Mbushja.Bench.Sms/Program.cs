@@ -170,7 +170,7 @@ internal static class Scenario
             double Ms(double q) => all.Length == 0 ? 0 : all[Math.Min(all.Length - 1, (int)(q * all.Length))] * 1000.0 / Stopwatch.Frequency;
 
             // After the run: nothing unfinished, no money held, the ledger balanced.
-            Console.WriteLine($"  {engine}, bank {bankLatencyMs} ms: mean ms per step: {steps.Summary()}");
+            Console.WriteLine($"  {engine}, bank {bankLatencyMs} ms: means: {steps.Summary()}");
             string check = await CheckAsync(services, sandbox, holders.Length);
             bool ok = check.StartsWith("ok", StringComparison.Ordinal) && others == 0;
             string row = string.Create(CultureInfo.InvariantCulture,
@@ -240,11 +240,16 @@ internal static class Scenario
     }
 }
 
-/// <summary>Mean duration of each step of a top-up (the processor's <c>mbushja.sms.step.duration</c> histogram).</summary>
+/// <summary>
+/// Mean duration of each step of a top-up (the processor's <c>mbushja.sms.step.duration</c>), of a ledger batch
+/// (<c>mbushja.ledger.batch.duration</c>), in ms, and the mean ledger batch size (<c>mbushja.ledger.batch.size</c>).
+/// </summary>
 internal sealed class StepListener : IDisposable
 {
+    private const string LedgerBatch = "ledger batch";
+
     private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (double Sum, long Count)> _steps = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (double Sum, long Count)> _means = new();
 
     public StepListener()
     {
@@ -255,18 +260,19 @@ internal sealed class StepListener : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        _listener.SetMeasurementEventCallback<double>((instrument, seconds, tags, _) =>
         {
-            string step = instrument.Meter.Name == Mbushja.Ledger.LedgerMetrics.MeterName ? "ledger batch" : tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
-            _steps.AddOrUpdate(step, (value, 1), (_, old) => (old.Sum + value, old.Count + 1));
+            string step = instrument.Meter.Name == Mbushja.Ledger.LedgerMetrics.MeterName ? LedgerBatch : tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
+            Add(step + " ms", seconds * 1000);
         });
-        _listener.SetMeasurementEventCallback<int>((_, value, _, _) =>
-            _steps.AddOrUpdate("ledger batch size", (value / 1000.0, 1), (_, old) => (old.Sum + (value / 1000.0), old.Count + 1)));
+        _listener.SetMeasurementEventCallback<int>((_, commands, _, _) => Add(LedgerBatch + " size", commands));
         _listener.Start();
     }
 
-    public string Summary() => string.Join(", ", _steps.OrderBy(s => s.Key, StringComparer.Ordinal)
-        .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.Sum * 1000 / s.Value.Count:F1}")));
+    public string Summary() => string.Join(", ", _means.OrderBy(s => s.Key, StringComparer.Ordinal)
+        .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.Sum / s.Value.Count:F1}")));
+
+    private void Add(string name, double value) => _means.AddOrUpdate(name, (value, 1), (_, old) => (old.Sum + value, old.Count + 1));
 
     public void Dispose() => _listener.Dispose();
 }

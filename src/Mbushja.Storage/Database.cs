@@ -26,6 +26,9 @@ public sealed class Database : IAsyncDisposable
 {
     private readonly NpgsqlDataSource? _postgres;
 
+    /// <summary>Whether this process has switched the SQLite file to WAL (a race sets it twice: harmless).</summary>
+    private bool _walSet;
+
     private Database(DatabaseKind kind, string connectionString, NpgsqlDataSource? postgres)
     {
         Kind = kind;
@@ -107,8 +110,12 @@ public sealed class Database : IAsyncDisposable
             await connection.OpenAsync(cancellationToken);
             using SqliteCommand pragmas = connection.CreateCommand();
             // FULL: in WAL mode a commit is on disk when it returns (NORMAL may lose the last commits on power loss).
-            pragmas.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+            // WAL is a property of the file: set once per process, not at every open of a pooled connection.
+            pragmas.CommandText = _walSet
+                ? "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
             await pragmas.ExecuteNonQueryAsync(cancellationToken);
+            _walSet = true;
             return connection;
         }
         catch

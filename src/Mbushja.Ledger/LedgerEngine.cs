@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Mbushja.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,18 +9,33 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Mbushja.Ledger;
 
 /// <summary>
-/// The double-entry ledger. Commands queue up and a writer commits them in batches, one database transaction per
-/// batch (group commit): the cost of a durable commit is shared by every command in it, and each caller hears of its
-/// command only once the batch is on disk. Within a batch, commands are evaluated in order, each all or nothing.
+/// The double-entry ledger. Commands queue up and are committed in batches, one database transaction per batch (group
+/// commit): the cost of a durable commit is shared by every command in it, and each caller hears of its command only
+/// once the batch is on disk. Within a batch, commands are evaluated in order, each all or nothing.
 /// </summary>
+/// <remarks>
+/// There is no writer thread. A caller that finds a writer's connection free commits the queue itself, its own command
+/// among it (flat combining); callers that arrive meanwhile queue up and are committed with the next batch, by the
+/// same caller or by the next one to find a connection free. A lone caller thus commits on its own thread, without
+/// waking another one and being woken in turn. SQLite has one connection for writing; PostgreSQL has
+/// <see cref="LedgerOptions.PostgresWriters"/>.
+/// </remarks>
 public sealed partial class LedgerEngine : IAsyncDisposable
 {
     private readonly Database _database;
     private readonly TimeProvider _time;
     private readonly LedgerOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleWriter = false });
-    private readonly Task[] _writers;
+    private readonly ConcurrentQueue<Work> _queue = new();
+
+    /// <summary>The writers' connections (opened on first use), each taken by one caller at a time.</summary>
+    private readonly ConcurrentStack<WriterSlot> _slots = new();
+    private readonly int _slotCount;
+    private int _freeSlots;
+
+    /// <summary>Callers between their check of <see cref="_disposed"/> and their command's place in the queue.</summary>
+    private int _submitting;
+    private volatile bool _disposed;
 
     public LedgerEngine(Database database, TimeProvider time, LedgerOptions? options = null, ILogger<LedgerEngine>? logger = null)
     {
@@ -27,8 +43,13 @@ public sealed partial class LedgerEngine : IAsyncDisposable
         _time = time;
         _options = options ?? LedgerOptions.Default;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        int writers = database.Kind == DatabaseKind.Sqlite ? 1 : Math.Max(1, _options.PostgresWriters);
-        _writers = [.. Enumerable.Range(0, writers).Select(_ => Task.Run(WriteLoopAsync))];
+        _slotCount = database.Kind == DatabaseKind.Sqlite ? 1 : Math.Max(1, _options.PostgresWriters);
+        for (int i = 0; i < _slotCount; i++)
+        {
+            _slots.Push(new WriterSlot());
+        }
+
+        _freeSlots = _slotCount;
     }
 
     public Database Database => _database;
@@ -47,7 +68,29 @@ public sealed partial class LedgerEngine : IAsyncDisposable
         }
 
         var work = new Work(command);
-        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(work), this);
+        Interlocked.Increment(ref _submitting);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _queue.Enqueue(work);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _submitting);
+        }
+
+        // The commit's continuations must not be posted to the caller's synchronization context, if it has one
+        // (as Npgsql does it): the caller may be blocking that context's thread on the task returned below.
+        SynchronizationContext? context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            _ = CommitQueuedAsync(work);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
 
         return work.Completion.Task.WaitAsync(cancellationToken);
     }
@@ -85,47 +128,111 @@ public sealed partial class LedgerEngine : IAsyncDisposable
         return null;
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>
+    /// Commits what is queued if a writer's connection is free; otherwise whoever holds one commits it. Runs on the
+    /// caller's thread until the caller's own command is done, then hands what is left to the thread pool.
+    /// </summary>
+    private async Task CommitQueuedAsync(Work? own)
     {
-        ChannelReader<Work> reader = _queue.Reader;
-        var batch = new List<Work>(_options.MaxBatch);
-        LedgerWriter? writer = null;
-        try
+        // Whoever releases a connection looks at the queue again afterwards, and whoever queues looks for a free
+        // connection afterwards (both behind full fences): a queued command is never left without a committer.
+        Interlocked.MemoryBarrier();
+        while (!_queue.IsEmpty && TryTakeSlot(out WriterSlot? slot))
         {
-            while (await reader.WaitToReadAsync())
+            try
             {
-                batch.Clear();
-                while (batch.Count < _options.MaxBatch && reader.TryRead(out Work? work))
+                while (own is null || !own.Completion.Task.IsCompleted)
                 {
-                    batch.Add(work);
+                    if (!await CommitBatchAsync(slot))
+                    {
+                        break;
+                    }
                 }
+            }
+            finally
+            {
+                ReleaseSlot(slot);
+            }
 
-                // Another writer loop may have taken everything this one was woken for.
-                if (batch.Count == 0)
-                {
-                    continue;
-                }
-
-                // Commands that need not wait for the disk go first, in a transaction of their own: they must not
-                // wait for the flush of a durable command that happened to arrive with them.
-                int relaxed = batch.Count(w => !IsDurable(w.Command));
-                if (relaxed > 0 && relaxed < batch.Count)
-                {
-                    writer = await CommitMeasuredAsync(writer, [.. batch.Where(w => !IsDurable(w.Command))]);
-                    writer = await CommitMeasuredAsync(writer, [.. batch.Where(w => IsDurable(w.Command))]);
-                }
-                else
-                {
-                    writer = await CommitMeasuredAsync(writer, batch);
-                }
+            if (own is not null && !_queue.IsEmpty)
+            {
+                // The caller's command is done: the rest is for the thread pool, not for this caller's latency.
+                _ = Task.Run(() => CommitQueuedAsync(null), CancellationToken.None);
+                return;
             }
         }
-        finally
+    }
+
+    private bool TryTakeSlot([NotNullWhen(true)] out WriterSlot? slot)
+    {
+        int free = Volatile.Read(ref _freeSlots);
+        while (free > 0)
         {
-            if (writer is not null)
+            int seen = Interlocked.CompareExchange(ref _freeSlots, free - 1, free);
+            if (seen == free)
             {
-                await writer.DisposeAsync();
+                return _slots.TryPop(out slot) ? true : throw new InvalidOperationException("A free ledger writer has no connection.");
             }
+
+            free = seen;
+        }
+
+        slot = null;
+        return false;
+    }
+
+    private void ReleaseSlot(WriterSlot slot)
+    {
+        _slots.Push(slot);
+        Interlocked.Increment(ref _freeSlots);
+    }
+
+    /// <summary>Commits the next batch from the queue.</summary>
+    /// <returns>False when the queue was empty.</returns>
+    private async Task<bool> CommitBatchAsync(WriterSlot slot)
+    {
+        List<Work> batch = slot.Batch;
+        batch.Clear();
+        while (batch.Count < _options.MaxBatch && _queue.TryDequeue(out Work? work))
+        {
+            batch.Add(work);
+        }
+
+        if (batch.Count == 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            await CommitSplitAsync(slot, batch);
+        }
+        catch (Exception e)
+        {
+            // CommitAsync answers every failure; this is for a bug in it: no caller is left waiting for ever.
+            LogFailed(_logger, e);
+            foreach (Work work in batch)
+            {
+                work.Completion.TrySetException(e);
+            }
+        }
+
+        return true;
+    }
+
+    private async Task CommitSplitAsync(WriterSlot slot, List<Work> batch)
+    {
+        // Commands that need not wait for the disk go first, in a transaction of their own: they must not wait for
+        // the flush of a durable command that happened to arrive with them.
+        int relaxed = batch.Count(w => !IsDurable(w.Command));
+        if (relaxed > 0 && relaxed < batch.Count)
+        {
+            slot.Writer = await CommitMeasuredAsync(slot.Writer, [.. batch.Where(w => !IsDurable(w.Command))]);
+            slot.Writer = await CommitMeasuredAsync(slot.Writer, [.. batch.Where(w => IsDurable(w.Command))]);
+        }
+        else
+        {
+            slot.Writer = await CommitMeasuredAsync(slot.Writer, batch);
         }
     }
 
@@ -344,10 +451,41 @@ public sealed partial class LedgerEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>Commits what is queued, then closes the writers' connections.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await Task.WhenAll(_writers);
+        _disposed = true;
+        Interlocked.MemoryBarrier();
+        while (Volatile.Read(ref _submitting) > 0)
+        {
+            await Task.Yield();
+        }
+
+        var slots = new List<WriterSlot>(_slotCount);
+        while (slots.Count < _slotCount)
+        {
+            if (TryTakeSlot(out WriterSlot? slot))
+            {
+                slots.Add(slot);
+            }
+            else
+            {
+                await Task.Delay(1);
+            }
+        }
+
+        // A command queued just before the flag was set may have found every connection taken by this method.
+        while (await CommitBatchAsync(slots[0]))
+        {
+        }
+
+        foreach (WriterSlot slot in slots)
+        {
+            if (slot.Writer is not null)
+            {
+                await slot.Writer.DisposeAsync();
+            }
+        }
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Ledger batch of {Count} commands retried (attempt {Attempt})")]
@@ -355,6 +493,13 @@ public sealed partial class LedgerEngine : IAsyncDisposable
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Ledger command failed")]
     private static partial void LogFailed(ILogger logger, Exception exception);
+
+    private sealed class WriterSlot
+    {
+        public LedgerWriter? Writer { get; set; }
+
+        public List<Work> Batch { get; } = [];
+    }
 
     private sealed class Work(LedgerCommand command)
     {

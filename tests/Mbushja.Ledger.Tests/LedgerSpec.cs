@@ -371,6 +371,8 @@ public abstract class LedgerSpec
         await using LedgerHarness h = await StartAsync();
         LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
         LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
+        // Made before the burst: two PostgreSQL writers creating it at once would collide in the catalog.
+        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "none"));
 
         Task<LedgerOutcome>[] burst =
         [

@@ -51,6 +51,9 @@ public sealed partial class SmppUssd(
     /// <summary>Screens of steps taken, waiting for the deliver_sm_resp to be queued before them.</summary>
     private readonly ConcurrentDictionary<Pdu, Screen> _screens = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>Screens on their way to the SMSC from this server, by dialogue and step; done once accepted (and recorded) or not.</summary>
+    private readonly ConcurrentDictionary<string, Task> _sending = new(StringComparer.Ordinal);
+
     private SmppUssdSettings Options => settings.Ussd;
 
     private string MenuServiceCode => engine.Menu.Settings.ServiceCode;
@@ -84,6 +87,14 @@ public sealed partial class SmppUssd(
             CultureInfo.InvariantCulture, $"{(byte)part.Source.Ton}/{(byte)part.Source.Npi}/{part.Source.Address}#{info.SessionNumber}");
         string key = Fingerprint(operation, info, part);
         SmppUssdDialogue? dialogue = await dialogues.GetAsync(dialogueKey, cancellationToken);
+        if (dialogue is { Accepted: false } && dialogue.LastKey == key
+            && _sending.TryGetValue(Sending(dialogueKey, dialogue.Version), out Task? sending))
+        {
+            // Its screen is on its way from this server: whether the SMSC takes it decides what this delivery is.
+            await sending.WaitAsync(cancellationToken);
+            dialogue = await dialogues.GetAsync(dialogueKey, cancellationToken);
+        }
+
         if (dialogue is { Accepted: false } && dialogue.LastKey == key)
         {
             // Delivered again before its screen got through: the step is taken; its screen goes again.
@@ -105,14 +116,9 @@ public sealed partial class SmppUssd(
             sessionId = "smpp-" + Guid.CreateVersion7().ToString("N");
             history = inputs;
         }
-        else if (dialogue is null || dialogue.Ended || info.EndOfSession)
+        else if (dialogue is null)
         {
-            // No dialogue to go on with (over, or unknown here), or the subscriber left it: nothing to take.
-            if (dialogue is { Ended: false })
-            {
-                await dialogues.SaveAsync(dialogue with { LastKey = key, Ended = true }, dialogue.Version, cancellationToken);
-            }
-
+            // No dialogue to go on with (unknown here, or long over): nothing to take.
             LogNoDialogue(logger, masked, info.SessionNumber);
             if (!info.EndOfSession)
             {
@@ -120,6 +126,13 @@ public sealed partial class SmppUssd(
             }
 
             return CommandStatus.Ok;
+        }
+        else if (info.EndOfSession)
+        {
+            // The subscriber (or the network) left the dialogue: nothing to answer, and nothing more is taken in it.
+            return await dialogues.SaveAsync(dialogue with { LastKey = key, Ended = true }, dialogue.Version, cancellationToken) is null
+                ? CommandStatus.ReceiverTemporaryAppError
+                : CommandStatus.Ok;
         }
         else
         {
@@ -150,9 +163,17 @@ public sealed partial class SmppUssd(
     {
         if (_screens.TryRemove(message, out Screen? screen) && status == CommandStatus.Ok)
         {
-            _ = SendAsync(session, screen);
+            string? sending = screen.DialogueKey is { } key ? Sending(key, screen.Version) : null;
+            Task send = SendAsync(session, screen);
+            if (sending is not null && !send.IsCompleted)
+            {
+                _sending[sending] = send;
+                _ = send.ContinueWith(_ => _sending.TryRemove(sending, out Task? _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
     }
+
+    private static string Sending(string dialogueKey, long version) => string.Create(CultureInfo.InvariantCulture, $"{dialogueKey}@{version}");
 
     /// <summary>The screen, on the session the answer went by when it may submit (see the class remarks), else on any bind.</summary>
     private async Task SendAsync(SmppSession session, Screen screen)
@@ -175,8 +196,9 @@ public sealed partial class SmppUssd(
                 await dialogues.AcceptedAsync(key, screen.Version);
             }
         }
-        catch (Exception e) when (e is SmppException or OperationCanceledException or InvalidOperationException)
+        catch (Exception e)
         {
+            // Nobody waits for this task: what went wrong is logged, and the SMSC's redelivery sends the screen again.
             LogScreenFailed(logger, Numbering.Mask(screen.To.Source.Address), e.Message);
         }
     }

@@ -174,6 +174,12 @@ public static class MbushjaServer
         services.AddSingleton<IOutboundSmsGateway, SmppOutboundGateway>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService<SmppService>();
+        if (settings.Smpp.Ussd.Enabled)
+        {
+            // USSD over SMPP: the same engine and sessions as POST /ussd.
+            services.AddSingleton<SmppUssdDialogues>();
+            services.AddSingleton<ISmppUssdHandler, SmppUssd>();
+        }
     }
 
     /// <summary>Refuses a bank API for a bank the operator's configuration does not have, or two for one bank.</summary>

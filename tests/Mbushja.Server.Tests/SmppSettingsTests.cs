@@ -121,6 +121,29 @@ public sealed class SmppSettingsTests
     }
 
     [Fact]
+    public void Load_UssdVariant_IsTakenAsWritten_AndDefaultsToTheSpecification()
+    {
+        SmppSettings variant = SmppSettings.Load(
+            Folder("""{"binds": ["smpp://a:b@c"], "ussd": {"begin": [1, 33], "continue": [18, 34], "menu": 35, "end": 36, "via": "data_sm", "serviceCode": "101", "serviceType": "USSD"}}"""),
+            _ => null)!;
+        SmppSettings plain = SmppSettings.Load(Folder("""{"binds": ["smpp://a:b@c"]}"""), _ => null)!;
+
+        Assert.Equal((UssdStep.Begin, UssdStep.Begin, UssdStep.Continue, UssdStep.Unknown), (variant.Ussd.Classify(1), variant.Ussd.Classify(33), variant.Ussd.Classify(34), variant.Ussd.Classify(2)));
+        Assert.Equal(((byte)35, (byte)36, SmppUssdVia.DataSm, "101", "USSD"), (variant.Ussd.Menu, variant.Ussd.End, variant.Ussd.Via, variant.Ussd.ServiceCode, variant.Ussd.ServiceType));
+        Assert.Equal((true, UssdStep.Begin, UssdStep.Continue, (byte)2, (byte)17, SmppUssdVia.SubmitSm), (plain.Ussd.Enabled, plain.Ussd.Classify(1), plain.Ussd.Classify(18), plain.Ussd.Menu, plain.Ussd.End, plain.Ussd.Via));
+    }
+
+    [Fact]
+    public void Load_UssdMistakes_AreReported()
+    {
+        string folder = Folder("""{"binds": ["smpp://a:b@c"], "ussd": {"begin": [1], "continue": [1, 300], "via": "pigeon"}}""");
+
+        Mbushja.Domain.ConfigurationException e = Assert.Throws<Mbushja.Domain.ConfigurationException>(() => SmppSettings.Load(folder, _ => null));
+
+        Assert.Equal(3, e.Errors.Count);
+    }
+
+    [Fact]
     public void Load_UnknownSetting_IsRefused()
     {
         Assert.Throws<Mbushja.Domain.ConfigurationException>(() => SmppSettings.Load(Folder("""{"binds": ["smpp://a:b@c"], "speed": 9}"""), _ => null));

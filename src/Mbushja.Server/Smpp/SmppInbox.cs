@@ -13,12 +13,15 @@ namespace Mbushja.Server.Smpp;
 
 /// <summary>
 /// USSD over SMPP (issue 5 item 5): a deliver_sm or data_sm with ussd_service_op goes to the registered handler, which
-/// answers the SMSC (ESME_ROK once the step is safe) and sends the next screen through <see cref="SmppClientGroup"/> or
-/// the session it came on. Without one, USSD messages are refused (ESME_RX_R_APPN) so that the SMSC stops trying.
+/// says what to answer the SMSC (ESME_ROK once the step is safe), and sends the next screen once that answer is queued
+/// (<see cref="OnAnswered"/>). Without one, USSD messages are refused (ESME_RX_R_APPN) so that the SMSC stops trying.
 /// </summary>
 public interface ISmppUssdHandler
 {
     ValueTask<CommandStatus> OnUssdAsync(SmppSession session, Pdu message, CancellationToken cancellationToken);
+
+    /// <summary>The answer to <paramref name="message"/> is queued on <paramref name="session"/> (see <see cref="ISmppInboundHandler.OnAnswered"/>).</summary>
+    void OnAnswered(SmppSession session, Pdu message, CommandStatus status);
 }
 
 /// <summary>
@@ -85,6 +88,20 @@ public sealed partial class SmppInbox(
         return part.Concat is { Total: > 1 } concat
             ? await OnPartAsync(message, part, concat, cancellationToken)
             : await OnWholeAsync(message, part, tlvs, cancellationToken);
+    }
+
+    public void OnAnswered(SmppSession session, Pdu message, CommandStatus status)
+    {
+        TlvList? tlvs = message switch
+        {
+            DeliverSm d => d.Tlvs,
+            DataSm d => d.Tlvs,
+            _ => null,
+        };
+        if (tlvs?.UssdServiceOp is not null && services.GetService<ISmppUssdHandler>() is { } ussd)
+        {
+            ussd.OnAnswered(session, message, status);
+        }
     }
 
     /// <summary>Handles the long messages whose parts stopped coming, with the parts that came. Returns how many.</summary>
@@ -237,7 +254,7 @@ public sealed partial class SmppInbox(
     [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "SMPP: delivery receipt for {MessageId} ({Status}) matches no reply")]
     private static partial void LogUnknownReceipt(ILogger logger, string messageId, string? status);
 
-    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "SMPP {Bind}: USSD ({Operation}) refused: USSD over SMPP is not configured")]
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "SMPP {Bind}: USSD ({Operation}) refused: USSD over SMPP is switched off (smpp.json ussd.enabled)")]
     private static partial void LogUssdRefused(ILogger logger, string bind, UssdServiceOp operation);
 
     [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "SMPP {Bind}: notification (esm_class 0x{EsmClass:X2}) without a message id; acknowledged")]

@@ -18,7 +18,8 @@ public sealed partial class SmppService(
     SmppSettings settings,
     ServerSettings server,
     IHostApplicationLifetime lifetime,
-    ILogger<SmppService> logger) : BackgroundService
+    ILogger<SmppService> logger,
+    SmppUssdDialogues? dialogues = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,6 +48,11 @@ public sealed partial class SmppService(
                 DateTimeOffset forgotten = server.Time.GetUtcNow() - settings.RedeliveryWindow;
                 await transactions.ForgetRedeliveriesAsync(forgotten, stoppingToken);
                 await parts.ForgetAsync(forgotten, stoppingToken);
+                if (dialogues is not null)
+                {
+                    // Long past any session timeout and any redelivery of their last step.
+                    await dialogues.PurgeAsync(server.Time.GetUtcNow() - DialogueLifetime, stoppingToken);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -63,6 +69,8 @@ public sealed partial class SmppService(
             }
         }
     }
+
+    private static readonly TimeSpan DialogueLifetime = TimeSpan.FromHours(1);
 
     /// <summary>Unbinds every session: messages being stored are answered first, replies in flight get their responses.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -44,6 +44,9 @@ public sealed record SmppSettings
     /// <summary>How long a reply part is retried while the SMSC answers ESME_RTHROTTLED or ESME_RMSGQFUL.</summary>
     public TimeSpan ThrottlePatience { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>USSD over SMPP: the operator's ussd_service_op variant and how screens travel.</summary>
+    public SmppUssdSettings Ussd { get; init; } = SmppUssdSettings.Default;
+
     /// <summary>How often long messages past their timeout and old redelivery keys are looked for.</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -118,7 +121,8 @@ public sealed record SmppSettings
     /// <summary>
     /// The SMPP settings in <see cref="FileName"/> of the operator's configuration folder, or null when there is none:
     /// <c>{"binds": ["smpp://systemId@host:port?bind=pair", ...], "longMessages": "udh8", "gsm7Packed": false,
-    /// "transliterate": false, "registeredDelivery": 1, "redeliveryWindowSeconds": 600}</c>, passwords as for
+    /// "transliterate": false, "registeredDelivery": 1, "redeliveryWindowSeconds": 600, "ussd": {"begin": [1], "continue": [18],
+    /// "menu": 2, "end": 17, "via": "submit_sm", "serviceCode": "*101#", "serviceType": ""}}</c>, passwords as for
     /// <c>--smsc</c> (best from the environment: the file is no place for them). Every mistake is reported at once
     /// (<see cref="ConfigurationException"/>), without a password.
     /// </summary>
@@ -177,6 +181,7 @@ public sealed record SmppSettings
             errors.Add($"{FileName}: redeliveryWindowSeconds must be at least 1.");
         }
 
+        SmppUssdSettings ussd = SmppUssdSettings.From(file?.Ussd, errors, FileName);
         if (errors.Count > 0)
         {
             throw new ConfigurationException(errors);
@@ -193,6 +198,7 @@ public sealed record SmppSettings
             },
             RegisteredDelivery = (byte)(file.RegisteredDelivery ?? 1),
             RedeliveryWindow = file.RedeliveryWindowSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : None.RedeliveryWindow,
+            Ussd = ussd,
         };
     }
 
@@ -215,10 +221,16 @@ public sealed record SmppSettings
     };
 
     private sealed record SmppFile(
-        string[]? Binds, string? LongMessages, bool? Gsm7Packed, bool? Transliterate, int? RegisteredDelivery, int? RedeliveryWindowSeconds);
+        string[]? Binds,
+        string? LongMessages,
+        bool? Gsm7Packed,
+        bool? Transliterate,
+        int? RegisteredDelivery,
+        int? RedeliveryWindowSeconds,
+        SmppUssdSettings.File? Ussd);
 
     /// <summary>Without passwords: records print every member.</summary>
     public override string ToString() =>
         $"SmppSettings {{ Binds = [{string.Join(", ", Binds.Select(b => b.Describe()))}], LongMessages = {Text.LongMessages}, Gsm7Packed = {Text.Gsm7Packed}, "
-        + $"Transliterate = {Text.Transliterate}, RegisteredDelivery = {RegisteredDelivery}, RedeliveryWindow = {RedeliveryWindow} }}";
+        + $"Transliterate = {Text.Transliterate}, RegisteredDelivery = {RegisteredDelivery}, RedeliveryWindow = {RedeliveryWindow}, Ussd = {Ussd} }}";
 }

@@ -57,6 +57,15 @@ public interface ISmppInboundHandler
     /// again later. An exception, or no answer within <see cref="SmppSessionOptions.InboundTimeout"/>, is answered 0x64.
     /// </summary>
     ValueTask<CommandStatus> OnMessageAsync(SmppSession session, Pdu message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The answer to <paramref name="message"/> is queued on <paramref name="session"/>: whatever is sent on it from
+    /// here reaches the SMSC after that answer (one TCP stream, written in order). A USSD screen goes out from here, so
+    /// that its submit_sm_resp proves the SMSC has read the deliver_sm_resp before it. Must not block.
+    /// </summary>
+    void OnAnswered(SmppSession session, Pdu message, CommandStatus status)
+    {
+    }
 }
 
 /// <summary>
@@ -592,6 +601,7 @@ public sealed partial class SmppSession : IAsyncDisposable
         }
 
         Send(message.CreateResponse(status)!);
+        _handler.OnAnswered(this, message, status);
     }
 
     /// <summary>Checks an idle link (§4.11): an enquire_link after an interval with nothing received; no answer closes it.</summary>

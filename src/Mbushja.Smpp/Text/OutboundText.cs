@@ -111,6 +111,26 @@ public static class OutboundText
         return new OutboundMessage(sent, dataCoding, parts);
     }
 
+    /// <summary>
+    /// <paramref name="text"/> in one piece, never split (a USSD screen, which the network carries whole): GSM-7 when
+    /// it can carry the text (or after transliteration, when configured), otherwise UCS-2. The caller puts the octets
+    /// in short_message, or in message_payload when they are more than short_message holds.
+    /// </summary>
+    public static (string Text, byte DataCoding, byte[] Octets) Whole(string text, SmppTextOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        options ??= SmppTextOptions.Default;
+        string sent = text;
+        bool gsm = Gsm7.CanEncode(text);
+        if (!gsm && options.Transliterate)
+        {
+            sent = Transliteration.ToGsm7(text);
+            gsm = true;
+        }
+
+        return (sent, gsm ? DataCoding.SmscDefault : DataCoding.Ucs2, Body(sent, gsm, gsm && options.Gsm7Packed, header: []));
+    }
+
     // Fills each part with whole characters: a GSM-7 extension character (two septets) or a surrogate pair (two
     // UTF-16 units) goes whole into the part it starts in, or whole into the next.
     private static List<string> Split(string text, bool gsm, bool packed, int fill, int capacity)

@@ -86,6 +86,7 @@ public static class MbushjaServer
         services.AddHostedService<TopUpRecoveryService>();
         services.AddSingleton(settings.Outbox);
         services.AddSingleton<SmsOutbox>();
+        services.AddSingleton<OutboxSignal>();
         if (settings.Smpp.Binds.Count > 0)
         {
             AddSmpp(services, settings);

@@ -11,7 +11,7 @@ namespace Mbushja.Server;
 /// database share the work; the outbox's claim keeps a reply from being sent by two.
 /// </summary>
 public sealed partial class OutboxDispatchService(
-    IServiceProvider services, ServerSettings settings, ILogger<OutboxDispatchService> logger) : BackgroundService
+    IServiceProvider services, ServerSettings settings, OutboxSignal signal, ILogger<OutboxDispatchService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,6 +38,7 @@ public sealed partial class OutboxDispatchService(
         OutboxOptions options = settings.Outbox;
         while (!stoppingToken.IsCancellationRequested)
         {
+            Task woken = signal.Arm();
             int handled = 0;
             try
             {
@@ -58,11 +59,9 @@ public sealed partial class OutboxDispatchService(
                 continue;
             }
 
-            try
-            {
-                await Task.Delay(options.PollInterval, settings.Time, stoppingToken);
-            }
-            catch (OperationCanceledException)
+            // The next look comes after the poll interval, or at once when this process commits a reply.
+            await Task.WhenAny(woken, Task.Delay(options.PollInterval, settings.Time, stoppingToken));
+            if (stoppingToken.IsCancellationRequested)
             {
                 return;
             }

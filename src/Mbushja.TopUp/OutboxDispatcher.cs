@@ -42,14 +42,20 @@ public sealed record OutboxOptions
     /// <summary>How long a worker owns a reply it is sending; well beyond the gateway's own time-out.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How often due replies are looked for when there was nothing to send.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How often due replies are looked for when there was nothing to send. A reply waits for the next look, so this is
+    /// the latency a subscriber adds to an SMPP or Kannel reply; an idle look is one probe of a small partial index.
+    /// </summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Replies read per round.</summary>
     public int Batch { get; init; } = 100;
 
-    /// <summary>Replies sent at once.</summary>
-    public int Parallelism { get; init; } = 4;
+    /// <summary>
+    /// Replies sent at once: enough to keep every SMPP bind's window (10 by default) busy while each reply's claim and
+    /// mark wait for the disk.
+    /// </summary>
+    public int Parallelism { get; init; } = 16;
 
     /// <summary>The wait after attempt number <paramref name="attempts"/> failed.</summary>
     public TimeSpan RetryDelay(int attempts)

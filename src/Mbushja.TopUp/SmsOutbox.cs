@@ -98,9 +98,15 @@ public sealed class SmsOutbox(Database database, LedgerEngine ledger)
     /// Takes a due reply for one attempt, until <paramref name="leaseUntil"/>: counts the attempt and moves
     /// <c>next_at</c> to the lease's end. Null when another worker took it first; else the reply as claimed.
     /// </summary>
+    /// <remarks>
+    /// The claim does not wait for the disk. Commits reach the disk in their order, so a claim lost in a crash takes
+    /// with it everything after it, the reply's "sent" among them: the reply is then due again, exactly as when a
+    /// worker dies between the gateway's acceptance and the mark (the one case of a second copy, see
+    /// <see cref="OutboxDispatcher"/>). Other workers see the claim at once either way.
+    /// </remarks>
     public async Task<OutboxMessage?> ClaimAsync(OutboxMessage due, DateTimeOffset leaseUntil, CancellationToken ct = default)
     {
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Claim(due, leaseUntil) }, ct);
+        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Claim(due, leaseUntil), Durable = false }, ct);
         return outcome.Succeeded ? due with { Attempts = due.Attempts + 1, NextAt = leaseUntil } : null;
     }
 

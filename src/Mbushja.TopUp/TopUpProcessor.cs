@@ -38,7 +38,8 @@ public sealed partial class TopUpProcessor(
     ReplyTexts texts,
     OperatorClock clock,
     TopUpOptions options,
-    ILogger<TopUpProcessor> logger)
+    ILogger<TopUpProcessor> logger,
+    OutboxSignal? outbox = null)
 {
     private ReplyTexts Texts => texts;
 
@@ -117,7 +118,14 @@ public sealed partial class TopUpProcessor(
             return row.Result!;
         }
 
-        return await HoldAndCreditAsync(row, outbound: row.Route == ReplyRoute.Outbound, ct);
+        bool outbound = row.Route == ReplyRoute.Outbound;
+        TopUpResult result = await HoldAndCreditAsync(row, outbound, ct);
+        if (outbound)
+        {
+            outbox?.Notify();
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -151,6 +159,11 @@ public sealed partial class TopUpProcessor(
                     await VoidAsync(row, ct);
                     break;
             }
+        }
+
+        if (taken > 0)
+        {
+            outbox?.Notify();
         }
 
         return taken;

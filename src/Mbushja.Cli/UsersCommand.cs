@@ -67,7 +67,8 @@ internal static class UsersCommand
                 return 1;
             }
 
-            if (bankCodes(banks) is var codes && bankCode is not null && !codes.Contains(bankCode.Trim(), StringComparer.OrdinalIgnoreCase))
+            string[] codes = [.. banks.Banks.Select(b => b.Code)];
+            if (bankCode is not null && banks.ByCode(bankCode) is null)
             {
                 return await BadAsync(errors, $"--bank '{bankCode}' is not a bank of the configuration ({string.Join(", ", codes)}).");
             }
@@ -92,8 +93,6 @@ internal static class UsersCommand
             return 0;
         });
         return command;
-
-        static IReadOnlyCollection<string> bankCodes(BankDirectory banks) => [.. banks.Banks.Select(b => b.Code)];
     }
 
     private static Command List(TextWriter output)

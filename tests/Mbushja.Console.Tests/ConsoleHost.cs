@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Mbushja.Server;
 using Mbushja.Server.Tests;
 using Mbushja.Storage;
 using Mbushja.Testing;
@@ -65,6 +66,14 @@ public abstract partial class ConsoleHost : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         System.Text.Json.JsonElement json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         return (json.GetProperty("status").GetString()!, json.GetProperty("transactionId").GetString(), json.GetProperty("reply").GetString()!);
+    }
+
+    /// <summary>The demo registration at a bank (holder <c>049111111</c>), as it stands now.</summary>
+    public async Task<Mbushja.Banks.Registration> DemoRegistrationAsync(string bank)
+    {
+        var registrations = Server.App.Services.GetRequiredService<Mbushja.Banks.Registrations>();
+        var numbering = Server.App.Services.GetRequiredService<Mbushja.Domain.NumberingPlan>();
+        return (await registrations.FindMemberAsync(bank, numbering.ParseMsisdn(DemoData.Registration.Holder).Value))!.Registration;
     }
 
     /// <summary>The reference a reply quotes (<c>Ref 1A2B3C4D</c>).</summary>

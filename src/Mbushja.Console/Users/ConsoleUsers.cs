@@ -171,48 +171,19 @@ public sealed partial class ConsoleUsers(
             return refused;
         }
 
-        DateTimeOffset now = time.GetUtcNow();
-        return await InTransactionAsync(async (connection, tx) =>
-        {
-            await using DbCommand update = connection.Command(
-                "UPDATE console_users SET role = @role, bank_code = @bank, stamp = @stamp, updated_at = @now WHERE username = @u",
-                tx,
-                ("u", name),
-                ("role", role.ToWire()),
-                ("bank", bank),
-                ("stamp", NewStamp()),
-                ("now", now.ToUnixTimeMilliseconds()));
-            if (await update.ExecuteNonQueryAsync(ct) != 1)
-            {
-                return NoSuchUser(name);
-            }
-
-            await ConsoleAudit.InsertAsync(connection, tx, now, actor, ConsoleActions.UserRoleSet, name, new { role = role.ToWire(), bank }, ct);
-            return null;
-        }, ct);
+        return await UpdateAsync(
+            name,
+            "role = @role, bank_code = @bank, stamp = @stamp",
+            [("role", role.ToWire()), ("bank", bank), ("stamp", NewStamp())],
+            actor,
+            ConsoleActions.UserRoleSet,
+            new { role = role.ToWire(), bank },
+            ct);
     }
 
     /// <summary>Lets a locked-out user sign in again at once.</summary>
-    public async Task<UserChangeError?> UnlockAsync(string username, string actor, CancellationToken ct = default)
-    {
-        string name = Normalize(username);
-        DateTimeOffset now = time.GetUtcNow();
-        return await InTransactionAsync(async (connection, tx) =>
-        {
-            await using DbCommand update = connection.Command(
-                "UPDATE console_users SET failed_attempts = 0, locked_until = NULL, updated_at = @now WHERE username = @u",
-                tx,
-                ("u", name),
-                ("now", now.ToUnixTimeMilliseconds()));
-            if (await update.ExecuteNonQueryAsync(ct) != 1)
-            {
-                return NoSuchUser(name);
-            }
-
-            await ConsoleAudit.InsertAsync(connection, tx, now, actor, ConsoleActions.UserUnlocked, name, new { }, ct);
-            return null;
-        }, ct);
-    }
+    public Task<UserChangeError?> UnlockAsync(string username, string actor, CancellationToken ct = default) =>
+        UpdateAsync(Normalize(username), "failed_attempts = 0, locked_until = NULL", [], actor, ConsoleActions.UserUnlocked, new { }, ct);
 
     public async Task<ConsoleUser?> FindAsync(string username, CancellationToken ct = default) =>
         (await FindWithHashAsync(Normalize(username), ct))?.User;
@@ -293,6 +264,25 @@ public sealed partial class ConsoleUsers(
         }
 
         return null;
+    }
+
+    /// <summary>Changes a user's row and audits the change, in one transaction; refused when there is no such user.</summary>
+    private async Task<UserChangeError?> UpdateAsync(
+        string name, string set, (string Name, object? Value)[] values, string actor, string action, object details, CancellationToken ct)
+    {
+        DateTimeOffset now = time.GetUtcNow();
+        return await InTransactionAsync(async (connection, tx) =>
+        {
+            await using DbCommand update = connection.Command(
+                $"UPDATE console_users SET {set}, updated_at = @now WHERE username = @u", tx, [("u", name), ("now", now.ToUnixTimeMilliseconds()), .. values]);
+            if (await update.ExecuteNonQueryAsync(ct) != 1)
+            {
+                return NoSuchUser(name);
+            }
+
+            await ConsoleAudit.InsertAsync(connection, tx, now, actor, action, name, details, ct);
+            return null;
+        }, ct);
     }
 
     private async Task<UserChangeError?> InTransactionAsync(Func<DbConnection, DbTransaction, Task<UserChangeError?>> change, CancellationToken ct)

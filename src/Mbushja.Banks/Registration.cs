@@ -87,4 +87,5 @@ public static class RegistrationActions
     public const string Created = "created";
     public const string AuthorizedAdded = "authorized_added";
     public const string AuthorizedRemoved = "authorized_removed";
+    public const string AccountChanged = "account_changed";
 }

@@ -229,6 +229,77 @@ public sealed partial class Registrations(
         return outcome;
     }
 
+    /// <summary>
+    /// Changes the bank account a registration charges (the holder moved the service to another of their accounts);
+    /// refused when there is no such registration. The old and new IBAN are audited.
+    /// </summary>
+    public async Task<RegistrationOutcome> ChangeAccountRefAsync(string bankCode, string id, Iban accountRef, string actor, CancellationToken ct = default)
+    {
+        string key = NormalizeId(id);
+        RegistrationOutcome outcome = await WriteAsync(async (connection, tx, now) =>
+        {
+            // Locked on PostgreSQL, so that two changes at once each audit the value they replaced.
+            string lockRow = database.Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
+            object? before;
+            await using (DbCommand read = connection.Command(
+                $"SELECT account_ref FROM bank_registrations WHERE id = @id AND bank_code = @bank{lockRow}", tx, ("id", key), ("bank", bankCode)))
+            {
+                before = await read.ExecuteScalarAsync(ct);
+            }
+
+            if (before is not string previous)
+            {
+                return NoRegistration(bankCode, id);
+            }
+
+            await using (DbCommand update = connection.Command(
+                "UPDATE bank_registrations SET account_ref = @ref WHERE id = @id AND bank_code = @bank", tx, ("ref", accountRef.Value), ("id", key), ("bank", bankCode)))
+            {
+                await update.ExecuteNonQueryAsync(ct);
+            }
+
+            string details = JsonSerializer.Serialize(new { before = previous, accountRef = accountRef.Value }, AuditJson);
+            await AuditAsync(connection, tx, key, bankCode, now, actor, RegistrationActions.AccountChanged, details, ct);
+            return RegistrationOutcome.Ok((await ReadAsync(connection, tx, bankCode, key, ct))!);
+        }, ct);
+
+        if (outcome.Succeeded)
+        {
+            LogAccountChanged(logger, key, bankCode, accountRef.Masked);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>The latest registrations at a bank, newest first.</summary>
+    public async Task<IReadOnlyList<Registration>> ListAsync(string bankCode, int limit, CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        var ids = new List<string>();
+        await using (DbCommand command = connection.Command(
+            $"SELECT id FROM bank_registrations WHERE bank_code = @bank ORDER BY created_at DESC, id DESC LIMIT {Math.Clamp(limit, 1, 500)}",
+            null,
+            ("bank", bankCode)))
+        await using (DbDataReader r = await command.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                ids.Add(r.GetString(0));
+            }
+        }
+
+        var list = new List<Registration>(ids.Count);
+        foreach (string id in ids)
+        {
+            if (await ReadAsync(connection, null, bankCode, id, ct) is { } registration)
+            {
+                list.Add(registration);
+            }
+        }
+
+        return list;
+    }
+
     /// <summary>A registration at a bank by its id, or null.</summary>
     public async Task<Registration?> FindAsync(string bankCode, string id, CancellationToken ct = default)
     {
@@ -453,6 +524,9 @@ public sealed partial class Registrations(
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Registration {Id} at {Bank}: {Msisdn} no longer authorised")]
     private static partial void LogAuthorizedRemoved(ILogger logger, string id, string bank, string msisdn);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Registration {Id} at {Bank}: account changed to {AccountRef}")]
+    private static partial void LogAccountChanged(ILogger logger, string id, string bank, string accountRef);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Registration change retried after a transient database error (attempt {Attempt}): {Reason}")]
     private static partial void LogRetry(ILogger logger, int attempt, string reason);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Security.Cryptography;
 using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Server;
@@ -15,7 +14,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Mbushja.Cli;
 
-/// <summary>The <c>mbushja</c> command line: <c>serve</c>, <c>parse</c> and <c>phone</c>.</summary>
+/// <summary>The <c>mbushja</c> command line: <c>serve</c>, <c>parse</c>, <c>phone</c> and <c>users</c>.</summary>
 public static class MbushjaCli
 {
     /// <summary>Exit code for arguments that cannot be used (SPEC §5).</summary>
@@ -52,6 +51,7 @@ public static class MbushjaCli
         root.Subcommands.Add(ServeCommand(config, output, errors));
         root.Subcommands.Add(ParseCommand(config, output, errors));
         root.Subcommands.Add(PhoneCommand(output, stdin));
+        root.Subcommands.Add(UsersCommand.Create(config, output, errors, stdin));
 
         ParseResult parsed = root.Parse(args, new ParserConfiguration());
         if (parsed.Errors.Count > 0)
@@ -339,6 +339,7 @@ public static class MbushjaCli
             DirectoryInfo folder = parse.GetValue(data)!;
             folder.Create();
             string adminKey = AdminKeyFor(folder, output);
+            string? consolePassword = parse.GetValue(demo) ? DemoConsolePasswordFor(folder, output) : null;
             var settings = new ServerSettings
             {
                 Urls = parse.GetValue(urls)!,
@@ -347,6 +348,7 @@ public static class MbushjaCli
                 ConfigDirectory = parse.GetValue(config)?.FullName,
                 AdminKey = adminKey,
                 Demo = parse.GetValue(demo),
+                ConsoleDemoPassword = consolePassword,
                 Gateway = access,
                 BankEndpoints = bankEndpoints,
                 Kannel = kannel,
@@ -430,6 +432,20 @@ public static class MbushjaCli
     private static bool IsHttpUrl(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0;
 
+    /// <summary>The demo console users' one password: the one stored in the data folder, or a new one stored and printed this once.</summary>
+    private static string DemoConsolePasswordFor(DirectoryInfo folder, TextWriter output)
+    {
+        string path = Path.Combine(folder.FullName, DemoData.ConsolePasswordFile);
+        (string password, bool created) = SecretFile.ReadOrCreate(path);
+        if (created)
+        {
+            output.WriteLine(
+                $"Console password of the demo users {string.Join(", ", DemoData.ConsoleUsers.Select(u => u.Username))} (stored in {path}; shown only now): {password}");
+        }
+
+        return password;
+    }
+
     /// <summary>
     /// The admin key: from <c>MBUSHJA_ADMIN_KEY</c>, or the one stored in the data folder, or a new one that is stored
     /// (readable by the owner only) and printed this once.
@@ -442,26 +458,12 @@ public static class MbushjaCli
         }
 
         string path = Path.Combine(folder.FullName, "admin.key");
-        if (File.Exists(path))
+        (string key, bool created) = SecretFile.ReadOrCreate(path);
+        if (created)
         {
-            return File.ReadAllText(path).Trim();
+            output.WriteLine($"Admin key (stored in {path}; shown only now): {key}");
         }
 
-        string key = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var writer = new StreamWriter(path, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), options))
-        {
-            writer.Write(key);
-        }
-
-        output.WriteLine($"Admin key (stored in {path}; shown only now): {key}");
         return key;
     }
-
-    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -2,6 +2,7 @@ using Mbushja.Accounts;
 using Mbushja.Banks;
 using Mbushja.Domain;
 using Mbushja.Ledger;
+using Mbushja.WebConsole.Users;
 
 namespace Mbushja.Server;
 
@@ -44,6 +45,18 @@ public static class DemoData
     /// <summary>Who is registered at every bank: the holder, one authorised person, and the holder's own service accounts.</summary>
     public static (string Holder, string Authorized, string[] ContractAccounts) Registration { get; } =
         ("+38349111111", "+38349222222", ["arta.tv", "besa.duo", "drita"]);
+
+    /// <summary>The demo console users, one per role; they share one password (<see cref="ConsolePasswordFile"/>).</summary>
+    public static IReadOnlyList<(string Username, ConsoleRole Role, string? Bank)> ConsoleUsers { get; } =
+    [
+        ("admin", ConsoleRole.Admin, null),
+        ("supervisor", ConsoleRole.Supervisor, null),
+        ("agent", ConsoleRole.Agent, null),
+        ("teb.officer", ConsoleRole.BankOfficer, "TEB"),
+    ];
+
+    /// <summary>The file of the data folder that keeps the demo console users' password.</summary>
+    public const string ConsolePasswordFile = "console.password";
 
     /// <summary>What the holder's current account at each sandbox bank holds when the demo starts: 500.00 EUR.</summary>
     public const long BankBalanceCents = 50_000;
@@ -109,6 +122,24 @@ public static class DemoData
             if (sandbox.Knows(bank))
             {
                 sandbox.SetAccount(bank, iban.Value, BankBalanceCents);
+            }
+        }
+    }
+
+    /// <summary>Creates the demo console users that are missing; one there already is left as it is (role, password, lockout).</summary>
+    public static async Task LoadConsoleUsersAsync(ConsoleUsers users, string password, CancellationToken ct)
+    {
+        foreach ((string username, ConsoleRole role, string? bank) in ConsoleUsers)
+        {
+            if (await users.FindAsync(username, ct) is not null)
+            {
+                continue;
+            }
+
+            // Two servers starting at once may both try: the primary key lets one win, and the other's refusal is fine.
+            if (await users.CreateAsync(username, role, bank, password, "demo", ct) is { Code: not UserChangeCodes.UsernameTaken } error)
+            {
+                throw new InvalidOperationException($"Demo console user {username} could not be created: {error.Message}");
             }
         }
     }

@@ -13,6 +13,8 @@ using Mbushja.Sms;
 using Mbushja.Storage;
 using Mbushja.TopUp;
 using Mbushja.Ussd;
+using Mbushja.WebConsole;
+using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
@@ -58,7 +60,8 @@ public static class MbushjaServer
         // ASP.NET Core's request logs print paths, and paths carry MSISDNs: only warnings from it.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-        // Data protection is there for the console to come; its "keys not encrypted" warning is noise until then.
+        // Data protection seals the console's cookies with keys kept in the data folder, which is the owner's only: its
+        // "keys not encrypted at rest" warning says nothing new.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
         Database database = Database.FromOption(settings.Db, settings.DataDirectory);
@@ -114,6 +117,7 @@ public static class MbushjaServer
         services.AddAuthentication(AdminKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
+        services.AddMbushjaConsole(new ConsoleHosting(settings.Console, settings.Time, settings.DataDirectory, [.. banks.Banks.Select(b => b.Code)]));
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Mbushja";
@@ -124,6 +128,7 @@ public static class MbushjaServer
         WebApplication app = builder.Build();
         app.UseExceptionHandler(error => error.Run(WriteUnhandledAsync));
         app.UseStatusCodePages();
+        app.UseConsoleHeaders();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -139,6 +144,8 @@ public static class MbushjaServer
         app.MapSmsGateway(settings.Gateway, settings.Kannel.ReplyVia);
         app.MapUssdGateway(settings.Gateway);
         app.MapSandboxBank();
+        app.MapMbushjaConsole();
+        app.MapGet("/", () => TypedResults.Redirect(ConsoleSetup.Root)).ExcludeFromDescription();
 
         if (settings.Demo)
         {
@@ -149,6 +156,10 @@ public static class MbushjaServer
                 app.Services.GetRequiredService<Registrations>(),
                 banks.Banks.Select(b => b.Code),
                 app.Services.GetRequiredService<SandboxBank>(),
+                ct);
+            await DemoData.LoadConsoleUsersAsync(
+                app.Services.GetRequiredService<ConsoleUsers>(),
+                settings.ConsoleDemoPassword ?? SecretFile.ReadOrCreate(Path.Combine(settings.DataDirectory, DemoData.ConsolePasswordFile)).Value,
                 ct);
         }
 

@@ -51,12 +51,21 @@ public sealed record ServerSettings
     /// <summary>The least important log level written (Information: one line per SMS; Warning for benchmarks).</summary>
     public Microsoft.Extensions.Logging.LogLevel MinimumLogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
+    /// <summary>The web console's sign-in rules: lockout after wrong passwords, idle expiry of a session.</summary>
+    public Mbushja.WebConsole.ConsoleOptions Console { get; init; } = Mbushja.WebConsole.ConsoleOptions.Default;
+
+    /// <summary>
+    /// The password of the demo console users (<see cref="Demo"/>); null: the one kept in the data folder's
+    /// <c>console.password</c>, made there when missing. A secret: never printed by <see cref="ToString"/>.
+    /// </summary>
+    public string? ConsoleDemoPassword { get; init; }
+
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
 
     /// <summary>Without the admin key, the database's connection string (it may carry a password) or any other secret: records print every member.</summary>
     public override string ToString() =>
         $"ServerSettings {{ Urls = {Urls}, DataDirectory = {DataDirectory}, Db = {(Db is null ? "SQLite in the data folder" : "(set)")}, "
-        + $"ConfigDirectory = {ConfigDirectory ?? "(shipped)"}, AdminKey = (set), Demo = {Demo}, Gateway = {Gateway}, "
+        + $"ConfigDirectory = {ConfigDirectory ?? "(shipped)"}, AdminKey = (set), Demo = {Demo}, Console = {Console}, Gateway = {Gateway}, "
         + $"BankEndpoints = [{string.Join(", ", BankEndpoints)}], Kannel = {Kannel}, Smpp = {Smpp} }}";
 }

@@ -212,7 +212,7 @@ public sealed partial class TopUpProcessor(
         {
             PlannedCredit credit = plan.Credits[i];
             transfers.Add(TransferRequest.Single(
-                $"sms:{row.Id}:{i + 1}",
+                CreditTransferId(row.Id, i + 1),
                 settlement.Id,
                 new LedgerAccountId(credit.LedgerAccount),
                 Money.FromCents(credit.AmountCents),
@@ -388,6 +388,24 @@ public sealed partial class TopUpProcessor(
 
     /// <summary>The reference a reply shows: the random tail of the transaction id, enough to find it in the console.</summary>
     public static string ShortRef(string transactionId) => transactionId[^8..].ToUpperInvariant();
+
+    /// <summary>The ledger id of a message's <paramref name="n"/>-th credit (from 1): a retry makes the same transfer, never a second.</summary>
+    public static string CreditTransferId(string transactionId, int n) => $"sms:{transactionId}:{n}";
+
+    /// <summary>The ledger transfers a message made, one per credit of its plan, in the plan's order (none before it is credited).</summary>
+    public static async Task<IReadOnlyList<Transfer>> CreditTransfersAsync(LedgerQueries ledger, SmsTransaction row, CancellationToken ct = default)
+    {
+        var transfers = new List<Transfer>();
+        for (int i = 1; i <= (row.Plan?.Credits.Count ?? 0); i++)
+        {
+            if (await ledger.GetTransferAsync(CreditTransferId(row.Id, i), ct) is { } transfer)
+            {
+                transfers.Add(transfer);
+            }
+        }
+
+        return transfers;
+    }
 
     private static TrailEntry BankTrail(string kind, BankCall call, long? amountCents) => new(kind, new
     {

@@ -109,14 +109,7 @@ public static class TransactionsApi
         }
 
         List<SmsEvent> events = await store.TrailAsync(row.Id, ct);
-        var transfers = new List<Transfer>();
-        for (int i = 1; i <= (row.Plan?.Credits.Count ?? 0); i++)
-        {
-            if (await ledger.GetTransferAsync($"sms:{row.Id}:{i}", ct) is { } transfer)
-            {
-                transfers.Add(transfer);
-            }
-        }
+        IReadOnlyList<Transfer> transfers = await TopUpProcessor.CreditTransfersAsync(ledger, row, ct);
 
         TrailEvent[] trail = [.. events.Select(e => new TrailEvent(e.Seq, e.At, e.Kind, Parse(e.Detail)))];
         return TypedResults.Ok(new TransactionDetail(TransactionSummary.Of(row), row.Text, trail, transfers));

@@ -1,0 +1,220 @@
+using System.Security.Claims;
+using Mbushja.Storage;
+using Mbushja.WebConsole.Users;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ApplicationParts;
+using Microsoft.AspNetCore.Mvc.Core.Infrastructure;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Mbushja.WebConsole;
+
+/// <summary>What the console needs from the server that hosts it.</summary>
+public sealed record ConsoleHosting(ConsoleOptions Options, TimeProvider Time, string DataDirectory, IReadOnlyCollection<string> BankCodes);
+
+/// <summary>
+/// Mounts the operator console under <c>/console</c> (issue 6): Razor Pages behind a cookie sign-in of its own, with
+/// an idle expiry, antiforgery on every form, and one authorization policy per kind of work.
+/// </summary>
+public static class ConsoleSetup
+{
+    public const string Scheme = "MbushjaConsole";
+    public const string Root = "/console";
+    public const string SignInPath = Root + "/sign-in";
+    public const string DeniedPath = Root + "/denied";
+    public const string SessionCookie = "mbushja.console";
+    public const string AntiforgeryCookie = "mbushja.console.af";
+
+    public const string BankClaim = "mbushja:bank";
+    public const string StampClaim = "mbushja:stamp";
+
+    public static IServiceCollection AddMbushjaConsole(this IServiceCollection services, ConsoleHosting hosting)
+    {
+        services.AddSingleton(hosting.Options);
+        services.AddSingleton(sp => new ConsoleUsers(
+            sp.GetRequiredService<Database>(), hosting.Time, hosting.Options, hosting.BankCodes, sp.GetRequiredService<ILogger<ConsoleUsers>>()));
+        services.AddSingleton(sp => new ConsoleAudit(sp.GetRequiredService<Database>(), hosting.Time));
+        services.AddSingleton<ConsoleQueries>();
+        services.AddHttpContextAccessor();
+        services.AddScoped<ConsoleText>();
+
+        // Session and antiforgery cookies are sealed with these keys: kept in the data folder, a restart keeps everyone
+        // signed in (servers sharing a database need to share this folder too).
+        services.AddDataProtection()
+            .SetApplicationName("Mbushja")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(hosting.DataDirectory, "console-keys")));
+
+        // The pages are compiled into this assembly; the host's application name names no assembly, so the parts are given
+        // (through the factory the Razor SDK declares: the types, and the compiled pages).
+        var parts = new ApplicationPartManager();
+        System.Reflection.Assembly assembly = typeof(ConsoleSetup).Assembly;
+        foreach (ApplicationPart part in ApplicationPartFactory.GetApplicationPartFactory(assembly).GetApplicationParts(assembly))
+        {
+            parts.ApplicationParts.Add(part);
+        }
+
+        services.AddSingleton(parts);
+        services.AddRazorPages(o =>
+        {
+            o.Conventions.AuthorizeFolder("/", ConsolePolicies.SignedIn);
+            o.Conventions.AllowAnonymousToPage("/SignIn");
+            o.Conventions.AllowAnonymousToPage("/Denied");
+            o.Conventions.AuthorizePage("/Dashboard", ConsolePolicies.CustomerCare);
+            o.Conventions.AuthorizePage("/Lookup", ConsolePolicies.CustomerCare);
+            o.Conventions.AuthorizePage("/Transaction", ConsolePolicies.CustomerCare);
+            o.Conventions.AuthorizeFolder("/Registrations", ConsolePolicies.Registrations);
+            o.Conventions.AuthorizePage("/Users", ConsolePolicies.Admin);
+            o.Conventions.AuthorizePage("/Audit", ConsolePolicies.Admin);
+        }).AddMvcOptions(o => o.Filters.Add<AntiforgeryRefusal>());
+
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = AntiforgeryCookie;
+            o.Cookie.Path = Root;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.FormFieldName = "__csrf";
+        });
+
+        services.AddAuthentication().AddCookie(Scheme, o =>
+        {
+            o.Cookie.Name = SessionCookie;
+            o.Cookie.Path = Root;
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.LoginPath = SignInPath;
+            o.LogoutPath = Root + "/sign-out";
+            o.AccessDeniedPath = DeniedPath;
+            o.ReturnUrlParameter = "returnUrl";
+            // Idle expiry: the ticket lives this long after the last request that renewed it.
+            o.ExpireTimeSpan = hosting.Options.IdleTimeout;
+            o.SlidingExpiration = true;
+            o.TimeProvider = hosting.Time;
+            o.Events.OnValidatePrincipal = ValidatePrincipalAsync;
+        });
+
+        services.AddAuthorization(o =>
+        {
+            o.AddPolicy(ConsolePolicies.SignedIn, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
+            foreach ((string policy, string[] roles) in ConsolePolicies.Roles)
+            {
+                o.AddPolicy(policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireRole(roles));
+            }
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Console responses are the user's own data: never cached, never framed, no script or style from elsewhere. Before
+    /// authentication, so that its redirects carry them too.
+    /// </summary>
+    public static WebApplication UseConsoleHeaders(this WebApplication app)
+    {
+        app.UseWhen(c => c.Request.Path.StartsWithSegments(Root), branch => branch.Use(async (context, next) =>
+        {
+            IHeaderDictionary headers = context.Response.Headers;
+            headers.CacheControl = "no-store";
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            headers["Referrer-Policy"] = "same-origin";
+            await next(context);
+        }));
+        return app;
+    }
+
+    public static WebApplication MapMbushjaConsole(this WebApplication app)
+    {
+        app.MapRazorPages();
+        app.MapGet(Root + "/console.css", () => TypedResults.Bytes(StyleSheet.Value, "text/css; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet(Root + "/language/{language}", (string language, string? returnUrl, HttpContext context) =>
+        {
+            context.Response.Cookies.Append(ConsoleText.Cookie, ConsoleText.Pick(language), new CookieOptions
+            {
+                Path = Root,
+                HttpOnly = true,
+                SameSite = SameSiteMode.Lax,
+                MaxAge = TimeSpan.FromDays(365),
+                IsEssential = true,
+            });
+            return TypedResults.Redirect(IsLocal(returnUrl) ? returnUrl! : Root);
+        }).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>A path of this site (<c>/console/...</c>), never another site's address.</summary>
+    public static bool IsLocal(string? url) =>
+        url is { Length: > 0 } && url.StartsWith(Root, StringComparison.Ordinal) && !url.StartsWith("//", StringComparison.Ordinal) && !url.Contains('\\', StringComparison.Ordinal);
+
+    /// <summary>The principal a signed-in user carries in the session cookie.</summary>
+    public static ClaimsPrincipal Principal(ConsoleUser user)
+    {
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.Name, user.Username),
+            new(ClaimTypes.Role, user.Role.ToWire()),
+            new(StampClaim, user.Stamp),
+        };
+        if (user.BankCode is not null)
+        {
+            claims.Add(new Claim(BankClaim, user.BankCode));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme));
+    }
+
+    /// <summary>
+    /// Every request checks the user is still there with the role the session was given: a changed role, bank or
+    /// password (a new stamp) or a removed user ends the session.
+    /// </summary>
+    private static async Task ValidatePrincipalAsync(CookieValidatePrincipalContext context)
+    {
+        string? name = context.Principal?.Identity?.Name;
+        ConsoleUser? user = name is null ? null : await context.HttpContext.RequestServices.GetRequiredService<ConsoleUsers>().FindAsync(name, context.HttpContext.RequestAborted);
+        if (user is null || user.Stamp != context.Principal!.FindFirstValue(StampClaim))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(Scheme);
+        }
+    }
+
+    private static readonly Lazy<byte[]> StyleSheet = new(() =>
+    {
+        using Stream stream = typeof(ConsoleSetup).Assembly.GetManifestResourceStream("Mbushja.WebConsole.console.css")
+            ?? throw new InvalidOperationException("The console's style sheet is missing from its assembly.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
+
+    /// <summary>
+    /// A form whose antiforgery token is missing or forged is refused with a clear 400 page, and its handler never runs:
+    /// nothing changes.
+    /// </summary>
+    private sealed class AntiforgeryRefusal(ConsoleText texts) : IAlwaysRunResultFilter
+    {
+        public void OnResultExecuting(ResultExecutingContext context)
+        {
+            if (context.Result is IAntiforgeryValidationFailedResult)
+            {
+                context.Result = new ContentResult
+                {
+                    StatusCode = StatusCodes.Status400BadRequest,
+                    ContentType = "text/plain; charset=utf-8",
+                    Content = texts["csrf.refused"],
+                };
+            }
+        }
+
+        public void OnResultExecuted(ResultExecutedContext context)
+        {
+        }
+    }
+}

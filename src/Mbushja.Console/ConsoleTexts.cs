@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Mbushja.WebConsole;
+
+/// <summary>
+/// The console's texts in every language it speaks (Albanian first, then English), read from one table
+/// (<c>Texts/texts.json</c>, inside the assembly). A key missing a language is refused at start-up, not shown blank.
+/// </summary>
+public sealed class ConsoleTexts
+{
+    /// <summary>The languages of the console, the default first.</summary>
+    public static IReadOnlyList<string> Languages { get; } = ["sq", "en"];
+
+    private readonly Dictionary<string, Dictionary<string, string>> _texts;
+
+    private ConsoleTexts(Dictionary<string, Dictionary<string, string>> texts) => _texts = texts;
+
+    public static ConsoleTexts Shipped { get; } = Load();
+
+    public IEnumerable<string> Keys => _texts.Keys;
+
+    /// <summary>A text in a language; an unknown key is a bug and throws, so a page never shows a key instead of a text.</summary>
+    public string Get(string key, string language) =>
+        _texts.TryGetValue(key, out Dictionary<string, string>? byLanguage)
+            ? byLanguage.TryGetValue(language, out string? text) ? text : byLanguage[Languages[0]]
+            : throw new KeyNotFoundException($"The console has no text '{key}'.");
+
+    private static ConsoleTexts Load()
+    {
+        using Stream stream = typeof(ConsoleTexts).Assembly.GetManifestResourceStream("Mbushja.WebConsole.texts.json")
+            ?? throw new InvalidOperationException("The console's texts are missing from its assembly.");
+        Dictionary<string, Dictionary<string, string>> texts = JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(stream)
+            ?? throw new InvalidOperationException("The console's texts are empty.");
+        string[] incomplete = [.. texts.Where(t => Languages.Any(l => !t.Value.TryGetValue(l, out string? text) || string.IsNullOrWhiteSpace(text))).Select(t => t.Key)];
+        if (incomplete.Length > 0)
+        {
+            throw new InvalidOperationException($"Console texts without every language ({string.Join(", ", Languages)}): {string.Join(", ", incomplete)}.");
+        }
+
+        return new ConsoleTexts(texts);
+    }
+}
+
+/// <summary>The texts in the language of the person asking: the language cookie, else the default.</summary>
+public sealed class ConsoleText(IHttpContextAccessor accessor)
+{
+    public const string Cookie = "mbushja.console.lang";
+
+    private readonly ConsoleTexts _texts = ConsoleTexts.Shipped;
+
+    public string Language { get; } = Pick(accessor.HttpContext?.Request.Cookies[Cookie]);
+
+    public string this[string key] => _texts.Get(key, Language);
+
+    /// <summary>A text with its <c>{0}</c>, <c>{1}</c> filled in.</summary>
+    public string Format(string key, params object?[] values) => string.Format(System.Globalization.CultureInfo.InvariantCulture, this[key], values);
+
+    public static string Pick(string? language) =>
+        language is not null && ConsoleTexts.Languages.Contains(language) ? language : ConsoleTexts.Languages[0];
+}

@@ -1,0 +1,111 @@
+using Mbushja.Banks;
+using Mbushja.Domain;
+using Mbushja.Sms;
+using Mbushja.WebConsole.Users;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Mbushja.WebConsole.Pages.Registrations;
+
+/// <summary>
+/// One registration: its people and account, adding and removing authorised persons (four at most: the fifth is
+/// refused and nothing changes), changing the bank account, and the history of every change.
+/// </summary>
+public sealed class DetailModel(
+    Mbushja.Banks.Registrations registrations, BankDirectory banks, NumberingPlan numbering, ConsoleAudit audit, ConsoleText texts)
+    : RegistrationsPage(texts)
+{
+    [BindProperty(SupportsGet = true)]
+    public string BankCode { get; set; } = "";
+
+    [BindProperty(SupportsGet = true)]
+    public string Id { get; set; } = "";
+
+    [BindProperty]
+    public string? Msisdn { get; set; }
+
+    [BindProperty]
+    public string? AccountRef { get; set; }
+
+    public Mbushja.Banks.Registration? Registration { get; private set; }
+
+    public IReadOnlyList<RegistrationAuditEntry> History { get; private set; } = [];
+
+    public Task<IActionResult> OnGetAsync() => ShowAsync();
+
+    public Task<IActionResult> OnPostAddAsync() => ChangeAsync(async (bank, ct) =>
+        ReadNumber(numbering, Msisdn) is { } number
+            ? (await registrations.AddAuthorizedAsync(bank, Id, number, Username, ct), ConsoleActions.AuthorizedAdded, new { msisdn = number.E164 }, "reg.added")
+            : null);
+
+    public Task<IActionResult> OnPostRemoveAsync() => ChangeAsync(async (bank, ct) =>
+        ReadNumber(numbering, Msisdn) is { } number
+            ? (await registrations.RemoveAuthorizedAsync(bank, Id, number, Username, ct), ConsoleActions.AuthorizedRemoved, new { msisdn = number.E164 }, "reg.removed")
+            : null);
+
+    public Task<IActionResult> OnPostAccountAsync() => ChangeAsync(async (bank, ct) =>
+    {
+        ParseResult<Iban> iban = Iban.Parse(AccountRef);
+        if (!iban.Success)
+        {
+            Problem = Texts.Format("reg.error.iban", AccountRef);
+            return null;
+        }
+
+        return (await registrations.ChangeAccountRefAsync(bank, Id, iban.Value, Username, ct), ConsoleActions.RegistrationAccountChanged, new { accountRef = iban.Value.Value }, "reg.accountchanged");
+    });
+
+    /// <summary>Runs one change of a registration this user may work on, audits it when it is made, and shows the registration again.</summary>
+    private async Task<IActionResult> ChangeAsync(Func<string, CancellationToken, Task<(RegistrationOutcome Outcome, string Action, object Details, string Done)?>> change)
+    {
+        if (Allow(banks, BankCode) is not { } bank)
+        {
+            return Page();
+        }
+
+        CancellationToken ct = HttpContext.RequestAborted;
+        if (await change(bank.Code, ct) is { } made)
+        {
+            if (made.Outcome.Succeeded)
+            {
+                await audit.RecordAsync(Username, made.Action, $"{bank.Code}/{made.Outcome.Registration.Id}", made.Details, ct);
+                Notice = Texts[made.Done];
+            }
+            else
+            {
+                Response.StatusCode = made.Outcome.Error.Code == RegistrationCodes.NotFound ? 404 : 422;
+                Problem = Refusal(made.Outcome.Error);
+            }
+        }
+        else
+        {
+            Response.StatusCode = 422;
+        }
+
+        return await ShowAsync(keepStatus: true);
+    }
+
+    private async Task<IActionResult> ShowAsync(bool keepStatus = false)
+    {
+        if (!keepStatus && Allow(banks, BankCode) is null)
+        {
+            return Page();
+        }
+
+        Bank ??= banks.ByCode(BankCode);
+        if (Bank is null)
+        {
+            return Page();
+        }
+
+        Registration = await registrations.FindAsync(Bank.Code, Id, HttpContext.RequestAborted);
+        if (Registration is null)
+        {
+            Response.StatusCode = 404;
+            Problem = Texts["reg.error.notfound"];
+            return Page();
+        }
+
+        History = await registrations.AuditTrailAsync(Bank.Code, Id, HttpContext.RequestAborted) ?? [];
+        return Page();
+    }
+}

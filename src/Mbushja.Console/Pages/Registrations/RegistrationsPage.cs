@@ -1,0 +1,69 @@
+using Mbushja.Banks;
+using Mbushja.Domain;
+using Mbushja.WebConsole.Users;
+
+namespace Mbushja.WebConsole.Pages.Registrations;
+
+/// <summary>
+/// What the registration pages share: a bank officer works on their own bank only (another bank's registrations are
+/// refused with 403 and a message saying why), an admin on any; refusals of the registration service in the user's
+/// language.
+/// </summary>
+public abstract class RegistrationsPage(ConsoleText texts) : ConsolePage
+{
+    protected ConsoleText Texts { get; } = texts;
+
+    /// <summary>The bank whose registrations this is, once allowed.</summary>
+    public Mbushja.Sms.Bank? Bank { get; protected set; }
+
+    /// <summary>
+    /// The bank asked for, when this user may work on it; otherwise null with <see cref="ConsolePage.Problem"/> set and
+    /// the status set (404 unknown bank, 403 another bank's).
+    /// </summary>
+    protected Mbushja.Sms.Bank? Allow(Mbushja.Sms.BankDirectory banks, string? code)
+    {
+        Mbushja.Sms.Bank? bank = banks.ByCode(code ?? OwnBank ?? banks.Banks[0].Code);
+        if (bank is null)
+        {
+            Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status404NotFound;
+            Problem = Texts.Format("reg.unknownbank", code);
+            return null;
+        }
+
+        if (Role != ConsoleRole.Admin && !string.Equals(bank.Code, OwnBank, StringComparison.OrdinalIgnoreCase))
+        {
+            Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status403Forbidden;
+            Problem = Texts.Format("reg.otherbank", OwnBank, bank.Code);
+            return null;
+        }
+
+        Bank = bank;
+        return bank;
+    }
+
+    /// <summary>A refusal of the registration service, in the user's language.</summary>
+    protected string Refusal(RegistrationError error) => error.Code switch
+    {
+        RegistrationCodes.TooManyAuthorized => Texts.Format("reg.error.toomany", Mbushja.Banks.Registrations.MaxAuthorized),
+        RegistrationCodes.AlreadyRegistered => Texts.Format("reg.error.registered", Detail(error)),
+        RegistrationCodes.DuplicateNumber => Texts.Format("reg.error.duplicate", Detail(error)),
+        RegistrationCodes.UnknownAccount or RegistrationCodes.DuplicateAccount => Texts.Format("reg.error.account", Detail(error)),
+        RegistrationCodes.NotFound => Texts["reg.error.notfound"],
+        _ => Texts.Format("reg.error.other", Detail(error)),
+    };
+
+    /// <summary>A number typed into a form, or null with the reason set.</summary>
+    protected Msisdn? ReadNumber(NumberingPlan numbering, string? text)
+    {
+        ParseResult<Msisdn> parsed = numbering.ParseMsisdn(text);
+        if (parsed.Success)
+        {
+            return parsed.Value;
+        }
+
+        Problem = Texts.Format("reg.error.number", text);
+        return null;
+    }
+
+    private static string Detail(RegistrationError error) => error.Message;
+}

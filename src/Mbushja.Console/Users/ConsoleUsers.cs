@@ -1,0 +1,337 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Mbushja.Storage;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Logging;
+
+namespace Mbushja.WebConsole.Users;
+
+/// <summary>A console user as stored (never with the password hash).</summary>
+public sealed record ConsoleUser(
+    string Username,
+    ConsoleRole Role,
+    string? BankCode,
+    int FailedAttempts,
+    DateTimeOffset? LockedUntil,
+    string Stamp,
+    DateTimeOffset CreatedAt)
+{
+    public bool IsLockedAt(DateTimeOffset now) => LockedUntil is { } until && until > now;
+}
+
+/// <summary>How a sign-in ended.</summary>
+public enum SignInStatus
+{
+    SignedIn,
+
+    /// <summary>No such user, or a wrong password: the same answer for both, so names cannot be guessed.</summary>
+    WrongCredentials,
+
+    /// <summary>Too many wrong passwords: no sign-in until <see cref="SignInResult.LockedUntil"/>, right password or not.</summary>
+    LockedOut,
+}
+
+public sealed record SignInResult(SignInStatus Status, ConsoleUser? User = null, DateTimeOffset? LockedUntil = null);
+
+/// <summary>Why a change to the users was refused: a stable code and a message for people.</summary>
+public sealed record UserChangeError(string Code, string Message);
+
+public static class UserChangeCodes
+{
+    public const string InvalidUsername = "INVALID_USERNAME";
+    public const string UsernameTaken = "USERNAME_TAKEN";
+    public const string PasswordTooShort = "PASSWORD_TOO_SHORT";
+    public const string BankRequired = "BANK_REQUIRED";
+    public const string BankNotAllowed = "BANK_NOT_ALLOWED";
+    public const string UnknownBank = "UNKNOWN_BANK";
+    public const string NotFound = "NOT_FOUND";
+    public const string OwnRole = "OWN_ROLE";
+}
+
+/// <summary>
+/// The console's users (issue 6 item 1): passwords hashed by ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>,
+/// a lockout after <see cref="ConsoleOptions.MaxFailedAttempts"/> wrong passwords, counted by the database (one
+/// conditional UPDATE, no read-modify-write), and every change audited in its own transaction.
+/// </summary>
+public sealed partial class ConsoleUsers(
+    Database database, TimeProvider time, ConsoleOptions options, IReadOnlyCollection<string> bankCodes, ILogger<ConsoleUsers> logger)
+{
+    private const string Columns = "username, role, bank_code, failed_attempts, locked_until, stamp, created_at";
+
+    private static readonly PasswordHasher<ConsoleUser> Hasher = new();
+
+    /// <summary>Verified when the user is unknown, so that a wrong name costs as long as a wrong password.</summary>
+    private static readonly string DummyHash = Hasher.HashPassword(null!, "not-a-password-" + Guid.NewGuid());
+
+    /// <summary>The name as stored: trimmed and lower-case.</summary>
+    public static string Normalize(string username) => username.Trim().ToLowerInvariant();
+
+    /// <summary>A name of 3 to 64 of a-z, 0-9, '.', '-', '_'.</summary>
+    public static bool IsValidUsername(string username) =>
+        username.Length is >= 3 and <= 64 && username.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-' or '_');
+
+    /// <summary>Checks a new user's fields and creates it, or says why not (nothing is written then).</summary>
+    public async Task<UserChangeError?> CreateAsync(
+        string username, ConsoleRole role, string? bankCode, string password, string actor, CancellationToken ct = default)
+    {
+        string name = Normalize(username);
+        if (!IsValidUsername(name))
+        {
+            return new UserChangeError(UserChangeCodes.InvalidUsername, "A username is 3 to 64 letters a-z, digits, '.', '-' or '_'.");
+        }
+
+        if (password.Length < options.MinPasswordLength)
+        {
+            return new UserChangeError(UserChangeCodes.PasswordTooShort, $"A password has at least {options.MinPasswordLength} characters.");
+        }
+
+        if (CheckBank(role, bankCode, out string? bank) is { } refused)
+        {
+            return refused;
+        }
+
+        DateTimeOffset now = time.GetUtcNow();
+        string hash = Hasher.HashPassword(null!, password);
+        return await InTransactionAsync(async (connection, tx) =>
+        {
+            // The primary key decides a taken name; ON CONFLICT keeps a PostgreSQL transaction usable.
+            await using DbCommand insert = connection.Command(
+                "INSERT INTO console_users (username, role, bank_code, password_hash, failed_attempts, locked_until, stamp, created_at, updated_at) "
+                + "VALUES (@u, @role, @bank, @hash, 0, NULL, @stamp, @now, @now) ON CONFLICT DO NOTHING",
+                tx,
+                ("u", name),
+                ("role", role.ToWire()),
+                ("bank", bank),
+                ("hash", hash),
+                ("stamp", NewStamp()),
+                ("now", now.ToUnixTimeMilliseconds()));
+            if (await insert.ExecuteNonQueryAsync(ct) != 1)
+            {
+                return new UserChangeError(UserChangeCodes.UsernameTaken, $"There is a user '{name}' already.");
+            }
+
+            await ConsoleAudit.InsertAsync(connection, tx, now, actor, ConsoleActions.UserCreated, name, new { role = role.ToWire(), bank }, ct);
+            LogCreated(logger, name, role, actor);
+            return null;
+        }, ct);
+    }
+
+    /// <summary>
+    /// Signs in: a locked-out user is refused whatever the password; a wrong password counts towards the lockout, and
+    /// the one that reaches it locks the user out (audited); a right one clears the count.
+    /// </summary>
+    public async Task<SignInResult> SignInAsync(string username, string password, CancellationToken ct = default)
+    {
+        string name = Normalize(username);
+        DateTimeOffset now = time.GetUtcNow();
+        (ConsoleUser User, string Hash)? found = await FindWithHashAsync(name, ct);
+        if (found is null)
+        {
+            Hasher.VerifyHashedPassword(null!, DummyHash, password);
+            LogRefused(logger, name, "wrong username or password");
+            return new SignInResult(SignInStatus.WrongCredentials);
+        }
+
+        (ConsoleUser user, string hash) = found.Value;
+        if (user.IsLockedAt(now))
+        {
+            LogRefused(logger, name, "locked out");
+            return new SignInResult(SignInStatus.LockedOut, LockedUntil: user.LockedUntil);
+        }
+
+        PasswordVerificationResult verified = Hasher.VerifyHashedPassword(user, hash, password);
+        if (verified == PasswordVerificationResult.Failed)
+        {
+            return await CountFailureAsync(name, now, ct);
+        }
+
+        await using DbConnection connection = await database.OpenAsync(ct);
+        string rehash = verified == PasswordVerificationResult.SuccessRehashNeeded ? Hasher.HashPassword(user, password) : hash;
+        await using DbCommand clear = connection.Command(
+            "UPDATE console_users SET failed_attempts = 0, locked_until = NULL, password_hash = @hash WHERE username = @u",
+            null,
+            ("u", name),
+            ("hash", rehash));
+        await clear.ExecuteNonQueryAsync(ct);
+        LogSignedIn(logger, name, user.Role);
+        return new SignInResult(SignInStatus.SignedIn, user with { FailedAttempts = 0, LockedUntil = null });
+    }
+
+    /// <summary>Sets a user's role (and bank, for a bank officer). A new stamp ends the user's sessions.</summary>
+    public async Task<UserChangeError?> SetRoleAsync(string username, ConsoleRole role, string? bankCode, string actor, CancellationToken ct = default)
+    {
+        string name = Normalize(username);
+        if (name == Normalize(actor))
+        {
+            return new UserChangeError(UserChangeCodes.OwnRole, "Nobody changes their own role: ask another admin.");
+        }
+
+        if (CheckBank(role, bankCode, out string? bank) is { } refused)
+        {
+            return refused;
+        }
+
+        return await UpdateAsync(
+            name,
+            "role = @role, bank_code = @bank, stamp = @stamp",
+            [("role", role.ToWire()), ("bank", bank), ("stamp", NewStamp())],
+            actor,
+            ConsoleActions.UserRoleSet,
+            new { role = role.ToWire(), bank },
+            ct);
+    }
+
+    /// <summary>Lets a locked-out user sign in again at once.</summary>
+    public Task<UserChangeError?> UnlockAsync(string username, string actor, CancellationToken ct = default) =>
+        UpdateAsync(Normalize(username), "failed_attempts = 0, locked_until = NULL", [], actor, ConsoleActions.UserUnlocked, new { }, ct);
+
+    public async Task<ConsoleUser?> FindAsync(string username, CancellationToken ct = default) =>
+        (await FindWithHashAsync(Normalize(username), ct))?.User;
+
+    public async Task<IReadOnlyList<ConsoleUser>> ListAsync(CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command($"SELECT {Columns} FROM console_users ORDER BY username");
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        var users = new List<ConsoleUser>();
+        while (await r.ReadAsync(ct))
+        {
+            users.Add(Read(r));
+        }
+
+        return users;
+    }
+
+    /// <summary>
+    /// One more wrong password. One statement counts it and, at the limit, locks the user out and starts the count
+    /// again: two wrong passwords at once are both counted.
+    /// </summary>
+    private async Task<SignInResult> CountFailureAsync(string name, DateTimeOffset now, CancellationToken ct)
+    {
+        long until = (now + options.Lockout).ToUnixTimeMilliseconds();
+        long? lockedUntil;
+        await using (DbConnection connection = await database.OpenAsync(ct))
+        await using (DbTransaction tx = await connection.BeginTransactionAsync(ct))
+        {
+            await using (DbCommand update = connection.Command(
+                "UPDATE console_users SET "
+                + "locked_until = CASE WHEN failed_attempts + 1 >= @max THEN @until ELSE locked_until END, "
+                + "failed_attempts = CASE WHEN failed_attempts + 1 >= @max THEN 0 ELSE failed_attempts + 1 END "
+                + "WHERE username = @u RETURNING locked_until",
+                tx,
+                ("u", name),
+                ("max", options.MaxFailedAttempts),
+                ("until", until)))
+            {
+                lockedUntil = await update.ExecuteScalarAsync(ct) is long value ? value : null;
+            }
+
+            if (lockedUntil == until)
+            {
+                await ConsoleAudit.InsertAsync(
+                    connection, tx, now, name, ConsoleActions.UserLockedOut, name, new { attempts = options.MaxFailedAttempts, until = DateTimeOffset.FromUnixTimeMilliseconds(until) }, ct);
+            }
+
+            await tx.CommitAsync(ct);
+        }
+
+        if (lockedUntil == until)
+        {
+            LogLockedOut(logger, name, options.MaxFailedAttempts);
+            return new SignInResult(SignInStatus.LockedOut, LockedUntil: DateTimeOffset.FromUnixTimeMilliseconds(until));
+        }
+
+        LogRefused(logger, name, "wrong username or password");
+        return new SignInResult(SignInStatus.WrongCredentials);
+    }
+
+    private UserChangeError? CheckBank(ConsoleRole role, string? bankCode, out string? bank)
+    {
+        bank = string.IsNullOrWhiteSpace(bankCode) ? null : bankCode.Trim().ToUpperInvariant();
+        if (role == ConsoleRole.BankOfficer && bank is null)
+        {
+            return new UserChangeError(UserChangeCodes.BankRequired, "A bank officer belongs to a bank: give its code.");
+        }
+
+        if (role != ConsoleRole.BankOfficer && bank is not null)
+        {
+            return new UserChangeError(UserChangeCodes.BankNotAllowed, "Only a bank officer belongs to a bank.");
+        }
+
+        if (bank is not null && !bankCodes.Contains(bank, StringComparer.OrdinalIgnoreCase))
+        {
+            return new UserChangeError(UserChangeCodes.UnknownBank, $"There is no bank '{bank}' ({string.Join(", ", bankCodes)}).");
+        }
+
+        return null;
+    }
+
+    /// <summary>Changes a user's row and audits the change, in one transaction; refused when there is no such user.</summary>
+    private async Task<UserChangeError?> UpdateAsync(
+        string name, string set, (string Name, object? Value)[] values, string actor, string action, object details, CancellationToken ct)
+    {
+        DateTimeOffset now = time.GetUtcNow();
+        return await InTransactionAsync(async (connection, tx) =>
+        {
+            await using DbCommand update = connection.Command(
+                $"UPDATE console_users SET {set}, updated_at = @now WHERE username = @u", tx, [("u", name), ("now", now.ToUnixTimeMilliseconds()), .. values]);
+            if (await update.ExecuteNonQueryAsync(ct) != 1)
+            {
+                return NoSuchUser(name);
+            }
+
+            await ConsoleAudit.InsertAsync(connection, tx, now, actor, action, name, details, ct);
+            return null;
+        }, ct);
+    }
+
+    private async Task<UserChangeError?> InTransactionAsync(Func<DbConnection, DbTransaction, Task<UserChangeError?>> change, CancellationToken ct)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbTransaction tx = await connection.BeginTransactionAsync(ct);
+        UserChangeError? error = await change(connection, tx);
+        if (error is null)
+        {
+            await tx.CommitAsync(ct);
+        }
+        else
+        {
+            await tx.RollbackAsync(ct);
+        }
+
+        return error;
+    }
+
+    private async Task<(ConsoleUser User, string Hash)?> FindWithHashAsync(string name, CancellationToken ct)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command($"SELECT {Columns}, password_hash FROM console_users WHERE username = @u", null, ("u", name));
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? (Read(r), r.GetString(7)) : null;
+    }
+
+    private static ConsoleUser Read(DbDataReader r) => new(
+        r.GetString(0),
+        ConsoleRoles.Parse(r.GetString(1)) ?? throw new InvalidOperationException($"Unknown console role '{r.GetString(1)}' in the database."),
+        r.GetNullableString(2),
+        r.GetInt32(3),
+        r.GetNullableInt64(4) is { } until ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null,
+        r.GetString(5),
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)));
+
+    private static string NewStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private static UserChangeError NoSuchUser(string name) => new(UserChangeCodes.NotFound, $"There is no user '{name}'.");
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Console user {Username} created as {Role} by {Actor}")]
+    private static partial void LogCreated(ILogger logger, string username, ConsoleRole role, string actor);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Console sign-in of {Username} ({Role})")]
+    private static partial void LogSignedIn(ILogger logger, string username, ConsoleRole role);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Console sign-in of {Username} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string username, string reason);
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Console user {Username} locked out after {Attempts} wrong passwords")]
+    private static partial void LogLockedOut(ILogger logger, string username, int attempts);
+}

@@ -1,0 +1,331 @@
+using System.Net;
+using Mbushja.WebConsole.Users;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mbushja.WebConsole.Tests;
+
+/// <summary>
+/// Issue 6, "Bad input" and "Authorization tests", over plain HTTP (no browser): nothing without sign-in, a wrong
+/// password and a lockout, a forged or missing CSRF token, an expired session, and each role only what it may.
+/// </summary>
+public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixture<THost>
+    where THost : FakeClockConsoleHost
+{
+    public static TheoryData<string> ConsolePaths { get; } =
+    [
+        "/console", "/console/dashboard", "/console/lookup?q=049111111", "/console/transactions/0123456789abcdef",
+        "/console/registrations", "/console/registrations/TEB/0123456789abcdef", "/console/users", "/console/audit",
+    ];
+
+    private ConsoleClient Client() => new(host.BaseAddress);
+
+    [Theory]
+    [MemberData(nameof(ConsolePaths))]
+    public async Task Page_WithoutSignIn_RedirectsToSignIn(string path)
+    {
+        using ConsoleClient client = Client();
+
+        using HttpResponseMessage response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Contains("/console/sign-in?returnUrl=" + Uri.EscapeDataString(path), response.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Form_WithoutSignIn_IsRedirectedAndChangesNothing()
+    {
+        using ConsoleClient client = Client();
+        string name = $"intruder{Random.Shared.Next(1_000_000)}";
+        string token = await client.TokenAsync(ConsoleSetup.SignInPath);
+
+        using HttpResponseMessage response = await client.PostAsync(
+            "/console/users?handler=Add", Fields(("Name", name), ("NewRole", "admin"), ("Password", "long-enough-password")), token);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Contains("/console/sign-in", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Null(await host.Users.FindAsync(name));
+    }
+
+    [Fact]
+    public async Task SignIn_WrongPassword_IsRefusedWithAMessageAndNoSession()
+    {
+        string user = await host.NewUserAsync(ConsoleRole.Agent);
+        using ConsoleClient client = Client();
+
+        using HttpResponseMessage response = await client.SubmitAsync(
+            ConsoleSetup.SignInPath, ConsoleSetup.SignInPath, ("username", user), ("password", "not-the-password"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("fjalëkalimi është i gabuar", WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        using HttpResponseMessage after = await client.GetAsync("/console/dashboard");
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task SignIn_UnknownUser_GetsTheSameAnswerAsAWrongPassword()
+    {
+        using ConsoleClient client = Client();
+
+        using HttpResponseMessage response = await client.SubmitAsync(
+            ConsoleSetup.SignInPath, ConsoleSetup.SignInPath, ("username", "nobody-here"), ("password", "whatever-password"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("fjalëkalimi është i gabuar", WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignIn_FiveWrongPasswords_LockOutForFifteenMinutesEvenWithTheRightOne()
+    {
+        string user = await host.NewUserAsync(ConsoleRole.Agent);
+        for (int i = 1; i <= 5; i++)
+        {
+            SignInResult wrong = await host.Users.SignInAsync(user, "wrong-password-" + i);
+            Assert.Equal(i < 5 ? SignInStatus.WrongCredentials : SignInStatus.LockedOut, wrong.Status);
+        }
+
+        using (ConsoleClient client = Client())
+        {
+            using HttpResponseMessage locked = await client.SubmitAsync(
+                ConsoleSetup.SignInPath, ConsoleSetup.SignInPath, ("username", user), ("password", ConsoleHost.Password));
+            Assert.Equal(HttpStatusCode.Unauthorized, locked.StatusCode);
+            Assert.Contains("bllokuar", WebUtility.HtmlDecode(await locked.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        }
+
+        host.Clock.Advance(TimeSpan.FromMinutes(14));
+        Assert.Equal(SignInStatus.LockedOut, (await host.Users.SignInAsync(user, ConsoleHost.Password)).Status);
+        host.Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        using ConsoleClient later = Client();
+        await later.SignInAsync(user);
+        Assert.Contains(await host.Server.App.Services.GetRequiredService<ConsoleAudit>().LatestAsync(50, user), e => e.Action == ConsoleActions.UserLockedOut);
+    }
+
+    [Fact]
+    public async Task SignIn_ARightPasswordBeforeTheFifth_StartsTheCountAgain()
+    {
+        string user = await host.NewUserAsync(ConsoleRole.Agent);
+        for (int i = 0; i < 4; i++)
+        {
+            await host.Users.SignInAsync(user, "wrong-password");
+        }
+
+        Assert.Equal(SignInStatus.SignedIn, (await host.Users.SignInAsync(user, ConsoleHost.Password)).Status);
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(SignInStatus.WrongCredentials, (await host.Users.SignInAsync(user, "wrong-password")).Status);
+        }
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("CfDJ8Forged-token-that-no-server-ever-issued")]
+    public async Task Form_WithAMissingOrForgedCsrfToken_IsRefusedAndChangesNothing(string? token)
+    {
+        (HttpStatusCode status, string body, string name) = await AddUserAsAdminAsync(token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("asgjë nuk u ndryshua", body, StringComparison.Ordinal);
+        Assert.Null(await host.Users.FindAsync(name));
+    }
+
+    [Fact]
+    public async Task Form_WithAnotherSessionsCsrfToken_IsRefused()
+    {
+        using ConsoleClient other = Client();
+        await other.SignInAsync("supervisor");
+        string othersToken = await other.TokenAsync("/console/lookup");
+
+        (HttpStatusCode status, _, string name) = await AddUserAsAdminAsync(othersToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Null(await host.Users.FindAsync(name));
+    }
+
+    [Fact]
+    public async Task Form_WithItsOwnCsrfToken_Works()
+    {
+        using ConsoleClient client = Client();
+        await client.SignInAsync("admin");
+        string name = $"ok{Random.Shared.Next(1_000_000)}";
+
+        using HttpResponseMessage response = await client.SubmitAsync(
+            "/console/users", "/console/users?handler=Add", ("Name", name), ("NewRole", "agent"), ("Password", "long-enough-password"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ConsoleRole.Agent, (await host.Users.FindAsync(name))!.Role);
+    }
+
+    [Fact]
+    public async Task Session_IdleLongerThanThirtyMinutes_GoesBackToSignIn_WhileUseKeepsItAlive()
+    {
+        using ConsoleClient client = Client();
+        await client.SignInAsync(await host.NewUserAsync(ConsoleRole.Agent));
+
+        // Used every 20 minutes, the session slides along.
+        for (int i = 0; i < 3; i++)
+        {
+            host.Clock.Advance(TimeSpan.FromMinutes(20));
+            Assert.Equal(HttpStatusCode.OK, (await client.GetTextAsync("/console/lookup")).Status);
+        }
+
+        host.Clock.Advance(TimeSpan.FromMinutes(31));
+        using HttpResponseMessage expired = await client.GetAsync("/console/lookup");
+
+        Assert.Equal(HttpStatusCode.Redirect, expired.StatusCode);
+        Assert.Contains("/console/sign-in?returnUrl=", expired.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Session_OfAUserWhoseRoleChanged_GoesBackToSignIn()
+    {
+        string user = await host.NewUserAsync(ConsoleRole.Admin);
+        using ConsoleClient client = Client();
+        await client.SignInAsync(user);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetTextAsync("/console/users")).Status);
+
+        Assert.Null(await host.Users.SetRoleAsync(user, ConsoleRole.Agent, null, "admin"));
+
+        using HttpResponseMessage after = await client.GetAsync("/console/users");
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.Contains("/console/sign-in", after.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
+    /// <summary>Who may open what: one row per role and page; "denied" is the 403 page a refused role is sent to.</summary>
+    public static TheoryData<string, string, string> RolePages { get; } = new()
+    {
+        { "agent", "/console/dashboard", "ok" },
+        { "agent", "/console/lookup?q=049111111", "ok" },
+        { "agent", "/console/users", "denied" },
+        { "agent", "/console/audit", "denied" },
+        { "agent", "/console/registrations", "denied" },
+        { "supervisor", "/console/dashboard", "ok" },
+        { "supervisor", "/console/users", "denied" },
+        { "supervisor", "/console/registrations", "denied" },
+        { "teb.officer", "/console/registrations", "ok" },
+        { "teb.officer", "/console/registrations?bank=TEB", "ok" },
+        { "teb.officer", "/console/dashboard", "denied" },
+        { "teb.officer", "/console/lookup?q=049111111", "denied" },
+        { "teb.officer", "/console/users", "denied" },
+        { "admin", "/console/dashboard", "ok" },
+        { "admin", "/console/registrations?bank=BEK", "ok" },
+        { "admin", "/console/users", "ok" },
+        { "admin", "/console/audit", "ok" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RolePages))]
+    public async Task Role_OpensOnlyItsPages(string user, string path, string expected)
+    {
+        using ConsoleClient client = Client();
+        await client.SignInAsync(user);
+
+        using HttpResponseMessage response = await client.GetAsync(path);
+
+        if (expected == "ok")
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.StartsWith("/console/denied", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+            (HttpStatusCode status, string body) = await client.GetTextAsync(response.Headers.Location!.PathAndQuery);
+            Assert.Equal(HttpStatusCode.Forbidden, status);
+            Assert.Contains("denied", body, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task BankOfficer_AnotherBanksRegistrations_AreRefusedWithAClearMessage()
+    {
+        using ConsoleClient client = Client();
+        await client.SignInAsync("teb.officer");
+        Mbushja.Banks.Registration bek = await host.DemoRegistrationAsync("BEK");
+
+        (HttpStatusCode listStatus, string list) = await client.GetTextAsync("/console/registrations?bank=BEK");
+        (HttpStatusCode oneStatus, string one) = await client.GetTextAsync($"/console/registrations/BEK/{bek.Id}");
+
+        Assert.Equal(HttpStatusCode.Forbidden, listStatus);
+        Assert.Equal(HttpStatusCode.Forbidden, oneStatus);
+        foreach (string body in new[] { list, one })
+        {
+            Assert.Contains("Ju punoni për TEB: regjistrimet e BEK nuk janë për ju.", WebUtility.HtmlDecode(body), StringComparison.Ordinal);
+            Assert.DoesNotContain(bek.AccountRef.Value, body, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task BankOfficer_ChangingAnotherBanksRegistration_IsRefusedAndChangesNothing()
+    {
+        using ConsoleClient client = Client();
+        await client.SignInAsync("teb.officer");
+        Mbushja.Banks.Registration bek = await host.DemoRegistrationAsync("BEK");
+        string newcomer = host.NextMobile();
+
+        using HttpResponseMessage response = await client.SubmitAsync(
+            "/console/registrations", $"/console/registrations/BEK/{bek.Id}?handler=Add", ("Msisdn", newcomer));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(bek.Authorized, (await host.DemoRegistrationAsync("BEK")).Authorized);
+    }
+
+    [Fact]
+    public async Task TransactionPage_ShowsTheReversalRegionToSupervisorsOnly()
+    {
+        (_, string? id, _) = await host.SendSmsAsync("049111111", "50001", "1");
+        using ConsoleClient agent = Client();
+        await agent.SignInAsync("agent");
+        using ConsoleClient supervisor = Client();
+        await supervisor.SignInAsync("supervisor");
+
+        (HttpStatusCode agentStatus, string agentPage) = await agent.GetTextAsync($"/console/transactions/{id}");
+        (HttpStatusCode supervisorStatus, string supervisorPage) = await supervisor.GetTextAsync($"/console/transactions/{id}");
+
+        Assert.Equal(HttpStatusCode.OK, agentStatus);
+        Assert.Equal(HttpStatusCode.OK, supervisorStatus);
+        Assert.DoesNotContain("id=\"reversal\"", agentPage, StringComparison.Ordinal);
+        Assert.Contains("id=\"reversal\"", supervisorPage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignOut_EndsTheSession()
+    {
+        using ConsoleClient client = Client();
+        await client.SignInAsync("agent");
+
+        using HttpResponseMessage signedOut = await client.SubmitAsync("/console/lookup", "/console/sign-out");
+        using HttpResponseMessage after = await client.GetAsync("/console/lookup");
+
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.Contains("/console/sign-in", after.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Root_RedirectsToTheConsole()
+    {
+        using ConsoleClient client = Client();
+
+        using HttpResponseMessage response = await client.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/console", response.Headers.Location!.OriginalString);
+    }
+
+    /// <summary>An admin's session posts the add-user form with the given token (none, forged, someone else's).</summary>
+    private async Task<(HttpStatusCode Status, string Body, string Name)> AddUserAsAdminAsync(string? token)
+    {
+        using ConsoleClient client = Client();
+        await client.SignInAsync("admin");
+        string name = $"csrf{Random.Shared.Next(1_000_000)}";
+        using HttpResponseMessage response = await client.PostAsync(
+            "/console/users?handler=Add", Fields(("Name", name), ("NewRole", "agent"), ("Password", "long-enough-password")), token);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), name);
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> Fields(params (string Name, string Value)[] fields) =>
+        fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value));
+}
+
+public sealed class SqliteConsoleAuthorizationSpec(SqliteFakeClockConsoleHost host) : ConsoleAuthorizationSpec<SqliteFakeClockConsoleHost>(host);
+
+public sealed class PostgresConsoleAuthorizationSpec(PostgresFakeClockConsoleHost host) : ConsoleAuthorizationSpec<PostgresFakeClockConsoleHost>(host);

@@ -29,9 +29,14 @@ public sealed class OperatorClock(TimeProvider time, TimeZoneInfo zone)
     /// <summary>
     /// One calendar month after an instant on the operator's wall clock (31 January → 28/29 February), as an instant.
     /// </summary>
-    public DateTimeOffset AddMonth(DateTimeOffset instant)
+    public DateTimeOffset AddMonth(DateTimeOffset instant) => AddMonths(instant, 1);
+
+    /// <summary>One calendar month before an instant on the operator's wall clock: a paid month taken back (a reversal).</summary>
+    public DateTimeOffset SubtractMonth(DateTimeOffset instant) => AddMonths(instant, -1);
+
+    private DateTimeOffset AddMonths(DateTimeOffset instant, int months)
     {
-        DateTime local = TimeZoneInfo.ConvertTime(instant, Zone).DateTime.AddMonths(1);
+        DateTime local = TimeZoneInfo.ConvertTime(instant, Zone).DateTime.AddMonths(months);
         if (Zone.IsInvalidTime(local))
         {
             local = local.AddHours(1);

@@ -83,6 +83,7 @@ public static class MbushjaServer
         services.AddSingleton<SmsTransactions>();
         services.AddSingleton<TopUpPlanner>();
         services.AddSingleton<TopUpProcessor>();
+        services.AddSingleton<TopUpReversals>();
         services.AddHostedService<TopUpRecoveryService>();
         services.AddSingleton(settings.Outbox);
         services.AddSingleton<SmsOutbox>();
@@ -134,6 +135,7 @@ public static class MbushjaServer
             .MapServiceAccountsApi()
             .MapRegistrationsApi()
             .MapTransactionsApi()
+            .MapReversalsApi()
             .MapCatalogApi();
         app.MapSmsGateway(settings.Gateway, settings.Kannel.ReplyVia);
         app.MapUssdGateway(settings.Gateway);

@@ -19,6 +19,23 @@ public sealed class OperatorClock(TimeProvider time, TimeZoneInfo zone)
 
     public DateOnly LocalDate(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, Zone).DateTime);
 
+    /// <summary>
+    /// The instants a local calendar day spans: from its midnight to the next one (23 or 25 hours on the days the
+    /// clocks change). A midnight the clocks skip starts at the first local time after it.
+    /// </summary>
+    public (DateTimeOffset From, DateTimeOffset To) DayBounds(DateOnly day) => (StartOf(day), StartOf(day.AddDays(1)));
+
+    private DateTimeOffset StartOf(DateOnly day)
+    {
+        DateTime local = day.ToDateTime(TimeOnly.MinValue);
+        while (Zone.IsInvalidTime(local))
+        {
+            local = local.AddMinutes(30);
+        }
+
+        return new DateTimeOffset(local, Zone.GetUtcOffset(local));
+    }
+
     /// <summary>The calendar month an instant falls in, locally: <c>2026-02</c>.</summary>
     public string MonthKey(DateTimeOffset instant)
     {

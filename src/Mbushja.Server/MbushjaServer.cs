@@ -84,6 +84,8 @@ public static class MbushjaServer
         services.AddSingleton<TopUpPlanner>();
         services.AddSingleton<TopUpProcessor>();
         services.AddSingleton<TopUpReversals>();
+        services.AddSingleton<Settlements>();
+        services.AddSingleton<Reconciliations>();
         services.AddHostedService<TopUpRecoveryService>();
         services.AddSingleton(settings.Outbox);
         services.AddSingleton<SmsOutbox>();
@@ -136,6 +138,7 @@ public static class MbushjaServer
             .MapRegistrationsApi()
             .MapTransactionsApi()
             .MapReversalsApi()
+            .MapBankFinanceApi()
             .MapCatalogApi();
         app.MapSmsGateway(settings.Gateway, settings.Kannel.ReplyVia);
         app.MapUssdGateway(settings.Gateway);

@@ -143,6 +143,7 @@ public static class MbushjaServer
         app.MapSmsGateway(settings.Gateway, settings.Kannel.ReplyVia);
         app.MapUssdGateway(settings.Gateway);
         app.MapSandboxBank();
+        app.MapPrometheusMetrics();
 
         if (settings.Demo)
         {

@@ -76,6 +76,7 @@ public static class MbushjaServer
         services.AddSingleton(new LedgerQueries(database));
         services.AddSingleton<Subscribers>();
         services.AddSingleton<ServiceAccounts>();
+        services.AddSingleton<CatalogChanges>();
         services.AddSingleton<Registrations>();
         services.AddSingleton(new SmsInterpreter(banks, config.Numbering));
         services.AddSingleton(replies);
@@ -139,12 +140,15 @@ public static class MbushjaServer
             .MapTransactionsApi()
             .MapReversalsApi()
             .MapBankFinanceApi()
-            .MapCatalogApi();
+            .MapCatalogApi()
+            .MapCatalogChangesApi();
         app.MapSmsGateway(settings.Gateway, settings.Kannel.ReplyVia);
         app.MapUssdGateway(settings.Gateway);
         app.MapSandboxBank();
         app.MapPrometheusMetrics();
 
+        // Prices and fees recorded over the catalog file, in force from the first request on.
+        await app.Services.GetRequiredService<CatalogChanges>().RefreshAsync(ct);
         if (settings.Demo)
         {
             await DemoData.LoadAsync(

@@ -45,3 +45,19 @@ CREATE TABLE bank_reconciliations (
     report          TEXT    NOT NULL
 );
 CREATE INDEX ix_bank_reconciliations_bank ON bank_reconciliations (bank_code, statement_date);
+
+-- Package prices and the service fee set by an administrator from a future operator-local date on, over the shipped
+-- catalog file. Rows are never updated: they are the audit (who, when, why). One change per package (or the fee,
+-- package_code '') per date, decided by the unique index.
+CREATE TABLE catalog_changes (
+    id             TEXT    NOT NULL PRIMARY KEY,
+    kind           TEXT    NOT NULL,
+    package_code   TEXT    NOT NULL,
+    amount         INTEGER NOT NULL CHECK (amount >= 0),
+    effective_from TEXT    NOT NULL,
+    changed_by     TEXT    NOT NULL,
+    changed_at     INTEGER NOT NULL,
+    reason         TEXT    NOT NULL,
+    CHECK (kind IN ('price', 'fee'))
+);
+CREATE UNIQUE INDEX ux_catalog_changes ON catalog_changes (kind, package_code, effective_from);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
@@ -274,60 +275,46 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
                 });
             }
 
-            return call.Operation is Operation.Refund or Operation.RefundStatus ? ReadRefund(call, status, answer) : Read(call, status, answer);
+            return Read(call, status, answer);
         }
     }
 
-    /// <summary>A signed answer's body: the hold it is about, a known status that fits the HTTP status.</summary>
-    private static Attempt Read(Call call, int httpStatus, byte[] answer)
+    /// <summary>A signed answer's body: a hold's or a refund's, as the call asked.</summary>
+    private static Attempt Read(Call call, int httpStatus, byte[] answer) => call.Operation is Operation.Refund or Operation.RefundStatus
+        ? Read(call, httpStatus, answer, BankWireJson.Default.RefundAnswerBody, "refund", b => (b.RefundId, b.Status), b =>
+            BankWire.ParseRefundStatus(b.Status) is { } status ? (new RefundReply(status, b.Code, b.Message), status == RefundStatus.NotFound) : null)
+        : Read(call, httpStatus, answer, BankWireJson.Default.HoldAnswerBody, "hold", b => (b.HoldId, b.Status), b =>
+            BankWire.ParseStatus(b.Status) is { } status ? (new BankReply(status, b.Code, b.Message) { AmountCents = b.AmountCents }, status == HoldStatus.NotFound) : null);
+
+    /// <summary>
+    /// An answer about the hold or refund the call is about, with a known status word that fits the HTTP status
+    /// (<c>notFound</c> exactly with 404); anything else is malformed, and asked again.
+    /// </summary>
+    private static Attempt Read<TBody>(
+        Call call, int httpStatus, byte[] answer, JsonTypeInfo<TBody> type, string what, Func<TBody, (string? Id, string? Status)> head, Func<TBody, (object Reply, bool NotFound)?> parse)
+        where TBody : class
     {
-        HoldAnswerBody? body;
+        TBody? body;
         try
         {
-            body = JsonSerializer.Deserialize(answer, BankWireJson.Default.HoldAnswerBody);
+            body = JsonSerializer.Deserialize(answer, type);
         }
         catch (JsonException)
         {
             return Attempt.Retry("malformed answer (not JSON)");
         }
 
-        if (body?.HoldId is null || !string.Equals(body.HoldId, call.Id, StringComparison.Ordinal))
+        if (body is null || head(body).Id is not { } id || !string.Equals(id, call.Id, StringComparison.Ordinal))
         {
-            return Attempt.Retry("malformed answer (not about this hold)");
+            return Attempt.Retry($"malformed answer (not about this {what})");
         }
 
-        if (BankWire.ParseStatus(body.Status) is not { } status || (status == HoldStatus.NotFound) != (httpStatus == 404))
+        if (parse(body) is not { } read || read.NotFound != (httpStatus == 404))
         {
-            return Attempt.Retry($"malformed answer (status '{body.Status}' with HTTP {httpStatus})");
+            return Attempt.Retry($"malformed answer (status '{head(body).Status}' with HTTP {httpStatus})");
         }
 
-        return Attempt.Answer(new BankReply(status, body.Code, body.Message) { AmountCents = body.AmountCents });
-    }
-
-    /// <summary>A signed answer about a refund: the refund it is about, a known status that fits the HTTP status.</summary>
-    private static Attempt ReadRefund(Call call, int httpStatus, byte[] answer)
-    {
-        RefundAnswerBody? body;
-        try
-        {
-            body = JsonSerializer.Deserialize(answer, BankWireJson.Default.RefundAnswerBody);
-        }
-        catch (JsonException)
-        {
-            return Attempt.Retry("malformed answer (not JSON)");
-        }
-
-        if (body?.RefundId is null || !string.Equals(body.RefundId, call.Id, StringComparison.Ordinal))
-        {
-            return Attempt.Retry("malformed answer (not about this refund)");
-        }
-
-        if (BankWire.ParseRefundStatus(body.Status) is not { } status || (status == RefundStatus.NotFound) != (httpStatus == 404))
-        {
-            return Attempt.Retry($"malformed answer (status '{body.Status}' with HTTP {httpStatus})");
-        }
-
-        return Attempt.Answer(new RefundReply(status, body.Code, body.Message));
+        return Attempt.Answer(read.Reply);
     }
 
     private string NoAnswer(Call call, string failure)

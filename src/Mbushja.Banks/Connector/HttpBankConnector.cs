@@ -72,16 +72,7 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         CheckHoldId(request.HoldId);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(request.AmountCents, 0, nameof(request));
-        if (string.IsNullOrWhiteSpace(request.AccountRef) || request.AccountRef.Length > BankWire.MaxAccountRefLength)
-        {
-            throw new ArgumentException($"The account reference must have 1 to {BankWire.MaxAccountRefLength} characters.", nameof(request));
-        }
-
-        if (request.Reference.Length > BankWire.MaxReferenceLength)
-        {
-            throw new ArgumentException($"The reference must have at most {BankWire.MaxReferenceLength} characters.", nameof(request));
-        }
+        CheckMovement(request.AmountCents, request.AccountRef, request.Reference);
 
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(
             new HoldRequestBody(request.HoldId, request.AccountRef, request.AmountCents, BankWire.Currency, request.Reference), BankWireJson.Default.HoldRequestBody);
@@ -112,16 +103,7 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
         ArgumentNullException.ThrowIfNull(request);
         CheckHoldId(request.RefundId);
         CheckHoldId(request.HoldId);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(request.AmountCents, 0, nameof(request));
-        if (string.IsNullOrWhiteSpace(request.AccountRef) || request.AccountRef.Length > BankWire.MaxAccountRefLength)
-        {
-            throw new ArgumentException($"The account reference must have 1 to {BankWire.MaxAccountRefLength} characters.", nameof(request));
-        }
-
-        if (request.Reference.Length > BankWire.MaxReferenceLength)
-        {
-            throw new ArgumentException($"The reference must have at most {BankWire.MaxReferenceLength} characters.", nameof(request));
-        }
+        CheckMovement(request.AmountCents, request.AccountRef, request.Reference);
 
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(
             new RefundRequestBody(request.RefundId, request.HoldId, request.AccountRef, request.AmountCents, BankWire.Currency, request.Reference),
@@ -371,6 +353,21 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
         catch (JsonException)
         {
             return "";
+        }
+    }
+
+    /// <summary>What a hold and a refund both carry: a positive amount, an account reference and a statement text that fit the wire.</summary>
+    private static void CheckMovement(long amountCents, string accountRef, string reference)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(amountCents, 0);
+        if (string.IsNullOrWhiteSpace(accountRef) || accountRef.Length > BankWire.MaxAccountRefLength)
+        {
+            throw new ArgumentException($"The account reference must have 1 to {BankWire.MaxAccountRefLength} characters.", nameof(accountRef));
+        }
+
+        if (reference.Length > BankWire.MaxReferenceLength)
+        {
+            throw new ArgumentException($"The reference must have at most {BankWire.MaxReferenceLength} characters.", nameof(reference));
         }
     }
 

@@ -207,6 +207,27 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         Assert.Equal((1, 500L), Sandbox.RefundsOf("BPB", id));
     }
 
+    [Fact]
+    public async Task Refund_WithoutAnAnswer_TheServersOwnRecoverySweepMakesIt()
+    {
+        string holder = await _world.SubscriberAsync();
+        string iban = await _world.RegisterAsync("RBKO", holder, Funds);
+        string id = (await _world.SmsAsync("RBKO", holder, $"{holder}5")).String("transactionId");
+        await _world.BankSettingsAsync("RBKO", new { failNext = 3, failMode = "error500" });
+        Assert.Equal("refunding", (await (await ReverseAsync(id, "Bank was down", "agim")).ExpectAsync(HttpStatusCode.OK)).String("refundState"));
+
+        // Nobody calls the sweep here: the server's recovery service runs it every few seconds.
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await (await Server.Http.GetAsAdminAsync($"/api/v1/transactions/{id}/reversal")).ExpectAsync(HttpStatusCode.OK)).String("refundState") != "refunded")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The recovery service did not make the refund within 30 s.");
+            await Task.Delay(200);
+        }
+
+        Assert.Equal((Funds, 0L), await _world.BankAccountAsync("RBKO", iban));
+        Assert.Equal((1, 500L), Sandbox.RefundsOf("RBKO", id));
+    }
+
     /// <summary>Runs the refund sweep until no refund waits for an answer (leases are 1 s here).</summary>
     private async Task RefundsSettledAsync()
     {

@@ -107,6 +107,27 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
         return until;
     }
 
+    /// <summary>
+    /// Inside a ledger effect: takes back one paid month (a reversed payment): paid-until moves one calendar month
+    /// earlier in the operator's time zone. An account never paid is left alone.
+    /// </summary>
+    public static async Task TakeBackMonthAsync(EffectContext context, string accountId, OperatorClock clock, CancellationToken ct)
+    {
+        string lockRow = context.Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
+        DbCommand read = context.Connection.Reused(
+            $"SELECT paid_until FROM service_accounts WHERE id = @id{lockRow}", context.Transaction, ("id", accountId));
+        object? value = await read.ExecuteScalarAsync(ct);
+        if (value is null or DBNull)
+        {
+            return;
+        }
+
+        DateTimeOffset until = clock.SubtractMonth(DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)));
+        DbCommand update = context.Connection.Reused(
+            "UPDATE service_accounts SET paid_until = @until WHERE id = @id", context.Transaction, ("until", until.ToUnixTimeMilliseconds()), ("id", accountId));
+        await update.ExecuteNonQueryAsync(ct);
+    }
+
     private ServiceAccount Read(DbDataReader r)
     {
         string? number = r.GetNullableString(6);

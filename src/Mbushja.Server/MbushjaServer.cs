@@ -79,6 +79,7 @@ public static class MbushjaServer
         services.AddSingleton(new LedgerQueries(database));
         services.AddSingleton<Subscribers>();
         services.AddSingleton<ServiceAccounts>();
+        services.AddSingleton<CatalogChanges>();
         services.AddSingleton<Registrations>();
         services.AddSingleton(new SmsInterpreter(banks, config.Numbering));
         services.AddSingleton(replies);
@@ -86,6 +87,9 @@ public static class MbushjaServer
         services.AddSingleton<SmsTransactions>();
         services.AddSingleton<TopUpPlanner>();
         services.AddSingleton<TopUpProcessor>();
+        services.AddSingleton<TopUpReversals>();
+        services.AddSingleton<Settlements>();
+        services.AddSingleton<Reconciliations>();
         services.AddHostedService<TopUpRecoveryService>();
         services.AddSingleton(settings.Outbox);
         services.AddSingleton<SmsOutbox>();
@@ -140,13 +144,19 @@ public static class MbushjaServer
             .MapServiceAccountsApi()
             .MapRegistrationsApi()
             .MapTransactionsApi()
-            .MapCatalogApi();
+            .MapReversalsApi()
+            .MapBankFinanceApi()
+            .MapCatalogApi()
+            .MapCatalogChangesApi();
         app.MapSmsGateway(settings.Gateway, settings.Kannel.ReplyVia);
         app.MapUssdGateway(settings.Gateway);
         app.MapSandboxBank();
         app.MapMbushjaConsole();
         app.MapGet("/", () => TypedResults.Redirect(ConsoleSetup.Root)).ExcludeFromDescription();
+        app.MapPrometheusMetrics();
 
+        // Prices and fees recorded over the catalog file, in force from the first request on.
+        await app.Services.GetRequiredService<CatalogChanges>().RefreshAsync(ct);
         if (settings.Demo)
         {
             await DemoData.LoadAsync(

@@ -6,11 +6,11 @@ namespace Mbushja.Server;
 
 /// <summary>
 /// Finishes SMS Top Up work that its worker left: at start-up (after a crash) and then every few seconds (a bank that
-/// did not answer a capture or void is asked again). Several servers on one database share this safely: each
+/// did not answer a capture, void or a reversal's refund is asked again). Several servers on one database share this safely: each
 /// message is claimed by a conditional update before it is touched.
 /// </summary>
 public sealed partial class TopUpRecoveryService(
-    TopUpProcessor processor, ServerSettings settings, IHostApplicationLifetime lifetime, ILogger<TopUpRecoveryService> logger)
+    TopUpProcessor processor, TopUpReversals reversals, ServerSettings settings, IHostApplicationLifetime lifetime, ILogger<TopUpRecoveryService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -41,6 +41,17 @@ public sealed partial class TopUpRecoveryService(
                     if (taken > 0)
                     {
                         LogSwept(logger, taken);
+                    }
+                }
+                while (taken > 0 && !stoppingToken.IsCancellationRequested);
+
+                // Refunds of reversals the bank has not answered yet: asked again, under the same refund id.
+                do
+                {
+                    taken = await reversals.RetryRefundsAsync(stoppingToken);
+                    if (taken > 0)
+                    {
+                        LogRefundsRetried(logger, taken);
                     }
                 }
                 while (taken > 0 && !stoppingToken.IsCancellationRequested);
@@ -75,6 +86,9 @@ public sealed partial class TopUpRecoveryService(
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Recovery took on {Count} unfinished SMS top-ups")]
     private static partial void LogSwept(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Recovery asked the banks again for {Count} refunds of reversals")]
+    private static partial void LogRefundsRetried(ILogger logger, int count);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "Recovery sweep failed; it runs again shortly")]
     private static partial void LogFailed(ILogger logger, Exception exception);

@@ -28,7 +28,9 @@ public sealed class TopUpPlanner(
     Subscribers subscribers,
     ServiceAccounts serviceAccounts,
     Registrations registrations,
-    ReplyTexts texts)
+    ReplyTexts texts,
+    CatalogChanges prices,
+    OperatorClock clock)
 {
     public async Task<TopUpDecision> DecideAsync(InboundSms sms, CancellationToken ct = default)
     {
@@ -125,8 +127,9 @@ public sealed class TopUpPlanner(
             return (new PlannedCredit(CreditKind.Balance, SystemAccounts.Service(account.Id).Value, amount.Cents, label, account.Id), null);
         }
 
+        // Today's price: the catalog file's, or a change an administrator recorded for today or before.
         Package? package = config.Catalog.Find(account.PackageCode);
-        return package?.Price is not { } price
+        return package is null || prices.Current.PriceOn(package, clock.Today) is not { } price
             ? (null, label)
             : (new PlannedCredit(CreditKind.Package, TopUpNames.PackageRevenue, price.Cents, label, account.Id, package.Code, package.Name), null);
     }

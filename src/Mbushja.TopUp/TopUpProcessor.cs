@@ -115,6 +115,7 @@ public sealed partial class TopUpProcessor(
                 LogRefused(logger, row.Id, masked, row.Code);
             }
 
+            TopUpMetrics.Message("sms", row.BankCode, TopUpStatus.Rejected, row.Code);
             return row.Result!;
         }
 
@@ -242,9 +243,17 @@ public sealed partial class TopUpProcessor(
         }
 
         // Committed now: the effect wrote the reply. Replayed (an earlier try committed): it is in the row.
-        TopUpResult result = outcome.Status == LedgerStatus.Committed && effect.Reply is { } reply
-            ? new TopUpResult(TopUpStatus.Completed, null, row.Id, reply)
-            : await CurrentAnswerAsync(row.Id, ct);
+        TopUpResult result;
+        if (outcome.Status == LedgerStatus.Committed && effect.Reply is { } reply)
+        {
+            TopUpMetrics.Message("sms", plan.BankCode, TopUpStatus.Completed, null);
+            result = new TopUpResult(TopUpStatus.Completed, null, row.Id, reply);
+        }
+        else
+        {
+            result = await CurrentAnswerAsync(row.Id, ct);
+        }
+
         StartCapture(row);
         return result;
     }
@@ -309,7 +318,9 @@ public sealed partial class TopUpProcessor(
         if (await store.MoveAsync(row.Id, row.State, transition, ct))
         {
             LogDecided(logger, row.Id, state, transition.Code);
-            return new TopUpResult(TopUpStates.StatusOf(state)!.Value, transition.Code, row.Id, transition.Reply!);
+            TopUpStatus status = TopUpStates.StatusOf(state)!.Value;
+            TopUpMetrics.Message("sms", row.BankCode, status, transition.Code);
+            return new TopUpResult(status, transition.Code, row.Id, transition.Reply!);
         }
 
         return await CurrentAnswerAsync(row.Id, ct);

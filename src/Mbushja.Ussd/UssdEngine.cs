@@ -13,7 +13,9 @@ namespace Mbushja.Ussd;
 /// back as <see cref="Confirmed"/> for the caller to pay. Customer input never throws: a bad choice, an unknown
 /// account or an over-long input re-asks with a short reason.
 /// </summary>
-public sealed partial class UssdEngine(UssdMenu menu, OperatorConfig config, OperatorClock clock, IUssdData data, ILogger<UssdEngine>? logger = null)
+/// <param name="prices">Prices and fees an administrator recorded over the catalog file; without it, the file's.</param>
+public sealed partial class UssdEngine(
+    UssdMenu menu, OperatorConfig config, OperatorClock clock, IUssdData data, ILogger<UssdEngine>? logger = null, CatalogChanges? prices = null)
 {
     /// <summary>The longest input taken: the longest identifier there is.</summary>
     public const int MaxInput = AccountIdentifier.MaxLength;
@@ -153,13 +155,15 @@ public sealed partial class UssdEngine(UssdMenu menu, OperatorConfig config, Ope
     private async Task<StepResult> QuoteAsync(Caller caller, UssdState state, CancellationToken ct)
     {
         Package? package = config.Catalog.Find(state.Selection.Package);
-        Money? price = package?.Price ?? (state.Selection.AmountCents is { } cents ? Money.FromCents(cents) : null);
+        DateOnly today = clock.Today;
+        Money? price = (package is null ? null : prices?.Current.PriceOn(package, today) ?? package.Price)
+            ?? (state.Selection.AmountCents is { } cents ? Money.FromCents(cents) : null);
         if (package is null || price is null || state.Selection.AccountId is null)
         {
             return new Finish(menu.Text("end.failed", caller.Language));
         }
 
-        Money fee = config.Catalog.Fees.FeeOn(clock.Today);
+        Money fee = prices?.Current.FeeOn(today) ?? config.Catalog.Fees.FeeOn(today);
         long credit = await data.CreditAsync(caller.Msisdn, ct) ?? 0;
         if (credit < (price.Value + fee).Cents)
         {

@@ -298,6 +298,7 @@ public sealed partial class UssdService(
         {
             _recent.Remove(session.SessionId);
             LogPaid(logger, session.Key, session.Msisdn.Masked, quote.Package.Code, quote.ServiceAccountId, quote.Total.Cents);
+            TopUpMetrics.Message("ussd", null, TopUpStatus.Completed, null);
             return UssdOutcome.Answer(texts.Screen);
         }
 
@@ -327,6 +328,7 @@ public sealed partial class UssdService(
         }
 
         LogRefused(logger, session.Key, session.Msisdn.Masked, code);
+        TopUpMetrics.Message("ussd", null, TopUpStatus.Rejected, code);
         SessionWrite ended = session with { Response = EndBody(reason) };
         return await SaveAsync(ended, ct) ? UssdOutcome.Answer(ended.Response) : null;
     }

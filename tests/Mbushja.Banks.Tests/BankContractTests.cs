@@ -26,7 +26,7 @@ public sealed partial class BankContractTests(SandboxHost host) : IClassFixture<
         OpenApiDocument document = Contract.Value;
 
         Assert.Equal("Mbushja bank connector API", document.Info.Title);
-        Assert.Equal(4, Operations(document).Count);
+        Assert.Equal(6, Operations(document).Count);
         Assert.Equal(["signature", "timestamp"], document.Components!.SecuritySchemes!.Keys.Order(StringComparer.Ordinal));
     }
 
@@ -53,6 +53,9 @@ public sealed partial class BankContractTests(SandboxHost host) : IClassFixture<
         Assert.DoesNotMatch(schemas["HoldId"].Pattern!, "a/b");
         Assert.Equal(BankWire.MaxHoldIdLength, schemas["HoldId"].MaxLength);
         Assert.Equal(BankWire.MaxReferenceLength, schemas["HoldRequest"].Properties!["reference"].MaxLength);
+        Assert.Equal(BankWire.RefundStatuses, schemas["RefundStatus"].Enum!.Select(n => n.GetValue<string>()));
+        Assert.Equal(BankWire.RefundRejectCodes, schemas["RefundRejectCode"].Enum!.Select(n => n.GetValue<string>()));
+        Assert.Equal(BankWire.MaxReferenceLength, schemas["RefundRequest"].Properties!["reference"].MaxLength);
     }
 
     [Fact]
@@ -78,16 +81,18 @@ public sealed partial class BankContractTests(SandboxHost host) : IClassFixture<
         {
             string iban = host.NextIban("BEK", 10_000);
             string id = host.NextId();
-            string? json = operation.RequestBody is null ? null : SandboxHost.HoldJson(id, iban, 100);
+            bool refund = path.StartsWith("/refunds", StringComparison.Ordinal);
+            string? json = operation.RequestBody is null ? null : refund ? SandboxHost.RefundJson(id, host.NextId(), iban, 100) : SandboxHost.HoldJson(id, iban, 100);
+            string target = path.TrimStart('/').Replace("{holdId}", id, StringComparison.Ordinal).Replace("{refundId}", id, StringComparison.Ordinal);
 
-            using HttpResponseMessage response = await host.SendSignedAsync(new HttpMethod(method), "BEK", path.TrimStart('/').Replace("{holdId}", id, StringComparison.Ordinal), json);
+            using HttpResponseMessage response = await host.SendSignedAsync(new HttpMethod(method), "BEK", target, json);
 
             string code = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
             Assert.True(operation.Responses!.ContainsKey(code), $"{method} {path}: {code} is not documented");
             Assert.True(response.Headers.Contains(BankSignature.SignatureHeader), $"{method} {path}: unsigned");
             JsonElement body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-            Assert.Contains(body.GetProperty("status").GetString(), BankWire.Statuses);
-            Assert.Equal(id, body.GetProperty("holdId").GetString());
+            Assert.Contains(body.GetProperty("status").GetString(), refund ? BankWire.RefundStatuses : BankWire.Statuses);
+            Assert.Equal(id, body.GetProperty(refund ? "refundId" : "holdId").GetString());
         }
     }
 
@@ -96,7 +101,7 @@ public sealed partial class BankContractTests(SandboxHost host) : IClassFixture<
     {
         foreach ((string method, string path, OpenApiOperation operation) in Operations(Contract.Value))
         {
-            using var request = new HttpRequestMessage(new HttpMethod(method), $"/sandbox/banks/BEK/api{path.Replace("{holdId}", host.NextId(), StringComparison.Ordinal)}");
+            using var request = new HttpRequestMessage(new HttpMethod(method), $"/sandbox/banks/BEK/api{path.Replace("{holdId}", host.NextId(), StringComparison.Ordinal).Replace("{refundId}", host.NextId(), StringComparison.Ordinal)}");
 
             using HttpResponseMessage response = await host.Http.SendAsync(request);
 

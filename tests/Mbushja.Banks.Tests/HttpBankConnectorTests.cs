@@ -40,6 +40,76 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
     }
 
     [Fact]
+    public async Task Refund_OfCapturedHold_CreditsTheAccountOnce_EvenWhenAskedAgain()
+    {
+        string iban = host.NextIban("BEK", 10_000);
+        string id = host.NextId();
+        await _connector.HoldAsync("BEK", new HoldRequest(id, iban, 2_500, ""));
+        await _connector.CaptureAsync("BEK", id);
+        var refund = new RefundRequest(host.NextId("rf"), id, iban, 2_500, "Reversal");
+
+        RefundCall first = await _connector.RefundAsync("BEK", refund);
+        RefundCall again = await _connector.RefundAsync("BEK", refund);
+        RefundCall status = await _connector.RefundStatusAsync("BEK", refund.RefundId);
+
+        Assert.Equal(new RefundReply(RefundStatus.Refunded), first.Reply);
+        Assert.Equal(new RefundReply(RefundStatus.Refunded), again.Reply);
+        Assert.Equal(RefundStatus.Refunded, status.Reply?.Status);
+        Assert.Equal(new SandboxAccount(iban, 10_000, 0), host.Bank.GetAccount("BEK", iban));
+        Assert.Equal((1, 2_500L), host.Bank.RefundsOf("BEK", id));
+    }
+
+    [Theory]
+    [InlineData("held", 1_000, "HOLD_NOT_CAPTURED")]
+    [InlineData("captured", 2_501, "AMOUNT_EXCEEDS_HOLD")]
+    [InlineData("unknown", 100, "HOLD_NOT_CAPTURED")]
+    public async Task Refund_NotAllowed_IsRejectedWithItsCode_AndMovesNothing(string holdState, long amount, string code)
+    {
+        string iban = host.NextIban("BEK", 10_000);
+        string id = host.NextId();
+        if (holdState != "unknown")
+        {
+            await _connector.HoldAsync("BEK", new HoldRequest(id, iban, 2_500, ""));
+        }
+
+        if (holdState == "captured")
+        {
+            await _connector.CaptureAsync("BEK", id);
+        }
+
+        SandboxAccount before = host.Bank.GetAccount("BEK", iban)!;
+        RefundCall refund = await _connector.RefundAsync("BEK", new RefundRequest(host.NextId("rf"), id, iban, amount, ""));
+
+        Assert.Equal(new RefundReply(RefundStatus.Rejected, code), refund.Reply! with { Message = null });
+        Assert.Equal(before, host.Bank.GetAccount("BEK", iban));
+    }
+
+    [Fact]
+    public async Task Refund_AnswerLostAfterTheBankActed_AskedAgain_RefundsOnce()
+    {
+        string iban = host.NextIban("BEK", 10_000);
+        string id = host.NextId();
+        await _connector.HoldAsync("BEK", new HoldRequest(id, iban, 2_500, ""));
+        await _connector.CaptureAsync("BEK", id);
+        host.Bank.Configure("BEK", new SandboxSettings(FailNext: 1, FailMode: SandboxFailMode.ApplyThenError500));
+
+        RefundCall refund = await _connector.RefundAsync("BEK", new RefundRequest(host.NextId("rf"), id, iban, 2_500, ""));
+
+        Assert.Equal(RefundStatus.Refunded, refund.Reply?.Status);
+        Assert.Equal(2, refund.Attempts);
+        Assert.Equal((1, 2_500L), host.Bank.RefundsOf("BEK", id));
+        Assert.Equal(new SandboxAccount(iban, 10_000, 0), host.Bank.GetAccount("BEK", iban));
+    }
+
+    [Fact]
+    public async Task RefundStatus_UnknownId_IsNotFound()
+    {
+        RefundCall status = await _connector.RefundStatusAsync("BEK", host.NextId("rf"));
+
+        Assert.Equal(RefundStatus.NotFound, status.Reply?.Status);
+    }
+
+    [Fact]
     public async Task HoldThenVoid_ReleasesAndCaptureIsRefused()
     {
         string iban = host.NextIban("BEK", 10_000);

@@ -120,4 +120,7 @@ public sealed class SandboxHost : IAsyncLifetime
 
     public static string HoldJson(string holdId, string accountRef, long amountCents, string reference = "Mbushja top-up", string currency = "EUR") =>
         JsonSerializer.Serialize(new { holdId, accountRef, amountCents, currency, reference });
+
+    public static string RefundJson(string refundId, string holdId, string accountRef, long amountCents, string reference = "Mbushja reversal") =>
+        JsonSerializer.Serialize(new { refundId, holdId, accountRef, amountCents, currency = "EUR", reference });
 }

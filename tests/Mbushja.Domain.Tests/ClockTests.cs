@@ -49,6 +49,32 @@ public sealed class ClockTests
         Assert.Equal(DateOnly.Parse(expected), clock.Today);
     }
 
+    [Theory]
+    [InlineData("2026-03-01", "2026-02-28T23:00:00Z", "2026-03-01T23:00:00Z")] // winter: 24 h
+    [InlineData("2026-03-29", "2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z")] // clocks go forward: 23 h
+    [InlineData("2026-10-25", "2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z")] // clocks go back: 25 h
+    [InlineData("2026-07-15", "2026-07-14T22:00:00Z", "2026-07-15T22:00:00Z")] // summer
+    public void DayBounds_AreTheLocalMidnights(string day, string from, string to)
+    {
+        OperatorClock clock = ClockAt("2000-01-01T00:00:00Z");
+
+        (DateTimeOffset start, DateTimeOffset end) = clock.DayBounds(DateOnly.Parse(day));
+
+        Assert.Equal(DateTimeOffset.Parse(from), start);
+        Assert.Equal(DateTimeOffset.Parse(to), end);
+    }
+
+    [Theory]
+    [InlineData("2026-03-15T10:00:00Z", "2026-02-15T10:00:00Z")] // winter to winter, same wall time
+    [InlineData("2026-04-15T10:00:00Z", "2026-03-15T11:00:00Z")] // summer back to winter: 12:00 local both
+    [InlineData("2026-03-31T10:00:00Z", "2026-02-28T11:00:00Z")] // no 31 February: the month's last day
+    public void SubtractMonth_IsOneCalendarMonthEarlierLocally(string instant, string expected)
+    {
+        OperatorClock clock = ClockAt("2000-01-01T00:00:00Z");
+
+        Assert.Equal(DateTimeOffset.Parse(expected), clock.SubtractMonth(DateTimeOffset.Parse(instant)));
+    }
+
     [Fact]
     public void Today_ClockMovesPastLocalMidnight_ChangesDay()
     {

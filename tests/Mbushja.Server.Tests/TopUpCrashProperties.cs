@@ -173,6 +173,11 @@ public abstract class TopUpCrashProperties(ServerFixture server)
         public Task<BankCall> StatusAsync(string bankCode, string holdId, CancellationToken ct = default) =>
             CallAsync(Operation.Status, () => inner.StatusAsync(bankCode, holdId, ct));
 
+        // Reversals are not part of this property: their calls pass straight through.
+        public Task<RefundCall> RefundAsync(string bankCode, RefundRequest request, CancellationToken ct = default) => inner.RefundAsync(bankCode, request, ct);
+
+        public Task<RefundCall> RefundStatusAsync(string bankCode, string refundId, CancellationToken ct = default) => inner.RefundStatusAsync(bankCode, refundId, ct);
+
         private static async Task<BankCall> CallAsync(Operation operation, Func<Task<BankCall>> call)
         {
             CrashPoint? crash = Crash.Value;

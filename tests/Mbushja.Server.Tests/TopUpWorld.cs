@@ -135,5 +135,27 @@ internal sealed class TopUpWorld(ServerFixture server)
     public async Task<JsonElement> TransactionAsync(string id) =>
         await (await Http.GetAsAdminAsync("/api/v1/transactions/" + id)).ExpectAsync(HttpStatusCode.OK);
 
+    /// <summary>
+    /// Spends prepaid credit the way a subscriber does: pays an Internet Pako 1 package (14.90 + 0.50 fee) for the
+    /// internet account <paramref name="username"/> through <c>*101#</c>.
+    /// </summary>
+    public async Task PayInternetByUssdAsync(string phone, string username)
+    {
+        string session = "ATUid_" + Guid.NewGuid().ToString("N");
+        string last = "";
+        foreach (string text in new[] { "", "1", "1*3", $"1*3*{username}", $"1*3*{username}*1" })
+        {
+            HttpResponseMessage response = await Http.SendAsync(
+                HttpMethod.Post,
+                "/ussd",
+                new FormUrlEncodedContent(new Dictionary<string, string> { ["sessionId"] = session, ["serviceCode"] = "*101#", ["phoneNumber"] = phone, ["text"] = text }),
+                null);
+            last = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, last);
+        }
+
+        Assert.StartsWith("END ", last, StringComparison.Ordinal);
+    }
+
     private static StringContent Json(object body) => new(Api.Json(body), System.Text.Encoding.UTF8, "application/json");
 }

@@ -36,6 +36,18 @@ public static class BankWire
     /// <summary>A hold id asked again with other content (409).</summary>
     public const string HoldIdConflict = "HOLD_ID_CONFLICT";
 
+    // Refund status words (schema RefundStatus); notFound is shared with holds.
+    public const string Refunded = "refunded";
+    public const string Rejected = "rejected";
+
+    // Rejection codes (schema RefundRejectCode): why a bank refused a refund.
+    public const string HoldNotCaptured = "HOLD_NOT_CAPTURED";
+    public const string AmountExceedsHold = "AMOUNT_EXCEEDS_HOLD";
+    public const string AccountMismatch = "ACCOUNT_MISMATCH";
+
+    /// <summary>A refund id asked again with other content (409).</summary>
+    public const string RefundIdConflict = "REFUND_ID_CONFLICT";
+
     // Problem codes of refused requests (400, 401).
     public const string SignatureMissing = "SIGNATURE_MISSING";
     public const string SignatureInvalid = "SIGNATURE_INVALID";
@@ -51,6 +63,10 @@ public static class BankWire
 
     public static IReadOnlyList<string> Statuses { get; } = [Held, Declined, Captured, Voided, NotFound];
 
+    public static IReadOnlyList<string> RefundStatuses { get; } = [Refunded, Rejected, NotFound];
+
+    public static IReadOnlyList<string> RefundRejectCodes { get; } = [HoldNotCaptured, AccountMismatch, AmountExceedsHold, AccountNotFound];
+
     // Paths relative to a bank's base URL (which ends with '/').
     public const string HoldsPath = "holds";
 
@@ -59,6 +75,10 @@ public static class BankWire
     public static string CapturePath(string holdId) => "holds/" + holdId + "/capture";
 
     public static string VoidPath(string holdId) => "holds/" + holdId + "/void";
+
+    public const string RefundsPath = "refunds";
+
+    public static string RefundPath(string refundId) => "refunds/" + refundId;
 
     /// <summary>Whether a hold id is well formed: 1–64 of <c>A–Z a–z 0–9 - _</c> (no escaping, no dot segments).</summary>
     public static bool IsValidHoldId(string? holdId)
@@ -78,6 +98,23 @@ public static class BankWire
 
         return true;
     }
+
+    public static string ToWire(this RefundStatus status) => status switch
+    {
+        RefundStatus.Refunded => Refunded,
+        RefundStatus.Rejected => Rejected,
+        RefundStatus.NotFound => NotFound,
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
+
+    /// <summary>A refund status word as the wire writes it, exactly.</summary>
+    public static RefundStatus? ParseRefundStatus(string? status) => status switch
+    {
+        Refunded => RefundStatus.Refunded,
+        Rejected => RefundStatus.Rejected,
+        NotFound => RefundStatus.NotFound,
+        _ => null,
+    };
 
     public static string ToWire(this HoldStatus status) => status switch
     {
@@ -107,6 +144,12 @@ public sealed record HoldRequestBody(string? HoldId, string? AccountRef, long? A
 /// <summary>The body of every answer about a hold (200, 404, 409).</summary>
 public sealed record HoldAnswerBody(string HoldId, string Status, string? Code = null, string? Message = null, long? AmountCents = null);
 
+/// <summary>The body of <c>POST refunds</c>.</summary>
+public sealed record RefundRequestBody(string? RefundId, string? HoldId, string? AccountRef, long? AmountCents, string? Currency, string? Reference);
+
+/// <summary>The body of every answer about a refund (200, 404, 409).</summary>
+public sealed record RefundAnswerBody(string RefundId, string Status, string? Code = null, string? Message = null, long? AmountCents = null);
+
 /// <summary>An RFC 9457 problem as the bank API writes it (400, 401, 5xx).</summary>
 public sealed record BankProblemBody(string Type, string Title, int Status, string Detail, string Code, string? Field = null);
 
@@ -118,4 +161,6 @@ public sealed record BankProblemBody(string Type, string Title, int Status, stri
 [JsonSerializable(typeof(HoldRequestBody))]
 [JsonSerializable(typeof(HoldAnswerBody))]
 [JsonSerializable(typeof(BankProblemBody))]
+[JsonSerializable(typeof(RefundRequestBody))]
+[JsonSerializable(typeof(RefundAnswerBody))]
 public sealed partial class BankWireJson : JsonSerializerContext;

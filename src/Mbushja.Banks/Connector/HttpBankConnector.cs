@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
@@ -71,16 +72,7 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         CheckHoldId(request.HoldId);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(request.AmountCents, 0, nameof(request));
-        if (string.IsNullOrWhiteSpace(request.AccountRef) || request.AccountRef.Length > BankWire.MaxAccountRefLength)
-        {
-            throw new ArgumentException($"The account reference must have 1 to {BankWire.MaxAccountRefLength} characters.", nameof(request));
-        }
-
-        if (request.Reference.Length > BankWire.MaxReferenceLength)
-        {
-            throw new ArgumentException($"The reference must have at most {BankWire.MaxReferenceLength} characters.", nameof(request));
-        }
+        CheckMovement(request.AmountCents, request.AccountRef, request.Reference);
 
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(
             new HoldRequestBody(request.HoldId, request.AccountRef, request.AmountCents, BankWire.Currency, request.Reference), BankWireJson.Default.HoldRequestBody);
@@ -106,6 +98,26 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
         return CallAsync(bankCode, Operation.Status, HttpMethod.Get, BankWire.HoldPath(holdId), null, holdId, cancellationToken);
     }
 
+    public Task<RefundCall> RefundAsync(string bankCode, RefundRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        CheckHoldId(request.RefundId);
+        CheckHoldId(request.HoldId);
+        CheckMovement(request.AmountCents, request.AccountRef, request.Reference);
+
+        byte[] body = JsonSerializer.SerializeToUtf8Bytes(
+            new RefundRequestBody(request.RefundId, request.HoldId, request.AccountRef, request.AmountCents, BankWire.Currency, request.Reference),
+            BankWireJson.Default.RefundRequestBody);
+        LogRefund(bankCode, request.RefundId, request.HoldId, new MaskedAccount(request.AccountRef), request.AmountCents);
+        return RefundCallAsync(bankCode, Operation.Refund, HttpMethod.Post, BankWire.RefundsPath, body, request.RefundId, cancellationToken);
+    }
+
+    public Task<RefundCall> RefundStatusAsync(string bankCode, string refundId, CancellationToken cancellationToken = default)
+    {
+        CheckHoldId(refundId);
+        return RefundCallAsync(bankCode, Operation.RefundStatus, HttpMethod.Get, BankWire.RefundPath(refundId), null, refundId, cancellationToken);
+    }
+
     public void Dispose() => _http.Dispose();
 
     /// <summary>An account reference for logs: the first 4 and last 4 characters, spaces dropped (<c>XK05************8906</c>).</summary>
@@ -120,33 +132,60 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
     private async Task<BankCall> CallAsync(
         string bankCode, Operation operation, HttpMethod method, string path, byte[]? body, string holdId, CancellationToken cancellationToken)
     {
+        (object? answer, string failure, int attempts) = await SendAsync(bankCode, operation, method, path, body, holdId, cancellationToken);
+        if (answer is BankReply reply)
+        {
+            LogAnswer(bankCode, operation, holdId, reply.Status, reply.Code, attempts);
+            BankMetrics.Call(bankCode, operation.ToString(), reply.Status.ToWire());
+            return BankCall.Answer(reply, attempts);
+        }
+
+        BankMetrics.Call(bankCode, operation.ToString(), BankMetrics.NoAnswer);
+        return BankCall.NoAnswer(failure, attempts);
+    }
+
+    private async Task<RefundCall> RefundCallAsync(
+        string bankCode, Operation operation, HttpMethod method, string path, byte[]? body, string refundId, CancellationToken cancellationToken)
+    {
+        (object? answer, string failure, int attempts) = await SendAsync(bankCode, operation, method, path, body, refundId, cancellationToken);
+        if (answer is RefundReply reply)
+        {
+            LogRefundAnswer(bankCode, operation, refundId, reply.Status, reply.Code, attempts);
+            BankMetrics.Call(bankCode, operation.ToString(), reply.Status.ToWire());
+            return new RefundCall(reply, null, attempts);
+        }
+
+        BankMetrics.Call(bankCode, operation.ToString(), BankMetrics.NoAnswer);
+        return new RefundCall(null, failure, attempts);
+    }
+
+    /// <summary>One call across its attempts: the answer read (a <see cref="BankReply"/> or <see cref="RefundReply"/>), or why none came.</summary>
+    private async Task<(object? Answer, string Failure, int Attempts)> SendAsync(
+        string bankCode, Operation operation, HttpMethod method, string path, byte[]? body, string id, CancellationToken cancellationToken)
+    {
         if (_endpointOf(bankCode) is not { } endpoint)
         {
             LogNoEndpoint(bankCode);
-            return BankCall.NoAnswer($"No endpoint is configured for bank {bankCode}.", 0);
+            return (null, $"No endpoint is configured for bank {bankCode}.", 0);
         }
 
-        var call = new Call(endpoint, operation, method, new Uri(endpoint.BaseUrl, path), body, holdId);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var call = new Call(endpoint, operation, method, new Uri(endpoint.BaseUrl, path), body, id);
         ResilienceContext context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(CallKey, call);
         try
         {
             Attempt last = await _pipeline.ExecuteAsync(static (ctx, state) => state.Owner.AttemptAsync(state.Call, ctx.CancellationToken), context, (Owner: this, Call: call));
-            if (last.Reply is { } reply)
-            {
-                LogAnswer(endpoint.Code, operation, holdId, reply.Status, reply.Code, call.Attempts);
-                return BankCall.Answer(reply, call.Attempts);
-            }
-
-            return NoAnswer(call, last.Failure ?? "no answer");
+            return last.Reply is { } answer ? (answer, "", call.Attempts) : (null, NoAnswer(call, last.Failure ?? "no answer"), call.Attempts);
         }
         catch (TimeoutRejectedException)
         {
-            return NoAnswer(call, $"no answer within {Options.AttemptTimeout.TotalMilliseconds:0} ms");
+            return (null, NoAnswer(call, $"no answer within {Options.AttemptTimeout.TotalMilliseconds:0} ms"), call.Attempts);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
+            BankMetrics.Duration(endpoint.Code, operation.ToString(), started);
         }
     }
 
@@ -222,36 +261,48 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
         }
     }
 
-    /// <summary>A signed answer's body: the hold it is about, a known status that fits the HTTP status.</summary>
-    private static Attempt Read(Call call, int httpStatus, byte[] answer)
+    /// <summary>A signed answer's body: a hold's or a refund's, as the call asked.</summary>
+    private static Attempt Read(Call call, int httpStatus, byte[] answer) => call.Operation is Operation.Refund or Operation.RefundStatus
+        ? Read(call, httpStatus, answer, BankWireJson.Default.RefundAnswerBody, "refund", b => (b.RefundId, b.Status), b =>
+            BankWire.ParseRefundStatus(b.Status) is { } status ? (new RefundReply(status, b.Code, b.Message), status == RefundStatus.NotFound) : null)
+        : Read(call, httpStatus, answer, BankWireJson.Default.HoldAnswerBody, "hold", b => (b.HoldId, b.Status), b =>
+            BankWire.ParseStatus(b.Status) is { } status ? (new BankReply(status, b.Code, b.Message) { AmountCents = b.AmountCents }, status == HoldStatus.NotFound) : null);
+
+    /// <summary>
+    /// An answer about the hold or refund the call is about, with a known status word that fits the HTTP status
+    /// (<c>notFound</c> exactly with 404); anything else is malformed, and asked again.
+    /// </summary>
+    private static Attempt Read<TBody>(
+        Call call, int httpStatus, byte[] answer, JsonTypeInfo<TBody> type, string what, Func<TBody, (string? Id, string? Status)> head, Func<TBody, (object Reply, bool NotFound)?> parse)
+        where TBody : class
     {
-        HoldAnswerBody? body;
+        TBody? body;
         try
         {
-            body = JsonSerializer.Deserialize(answer, BankWireJson.Default.HoldAnswerBody);
+            body = JsonSerializer.Deserialize(answer, type);
         }
         catch (JsonException)
         {
             return Attempt.Retry("malformed answer (not JSON)");
         }
 
-        if (body?.HoldId is null || !string.Equals(body.HoldId, call.HoldId, StringComparison.Ordinal))
+        if (body is null || head(body).Id is not { } id || !string.Equals(id, call.Id, StringComparison.Ordinal))
         {
-            return Attempt.Retry("malformed answer (not about this hold)");
+            return Attempt.Retry($"malformed answer (not about this {what})");
         }
 
-        if (BankWire.ParseStatus(body.Status) is not { } status || (status == HoldStatus.NotFound) != (httpStatus == 404))
+        if (parse(body) is not { } read || read.NotFound != (httpStatus == 404))
         {
-            return Attempt.Retry($"malformed answer (status '{body.Status}' with HTTP {httpStatus})");
+            return Attempt.Retry($"malformed answer (status '{head(body).Status}' with HTTP {httpStatus})");
         }
 
-        return Attempt.Answer(new BankReply(status, body.Code, body.Message) { AmountCents = body.AmountCents });
+        return Attempt.Answer(read.Reply);
     }
 
-    private BankCall NoAnswer(Call call, string failure)
+    private string NoAnswer(Call call, string failure)
     {
-        LogNoAnswer(call.Endpoint.Code, call.Operation, call.HoldId, call.Attempts, failure);
-        return BankCall.NoAnswer(failure, call.Attempts);
+        LogNoAnswer(call.Endpoint.Code, call.Operation, call.Id, call.Attempts, failure);
+        return failure;
     }
 
     private ResiliencePipeline<Attempt> BuildPipeline(BankConnectorOptions options, TimeProvider time)
@@ -276,7 +327,7 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
                         string reason = args.Outcome.Exception is null
                             ? args.Outcome.Result.Failure ?? "no answer"
                             : $"no answer within {options.AttemptTimeout.TotalMilliseconds:0} ms";
-                        LogRetry(call.Endpoint.Code, call.Operation, call.HoldId, call.Attempts, reason, args.RetryDelay.TotalMilliseconds);
+                        LogRetry(call.Endpoint.Code, call.Operation, call.Id, call.Attempts, reason, args.RetryDelay.TotalMilliseconds);
                     }
 
                     return default;
@@ -302,6 +353,21 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
         catch (JsonException)
         {
             return "";
+        }
+    }
+
+    /// <summary>What a hold and a refund both carry: a positive amount, an account reference and a statement text that fit the wire.</summary>
+    private static void CheckMovement(long amountCents, string accountRef, string reference)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(amountCents, 0);
+        if (string.IsNullOrWhiteSpace(accountRef) || accountRef.Length > BankWire.MaxAccountRefLength)
+        {
+            throw new ArgumentException($"The account reference must have 1 to {BankWire.MaxAccountRefLength} characters.", nameof(accountRef));
+        }
+
+        if (reference.Length > BankWire.MaxReferenceLength)
+        {
+            throw new ArgumentException($"The reference must have at most {BankWire.MaxReferenceLength} characters.", nameof(reference));
         }
     }
 
@@ -332,6 +398,12 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
     [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Bank {Bank}: {Operation} of hold {HoldId} has no answer after {Attempts} attempt(s): {Failure}")]
     private partial void LogNoAnswer(string bank, Operation operation, string holdId, int attempts, string failure);
 
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Information, Message = "Bank {Bank}: refund {RefundId} of hold {HoldId} asked to account {Account} for {AmountCents} cents")]
+    private partial void LogRefund(string bank, string refundId, string holdId, MaskedAccount account, long amountCents);
+
+    [LoggerMessage(EventId = 4107, Level = LogLevel.Information, Message = "Bank {Bank}: {Operation} {RefundId} answered {Status} {Code} after {Attempts} attempt(s)")]
+    private partial void LogRefundAnswer(string bank, Operation operation, string refundId, RefundStatus status, string? code, int attempts);
+
     [LoggerMessage(EventId = 4105, Level = LogLevel.Error, Message = "Bank {Bank}: no endpoint is configured")]
     private partial void LogNoEndpoint(string bank);
 
@@ -347,10 +419,12 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
         Capture,
         Void,
         Status,
+        Refund,
+        RefundStatus,
     }
 
     /// <summary>One call across its attempts. Attempts run one after another, so the counter needs no lock.</summary>
-    private sealed class Call(BankEndpoint endpoint, Operation operation, HttpMethod method, Uri uri, byte[]? body, string holdId)
+    private sealed class Call(BankEndpoint endpoint, Operation operation, HttpMethod method, Uri uri, byte[]? body, string id)
     {
         public BankEndpoint Endpoint { get; } = endpoint;
 
@@ -362,15 +436,16 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
 
         public byte[]? Body { get; } = body;
 
-        public string HoldId { get; } = holdId;
+        /// <summary>The hold id, or the refund id for a refund call.</summary>
+        public string Id { get; } = id;
 
         public int Attempts { get; set; }
     }
 
     /// <summary>What one attempt got: the bank's answer, or a failure worth retrying or not.</summary>
-    private readonly record struct Attempt(BankReply? Reply, string? Failure, bool Retryable)
+    private readonly record struct Attempt(object? Reply, string? Failure, bool Retryable)
     {
-        public static Attempt Answer(BankReply reply) => new(reply, null, false);
+        public static Attempt Answer(object reply) => new(reply, null, false);
 
         public static Attempt Retry(string failure) => new(null, failure, true);
 

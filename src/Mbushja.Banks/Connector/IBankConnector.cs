@@ -45,7 +45,39 @@ public sealed record BankCall(BankReply? Reply, string? Failure, int Attempts)
 /// <param name="Reference">A short text the bank may show on the account statement.</param>
 public sealed record HoldRequest(string HoldId, string AccountRef, long AmountCents, string Reference);
 
-/// <summary>The bank connector (SPEC §4): hold → capture or void, and a status query. Never throws for a bank's fault.</summary>
+/// <summary>Where a refund stands at the bank, as the bank says.</summary>
+public enum RefundStatus
+{
+    /// <summary>The money is back on the holder's account. Final.</summary>
+    Refunded,
+
+    /// <summary>The bank refused the refund (<see cref="RefundReply.Code"/> says why); nothing moved. Final.</summary>
+    Rejected,
+
+    /// <summary>The bank has no refund with this id (a status query only).</summary>
+    NotFound,
+}
+
+/// <summary>A well-formed, correctly signed answer of a bank about a refund.</summary>
+/// <param name="Code">For a rejection: <c>HOLD_NOT_CAPTURED</c>, <c>AMOUNT_EXCEEDS_HOLD</c>, <c>ACCOUNT_NOT_FOUND</c>, ...</param>
+public sealed record RefundReply(RefundStatus Status, string? Code = null, string? Message = null);
+
+/// <summary>The outcome of one refund call, after the connector's own retries: the bank's answer, or why none came.</summary>
+public sealed record RefundCall(RefundReply? Reply, string? Failure, int Attempts)
+{
+    public bool Answered => Reply is not null;
+}
+
+/// <summary>
+/// A refund asked of a bank: <see cref="AmountCents"/> of the captured hold <see cref="HoldId"/> back to the account.
+/// <see cref="RefundId"/> is the platform's idempotency id: asking again is safe and never refunds twice.
+/// </summary>
+public sealed record RefundRequest(string RefundId, string HoldId, string AccountRef, long AmountCents, string Reference);
+
+/// <summary>
+/// The bank connector (SPEC §4): hold → capture or void, and a status query; and a refund of a captured hold (a
+/// reversal, issue 6). Never throws for a bank's fault.
+/// </summary>
 public interface IBankConnector
 {
     Task<BankCall> HoldAsync(string bankCode, HoldRequest request, CancellationToken cancellationToken = default);
@@ -55,4 +87,10 @@ public interface IBankConnector
     Task<BankCall> VoidAsync(string bankCode, string holdId, CancellationToken cancellationToken = default);
 
     Task<BankCall> StatusAsync(string bankCode, string holdId, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives back money of a captured hold (idempotent by refund id).</summary>
+    Task<RefundCall> RefundAsync(string bankCode, RefundRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Where a refund stands, for a refund whose answer was lost.</summary>
+    Task<RefundCall> RefundStatusAsync(string bankCode, string refundId, CancellationToken cancellationToken = default);
 }

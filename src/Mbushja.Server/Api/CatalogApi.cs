@@ -22,20 +22,22 @@ public static class CatalogApi
         return api;
     }
 
-    private static Ok<CatalogResponse> Get(OperatorConfig config, OperatorClock clock)
+    private static Ok<CatalogResponse> Get(OperatorConfig config, OperatorClock clock, Mbushja.Accounts.CatalogChanges changes)
     {
         Catalog catalog = config.Catalog;
+        CatalogSchedule schedule = changes.Current;
+        DateOnly today = clock.Today;
         return TypedResults.Ok(new CatalogResponse(
             Money.Currency,
             [.. catalog.Packages.Select(p => new PackageResponse(
                 p.Code,
                 p.Name,
                 p.Kind.ToWire(),
-                p.Price?.Cents,
+                schedule.PriceOn(p, today)?.Cents,
                 [.. p.Amounts.Select(a => a.Cents)],
                 [.. p.AsksFor.Select(a => char.ToLowerInvariant(a.ToString()[0]) + a.ToString()[1..])],
                 p.InUssdMenu))],
-            catalog.Fees.FeeOn(clock.Today).Cents,
+            schedule.FeeOn(today).Cents,
             [.. catalog.Fees.Changes.Select(c => new FeeResponse(c.EffectiveFrom, c.Fee.Cents))]));
     }
 }

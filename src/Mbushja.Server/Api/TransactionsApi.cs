@@ -48,7 +48,9 @@ public sealed record TransactionSummary(
 
 public sealed record TrailEvent(int Seq, DateTimeOffset At, string Kind, JsonElement Detail);
 
-public sealed record TransactionDetail(TransactionSummary Transaction, string Text, IReadOnlyList<TrailEvent> Trail, IReadOnlyList<Transfer> Transfers);
+/// <param name="Transfers">The ledger transfers of the credits, then those of the reversal when there is one.</param>
+public sealed record TransactionDetail(
+    TransactionSummary Transaction, string Text, IReadOnlyList<TrailEvent> Trail, IReadOnlyList<Transfer> Transfers, ReversalResponse? Reversal = null);
 
 public sealed record TransactionList(IReadOnlyList<TransactionSummary> Transactions);
 
@@ -101,7 +103,7 @@ public static class TransactionsApi
     }
 
     private static async Task<Results<Ok<TransactionDetail>, ProblemHttpResult>> GetAsync(
-        string id, SmsTransactions store, LedgerQueries ledger, CancellationToken ct)
+        string id, SmsTransactions store, LedgerQueries ledger, TopUpReversals reversals, CancellationToken ct)
     {
         if (id.Length > 64 || await store.GetAsync(id.Trim().ToLowerInvariant(), ct) is not { } row)
         {
@@ -109,10 +111,20 @@ public static class TransactionsApi
         }
 
         List<SmsEvent> events = await store.TrailAsync(row.Id, ct);
-        IReadOnlyList<Transfer> transfers = await TopUpProcessor.CreditTransfersAsync(ledger, row, ct);
+        List<Transfer> transfers = [.. await TopUpProcessor.CreditTransfersAsync(ledger, row, ct)];
+
+        Reversal? reversal = await reversals.GetAsync(row.Id, ct);
+        for (int i = 1; reversal is not null && i <= (row.Plan?.Credits.Count ?? 0); i++)
+        {
+            if (await ledger.GetTransferAsync(TopUpReversals.TransferId(row.Id, i), ct) is { } transfer)
+            {
+                transfers.Add(transfer);
+            }
+        }
 
         TrailEvent[] trail = [.. events.Select(e => new TrailEvent(e.Seq, e.At, e.Kind, Parse(e.Detail)))];
-        return TypedResults.Ok(new TransactionDetail(TransactionSummary.Of(row), row.Text, trail, transfers));
+        return TypedResults.Ok(new TransactionDetail(
+            TransactionSummary.Of(row), row.Text, trail, transfers, reversal is null ? null : ReversalResponse.Of(reversal)));
     }
 
     private static JsonElement Parse(string json)

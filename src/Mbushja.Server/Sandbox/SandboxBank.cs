@@ -44,6 +44,9 @@ public sealed record SandboxHold(string HoldId, string? AccountRef, long AmountC
 /// <summary>What a bank API operation answers: the HTTP status and the body.</summary>
 public readonly record struct SandboxAnswer(int HttpStatus, HoldAnswerBody Body);
 
+/// <summary>What a refund operation answers: the HTTP status and the body.</summary>
+public readonly record struct SandboxRefundAnswer(int HttpStatus, RefundAnswerBody Body);
+
 /// <summary>
 /// THE SANDBOX BANK (SPEC §6): an in-memory stand-in for partner banks, for demos and tests; it moves no real money.
 /// It keeps, per bank code, accounts (by IBAN, compared without spaces and case-insensitively) and holds (by hold id),
@@ -289,6 +292,76 @@ public sealed class SandboxBank
         }
     }
 
+    /// <summary>
+    /// <c>POST refunds</c>: gives <paramref name="amountCents"/> of a captured hold back to the holder's current account
+    /// (its balance goes up), at most the hold's amount over all its refunds. Idempotent by refund id: the same id with
+    /// the same content answers as the first time and moves nothing more; with other content, 409.
+    /// </summary>
+    public SandboxRefundAnswer Refund(string bankCode, string refundId, string holdId, string accountRef, long amountCents, string reference)
+    {
+        BankState bank = Bank(bankCode);
+        string key = Normalize(accountRef);
+        lock (bank.Gate)
+        {
+            if (bank.Refunds.TryGetValue(refundId, out RefundEntry? existing))
+            {
+                return existing.HoldId == holdId && existing.AccountKey == key && existing.Amount == amountCents && existing.Reference == reference
+                    ? new SandboxRefundAnswer(200, existing.Body(existing.Message))
+                    : new SandboxRefundAnswer(409, existing.Body("This refund id was used for another refund.") with { Code = BankWire.RefundIdConflict });
+            }
+
+            var refund = new RefundEntry(refundId, holdId, key, amountCents, reference);
+            bank.Refunds.Add(refundId, refund);
+            if (!bank.Holds.TryGetValue(holdId, out HoldEntry? hold) || hold.Status != HoldStatus.Captured)
+            {
+                refund.Reject(BankWire.HoldNotCaptured, "Only a captured hold can be refunded.");
+            }
+            else if (hold.AccountKey != key)
+            {
+                refund.Reject(BankWire.AccountMismatch, "The hold was not on this account.");
+            }
+            else if (hold.Refunded + amountCents > hold.Amount)
+            {
+                refund.Reject(BankWire.AmountExceedsHold, "The refunds of a hold cannot exceed what it captured.");
+            }
+            else if (!bank.Accounts.TryGetValue(key, out Account? account))
+            {
+                refund.Reject(BankWire.AccountNotFound, "No such account.");
+            }
+            else
+            {
+                account.Balance += amountCents;
+                hold.Refunded += amountCents;
+                refund.Status = RefundStatus.Refunded;
+            }
+
+            return new SandboxRefundAnswer(200, refund.Body(refund.Message));
+        }
+    }
+
+    /// <summary><c>GET refunds/{refundId}</c>.</summary>
+    public SandboxRefundAnswer RefundStatusOf(string bankCode, string refundId)
+    {
+        BankState bank = Bank(bankCode);
+        lock (bank.Gate)
+        {
+            return bank.Refunds.TryGetValue(refundId, out RefundEntry? refund)
+                ? new SandboxRefundAnswer(200, refund.Body(null))
+                : new SandboxRefundAnswer(404, new RefundAnswerBody(refundId, BankWire.NotFound, null, "No refund has this id."));
+        }
+    }
+
+    /// <summary>How many refunds the sandbox has made of a hold, and their total (tests: never refunded twice).</summary>
+    public (int Count, long Cents) RefundsOf(string bankCode, string holdId)
+    {
+        BankState bank = Bank(bankCode);
+        lock (bank.Gate)
+        {
+            RefundEntry[] made = [.. bank.Refunds.Values.Where(r => r.HoldId == holdId && r.Status == RefundStatus.Refunded)];
+            return (made.Length, made.Sum(r => r.Amount));
+        }
+    }
+
     /// <summary>An IBAN as given, compared without spaces and in upper case.</summary>
     public static string Normalize(string accountRef)
     {
@@ -319,6 +392,8 @@ public sealed class SandboxBank
 
         public Dictionary<string, HoldEntry> Holds { get; } = new(StringComparer.Ordinal);
 
+        public Dictionary<string, RefundEntry> Refunds { get; } = new(StringComparer.Ordinal);
+
         public SandboxSettings Settings { get; set; } = SandboxSettings.Default;
     }
 
@@ -345,6 +420,9 @@ public sealed class SandboxBank
 
         public HoldStatus Status { get; set; }
 
+        /// <summary>What refunds gave back of a captured hold.</summary>
+        public long Refunded { get; set; }
+
         public string? Code { get; private set; }
 
         public string? Message { get; private set; }
@@ -368,5 +446,33 @@ public sealed class SandboxBank
         }
 
         public SandboxHold Snapshot() => new(Id, AccountKey, Amount, Status, Code);
+    }
+
+    private sealed class RefundEntry(string id, string holdId, string accountKey, long amount, string reference)
+    {
+        public string Id { get; } = id;
+
+        public string HoldId { get; } = holdId;
+
+        public string AccountKey { get; } = accountKey;
+
+        public long Amount { get; } = amount;
+
+        public string Reference { get; } = reference;
+
+        public RefundStatus Status { get; set; }
+
+        public string? Code { get; private set; }
+
+        public string? Message { get; private set; }
+
+        public void Reject(string code, string message)
+        {
+            Status = RefundStatus.Rejected;
+            Code = code;
+            Message = message;
+        }
+
+        public RefundAnswerBody Body(string? message) => new(Id, Status.ToWire(), Code, message, Amount);
     }
 }

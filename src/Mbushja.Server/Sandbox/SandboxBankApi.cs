@@ -102,6 +102,10 @@ public static partial class SandboxBankApi
             .WithSummary(Api + "void a hold (an unknown id is remembered as voided).");
         group.MapGet("/api/holds/{holdId}", (HttpContext c, string bankCode, string holdId) => ServeAsync(c, bank, bankCode, holdId, Operation.Status))
             .WithSummary(Api + "a hold's status.");
+        group.MapPost("/api/refunds", (HttpContext c, string bankCode) => ServeAsync(c, bank, bankCode, null, Operation.Refund))
+            .WithSummary(Api + "give money of a captured hold back to the account (idempotent by refundId).");
+        group.MapGet("/api/refunds/{refundId}", (HttpContext c, string bankCode, string refundId) => ServeAsync(c, bank, bankCode, refundId, Operation.RefundStatus))
+            .WithSummary(Api + "a refund's status.");
 
         RouteGroupBuilder admin = group.MapGroup("").RequireAuthorization();
         admin.MapPut("/accounts/{accountRef}", (string bankCode, string accountRef, HttpRequest request) => PutAccountAsync(bank, bankCode, accountRef, request))
@@ -261,6 +265,8 @@ public static partial class SandboxBankApi
         Capture,
         Void,
         Status,
+        Refund,
+        RefundStatus,
     }
 
     /// <summary>
@@ -343,6 +349,18 @@ public static partial class SandboxBankApi
 
     private static (int Status, byte[] Body, string ContentType) Apply(SandboxBank sandbox, string bankCode, string? holdId, Operation operation, byte[] body)
     {
+        if (operation == Operation.Refund)
+        {
+            return ApplyRefund(sandbox, bankCode, body);
+        }
+
+        if (operation == Operation.RefundStatus)
+        {
+            return BankWire.IsValidHoldId(holdId)
+                ? RefundAnswer(sandbox.RefundStatusOf(bankCode, holdId!))
+                : Refused(BankWire.InvalidField, "A refund id has 1 to 64 characters among A-Z, a-z, 0-9, '-' and '_'.", "refundId");
+        }
+
         if (operation != Operation.Hold)
         {
             if (!BankWire.IsValidHoldId(holdId))
@@ -418,6 +436,71 @@ public static partial class SandboxBankApi
 
         return Answer(sandbox.Hold(bankCode, hold.HoldId, hold.AccountRef, amount, hold.Reference ?? ""));
     }
+
+    private static (int Status, byte[] Body, string ContentType) ApplyRefund(SandboxBank sandbox, string bankCode, byte[] body)
+    {
+        RefundRequestBody? refund;
+        try
+        {
+            refund = JsonSerializer.Deserialize(body, BankWireJson.Default.RefundRequestBody);
+        }
+        catch (JsonException)
+        {
+            return Refused(BankWire.MalformedBody, "The body is not the JSON of a refund request.", null);
+        }
+
+        if (refund is null)
+        {
+            return Refused(BankWire.MalformedBody, "The body must be a JSON object.", null);
+        }
+
+        foreach ((string? id, string field) in new[] { (refund.RefundId, "refundId"), (refund.HoldId, "holdId") })
+        {
+            if (id is null)
+            {
+                return Refused(BankWire.MissingField, $"{field} is required.", field);
+            }
+
+            if (!BankWire.IsValidHoldId(id))
+            {
+                return Refused(BankWire.InvalidField, $"{field} has 1 to 64 characters among A-Z, a-z, 0-9, '-' and '_'.", field);
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(refund.AccountRef) || refund.AccountRef.Length > BankWire.MaxAccountRefLength)
+        {
+            return refund.AccountRef is null
+                ? Refused(BankWire.MissingField, "accountRef is required.", "accountRef")
+                : Refused(BankWire.InvalidField, $"accountRef has 1 to {BankWire.MaxAccountRefLength} characters.", "accountRef");
+        }
+
+        if (refund.AmountCents is not { } amount)
+        {
+            return Refused(BankWire.MissingField, "amountCents is required.", "amountCents");
+        }
+
+        if (!Money.Positive(amount).Success)
+        {
+            return Refused(BankWire.InvalidAmount, "amountCents is a positive number of cents.", "amountCents");
+        }
+
+        if (refund.Currency != BankWire.Currency)
+        {
+            return refund.Currency is null
+                ? Refused(BankWire.MissingField, "currency is required.", "currency")
+                : Refused(BankWire.UnsupportedCurrency, $"The only currency is {BankWire.Currency}.", "currency");
+        }
+
+        if (refund.Reference is { Length: > BankWire.MaxReferenceLength })
+        {
+            return Refused(BankWire.InvalidField, $"reference has at most {BankWire.MaxReferenceLength} characters.", "reference");
+        }
+
+        return RefundAnswer(sandbox.Refund(bankCode, refund.RefundId!, refund.HoldId!, refund.AccountRef, amount, refund.Reference ?? ""));
+    }
+
+    private static (int, byte[], string) RefundAnswer(SandboxRefundAnswer answer) =>
+        (answer.HttpStatus, JsonSerializer.SerializeToUtf8Bytes(answer.Body, BankWireJson.Default.RefundAnswerBody), "application/json");
 
     private static (int, byte[], string) Answer(SandboxAnswer answer) =>
         (answer.HttpStatus, JsonSerializer.SerializeToUtf8Bytes(answer.Body, BankWireJson.Default.HoldAnswerBody), "application/json");

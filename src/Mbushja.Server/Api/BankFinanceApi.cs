@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text;
+using Mbushja.Domain;
+using Mbushja.Server.Http;
+using Mbushja.Sms;
+using Mbushja.TopUp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Mbushja.Server.Api;
+
+public sealed record SettlementResponse(
+    string Bank, DateOnly Date, string TimeZone, DateTimeOffset From, DateTimeOffset To, string Currency, SettlementTotals Totals, IReadOnlyList<SettlementLine> Lines)
+{
+    public static SettlementResponse Of(Settlement s) => new(s.BankCode, s.Date, s.TimeZone, s.From, s.To, Money.Currency, s.Totals, s.Lines);
+}
+
+public sealed record ReconciliationList(IReadOnlyList<ReconciliationSummary> Reconciliations);
+
+/// <summary>
+/// A bank's money for finance (issue 6): the settlement of a day (JSON, or CSV as docs/settlement-csv.md describes),
+/// and the reconciliation of the bank's statement (docs/bank-statement-csv.md).
+/// </summary>
+public static class BankFinanceApi
+{
+    public const string UnknownBank = "UNKNOWN_BANK";
+    public const string InvalidDate = "INVALID_DATE";
+
+    public static RouteGroupBuilder MapBankFinanceApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/banks/{code}/settlement", SettlementAsync)
+            .WithSummary("A bank's settlement of one operator-local day (?date=YYYY-MM-DD, today by default): totals and lines, reversals as negative lines.");
+        api.MapGet("/banks/{code}/settlement.csv", SettlementCsvAsync)
+            .WithSummary("The same settlement as RFC 4180 CSV (columns in docs/settlement-csv.md).");
+        api.MapPost("/banks/{code}/reconciliation", ReconcileAsync)
+            .WithSummary("Reconciles the bank's statement CSV of one day (?date=YYYY-MM-DD, optional ?by=who): matched, missing at the bank, "
+                + "missing here, amount mismatches. A malformed statement is refused naming the line and field (400), one over 5 MB or "
+                + "100,000 lines with 413; then nothing is recorded.");
+        api.MapGet("/banks/{code}/reconciliations", ListAsync)
+            .WithSummary("A bank's recorded reconciliations, newest first.");
+        return api;
+    }
+
+    private static async Task<Results<Ok<SettlementResponse>, ProblemHttpResult>> SettlementAsync(
+        string code, string? date, BankDirectory banks, OperatorClock clock, Settlements settlements, CancellationToken ct)
+    {
+        if (Check(code, date, banks, clock, out Bank? bank, out DateOnly day) is { } problem)
+        {
+            return problem;
+        }
+
+        return TypedResults.Ok(SettlementResponse.Of(await settlements.ForDayAsync(bank!.Code, day, ct)));
+    }
+
+    private static async Task<IResult> SettlementCsvAsync(
+        string code, string? date, BankDirectory banks, OperatorClock clock, Settlements settlements, HttpResponse response, CancellationToken ct)
+    {
+        if (Check(code, date, banks, clock, out Bank? bank, out DateOnly day) is { } problem)
+        {
+            return problem;
+        }
+
+        Settlement settlement = await settlements.ForDayAsync(bank!.Code, day, ct);
+        var text = new StringWriter(CultureInfo.InvariantCulture);
+        await Settlements.WriteCsvAsync(settlement, text, ct);
+        response.Headers.ContentDisposition = $"attachment; filename=\"settlement-{bank.Code}-{day:yyyy-MM-dd}.csv\"";
+        return TypedResults.Text(text.ToString(), "text/csv; charset=utf-8; header=present", Encoding.UTF8);
+    }
+
+    private static async Task<Results<Ok<ReconciliationReport>, ProblemHttpResult>> ReconcileAsync(
+        string code, string? date, string? by, HttpRequest request, BankDirectory banks, OperatorClock clock, Reconciliations reconciliations, CancellationToken ct)
+    {
+        if (Check(code, date, banks, clock, out Bank? bank, out DateOnly day) is { } problem)
+        {
+            return problem;
+        }
+
+        if (request.ContentLength > Reconciliations.MaxBytes)
+        {
+            return TooLarge($"The statement is larger than {Reconciliations.MaxBytes / (1024 * 1024)} MB; split it by day.");
+        }
+
+        // The server's body limit is for JSON requests; a statement may be larger. Reconciliations counts the bytes itself.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = Reconciliations.MaxBytes + 1;
+        }
+
+        string uploadedBy = string.IsNullOrWhiteSpace(by) ? "admin" : by.Trim();
+        if (uploadedBy.Length > TopUpReversals.MaxActorLength)
+        {
+            return Problems.BadRequest(Problems.TooLong, $"'by' has at most {TopUpReversals.MaxActorLength} characters.", "by");
+        }
+
+        ReconciliationOutcome outcome;
+        try
+        {
+            outcome = await reconciliations.ReconcileAsync(bank!.Code, day, request.Body, uploadedBy, ct);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge($"The statement is larger than {Reconciliations.MaxBytes / (1024 * 1024)} MB; split it by day.");
+        }
+
+        if (outcome.Succeeded)
+        {
+            return TypedResults.Ok(outcome.Report);
+        }
+
+        ReconciliationError error = outcome.Error;
+        var extensions = new Dictionary<string, object?> { ["code"] = error.Code };
+        if (error.Field is not null)
+        {
+            extensions["field"] = error.Field;
+        }
+
+        if (error.Line is not null)
+        {
+            extensions["line"] = error.Line;
+        }
+
+        int status = error.Code == ReconciliationCodes.StatementTooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+        return TypedResults.Problem(detail: error.Message, statusCode: status, extensions: extensions);
+    }
+
+    private static async Task<Results<Ok<ReconciliationList>, ProblemHttpResult>> ListAsync(string code, BankDirectory banks, Reconciliations reconciliations, CancellationToken ct) =>
+        banks.ByCode(code) is { } bank
+            ? TypedResults.Ok(new ReconciliationList(await reconciliations.ListAsync(bank.Code, 50, ct)))
+            : UnknownBankProblem(code);
+
+    private static ProblemHttpResult? Check(string code, string? date, BankDirectory banks, OperatorClock clock, out Bank? bank, out DateOnly day)
+    {
+        day = clock.Today;
+        bank = banks.ByCode(code);
+        if (bank is null)
+        {
+            return UnknownBankProblem(code);
+        }
+
+        if (!string.IsNullOrWhiteSpace(date) && !DateOnly.TryParseExact(date.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
+        {
+            return Problems.BadRequest(InvalidDate, $"'{date}' is not a date written YYYY-MM-DD.", "date");
+        }
+
+        return null;
+    }
+
+    private static ProblemHttpResult UnknownBankProblem(string code) =>
+        Problems.Of(StatusCodes.Status404NotFound, UnknownBank, $"There is no bank '{code}'.", "code");
+
+    private static ProblemHttpResult TooLarge(string detail) =>
+        Problems.Of(StatusCodes.Status413PayloadTooLarge, ReconciliationCodes.StatementTooLarge, detail);
+}

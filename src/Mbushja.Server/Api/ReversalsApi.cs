@@ -1,0 +1,88 @@
+using Mbushja.Domain;
+using Mbushja.Server.Http;
+using Mbushja.TopUp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Mbushja.Server.Api;
+
+/// <param name="By">Who asks: the supervisor's name, recorded on the trail.</param>
+public sealed record ReversalRequest(string? Reason, string? By);
+
+public sealed record ReversalResponse(
+    string TransactionId,
+    string Reference,
+    string RefundId,
+    string Bank,
+    long AmountCents,
+    string Currency,
+    string Reason,
+    string RequestedBy,
+    DateTimeOffset RequestedAt,
+    string RefundState,
+    string? RefundCode,
+    int RefundAttempts,
+    DateTimeOffset UpdatedAt)
+{
+    public static ReversalResponse Of(Reversal r) => new(
+        r.TransactionId,
+        TopUpProcessor.ShortRef(r.TransactionId),
+        r.RefundId,
+        r.BankCode,
+        r.AmountCents,
+        Money.Currency,
+        r.Reason,
+        r.RequestedBy,
+        r.RequestedAt,
+        r.State,
+        r.RefundCode,
+        r.Attempts,
+        r.UpdatedAt);
+}
+
+/// <summary>Reversal of an SMS top-up (issue 6): the credits back on the ledger, the money back at the bank.</summary>
+public static class ReversalsApi
+{
+    public static RouteGroupBuilder MapReversalsApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/transactions/{id}/reversal", ReverseAsync)
+            .Accepts<ReversalRequest>("application/json")
+            .WithSummary("Reverses a completed SMS top-up: {reason, by}. The credits go back on the ledger at once (refused with "
+                + "CREDIT_SPENT when spent, ALREADY_REVERSED, NOT_CAPTURED); the bank's refund is asked and, without an answer, asked "
+                + "again by the recovery sweep (refundState refunding → refunded, or rejected).");
+        api.MapGet("/transactions/{id}/reversal", GetAsync)
+            .WithSummary("A transaction's reversal and where its bank refund stands.");
+        return api;
+    }
+
+    private static async Task<Results<Ok<ReversalResponse>, ProblemHttpResult>> ReverseAsync(string id, HttpRequest request, TopUpReversals reversals, CancellationToken ct)
+    {
+        (ReversalRequest? body, ProblemHttpResult? problem) = await JsonBody.ReadAsync<ReversalRequest>(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        ReversalOutcome outcome = await reversals.ReverseAsync(id, body!.Reason ?? "", body.By ?? "", ct);
+        if (outcome.Succeeded)
+        {
+            return TypedResults.Ok(ReversalResponse.Of(outcome.Reversal));
+        }
+
+        ReversalError error = outcome.Error;
+        int status = error.Code switch
+        {
+            ReversalCodes.NotFound => StatusCodes.Status404NotFound,
+            ReversalCodes.MissingField or ReversalCodes.TooLong => StatusCodes.Status400BadRequest,
+            _ => StatusCodes.Status409Conflict,
+        };
+        return Problems.Of(status, error.Code, error.Message, error.Field);
+    }
+
+    private static async Task<Results<Ok<ReversalResponse>, ProblemHttpResult>> GetAsync(string id, TopUpReversals reversals, CancellationToken ct) =>
+        id.Length <= 64 && await reversals.GetAsync(id.Trim().ToLowerInvariant(), ct) is { } reversal
+            ? TypedResults.Ok(ReversalResponse.Of(reversal))
+            : Problems.NotFoundOf($"A reversal of transaction '{id}'");
+}

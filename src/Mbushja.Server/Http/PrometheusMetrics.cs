@@ -1,0 +1,110 @@
+using System.Data.Common;
+using System.Diagnostics.Metrics;
+using Mbushja.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+
+namespace Mbushja.Server.Http;
+
+/// <summary>
+/// <c>GET /metrics</c> in Prometheus' text format (issue 6), by prometheus-net. What the code measures with
+/// <see cref="System.Diagnostics.Metrics"/> appears there as is, through prometheus-net's meter adapter (dots become
+/// underscores): the platform's meters (<c>Mbushja.*</c>: messages by channel, bank and outcome; step, batch and bank call
+/// durations; bank call outcomes; SMPP binds up, PDUs, timeouts; reversals and refunds), the .NET runtime's and
+/// ASP.NET Core's request durations (by route template). Besides, gauges read from the database at each scrape, by
+/// partial indexes: SMS top-ups unfinished (the inbox), replies waiting to be sent (the outbox), refunds waiting for a
+/// bank. Labels carry codes and names, never a number, an account or a secret. Unauthenticated, as scrapers expect:
+/// expose it only where the scraper is.
+/// </summary>
+public static partial class PrometheusMetrics
+{
+    public const string Path = "/metrics";
+
+    private static readonly Lock Gate = new();
+    private static bool _defaultsSuppressed;
+
+    /// <summary>Maps <see cref="Path"/>, with a registry of this server's own (tests run several servers in one process).</summary>
+    public static WebApplication MapPrometheusMetrics(this WebApplication app)
+    {
+        lock (Gate)
+        {
+            if (!_defaultsSuppressed)
+            {
+                // The default registry would listen to every meter of the process a second time; only this one is served.
+                Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
+                {
+                    SuppressMeters = true,
+                    SuppressEventCounters = true,
+                    SuppressDebugMetrics = true,
+                    SuppressProcessMetrics = true,
+                });
+                _defaultsSuppressed = true;
+            }
+        }
+
+        CollectorRegistry registry = Metrics.NewCustomRegistry();
+        IMetricFactory factory = Metrics.WithCustomRegistry(registry);
+        IDisposable adapter = MeterAdapter.StartListening(new MeterAdapterOptions
+        {
+            Registry = registry,
+            MetricFactory = factory,
+            InstrumentFilterPredicate = Exported,
+            ResolveHistogramBuckets = Buckets,
+        });
+        var depth = new QueueDepth(app.Services.GetRequiredService<Database>(), factory, app.Services.GetRequiredService<ILogger<QueueDepth>>());
+        registry.AddBeforeCollectCallback(depth.RefreshAsync);
+        app.Lifetime.ApplicationStopped.Register(adapter.Dispose);
+        app.MapMetrics(Path, registry);
+        return app;
+    }
+
+    private static bool Exported(Instrument instrument) =>
+        instrument.Meter.Name.StartsWith("Mbushja.", StringComparison.Ordinal)
+        || instrument.Meter.Name is "System.Runtime" or "Microsoft.AspNetCore.Hosting" or "Microsoft.AspNetCore.Server.Kestrel";
+
+    /// <summary>Seconds get Prometheus' usual buckets (5 ms to 10 s); counts of things (batch sizes) powers of two.</summary>
+    private static double[] Buckets(Instrument instrument) =>
+        instrument.Unit == "s"
+            ? [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+            : [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+    /// <summary>The depth gauges, read at each scrape (three counts on partial indexes).</summary>
+    internal sealed partial class QueueDepth(Database database, IMetricFactory factory, ILogger<QueueDepth> logger)
+    {
+        private readonly Gauge _inbox = factory.CreateGauge(
+            "mbushja_inbox_depth", "SMS top-ups recorded and not finished yet (holding, credited or voiding).");
+
+        private readonly Gauge _outbox = factory.CreateGauge(
+            "mbushja_outbox_depth", "Replies waiting in the outbox to be sent by the outbound gateway.");
+
+        private readonly Gauge _refunds = factory.CreateGauge(
+            "mbushja_refunds_pending", "Refunds of reversals still waiting for the bank's answer.");
+
+        public async Task RefreshAsync(CancellationToken ct)
+        {
+            try
+            {
+                await using DbConnection connection = await database.OpenAsync(ct);
+                _inbox.Set(await CountAsync(connection, "SELECT COUNT(*) FROM sms_transactions WHERE state IN ('holding', 'credited', 'voiding')", ct));
+                _outbox.Set(await CountAsync(connection, "SELECT COUNT(*) FROM sms_outbox WHERE state = 'pending'", ct));
+                _refunds.Set(await CountAsync(connection, "SELECT COUNT(*) FROM sms_reversals WHERE state = 'refunding'", ct));
+            }
+            catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
+            {
+                // A scrape must not fail because the database is busy: the gauges keep their last values.
+                LogDepthUnread(logger, e);
+            }
+        }
+
+        private static async Task<long> CountAsync(DbConnection connection, string sql, CancellationToken ct)
+        {
+            await using DbCommand command = connection.Command(sql);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Metrics: the inbox and outbox depths could not be read")]
+        private static partial void LogDepthUnread(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,395 @@
+using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
+using Mbushja.Accounts;
+using Mbushja.Banks.Connector;
+using Mbushja.Domain;
+using Mbushja.Ledger;
+using Mbushja.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Mbushja.TopUp;
+
+/// <summary>Where a reversal's refund stands (the <c>state</c> column of <c>sms_reversals</c>).</summary>
+public static class ReversalStates
+{
+    /// <summary>The credits are given back on the ledger; the bank's refund is asked, and asked again until it answers.</summary>
+    public const string Refunding = "refunding";
+
+    /// <summary>The bank confirmed the refund: the money is back on the holder's account.</summary>
+    public const string Refunded = "refunded";
+
+    /// <summary>The bank refused the refund (<see cref="Reversal.RefundCode"/>): finance settles it by hand; never asked again.</summary>
+    public const string Rejected = "rejected";
+}
+
+/// <summary>Stable codes of refused reversals.</summary>
+public static class ReversalCodes
+{
+    public const string NotFound = "NOT_FOUND";
+
+    /// <summary>The transaction is not completed (captured at the bank): nothing, or not yet everything, to reverse.</summary>
+    public const string NotCaptured = "NOT_CAPTURED";
+
+    public const string AlreadyReversed = "ALREADY_REVERSED";
+
+    /// <summary>A credited account no longer holds what the top-up gave it: a protected account never goes negative.</summary>
+    public const string CreditSpent = "CREDIT_SPENT";
+
+    public const string MissingField = "MISSING_FIELD";
+
+    public const string TooLong = "TOO_LONG";
+}
+
+/// <summary>A reversal of an SMS top-up as recorded: who asked and why, and where its bank refund stands.</summary>
+/// <param name="RefundId">The id the bank knows the refund by (<c>rf-</c> + the transaction id): one id, one refund.</param>
+public sealed record Reversal(
+    string TransactionId,
+    string RefundId,
+    string BankCode,
+    string AccountRef,
+    long AmountCents,
+    string Reason,
+    string RequestedBy,
+    string State,
+    string? RefundCode,
+    int Attempts,
+    DateTimeOffset RequestedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>Why a reversal was refused: a stable code, a message for people, and the request field to blame.</summary>
+public sealed record ReversalError(string Code, string Message, string? Field = null);
+
+/// <summary>The reversal made (with its refund as far as it got), or why none was made (and then nothing changed).</summary>
+public sealed record ReversalOutcome(Reversal? Reversal, ReversalError? Error)
+{
+    [MemberNotNullWhen(true, nameof(Reversal))]
+    [MemberNotNullWhen(false, nameof(Error))]
+    public bool Succeeded => Reversal is not null;
+
+    public static ReversalOutcome Refused(string code, string message, string? field = null) => new(null, new ReversalError(code, message, field));
+}
+
+/// <summary>
+/// Reversal of a completed SMS top-up by a supervisor (issue 6), in two steps:
+/// <list type="number">
+/// <item>One ledger command gives every credit back to the bank's settlement account: transfers
+/// <c>reversal:&lt;id&gt;:&lt;n&gt;</c>, the exact inverse of <c>sms:&lt;id&gt;:&lt;n&gt;</c>, linked (all or none), with the
+/// <c>sms_reversals</c> row (its primary key: one reversal per transaction), a package's paid-until taken back one
+/// month, and the trail lines (who, why, the transfers). A credit already spent makes the ledger refuse the whole
+/// command: a protected account never goes below zero.</item>
+/// <item>The bank is asked to refund the hold's money to the holder's account, under the refund id
+/// <c>rf-&lt;id&gt;</c>. No answer: the row stays <c>refunding</c> and <see cref="RetryRefundsAsync"/> (the recovery
+/// sweep) asks again with the same id once its lease runs out, until the bank answers; the bank refunds an id at most
+/// once, so a lost answer never refunds twice. A refusal is final and left to finance.</item>
+/// </list>
+/// </summary>
+public sealed partial class TopUpReversals(
+    Database database,
+    LedgerEngine ledger,
+    SmsTransactions transactions,
+    IBankConnector bank,
+    OperatorClock clock,
+    TopUpOptions options,
+    ILogger<TopUpReversals> logger)
+{
+    public const int MaxReasonLength = 500;
+    public const int MaxActorLength = 100;
+
+    /// <summary>The ledger's code for the transfers of a reversal.</summary>
+    public const string TransferCode = "sms.reversal";
+
+    private const string Columns =
+        "transaction_id, refund_id, bank_code, account_ref, amount, reason, requested_by, state, refund_code, attempts, requested_at, updated_at, lease_until";
+
+    /// <summary>The ids of a transaction's reversal transfers, in the order of its plan's credits.</summary>
+    public static string TransferId(string transactionId, int credit) => $"reversal:{transactionId}:{credit}";
+
+    /// <summary>
+    /// Reverses a completed SMS top-up: the credits come back on the ledger at once, then the bank is asked for the
+    /// refund (its answer, or the lack of one, is in the returned reversal's state). Refused, with nothing changed,
+    /// when the transaction is unknown, not completed, reversed already, or a credit of it was spent.
+    /// </summary>
+    /// <param name="requestedBy">Who asks (the signed-in supervisor, or the name an API caller gives): on the trail.</param>
+    public async Task<ReversalOutcome> ReverseAsync(string transactionId, string reason, string requestedBy, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(transactionId);
+        if ((Check(reason, "reason", MaxReasonLength) ?? Check(requestedBy, "by", MaxActorLength)) is { } invalid)
+        {
+            return new ReversalOutcome(null, invalid);
+        }
+
+        reason = reason.Trim();
+        requestedBy = requestedBy.Trim();
+        if (transactionId.Length > 64 || await transactions.GetAsync(transactionId.Trim().ToLowerInvariant(), ct) is not { } row)
+        {
+            return ReversalOutcome.Refused(ReversalCodes.NotFound, $"Transaction '{transactionId}' was not found.");
+        }
+
+        if (await GetAsync(row.Id, ct) is { } earlier)
+        {
+            return Refused(row, ReversalCodes.AlreadyReversed, $"Transaction {TopUpProcessor.ShortRef(row.Id)} was reversed on {earlier.RequestedAt:yyyy-MM-dd HH:mm} UTC by {earlier.RequestedBy}.");
+        }
+
+        if (row.State != TopUpStates.Completed || row.Plan is null)
+        {
+            string why = row.State == TopUpStates.Credited
+                ? "its bank capture is not confirmed yet; try again shortly"
+                : $"it is {row.State}: no money moved";
+            return Refused(row, ReversalCodes.NotCaptured, $"Only a completed top-up can be reversed; {why}.");
+        }
+
+        TopUpPlan plan = row.Plan;
+        var settlement = new LedgerAccountId(TopUpNames.BankSettlement(plan.BankCode));
+        var transfers = new List<TransferRequest>(plan.Credits.Count);
+        for (int i = 0; i < plan.Credits.Count; i++)
+        {
+            PlannedCredit credit = plan.Credits[i];
+            transfers.Add(TransferRequest.Single(
+                TransferId(row.Id, i + 1), new LedgerAccountId(credit.LedgerAccount), settlement, Money.FromCents(credit.AmountCents), TransferCode));
+        }
+
+        DateTimeOffset now = clock.UtcNow;
+        var reversal = new Reversal(
+            row.Id, "rf-" + row.Id, plan.BankCode, plan.AccountRef, plan.TotalCents, reason, requestedBy, ReversalStates.Refunding, null, 0, now, now);
+        TrailEntry[] trail =
+        [
+            new("reversal.requested", new { by = requestedBy, reason, refundId = reversal.RefundId, amountCents = reversal.AmountCents }),
+            new("reversal.ledger", new { transfers = transfers.Select(t => new { id = t.Id, debit = t.Debit.Value, credit = t.Credit.Value, amountCents = t.AmountCents }) }),
+        ];
+        var command = new LedgerCommand(transfers) { Effect = new Record(reversal, plan, trail, now + options.Lease, clock) };
+        LedgerOutcome outcome = await ledger.SubmitAsync(command, ct);
+        switch (outcome.Status)
+        {
+            case LedgerStatus.Replayed:
+                return Refused(row, ReversalCodes.AlreadyReversed, $"Transaction {TopUpProcessor.ShortRef(row.Id)} is reversed already.");
+            case LedgerStatus.Rejected when outcome.Error!.Code == LedgerErrorCodes.InsufficientFunds:
+                string target = outcome.Error.TransferIndex is { } index ? plan.Credits[index].Target : "a target";
+                return Refused(row, ReversalCodes.CreditSpent, $"The money credited to {target} was spent already: it cannot be taken back.");
+            case LedgerStatus.Rejected:
+                return Refused(row, outcome.Error!.Code, outcome.Error.Message);
+        }
+
+        LogReversed(logger, row.Id, plan.BankCode, reversal.AmountCents);
+        TopUpMetrics.Reversal(plan.BankCode, "reversed");
+        return new ReversalOutcome(await RefundAsync(reversal, ct), null);
+    }
+
+    /// <summary>The reversal of a transaction, if it has one.</summary>
+    public async Task<Reversal?> GetAsync(string transactionId, CancellationToken ct = default) =>
+        (await QueryAsync($"SELECT {Columns} FROM sms_reversals WHERE transaction_id = @p", [("p", transactionId)], ct)).FirstOrDefault();
+
+    /// <summary>Reversals asked on <paramref name="from"/> ≤ requested &lt; <paramref name="to"/>, of one bank, oldest first.</summary>
+    public Task<List<Reversal>> ListAsync(string bankCode, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default) =>
+        QueryAsync(
+            $"SELECT {Columns} FROM sms_reversals WHERE bank_code = @b AND requested_at >= @from AND requested_at < @to ORDER BY requested_at, transaction_id",
+            [("b", bankCode), ("from", from.ToUnixTimeMilliseconds()), ("to", to.ToUnixTimeMilliseconds())],
+            ct);
+
+    /// <summary>
+    /// Asks the bank again for the refunds that have no answer yet and whose lease ran out (their worker died, or the
+    /// bank did not answer): at start-up and with every recovery sweep. Returns how many it asked.
+    /// </summary>
+    public async Task<int> RetryRefundsAsync(CancellationToken ct = default)
+    {
+        List<(Reversal Reversal, long Lease)> expired = await QueryWithLeaseAsync(
+            $"SELECT {Columns} FROM sms_reversals WHERE state = 'refunding' AND lease_until < @now ORDER BY lease_until LIMIT {options.SweepBatch}",
+            [("now", clock.UtcNow.ToUnixTimeMilliseconds())],
+            ct);
+        int asked = 0;
+        foreach ((Reversal reversal, long lease) in expired)
+        {
+            long until = (clock.UtcNow + options.Lease).ToUnixTimeMilliseconds();
+            LedgerOutcome claim = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Claim(reversal.TransactionId, lease, until) }, ct);
+            if (claim.Succeeded)
+            {
+                asked++;
+                await RefundAsync(reversal, ct);
+            }
+        }
+
+        return asked;
+    }
+
+    /// <summary>Asks the bank for the refund once (the connector retries within the call), and records what it said.</summary>
+    private async Task<Reversal> RefundAsync(Reversal reversal, CancellationToken ct)
+    {
+        var request = new RefundRequest(
+            reversal.RefundId, reversal.TransactionId, reversal.AccountRef, reversal.AmountCents, "IPKO reversal " + TopUpProcessor.ShortRef(reversal.TransactionId));
+        RefundCall call = await bank.RefundAsync(reversal.BankCode, request, ct);
+        string? state = call.Reply?.Status switch
+        {
+            RefundStatus.Refunded => ReversalStates.Refunded,
+            RefundStatus.Rejected => ReversalStates.Rejected,
+            // A refund answered "not found" is one the bank never took: asked again, like no answer.
+            _ => null,
+        };
+        var entry = new TrailEntry("bank.refund", new
+        {
+            refundId = reversal.RefundId,
+            amountCents = reversal.AmountCents,
+            status = call.Reply?.Status.ToWire(),
+            code = call.Reply?.Code,
+            failure = call.Failure,
+            attempts = call.Attempts,
+        });
+        LedgerOutcome outcome = await ledger.SubmitAsync(
+            new LedgerCommand([]) { Effect = new RecordRefund(reversal.TransactionId, state, call.Reply?.Code, entry) }, ct);
+        if (!outcome.Succeeded)
+        {
+            // Another worker recorded the answer first (the same answer: the bank knows the refund by its id).
+            return await GetAsync(reversal.TransactionId, ct) ?? reversal;
+        }
+
+        TopUpMetrics.Refund(reversal.BankCode, state ?? BankMetrics.NoAnswer);
+        if (state is null)
+        {
+            LogRefundPending(logger, reversal.TransactionId, reversal.BankCode, call.Failure ?? "not found");
+        }
+        else if (state == ReversalStates.Rejected)
+        {
+            LogRefundRejected(logger, reversal.TransactionId, reversal.BankCode, call.Reply?.Code);
+        }
+
+        return await GetAsync(reversal.TransactionId, ct) ?? reversal;
+    }
+
+    private static ReversalError? Check(string? value, string field, int maxLength) =>
+        string.IsNullOrWhiteSpace(value)
+            ? new ReversalError(ReversalCodes.MissingField, $"The field '{field}' is required.", field)
+            : value.Trim().Length > maxLength
+                ? new ReversalError(ReversalCodes.TooLong, $"'{field}' has at most {maxLength} characters.", field)
+                : null;
+
+    private static ReversalOutcome Refused(SmsTransaction row, string code, string message)
+    {
+        TopUpMetrics.Reversal(row.BankCode ?? "", code);
+        return ReversalOutcome.Refused(code, message);
+    }
+
+    private async Task<List<Reversal>> QueryAsync(string sql, (string, object?)[] parameters, CancellationToken ct) =>
+        [.. (await QueryWithLeaseAsync(sql, parameters, ct)).Select(r => r.Reversal)];
+
+    private async Task<List<(Reversal Reversal, long Lease)>> QueryWithLeaseAsync(string sql, (string, object?)[] parameters, CancellationToken ct)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command(sql, null, parameters);
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        var rows = new List<(Reversal, long)>();
+        while (await r.ReadAsync(ct))
+        {
+            rows.Add((new Reversal(
+                r.GetString(0),
+                r.GetString(1),
+                r.GetString(2),
+                r.GetString(3),
+                r.GetInt64(4),
+                r.GetString(5),
+                r.GetString(6),
+                r.GetString(7),
+                r.GetNullableString(8),
+                Convert.ToInt32(r.GetValue(9), System.Globalization.CultureInfo.InvariantCulture),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(11))), r.GetInt64(12)));
+        }
+
+        return rows;
+    }
+
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "SMS {Id} reversed on the ledger ({Bank}, {AmountCents} cents); asking the bank's refund")]
+    private static partial void LogReversed(ILogger logger, string id, string bank, long amountCents);
+
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "SMS {Id}: bank {Bank} gave no answer to the refund ({Failure}); the recovery sweep asks again")]
+    private static partial void LogRefundPending(ILogger logger, string id, string bank, string failure);
+
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Error, Message = "SMS {Id}: bank {Bank} rejected the refund ({Code}); finance must settle it by hand")]
+    private static partial void LogRefundRejected(ILogger logger, string id, string bank, string? code);
+
+    /// <summary>
+    /// In the reversal's ledger transaction: the transaction must still be completed; the row (its primary key refuses a
+    /// second reversal), the paid-until dates taken back, the trail.
+    /// </summary>
+    private sealed class Record(Reversal reversal, TopUpPlan plan, IReadOnlyList<TrailEntry> trail, DateTimeOffset leaseUntil, OperatorClock clock) : ILedgerEffect
+    {
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            // A completed transaction stays completed, so this read needs no lock.
+            object? state = await context.Connection.Reused(
+                "SELECT state FROM sms_transactions WHERE id = @id", context.Transaction, ("id", reversal.TransactionId)).ExecuteScalarAsync(cancellationToken);
+            if (state as string != TopUpStates.Completed)
+            {
+                return new LedgerError(ReversalCodes.NotCaptured, "Only a completed top-up can be reversed.");
+            }
+
+            long now = context.Now.ToUnixTimeMilliseconds();
+            DbCommand insert = context.Connection.Reused(
+                $"INSERT INTO sms_reversals ({Columns}) VALUES (@id, @refund, @bank, @ref, @amount, @reason, @by, @state, NULL, 0, @now, @now, @lease) "
+                + "ON CONFLICT DO NOTHING",
+                context.Transaction,
+                ("id", reversal.TransactionId),
+                ("refund", reversal.RefundId),
+                ("bank", reversal.BankCode),
+                ("ref", reversal.AccountRef),
+                ("amount", reversal.AmountCents),
+                ("reason", reversal.Reason),
+                ("by", reversal.RequestedBy),
+                ("state", ReversalStates.Refunding),
+                ("now", now),
+                ("lease", leaseUntil.ToUnixTimeMilliseconds()));
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                return new LedgerError(ReversalCodes.AlreadyReversed, "The transaction is reversed already.");
+            }
+
+            // The month a package payment added is taken back (SPEC §2: one calendar month in the operator's zone).
+            foreach (PlannedCredit credit in plan.Credits.Where(c => c.Kind == CreditKind.Package && c.ServiceAccountId is not null))
+            {
+                await ServiceAccounts.TakeBackMonthAsync(context, credit.ServiceAccountId!, clock, cancellationToken);
+            }
+
+            await SmsTransactions.AppendTrailAsync(context, reversal.TransactionId, trail, cancellationToken);
+            return null;
+        }
+    }
+
+    /// <summary>Takes a refund whose lease ran out, for this worker.</summary>
+    private sealed class Claim(string transactionId, long leaseWas, long until) : ILedgerEffect
+    {
+        public bool SingleStatement => true;
+
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            DbCommand claim = context.Connection.Reused(
+                "UPDATE sms_reversals SET lease_until = @until WHERE transaction_id = @id AND state = 'refunding' AND lease_until = @was",
+                context.Transaction,
+                ("until", until),
+                ("id", transactionId),
+                ("was", leaseWas));
+            return await claim.ExecuteNonQueryAsync(cancellationToken) == 1
+                ? null
+                : new LedgerError(SmsTransactions.StateChanged, "The refund was taken by another worker.");
+        }
+    }
+
+    /// <summary>Records a refund attempt: its answer (final: refunded or rejected), or none (still refunding), and its trail line.</summary>
+    private sealed class RecordRefund(string transactionId, string? state, string? code, TrailEntry entry) : ILedgerEffect
+    {
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            DbCommand update = context.Connection.Reused(
+                "UPDATE sms_reversals SET state = COALESCE(@state, state), refund_code = COALESCE(@code, refund_code), attempts = attempts + 1, "
+                + "updated_at = @now WHERE transaction_id = @id AND state = 'refunding'",
+                context.Transaction,
+                ("state", state),
+                ("code", code),
+                ("now", context.Now.ToUnixTimeMilliseconds()),
+                ("id", transactionId));
+            if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                return new LedgerError(SmsTransactions.StateChanged, "The refund's answer was recorded by another worker.");
+            }
+
+            await SmsTransactions.AppendTrailAsync(context, transactionId, [entry], cancellationToken);
+            return null;
+        }
+    }
+}

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Mbushja.Ussd;
 
 namespace Mbushja.Cli;
 
@@ -29,9 +30,9 @@ internal sealed class PhoneEmulator(HttpClient http, string from, TextReader inp
                 continue;
             }
 
-            if (line.StartsWith('*') && line.EndsWith('#'))
+            if (UssdDial.Read(line) is { } dialled)
             {
-                await DialAsync(line, ct);
+                await DialAsync(dialled.ServiceCode, dialled.Text, ct);
             }
             else if (line.Split(' ', 2, StringSplitOptions.TrimEntries) is [{ Length: > 0 } to, var text] && to.All(char.IsAsciiDigit))
             {
@@ -48,11 +49,8 @@ internal sealed class PhoneEmulator(HttpClient http, string from, TextReader inp
     /// A USSD session: the code dialled (<c>*101#</c>, or <c>*101*1*3#</c> with the first answers already in it), then
     /// one answer per line until the server ends the session or the line is empty (hanging up).
     /// </summary>
-    private async Task DialAsync(string dialled, CancellationToken ct)
+    private async Task DialAsync(string serviceCode, string text, CancellationToken ct)
     {
-        string[] parts = dialled[1..^1].Split('*');
-        string serviceCode = $"*{parts[0]}#";
-        string text = string.Join('*', parts[1..]);
         string session = "phone-" + Guid.NewGuid().ToString("N");
         while (true)
         {
@@ -83,7 +81,7 @@ internal sealed class PhoneEmulator(HttpClient http, string from, TextReader inp
                 return;
             }
 
-            text = text.Length == 0 ? answer : text + "*" + answer;
+            text = UssdDial.Append(text, answer);
         }
     }
 

@@ -20,6 +20,34 @@ public abstract class ConsolePage : PageModel
 
     /// <summary>Why the last form was refused (nothing changed then).</summary>
     public string? Problem { get; protected set; }
+
+    /// <summary>Whether this user may see every bank's pages (a bank officer sees their own bank's only).</summary>
+    public bool SeesEveryBank => Role != ConsoleRole.BankOfficer;
+
+    /// <summary>
+    /// The bank asked for (by code; none: the officer's own, else the first), when this user may see it; otherwise null
+    /// with <see cref="Problem"/> and the status set: 404 for an unknown bank, 403 for another bank's, with the text
+    /// <paramref name="otherBankText"/> (<c>{0}</c> the officer's bank, <c>{1}</c> the one asked for).
+    /// </summary>
+    protected Mbushja.Sms.Bank? AllowBank(Mbushja.Sms.BankDirectory banks, string? code, ConsoleText texts, string otherBankText)
+    {
+        Mbushja.Sms.Bank? bank = banks.ByCode(code ?? OwnBank ?? banks.Banks[0].Code);
+        if (bank is null)
+        {
+            Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status404NotFound;
+            Problem = texts.Format("reg.unknownbank", code);
+            return null;
+        }
+
+        if (!SeesEveryBank && !string.Equals(bank.Code, OwnBank, StringComparison.OrdinalIgnoreCase))
+        {
+            Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status403Forbidden;
+            Problem = texts.Format(otherBankText, OwnBank, bank.Code);
+            return null;
+        }
+
+        return bank;
+    }
 }
 
 /// <summary>How the console writes values: money in EUR, times on the operator's clock.</summary>

@@ -17,7 +17,23 @@ using Microsoft.Extensions.Logging;
 namespace Mbushja.WebConsole;
 
 /// <summary>What the console needs from the server that hosts it.</summary>
-public sealed record ConsoleHosting(ConsoleOptions Options, TimeProvider Time, string DataDirectory, IReadOnlyCollection<string> BankCodes);
+public sealed record ConsoleHosting(ConsoleOptions Options, TimeProvider Time, string DataDirectory, IReadOnlyCollection<string> BankCodes)
+{
+    /// <summary>Whether the phone emulator is there (off unless the server says it runs a sandbox demo).</summary>
+    public PhoneEmulatorOptions Phone { get; init; } = PhoneEmulatorOptions.Off;
+}
+
+/// <summary>
+/// The phone emulator (issue 6 item 8, "sandbox only"): it sends SMS and walks <c>*101#</c> as any number, through the
+/// real processing paths, so it moves money. The server turns it on only when nothing it moves is real (see
+/// <c>MbushjaServer</c>: a <c>--demo</c> server whose every bank is the sandbox bank); otherwise its page is not mapped.
+/// </summary>
+/// <param name="Enabled">Whether the page exists at all.</param>
+/// <param name="KnownNumbers">Subscribers offered for a start (the demo's), E.164; any other number may be typed.</param>
+public sealed record PhoneEmulatorOptions(bool Enabled, IReadOnlyList<string> KnownNumbers)
+{
+    public static PhoneEmulatorOptions Off { get; } = new(false, []);
+}
 
 /// <summary>
 /// Mounts the operator console under <c>/console</c> (issue 6): Razor Pages behind a cookie sign-in of its own, with
@@ -38,6 +54,7 @@ public static class ConsoleSetup
     public static IServiceCollection AddMbushjaConsole(this IServiceCollection services, ConsoleHosting hosting)
     {
         services.AddSingleton(hosting.Options);
+        services.AddSingleton(hosting.Phone);
         services.AddSingleton(sp => new ConsoleUsers(
             sp.GetRequiredService<Database>(), hosting.Time, hosting.Options, hosting.BankCodes, sp.GetRequiredService<ILogger<ConsoleUsers>>()));
         services.AddSingleton(sp => new ConsoleAudit(sp.GetRequiredService<Database>(), hosting.Time));
@@ -72,6 +89,13 @@ public static class ConsoleSetup
             o.Conventions.AuthorizeFolder("/Registrations", ConsolePolicies.Registrations);
             o.Conventions.AuthorizePage("/Users", ConsolePolicies.Admin);
             o.Conventions.AuthorizePage("/Audit", ConsolePolicies.Admin);
+            // Banks: every signed-in role (the folder's policy); a bank officer sees their own bank only (the page checks).
+            o.Conventions.AuthorizePage("/Phone", ConsolePolicies.Phone);
+            if (!hosting.Phone.Enabled)
+            {
+                // Not a refusal but an absence: without a route the emulator answers 404 to everyone.
+                o.Conventions.AddPageRouteModelConvention("/Phone", model => model.Selectors.Clear());
+            }
         }).AddMvcOptions(o => o.Filters.Add<AntiforgeryRefusal>());
 
         services.AddAntiforgery(o =>

@@ -4,8 +4,9 @@ using Microsoft.AspNetCore.Http;
 namespace Mbushja.WebConsole;
 
 /// <summary>
-/// The console's texts in every language it speaks (Albanian first, then English), read from one table
-/// (<c>Texts/texts.json</c>, inside the assembly). A key missing a language is refused at start-up, not shown blank.
+/// The console's texts in every language it speaks (Albanian first, then English), read from the tables of
+/// <c>Texts/*.json</c> (inside the assembly; one per area of the console, so that work on one area does not touch the
+/// others'). A key missing a language, or declared in two tables, is refused at start-up, not shown blank.
 /// </summary>
 public sealed class ConsoleTexts
 {
@@ -26,12 +27,32 @@ public sealed class ConsoleTexts
             ? byLanguage.TryGetValue(language, out string? text) ? text : byLanguage[Languages[0]]
             : throw new KeyNotFoundException($"The console has no text '{key}'.");
 
+    private const string ResourcePrefix = "Mbushja.WebConsole.Texts.";
+
     private static ConsoleTexts Load()
     {
-        using Stream stream = typeof(ConsoleTexts).Assembly.GetManifestResourceStream("Mbushja.WebConsole.texts.json")
-            ?? throw new InvalidOperationException("The console's texts are missing from its assembly.");
-        Dictionary<string, Dictionary<string, string>> texts = JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(stream)
-            ?? throw new InvalidOperationException("The console's texts are empty.");
+        System.Reflection.Assembly assembly = typeof(ConsoleTexts).Assembly;
+        string[] tables = [.. assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+        if (tables.Length == 0)
+        {
+            throw new InvalidOperationException("The console's texts are missing from its assembly.");
+        }
+
+        var texts = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        foreach (string table in tables)
+        {
+            using Stream stream = assembly.GetManifestResourceStream(table)!;
+            Dictionary<string, Dictionary<string, string>> read = JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, string>>>(stream)
+                ?? throw new InvalidOperationException($"The console's texts {table} are empty.");
+            foreach ((string key, Dictionary<string, string> byLanguage) in read)
+            {
+                if (!texts.TryAdd(key, byLanguage))
+                {
+                    throw new InvalidOperationException($"The console text '{key}' is declared twice (in {table} and in a table before it).");
+                }
+            }
+        }
+
         string[] incomplete = [.. texts.Where(t => Languages.Any(l => !t.Value.TryGetValue(l, out string? text) || string.IsNullOrWhiteSpace(text))).Select(t => t.Key)];
         if (incomplete.Length > 0)
         {

@@ -121,7 +121,10 @@ public static class MbushjaServer
         services.AddAuthentication(AdminKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
-        services.AddMbushjaConsole(new ConsoleHosting(settings.Console, settings.Time, settings.DataDirectory, [.. banks.Banks.Select(b => b.Code)]));
+        services.AddMbushjaConsole(new ConsoleHosting(settings.Console, settings.Time, settings.DataDirectory, [.. banks.Banks.Select(b => b.Code)])
+        {
+            Phone = PhoneEmulatorFor(settings),
+        });
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Mbushja";
@@ -176,6 +179,16 @@ public static class MbushjaServer
         app.Lifetime.ApplicationStopped.Register(() => database.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
+
+    /// <summary>
+    /// The console's phone emulator acts as any number and moves money, so it is there only when no money it moves is
+    /// real: a demo server (<c>--demo</c>) whose every bank is the in-process sandbox bank (no <c>--bank-api</c>). A
+    /// server without <c>--demo</c> holds real subscribers' credit, and a bank on its own API holds real accounts.
+    /// </summary>
+    private static PhoneEmulatorOptions PhoneEmulatorFor(ServerSettings settings) =>
+        settings.Demo && settings.BankEndpoints.Count == 0
+            ? new PhoneEmulatorOptions(true, [.. DemoData.Subscribers.Select(s => s.Msisdn)])
+            : PhoneEmulatorOptions.Off;
 
     /// <summary>
     /// The SMSC binds (SPEC §4 "Interfaces"): received messages are recorded before they are acknowledged, and replies

@@ -15,6 +15,7 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
     [
         "/console", "/console/dashboard", "/console/lookup?q=049111111", "/console/transactions/0123456789abcdef",
         "/console/registrations", "/console/registrations/TEB/0123456789abcdef", "/console/users", "/console/audit",
+        "/console/banks", "/console/banks?bank=TEB", "/console/phone", "/console/phone?msisdn=049111111",
     ];
 
     private ConsoleClient Client() => new(host.BaseAddress);
@@ -39,7 +40,7 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
         string token = await client.TokenAsync(ConsoleSetup.SignInPath);
 
         using HttpResponseMessage response = await client.PostAsync(
-            "/console/users?handler=Add", Fields(("Name", name), ("NewRole", "admin"), ("Password", "long-enough-password")), token);
+            "/console/users?handler=Add", ConsoleClient.Fields(("Name", name), ("NewRole", "admin"), ("Password", "long-enough-password")), token);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Contains("/console/sign-in", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
@@ -209,6 +210,17 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
         { "admin", "/console/registrations?bank=BEK", "ok" },
         { "admin", "/console/users", "ok" },
         { "admin", "/console/audit", "ok" },
+        // Every role reads the banks (an officer their own: BankOfficer_AnotherBanksGrammar_...); only supervisors and
+        // admins act in the phone emulator.
+        { "agent", "/console/banks", "ok" },
+        { "supervisor", "/console/banks?bank=BEK", "ok" },
+        { "teb.officer", "/console/banks", "ok" },
+        { "teb.officer", "/console/banks?bank=TEB", "ok" },
+        { "admin", "/console/banks?bank=NLB", "ok" },
+        { "agent", "/console/phone", "denied" },
+        { "teb.officer", "/console/phone", "denied" },
+        { "supervisor", "/console/phone?msisdn=049111111", "ok" },
+        { "admin", "/console/phone", "ok" },
     };
 
     [Theory]
@@ -318,12 +330,9 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
         await client.SignInAsync("admin");
         string name = $"csrf{Random.Shared.Next(1_000_000)}";
         using HttpResponseMessage response = await client.PostAsync(
-            "/console/users?handler=Add", Fields(("Name", name), ("NewRole", "agent"), ("Password", "long-enough-password")), token);
+            "/console/users?handler=Add", ConsoleClient.Fields(("Name", name), ("NewRole", "agent"), ("Password", "long-enough-password")), token);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(), name);
     }
-
-    private static IEnumerable<KeyValuePair<string, string>> Fields(params (string Name, string Value)[] fields) =>
-        fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value));
 }
 
 public sealed class SqliteConsoleAuthorizationSpec(SqliteFakeClockConsoleHost host) : ConsoleAuthorizationSpec<SqliteFakeClockConsoleHost>(host);

@@ -61,6 +61,10 @@ public sealed partial class ConsoleClient : IDisposable
         Assert.StartsWith("/console", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 
+    /// <summary>Form fields, in order, as <see cref="PostAsync"/> takes them.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> Fields(params (string Name, string Value)[] fields) =>
+        fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value));
+
     public void Dispose() => _http.Dispose();
 
     [GeneratedRegex("name=\"__csrf\" type=\"hidden\" value=\"([^\"]+)\"")]

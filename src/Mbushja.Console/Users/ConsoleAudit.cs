@@ -19,6 +19,8 @@ public static class ConsoleActions
     public const string RegistrationAccountChanged = "registration.account_changed";
     public const string AuthorizedAdded = "registration.authorized_added";
     public const string AuthorizedRemoved = "registration.authorized_removed";
+    public const string PhoneSms = "phone.sms";
+    public const string PhoneUssd = "phone.ussd";
 }
 
 /// <summary>

@@ -67,6 +67,12 @@ public static class ConsolePolicies
     /// <summary>Users and the audit log: admins.</summary>
     public const string Admin = "console.admin";
 
+    /// <summary>
+    /// Act as a subscriber in the phone emulator (sandbox demos only): supervisors and admins. It spends money as
+    /// someone else (a bank debit, prepaid credit), so it goes to those who may also reverse; agents read, they do not act.
+    /// </summary>
+    public const string Phone = "console.phone";
+
     /// <summary>The roles each policy admits.</summary>
     public static IReadOnlyDictionary<string, string[]> Roles { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
@@ -74,5 +80,6 @@ public static class ConsolePolicies
         [Reverse] = [ConsoleRoles.Supervisor, ConsoleRoles.Admin],
         [Registrations] = [ConsoleRoles.BankOfficer, ConsoleRoles.Admin],
         [Admin] = [ConsoleRoles.Admin],
+        [Phone] = [ConsoleRoles.Supervisor, ConsoleRoles.Admin],
     };
 }

@@ -1,6 +1,5 @@
 using Mbushja.Banks;
 using Mbushja.Domain;
-using Mbushja.WebConsole.Users;
 
 namespace Mbushja.WebConsole.Pages.Registrations;
 
@@ -17,28 +16,13 @@ public abstract class RegistrationsPage(ConsoleText texts) : ConsolePage
     public Mbushja.Sms.Bank? Bank { get; protected set; }
 
     /// <summary>
-    /// The bank asked for, when this user may work on it; otherwise null with <see cref="ConsolePage.Problem"/> set and
-    /// the status set (404 unknown bank, 403 another bank's).
+    /// The bank asked for, when this user may work on it (the policy admits officers and admins; an officer works on
+    /// their own bank only); otherwise null with <see cref="ConsolePage.Problem"/> and the status set.
     /// </summary>
     protected Mbushja.Sms.Bank? Allow(Mbushja.Sms.BankDirectory banks, string? code)
     {
-        Mbushja.Sms.Bank? bank = banks.ByCode(code ?? OwnBank ?? banks.Banks[0].Code);
-        if (bank is null)
-        {
-            Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status404NotFound;
-            Problem = Texts.Format("reg.unknownbank", code);
-            return null;
-        }
-
-        if (Role != ConsoleRole.Admin && !string.Equals(bank.Code, OwnBank, StringComparison.OrdinalIgnoreCase))
-        {
-            Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status403Forbidden;
-            Problem = Texts.Format("reg.otherbank", OwnBank, bank.Code);
-            return null;
-        }
-
-        Bank = bank;
-        return bank;
+        Bank = AllowBank(banks, code, Texts, "reg.otherbank");
+        return Bank;
     }
 
     /// <summary>A refusal of the registration service, in the user's language.</summary>

@@ -144,7 +144,9 @@ public static class ConsoleSetup
         app.UseWhen(c => c.Request.Path.StartsWithSegments(Root), branch => branch.Use(async (context, next) =>
         {
             IHeaderDictionary headers = context.Response.Headers;
-            headers.CacheControl = "no-store";
+            // What antiforgery sets on every page with a form: set the same here, or it warns at each such page.
+            headers.CacheControl = "no-cache, no-store";
+            headers.Pragma = "no-cache";
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";

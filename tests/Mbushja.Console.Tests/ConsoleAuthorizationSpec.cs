@@ -33,6 +33,22 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
     }
 
     [Fact]
+    public async Task Pages_AreNeverCached_NorFramed()
+    {
+        using ConsoleClient client = Client();
+
+        // The sign-in page has a form (antiforgery marks it too); the "denied" page has none.
+        foreach ((string path, HttpStatusCode status) in new[] { (ConsoleSetup.SignInPath, HttpStatusCode.OK), (ConsoleSetup.DeniedPath, HttpStatusCode.Forbidden) })
+        {
+            using HttpResponseMessage response = await client.GetAsync(path);
+
+            Assert.Equal(status, response.StatusCode);
+            Assert.True(response.Headers.CacheControl is { NoCache: true, NoStore: true }, $"{path} Cache-Control: {response.Headers.CacheControl}");
+            Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+        }
+    }
+
+    [Fact]
     public async Task Form_WithoutSignIn_IsRedirectedAndChangesNothing()
     {
         using ConsoleClient client = Client();

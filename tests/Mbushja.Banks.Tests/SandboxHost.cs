@@ -42,6 +42,9 @@ public sealed class SandboxHost : IAsyncLifetime
     /// <summary>A client without credentials: tests say per request what they send.</summary>
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The names of every request header the bank was sent, in lower case.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, bool> HeadersSeen { get; } = new(StringComparer.Ordinal);
+
     public async Task InitializeAsync()
     {
         Bank = new SandboxBank(Secrets);
@@ -54,6 +57,15 @@ public sealed class SandboxHost : IAsyncLifetime
             .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         App = builder.Build();
+        App.Use((context, next) =>
+        {
+            foreach (string name in context.Request.Headers.Keys)
+            {
+                HeadersSeen[name.ToLowerInvariant()] = true;
+            }
+
+            return next(context);
+        });
         App.UseStatusCodePages();
         App.UseAuthentication();
         App.UseAuthorization();

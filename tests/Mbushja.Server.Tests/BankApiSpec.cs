@@ -47,6 +47,9 @@ public sealed class BankApiSpec(BankApiFixture server) : IClassFixture<BankApiFi
         SandboxAccount account = server.Banks.Bank.GetAccount("TEB", iban)!;
         Assert.Equal((9_500L, 0L), (account.BalanceCents, account.HeldCents));
         await server.AssertLedgerInvariantsAsync();
+        // Signed as the contract says; the platform's own trace ids stay inside it.
+        Assert.Contains("x-mbushja-signature", server.Banks.HeadersSeen.Keys);
+        Assert.DoesNotContain("traceparent", server.Banks.HeadersSeen.Keys);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -60,6 +61,8 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
             AllowAutoRedirect = false,
             UseCookies = false,
             AutomaticDecompression = DecompressionMethods.None,
+            // The platform's trace ids are its own: no traceparent or baggage goes to a bank.
+            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
         };
         // Timeouts are the pipeline's, per attempt; the buffer limit turns an endless answer into a transport error.
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = Options.MaxAnswerBytes };

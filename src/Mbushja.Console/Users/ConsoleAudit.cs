@@ -19,6 +19,9 @@ public static class ConsoleActions
     public const string RegistrationAccountChanged = "registration.account_changed";
     public const string AuthorizedAdded = "registration.authorized_added";
     public const string AuthorizedRemoved = "registration.authorized_removed";
+    public const string TransactionReversed = "transaction.reversed";
+    public const string StatementReconciled = "reconciliation.uploaded";
+    public const string CatalogChangeScheduled = "catalog.change_scheduled";
 }
 
 /// <summary>

@@ -20,6 +20,31 @@ public abstract class ConsolePage : PageModel
 
     /// <summary>Why the last form was refused (nothing changed then).</summary>
     public string? Problem { get; protected set; }
+
+    /// <summary>
+    /// The bank a request names (none: the officer's own, else the first), when this user may work on it: a bank officer
+    /// on their own bank only, the other roles the page admits on any. Otherwise null, with <see cref="Problem"/> and the
+    /// status set: 404 for an unknown bank, 403 for another bank's (<paramref name="otherBankText"/> says whose).
+    /// </summary>
+    protected Mbushja.Sms.Bank? AllowBank(Mbushja.Sms.BankDirectory banks, ConsoleText texts, string? code, string otherBankText)
+    {
+        Mbushja.Sms.Bank? bank = banks.ByCode(code ?? OwnBank ?? banks.Banks[0].Code);
+        if (bank is null)
+        {
+            Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status404NotFound;
+            Problem = texts.Format("reg.unknownbank", code);
+            return null;
+        }
+
+        if (Role == ConsoleRole.BankOfficer && !string.Equals(bank.Code, OwnBank, StringComparison.OrdinalIgnoreCase))
+        {
+            Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status403Forbidden;
+            Problem = texts.Format(otherBankText, OwnBank, bank.Code);
+            return null;
+        }
+
+        return bank;
+    }
 }
 
 /// <summary>How the console writes values: money in EUR, times on the operator's clock.</summary>

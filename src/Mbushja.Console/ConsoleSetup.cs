@@ -70,6 +70,8 @@ public static class ConsoleSetup
             o.Conventions.AuthorizePage("/Lookup", ConsolePolicies.CustomerCare);
             o.Conventions.AuthorizePage("/Transaction", ConsolePolicies.CustomerCare);
             o.Conventions.AuthorizeFolder("/Registrations", ConsolePolicies.Registrations);
+            o.Conventions.AuthorizeFolder("/Finance", ConsolePolicies.Finance);
+            o.Conventions.AuthorizePage("/Catalog", ConsolePolicies.Admin);
             o.Conventions.AuthorizePage("/Users", ConsolePolicies.Admin);
             o.Conventions.AuthorizePage("/Audit", ConsolePolicies.Admin);
         }).AddMvcOptions(o => o.Filters.Add<AntiforgeryRefusal>());
@@ -202,7 +204,17 @@ public static class ConsoleSetup
     {
         public void OnResultExecuting(ResultExecutingContext context)
         {
-            if (context.Result is IAntiforgeryValidationFailedResult)
+            if (context.Result is IAntiforgeryValidationFailedResult && TooLarge(context.HttpContext) is { } limit)
+            {
+                // The token could not be read because the body is over the form's limit (a huge upload): say so.
+                context.Result = new ContentResult
+                {
+                    StatusCode = StatusCodes.Status413PayloadTooLarge,
+                    ContentType = "text/plain; charset=utf-8",
+                    Content = texts.Format("form.toolarge", Math.Max(1, limit / (1024 * 1024))),
+                };
+            }
+            else if (context.Result is IAntiforgeryValidationFailedResult)
             {
                 context.Result = new ContentResult
                 {
@@ -216,5 +228,9 @@ public static class ConsoleSetup
         public void OnResultExecuted(ResultExecutedContext context)
         {
         }
+
+        private static long? TooLarge(HttpContext context) =>
+            context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit
+            && context.Request.ContentLength > limit ? limit : null;
     }
 }

@@ -1,6 +1,5 @@
 using Mbushja.Banks;
 using Mbushja.Domain;
-using Mbushja.WebConsole.Users;
 
 namespace Mbushja.WebConsole.Pages.Registrations;
 
@@ -22,23 +21,9 @@ public abstract class RegistrationsPage(ConsoleText texts) : ConsolePage
     /// </summary>
     protected Mbushja.Sms.Bank? Allow(Mbushja.Sms.BankDirectory banks, string? code)
     {
-        Mbushja.Sms.Bank? bank = banks.ByCode(code ?? OwnBank ?? banks.Banks[0].Code);
-        if (bank is null)
-        {
-            Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status404NotFound;
-            Problem = Texts.Format("reg.unknownbank", code);
-            return null;
-        }
-
-        if (Role != ConsoleRole.Admin && !string.Equals(bank.Code, OwnBank, StringComparison.OrdinalIgnoreCase))
-        {
-            Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status403Forbidden;
-            Problem = Texts.Format("reg.otherbank", OwnBank, bank.Code);
-            return null;
-        }
-
-        Bank = bank;
-        return bank;
+        // Registrations are for bank officers and admins only (the page's policy): an officer's own bank, or any.
+        Bank = AllowBank(banks, Texts, code, "reg.otherbank");
+        return Bank;
     }
 
     /// <summary>A refusal of the registration service, in the user's language.</summary>

@@ -49,6 +49,12 @@ public sealed partial class ConsoleClient : IDisposable
         return _http.PostAsync(path, new FormUrlEncodedContent(all));
     }
 
+    /// <summary>Posts any body (a multipart upload, say) as it is: the test puts the token in it, or leaves it out.</summary>
+    public Task<HttpResponseMessage> PostAsync(string path, HttpContent content) => _http.PostAsync(path, content);
+
+    /// <summary>Sends a request as the test built it (its headers too).</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _http.SendAsync(request);
+
     /// <summary>Posts a form with the token its page gives, as a browser would.</summary>
     public async Task<HttpResponseMessage> SubmitAsync(string page, string path, params (string Name, string Value)[] fields) =>
         await PostAsync(path, fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)), await TokenAsync(page));

@@ -32,8 +32,7 @@ public abstract class ConsoleMoneyAuthorizationSpec<THost>(THost host) : IClassF
         (_, string page) = await agent.GetTextAsync($"/console/transactions/{id}");
         Assert.DoesNotContain("id=\"reverse\"", page, StringComparison.Ordinal);
 
-        using HttpResponseMessage response = await ReverseAsync(agent,
-            $"/console/transactions/{id}", id, ("Reason", "forged"), ("Confirmed", "true"));
+        using HttpResponseMessage response = await ReverseAsync(agent, $"/console/transactions/{id}", id, ("Reason", "forged"), ("Confirmed", "true"));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("Vetëm mbikëqyrësit dhe administratorët mund të kthejnë", WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
@@ -46,8 +45,7 @@ public abstract class ConsoleMoneyAuthorizationSpec<THost>(THost host) : IClassF
         string id = await TopUpAsync();
         using ConsoleClient officer = await SignedInAsync("teb.officer");
 
-        using HttpResponseMessage response = await ReverseAsync(officer,
-            "/console/settlement", id, ("Reason", "forged"), ("Confirmed", "true"));
+        using HttpResponseMessage response = await ReverseAsync(officer, "/console/settlement", id, ("Reason", "forged"), ("Confirmed", "true"));
 
         AssertSentToTheRefusalPage(response);
         Assert.Null(await Service<TopUpReversals>().GetAsync(id));
@@ -75,13 +73,11 @@ public abstract class ConsoleMoneyAuthorizationSpec<THost>(THost host) : IClassF
         string id = await TopUpAsync();
         using ConsoleClient supervisor = await SignedInAsync("supervisor");
 
-        using HttpResponseMessage unconfirmed = await ReverseAsync(supervisor,
-            $"/console/transactions/{id}", id, ("Reason", "duplicate payment"));
+        using HttpResponseMessage unconfirmed = await ReverseAsync(supervisor, $"/console/transactions/{id}", id, ("Reason", "duplicate payment"));
         Assert.Equal(HttpStatusCode.OK, unconfirmed.StatusCode);
         Assert.Null(await Service<TopUpReversals>().GetAsync(id));
 
-        using HttpResponseMessage confirmed = await ReverseAsync(supervisor,
-            $"/console/transactions/{id}", id, ("Reason", "duplicate payment"), ("Confirmed", "true"));
+        using HttpResponseMessage confirmed = await ReverseAsync(supervisor, $"/console/transactions/{id}", id, ("Reason", "duplicate payment"), ("Confirmed", "true"));
 
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
         Reversal reversal = (await Service<TopUpReversals>().GetAsync(id))!;
@@ -95,8 +91,7 @@ public abstract class ConsoleMoneyAuthorizationSpec<THost>(THost host) : IClassF
         string id = await TopUpAsync();
         using ConsoleClient supervisor = await SignedInAsync("supervisor");
 
-        using HttpResponseMessage response = await ReverseAsync(supervisor,
-            $"/console/transactions/{id}", id, ("Reason", "  "), ("Confirmed", "true"));
+        using HttpResponseMessage response = await ReverseAsync(supervisor, $"/console/transactions/{id}", id, ("Reason", "  "), ("Confirmed", "true"));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Null(await Service<TopUpReversals>().GetAsync(id));

@@ -87,6 +87,8 @@ public static class ConsoleSetup
             o.Conventions.AuthorizePage("/Lookup", ConsolePolicies.CustomerCare);
             o.Conventions.AuthorizePage("/Transaction", ConsolePolicies.CustomerCare);
             o.Conventions.AuthorizeFolder("/Registrations", ConsolePolicies.Registrations);
+            o.Conventions.AuthorizeFolder("/Finance", ConsolePolicies.Finance);
+            o.Conventions.AuthorizePage("/Catalog", ConsolePolicies.Admin);
             o.Conventions.AuthorizePage("/Users", ConsolePolicies.Admin);
             o.Conventions.AuthorizePage("/Audit", ConsolePolicies.Admin);
             // Banks: every signed-in role (the folder's policy); a bank officer sees their own bank only (the page checks).
@@ -228,7 +230,17 @@ public static class ConsoleSetup
     {
         public void OnResultExecuting(ResultExecutingContext context)
         {
-            if (context.Result is IAntiforgeryValidationFailedResult)
+            if (context.Result is IAntiforgeryValidationFailedResult && TooLarge(context.HttpContext) is { } limit)
+            {
+                // The token could not be read because the body is over the form's limit (a huge upload): say so.
+                context.Result = new ContentResult
+                {
+                    StatusCode = StatusCodes.Status413PayloadTooLarge,
+                    ContentType = "text/plain; charset=utf-8",
+                    Content = texts.Format("form.toolarge", Math.Max(1, limit / (1024 * 1024))),
+                };
+            }
+            else if (context.Result is IAntiforgeryValidationFailedResult)
             {
                 context.Result = new ContentResult
                 {
@@ -242,5 +254,9 @@ public static class ConsoleSetup
         public void OnResultExecuted(ResultExecutedContext context)
         {
         }
+
+        private static long? TooLarge(HttpContext context) =>
+            context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit
+            && context.Request.ContentLength > limit ? limit : null;
     }
 }

@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Mbushja.Accounts;
 using Mbushja.Cli;
 using Mbushja.Domain;
 using Mbushja.Server.Sandbox;
 using Mbushja.Sms;
+using Mbushja.TopUp;
 using Mbushja.WebConsole.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -155,10 +157,11 @@ public sealed class BanksPhoneBrowserSpec(SqliteConsoleHost host, Browser browse
 
     /// <summary>
     /// Issue 6's "Done when", as a newcomer with the demo data follows it: sign in, top up from the phone emulator, follow
-    /// the reply to the transaction's trail and see the bank's hold, the ledger transfers and the reply there.
+    /// the reply to the transaction's trail and see the bank's hold, the ledger transfers and the reply there, reverse it,
+    /// and download the day's settlement.
     /// </summary>
     [Fact]
-    public async Task DoneWhen_ATopUpFromThePhoneEmulator_IsFollowedToItsTrail()
+    public async Task DoneWhen_ATopUpFromThePhoneEmulator_IsFollowedToItsTrail_Reversed_AndInTheDaysSettlement()
     {
         Bank bek = Service<BankDirectory>().ByCode("BEK")!;
         Mbushja.Banks.Registration registration = await host.DemoRegistrationAsync("BEK");
@@ -194,16 +197,40 @@ public sealed class BanksPhoneBrowserSpec(SqliteConsoleHost host, Browser browse
         await Expect(tab.Page.Locator("#reply")).ToHaveTextAsync(reply);
         await tab.ShotAsync("trail");
 
-        // Next (issue 6, reversal, being built): reverse this transaction here with a reason, as a supervisor, and see the reversal on
-        // the trail (ledger transfers back and the refund request to the bank).
-        // Next (issue 6, settlement, being built): then download the day's settlement CSV for BEK and find this transaction's line.
-
         // It happened for real, in the sandbox: the subscriber's credit and the bank account moved by 5.00 EUR.
         Assert.Equal(creditBefore + 500, (await Service<Subscribers>().FindAsync(holder))!.CreditCents);
         await WaitUntilAsync(() => sandbox.GetAccount("BEK", registration.AccountRef.Value)!.BalanceCents == bankBefore - 500);
         Assert.Contains(
             await Service<ConsoleAudit>().LatestAsync(10, "admin"),
             e => e.Action == ConsoleActions.PhoneSms && e.Target == holder.E164 && e.Details.Contains("\"to\":\"50005\"", StringComparison.Ordinal));
+
+        // Reversed from the same page, with a reason and a confirmation: the credit goes back and the bank refunds.
+        string id = tab.Page.Url[(tab.Page.Url.LastIndexOf('/') + 1)..];
+        await host.WaitForCaptureAsync(id);
+        await tab.Page.ReloadAsync();
+        await tab.Page.FillAsync("#reversal-reason-input", "Demo: topped up by mistake");
+        await tab.Page.ClickAsync("#reverse");
+        await Expect(tab.Page.Locator("#reversal-confirm")).ToContainTextAsync("5.00 EUR");
+        await tab.Page.ClickAsync("#confirm-reversal");
+        await Expect(tab.Page.Locator("#reversal-state")).ToHaveAttributeAsync("data-state", ReversalStates.Refunded);
+        await Expect(tab.Page.Locator("#trail li[data-kind='bank.refund']")).ToHaveCountAsync(1);
+        await tab.ShotAsync("reversed");
+        Assert.Equal(creditBefore, (await Service<Subscribers>().FindAsync(holder))!.CreditCents);
+        Assert.Equal(bankBefore, sandbox.GetAccount("BEK", registration.AccountRef.Value)!.BalanceCents);
+
+        // And the day's settlement for BEK, downloaded: the top-up and its reversal as lines of their own.
+        string today = Service<OperatorClock>().Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        await tab.Page.ClickAsync("#nav-settlement");
+        await tab.Page.SelectOptionAsync("#bank", "BEK");
+        await tab.Page.FillAsync("#date", today);
+        await tab.Page.ClickAsync("#show");
+        await Expect(tab.Page.Locator($"tr.line[data-transaction='{id}']")).ToHaveCountAsync(2);
+        await tab.ShotAsync("settlement");
+        IDownload download = await tab.Page.RunAndWaitForDownloadAsync(() => tab.Page.ClickAsync("#download-csv"));
+        Assert.Equal($"settlement-BEK-{today}.csv", download.SuggestedFilename);
+        string[] lines = (await File.ReadAllTextAsync((await download.PathAsync())!)).Split("\r\n");
+        Assert.Contains(lines, l => l.StartsWith($"BEK,{today},topup,", StringComparison.Ordinal) && l.Contains($",{id},", StringComparison.Ordinal) && l.Contains(",5.00,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"BEK,{today},reversal,", StringComparison.Ordinal) && l.Contains($",{id},", StringComparison.Ordinal) && l.Contains(",-5.00,", StringComparison.Ordinal));
     }
 
     /// <summary>What <c>mbushja parse</c> prints for a text, run in process.</summary>

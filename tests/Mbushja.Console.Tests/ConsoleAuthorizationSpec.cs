@@ -16,6 +16,7 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
         "/console", "/console/dashboard", "/console/lookup?q=049111111", "/console/transactions/0123456789abcdef",
         "/console/registrations", "/console/registrations/TEB/0123456789abcdef", "/console/users", "/console/audit",
         "/console/banks", "/console/banks?bank=TEB", "/console/phone", "/console/phone?msisdn=049111111",
+        "/console/settlement", "/console/reconciliation", "/console/catalog",
     ];
 
     private ConsoleClient Client() => new(host.BaseAddress);
@@ -222,6 +223,19 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
         { "teb.officer", "/console/dashboard", "denied" },
         { "teb.officer", "/console/lookup?q=049111111", "denied" },
         { "teb.officer", "/console/users", "denied" },
+        // The money pages: settlement and reconciliation for supervisors, bank officers and admins; the catalog for admins.
+        { "agent", "/console/settlement", "denied" },
+        { "agent", "/console/reconciliation", "denied" },
+        { "agent", "/console/catalog", "denied" },
+        { "supervisor", "/console/settlement?bank=BEK", "ok" },
+        { "supervisor", "/console/reconciliation?bank=BEK", "ok" },
+        { "supervisor", "/console/catalog", "denied" },
+        { "teb.officer", "/console/settlement", "ok" },
+        { "teb.officer", "/console/reconciliation?bank=TEB", "ok" },
+        { "teb.officer", "/console/catalog", "denied" },
+        { "admin", "/console/settlement?bank=NLB", "ok" },
+        { "admin", "/console/reconciliation", "ok" },
+        { "admin", "/console/catalog", "ok" },
         { "admin", "/console/dashboard", "ok" },
         { "admin", "/console/registrations?bank=BEK", "ok" },
         { "admin", "/console/users", "ok" },

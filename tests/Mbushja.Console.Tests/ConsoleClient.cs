@@ -49,6 +49,12 @@ public sealed partial class ConsoleClient : IDisposable
         return _http.PostAsync(path, new FormUrlEncodedContent(all));
     }
 
+    /// <summary>Posts any body (a multipart upload, say) as it is: the test puts the token in it, or leaves it out.</summary>
+    public Task<HttpResponseMessage> PostAsync(string path, HttpContent content) => _http.PostAsync(path, content);
+
+    /// <summary>Sends a request as the test built it (its headers too).</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _http.SendAsync(request);
+
     /// <summary>Posts a form with the token its page gives, as a browser would.</summary>
     public async Task<HttpResponseMessage> SubmitAsync(string page, string path, params (string Name, string Value)[] fields) =>
         await PostAsync(path, fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)), await TokenAsync(page));
@@ -61,7 +67,7 @@ public sealed partial class ConsoleClient : IDisposable
         Assert.StartsWith("/console", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 
-    /// <summary>Form fields, in order, as <see cref="PostAsync"/> takes them.</summary>
+    /// <summary>Form fields, in order, as <see cref="PostAsync(string, IEnumerable{KeyValuePair{string, string}}, string?)"/> takes them.</summary>
     public static IEnumerable<KeyValuePair<string, string>> Fields(params (string Name, string Value)[] fields) =>
         fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value));
 

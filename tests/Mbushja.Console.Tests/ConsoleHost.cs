@@ -68,6 +68,26 @@ public abstract partial class ConsoleHost : IAsyncLifetime
         return (json.GetProperty("status").GetString()!, json.GetProperty("transactionId").GetString(), json.GetProperty("reply").GetString()!);
     }
 
+    /// <summary>
+    /// Waits until a top-up's bank capture is confirmed (state <c>completed</c>): the reply goes out once the credits are
+    /// made, the capture follows, and only a captured top-up can be reversed.
+    /// </summary>
+    public async Task WaitForCaptureAsync(string transactionId)
+    {
+        var transactions = Server.App.Services.GetRequiredService<Mbushja.TopUp.SmsTransactions>();
+        for (int i = 0; i < 200; i++)
+        {
+            if ((await transactions.GetAsync(transactionId))?.State == Mbushja.TopUp.TopUpStates.Completed)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"Top-up {transactionId} was not captured within 10 s.");
+    }
+
     /// <summary>The demo registration at a bank (holder <c>049111111</c>), as it stands now.</summary>
     public async Task<Mbushja.Banks.Registration> DemoRegistrationAsync(string bank)
     {

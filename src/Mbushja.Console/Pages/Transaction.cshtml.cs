@@ -1,15 +1,21 @@
 using System.Text.Json;
 using Mbushja.Ledger;
 using Mbushja.TopUp;
+using Mbushja.WebConsole.Users;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Mbushja.WebConsole.Pages;
 
 /// <summary>
 /// One message's whole trail (issue 6 item 4) as the platform recorded it: what arrived, how it was read, the bank's
-/// answers, the ledger transfers, the reply, the SMSC's delivery receipts.
+/// answers, the ledger transfers, the reply, the SMSC's delivery receipts; and its reversal, which a supervisor or an
+/// admin asks here with a reason and a confirmation (<see cref="TopUpReversals"/> does it, as the signed-in user).
 /// </summary>
-public sealed class TransactionModel(SmsTransactions store, LedgerQueries ledger) : ConsolePage
+public sealed class TransactionModel(
+    SmsTransactions store, LedgerQueries ledger, TopUpReversals reversals, ConsoleAudit audit, ConsoleText texts, IAuthorizationService authorization)
+    : ConsolePage
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -21,17 +27,96 @@ public sealed class TransactionModel(SmsTransactions store, LedgerQueries ledger
 
     public IEnumerable<SmsEvent> Receipts => Trail.Where(e => e.Kind == "reply.receipt");
 
-    public async Task<IActionResult> OnGetAsync(string id)
+    /// <summary>The transaction's reversal, once asked: who, why, where its refund stands.</summary>
+    public Reversal? Reversal { get; private set; }
+
+    /// <summary>Why the supervisor reverses; required.</summary>
+    [BindProperty]
+    public string? Reason { get; set; }
+
+    /// <summary>Set by the second step of the form: the supervisor saw the amount and the bank, and confirmed.</summary>
+    [BindProperty]
+    public bool Confirmed { get; set; }
+
+    /// <summary>The reason is given; the page asks to confirm before anything moves.</summary>
+    public bool Confirming { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string id) => await LoadAsync(id) ? Page() : NotFound();
+
+    /// <summary>
+    /// Reverses the transaction: refused (403, nothing changed) for a role the Reverse policy does not admit, whatever
+    /// the form says; without a reason refused; without the confirmation, asks for it; then the service decides.
+    /// </summary>
+    public async Task<IActionResult> OnPostReverseAsync(string id)
     {
         CancellationToken ct = HttpContext.RequestAborted;
-        if (id.Length > 64 || await store.GetAsync(id.Trim().ToLowerInvariant(), ct) is not { } row)
+        if (!(await authorization.AuthorizeAsync(User, ConsolePolicies.Reverse)).Succeeded)
+        {
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            Problem = texts["rev.denied"];
+            return await LoadAsync(id) ? Page() : NotFound();
+        }
+
+        if (!await LoadAsync(id))
         {
             return NotFound();
         }
 
-        Row = row;
-        Trail = await store.TrailAsync(row.Id, ct);
-        Transfers = await TopUpProcessor.CreditTransfersAsync(ledger, row, ct);
+        if (string.IsNullOrWhiteSpace(Reason) || Reason.Trim().Length > TopUpReversals.MaxReasonLength)
+        {
+            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            Problem = texts.Format("rev.error.reason", TopUpReversals.MaxReasonLength);
+            return Page();
+        }
+
+        if (!Confirmed)
+        {
+            // The first step only asks to confirm; the service still decides on the second (another supervisor may be quicker).
+            if (Reversal is not null)
+            {
+                Response.StatusCode = StatusCodes.Status409Conflict;
+                Problem = texts.Format("rev.error.already_reversed");
+            }
+
+            Confirming = Reversal is null;
+            return Page();
+        }
+
+        ReversalOutcome outcome = await reversals.ReverseAsync(Row.Id, Reason, Username, ct);
+        if (outcome.Succeeded)
+        {
+            Reversal reversal = outcome.Reversal;
+            await audit.RecordAsync(Username, ConsoleActions.TransactionReversed, Row.Id, new
+            {
+                reference = TopUpProcessor.ShortRef(Row.Id),
+                bank = reversal.BankCode,
+                amountCents = reversal.AmountCents,
+                reason = reversal.Reason,
+                refundState = reversal.State,
+                refundCode = reversal.RefundCode,
+            }, ct);
+            Notice = texts.Format("rev.done." + reversal.State, reversal.RefundCode);
+        }
+        else
+        {
+            ReversalError error = outcome.Error;
+            Response.StatusCode = error.Code switch
+            {
+                ReversalCodes.NotFound => StatusCodes.Status404NotFound,
+                ReversalCodes.MissingField or ReversalCodes.TooLong => StatusCodes.Status422UnprocessableEntity,
+                _ => StatusCodes.Status409Conflict,
+            };
+            Problem = error.Code switch
+            {
+                ReversalCodes.AlreadyReversed or ReversalCodes.CreditSpent or ReversalCodes.NotCaptured or ReversalCodes.NotFound =>
+                    texts.Format("rev.error." + error.Code.ToLowerInvariant(), error.Message),
+                ReversalCodes.MissingField or ReversalCodes.TooLong => texts.Format("rev.error.reason", TopUpReversals.MaxReasonLength),
+                _ => texts.Format("rev.error.other", error.Message),
+            };
+        }
+
+        Reason = null;
+        await LoadAsync(Row.Id);
         return Page();
     }
 
@@ -40,5 +125,33 @@ public sealed class TransactionModel(SmsTransactions store, LedgerQueries ledger
     {
         using JsonDocument document = JsonDocument.Parse(json);
         return JsonSerializer.Serialize(document.RootElement, Indented);
+    }
+
+    private async Task<bool> LoadAsync(string id)
+    {
+        CancellationToken ct = HttpContext.RequestAborted;
+        if (id.Length > 64 || await store.GetAsync(id.Trim().ToLowerInvariant(), ct) is not { } row)
+        {
+            return false;
+        }
+
+        Row = row;
+        Trail = await store.TrailAsync(row.Id, ct);
+        Reversal = await reversals.GetAsync(row.Id, ct);
+        var transfers = new List<Transfer>(await TopUpProcessor.CreditTransfersAsync(ledger, row, ct));
+        if (Reversal is not null)
+        {
+            // The reversal's transfers follow the credits they undo (reversal:<id>:<n> is the inverse of sms:<id>:<n>).
+            for (int i = 1; i <= (row.Plan?.Credits.Count ?? 0); i++)
+            {
+                if (await ledger.GetTransferAsync(TopUpReversals.TransferId(row.Id, i), ct) is { } transfer)
+                {
+                    transfers.Add(transfer);
+                }
+            }
+        }
+
+        Transfers = transfers;
+        return true;
     }
 }

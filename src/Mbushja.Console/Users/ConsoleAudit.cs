@@ -21,6 +21,9 @@ public static class ConsoleActions
     public const string AuthorizedRemoved = "registration.authorized_removed";
     public const string PhoneSms = "phone.sms";
     public const string PhoneUssd = "phone.ussd";
+    public const string TransactionReversed = "transaction.reversed";
+    public const string StatementReconciled = "reconciliation.uploaded";
+    public const string CatalogChangeScheduled = "catalog.change_scheduled";
 }
 
 /// <summary>

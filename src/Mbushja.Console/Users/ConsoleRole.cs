@@ -64,7 +64,13 @@ public static class ConsolePolicies
     /// <summary>Registrations: bank officers (their own bank only, checked per bank) and admins.</summary>
     public const string Registrations = "console.registrations";
 
-    /// <summary>Users and the audit log: admins.</summary>
+    /// <summary>
+    /// A bank's money, settlement and reconciliation: supervisors (who reverse, and answer for it), bank officers (their
+    /// own bank only, checked per bank: the statement is theirs to send) and admins. Agents look up, they do not settle.
+    /// </summary>
+    public const string Finance = "console.finance";
+
+    /// <summary>Users, the audit log, the catalog and the fee: admins.</summary>
     public const string Admin = "console.admin";
 
     /// <summary>
@@ -79,6 +85,7 @@ public static class ConsolePolicies
         [CustomerCare] = [ConsoleRoles.Agent, ConsoleRoles.Supervisor, ConsoleRoles.Admin],
         [Reverse] = [ConsoleRoles.Supervisor, ConsoleRoles.Admin],
         [Registrations] = [ConsoleRoles.BankOfficer, ConsoleRoles.Admin],
+        [Finance] = [ConsoleRoles.Supervisor, ConsoleRoles.BankOfficer, ConsoleRoles.Admin],
         [Admin] = [ConsoleRoles.Admin],
         [Phone] = [ConsoleRoles.Supervisor, ConsoleRoles.Admin],
     };

@@ -233,7 +233,10 @@ public sealed class ConsoleMoneyBrowserSpec(SqliteConsoleHost host, Browser brow
     private static async Task UploadAsync(ConsoleTab tab, string name, string csv)
     {
         await tab.Page.SetInputFilesAsync("#statement", new FilePayload { Name = name, MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(csv) });
-        await tab.Page.ClickAsync("#upload-statement");
-        await tab.Page.WaitForLoadStateAsync(LoadState.Load);
+        // The page that answers the upload, not the one it was sent from: wait for the POST's answer, then its page.
+        await tab.Page.RunAndWaitForResponseAsync(
+            () => tab.Page.ClickAsync("#upload-statement"),
+            r => r.Request.Method == "POST" && r.Url.Contains("/console/reconciliation", StringComparison.Ordinal));
+        await tab.Page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
     }
 }

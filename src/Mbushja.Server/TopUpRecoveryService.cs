@@ -16,18 +16,9 @@ public sealed partial class TopUpRecoveryService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // The sandbox bank listens on this server's own address: sweep once the server takes traffic.
-        var started = new TaskCompletionSource();
-        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        await using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        if (!await HostStart.WaitAsync(lifetime, stoppingToken))
         {
-            try
-            {
-                await started.Task;
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            return;
         }
 
         while (!stoppingToken.IsCancellationRequested)

@@ -43,15 +43,7 @@ public static class OutboundText
     {
         ArgumentNullException.ThrowIfNull(text);
         options ??= SmppTextOptions.Default;
-
-        string sent = text;
-        bool gsm = Gsm7.CanEncode(text);
-        if (!gsm && options.Transliterate)
-        {
-            sent = Transliteration.ToGsm7(text);
-            gsm = true;
-        }
-
+        (string sent, bool gsm) = Alphabet(text, options);
         byte dataCoding = gsm ? DataCoding.SmscDefault : DataCoding.Ucs2;
         bool packed = gsm && options.Gsm7Packed;
         int total = gsm ? Gsm7.Septets(sent)!.Value : sent.Length;
@@ -120,16 +112,15 @@ public static class OutboundText
     {
         ArgumentNullException.ThrowIfNull(text);
         options ??= SmppTextOptions.Default;
-        string sent = text;
-        bool gsm = Gsm7.CanEncode(text);
-        if (!gsm && options.Transliterate)
-        {
-            sent = Transliteration.ToGsm7(text);
-            gsm = true;
-        }
-
+        (string sent, bool gsm) = Alphabet(text, options);
         return (sent, gsm ? DataCoding.SmscDefault : DataCoding.Ucs2, Body(sent, gsm, gsm && options.Gsm7Packed, header: []));
     }
+
+    /// <summary>The text as it goes out and whether in GSM-7: as written when GSM-7 carries it, else transliterated when configured, else UCS-2.</summary>
+    private static (string Sent, bool Gsm) Alphabet(string text, SmppTextOptions options) =>
+        Gsm7.CanEncode(text) ? (text, true)
+        : options.Transliterate ? (Transliteration.ToGsm7(text), true)
+        : (text, false);
 
     // Fills each part with whole characters: a GSM-7 extension character (two septets) or a surrogate pair (two
     // UTF-16 units) goes whole into the part it starts in, or whole into the next.

@@ -224,8 +224,9 @@ public sealed partial class LedgerEngine : IAsyncDisposable
     {
         // Commands that need not wait for the disk go first, in a transaction of their own: they must not wait for
         // the flush of a durable command that happened to arrive with them.
+        // (A SQLite writer tells them at its commit, before the sync: no need.)
         int relaxed = batch.Count(w => !IsDurable(w.Command));
-        if (relaxed > 0 && relaxed < batch.Count)
+        if (relaxed > 0 && relaxed < batch.Count && _database.Kind != DatabaseKind.Sqlite)
         {
             slot.Writer = await CommitMeasuredAsync(slot.Writer, [.. batch.Where(w => !IsDurable(w.Command))]);
             slot.Writer = await CommitMeasuredAsync(slot.Writer, [.. batch.Where(w => IsDurable(w.Command))]);
@@ -397,20 +398,55 @@ public sealed partial class LedgerEngine : IAsyncDisposable
 
         await writer.WriteAndCommitAsync(tx, state, now, effectsRan, CancellationToken.None);
 
-        // Only now is anything durable: tell the callers.
+        // Only now is anything committed: tell the callers, those of durable commands once it is on disk too (a
+        // writer that syncs later goes on to the next batch meanwhile). A refused or replayed command waits as well:
+        // what it was told rests on what is committed.
+        List<(Work Work, LedgerOutcome? Outcome, Exception? Error)>? afterSync = null;
         for (int i = 0; i < batch.Count; i++)
         {
-            if (outcomes[i].Error is { } error)
+            if (writer.SyncsLater && IsDurable(batch[i].Command))
             {
-                batch[i].Completion.TrySetException(error);
+                (afterSync ??= []).Add((batch[i], outcomes[i].Outcome, outcomes[i].Error));
             }
             else
             {
-                batch[i].Completion.TrySetResult(outcomes[i].Outcome!);
+                Tell(batch[i], outcomes[i].Outcome, outcomes[i].Error);
             }
         }
 
+        if (afterSync is not null)
+        {
+            writer.AfterSync(
+                () =>
+                {
+                    foreach ((Work work, LedgerOutcome? outcome, Exception? error) in afterSync)
+                    {
+                        Tell(work, outcome, error);
+                    }
+                },
+                failure =>
+                {
+                    LogSyncFailed(_logger, failure);
+                    foreach ((Work work, _, _) in afterSync)
+                    {
+                        work.Completion.TrySetException(failure);
+                    }
+                });
+        }
+
         return true;
+    }
+
+    private static void Tell(Work work, LedgerOutcome? outcome, Exception? error)
+    {
+        if (error is not null)
+        {
+            work.Completion.TrySetException(error);
+        }
+        else
+        {
+            work.Completion.TrySetResult(outcome!);
+        }
     }
 
     /// <summary>A command that moves money is durable whatever it says.</summary>
@@ -493,6 +529,9 @@ public sealed partial class LedgerEngine : IAsyncDisposable
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Ledger command failed")]
     private static partial void LogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Critical, Message = "The ledger's log could not be synced to disk: the commands waiting for it fail, and so does every durable one until a restart")]
+    private static partial void LogSyncFailed(ILogger logger, Exception exception);
 
     private sealed class WriterSlot
     {

@@ -5,7 +5,8 @@ namespace Mbushja.Ledger;
 
 /// <summary>
 /// The ledger's group commit as operators see it: commands per committed batch (<c>mbushja.ledger.batch.size</c>) and
-/// how long a batch takes from its first statement to its durable commit (<c>mbushja.ledger.batch.duration</c>, s).
+/// how long a batch takes from its first statement to its commit (<c>mbushja.ledger.batch.duration</c>, s; on SQLite the
+/// sync to disk follows the commit, shared with the batches committed meanwhile).
 /// </summary>
 public static class LedgerMetrics
 {
@@ -17,7 +18,7 @@ public static class LedgerMetrics
         "mbushja.ledger.batch.size", unit: "{command}", description: "Commands committed in one database transaction.");
 
     private static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>(
-        "mbushja.ledger.batch.duration", unit: "s", description: "From a batch's first statement to its durable commit.");
+        "mbushja.ledger.batch.duration", unit: "s", description: "From a batch's first statement to its commit.");
 
     internal static void Batch(int commands, long startedTimestamp)
     {

@@ -33,12 +33,21 @@ internal abstract class LedgerWriter : IAsyncDisposable
     /// </summary>
     public abstract Task WriteAndCommitAsync(DbTransaction tx, BatchState state, DateTimeOffset now, bool effectsRan, CancellationToken ct);
 
+    /// <summary>
+    /// Whether a durable commit returns before it is on disk, and <see cref="AfterSync"/> tells when it is. The writer
+    /// may then commit the next batch while the disk writes the last one.
+    /// </summary>
+    public virtual bool SyncsLater => false;
+
+    /// <summary>Runs <paramref name="durable"/> once everything committed so far is on disk, or <paramref name="failed"/>.</summary>
+    public virtual void AfterSync(Action durable, Action<Exception> failed) => durable();
+
     public abstract ValueTask DisposeAsync();
 
     public static async Task<LedgerWriter> OpenAsync(Database database, CancellationToken ct)
     {
         DbConnection connection = await database.OpenAsync(ct);
-        return database.Kind == DatabaseKind.Sqlite ? new SqliteLedgerWriter(connection) : await PostgresLedgerWriter.SetUpAsync(connection, ct);
+        return database.Kind == DatabaseKind.Sqlite ? await SqliteLedgerWriter.OpenAsync(connection, ct) : await PostgresLedgerWriter.SetUpAsync(connection, ct);
     }
 
     internal const string TransferColumns = "id, kind, debit_account, credit_account, amount, pending_id, state, code, linked_id, created_at";
@@ -99,6 +108,13 @@ internal abstract class LedgerWriter : IAsyncDisposable
 /// SQLite: the whole database is locked by the writer's <c>BEGIN IMMEDIATE</c>, and statements are in-process calls,
 /// so prepared single-row statements in a loop are the fastest way.
 /// </summary>
+/// <remarks>
+/// The writer's commits do not wait for the disk (<c>synchronous = NORMAL</c>: in WAL mode the log is appended, not
+/// synced). A durable batch is told only once the log is synced after its commit (<see cref="WalSync"/>), and the next
+/// batch commits meanwhile: the lock is never held through a sync. The log is appended in commit order, so a sync
+/// after a commit holds it and every commit before it; a crash before that sync loses that batch and those after it,
+/// none of which anyone was told of. Checkpoints keep NORMAL's own syncs (log before, database after).
+/// </remarks>
 internal sealed class SqliteLedgerWriter : LedgerWriter
 {
     /// <summary>Accounts read per statement: a batch of one transfer reads its two in one.</summary>
@@ -112,9 +128,12 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
     private readonly DbCommand _resolve;
     private readonly DbCommand _applyDelta;
 
-    public SqliteLedgerWriter(DbConnection connection)
+    private readonly WalSync _sync;
+
+    private SqliteLedgerWriter(DbConnection connection)
     {
         _connection = connection;
+        _sync = new WalSync(((Microsoft.Data.Sqlite.SqliteConnection)connection).DataSource + "-wal");
         _selectTransfer = Prepare($"SELECT {TransferColumns} FROM ledger_transfers WHERE id = @id", "id");
         string[] slots = [.. Enumerable.Range(0, AccountsPerSelect).Select(i => "a" + i)];
         _selectAccounts = Prepare(
@@ -130,24 +149,23 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
             "id", "b", "pd", "pc");
     }
 
-    public override DbConnection Connection => _connection;
-
-    /// <summary>The connection's <c>synchronous</c> setting: FULL as <see cref="Database.OpenAsync"/> leaves it.</summary>
-    private bool _synchronousFull = true;
-
-    public override async Task<DbTransaction> BeginAsync(bool durable, CancellationToken ct)
+    public static async Task<LedgerWriter> OpenAsync(DbConnection connection, CancellationToken ct)
     {
-        // SQLite takes the setting only outside a transaction. In WAL mode NORMAL skips the sync at commit; the next
-        // FULL commit syncs the log, and the NORMAL commits before it with it.
-        if (durable != _synchronousFull)
+        await using (DbCommand pragma = connection.Command("PRAGMA synchronous = NORMAL"))
         {
-            await using DbCommand pragma = _connection.Command(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
             await pragma.ExecuteNonQueryAsync(ct);
-            _synchronousFull = durable;
         }
 
-        return await _connection.BeginTransactionAsync(ct);
+        return new SqliteLedgerWriter(connection);
     }
+
+    public override DbConnection Connection => _connection;
+
+    public override bool SyncsLater => true;
+
+    public override Task<DbTransaction> BeginAsync(bool durable, CancellationToken ct) => _connection.BeginTransactionAsync(ct).AsTask();
+
+    public override void AfterSync(Action durable, Action<Exception> failed) => _sync.After(durable, failed);
 
     private DbCommand Prepare(string sql, params string[] names)
     {
@@ -270,6 +288,7 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
             await c.DisposeAsync();
         }
 
+        await _sync.DisposeAsync();
         await _connection.DisposeAsync();
     }
 }

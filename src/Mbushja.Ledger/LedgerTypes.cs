@@ -112,8 +112,8 @@ public sealed record LedgerCommand(IReadOnlyList<TransferRequest> Transfers)
 
     /// <summary>
     /// False for an effect-only command whose writes the platform can lose in a power cut without harm (where a USSD
-    /// session stands): a batch made only of such commands is committed without waiting for the disk (SQLite
-    /// <c>synchronous = NORMAL</c>, PostgreSQL <c>synchronous_commit = off</c>). It is still atomic, in order, and
+    /// session stands): its caller is told at the commit, without waiting for the disk (on PostgreSQL such commands
+    /// commit apart, with <c>synchronous_commit = off</c>). It is still atomic, in order, and
     /// made durable by the next durable commit. A command that moves money is durable whatever this says. Such a
     /// command may commit before a durable one submitted earlier and not yet committed (it does not wait for its
     /// flush): a caller that needs an order awaits the first command before it submits the second.

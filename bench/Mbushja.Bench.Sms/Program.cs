@@ -16,7 +16,7 @@ using Npgsql;
 // sandbox bank over its signed HTTP API → credits and reply committed → the HTTP answer (the capture follows it). Closed loop:
 // each client sends its next SMS when the answer to the last one arrives. See bench/README.md.
 string? pg = null;
-double seconds = 10, warmup = 2;
+double seconds = 10, warmup = 5;
 string[] engines = ["sqlite", "postgres"];
 int[] latencies = [0, 50];
 int? clientsOverride = null;
@@ -33,7 +33,7 @@ for (int i = 0; i < args.Length; i++)
         case "--bank-latency": latencies = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
         case "--clients": clientsOverride = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--out": outFile = Next(); break;
-        case "--quick": seconds = 4; warmup = 1; break;
+        case "--quick": seconds = 4; warmup = 2; break;
         default:
             Console.Error.WriteLine($"Mbushja.Bench.Sms: unknown argument {args[i]}. Options: --duration S --warmup S --engines sqlite,postgres --bank-latency 0,50 --clients N --quick --out FILE");
             return 2;
@@ -64,8 +64,8 @@ foreach (string engine in engines)
 string table = string.Create(CultureInfo.InvariantCulture, $"""
     Mbushja.Bench.Sms {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z: {Environment.ProcessorCount} cores; {warmup:0.#} s warm-up + {seconds:0.#} s measured per scenario; one process runs the clients, the server and the sandbox bank
 
-    | engine | bank latency ms | clients | top-ups/s | p50 ms | p99 ms | completed | other answers | after the run |
-    |---|--:|--:|--:|--:|--:|--:|--:|---|
+    | engine | bank latency ms | clients | top-ups/s | p50 ms | p99 ms | CPU µs per top-up | completed | other answers | after the run |
+    |---|--:|--:|--:|--:|--:|--:|--:|--:|---|
     {string.Join(Environment.NewLine, rows)}
 
     """);
@@ -132,6 +132,14 @@ internal static class Scenario
             long start = Stopwatch.GetTimestamp();
             long measureFrom = start + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
             long measureTo = measureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            // CPU of this process (clients, server and sandbox bank) over the measured window, per top-up.
+            Task<TimeSpan> cpu = Task.Run(async () =>
+            {
+                await Task.Delay(TimeSpan.FromTicks((long)((measureFrom - Stopwatch.GetTimestamp()) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+                TimeSpan from = Process.GetCurrentProcess().TotalProcessorTime;
+                await Task.Delay(TimeSpan.FromTicks((long)((measureTo - Stopwatch.GetTimestamp()) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+                return Process.GetCurrentProcess().TotalProcessorTime - from;
+            });
             var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
             {
                 var rng = new Random(c);
@@ -173,8 +181,9 @@ internal static class Scenario
             Console.WriteLine($"  {engine}, bank {bankLatencyMs} ms: means: {steps.Summary()}");
             string check = await CheckAsync(services, sandbox, holders.Length);
             bool ok = check.StartsWith("ok", StringComparison.Ordinal) && others == 0;
+            double cpuPerTopUp = (await cpu).TotalMicroseconds / Math.Max(1, done);
             string row = string.Create(CultureInfo.InvariantCulture,
-                $"| {engine} | {bankLatencyMs} | {clients} | {done / duration.TotalSeconds:N0} | {Ms(0.50):F1} | {Ms(0.99):F1} | {done:N0} | {others:N0} | {check} |");
+                $"| {engine} | {bankLatencyMs} | {clients} | {done / duration.TotalSeconds:N0} | {Ms(0.50):F1} | {Ms(0.99):F1} | {cpuPerTopUp:N0} | {done:N0} | {others:N0} | {check} |");
             return (row, ok);
         }
         finally

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using DbUp;
 using DbUp.Builder;
 using DbUp.Engine;
@@ -29,11 +30,17 @@ public sealed class Database : IAsyncDisposable
     /// <summary>Whether this process has switched the SQLite file to WAL (a race sets it twice: harmless).</summary>
     private bool _walSet;
 
+    /// <summary>SQLite's connections (kept by the pool across opens) that have their settings.</summary>
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = [];
+
+    private readonly string _unpooled;
+
     private Database(DatabaseKind kind, string connectionString, NpgsqlDataSource? postgres)
     {
         Kind = kind;
         ConnectionString = connectionString;
         _postgres = postgres;
+        _unpooled = kind == DatabaseKind.Sqlite ? new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString() : connectionString;
     }
 
     public DatabaseKind Kind { get; }
@@ -97,25 +104,41 @@ public sealed class Database : IAsyncDisposable
     }
 
     /// <summary>Opens a connection ready for use: on SQLite with WAL, full synchronous commits and foreign keys.</summary>
-    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
-    {
-        if (_postgres is not null)
-        {
-            return await _postgres.OpenConnectionAsync(cancellationToken);
-        }
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken = default) =>
+        _postgres is not null ? await _postgres.OpenConnectionAsync(cancellationToken) : await OpenSqliteAsync(pooled: true, cancellationToken);
 
-        var connection = new SqliteConnection(ConnectionString);
+    /// <summary>
+    /// Like <see cref="OpenAsync"/>, but SQLite's connection is this caller's alone and is closed at the end, never
+    /// handed to another through the pool: for a caller that changes its settings (the ledger's writer).
+    /// </summary>
+    public async ValueTask<DbConnection> OpenOwnAsync(CancellationToken cancellationToken = default) =>
+        _postgres is not null ? await _postgres.OpenConnectionAsync(cancellationToken) : await OpenSqliteAsync(pooled: false, cancellationToken);
+
+    private async ValueTask<DbConnection> OpenSqliteAsync(bool pooled, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(pooled ? ConnectionString : _unpooled);
         try
         {
             await connection.OpenAsync(cancellationToken);
+            // The settings belong to SQLite's connection, which the pool keeps for the next open: set once for each.
+            if (pooled && Configured.TryGetValue(connection.Handle!, out _))
+            {
+                return connection;
+            }
+
             using SqliteCommand pragmas = connection.CreateCommand();
             // FULL: in WAL mode a commit is on disk when it returns (NORMAL may lose the last commits on power loss).
-            // WAL is a property of the file: set once per process, not at every open of a pooled connection.
+            // WAL is a property of the file: set once per process.
             pragmas.CommandText = _walSet
                 ? "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
                 : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
             await pragmas.ExecuteNonQueryAsync(cancellationToken);
             _walSet = true;
+            if (pooled)
+            {
+                Configured.AddOrUpdate(connection.Handle!, Configured);
+            }
+
             return connection;
         }
         catch

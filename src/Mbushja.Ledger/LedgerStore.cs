@@ -46,7 +46,8 @@ internal abstract class LedgerWriter : IAsyncDisposable
 
     public static async Task<LedgerWriter> OpenAsync(Database database, CancellationToken ct)
     {
-        DbConnection connection = await database.OpenAsync(ct);
+        // SQLite's writer changes a setting of its connection: it must not go back to the pool.
+        DbConnection connection = await database.OpenOwnAsync(ct);
         return database.Kind == DatabaseKind.Sqlite ? await SqliteLedgerWriter.OpenAsync(connection, ct) : await PostgresLedgerWriter.SetUpAsync(connection, ct);
     }
 

@@ -1,3 +1,6 @@
+using System.Data.Common;
+using Mbushja.Storage;
+
 namespace Mbushja.Ledger.Tests;
 
 /// <summary>
@@ -41,5 +44,45 @@ public sealed class WalSyncSpec : IDisposable
         var later = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         sync.After(() => later.SetResult(), e => later.SetException(e));
         await Assert.ThrowsAsync<IOException>(() => later.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+}
+
+/// <summary>The writer's relaxed sync is its own: every other connection commits with a full sync (SPEC: money is never lost).</summary>
+public sealed class SqliteWriterSettingsSpec
+{
+    [Fact]
+    public async Task AfterTheWriter_EveryPooledConnection_StillSyncsFullyAndChecksForeignKeys()
+    {
+        await using LedgerHarness h = await LedgerHarness.StartAsync(DatabaseKind.Sqlite);
+        Database database = h.Test.Database;
+        await using (var writer = new LedgerEngine(database, TimeProvider.System))
+        {
+            // A relaxed command last: a writer that set NORMAL for it and gave its connection back would leave it so.
+            await writer.SubmitAsync(new LedgerCommand([]) { Effect = new MarkerEffect("relaxed", refuse: false), Durable = false });
+        }
+
+        // Several at once, so the pool hands out every connection it holds, the writer's included had it kept it.
+        var open = new List<DbConnection>();
+        try
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                open.Add(await database.OpenAsync());
+            }
+
+            foreach (DbConnection c in open)
+            {
+                await using DbCommand sync = c.Command("PRAGMA synchronous");
+                await using DbCommand keys = c.Command("PRAGMA foreign_keys");
+                Assert.Equal((2L, 1L), (Convert.ToInt64(await sync.ExecuteScalarAsync()), Convert.ToInt64(await keys.ExecuteScalarAsync())));
+            }
+        }
+        finally
+        {
+            foreach (DbConnection c in open)
+            {
+                await c.DisposeAsync();
+            }
+        }
     }
 }

@@ -114,7 +114,10 @@ internal abstract class LedgerWriter : IAsyncDisposable
 /// synced). A durable batch is told only once the log is synced after its commit (<see cref="WalSync"/>), and the next
 /// batch commits meanwhile: the lock is never held through a sync. The log is appended in commit order, so a sync
 /// after a commit holds it and every commit before it; a crash before that sync loses that batch and those after it,
-/// none of which anyone was told of. Checkpoints keep NORMAL's own syncs (log before, database after).
+/// none of which a caller was told of. Other connections may read a batch between its commit and its sync: after a
+/// power cut there, what they read is gone (an outbound reply may have left for a credit that recovery then makes
+/// again, and answers alike). Nothing moves at a bank on it: holds, captures and voids follow their own commands'
+/// sync. Checkpoints keep NORMAL's own syncs (log before, database after).
 /// </remarks>
 internal sealed class SqliteLedgerWriter : LedgerWriter
 {
@@ -152,9 +155,15 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
 
     public static async Task<LedgerWriter> OpenAsync(DbConnection connection, CancellationToken ct)
     {
-        await using (DbCommand pragma = connection.Command("PRAGMA synchronous = NORMAL"))
+        try
         {
+            await using DbCommand pragma = connection.Command("PRAGMA synchronous = NORMAL");
             await pragma.ExecuteNonQueryAsync(ct);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
         }
 
         return new SqliteLedgerWriter(connection);

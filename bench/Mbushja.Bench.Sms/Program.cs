@@ -135,9 +135,9 @@ internal static class Scenario
             // CPU of this process (clients, server and sandbox bank) over the measured window, per top-up.
             Task<TimeSpan> cpu = Task.Run(async () =>
             {
-                await Task.Delay(TimeSpan.FromTicks((long)((measureFrom - Stopwatch.GetTimestamp()) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+                await Task.Delay(warmup);
                 TimeSpan from = Process.GetCurrentProcess().TotalProcessorTime;
-                await Task.Delay(TimeSpan.FromTicks((long)((measureTo - Stopwatch.GetTimestamp()) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+                await Task.Delay(duration);
                 return Process.GetCurrentProcess().TotalProcessorTime - from;
             });
             var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>

@@ -429,7 +429,7 @@ public sealed partial class LedgerEngine : IAsyncDisposable
                     LogSyncFailed(_logger, failure);
                     foreach ((Work work, _, _) in afterSync)
                     {
-                        work.Completion.TrySetException(failure);
+                        Tell(work, null, failure);
                     }
                 });
         }

@@ -165,6 +165,7 @@ internal static class Scenario
         {
             Console.WriteLine($"  {engine}: provisioning {Subscribers:N0} subscribers and {AccountsPerPackage} accounts per package");
             Walker walker = await SetUpAsync(app.Services);
+            Console.WriteLine($"  {engine}: provisioned; the slices follow");
             using var http = new HttpClient(new SocketsHttpHandler
             {
                 MaxConnectionsPerServer = Math.Max(plan.Clients, 256),
@@ -553,21 +554,33 @@ internal sealed class PhaseListener : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == Mbushja.Ussd.UssdMetrics.MeterName)
+            if (instrument.Meter.Name is Mbushja.Ussd.UssdMetrics.MeterName or Mbushja.Ledger.LedgerMetrics.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        // A ledger batch's size: commands per transaction, the group commit's sharing.
+        _listener.SetMeasurementEventCallback<int>((_, value, _, _) =>
         {
-            string phase = tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
+            Interlocked.Add(ref _batchCommands, value);
+            Interlocked.Increment(ref _batches);
+        });
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            string phase = instrument.Meter.Name == Mbushja.Ledger.LedgerMetrics.MeterName
+                ? "ledger batch"
+                : tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
             _phases.AddOrUpdate(phase, (value, 1), (_, old) => (old.Sum + value, old.Count + 1));
         });
         _listener.Start();
     }
 
+    private long _batchCommands;
+    private long _batches;
+
     public string Summary() => string.Join(", ", _phases.OrderBy(s => s.Key, StringComparer.Ordinal)
-        .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.Sum * 1000 / s.Value.Count:F2} (x{s.Value.Count:N0})")));
+        .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.Sum * 1000 / s.Value.Count:F2} (x{s.Value.Count:N0})")))
+        + string.Create(CultureInfo.InvariantCulture, $"; {(double)Interlocked.Read(ref _batchCommands) / Math.Max(1, Interlocked.Read(ref _batches)):F2} commands per ledger batch");
 
     public void Dispose() => _listener.Dispose();
 }

@@ -5,7 +5,8 @@ namespace Mbushja.Ussd;
 
 /// <summary>
 /// How long each phase of a USSD step takes (<c>mbushja.ussd.step.duration</c>, seconds, tagged by phase: read,
-/// decide, write, pay), for operators' dashboards and the benchmark's breakdown.
+/// decide, write, remember (a step kept in this server's memory only), pay, reply), for operators' dashboards and the
+/// benchmark's breakdown.
 /// </summary>
 public static class UssdMetrics
 {

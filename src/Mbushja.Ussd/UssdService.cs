@@ -37,10 +37,12 @@ public static class UssdCodes
 
 /// <summary>
 /// Answers the aggregator's callback (SPEC §3). The gateway sends every input of the session each time; the session
-/// row remembers how many were taken, so a repeated request gets the same screen again and changes nothing, a
-/// resent session start goes back to the start screen, and only the new inputs are walked. A session with no step
-/// for the timeout is over; nothing is charged but by a confirmation within it. Two servers answering one session
-/// race on the session's version: the loser reads again and answers from what the winner wrote.
+/// remembers how many were taken, so a repeated request gets the same screen again and changes nothing, a resent
+/// session start goes back to the start screen, and only the new inputs are walked. A session with no step for the
+/// timeout is over; nothing is charged but by a confirmation within it. The database holds the session's start and
+/// the steps that must be known to every server (see <see cref="SaveAsync"/>); the steps between live in the memory of
+/// the server that answered them, and any other server walks them again from the inputs. Two servers writing one
+/// session race on the session's version: the loser reads again and answers from what the winner wrote.
 /// </summary>
 public sealed partial class UssdService(
     UssdEngine engine,
@@ -57,7 +59,10 @@ public sealed partial class UssdService(
     /// <summary>Reads of a session that another request keeps changing under this one, before giving up.</summary>
     private const int MaxAttempts = 8;
 
-    /// <summary>Sessions this server wrote last, by session id: most steps of a session come to the server of the step before.</summary>
+    /// <summary>
+    /// Sessions as this server left them, by session id (most steps of a session come to the server of the step before),
+    /// with the steps it answered without writing them.
+    /// </summary>
     private readonly MemoryCache _recent = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
     private UssdMenu Menu => engine.Menu;
@@ -83,35 +88,40 @@ public sealed partial class UssdService(
         string text = request.Text!.Trim();
         for (int attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            // The session as this server last wrote it saves a read; a write is conditional on its version anyway,
-            // and an answer given without a write is only given from what the database says.
+            // The session as this server left it saves a read; a write is conditional on its version anyway, and an
+            // answer given without a write comes from what the database says, unless this server holds steps of the
+            // session that are not written.
             long started = Stopwatch.GetTimestamp();
-            UssdSession? session = null;
-            bool cached = attempt == 1 && _recent.TryGetValue(sessionId, out session);
+            Remembered? remembered = null;
+            bool cached = attempt == 1 && _recent.TryGetValue(sessionId, out remembered);
             if (!cached)
             {
-                session = await sessions.GetAsync(sessionId, ct);
+                UssdSession? read = await sessions.GetAsync(sessionId, ct);
+                remembered = read is null ? null : new Remembered(read, read.UpdatedAt, Unwritten: false);
                 UssdMetrics.Phase("read", started);
             }
 
             started = Stopwatch.GetTimestamp();
-            Decision decision = await DecideAsync(sessionId, number.Value, text, session, ct);
-            if (cached && decision is Reply)
+            Decision decision = await DecideAsync(sessionId, number.Value, text, remembered?.Session, ct);
+            if (cached && decision is Reply && !remembered!.Unwritten)
             {
-                session = await sessions.GetAsync(sessionId, ct);
-                decision = await DecideAsync(sessionId, number.Value, text, session, ct);
+                // Nothing of the session is this server's alone: the answer is what the database says.
+                UssdSession? read = await sessions.GetAsync(sessionId, ct);
+                remembered = read is null ? null : new Remembered(read, read.UpdatedAt, Unwritten: false);
+                decision = await DecideAsync(sessionId, number.Value, text, remembered?.Session, ct);
             }
 
             UssdMetrics.Phase("decide", started);
             started = Stopwatch.GetTimestamp();
+            Saved saved = Saved.Changed;
             UssdOutcome? outcome = decision switch
             {
                 Reply reply => reply.Outcome,
-                Write write => await SaveAsync(write.Session, ct) ? UssdOutcome.Answer(write.Session.Response) : null,
+                Write write => (saved = await SaveAsync(write.Session, remembered?.StoredAt, ct)) != Saved.Changed ? UssdOutcome.Answer(write.Session.Response) : null,
                 Charge charge => await PayAsync(charge, ct),
                 _ => throw new InvalidOperationException($"Unknown decision {decision}."),
             };
-            UssdMetrics.Phase(decision switch { Write => "write", Charge => "pay", _ => "reply" }, started);
+            UssdMetrics.Phase(decision switch { Write => saved == Saved.Remembered ? "remember" : "write", Charge => "pay", _ => "reply" }, started);
             if (outcome is not null)
             {
                 return outcome;
@@ -254,38 +264,49 @@ public sealed partial class UssdService(
             restart,
             newLanguage);
 
-    /// <summary>Saves a step; once saved, the session is remembered as written (an ended one is forgotten).</summary>
-    private async Task<bool> SaveAsync(SessionWrite write, CancellationToken ct)
+    /// <summary>
+    /// Saves a step, or only remembers it when the database need not know it yet: the gateway's next request carries
+    /// every input of the session, so any server walks a step it did not see from the last one stored. A step is
+    /// written when it starts the session (its key, which a payment's id derives from), starts it over, chooses a
+    /// language (remembered for SMS replies too), or when the step stored last is older than
+    /// <see cref="KeepAlive"/>: another server may find a session idle by up to that much more than it is. A payment
+    /// writes its session with it, conditional on the version stored: a step another server stored meanwhile is seen.
+    /// </summary>
+    /// <param name="storedAt">When the session's stored step was written; null: write this step whatever its age.</param>
+    private async Task<Saved> SaveAsync(SessionWrite write, DateTimeOffset? storedAt, CancellationToken ct)
     {
-        if (!await sessions.SaveAsync(write, ct))
+        DateTimeOffset now = clock.UtcNow;
+        bool remembered = write.ExpectedVersion is not null
+            && !write.Restart
+            && write.NewLanguage is null
+            && storedAt is { } stored
+            && now - stored < KeepAlive;
+        if (!remembered && !await sessions.SaveAsync(write, ct))
         {
-            return false;
+            return Saved.Changed;
         }
 
-        if (write.Ended)
-        {
-            _recent.Remove(write.SessionId);
-        }
-        else
-        {
-            DateTimeOffset now = clock.UtcNow;
-            var written = new UssdSession(
-                write.SessionId,
-                write.Key,
-                write.Msisdn.E164,
-                write.Language,
-                write.History,
-                write.State,
-                write.Response,
-                write.Ended,
-                (write.ExpectedVersion ?? 0) + 1,
-                now, // not the start as stored: only the time of the last step is used
-                now);
-            _recent.Set(write.SessionId, written, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Settings.SessionTimeout });
-        }
-
-        return true;
+        var session = new UssdSession(
+            write.SessionId,
+            write.Key,
+            write.Msisdn.E164,
+            write.Language,
+            write.History,
+            write.State,
+            write.Response,
+            write.Ended,
+            remembered ? write.ExpectedVersion!.Value : (write.ExpectedVersion ?? 0) + 1,
+            now, // not the start as stored: only the time of the last step is used
+            now);
+        _recent.Set(
+            write.SessionId,
+            new Remembered(session, remembered ? storedAt!.Value : now, remembered),
+            new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Settings.SessionTimeout });
+        return remembered ? Saved.Remembered : Saved.Written;
     }
+
+    /// <summary>How old the stored step of a session may be before the next step is written: a sixth of the timeout.</summary>
+    private TimeSpan KeepAlive => Settings.SessionTimeout / 6;
 
     /// <summary>Pays a confirmed quote; a refusal ends the session with its reason, and nothing is charged.</summary>
     private async Task<UssdOutcome?> PayAsync(Charge charge, CancellationToken ct)
@@ -329,8 +350,10 @@ public sealed partial class UssdService(
 
         LogRefused(logger, session.Key, session.Msisdn.Masked, code);
         TopUpMetrics.Message("ussd", null, TopUpStatus.Rejected, code);
+        // Written, never only remembered: the write, conditional on the version read, is what finds that another
+        // request paid this session meanwhile (its refusal then answers what the session shows now).
         SessionWrite ended = session with { Response = EndBody(reason) };
-        return await SaveAsync(ended, ct) ? UssdOutcome.Answer(ended.Response) : null;
+        return await SaveAsync(ended, storedAt: null, ct) != Saved.Changed ? UssdOutcome.Answer(ended.Response) : null;
     }
 
     /// <summary>The last screen and the receipt SMS of a payment; the SMS keeps its letters (it may travel as UCS-2).</summary>
@@ -401,6 +424,12 @@ public sealed partial class UssdService(
             : UssdOutcome.Refuse(UssdCodes.UnknownServiceCode, $"This server answers {Settings.ServiceCode}, not '{request.ServiceCode.Trim()}'.", "serviceCode");
     }
 
+    /// <summary>
+    /// Drops what this server remembers of a session: its next step is answered from the database, as a server that
+    /// did not answer the steps before would answer it.
+    /// </summary>
+    public void Forget(string sessionId) => _recent.Remove(sessionId);
+
     public void Dispose() => _recent.Dispose();
 
     private UssdOutcome End(string text) => UssdOutcome.Answer(EndBody(text));
@@ -425,6 +454,18 @@ public sealed partial class UssdService(
 
     /// <summary>Answer without a change.</summary>
     private sealed record Reply(UssdOutcome Outcome) : Decision;
+
+    /// <summary>What became of a step: written, only remembered, or refused because the session changed since it was read.</summary>
+    private enum Saved
+    {
+        Changed,
+        Written,
+        Remembered,
+    }
+
+    /// <summary>A session as this server left it: <paramref name="Unwritten"/> when it holds steps not stored yet.</summary>
+    /// <param name="StoredAt">When the step stored last was written.</param>
+    private sealed record Remembered(UssdSession Session, DateTimeOffset StoredAt, bool Unwritten);
 
     /// <summary>Save the step (if the session is still as read), then answer its response.</summary>
     private sealed record Write(SessionWrite Session) : Decision;

@@ -4,6 +4,8 @@ using Mbushja.Smpp.Pdus;
 using Mbushja.Smpp.Text;
 using Mbushja.Storage;
 using Mbushja.Testing;
+using Mbushja.Ussd;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mbushja.Server.Tests;
 
@@ -184,14 +186,16 @@ public abstract class SmppUssdSpec(SmppServerFixture server) : IAsyncLifetime
     private async Task AgeSessionAsync(string national, byte sessionNumber, TimeSpan ago)
     {
         await using DbConnection connection = await server.Database.Database.OpenAsync();
-        // The version moves too: a server that remembers the session as it wrote it must read it again.
         await using DbCommand command = connection.Command(
             "UPDATE ussd_sessions SET updated_at = updated_at - @ago, version = version + 1 "
-            + "WHERE session_id = (SELECT session_id FROM smpp_ussd_dialogues WHERE dialogue_key = @key)",
+            + "WHERE session_id = (SELECT session_id FROM smpp_ussd_dialogues WHERE dialogue_key = @key) RETURNING session_id",
             null,
             ("ago", (long)ago.TotalMilliseconds),
             ("key", $"1/1/383{national[1..]}#{sessionNumber}"));
-        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        string session = Assert.IsType<string>(await command.ExecuteScalarAsync());
+        // The server remembers the steps it answered, and their time: the next step is answered from the database, as
+        // a server that did not answer them would.
+        server.Server.App.Services.GetRequiredService<UssdService>().Forget(session);
     }
 
     /// <summary>One subscriber's dialogue at the SMSC: its deliver_sm, and the screens that come back.</summary>

@@ -103,10 +103,22 @@ internal sealed class ServiceWorld : IAsyncDisposable
         return card ? $"70{n}" : $"user{n}";
     }
 
-    /// <summary>One request of the gateway; the body it answers (a refusal fails the test).</summary>
-    public async Task<string> SendAsync(string session, string phone, string text)
+    /// <summary>
+    /// Another server on the same database: its own memory of sessions, the same ledger and data (disposed with the world).
+    /// </summary>
+    public UssdService OtherServer()
     {
-        UssdOutcome outcome = await Service.HandleAsync(new UssdRequest(session, "*101#", phone, text));
+        var other = new UssdService(Engine, Sessions, Payments, Subscribers, Config, OperatorClock, NullLogger<UssdService>.Instance);
+        _others.Add(other);
+        return other;
+    }
+
+    private readonly List<UssdService> _others = [];
+
+    /// <summary>One request of the gateway (to <paramref name="server"/>, by default this world's); the body it answers (a refusal fails the test).</summary>
+    public async Task<string> SendAsync(string session, string phone, string text, UssdService? server = null)
+    {
+        UssdOutcome outcome = await (server ?? Service).HandleAsync(new UssdRequest(session, "*101#", phone, text));
         Assert.True(outcome.Refusal is null, $"Refused: {outcome.Refusal}");
         return outcome.Body!;
     }
@@ -154,6 +166,7 @@ internal sealed class ServiceWorld : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Service.Dispose();
+        _others.ForEach(o => o.Dispose());
         await Ledger.DisposeAsync();
         await TestDatabase.DisposeAsync();
     }

@@ -243,7 +243,47 @@ public abstract class UssdServiceSpec
         Assert.Equal(packages, packagesAgain);
         Assert.Equal(bad, badAgain);
         Assert.StartsWith("CON Zgjedhje e pavlefshme.\nZgjidhni paketen:", bad, StringComparison.Ordinal);
-        Assert.Equal(3, await w.CountAsync("SELECT version FROM ussd_sessions WHERE session_id = @id", ("id", session)));
+        Assert.Equal(5000, await w.CreditAsync(phone));
+    }
+
+    [Fact]
+    public async Task StepsAfterTheStart_AreNotWritten_YetAnotherServerAnswersTheNextStep_AndThePaymentIsMadeOnce()
+    {
+        await using ServiceWorld w = await ServiceWorld.CreateAsync(Kind, Noon);
+        string phone = await w.SubscriberAsync(5000, Language.En);
+        string user = await w.AccountAsync("INTERNET_1");
+        string session = NewSession();
+        UssdService other = w.OtherServer();
+
+        await w.SessionAsync(session, phone, "1", "3");
+        Assert.Equal("", (await w.Sessions.GetAsync(session))!.History); // only the start is stored: the gateway resends every input
+        string confirm = await w.SendAsync(session, phone, $"1*3*{user}", other);
+        string paid = await w.SendAsync(session, phone, $"1*3*{user}*1", other);
+        string again = await w.SendAsync(session, phone, $"1*3*{user}*1"); // the same confirmation, to the first server
+
+        Assert.StartsWith("CON Internet Pako 1\n", confirm, StringComparison.Ordinal);
+        Assert.StartsWith("END Paid Internet Pako 1", paid, StringComparison.Ordinal);
+        Assert.Equal(paid, again);
+        Assert.Equal(5000 - 1540, await w.CreditAsync(phone));
+        Assert.True((await w.Sessions.GetAsync(session))!.Ended);
+        await w.AssertLedgerAsync();
+    }
+
+    [Fact]
+    public async Task SlowSteps_AreWritten_SoAnotherServerFindsTheSessionAlive()
+    {
+        await using ServiceWorld w = await ServiceWorld.CreateAsync(Kind, Noon);
+        string phone = await w.SubscriberAsync(5000, Language.En);
+        string user = await w.AccountAsync("INTERNET_1");
+        string session = NewSession();
+        await w.SessionAsync(session, phone, "1");
+
+        w.Clock.Advance(TimeSpan.FromSeconds(100)); // more than a sixth of the 180 s timeout since the stored step
+        await w.SendAsync(session, phone, "1*3");
+        w.Clock.Advance(TimeSpan.FromSeconds(170)); // 270 s since the start, 170 s since the last step
+
+        Assert.StartsWith("CON Internet Pako 1\n", await w.SendAsync(session, phone, $"1*3*{user}", w.OtherServer()), StringComparison.Ordinal);
+        Assert.Equal($"1*3*{user}", (await w.Sessions.GetAsync(session))!.History); // its stored step was old too: written
     }
 
     [Fact]

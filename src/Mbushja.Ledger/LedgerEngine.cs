@@ -464,26 +464,48 @@ public sealed partial class LedgerEngine : IAsyncDisposable
             return (await effect.ApplyAsync(context, CancellationToken.None), null);
         }
 
-        const string savepoint = "effect";
-        await tx.SaveAsync(savepoint);
+        await SavepointAsync(tx, Savepoint.Set);
         try
         {
             LedgerError? refused = await effect.ApplyAsync(context, CancellationToken.None);
-            if (refused is not null)
-            {
-                await tx.RollbackAsync(savepoint);
-            }
-            else
-            {
-                await tx.ReleaseAsync(savepoint);
-            }
-
+            await SavepointAsync(tx, refused is not null ? Savepoint.RollBack : Savepoint.Release);
             return (refused, null);
         }
         catch (Exception e) when (!DbErrors.IsTransient(e))
         {
-            await tx.RollbackAsync(savepoint);
+            await SavepointAsync(tx, Savepoint.RollBack);
             return (null, e);
+        }
+    }
+
+    /// <summary>
+    /// Sets, releases or rolls back to (and releases) the effect's savepoint. On SQLite through statements prepared
+    /// once per connection: <see cref="DbTransaction.SaveAsync"/> and its kin prepare theirs anew each time.
+    /// </summary>
+    private static Task SavepointAsync(DbTransaction tx, Savepoint step)
+    {
+        if (tx.Connection is Microsoft.Data.Sqlite.SqliteConnection connection)
+        {
+            string sql = step switch
+            {
+                Savepoint.Set => "SAVEPOINT effect",
+                Savepoint.Release => "RELEASE effect",
+                _ => "ROLLBACK TO effect; RELEASE effect",
+            };
+            return connection.Reused(sql, tx).ExecuteNonQueryAsync(CancellationToken.None);
+        }
+
+        return step switch
+        {
+            Savepoint.Set => tx.SaveAsync("effect"),
+            Savepoint.Release => tx.ReleaseAsync("effect"),
+            _ => RollBackAsync(tx),
+        };
+
+        static async Task RollBackAsync(DbTransaction tx)
+        {
+            await tx.RollbackAsync("effect");
+            await tx.ReleaseAsync("effect");
         }
     }
 
@@ -538,6 +560,13 @@ public sealed partial class LedgerEngine : IAsyncDisposable
         public LedgerWriter? Writer { get; set; }
 
         public List<Work> Batch { get; } = [];
+    }
+
+    private enum Savepoint
+    {
+        Set,
+        Release,
+        RollBack,
     }
 
     private sealed class Work(LedgerCommand command)

@@ -36,8 +36,19 @@ public sealed record SmsTransaction(
 /// <summary>One line of a message's trail.</summary>
 public sealed record SmsEvent(int Seq, DateTimeOffset At, string Kind, string Detail);
 
-/// <summary>A line to add to a message's trail; its detail is an object serialised as JSON.</summary>
-public sealed record TrailEntry(string Kind, object Detail);
+/// <summary>A line to add to a message's trail; its detail is an object serialised as JSON (a string is stored as it is).</summary>
+public sealed class TrailEntry(string kind, object detail)
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public string Kind { get; } = kind;
+
+    /// <summary>The detail as stored, made with the line: not on the ledger's writer, which every write waits for.</summary>
+    public string Stored { get; } = detail as string ?? JsonSerializer.Serialize(detail, Options);
+}
 
 /// <summary>
 /// The table of inbound messages, their trails and replies. Every write is a ledger command (credits with their
@@ -54,11 +65,6 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
 
     private const string Columns =
         "id, message_id, sender, msisdn, short_code, text, bank_code, language, state, code, account_ref, amount, plan, reply, reply_route, received_at, updated_at, lease_until";
-
-    private static readonly JsonSerializerOptions TrailJson = new(JsonSerializerDefaults.Web)
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
 
     /// <summary>
     /// Records a new message with its decision: holding (a plan, the bank is asked next) or final (a refusal and its
@@ -217,7 +223,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         {
             values.Append(i == 0 ? "" : ", ").Append("(@id, @at, @k").Append(i).Append(", @d").Append(i).Append(')');
             parameters.Add(("k" + i, entries[i].Kind));
-            parameters.Add(("d" + i, entries[i].Detail as string ?? JsonSerializer.Serialize(entries[i].Detail, TrailJson)));
+            parameters.Add(("d" + i, entries[i].Stored));
         }
 
         await context.Connection.Reused(
@@ -315,6 +321,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
 
     private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery) : ILedgerEffect
     {
+        private readonly string? _plan = row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan);
+
         public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
         {
             if (redelivery is not null)
@@ -353,7 +361,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
                 ("code", row.Code),
                 ("ref", row.AccountRef),
                 ("amount", row.AmountCents),
-                ("plan", row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan)),
+                ("plan", _plan),
                 ("route", row.Route == ReplyRoute.Outbound ? "outbound" : "response"),
                 ("now", context.Now.ToUnixTimeMilliseconds()),
                 ("reply", row.Reply),

@@ -24,9 +24,10 @@ public interface ILedgerEffect
     Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken);
 
     /// <summary>
-    /// True when the effect is one statement that does all its work or changes no row (a conditional update): nothing
-    /// to undo when it refuses, so the ledger runs it without a savepoint, two statements fewer. Should it throw, the
-    /// batch is tried again without it.
+    /// True when the effect refuses, if ever, before it writes anything: a single statement that does all its work or
+    /// changes no row (a conditional update), or several whose first is that conditional one. Nothing to undo when it
+    /// refuses, so the ledger runs it without a savepoint, two statements fewer (two round trips on PostgreSQL). Should
+    /// it throw, whatever it wrote is undone with its batch, which is tried again without it.
     /// </summary>
-    bool SingleStatement => false;
+    bool RefusesBeforeWriting => false;
 }

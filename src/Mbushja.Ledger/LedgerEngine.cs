@@ -454,12 +454,12 @@ public sealed partial class LedgerEngine : IAsyncDisposable
 
     /// <summary>
     /// Runs an effect in a savepoint. Transient errors abort the whole batch (it is retried); others fail only this
-    /// command. A single-statement effect needs no savepoint: any error of its aborts the batch, which is then tried
-    /// again command by command.
+    /// command. An effect that refuses before writing needs no savepoint: any error of its aborts the batch, which is
+    /// then tried again command by command.
     /// </summary>
     private static async Task<(LedgerError? Refused, Exception? Error)> RunEffectAsync(ILedgerEffect effect, EffectContext context, DbTransaction tx)
     {
-        if (effect.SingleStatement)
+        if (effect.RefusesBeforeWriting)
         {
             return (await effect.ApplyAsync(context, CancellationToken.None), null);
         }

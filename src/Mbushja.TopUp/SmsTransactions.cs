@@ -323,6 +323,9 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
     {
         private readonly string? _plan = row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan);
 
+        // A redelivery key is written before the insert that may still refuse; without one, the insert is first.
+        public bool RefusesBeforeWriting => redelivery is null;
+
         public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
         {
             if (redelivery is not null)
@@ -386,12 +389,16 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
 
     private sealed class Move(string id, string from, Transition to) : ILedgerEffect
     {
+        public bool RefusesBeforeWriting => true;
+
         public Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken) =>
             ApplyTransitionAsync(context, id, from, to, cancellationToken);
     }
 
     private sealed class CompleteMany(IReadOnlyList<(string Id, TrailEntry Capture)> messages) : ILedgerEffect
     {
+        public bool RefusesBeforeWriting => true;
+
         public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
         {
             foreach ((string id, TrailEntry capture) in messages)
@@ -414,6 +421,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
 
     private sealed class Claim(string id, string state, DateTimeOffset leaseWas, DateTimeOffset until) : ILedgerEffect
     {
+        public bool RefusesBeforeWriting => true;
+
         public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
         {
             DbCommand claim = context.Connection.Reused(

@@ -454,6 +454,9 @@ public sealed partial class TopUpProcessor(
         /// <summary>The reply, once the effect committed it (a batch retried runs the effect again and rewrites it).</summary>
         public string? Reply { get; private set; }
 
+        // A package's paid-until date is moved before the change of state that may still refuse.
+        public bool RefusesBeforeWriting => row.Plan!.Credits.All(c => c.Kind != CreditKind.Package);
+
         public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
         {
             ReplyTexts texts = processor.Texts;

@@ -354,7 +354,7 @@ public sealed partial class TopUpReversals(
     /// <summary>Takes a refund whose lease ran out, for this worker.</summary>
     private sealed class Claim(string transactionId, long leaseWas, long until) : ILedgerEffect
     {
-        public bool SingleStatement => true;
+        public bool RefusesBeforeWriting => true;
 
         public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
         {

@@ -169,7 +169,8 @@ public sealed class UssdSessions(Database database, LedgerEngine ledger, TimePro
 
     private sealed class Save(SessionWrite write) : ILedgerEffect
     {
-        public bool SingleStatement => write.NewLanguage is null;
+        // The conditional write of the session comes first; the language follows it.
+        public bool RefusesBeforeWriting => true;
 
         public Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken) => WriteAsync(context, write, cancellationToken);
     }

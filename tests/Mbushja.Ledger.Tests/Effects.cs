@@ -37,22 +37,35 @@ internal sealed class ThrowingEffect : ILedgerEffect
 }
 
 /// <summary>
-/// A one-statement effect, run without a savepoint: inserts its marker (the table must exist), or updates a row that
-/// is not there and refuses, or throws.
+/// An effect that refuses only before it writes, run without a savepoint: inserts its marker and then the marker with
+/// "+" (the table must exist); or updates a row that is not there and refuses; or throws at once; or throws after
+/// inserting its marker.
 /// </summary>
-internal sealed class SingleStatementEffect(string marker, string mode) : ILedgerEffect
+internal sealed class RefusesFirstEffect(string marker, string mode) : ILedgerEffect
 {
-    public bool SingleStatement => true;
+    public bool RefusesBeforeWriting => true;
 
     public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
     {
         if (mode == "throw")
         {
-            throw new InvalidOperationException("A bug in a one-statement effect.");
+            throw new InvalidOperationException("A bug in an effect.");
         }
 
-        string sql = mode == "insert" ? "INSERT INTO test_markers (id) VALUES (@id)" : "UPDATE test_markers SET id = @id WHERE id = 'nobody'";
+        string sql = mode == "update" ? "UPDATE test_markers SET id = @id WHERE id = 'nobody'" : "INSERT INTO test_markers (id) VALUES (@id)";
         await using DbCommand command = context.Connection.Command(sql, context.Transaction, ("id", marker));
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1 ? null : new LedgerError("REFUSED", "Nothing to update.");
+        if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
+        {
+            return new LedgerError("REFUSED", "Nothing to update.");
+        }
+
+        if (mode == "write, then throw")
+        {
+            throw new InvalidOperationException("A bug in an effect, after its first write.");
+        }
+
+        await using DbCommand second = context.Connection.Command("INSERT INTO test_markers (id) VALUES (@id)", context.Transaction, ("id", marker + "+"));
+        await second.ExecuteNonQueryAsync(cancellationToken);
+        return null;
     }
 }

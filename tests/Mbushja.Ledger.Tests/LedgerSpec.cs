@@ -342,7 +342,7 @@ public abstract class LedgerSpec
     }
 
     [Fact]
-    public async Task Effect_SingleStatement_CommitsOrRefusesWithoutASavepoint_AndAThrowFailsOnlyItsCommand()
+    public async Task Effect_RefusingBeforeItWrites_CommitsOrRefusesWithoutASavepoint_AndAThrowUndoesItAndFailsOnlyItsCommand()
     {
         await using LedgerHarness h = await StartAsync();
         Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "none")); // makes the table
@@ -350,17 +350,21 @@ public abstract class LedgerSpec
         LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
 
         // Submitted together, so that they most likely share a batch with the one that throws.
-        Task<LedgerOutcome> inserted = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new SingleStatementEffect("s1", "insert") });
-        Task<LedgerOutcome> refused = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new SingleStatementEffect("s2", "update") });
-        Task<LedgerOutcome> thrown = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new SingleStatementEffect("s3", "throw") });
+        Task<LedgerOutcome> inserted = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new RefusesFirstEffect("s1", "insert") });
+        Task<LedgerOutcome> refused = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new RefusesFirstEffect("s2", "update") });
+        Task<LedgerOutcome> thrown = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new RefusesFirstEffect("s3", "throw") });
+        Task<LedgerOutcome> thrownLater = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new RefusesFirstEffect("s4", "write, then throw") });
         Task<LedgerOutcome> transfer = h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single("t1", a, b, Cents(7), "x")));
 
         Assert.Equal(LedgerStatus.Committed, (await inserted).Status);
         Assert.Equal("REFUSED", (await refused).Error?.Code);
         await Assert.ThrowsAsync<InvalidOperationException>(() => thrown);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => thrownLater);
         Assert.Equal(LedgerStatus.Committed, (await transfer).Status);
         Assert.True(await MarkerEffect.ExistsAsync(h.Test.Database, "s1"));
+        Assert.True(await MarkerEffect.ExistsAsync(h.Test.Database, "s1+"));
         Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "s2"));
+        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "s4"));
         Assert.Equal(993, await h.BalanceAsync(a));
     }
 

@@ -180,6 +180,7 @@ internal static class Scenario
             // Every code path once, unmeasured: the JIT settles before the first slice counts.
             // The ceiling's sessions take numbers from the pool that never pays: they pay nothing there.
             var unmeasured = new Samples();
+            long warming = Stopwatch.GetTimestamp();
             var shortSlice = new Timing(TimeSpan.Zero, TimeSpan.FromSeconds(1));
             walker.Cancel = true;
             await ClosedLoopAsync(http, empty, walker, plan.Clients, shortSlice, unmeasured);
@@ -189,7 +190,6 @@ internal static class Scenario
 
             // Then on, paying and cancelling by turns, until the JIT is quiet (under 10 ms of compiling in a slice, 20
             // slices at most): its tiers settle only some 10 s into the load, taking up to 40 % of a 2-core machine.
-            long warming = Stopwatch.GetTimestamp();
             for (int i = 0; i < 20; i++)
             {
                 TimeSpan compiled = JitInfo.GetCompilationTime();
@@ -203,7 +203,7 @@ internal static class Scenario
 
             walker.Cancel = false;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {engine}: the JIT is quiet after {3 + Stopwatch.GetElapsedTime(warming).TotalSeconds:F0} s of unmeasured load"));
+                $"  {engine}: the JIT is quiet after {Stopwatch.GetElapsedTime(warming).TotalSeconds:F0} s of unmeasured load"));
 
             var top = new Samples();
             var paying = new Samples();

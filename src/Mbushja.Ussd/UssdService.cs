@@ -96,8 +96,7 @@ public sealed partial class UssdService(
             bool cached = attempt == 1 && _recent.TryGetValue(sessionId, out remembered);
             if (!cached)
             {
-                UssdSession? read = await sessions.GetAsync(sessionId, ct);
-                remembered = read is null ? null : new Remembered(read, read.UpdatedAt, Unwritten: false);
+                remembered = await StoredAsync(sessionId, ct);
                 UssdMetrics.Phase("read", started);
             }
 
@@ -106,8 +105,7 @@ public sealed partial class UssdService(
             if (cached && decision is Reply && !remembered!.Unwritten)
             {
                 // Nothing of the session is this server's alone: the answer is what the database says.
-                UssdSession? read = await sessions.GetAsync(sessionId, ct);
-                remembered = read is null ? null : new Remembered(read, read.UpdatedAt, Unwritten: false);
+                remembered = await StoredAsync(sessionId, ct);
                 decision = await DecideAsync(sessionId, number.Value, text, remembered?.Session, ct);
             }
 
@@ -304,6 +302,10 @@ public sealed partial class UssdService(
             new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Settings.SessionTimeout });
         return remembered ? Saved.Remembered : Saved.Written;
     }
+
+    /// <summary>The session as the database has it, if it has it.</summary>
+    private async Task<Remembered?> StoredAsync(string sessionId, CancellationToken ct) =>
+        await sessions.GetAsync(sessionId, ct) is { } read ? new Remembered(read, read.UpdatedAt, Unwritten: false) : null;
 
     /// <summary>How old the stored step of a session may be before the next step is written: a sixth of the timeout.</summary>
     private TimeSpan KeepAlive => Settings.SessionTimeout / 6;

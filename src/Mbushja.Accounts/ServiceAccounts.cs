@@ -66,8 +66,8 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
             keys.Add(number.E164);
         }
 
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await using DbCommand command = connection.Command(
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        DbCommand command = connection.Reused(
             $"SELECT {Columns} FROM service_accounts s JOIN ledger_accounts a ON a.id = s.account_id "
             + "WHERE s.id = @id OR s.id IN (SELECT account_id FROM service_account_identifiers WHERE key = @k1 OR key = @k2) LIMIT 1",
             null,

@@ -33,8 +33,8 @@ public sealed class Subscribers(Database database, LedgerEngine ledger)
 
     public async Task<Subscriber?> FindAsync(Msisdn msisdn, CancellationToken ct = default)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await using DbCommand command = connection.Command(
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        DbCommand command = connection.Reused(
             "SELECT s.language, a.balance - a.pending_debits, s.created_at FROM subscribers s JOIN ledger_accounts a ON a.id = s.account_id WHERE s.msisdn = @m",
             null,
             ("m", msisdn.E164));

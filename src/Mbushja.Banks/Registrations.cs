@@ -313,7 +313,7 @@ public sealed partial class Registrations(
     /// </summary>
     public async Task<RegistrationMember?> FindMemberAsync(string bankCode, Msisdn msisdn, CancellationToken ct = default)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
         (string Id, string Role)? member = await FindMemberIdAsync(connection, null, bankCode, msisdn, ct);
         // Registrations are never deleted, so the one the member row names is there.
         Registration? registration = member is null ? null : await ReadAsync(connection, null, bankCode, member.Value.Id, ct);
@@ -422,7 +422,7 @@ public sealed partial class Registrations(
     private static async Task<(string Id, string Role)?> FindMemberIdAsync(
         DbConnection connection, DbTransaction? tx, string bank, Msisdn msisdn, CancellationToken ct)
     {
-        await using DbCommand command = connection.Command(
+        DbCommand command = connection.Reused(
             "SELECT registration_id, role FROM registration_members WHERE bank_code = @bank AND msisdn = @m", tx, ("bank", bank), ("m", msisdn.E164));
         await using DbDataReader r = await command.ExecuteReaderAsync(ct);
         return await r.ReadAsync(ct) ? (r.GetString(0), r.GetString(1)) : null;
@@ -454,9 +454,8 @@ public sealed partial class Registrations(
     {
         string holder, accountRef;
         long createdAt;
-        await using (DbCommand command = connection.Command(
-            "SELECT holder_msisdn, account_ref, created_at FROM bank_registrations WHERE id = @id AND bank_code = @bank", tx, ("id", id), ("bank", bank)))
-        await using (DbDataReader r = await command.ExecuteReaderAsync(ct))
+        await using (DbDataReader r = await connection.Reused(
+            "SELECT holder_msisdn, account_ref, created_at FROM bank_registrations WHERE id = @id AND bank_code = @bank", tx, ("id", id), ("bank", bank)).ExecuteReaderAsync(ct))
         {
             if (!await r.ReadAsync(ct))
             {
@@ -467,9 +466,8 @@ public sealed partial class Registrations(
         }
 
         var authorized = new List<Msisdn>();
-        await using (DbCommand command = connection.Command(
-            "SELECT msisdn FROM registration_members WHERE registration_id = @id AND role = @role ORDER BY slot", tx, ("id", id), ("role", Authorized)))
-        await using (DbDataReader r = await command.ExecuteReaderAsync(ct))
+        await using (DbDataReader r = await connection.Reused(
+            "SELECT msisdn FROM registration_members WHERE registration_id = @id AND role = @role ORDER BY slot", tx, ("id", id), ("role", Authorized)).ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
             {
@@ -478,12 +476,11 @@ public sealed partial class Registrations(
         }
 
         var accounts = new List<ContractAccount>();
-        await using (DbCommand command = connection.Command(
+        await using (DbDataReader r = await connection.Reused(
             "SELECT s.id, s.kind, s.username, s.contract, s.smart_card, s.number FROM registration_contract_accounts c "
             + "JOIN service_accounts s ON s.id = c.service_account_id WHERE c.registration_id = @id ORDER BY c.position",
             tx,
-            ("id", id)))
-        await using (DbDataReader r = await command.ExecuteReaderAsync(ct))
+            ("id", id)).ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
             {

@@ -35,6 +35,8 @@ public sealed class Database : IAsyncDisposable
 
     private readonly string _unpooled;
 
+    private readonly SqliteReaders _readers = new();
+
     private Database(DatabaseKind kind, string connectionString, NpgsqlDataSource? postgres)
     {
         Kind = kind;
@@ -105,18 +107,43 @@ public sealed class Database : IAsyncDisposable
 
     /// <summary>Opens a connection ready for use: on SQLite with WAL, full synchronous commits and foreign keys.</summary>
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken = default) =>
-        _postgres is not null ? await _postgres.OpenConnectionAsync(cancellationToken) : await OpenSqliteAsync(pooled: true, cancellationToken);
+        _postgres is not null ? await _postgres.OpenConnectionAsync(cancellationToken) : await OpenSqliteAsync(new SqliteConnection(ConnectionString), pooled: true, cancellationToken);
 
     /// <summary>
     /// Like <see cref="OpenAsync"/>, but SQLite's connection is this caller's alone and is closed at the end, never
     /// handed to another through the pool: for a caller that changes its settings (the ledger's writer).
     /// </summary>
     public async ValueTask<DbConnection> OpenOwnAsync(CancellationToken cancellationToken = default) =>
-        _postgres is not null ? await _postgres.OpenConnectionAsync(cancellationToken) : await OpenSqliteAsync(pooled: false, cancellationToken);
+        _postgres is not null ? await _postgres.OpenConnectionAsync(cancellationToken) : await OpenSqliteAsync(new SqliteConnection(_unpooled), pooled: false, cancellationToken);
 
-    private async ValueTask<DbConnection> OpenSqliteAsync(bool pooled, CancellationToken cancellationToken)
+    /// <summary>
+    /// A connection for reads that each commit on their own (no transaction), on the paths that run at every step of a
+    /// session or message. Run its statements through <see cref="DbExtensions.Reused"/>: on SQLite the connection stays
+    /// open when disposed and goes back to this database's readers with its statements prepared, so a read is not
+    /// parsed and planned again at each use (that was most of what SQLite spent on a USSD step). A reader that comes
+    /// back inside a transaction or with a statement still running is closed instead. On PostgreSQL it is
+    /// <see cref="OpenAsync"/>: Npgsql pools connections and prepares repeated statements itself.
+    /// </summary>
+    public async ValueTask<DbConnection> OpenReaderAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new SqliteConnection(pooled ? ConnectionString : _unpooled);
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(cancellationToken);
+        }
+
+        if (_readers.TryTake() is { } idle)
+        {
+            return idle;
+        }
+
+        DbConnection reader = await OpenSqliteAsync(new ReaderConnection(_unpooled, _readers), pooled: false, cancellationToken);
+        // How a reader coming back is seen to have no statement running (SQLitePCL has it off by default).
+        ((SqliteConnection)reader).Handle!.enable_sqlite3_next_stmt(true);
+        return reader;
+    }
+
+    private async ValueTask<DbConnection> OpenSqliteAsync(SqliteConnection connection, bool pooled, CancellationToken cancellationToken)
+    {
         try
         {
             await connection.OpenAsync(cancellationToken);
@@ -228,6 +255,7 @@ public sealed class Database : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _readers.Dispose();
         if (_postgres is not null)
         {
             await _postgres.DisposeAsync();

@@ -23,7 +23,7 @@ public static class DbExtensions
     /// <summary>
     /// Like <see cref="Command"/>, but the command object is kept with the connection and handed out again for the
     /// same SQL: SQLite then prepares each statement once per connection instead of once per use. For statements run
-    /// very often on a long-lived connection (the ledger writer's). Do not dispose the command; one user at a time.
+    /// very often on a long-lived connection (the ledger writer's, or a reader of <see cref="Database.OpenReaderAsync"/>). Do not dispose the command; one user at a time.
     /// </summary>
     public static DbCommand Reused(this DbConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
     {

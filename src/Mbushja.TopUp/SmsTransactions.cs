@@ -280,9 +280,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
 
     private async Task<List<SmsTransaction>> QueryAsync(string sql, object parameter, CancellationToken ct)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await using DbCommand command = connection.Command(sql, null, ("p", parameter));
-        return await ReadAllAsync(command, ct);
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        return await ReadAllAsync(connection.Reused(sql, null, ("p", parameter)), ct);
     }
 
     private static async Task<List<SmsTransaction>> ReadAllAsync(DbCommand command, CancellationToken ct)

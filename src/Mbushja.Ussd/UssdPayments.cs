@@ -58,8 +58,8 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
     /// <summary>Whether the number paid in a calendar month (<c>2026-02</c>).</summary>
     public async Task<bool> PaidInMonthAsync(Msisdn msisdn, string month, CancellationToken ct = default)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await using DbCommand command = connection.Command(
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        DbCommand command = connection.Reused(
             "SELECT 1 FROM ussd_payments WHERE msisdn = @m AND month = @month", null, ("m", msisdn.E164), ("month", month));
         return await command.ExecuteScalarAsync(ct) is not null;
     }

@@ -58,8 +58,8 @@ public sealed class UssdSessions(Database database, LedgerEngine ledger, TimePro
 
     public async Task<UssdSession?> GetAsync(string sessionId, CancellationToken ct = default)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await using DbCommand command = connection.Command($"SELECT {Columns} FROM ussd_sessions WHERE session_id = @id", null, ("id", sessionId));
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        DbCommand command = connection.Reused($"SELECT {Columns} FROM ussd_sessions WHERE session_id = @id", null, ("id", sessionId));
         await using DbDataReader r = await command.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct))
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Mbushja.Accounts;
 using Mbushja.Domain;
@@ -24,6 +25,11 @@ public sealed partial class UssdEngine(
         menu.Settings.Transliterate, text => LogCut(logger ?? (ILogger)NullLogger.Instance, text.Split('\n')[0]));
 
     private static readonly Language[] Languages = Enum.GetValues<Language>();
+
+    /// <summary>Pages of lists that read nothing (menus, packages, amounts, languages) are the same for every caller.</summary>
+    private const int MaxKeptPages = 4096;
+
+    private readonly ConcurrentDictionary<PageKey, ListPage> _pages = new();
 
     public UssdMenu Menu => menu;
 
@@ -229,9 +235,34 @@ public sealed partial class UssdEngine(
     /// <summary>The list a screen shows, cut to the page the state is on.</summary>
     private async Task<ListPage> ListAsync(Caller caller, UssdState state, string? notice, CancellationToken ct)
     {
-        Language lang = caller.Language;
         Frame top = state.Top;
         Screen screen = menu[top.Screen];
+        // The start screen's first page has nowhere to go back to.
+        bool back = state.Stack.Count > 1 || top.Page > 0;
+        if (screen.Type == ScreenType.History)
+        {
+            return await ListOfAsync(caller, state, screen, notice, back, ct);
+        }
+
+        var key = new PageKey(screen.Id, caller.Language, top.Page, notice, back, screen.Type == ScreenType.Amount ? state.Selection.Package : null);
+        if (_pages.TryGetValue(key, out ListPage? kept))
+        {
+            return kept;
+        }
+
+        ListPage page = await ListOfAsync(caller, state, screen, notice, back, ct);
+        if (_pages.Count < MaxKeptPages)
+        {
+            _pages.TryAdd(key, page);
+        }
+
+        return page;
+    }
+
+    private async Task<ListPage> ListOfAsync(Caller caller, UssdState state, Screen screen, string? notice, bool back, CancellationToken ct)
+    {
+        Language lang = caller.Language;
+        Frame top = state.Top;
         Package? package = config.Catalog.Find(state.Selection.Package);
         var header = new List<string>(3);
         if (notice is not null)
@@ -282,8 +313,7 @@ public sealed partial class UssdEngine(
                 throw new InvalidOperationException($"Screen {screen.Id} ({screen.Type}) is not a list.");
         }
 
-        // The start screen's first page has nowhere to go back to.
-        string[] footer = state.Stack.Count > 1 || top.Page > 0 ? [menu.Text("nav", lang)] : [];
+        string[] footer = back ? [menu.Text("nav", lang)] : [];
         return _writer.Page(header, items, footer, menu.Text("nav.more", lang), top.Page);
     }
 
@@ -305,4 +335,7 @@ public sealed partial class UssdEngine(
 
     [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "A USSD screen was cut to fit 182 characters (\"{FirstLine}\"): shorten its texts in ussd.json")]
     private static partial void LogCut(ILogger logger, string firstLine);
+
+    /// <summary>What a page of a list that reads nothing depends on.</summary>
+    private readonly record struct PageKey(string Screen, Language Language, int Page, string? Notice, bool Back, string? Package);
 }

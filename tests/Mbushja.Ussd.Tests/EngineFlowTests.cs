@@ -264,4 +264,32 @@ public sealed class EngineFlowTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>Pages of lists are kept once rendered: two packages by amount must each show their own amounts.</summary>
+    [Fact]
+    public async Task TwoPackagesByAmount_EachAmountScreenShowsItsOwnAmounts()
+    {
+        string folder = Mbushja.Testing.ShippedConfig.CopyWith(("catalog.json", text => text.Replace(
+            "\"amounts\": [\"2\", \"5\", \"10\"] },",
+            "\"amounts\": [\"2\", \"5\", \"10\"] },\n    { \"code\": \"GAMES\", \"name\": \"Lojera\", \"kind\": \"tv\", \"asksFor\": [\"smartCard\"], \"amounts\": [\"1\", \"3\"] },",
+            StringComparison.Ordinal)));
+        try
+        {
+            var world = new MenuWorld(folder);
+            string ppv = world.AccountFor(world.Config.Catalog.Find("PPV")!);
+            string games = world.AccountFor(world.Config.Catalog.Find("GAMES")!);
+
+            string ppvAmounts = await world.WalkAsync(Language.En, "1", "8", ppv);
+            string gamesAmounts = await world.WalkAsync(Language.En, "1", "9", games);
+
+            Assert.Contains("\n3. 10.00 €", ppvAmounts, StringComparison.Ordinal);
+            Assert.Contains("Lojera\n", gamesAmounts, StringComparison.Ordinal);
+            Assert.Contains("\n1. 1.00 €\n2. 3.00 €", gamesAmounts, StringComparison.Ordinal);
+            Assert.DoesNotContain("10.00", gamesAmounts, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

@@ -127,7 +127,7 @@ internal sealed class Samples
 internal static class Scenario
 {
     /// <summary>Numbers that pay, each once (a number pays once a month), and numbers whose sessions only cancel.</summary>
-    private const int Subscribers = 60_000;
+    private const int Subscribers = 120_000;
 
     private const int Cancellers = 2_000;
 

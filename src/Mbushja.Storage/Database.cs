@@ -136,13 +136,14 @@ public sealed class Database : IAsyncDisposable
             return idle;
         }
 
-        DbConnection reader = await OpenSqliteAsync(new ReaderConnection(_unpooled, _readers), pooled: false, cancellationToken);
+        ReaderConnection reader = await OpenSqliteAsync(new ReaderConnection(_unpooled, _readers), pooled: false, cancellationToken);
         // How a reader coming back is seen to have no statement running (SQLitePCL has it off by default).
-        ((SqliteConnection)reader).Handle!.enable_sqlite3_next_stmt(true);
+        reader.Handle!.enable_sqlite3_next_stmt(true);
         return reader;
     }
 
-    private async ValueTask<DbConnection> OpenSqliteAsync(SqliteConnection connection, bool pooled, CancellationToken cancellationToken)
+    private async ValueTask<T> OpenSqliteAsync<T>(T connection, bool pooled, CancellationToken cancellationToken)
+        where T : SqliteConnection
     {
         try
         {

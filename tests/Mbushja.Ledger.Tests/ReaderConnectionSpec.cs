@@ -53,11 +53,7 @@ public sealed class ReaderConnectionSpec : IAsyncLifetime
         // The rows are not read to the end nor disposed: the statement holds its snapshot.
         await first.DisposeAsync();
 
-        Assert.Equal(ConnectionState.Closed, first.State);
-        await using DbConnection second = await Database.OpenReaderAsync();
-        Assert.NotSame(first, second);
-        await AddNoteAsync(3);
-        Assert.Equal(3L, await CountAsync(second));
+        await AssertClosed_AndTheNextIsAnotherThatReadsNewCommitsAsync(first, note: 3, expectedNotes: 3);
     }
 
     [Fact]
@@ -67,11 +63,7 @@ public sealed class ReaderConnectionSpec : IAsyncLifetime
         DbTransaction tx = await first.BeginTransactionAsync();
         await first.DisposeAsync();
 
-        Assert.Equal(ConnectionState.Closed, first.State);
-        await using DbConnection second = await Database.OpenReaderAsync();
-        Assert.NotSame(first, second);
-        await AddNoteAsync(4);
-        Assert.Equal(1L, await CountAsync(second));
+        await AssertClosed_AndTheNextIsAnotherThatReadsNewCommitsAsync(first, note: 4, expectedNotes: 1);
         await tx.DisposeAsync();
     }
 
@@ -98,6 +90,16 @@ public sealed class ReaderConnectionSpec : IAsyncLifetime
         await Database.DisposeAsync();
 
         Assert.Equal(ConnectionState.Closed, reader.State);
+    }
+
+    /// <summary>The reader given back was closed; the next is another, and it reads a note committed after it came.</summary>
+    private async Task AssertClosed_AndTheNextIsAnotherThatReadsNewCommitsAsync(DbConnection first, long note, long expectedNotes)
+    {
+        Assert.Equal(ConnectionState.Closed, first.State);
+        await using DbConnection second = await Database.OpenReaderAsync();
+        Assert.NotSame(first, second);
+        await AddNoteAsync(note);
+        Assert.Equal(expectedNotes, await CountAsync(second));
     }
 
     private async Task AddNoteAsync(long n)

@@ -479,33 +479,32 @@ public sealed partial class LedgerEngine : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sets, releases or rolls back to (and releases) the effect's savepoint. On SQLite through statements prepared
-    /// once per connection: <see cref="DbTransaction.SaveAsync"/> and its kin prepare theirs anew each time.
+    /// Sets, releases or rolls back to (and releases) the effect's savepoint, through statements of its own: on SQLite
+    /// prepared once per connection (<see cref="DbTransaction.SaveAsync"/> and its kin prepare theirs anew each time);
+    /// on PostgreSQL sent asynchronously, as Npgsql's release and rollback to a savepoint were seen to read their answer
+    /// synchronously, blocking a pool thread for the round trip (under load, the thread pool starved and a batch held
+    /// its accounts' locks for most of a second). Npgsql's own savepoint is kept: it costs no round trip, as it is sent
+    /// with the next statement.
     /// </summary>
     private static Task SavepointAsync(DbTransaction tx, Savepoint step)
     {
+        string sql = step switch
+        {
+            Savepoint.Set => "SAVEPOINT effect",
+            Savepoint.Release => "RELEASE SAVEPOINT effect",
+            _ => "ROLLBACK TO SAVEPOINT effect; RELEASE SAVEPOINT effect",
+        };
         if (tx.Connection is Microsoft.Data.Sqlite.SqliteConnection connection)
         {
-            string sql = step switch
-            {
-                Savepoint.Set => "SAVEPOINT effect",
-                Savepoint.Release => "RELEASE effect",
-                _ => "ROLLBACK TO effect; RELEASE effect",
-            };
             return connection.Reused(sql, tx).ExecuteNonQueryAsync(CancellationToken.None);
         }
 
-        return step switch
-        {
-            Savepoint.Set => tx.SaveAsync("effect"),
-            Savepoint.Release => tx.ReleaseAsync("effect"),
-            _ => RollBackAsync(tx),
-        };
+        return step == Savepoint.Set ? tx.SaveAsync("effect") : RunAsync(tx, sql);
 
-        static async Task RollBackAsync(DbTransaction tx)
+        static async Task RunAsync(DbTransaction tx, string sql)
         {
-            await tx.RollbackAsync("effect");
-            await tx.ReleaseAsync("effect");
+            await using DbCommand command = tx.Connection!.Command(sql, tx);
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }
 

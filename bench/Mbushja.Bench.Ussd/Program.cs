@@ -235,10 +235,12 @@ internal static class Scenario
             walker.Cancel = false;
             await quiet.WaitAsync();
             var pacedLoad = Load.Start();
-            using (var phases = new PhaseListener())
+            using (var phases = new PhaseListener(tails: true))
+            using (var pool = PoolWaits.Start())
             {
                 await FixedRateAsync(http, ussd, walker, plan.Rate, new Timing(TimeSpan.FromSeconds(1), plan.Paced), paced);
-                Console.WriteLine($"  {engine}, {plan.Rate} steps/s: mean ms per phase: {phases.Summary()}");
+                Console.WriteLine($"  {engine}, {plan.Rate} steps/s: ms per phase (mean, p99, max): {phases.Summary()}");
+                Console.WriteLine($"  {engine}, {plan.Rate} steps/s: {pool.Summary()}");
             }
 
             double pacedOther = pacedLoad.OtherPercent();
@@ -564,14 +566,19 @@ internal sealed class Session(Walker walker, string id, string phone, string[] w
     }
 }
 
-/// <summary>Mean duration and count of each phase of a USSD step (the service's <c>mbushja.ussd.step.duration</c>).</summary>
+/// <summary>
+/// Mean duration and count of each phase of a USSD step (the service's <c>mbushja.ussd.step.duration</c>); with
+/// <c>tails</c>, each phase's p99 and maximum too (every duration is kept: for the fixed rate's few thousand steps).
+/// </summary>
 internal sealed class PhaseListener : IDisposable
 {
     private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, (double Sum, long Count)> _phases = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<double>>? _durations;
 
-    public PhaseListener()
+    public PhaseListener(bool tails = false)
     {
+        _durations = tails ? new() : null;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name is Mbushja.Ussd.UssdMetrics.MeterName or Mbushja.Ledger.LedgerMetrics.MeterName)
@@ -591,6 +598,7 @@ internal sealed class PhaseListener : IDisposable
                 ? "ledger batch"
                 : tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
             _phases.AddOrUpdate(phase, (value, 1), (_, old) => (old.Sum + value, old.Count + 1));
+            _durations?.GetOrAdd(phase, _ => new ConcurrentQueue<double>()).Enqueue(value);
         });
         _listener.Start();
     }
@@ -599,8 +607,21 @@ internal sealed class PhaseListener : IDisposable
     private long _batches;
 
     public string Summary() => string.Join(", ", _phases.OrderBy(s => s.Key, StringComparer.Ordinal)
-        .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.Sum * 1000 / s.Value.Count:F2} (x{s.Value.Count:N0})")))
+        .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.Sum * 1000 / s.Value.Count:F2}{Tail(s.Key)} (x{s.Value.Count:N0})")))
         + string.Create(CultureInfo.InvariantCulture, $"; {(double)Interlocked.Read(ref _batchCommands) / Math.Max(1, Interlocked.Read(ref _batches)):F2} commands per ledger batch");
+
+    private string Tail(string phase)
+    {
+        if (_durations is null || !_durations.TryGetValue(phase, out ConcurrentQueue<double>? queue))
+        {
+            return "";
+        }
+
+        double[] sorted = [.. queue];
+        Array.Sort(sorted);
+        double p99 = sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(sorted.Length * 0.99) - 1)];
+        return string.Create(CultureInfo.InvariantCulture, $" p99 {p99 * 1000:F2} max {sorted[^1] * 1000:F2}");
+    }
 
     public void Dispose() => _listener.Dispose();
 }
@@ -630,6 +651,66 @@ internal sealed class Quiet(TimeSpan each)
         }
 
         Waited += Stopwatch.GetElapsedTime(started);
+    }
+}
+
+/// <summary>
+/// How long work queued to the thread pool waits to start, sampled every 10 ms: a long wait is a starved pool (threads
+/// blocked in synchronous I/O, say), which stalls every request at once whatever the database does.
+/// </summary>
+internal sealed class PoolWaits : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<double> _waits = [];
+    private Task _sampling = Task.CompletedTask;
+
+    public static PoolWaits Start()
+    {
+        var waits = new PoolWaits();
+        waits._sampling = waits.SampleAsync();
+        return waits;
+    }
+
+    private async Task SampleAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            await Task.Delay(10);
+            long queued = Stopwatch.GetTimestamp();
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            ThreadPool.UnsafeQueueUserWorkItem(s => s.SetResult(), started, preferLocal: false);
+            await started.Task;
+            lock (_waits)
+            {
+                _waits.Add(Stopwatch.GetElapsedTime(queued).TotalMilliseconds);
+            }
+        }
+    }
+
+    public string Summary()
+    {
+        double[] sorted;
+        lock (_waits)
+        {
+            sorted = [.. _waits];
+        }
+
+        if (sorted.Length == 0)
+        {
+            return "thread pool: not sampled";
+        }
+
+        Array.Sort(sorted);
+        double p99 = sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(sorted.Length * 0.99) - 1)];
+        return string.Create(CultureInfo.InvariantCulture,
+            $"work queued to the thread pool waited p99 {p99:F1} ms, at most {sorted[^1]:F1} ms ({sorted.Length:N0} samples)");
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _sampling.Wait();
+        _stop.Dispose();
     }
 }
 

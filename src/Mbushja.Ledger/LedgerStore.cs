@@ -393,7 +393,7 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
         if (transfersFirst)
         {
             await using DbBatch first = NewBatch(tx);
-            Add(first, SelectTransfers, ("t", transferIds.ToArray()));
+            first.Add(SelectTransfers, ("t", transferIds.ToArray()));
             await using DbDataReader r = await first.ExecuteReaderAsync(ct);
             await ReadTransfersAsync(r, transfers, ct);
             foreach (string id in pendingIds)
@@ -410,14 +410,14 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
         bool transfersHere = !transfersFirst && transferIds.Count > 0;
         if (transfersHere)
         {
-            Add(batch, SelectTransfers, ("t", transferIds.ToArray()));
+            batch.Add(SelectTransfers, ("t", transferIds.ToArray()));
         }
 
         if (accountIds.Count > 0)
         {
             string[] ids = [.. accountIds];
             Array.Sort(ids, StringComparer.Ordinal);
-            Add(batch, LockAccounts, ("a", ids));
+            batch.Add(LockAccounts, ("a", ids));
         }
 
         // A command with only an effect reads nothing here.
@@ -455,7 +455,7 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
     public override async Task<bool> AnyTransferExistsAsync(DbTransaction tx, IReadOnlyCollection<string> transferIds, CancellationToken ct)
     {
         await using DbBatch batch = NewBatch(tx);
-        Add(batch, SelectTransfers, ("t", transferIds.ToArray()));
+        batch.Add(SelectTransfers, ("t", transferIds.ToArray()));
         await using DbDataReader reader = await batch.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct);
     }
@@ -467,7 +467,7 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
         if (state.NewAccounts.Count > 0)
         {
             List<AccountRow> a = state.NewAccounts;
-            Add(batch, InsertAccounts,
+            batch.Add(InsertAccounts,
                 ("id", a.Select(x => x.Id).ToArray()),
                 ("kind", a.Select(x => x.Kind).ToArray()),
                 ("nn", a.Select(x => x.NoNegative).ToArray()),
@@ -480,7 +480,7 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
         List<Transfer> t = state.NewTransfers;
         if (t.Count > 0)
         {
-            Add(batch, InsertTransfers,
+            batch.Add(InsertTransfers,
                 ("id", t.Select(x => x.Id).ToArray()),
                 ("kind", t.Select(x => Name(x.Kind)).ToArray()),
                 ("d", t.Select(x => x.Debit).ToArray()),
@@ -497,7 +497,7 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
         if (state.Resolved.Count > 0)
         {
             resolveIndex = batch.BatchCommands.Count;
-            Add(batch, Resolve,
+            batch.Add(Resolve,
                 ("id", state.Resolved.Keys.ToArray()),
                 ("state", state.Resolved.Values.Select(Name).ToArray()));
         }
@@ -507,7 +507,7 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
         if (changed.Length > 0)
         {
             updateIndex = batch.BatchCommands.Count;
-            Add(batch, UpdateAccounts,
+            batch.Add(UpdateAccounts,
                 ("row", changed.Select(x => _locked[x.Id]).ToArray()),
                 ("id", changed.Select(x => x.Id).ToArray()),
                 ("b", changed.Select(x => x.Balance - x.LoadedBalance).ToArray()),
@@ -521,7 +521,7 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
         bool check = resolveIndex >= 0 || effectsRan;
         if (!check)
         {
-            Add(batch, "COMMIT");
+            batch.Add("COMMIT");
         }
 
         if (batch.BatchCommands.Count > 0)
@@ -552,21 +552,6 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
         DbBatch batch = connection.CreateBatch();
         batch.Transaction = tx;
         return batch;
-    }
-
-    private static void Add(DbBatch batch, string sql, params (string Name, object? Value)[] parameters)
-    {
-        DbBatchCommand command = batch.CreateBatchCommand();
-        command.CommandText = sql;
-        foreach ((string name, object? value) in parameters)
-        {
-            DbParameter p = command.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value;
-            command.Parameters.Add(p);
-        }
-
-        batch.BatchCommands.Add(command);
     }
 
     public override ValueTask DisposeAsync() => connection.DisposeAsync();

@@ -54,6 +54,23 @@ public static class DbExtensions
 
     private static readonly ConditionalWeakTable<DbConnection, Dictionary<string, DbCommand>> Statements = [];
 
+    /// <summary>Adds a statement to a batch, with named parameters <c>@name</c>; returns it (its row count, once run).</summary>
+    public static DbBatchCommand Add(this DbBatch batch, string sql, params (string Name, object? Value)[] parameters)
+    {
+        DbBatchCommand command = batch.CreateBatchCommand();
+        command.CommandText = sql;
+        foreach ((string name, object? value) in parameters)
+        {
+            DbParameter parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
+        batch.BatchCommands.Add(command);
+        return command;
+    }
+
     public static DbParameter AddParameter(this DbCommand command, string name, object? value)
     {
         DbParameter parameter = command.CreateParameter();

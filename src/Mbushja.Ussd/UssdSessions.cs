@@ -85,15 +85,30 @@ public sealed class UssdSessions(Database database, LedgerEngine ledger, TimePro
     {
         if (database.Kind == DatabaseKind.Postgres)
         {
+            // The ledger's own precision, so a session's times read the same whichever path wrote them.
+            DateTimeOffset now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
             await using DbConnection connection = await database.OpenAsync(ct);
+            if (write.NewLanguage is null)
+            {
+                // One round trip: the transaction, its relaxed commit and the conditional write travel together. A
+                // write that finds the session changed changes nothing, and its empty transaction commits.
+                (string sql, (string Name, object? Value)[] parameters) = Statement(write, now.ToUnixTimeMilliseconds());
+                await using DbBatch batch = connection.CreateBatch();
+                batch.Add("BEGIN");
+                batch.Add("SET LOCAL synchronous_commit = off");
+                DbBatchCommand written = batch.Add(sql, parameters);
+                batch.Add("COMMIT");
+                await batch.ExecuteNonQueryAsync(ct);
+                return written.RecordsAffected == 1;
+            }
+
+            // The language is written only with the session: the row count decides before the commit.
             await using DbTransaction tx = await connection.BeginTransactionAsync(ct);
             await using (DbCommand relaxed = connection.Command("SET LOCAL synchronous_commit = off", tx))
             {
                 await relaxed.ExecuteNonQueryAsync(ct);
             }
 
-            // The ledger's own precision, so a session's times read the same whichever path wrote them.
-            DateTimeOffset now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
             if (await WriteAsync(new EffectContext(connection, tx, database.Kind, now), write, ct) is not null)
             {
                 await tx.RollbackAsync(ct);
@@ -121,40 +136,8 @@ public sealed class UssdSessions(Database database, LedgerEngine ledger, TimePro
     /// <summary>Inside a ledger effect: writes the session if it is still at the version read; else the refusal.</summary>
     internal static async Task<LedgerError?> WriteAsync(EffectContext context, SessionWrite write, CancellationToken ct)
     {
-        long now = context.Now.ToUnixTimeMilliseconds();
-        DbCommand command = write.ExpectedVersion is not { } version
-            // The primary key decides which of two first requests creates the session; ON CONFLICT keeps the transaction usable.
-            ? context.Connection.Reused(
-                $"INSERT INTO ussd_sessions ({Columns}) VALUES (@id, @key, @m, @lang, @history, @state, @response, @ended, 1, @now, @now) "
-                + "ON CONFLICT (session_id) DO NOTHING",
-                context.Transaction,
-                ("id", write.SessionId),
-                ("key", write.Key),
-                ("m", write.Msisdn.E164),
-                ("lang", write.Language.ToWire()),
-                ("history", write.History),
-                ("state", write.State.ToJson()),
-                ("response", write.Response),
-                ("ended", write.Ended),
-                ("now", now))
-            : context.Connection.Reused(
-                "UPDATE ussd_sessions SET session_key = @key, msisdn = @m, language = @lang, history = @history, state = @state, "
-                + "response = @response, ended = @ended, version = version + 1, updated_at = @now, "
-                + "started_at = CASE WHEN @restart THEN @now ELSE started_at END "
-                + "WHERE session_id = @id AND version = @version",
-                context.Transaction,
-                ("key", write.Key),
-                ("m", write.Msisdn.E164),
-                ("lang", write.Language.ToWire()),
-                ("history", write.History),
-                ("state", write.State.ToJson()),
-                ("response", write.Response),
-                ("ended", write.Ended),
-                ("now", now),
-                ("restart", write.Restart),
-                ("id", write.SessionId),
-                ("version", version));
-        if (await command.ExecuteNonQueryAsync(ct) != 1)
+        (string sql, (string Name, object? Value)[] parameters) = Statement(write, context.Now.ToUnixTimeMilliseconds());
+        if (await context.Connection.Reused(sql, context.Transaction, parameters).ExecuteNonQueryAsync(ct) != 1)
         {
             return new LedgerError(Changed, $"USSD session {write.SessionId} changed since it was read.");
         }
@@ -166,6 +149,40 @@ public sealed class UssdSessions(Database database, LedgerEngine ledger, TimePro
 
         return null;
     }
+
+    /// <summary>The write of a step: a new session's row, or the row changed if it is still at the version read (one row either way, or none).</summary>
+    private static (string Sql, (string Name, object? Value)[] Parameters) Statement(SessionWrite write, long now) => write.ExpectedVersion is not { } version
+        // The primary key decides which of two first requests creates the session; ON CONFLICT keeps the transaction usable.
+        ? ($"INSERT INTO ussd_sessions ({Columns}) VALUES (@id, @key, @m, @lang, @history, @state, @response, @ended, 1, @now, @now) "
+            + "ON CONFLICT (session_id) DO NOTHING",
+            [
+                ("id", write.SessionId),
+                ("key", write.Key),
+                ("m", write.Msisdn.E164),
+                ("lang", write.Language.ToWire()),
+                ("history", write.History),
+                ("state", write.State.ToJson()),
+                ("response", write.Response),
+                ("ended", write.Ended),
+                ("now", now),
+            ])
+        : ("UPDATE ussd_sessions SET session_key = @key, msisdn = @m, language = @lang, history = @history, state = @state, "
+            + "response = @response, ended = @ended, version = version + 1, updated_at = @now, "
+            + "started_at = CASE WHEN @restart THEN @now ELSE started_at END "
+            + "WHERE session_id = @id AND version = @version",
+            [
+                ("key", write.Key),
+                ("m", write.Msisdn.E164),
+                ("lang", write.Language.ToWire()),
+                ("history", write.History),
+                ("state", write.State.ToJson()),
+                ("response", write.Response),
+                ("ended", write.Ended),
+                ("now", now),
+                ("restart", write.Restart),
+                ("id", write.SessionId),
+                ("version", version),
+            ]);
 
     private sealed class Save(SessionWrite write) : ILedgerEffect
     {

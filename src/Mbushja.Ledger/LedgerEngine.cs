@@ -353,6 +353,7 @@ public sealed partial class LedgerEngine : IAsyncDisposable
         var state = new BatchState(accounts, transfers, now);
         var outcomes = new (LedgerOutcome? Outcome, Exception? Error)[batch.Count];
         bool effectsRan = false;
+        int lastEffect = batch.FindLastIndex(w => w.Command.Effect is not null);
         for (int i = 0; i < batch.Count; i++)
         {
             LedgerCommand command = batch[i].Command;
@@ -364,7 +365,9 @@ public sealed partial class LedgerEngine : IAsyncDisposable
                 {
                     AvailableCents = id => state.Accounts.TryGetValue(id.Value, out AccountRow? row) ? row.Balance - row.PendingDebits : null,
                 };
-                (LedgerError? refused, Exception? error) = await RunEffectAsync(command.Effect, context, tx);
+                // On PostgreSQL the last effect's savepoint is left to the commit, which ends it without a round trip.
+                bool keep = i == lastEffect && _database.Kind == DatabaseKind.Postgres;
+                (LedgerError? refused, Exception? error) = await RunEffectAsync(command.Effect, context, tx, keep);
                 if (refused is not null || error is not null)
                 {
                     state.Undo();
@@ -455,9 +458,10 @@ public sealed partial class LedgerEngine : IAsyncDisposable
     /// <summary>
     /// Runs an effect in a savepoint. Transient errors abort the whole batch (it is retried); others fail only this
     /// command. An effect that refuses before writing needs no savepoint: any error of its aborts the batch, which is
-    /// then tried again command by command.
+    /// then tried again command by command. With <paramref name="keep"/>, an accepted effect's savepoint is not
+    /// released: no statement of another effect follows it, and the batch's commit (or rollback) ends it.
     /// </summary>
-    private static async Task<(LedgerError? Refused, Exception? Error)> RunEffectAsync(ILedgerEffect effect, EffectContext context, DbTransaction tx)
+    private static async Task<(LedgerError? Refused, Exception? Error)> RunEffectAsync(ILedgerEffect effect, EffectContext context, DbTransaction tx, bool keep)
     {
         if (effect.RefusesBeforeWriting)
         {
@@ -468,7 +472,11 @@ public sealed partial class LedgerEngine : IAsyncDisposable
         try
         {
             LedgerError? refused = await effect.ApplyAsync(context, CancellationToken.None);
-            await SavepointAsync(tx, refused is not null ? Savepoint.RollBack : Savepoint.Release);
+            if (refused is not null || !keep)
+            {
+                await SavepointAsync(tx, refused is not null ? Savepoint.RollBack : Savepoint.Release);
+            }
+
             return (refused, null);
         }
         catch (Exception e) when (!DbErrors.IsTransient(e))

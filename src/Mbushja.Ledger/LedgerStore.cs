@@ -305,11 +305,11 @@ internal sealed class SqliteLedgerWriter : LedgerWriter
 
 /// <summary>
 /// PostgreSQL: round trips and planning are what cost. A batch takes two round trips, one that loads and locks
-/// what it touches and one that writes and commits (posts, voids and effects take more; see below), and each
+/// what it touches and one that writes and commits (posts and voids take more, and effects their own statements), and each
 /// statement is prepared once per connection and runs on PostgreSQL's cached generic plan. The statements are
 /// written so that this plan is the good one whatever the batch's size and the tables' sizes (a generic plan guesses
 /// an array's length, and on a small table would rather scan all of it): rows are found key by key through the
-/// primary key, and locked accounts are updated by ctid.
+/// primary key, and locked accounts are updated by ctid (by key when effects ran statements of their own).
 /// </summary>
 internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWriter
 {
@@ -339,6 +339,12 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
     private const string UpdateAccounts =
         "UPDATE ledger_accounts a SET balance = a.balance + u.b, pending_debits = a.pending_debits + u.pd, pending_credits = a.pending_credits + u.pc "
         + "FROM unnest(@row::tid[], @id, @b, @pd, @pc) AS u(row, id, b, pd, pc) WHERE a.ctid = ANY(@row::tid[]) AND a.ctid = u.row AND a.id = u.id";
+
+    // After an effect's statements, by key: an effect should not touch ledger_accounts, but if one did, a ctid would
+    // be stale and its row missed, where a key always finds it (locked by this transaction, it cannot have gone).
+    private const string UpdateAccountsByKey =
+        "UPDATE ledger_accounts a SET balance = a.balance + u.b, pending_debits = a.pending_debits + u.pd, pending_credits = a.pending_credits + u.pc "
+        + "FROM unnest(@id, @b, @pd, @pc) AS u(id, b, pd, pc) WHERE a.id = ANY(@id) AND a.id = u.id";
 
     /// <summary>
     /// Left to choose (plan_cache_mode=auto), PostgreSQL would plan these statements anew for every batch: the generic
@@ -507,18 +513,19 @@ internal sealed class PostgresLedgerWriter(DbConnection connection) : LedgerWrit
         if (changed.Length > 0)
         {
             updateIndex = batch.BatchCommands.Count;
-            batch.Add(UpdateAccounts,
-                ("row", changed.Select(x => _locked[x.Id]).ToArray()),
+            (string Name, object? Value)[] deltas =
+            [
                 ("id", changed.Select(x => x.Id).ToArray()),
                 ("b", changed.Select(x => x.Balance - x.LoadedBalance).ToArray()),
                 ("pd", changed.Select(x => x.PendingDebits - x.LoadedPendingDebits).ToArray()),
-                ("pc", changed.Select(x => x.PendingCredits - x.LoadedPendingCredits).ToArray()));
+                ("pc", changed.Select(x => x.PendingCredits - x.LoadedPendingCredits).ToArray()),
+            ];
+            batch.Add(effectsRan ? UpdateAccountsByKey : UpdateAccounts, effectsRan ? deltas : [("row", changed.Select(x => _locked[x.Id]).ToArray()), .. deltas]);
         }
 
         // The COMMIT rides with the writes, unless a row count must be checked before it: a pending transfer's state
-        // (read unlocked, so another server may have resolved it since), or the accounts when an effect ran statements
-        // of its own in between (none should touch ledger_accounts; if one did, its ctid would be stale).
-        bool check = resolveIndex >= 0 || effectsRan;
+        // (read unlocked, so another server may have resolved it since).
+        bool check = resolveIndex >= 0;
         if (!check)
         {
             batch.Add("COMMIT");

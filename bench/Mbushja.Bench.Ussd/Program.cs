@@ -574,7 +574,7 @@ internal sealed class PhaseListener : IDisposable
 {
     private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, (double Sum, long Count)> _phases = new();
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<double>>? _durations;
+    private readonly ConcurrentDictionary<string, Samples>? _durations;
 
     public PhaseListener(bool tails = false)
     {
@@ -598,7 +598,7 @@ internal sealed class PhaseListener : IDisposable
                 ? "ledger batch"
                 : tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
             _phases.AddOrUpdate(phase, (value, 1), (_, old) => (old.Sum + value, old.Count + 1));
-            _durations?.GetOrAdd(phase, _ => new ConcurrentQueue<double>()).Enqueue(value);
+            _durations?.GetOrAdd(phase, _ => new Samples()).Add((long)(value * Stopwatch.Frequency));
         });
         _listener.Start();
     }
@@ -612,15 +612,13 @@ internal sealed class PhaseListener : IDisposable
 
     private string Tail(string phase)
     {
-        if (_durations is null || !_durations.TryGetValue(phase, out ConcurrentQueue<double>? queue))
+        if (_durations is null || !_durations.TryGetValue(phase, out Samples? samples))
         {
             return "";
         }
 
-        double[] sorted = [.. queue];
-        Array.Sort(sorted);
-        double p99 = sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(sorted.Length * 0.99) - 1)];
-        return string.Create(CultureInfo.InvariantCulture, $" p99 {p99 * 1000:F2} max {sorted[^1] * 1000:F2}");
+        (_, double p99, double max) = samples.Quantiles();
+        return string.Create(CultureInfo.InvariantCulture, $" p99 {p99:F2} max {max:F2}");
     }
 
     public void Dispose() => _listener.Dispose();
@@ -661,7 +659,7 @@ internal sealed class Quiet(TimeSpan each)
 internal sealed class PoolWaits : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<double> _waits = [];
+    private readonly Samples _waits = new();
     private Task _sampling = Task.CompletedTask;
 
     public static PoolWaits Start()
@@ -680,30 +678,20 @@ internal sealed class PoolWaits : IDisposable
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             ThreadPool.UnsafeQueueUserWorkItem(s => s.SetResult(), started, preferLocal: false);
             await started.Task;
-            lock (_waits)
-            {
-                _waits.Add(Stopwatch.GetElapsedTime(queued).TotalMilliseconds);
-            }
+            _waits.Add(Stopwatch.GetTimestamp() - queued);
         }
     }
 
     public string Summary()
     {
-        double[] sorted;
-        lock (_waits)
-        {
-            sorted = [.. _waits];
-        }
-
-        if (sorted.Length == 0)
+        if (_waits.Count == 0)
         {
             return "thread pool: not sampled";
         }
 
-        Array.Sort(sorted);
-        double p99 = sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(sorted.Length * 0.99) - 1)];
+        (_, double p99, double max) = _waits.Quantiles();
         return string.Create(CultureInfo.InvariantCulture,
-            $"work queued to the thread pool waited p99 {p99:F1} ms, at most {sorted[^1]:F1} ms ({sorted.Length:N0} samples)");
+            $"work queued to the thread pool waited p99 {p99:F1} ms, at most {max:F1} ms ({_waits.Count:N0} samples)");
     }
 
     public void Dispose()

@@ -24,4 +24,13 @@ public sealed class SettingsPrintingTests
         Assert.DoesNotContain("SECRET", printed, StringComparison.Ordinal);
         Assert.Contains("TEB at https://bank.example/v1/", printed, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AdminKey_ToString_ShowsNoSecret()
+    {
+        var key = new AdminKey("admin-key-SECRET-9");
+
+        Assert.DoesNotContain("SECRET", key.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET", new { key }.ToString(), StringComparison.Ordinal);
+    }
 }

@@ -11,7 +11,17 @@ using Microsoft.Extensions.Options;
 namespace Mbushja.Server.Http;
 
 /// <summary>The admin key that <c>Authorization: Bearer</c> must carry.</summary>
-public sealed record AdminKey(string Value);
+public sealed record AdminKey(string Value)
+{
+    /// <summary>
+    /// The key's SHA-256, what a given key is compared with (equal lengths, in constant time). Hashed once: an
+    /// authentication handler is made for every request, gateway callbacks included.
+    /// </summary>
+    public byte[] Hash { get; } = AdminKeyAuthenticationHandler.HashOf(Value);
+
+    /// <summary>Never the key: a record would print it.</summary>
+    public override string ToString() => "AdminKey { (set) }";
+}
 
 /// <summary>
 /// Authenticates <c>Authorization: Bearer &lt;admin key&gt;</c>. Compared in constant time; the key is never logged.
@@ -27,8 +37,6 @@ public sealed class AdminKeyAuthenticationHandler(
     public const string SchemeName = "AdminKey";
     public const string AdminRole = "admin";
 
-    private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(key.Value));
-
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? header = Request.Headers.Authorization;
@@ -42,8 +50,7 @@ public sealed class AdminKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("Not a bearer token."));
         }
 
-        byte[] given = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
-        if (!CryptographicOperations.FixedTimeEquals(given, _expected))
+        if (!CryptographicOperations.FixedTimeEquals(HashOf(header["Bearer ".Length..].Trim()), key.Hash))
         {
             return Task.FromResult(AuthenticateResult.Fail("Wrong key."));
         }
@@ -51,6 +58,8 @@ public sealed class AdminKeyAuthenticationHandler(
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, AdminRole)], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
+
+    internal static byte[] HashOf(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

@@ -156,6 +156,19 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         }
     }
 
+    /// <summary>
+    /// A reply recorded for an HTTP response that nobody will read (the caller gave up) goes out through the outbound
+    /// gateway instead: inline → pending. A reply already pending, or none yet, is left as it is.
+    /// </summary>
+    public async Task SendInlineReplyAsync(string id, CancellationToken ct = default)
+    {
+        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new SendInline(id) }, ct);
+        if (!outcome.Succeeded)
+        {
+            throw Unexpected(outcome);
+        }
+    }
+
     /// <summary>Takes an unfinished message whose lease ran out, for this worker, until <paramref name="until"/>.</summary>
     public async Task<bool> ClaimAsync(SmsTransaction row, DateTimeOffset until, CancellationToken ct = default)
     {
@@ -412,6 +425,26 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
                 {
                     await AppendTrailAsync(context, id, [capture], cancellationToken);
                 }
+            }
+
+            return null;
+        }
+    }
+
+    private sealed class SendInline(string id) : ILedgerEffect
+    {
+        public bool RefusesBeforeWriting => true;
+
+        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        {
+            DbCommand reroute = context.Connection.Reused(
+                "UPDATE sms_outbox SET state = 'pending', next_at = @now WHERE transaction_id = @id AND state = 'inline'",
+                context.Transaction,
+                ("now", context.Now.ToUnixTimeMilliseconds()),
+                ("id", id));
+            if (await reroute.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                await AppendTrailAsync(context, id, [new TrailEntry("reply", new { route = "outbound", why = "the caller stopped waiting for the response" })], cancellationToken);
             }
 
             return null;

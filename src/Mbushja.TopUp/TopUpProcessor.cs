@@ -120,12 +120,30 @@ public sealed partial class TopUpProcessor(
         }
 
         bool outbound = row.Route == ReplyRoute.Outbound;
-        TopUpResult result = await HoldAndCreditAsync(row, outbound, ct);
+        TopUpResult result;
+        try
+        {
+            result = await HoldAndCreditAsync(row, outbound, ct);
+        }
+        finally
+        {
+            if (!outbound && ct.IsCancellationRequested)
+            {
+                // The caller that was to read the reply in its response gave up (a gateway's timeout): a reply it
+                // committed for that response goes out through the gateway instead. The writes that commit a reply do
+                // not stop for the caller, so whatever this message committed is in by now; if it committed none
+                // (the caller left during the bank's answer), the recovery sweep sends it, outbound.
+                await store.SendInlineReplyAsync(row.Id, CancellationToken.None);
+                outbox?.Notify();
+            }
+        }
+
         if (outbound)
         {
             outbox?.Notify();
         }
 
+        ct.ThrowIfCancellationRequested();
         return result;
     }
 
@@ -228,7 +246,8 @@ public sealed partial class TopUpProcessor(
             Effect = effect,
         };
         long started = Stopwatch.GetTimestamp();
-        LedgerOutcome outcome = await store.CreditAsync(command, ct);
+        // Not the caller's token: the command commits whether or not its caller waits, and the caller must know what did.
+        LedgerOutcome outcome = await store.CreditAsync(command, CancellationToken.None);
         TopUpMetrics.Phase("credit", started);
         if (!outcome.Succeeded)
         {
@@ -315,7 +334,8 @@ public sealed partial class TopUpProcessor(
 
     private async Task<TopUpResult> DecideAsync(SmsTransaction row, string state, Transition transition, CancellationToken ct)
     {
-        if (await store.MoveAsync(row.Id, row.State, transition, ct))
+        // Not the caller's token: the move commits whether or not its caller waits (see FinishAsync).
+        if (await store.MoveAsync(row.Id, row.State, transition, CancellationToken.None))
         {
             LogDecided(logger, row.Id, state, transition.Code);
             TopUpStatus status = TopUpStates.StatusOf(state)!.Value;

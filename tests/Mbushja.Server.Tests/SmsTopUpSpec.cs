@@ -1,5 +1,11 @@
 using System.Net;
 using System.Text.Json;
+using Mbushja.Banks.Connector;
+using Mbushja.Domain;
+using Mbushja.Sms;
+using Mbushja.TopUp;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Mbushja.Server.Tests;
 
@@ -399,6 +405,116 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
     public async Task Transactions_NeedTheAdminKey()
     {
         await (await Server.Http.GetAsync("/api/v1/transactions", null)).ExpectProblemAsync(HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
+    }
+
+    /// <summary>
+    /// A gateway that reads the reply in the HTTP response gives up once the bank held the money (its request is
+    /// aborted). The top-up still completes, and the reply, which nobody will read in a response now, goes out
+    /// through the outbound gateway: exactly one reply, and never a charge without one (SPEC §4).
+    /// </summary>
+    [Fact]
+    public async Task Process_CallerLeavesAfterTheHold_ToppedUpAndTheReplyGoesOutbound()
+    {
+        string holder = await _world.SubscriberAsync();
+        string iban = await _world.RegisterAsync("BEK", holder, Funds);
+        using var caller = new CancellationTokenSource();
+        TopUpProcessor processor = ProcessorWith(new CallerLeaves(Bank, caller, bankSilent: false));
+        string messageId = "caller-leaves-" + Guid.NewGuid().ToString("N");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => processor.ProcessAsync(new InboundSms(holder, TopUpWorld.ShortCodes["BEK"], "5", messageId), caller.Token));
+        await Server.RecoverAsync();
+
+        SmsTransaction row = (await Service<SmsTransactions>().FindByMessageIdAsync(messageId))!;
+        Assert.Equal(TopUpStates.Completed, row.State);
+        await _world.CapturedAsync(row.Id);
+        Assert.Equal((Funds - 500, 0L), await _world.BankAccountAsync("BEK", iban));
+        Assert.Equal(500, await _world.CreditAsync(holder));
+        OutboxMessage reply = (await Service<SmsOutbox>().GetAsync(row.Id))!;
+        Assert.NotEqual(OutboxStates.Inline, reply.State);
+        Assert.Contains("5", reply.Text, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The same when the bank does not answer and the message is given up: the "bank unavailable" reply goes out through
+    /// the gateway, and nothing is held or charged.
+    /// </summary>
+    [Fact]
+    public async Task Process_CallerLeavesWhileTheBankIsSilent_NothingChargedAndTheReplyGoesOutbound()
+    {
+        string holder = await _world.SubscriberAsync();
+        string iban = await _world.RegisterAsync("BEK", holder, Funds);
+        using var caller = new CancellationTokenSource();
+        TopUpProcessor processor = ProcessorWith(new CallerLeaves(Bank, caller, bankSilent: true));
+        string messageId = "caller-leaves-silent-" + Guid.NewGuid().ToString("N");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => processor.ProcessAsync(new InboundSms(holder, TopUpWorld.ShortCodes["BEK"], "5", messageId), caller.Token));
+        await Server.RecoverAsync();
+
+        SmsTransaction row = (await Service<SmsTransactions>().FindByMessageIdAsync(messageId))!;
+        Assert.Equal(TopUpStates.Failed, row.State);
+        Assert.Equal(TopUpCodes.BankUnavailable, row.Code);
+        Assert.Equal((Funds, 0L), await _world.BankAccountAsync("BEK", iban));
+        Assert.Equal(0, await _world.CreditAsync(holder));
+        OutboxMessage reply = (await Service<SmsOutbox>().GetAsync(row.Id))!;
+        Assert.NotEqual(OutboxStates.Inline, reply.State);
+    }
+
+    private IBankConnector Bank => Service<IBankConnector>();
+
+    private T Service<T>()
+        where T : notnull => Server.Server.App.Services.GetRequiredService<T>();
+
+    /// <summary>The server's processor with another bank connector.</summary>
+    private TopUpProcessor ProcessorWith(IBankConnector bank) => new(
+        Service<TopUpPlanner>(),
+        Service<SmsTransactions>(),
+        bank,
+        Service<BankDirectory>(),
+        Service<ReplyTexts>(),
+        Service<OperatorClock>(),
+        Service<TopUpOptions>(),
+        Service<ILogger<TopUpProcessor>>());
+
+    /// <summary>
+    /// The bank as the caller of <see cref="TopUpProcessor.ProcessAsync"/> sees it when it gives up: its token is
+    /// cancelled once the hold is answered, or, with <paramref name="bankSilent"/>, once neither the hold nor the status
+    /// query got an answer (nothing reaches the bank).
+    /// </summary>
+    private sealed class CallerLeaves(IBankConnector bank, CancellationTokenSource caller, bool bankSilent) : IBankConnector
+    {
+        public async Task<BankCall> HoldAsync(string bankCode, HoldRequest request, CancellationToken ct = default)
+        {
+            if (bankSilent)
+            {
+                return new BankCall(null, "no answer", 1);
+            }
+
+            BankCall call = await bank.HoldAsync(bankCode, request, CancellationToken.None);
+            await caller.CancelAsync();
+            return call;
+        }
+
+        public async Task<BankCall> StatusAsync(string bankCode, string holdId, CancellationToken ct = default)
+        {
+            if (!bankSilent)
+            {
+                return await bank.StatusAsync(bankCode, holdId, ct);
+            }
+
+            await caller.CancelAsync();
+            return new BankCall(null, "no answer", 1);
+        }
+
+        public Task<BankCall> CaptureAsync(string bankCode, string holdId, CancellationToken ct = default) => bank.CaptureAsync(bankCode, holdId, ct);
+
+        public Task<BankCall> VoidAsync(string bankCode, string holdId, CancellationToken ct = default) => bank.VoidAsync(bankCode, holdId, ct);
+
+        public Task<RefundCall> RefundAsync(string bankCode, RefundRequest request, CancellationToken ct = default) => bank.RefundAsync(bankCode, request, ct);
+
+        public Task<RefundCall> RefundStatusAsync(string bankCode, string refundId, CancellationToken ct = default) =>
+            bank.RefundStatusAsync(bankCode, refundId, ct);
     }
 
     /// <summary>A holder registered at <paramref name="bank"/> with funds, two other subscribers and one account of each kind.</summary>

@@ -55,7 +55,7 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
     public async Task<ServiceAccount?> FindAsync(string identifier, CancellationToken ct = default)
     {
         string text = identifier.Trim();
-        if (text.Length is 0 or > 128)
+        if (text.Length is 0 or > 128 || text.Contains('\0', StringComparison.Ordinal))
         {
             return null;
         }

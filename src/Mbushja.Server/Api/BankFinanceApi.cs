@@ -95,6 +95,11 @@ public static class BankFinanceApi
             return Problems.BadRequest(Problems.TooLong, $"'by' has at most {TopUpReversals.MaxActorLength} characters.", "by");
         }
 
+        if (Problems.NulCharacter(("by", uploadedBy)) is { } nul)
+        {
+            return nul;
+        }
+
         ReconciliationOutcome outcome;
         try
         {
@@ -143,6 +148,12 @@ public static class BankFinanceApi
         if (!string.IsNullOrWhiteSpace(date) && !DateOnly.TryParseExact(date.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
         {
             return Problems.BadRequest(InvalidDate, $"'{date}' is not a date written YYYY-MM-DD.", "date");
+        }
+
+        // The day's bounds must exist as instants: not the calendar's first day (before UTC's) nor its last (no next day).
+        if (day.Year is < 1900 or > 9000)
+        {
+            return Problems.BadRequest(InvalidDate, $"'{date}' is out of range (years 1900 to 9000).", "date");
         }
 
         return null;

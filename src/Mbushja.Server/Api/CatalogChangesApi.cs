@@ -49,7 +49,12 @@ public static class CatalogChangesApi
             return problem;
         }
 
-        CatalogChangeKind? kind = body!.Kind switch
+        if (Problems.NulCharacter(("by", body!.By), ("reason", body.Reason)) is { } control)
+        {
+            return control;
+        }
+
+        CatalogChangeKind? kind = body.Kind switch
         {
             "price" => CatalogChangeKind.Price,
             "fee" => CatalogChangeKind.Fee,

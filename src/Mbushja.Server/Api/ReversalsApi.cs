@@ -65,7 +65,12 @@ public static class ReversalsApi
             return problem;
         }
 
-        ReversalOutcome outcome = await reversals.ReverseAsync(id, body!.Reason ?? "", body.By ?? "", ct);
+        if (Problems.NulCharacter(("reason", body!.Reason), ("by", body.By)) is { } control)
+        {
+            return control;
+        }
+
+        ReversalOutcome outcome = await reversals.ReverseAsync(id, body.Reason ?? "", body.By ?? "", ct);
         if (outcome.Succeeded)
         {
             return TypedResults.Ok(ReversalResponse.Of(outcome.Reversal));

@@ -75,23 +75,40 @@ public static class SmsApi
     /// <summary>Kannel's names and ours: <c>from</c>/<c>sender</c>, <c>to</c>/<c>receiver</c>, <c>text</c>, <c>id</c>/<c>messageId</c>.</summary>
     private static async Task<IResult> KannelAsync(HttpRequest request, TopUpProcessor processor, ReplyRoute replyVia, CancellationToken ct)
     {
-        IFormCollection? form = request.HasFormContentType ? await request.ReadFormAsync(ct) : null;
+        IFormCollection? form = null;
+        if (request.HasFormContentType)
+        {
+            try
+            {
+                form = await request.ReadFormAsync(ct);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                // Over the form limits, or a multipart body that breaks off: the request is malformed.
+                return Problems.BadRequest(Problems.MalformedBody, $"The form cannot be read: {e.Message}");
+            }
+        }
+
+        // A field given twice (twice in the query, twice in the form, or in both) is malformed, as on POST /ussd.
+        string? twice = null;
         string? Get(params string[] names)
         {
+            string? found = null;
             foreach (string name in names)
             {
-                if (request.Query.TryGetValue(name, out var q) && q.Count > 0)
+                int count = (request.Query.TryGetValue(name, out var q) ? q.Count : 0) + (form is not null && form.TryGetValue(name, out var f) ? f.Count : 0);
+                if (count > 1)
                 {
-                    return q[0];
+                    twice ??= name;
                 }
 
-                if (form is not null && form.TryGetValue(name, out var f) && f.Count > 0)
+                if (count > 0 && found is null)
                 {
-                    return f[0];
+                    found = request.Query.TryGetValue(name, out q) && q.Count > 0 ? q[0] : form![name][0];
                 }
             }
 
-            return null;
+            return found;
         }
 
         string? from = Get("from", "sender");
@@ -99,6 +116,11 @@ public static class SmsApi
         string text = Get("text") ?? "";
         string? id = Get("id", "messageId", "smsid");
         id = string.IsNullOrEmpty(id) ? null : id; // Kannel sends an empty %I when it has none
+        if (twice is not null)
+        {
+            return Problems.BadRequest(Problems.MalformedField, $"The field '{twice}' is given more than once.", twice);
+        }
+
         if (Check(from, to, text, id) is { } invalid)
         {
             return invalid;

@@ -18,6 +18,13 @@ public static class Problems
     public const string TooLong = "TOO_LONG";
     public const string EmptyField = "EMPTY_FIELD";
     public const string InvalidTime = "INVALID_TIME";
+    public const string MalformedField = "MALFORMED_FIELD";
+
+    /// <summary>The first of <paramref name="fields"/> that holds a NUL character, which no text field may (PostgreSQL text cannot hold it).</summary>
+    public static ProblemHttpResult? NulCharacter(params (string Name, string? Value)[] fields) =>
+        fields.FirstOrDefault(f => f.Value is not null && f.Value.Contains('\0', StringComparison.Ordinal)) is { Name: not null } bad
+            ? BadRequest(MalformedField, $"'{bad.Name}' holds a NUL character.", bad.Name)
+            : null;
 
     /// <summary>
     /// Gives the problems that the framework writes itself (an unknown route, a method or content type that routing

@@ -85,7 +85,7 @@ public sealed partial class UssdService(
         }
 
         string sessionId = request.SessionId!;
-        string text = request.Text!.Trim();
+        string text = Normalized(request.Text!);
         for (int attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             // The session as this server left it saves a read; a write is conditional on its version anyway, and an
@@ -188,6 +188,30 @@ public sealed partial class UssdService(
         return session.History.StartsWith(text + "*", StringComparison.Ordinal)
             ? new Reply(UssdOutcome.Answer(session.Response))
             : new Reply(End(Menu.Text("end.ended", caller.Language, ("code", Settings.ServiceCode))));
+    }
+
+    /// <summary>
+    /// The inputs as the session keeps them: each trimmed. A later request repeats every input, and must still start
+    /// with what the session took, whether the spaces were the subscriber's (a keyboard's trailing space on a username)
+    /// or the gateway's; the engine takes each input trimmed anyway.
+    /// </summary>
+    private static string Normalized(string text)
+    {
+        foreach (char c in text)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                string[] inputs = text.Split('*');
+                for (int i = 0; i < inputs.Length; i++)
+                {
+                    inputs[i] = inputs[i].Trim();
+                }
+
+                return string.Join('*', inputs);
+            }
+        }
+
+        return text;
     }
 
     /// <summary>A session's start screen, for a new session or one that starts over, and the inputs that came with it.</summary>

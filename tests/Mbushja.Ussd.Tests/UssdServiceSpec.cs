@@ -431,6 +431,56 @@ public abstract class UssdServiceSpec
         Assert.Equal(field, outcome.Field);
     }
 
+    /// <summary>
+    /// A username typed with a trailing space (a phone keyboard's autocomplete adds one) reaches the confirmation, and
+    /// the confirmation that follows it pays: the next request repeats the space, and the session still takes it.
+    /// </summary>
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("  ")]
+    public async Task InputWithTrailingSpace_TheNextInputContinuesTheSession(string space)
+    {
+        await using ServiceWorld w = await ServiceWorld.CreateAsync(Kind, Noon);
+        string phone = await w.SubscriberAsync(5000, Language.En);
+        string user = await w.AccountAsync("INTERNET_1");
+        string session = NewSession();
+        await w.SessionAsync(session, phone, "1", "3");
+
+        Assert.StartsWith("CON Internet Pako 1\nAccount: " + user + "\n", await w.SendAsync(session, phone, $"1*3*{user}{space}"), StringComparison.Ordinal);
+        string paid = await w.SendAsync(session, phone, $"1*3*{user}{space}*1");
+
+        Assert.StartsWith("END Paid Internet Pako 1", paid, StringComparison.Ordinal);
+        Assert.Equal(5000 - 1540, await w.CreditAsync(phone));
+    }
+
+    /// <summary>A blank answer is re-asked (SPEC §3), and the answer after it is taken.</summary>
+    [Fact]
+    public async Task BlankInput_IsReasked_AndTheNextInputContinuesTheSession()
+    {
+        await using ServiceWorld w = await ServiceWorld.CreateAsync(Kind, Noon);
+        string phone = await w.SubscriberAsync(5000, Language.En);
+        string session = NewSession();
+        await w.SessionAsync(session, phone, "1");
+
+        Assert.StartsWith("CON Not a valid choice.\nChoose a package:", await w.SendAsync(session, phone, "1* "), StringComparison.Ordinal);
+
+        Assert.Equal("CON Internet Pako 1\nEnter your username:\n0 Back  00 Menu", await w.SendAsync(session, phone, "1* *3"));
+    }
+
+    /// <summary>A gateway that pads every text with a space still walks the session: its inputs are the same.</summary>
+    [Fact]
+    public async Task GatewayPadsEveryTextWithASpace_TheSessionGoesOn()
+    {
+        await using ServiceWorld w = await ServiceWorld.CreateAsync(Kind, Noon);
+        string phone = await w.SubscriberAsync(5000, Language.En);
+        string session = NewSession();
+
+        Assert.StartsWith("CON ", await w.SendAsync(session, phone, " "), StringComparison.Ordinal);
+        Assert.StartsWith("CON ", await w.SendAsync(session, phone, "1 "), StringComparison.Ordinal);
+
+        Assert.Equal("CON Internet Pako 1\nEnter your username:\n0 Back  00 Menu", await w.SendAsync(session, phone, "1*3 "));
+    }
+
     [Fact]
     public async Task Purge_DeletesOnlySessionsUntouchedSinceTheCutOff()
     {

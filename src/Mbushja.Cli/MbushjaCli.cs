@@ -43,6 +43,14 @@ public static class MbushjaCli
             Description = "Operator configuration folder (operator.json, catalog.json, banks/*.json). Default: the shipped IPKO configuration.",
             Recursive = true,
         };
+        config.Validators.Add(given =>
+        {
+            // A folder that is not there is a bad argument (exit 2), not a broken configuration (exit 1).
+            if (given.GetValueOrDefault<DirectoryInfo?>() is { Exists: false } missing)
+            {
+                given.AddError($"The configuration folder '{missing.FullName}' does not exist.");
+            }
+        });
 
         var root = new RootCommand(
             "Mbushja: subscribers top up and pay their operator's services by USSD (*101#, from prepaid credit) "
@@ -53,7 +61,8 @@ public static class MbushjaCli
         root.Subcommands.Add(PhoneCommand(output, stdin));
         root.Subcommands.Add(UsersCommand.Create(config, output, errors, stdin));
 
-        ParseResult parsed = root.Parse(args, new ParserConfiguration());
+        // No response files: an argument that begins with '@' (an SMS text such as "@5") is that text, not a file to read.
+        ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Errors.Count > 0)
         {
             string command = parsed.CommandResult.Command == root ? "" : parsed.CommandResult.Command.Name + " ";

@@ -141,6 +141,36 @@ public sealed class CliTests
         Assert.Equal(code, json.GetProperty("error").String("code"));
     }
 
+    /// <summary>
+    /// SPEC §5: <c>--text "&lt;sms text&gt;"</c> is the SMS exactly as sent. A text that begins with <c>@</c> (GSM 03.38's
+    /// character 0, what a stray NUL decodes to) must be parsed as the SMS, not opened as a response file.
+    /// </summary>
+    [Theory]
+    [InlineData("50001", "@5", false, "UNKNOWN_COMMAND")]
+    [InlineData("50222", "@perdoruesi TV", true, null)]
+    public async Task Parse_TextStartingWithAt_IsTheSmsTextNotAResponseFile(string to, string text, bool ok, string? code)
+    {
+        (_, JsonElement json) = await ParseAsync(to, "049123456", text);
+
+        Assert.Equal(ok, json.GetProperty("ok").GetBoolean());
+        if (code is not null)
+        {
+            Assert.Equal(code, json.GetProperty("error").String("code"));
+        }
+    }
+
+    /// <summary>SPEC §5: "Exit code 0 either way; 2 for bad arguments": a --config folder that is not there is a bad argument.</summary>
+    [Fact]
+    public async Task Parse_ConfigFolderThatDoesNotExist_ExitsTwo()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), "mbushja-no-such-config-" + Guid.NewGuid().ToString("N"));
+
+        Run run = await RunAsync("parse", "--config", missing, "--to", "50001", "--from", "049123456", "--text", "5");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+    }
+
     [Theory]
     [InlineData("parse", "--from", "049123456", "--text", "5")]
     [InlineData("parse", "--to", "50001", "--text", "5")]

@@ -116,7 +116,12 @@ public static class MbushjaServer
         // server's own address.
         services.AddSandboxBank(banks.Banks.Select(b => b.Code), realBanks: settings.BankEndpoints);
         services.AddSingleton(new AdminKey(settings.AdminKey));
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            // Amounts are JSON integers (SPEC §2), as JsonBody reads them; the OpenAPI document is made from these options.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddMissingCode);
         services.AddAuthentication(AdminKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
@@ -129,6 +134,27 @@ public static class MbushjaServer
         {
             document.Info.Title = "Mbushja";
             document.Info.Description = "Mobile top-ups and service payments by USSD and SMS. /api/v1 takes 'Authorization: Bearer <admin key>'.";
+            // SPEC §5: the admin key, as a bearer token, on every /api/v1 operation.
+            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["adminKey"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "The admin key.",
+            };
+            foreach ((string path, Microsoft.OpenApi.IOpenApiPathItem item) in document.Paths)
+            {
+                if (path.StartsWith("/api/v1/", StringComparison.Ordinal))
+                {
+                    foreach (Microsoft.OpenApi.OpenApiOperation operation in item.Operations?.Values ?? Enumerable.Empty<Microsoft.OpenApi.OpenApiOperation>())
+                    {
+                        operation.Security ??= [];
+                        operation.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("adminKey", document)] = [] });
+                    }
+                }
+            }
+
             return Task.CompletedTask;
         }));
 
@@ -143,6 +169,7 @@ public static class MbushjaServer
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithSummary("200 once the server takes traffic.");
         app.MapGroup("/api/v1")
             .RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .MapSubscribersApi()
             .MapServiceAccountsApi()
             .MapRegistrationsApi()

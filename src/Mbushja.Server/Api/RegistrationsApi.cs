@@ -48,6 +48,8 @@ public static class RegistrationsApi
     {
         api.MapPost(Path, CreateAsync)
             .Accepts<CreateRegistrationRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Register a holder's bank account for SMS Top Up, with up to 4 authorised persons.");
         api.MapGet(Path, FindByMsisdnAsync)
             .WithSummary("The registration a number belongs to at the bank (?msisdn=), as holder or authorised person.");
@@ -55,6 +57,8 @@ public static class RegistrationsApi
             .WithSummary("A registration by id.");
         api.MapPost(Path + "/{id}/authorized", AddAuthorizedAsync)
             .Accepts<AddAuthorizedRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Add an authorised person (at most 4).");
         api.MapDelete(Path + "/{id}/authorized/{msisdn}", RemoveAuthorizedAsync)
             .WithSummary("Remove an authorised person.");

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Mbushja.Server.Api;
 
 public sealed record CreateServiceAccountRequest(
-    string? Kind, string? PackageCode, string? Username, string? Contract, string? SmartCard, string? Number, long? BalanceCents);
+    string? Kind, string? PackageCode, string? Username = null, string? Contract = null, string? SmartCard = null, string? Number = null, long? BalanceCents = null);
 
 public sealed record ServiceAccountResponse(
     string Id,

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Mbushja.Server.Api;
 
-public sealed record InboundSmsRequest(string? From, string? To, string? Text, string? MessageId);
+public sealed record InboundSmsRequest(string? From, string? To, string? Text, string? MessageId = null);
 
 public sealed record InboundSmsResponse(string Status, string? Code, string? TransactionId, string Reply)
 {

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Mbushja.Server.Api;
 
-public sealed record CreateSubscriberRequest(string? Msisdn, long? CreditCents, string? Language);
+public sealed record CreateSubscriberRequest(string? Msisdn, long? CreditCents, string? Language = null);
 
 public sealed record SubscriberResponse(string Msisdn, long CreditCents, string Currency, string Language, DateTimeOffset CreatedAt)
 {

@@ -7,6 +7,9 @@ using Microsoft.Extensions.Primitives;
 
 namespace Mbushja.Server.Api;
 
+/// <summary>The aggregator's form fields (SPEC §3), for the OpenAPI document; the handler reads the form itself.</summary>
+public sealed record UssdForm(string SessionId, string ServiceCode, string PhoneNumber, string Text);
+
 /// <summary>
 /// The USSD aggregator callback (SPEC §3): <c>POST /ussd</c> with form fields <c>sessionId</c>, <c>serviceCode</c>,
 /// <c>phoneNumber</c> and <c>text</c> (every input of the session, <c>*</c>-joined), answered in plain text
@@ -19,7 +22,7 @@ public static class UssdApi
         app.MapGroup("")
             .AddEndpointFilter(new GatewayAccessFilter(access))
             .MapPost("/ussd", HandleAsync)
-            .Accepts<IFormCollection>("application/x-www-form-urlencoded")
+            .Accepts<UssdForm>("application/x-www-form-urlencoded")
             .Produces<string>(StatusCodes.Status200OK, "text/plain")
             .WithSummary("USSD *101# (aggregator callback): form sessionId, serviceCode, phoneNumber, text; answers 'CON …' or 'END …'.")
             .WithDescription("text holds every input of the session, *-joined ('' at the start, then '1', '1*3', ...). "

@@ -43,6 +43,9 @@ public sealed record SmsInterpretation(Bank? Bank, SmsCommand? Command, ParseErr
 {
     public bool Ok => Error is null;
 
+    /// <summary>Of a refused message of several parts: the first bad part (its number from 1, its text), which the reply names.</summary>
+    public RefusedPart? Part { get; init; }
+
     /// <summary>The stable JSON contract of <c>mbushja parse</c> (SPEC §5).</summary>
     public string ToJson()
     {
@@ -119,3 +122,6 @@ public sealed record SmsInterpretation(Bank? Bank, SmsCommand? Command, ParseErr
         json.WriteEndObject();
     }
 }
+
+/// <summary>The part of a message of several parts that was refused: its number (from 1) of <paramref name="Of"/>, and its text.</summary>
+public sealed record RefusedPart(int Number, int Of, string Text);

@@ -42,11 +42,14 @@ public sealed class SmsInterpreter
         Reading reading = Read(bank, senderNumber.Value, text);
         return reading.Error is null
             ? new SmsInterpretation(bank, reading.Command, null)
-            : new SmsInterpretation(bank, null, reading.Error);
+            : new SmsInterpretation(bank, null, reading.Error) { Part = reading.Part };
     }
 
     /// <summary>How a whole text was read: the command and the form of each part, or why it was refused.</summary>
-    internal sealed record Reading(SmsCommand? Command, IReadOnlyList<SmsForm> Forms, ParseError? Error);
+    internal sealed record Reading(SmsCommand? Command, IReadOnlyList<SmsForm> Forms, ParseError? Error)
+    {
+        public RefusedPart? Part { get; init; }
+    }
 
     /// <summary>How one part was read; <see cref="Depth"/> ranks errors (a number of the wrong kind is the shallowest).</summary>
     internal sealed record PartReading(SmsForm? Form, TopUpTarget? Target, ParseError? Error, int Depth);
@@ -100,7 +103,10 @@ public sealed class SmsInterpreter
 
         string list = string.Join("; ", problems.Select(p => $"part {p.Part + 1} of {parts.Length} ('{Quote(parts[p.Part].Trim())}'): {p.Error.Message.TrimEnd('.')}"));
         bool unknown = problems[0].Error.Code == ErrorCodes.UnknownCommand;
-        return Refused(problems[0].Error.Code, $"Nothing was topped up: {list}.{(unknown ? " " + bank.HelpText(Language.En) : "")}");
+        return Refused(problems[0].Error.Code, $"Nothing was topped up: {list}.{(unknown ? " " + bank.HelpText(Language.En) : "")}") with
+        {
+            Part = new RefusedPart(problems[0].Part + 1, parts.Length, parts[problems[0].Part].Trim()),
+        };
     }
 
     /// <summary>

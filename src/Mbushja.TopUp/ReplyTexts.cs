@@ -19,11 +19,11 @@ public sealed partial class ReplyTexts
         "done", "credit.mobile", "credit.balance", "credit.package",
         ErrorCodes.UnknownCommand, ErrorCodes.UnknownShortCode, ErrorCodes.InvalidNumber, ErrorCodes.NotOperatorNumber,
         ErrorCodes.AmountOutOfRange, TopUpCodes.NotRegistered, TopUpCodes.UnknownAccount, TopUpCodes.BankDeclined,
-        TopUpCodes.BankUnavailable, "reason.other",
+        TopUpCodes.BankUnavailable, "reason.other", "part",
     ];
 
     private static readonly HashSet<string> Placeholders =
-        ["parts", "total", "bank", "ref", "target", "amount", "balance", "package", "paidUntil", "help", "min", "max", "reason"];
+        ["parts", "total", "bank", "ref", "target", "amount", "balance", "package", "paidUntil", "help", "min", "max", "reason", "n", "of", "part"];
 
     private readonly Dictionary<string, Dictionary<Language, string>> _texts;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Mbushja.Accounts;
 using Mbushja.Banks;
@@ -46,7 +47,14 @@ public sealed class TopUpPlanner(
 
         if (!interpretation.Ok)
         {
-            return RefuseText(interpretation.Error!.Code);
+            TopUpDecision refused = RefuseText(interpretation.Error!.Code);
+            // SPEC §4: the refusal of a message of several parts names the part.
+            return interpretation.Part is { } part
+                ? refused with
+                {
+                    Reply = texts.Format("part", language, ("n", part.Number.ToString(CultureInfo.InvariantCulture)), ("of", part.Of.ToString(CultureInfo.InvariantCulture)), ("part", part.Text)) + " " + refused.Reply,
+                }
+                : refused;
         }
 
         if (await registrations.FindMemberAsync(bank!.Code, sender!.Value, ct) is not { } member)

@@ -171,6 +171,25 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
         Assert.Equal((Funds, 0L), await _world.BankAccountAsync("BEK", s.Iban));
     }
 
+    /// <summary>
+    /// SPEC §4 "Atomic message": "if any part is invalid nothing is charged and the reply names the part and the
+    /// reason": the reply says which part of how many, as written, before the reason.
+    /// </summary>
+    [Theory]
+    [InlineData("{o1} 5 # 044123456 5", "NOT_OPERATOR_NUMBER", "Pjesa 2 nga 2 (044123456 5): Mund të mbushen vetëm numrat IPKO.")]
+    [InlineData("{o1} 5 # {o2} 500 # {o1} 5", "AMOUNT_OUT_OF_RANGE", "Pjesa 2 nga 3 ({o2} 500): Në Banka Ekonomike shuma për mbushje është")]
+    public async Task MultiPartMessage_WithOneBadPart_ReplyNamesThePart(string template, string code, string start)
+    {
+        Scene s = await SceneAsync("BEK");
+
+        JsonElement result = await _world.SmsAsync("BEK", s.Holder, s.Fill(template));
+
+        Assert.Equal("rejected", result.String("status"));
+        Assert.Equal(code, result.String("code"));
+        Assert.StartsWith(s.Fill(start), result.String("reply"), StringComparison.Ordinal);
+        Assert.Equal((Funds, 0L), await _world.BankAccountAsync("BEK", s.Iban));
+    }
+
     [Fact]
     public async Task MultiPartMessage_WithUnknownTarget_ChargesNothing()
     {

@@ -97,4 +97,8 @@ public static class CommandIds
 
     /// <summary>True for a response (generic_nack included).</summary>
     public static bool IsResponse(this CommandId id) => ((uint)id & ResponseBit) != 0;
+
+    /// <summary>True when <paramref name="response"/> answers a <paramref name="request"/>: its own response, or a generic_nack.</summary>
+    public static bool Answers(this CommandId response, CommandId request) =>
+        response == CommandId.GenericNack || (uint)response == ((uint)request | ResponseBit);
 }

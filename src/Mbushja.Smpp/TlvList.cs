@@ -57,7 +57,7 @@ public sealed class TlvList : IReadOnlyList<Tlv>, IEquatable<TlvList>
     public byte? SarSegmentSeqnum => Octet(TlvTag.SarSegmentSeqnum);
 
     /// <summary>message_payload (§5.3.2.32).</summary>
-    public ReadOnlyMemory<byte>? MessagePayload => TryGet(TlvTag.MessagePayload, out ReadOnlyMemory<byte> v) ? v : null;
+    public ReadOnlyMemory<byte>? MessagePayload => TryGet(TlvTag.MessagePayload, out ReadOnlyMemory<byte> v) ? v : (ReadOnlyMemory<byte>?)null;
 
     /// <summary>receipted_message_id (§5.3.2.12), without its NUL.</summary>
     public string? ReceiptedMessageId

@@ -214,4 +214,21 @@ public sealed class BadInputTests
 
         Assert.True(PduDecoder.Decode(bytes).Succeeded);
     }
+
+    [Fact]
+    public void Decode_DeliverSmWithShortMessageAndMessagePayload_IsRefused()
+    {
+        // §5.3.2.32: message_payload carries the message when short_message does not (sm_length 0). Both at once are
+        // two texts; reading one would drop the other (here the MO would be read as "TEB" alone).
+        byte[] bytes = new PduBytes(0x05, sequence: 7).MessageHead().Byte(3).Text("TEB")
+            .Tlv(0x0424, System.Text.Encoding.ASCII.GetBytes("TEB 5 049123456")).Build();
+
+        DecodeResult result = PduDecoder.Decode(bytes);
+
+        Assert.False(result.Succeeded);
+        Pdu answer = result.Error!.Answer();
+        Assert.IsType<DeliverSmResp>(answer);
+        Assert.Equal(CommandStatus.InvalidMessageLength, answer.CommandStatus);
+        Assert.Equal(7u, answer.SequenceNumber);
+    }
 }

@@ -280,6 +280,14 @@ public sealed class CodecRoundTripTests
     }
 
     [Fact]
+    public void TypedTlvs_Absent_AreNull()
+    {
+        // A message_payload absent is not an empty one: a short_message beside a payload is refused, beside nothing it is the text.
+        Assert.Null(TlvList.Empty.MessagePayload);
+        Assert.NotNull(TlvList.Empty.Add(Tlv.MessagePayload(ReadOnlyMemory<byte>.Empty)).MessagePayload);
+    }
+
+    [Fact]
     public void TypedTlvs_OfUssd_ReadTheirValues()
     {
         var pdu = (DeliverSm)PduDecoder.Decode(Hex.Parse(Table.Single(row => ((string)row[0]).Contains("USSD", StringComparison.Ordinal))[1].ToString()!)).Pdu!;

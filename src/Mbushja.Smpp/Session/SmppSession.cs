@@ -534,7 +534,11 @@ public sealed partial class SmppSession : IAsyncDisposable
         LogPdu(_logger, _options.Name, "received", pdu.CommandId, pdu.SequenceNumber, pdu.CommandStatus);
         if (pdu.CommandId.IsResponse())
         {
-            if (_pending.TryRemove(pdu.SequenceNumber, out PendingRequest? pending))
+            // Only the request's own response (or a generic_nack) answers it: a response of another command with the
+            // same sequence number answers a request never sent, and is dropped like a late one.
+            if (_pending.TryGetValue(pdu.SequenceNumber, out PendingRequest? pending)
+                && pdu.CommandId.Answers(pending.Command)
+                && _pending.TryRemove(pdu.SequenceNumber, out pending))
             {
                 if (pdu is BindResp { CommandStatus: CommandStatus.Ok })
                 {

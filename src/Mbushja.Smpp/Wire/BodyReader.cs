@@ -144,7 +144,15 @@ internal ref struct BodyReader
         byte[] rest = _body[_position..].ToArray();
         _position = _body.Length;
         ReadOnlyMemory<byte> memory = rest;
-        return (memory[..smLength], ParseTlvs(memory[smLength..]));
+        TlvList tlvs = ParseTlvs(memory[smLength..]);
+        if (smLength > 0 && tlvs.MessagePayload is not null)
+        {
+            // §5.3.2.32: with message_payload, sm_length is 0. Both at once are two texts, and neither may be dropped.
+            Fail(CommandStatus.InvalidMessageLength, DecodeMessages.ShortMessageWithPayload(smLength));
+            return (ReadOnlyMemory<byte>.Empty, TlvList.Empty);
+        }
+
+        return (memory[..smLength], tlvs);
     }
 
     /// <summary>The optional parameters that end the body (none when the body ends here).</summary>

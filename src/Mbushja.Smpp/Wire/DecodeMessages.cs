@@ -23,6 +23,8 @@ internal static class DecodeMessages
 
     public static string ShortMessageTooLong(int smLength) => $"sm_length {smLength} is over the maximum of 254";
 
+    public static string ShortMessageWithPayload(int smLength) => $"sm_length {smLength} with a message_payload: one of them must be empty (sm_length 0)";
+
     public static string InvalidDataCoding(byte dataCoding) => $"data_coding 0x{dataCoding:X2} is reserved";
 
     public static string TlvHeaderTruncated(int offset, int left) => $"optional parameters: {left} octets at offset {offset} are too few for a tag and length";

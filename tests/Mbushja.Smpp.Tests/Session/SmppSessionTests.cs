@@ -422,6 +422,29 @@ public sealed class SmppSessionTests : IAsyncLifetime
         Assert.DoesNotContain(FakeSmsc.Password, _logs.All, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ResponseOfAnotherCommand_WithTheSequenceOfASubmitInFlight_DoesNotAnswerTheSubmit()
+    {
+        // The SMSC sends a response to a request never sent (an enquire_link_resp) that happens to carry the sequence
+        // number of a submit_sm in flight, then the submit_sm's real response.
+        _smsc.OnSubmit = (_, _) => new SubmitAnswer(Answer: false);
+        await using SmppSession session = await SmppSession.ConnectAsync(Options, new Answering(CommandStatus.Ok), _logs);
+        FakeSmscConnection smsc = _smsc.Connections.Single();
+
+        Task<Pdu> send = session.SendAsync(Submit());
+        SubmitSm submitted = (await _smsc.WaitForSubmitsAsync(1)).Single();
+        await smsc.SendAsync(new EnquireLinkResp { SequenceNumber = submitted.SequenceNumber });
+        await smsc.SendAsync(new SubmitSmResp { MessageId = "REAL-ID", SequenceNumber = submitted.SequenceNumber });
+
+        Pdu response = await send.WaitAsync(TimeSpan.FromSeconds(5));
+
+        // The submit_sm is answered by its own submit_sm_resp: the SMSC accepted it as REAL-ID. Taking the
+        // enquire_link_resp as its answer makes the gateway refuse the reply and the outbox send it again (a duplicate
+        // SMS to the subscriber), while REAL-ID's response is dropped as "late".
+        SubmitSmResp resp = Assert.IsType<SubmitSmResp>(response);
+        Assert.Equal("REAL-ID", resp.MessageId);
+    }
+
     /// <summary>Answers every message with one status (after a delay, or by throwing), and keeps them.</summary>
     internal sealed class Answering(CommandStatus status, bool fail = false, TimeSpan delay = default) : ISmppInboundHandler
     {

@@ -117,6 +117,38 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
         Assert.Contains(await host.Server.App.Services.GetRequiredService<ConsoleAudit>().LatestAsync(50, user), e => e.Action == ConsoleActions.UserLockedOut);
     }
 
+    /// <summary>
+    /// Twenty wrong passwords sent at once lock the user out once, after five were checked: a try is counted before its
+    /// password is, so the tries past the limit are refused unchecked.
+    /// </summary>
+    [Fact]
+    public async Task SignIn_TwentyWrongPasswordsAtOnce_AreCheckedAtMostFiveTimes()
+    {
+        string user = await host.NewUserAsync(ConsoleRole.Agent);
+
+        SignInResult[] results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => host.Users.SignInAsync(user, "wrong-password-" + i))));
+
+        Assert.Equal(4, results.Count(r => r.Status == SignInStatus.WrongCredentials));
+        Assert.Equal(16, results.Count(r => r.Status == SignInStatus.LockedOut));
+        IReadOnlyList<ConsoleAuditEntry> audit = await host.Server.App.Services.GetRequiredService<ConsoleAudit>().LatestAsync(200, user);
+        Assert.Single(audit, e => e.Action == ConsoleActions.UserLockedOut);
+        Assert.Equal(SignInStatus.LockedOut, (await host.Users.SignInAsync(user, ConsoleHost.Password)).Status);
+    }
+
+    /// <summary>After six wrong passwords, a real name and an unknown one get the same page: the lockout tells no names.</summary>
+    [Fact]
+    public async Task SignIn_SixWrongPasswords_GiveTheSameAnswerForAnUnknownNameAsForARealOne()
+    {
+        string real = await host.NewUserAsync(ConsoleRole.Agent);
+        string unknown = "nobody" + Random.Shared.Next(1_000_000, 9_999_999);
+
+        (HttpStatusCode Status, string Problem) realAnswer = await SixthAnswerAsync(real);
+        (HttpStatusCode Status, string Problem) unknownAnswer = await SixthAnswerAsync(unknown);
+
+        Assert.Contains("bllokuar", realAnswer.Problem, StringComparison.Ordinal);
+        Assert.Equal(realAnswer, unknownAnswer);
+    }
+
     [Fact]
     public async Task SignIn_ARightPasswordBeforeTheFifth_StartsTheCountAgain()
     {
@@ -363,7 +395,26 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
             "/console/users?handler=Add", ConsoleClient.Fields(("Name", name), ("NewRole", "agent"), ("Password", "long-enough-password")), token);
         return (response.StatusCode, await response.Content.ReadAsStringAsync(), name);
     }
+
+    private async Task<(HttpStatusCode Status, string Problem)> SixthAnswerAsync(string name)
+    {
+        HttpStatusCode status = default;
+        string body = "";
+        for (int i = 1; i <= 6; i++)
+        {
+            using ConsoleClient client = Client();
+            using HttpResponseMessage response = await client.SubmitAsync(
+                ConsoleSetup.SignInPath, ConsoleSetup.SignInPath, ("username", name), ("password", "wrong-password-" + i));
+            status = response.StatusCode;
+            body = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        }
+
+        int start = body.IndexOf("class=\"problem\"", StringComparison.Ordinal);
+        Assert.True(start >= 0, "No problem shown.");
+        return (status, body[start..body.IndexOf("</p>", start, StringComparison.Ordinal)]);
+    }
 }
+
 
 public sealed class SqliteConsoleAuthorizationSpec(SqliteFakeClockConsoleHost host) : ConsoleAuthorizationSpec<SqliteFakeClockConsoleHost>(host);
 

@@ -58,7 +58,12 @@ public sealed partial class ConsoleUsers(
 {
     private const string Columns = "username, role, bank_code, failed_attempts, locked_until, stamp, created_at";
 
+    /// <summary>Unknown names counted at most; past it the counts start again (a flood of names cannot fill the memory).</summary>
+    private const int MaxUnknownNames = 10_000;
+
     private static readonly PasswordHasher<ConsoleUser> Hasher = new();
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Tries, DateTimeOffset? LockedUntil)> _unknown = new(StringComparer.Ordinal);
 
     /// <summary>Verified when the user is unknown, so that a wrong name costs as long as a wrong password.</summary>
     private static readonly string DummyHash = Hasher.HashPassword(null!, "not-a-password-" + Guid.NewGuid());
@@ -118,7 +123,9 @@ public sealed partial class ConsoleUsers(
 
     /// <summary>
     /// Signs in: a locked-out user is refused whatever the password; a wrong password counts towards the lockout, and
-    /// the one that reaches it locks the user out (audited); a right one clears the count.
+    /// the one that reaches it locks the user out (audited); a right one clears the count. Each try is counted before
+    /// its password is checked, so however many arrive at once, at most the limit are checked before the lockout. An
+    /// unknown name is counted and locked out the same way, so the answers do not tell which names exist.
     /// </summary>
     public async Task<SignInResult> SignInAsync(string username, string password, CancellationToken ct = default)
     {
@@ -128,8 +135,7 @@ public sealed partial class ConsoleUsers(
         if (found is null)
         {
             Hasher.VerifyHashedPassword(null!, DummyHash, password);
-            LogRefused(logger, name, "wrong username or password");
-            return new SignInResult(SignInStatus.WrongCredentials);
+            return Unknown(name, now);
         }
 
         (ConsoleUser user, string hash) = found.Value;
@@ -139,10 +145,18 @@ public sealed partial class ConsoleUsers(
             return new SignInResult(SignInStatus.LockedOut, LockedUntil: user.LockedUntil);
         }
 
+        if (await ClaimTryAsync(name, now, ct) is not { } tries)
+        {
+            // The limit's tries are under way: this one is refused as a lockout, unchecked.
+            LogRefused(logger, name, "locked out");
+            DateTimeOffset? until = (await FindWithHashAsync(name, ct))?.User.LockedUntil;
+            return new SignInResult(SignInStatus.LockedOut, LockedUntil: until > now ? until : now + options.Lockout);
+        }
+
         PasswordVerificationResult verified = Hasher.VerifyHashedPassword(user, hash, password);
         if (verified == PasswordVerificationResult.Failed)
         {
-            return await CountFailureAsync(name, now, ct);
+            return tries >= options.MaxFailedAttempts ? await LockOutAsync(name, now, ct) : Wrong(name);
         }
 
         await using DbConnection connection = await database.OpenAsync(ct);
@@ -203,46 +217,83 @@ public sealed partial class ConsoleUsers(
     }
 
     /// <summary>
-    /// One more wrong password. One statement counts it and, at the limit, locks the user out and starts the count
-    /// again: two wrong passwords at once are both counted.
+    /// Counts a try before its password is checked, unless the user is locked out or the limit's tries are counted
+    /// already (one statement: tries at once cannot all pass). Returns the tries counted, this one included; null when refused.
     /// </summary>
-    private async Task<SignInResult> CountFailureAsync(string name, DateTimeOffset now, CancellationToken ct)
+    private async Task<long?> ClaimTryAsync(string name, DateTimeOffset now, CancellationToken ct)
     {
-        long until = (now + options.Lockout).ToUnixTimeMilliseconds();
-        long? lockedUntil;
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand claim = connection.Command(
+            "UPDATE console_users SET failed_attempts = failed_attempts + 1 "
+            + "WHERE username = @u AND failed_attempts < @max AND (locked_until IS NULL OR locked_until <= @now) RETURNING failed_attempts",
+            null,
+            ("u", name),
+            ("max", options.MaxFailedAttempts),
+            ("now", now.ToUnixTimeMilliseconds()));
+        return await claim.ExecuteScalarAsync(ct) is { } tries and not DBNull ? Convert.ToInt64(tries, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
+    /// <summary>The try that reached the limit had a wrong password: the user is locked out (audited), and the count starts again.</summary>
+    private async Task<SignInResult> LockOutAsync(string name, DateTimeOffset now, CancellationToken ct)
+    {
+        DateTimeOffset until = DateTimeOffset.FromUnixTimeMilliseconds((now + options.Lockout).ToUnixTimeMilliseconds());
         await using (DbConnection connection = await database.OpenAsync(ct))
         await using (DbTransaction tx = await connection.BeginTransactionAsync(ct))
         {
             await using (DbCommand update = connection.Command(
-                "UPDATE console_users SET "
-                + "locked_until = CASE WHEN failed_attempts + 1 >= @max THEN @until ELSE locked_until END, "
-                + "failed_attempts = CASE WHEN failed_attempts + 1 >= @max THEN 0 ELSE failed_attempts + 1 END "
-                + "WHERE username = @u RETURNING locked_until",
+                "UPDATE console_users SET locked_until = @until, failed_attempts = 0 WHERE username = @u",
                 tx,
                 ("u", name),
-                ("max", options.MaxFailedAttempts),
-                ("until", until)))
+                ("until", until.ToUnixTimeMilliseconds())))
             {
-                lockedUntil = await update.ExecuteScalarAsync(ct) is long value ? value : null;
+                await update.ExecuteNonQueryAsync(ct);
             }
 
-            if (lockedUntil == until)
-            {
-                await ConsoleAudit.InsertAsync(
-                    connection, tx, now, name, ConsoleActions.UserLockedOut, name, new { attempts = options.MaxFailedAttempts, until = DateTimeOffset.FromUnixTimeMilliseconds(until) }, ct);
-            }
-
+            await ConsoleAudit.InsertAsync(
+                connection, tx, now, name, ConsoleActions.UserLockedOut, name, new { attempts = options.MaxFailedAttempts, until }, ct);
             await tx.CommitAsync(ct);
         }
 
-        if (lockedUntil == until)
-        {
-            LogLockedOut(logger, name, options.MaxFailedAttempts);
-            return new SignInResult(SignInStatus.LockedOut, LockedUntil: DateTimeOffset.FromUnixTimeMilliseconds(until));
-        }
+        LogLockedOut(logger, name, options.MaxFailedAttempts);
+        return new SignInResult(SignInStatus.LockedOut, LockedUntil: until);
+    }
 
+    private SignInResult Wrong(string name)
+    {
         LogRefused(logger, name, "wrong username or password");
         return new SignInResult(SignInStatus.WrongCredentials);
+    }
+
+    /// <summary>An unknown name: counted and locked out in memory exactly as a user is in the database.</summary>
+    private SignInResult Unknown(string name, DateTimeOffset now)
+    {
+        if (_unknown.Count > MaxUnknownNames)
+        {
+            _unknown.Clear();
+        }
+
+        DateTimeOffset? lockedUntil = null;
+        _unknown.AddOrUpdate(
+            name,
+            _ => (1, null),
+            (_, was) =>
+            {
+                if (was.LockedUntil > now)
+                {
+                    lockedUntil = was.LockedUntil;
+                    return was;
+                }
+
+                int tries = (was.LockedUntil is null ? was.Tries : 0) + 1;
+                if (tries < options.MaxFailedAttempts)
+                {
+                    return (tries, null);
+                }
+
+                lockedUntil = DateTimeOffset.FromUnixTimeMilliseconds((now + options.Lockout).ToUnixTimeMilliseconds());
+                return (0, lockedUntil);
+            });
+        return lockedUntil is { } until ? new SignInResult(SignInStatus.LockedOut, LockedUntil: until) : Wrong(name);
     }
 
     private UserChangeError? CheckBank(ConsoleRole role, string? bankCode, out string? bank)

@@ -50,8 +50,9 @@ public static class UserChangeCodes
 
 /// <summary>
 /// The console's users (issue 6 item 1): passwords hashed by ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>,
-/// a lockout after <see cref="ConsoleOptions.MaxFailedAttempts"/> wrong passwords, counted by the database (one
-/// conditional UPDATE, no read-modify-write), and every change audited in its own transaction.
+/// a lockout after <see cref="ConsoleOptions.MaxFailedAttempts"/> wrong passwords, each try counted by the database
+/// before its password is checked (one conditional UPDATE, no read-modify-write), and every change audited in its own
+/// transaction.
 /// </summary>
 public sealed partial class ConsoleUsers(
     Database database, TimeProvider time, ConsoleOptions options, IReadOnlyCollection<string> bankCodes, ILogger<ConsoleUsers> logger)
@@ -273,26 +274,26 @@ public sealed partial class ConsoleUsers(
         }
 
         DateTimeOffset? lockedUntil = null;
-        _unknown.AddOrUpdate(
-            name,
-            _ => (1, null),
-            (_, was) =>
+        (int Tries, DateTimeOffset? LockedUntil) Next((int Tries, DateTimeOffset? LockedUntil) was)
+        {
+            if (was.LockedUntil > now)
             {
-                if (was.LockedUntil > now)
-                {
-                    lockedUntil = was.LockedUntil;
-                    return was;
-                }
+                lockedUntil = was.LockedUntil;
+                return was;
+            }
 
-                int tries = (was.LockedUntil is null ? was.Tries : 0) + 1;
-                if (tries < options.MaxFailedAttempts)
-                {
-                    return (tries, null);
-                }
+            int tries = (was.LockedUntil is null ? was.Tries : 0) + 1;
+            if (tries < options.MaxFailedAttempts)
+            {
+                lockedUntil = null;
+                return (tries, null);
+            }
 
-                lockedUntil = DateTimeOffset.FromUnixTimeMilliseconds((now + options.Lockout).ToUnixTimeMilliseconds());
-                return (0, lockedUntil);
-            });
+            lockedUntil = DateTimeOffset.FromUnixTimeMilliseconds((now + options.Lockout).ToUnixTimeMilliseconds());
+            return (0, lockedUntil);
+        }
+
+        _unknown.AddOrUpdate(name, _ => Next((0, null)), (_, was) => Next(was));
         return lockedUntil is { } until ? new SignInResult(SignInStatus.LockedOut, LockedUntil: until) : Wrong(name);
     }
 

@@ -434,17 +434,7 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
     [Fact]
     public async Task Process_CallerLeavesAfterTheHold_ToppedUpAndTheReplyGoesOutbound()
     {
-        string holder = await _world.SubscriberAsync();
-        string iban = await _world.RegisterAsync("BEK", holder, Funds);
-        using var caller = new CancellationTokenSource();
-        TopUpProcessor processor = ProcessorWith(new CallerLeaves(Bank, caller, bankSilent: false));
-        string messageId = "caller-leaves-" + Guid.NewGuid().ToString("N");
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(
-            () => processor.ProcessAsync(new InboundSms(holder, TopUpWorld.ShortCodes["BEK"], "5", messageId), caller.Token));
-        await Server.RecoverAsync();
-
-        SmsTransaction row = (await Service<SmsTransactions>().FindByMessageIdAsync(messageId))!;
+        (string holder, string iban, SmsTransaction row) = await TopUpAsTheCallerLeavesAsync(bankSilent: false);
         Assert.Equal(TopUpStates.Completed, row.State);
         await _world.CapturedAsync(row.Id);
         Assert.Equal((Funds - 500, 0L), await _world.BankAccountAsync("BEK", iban));
@@ -461,23 +451,29 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
     [Fact]
     public async Task Process_CallerLeavesWhileTheBankIsSilent_NothingChargedAndTheReplyGoesOutbound()
     {
-        string holder = await _world.SubscriberAsync();
-        string iban = await _world.RegisterAsync("BEK", holder, Funds);
-        using var caller = new CancellationTokenSource();
-        TopUpProcessor processor = ProcessorWith(new CallerLeaves(Bank, caller, bankSilent: true));
-        string messageId = "caller-leaves-silent-" + Guid.NewGuid().ToString("N");
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(
-            () => processor.ProcessAsync(new InboundSms(holder, TopUpWorld.ShortCodes["BEK"], "5", messageId), caller.Token));
-        await Server.RecoverAsync();
-
-        SmsTransaction row = (await Service<SmsTransactions>().FindByMessageIdAsync(messageId))!;
+        (string holder, string iban, SmsTransaction row) = await TopUpAsTheCallerLeavesAsync(bankSilent: true);
         Assert.Equal(TopUpStates.Failed, row.State);
         Assert.Equal(TopUpCodes.BankUnavailable, row.Code);
         Assert.Equal((Funds, 0L), await _world.BankAccountAsync("BEK", iban));
         Assert.Equal(0, await _world.CreditAsync(holder));
         OutboxMessage reply = (await Service<SmsOutbox>().GetAsync(row.Id))!;
         Assert.NotEqual(OutboxStates.Inline, reply.State);
+    }
+
+    /// <summary>A BEK holder tops up 5 €, the caller of the processor leaves (see <see cref="CallerLeaves"/>), and the sweep runs.</summary>
+    private async Task<(string Holder, string Iban, SmsTransaction Row)> TopUpAsTheCallerLeavesAsync(bool bankSilent)
+    {
+        string holder = await _world.SubscriberAsync();
+        string iban = await _world.RegisterAsync("BEK", holder, Funds);
+        using var caller = new CancellationTokenSource();
+        TopUpProcessor processor = ProcessorWith(new CallerLeaves(Bank, caller, bankSilent));
+        string messageId = "caller-leaves-" + Guid.NewGuid().ToString("N");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => processor.ProcessAsync(new InboundSms(holder, TopUpWorld.ShortCodes["BEK"], "5", messageId), caller.Token));
+        await Server.RecoverAsync();
+
+        return (holder, iban, (await Service<SmsTransactions>().FindByMessageIdAsync(messageId))!);
     }
 
     private IBankConnector Bank => Service<IBankConnector>();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
 
 namespace Mbushja.Server.Api;
 
@@ -96,16 +97,14 @@ public static class SmsApi
             string? found = null;
             foreach (string name in names)
             {
-                int count = (request.Query.TryGetValue(name, out var q) ? q.Count : 0) + (form is not null && form.TryGetValue(name, out var f) ? f.Count : 0);
-                if (count > 1)
+                StringValues inQuery = request.Query[name];
+                StringValues inForm = form?[name] ?? StringValues.Empty;
+                if (inQuery.Count + inForm.Count > 1)
                 {
                     twice ??= name;
                 }
 
-                if (count > 0 && found is null)
-                {
-                    found = request.Query.TryGetValue(name, out q) && q.Count > 0 ? q[0] : form![name][0];
-                }
+                found ??= inQuery.Count > 0 ? inQuery[0] : inForm.Count > 0 ? inForm[0] : null;
             }
 
             return found;

@@ -301,14 +301,14 @@ internal sealed class StepListener : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name is Mbushja.TopUp.TopUpMetrics.MeterName or Mbushja.Ledger.LedgerMetrics.MeterName)
+            if (instrument.Meter.Name is Mbushja.TopUp.TopUpMetrics.MeterName or Mbushja.Storage.Commits.CommitMetrics.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
         _listener.SetMeasurementEventCallback<double>((instrument, seconds, tags, _) =>
         {
-            string step = instrument.Meter.Name == Mbushja.Ledger.LedgerMetrics.MeterName ? LedgerBatch : tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
+            string step = instrument.Meter.Name == Mbushja.Storage.Commits.CommitMetrics.MeterName ? LedgerBatch : tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
             Add(step + " ms", seconds * 1000);
         });
         _listener.SetMeasurementEventCallback<int>((_, commands, _, _) => Add(LedgerBatch + " size", commands));

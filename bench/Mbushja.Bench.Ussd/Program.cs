@@ -581,7 +581,7 @@ internal sealed class PhaseListener : IDisposable
         _durations = tails ? new() : null;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name is Mbushja.Ussd.UssdMetrics.MeterName or Mbushja.Ledger.LedgerMetrics.MeterName)
+            if (instrument.Meter.Name is Mbushja.Ussd.UssdMetrics.MeterName or Mbushja.Storage.Commits.CommitMetrics.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -594,7 +594,7 @@ internal sealed class PhaseListener : IDisposable
         });
         _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
-            string phase = instrument.Meter.Name == Mbushja.Ledger.LedgerMetrics.MeterName
+            string phase = instrument.Meter.Name == Mbushja.Storage.Commits.CommitMetrics.MeterName
                 ? "ledger batch"
                 : tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
             _phases.AddOrUpdate(phase, (value, 1), (_, old) => (old.Sum + value, old.Count + 1));

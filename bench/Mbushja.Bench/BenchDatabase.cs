@@ -58,8 +58,8 @@ internal sealed class BenchDatabase : IAsyncDisposable
         try
         {
             await bench.Database.MigrateAsync();
-            await using var seeder = new LedgerEngine(bench.Database, TimeProvider.System);
-            LedgerOutcome seeded = await seeder.SubmitAsync(pool.SeedCommand());
+            await using var commits = new Mbushja.Storage.Commits.CommitQueue(bench.Database, TimeProvider.System);
+            LedgerOutcome seeded = await new LedgerEngine(commits).SubmitAsync(pool.SeedCommand());
             if (seeded.Status != LedgerStatus.Committed)
             {
                 throw new InvalidOperationException($"Seeding the accounts failed: {seeded.Error}");

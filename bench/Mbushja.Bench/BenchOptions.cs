@@ -23,8 +23,8 @@ internal sealed record BenchOptions
           --workloads LIST        single,hot,linked (default all)
           --sides LIST            ledger,ceiling (default both)
           --accounts N            accounts in the random-pair pool (default 1000)
-          --max-batch N           LedgerOptions.MaxBatch (default: the ledger's own)
-          --pg-writers N          LedgerOptions.PostgresWriters (default: the ledger's own)
+          --max-batch N           CommitQueueOptions.MaxBatch (default: the queue's own)
+          --pg-writers N          CommitQueueOptions.PostgresWriters (default: the queue's own)
           --ledger-pg-extra S     appended to the ledger's PostgreSQL connection string, e.g. "Max Auto Prepare=16"
           --pg CONNSTRING         an admin connection to a PostgreSQL cluster; a fresh database is made per scenario
           --out FILE              also write the results table (markdown) to FILE

@@ -57,7 +57,7 @@ internal sealed class CountingClock : TimeProvider
 }
 
 /// <summary>Counts the ledger's retried batches (event 2001) and failed commands (event 2002); remembers the first reason.</summary>
-internal sealed class CountingLogger : ILogger<LedgerEngine>
+internal sealed class CountingLogger : ILogger<Mbushja.Storage.Commits.CommitQueue>
 {
     private long _retries;
     private long _failures;

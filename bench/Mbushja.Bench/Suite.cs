@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.Bench;
 
@@ -42,10 +43,10 @@ internal sealed class Suite(BenchOptions options, TextWriter output)
     private readonly AccountPool _pool = new(options.Accounts);
     private readonly TextWriter _output = output;
 
-    public LedgerOptions LedgerOptions { get; } = LedgerOptions.Default with
+    public CommitQueueOptions LedgerOptions { get; } = CommitQueueOptions.Default with
     {
-        MaxBatch = options.MaxBatch ?? LedgerOptions.Default.MaxBatch,
-        PostgresWriters = options.PostgresWriters ?? LedgerOptions.Default.PostgresWriters,
+        MaxBatch = options.MaxBatch ?? CommitQueueOptions.Default.MaxBatch,
+        PostgresWriters = options.PostgresWriters ?? CommitQueueOptions.Default.PostgresWriters,
     };
 
     public async Task<List<ScenarioResult>> RunAsync()
@@ -182,7 +183,7 @@ internal sealed class Suite(BenchOptions options, TextWriter output)
     {
         private readonly Suite _suite;
         private readonly BenchDatabase _database;
-        private readonly LedgerEngine? _engine;
+        private readonly CommitQueue? _engine;
         private readonly CountingClock? _clock;
         private readonly CountingLogger? _log;
         private bool _engineStopped;
@@ -196,8 +197,8 @@ internal sealed class Suite(BenchOptions options, TextWriter output)
             {
                 _clock = new CountingClock();
                 _log = new CountingLogger();
-                _engine = new LedgerEngine(database.Database, _clock, suite.LedgerOptions, _log);
-                Writer = LedgerSide.Writer(_engine, suite._pool, scenario.Workload);
+                _engine = new CommitQueue(database.Database, _clock, suite.LedgerOptions, _log);
+                Writer = LedgerSide.Writer(new LedgerEngine(_engine), suite._pool, scenario.Workload);
             }
             else
             {

@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Mbushja.Domain;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.Accounts;
 
@@ -37,7 +38,7 @@ public sealed record CatalogChangeOutcome(CatalogChange? Change, CatalogChangeEr
 /// Readers take <see cref="Current"/>, a snapshot in memory refreshed after each change here and, for changes made on
 /// other servers, at most <see cref="RefreshAfter"/> old.
 /// </summary>
-public sealed class CatalogChanges(Database database, OperatorConfig config, OperatorClock clock)
+public sealed class CatalogChanges(Database database, CommitQueue commits, OperatorConfig config, OperatorClock clock)
 {
     public const int MaxReasonLength = 500;
 
@@ -163,25 +164,22 @@ public sealed class CatalogChanges(Database database, OperatorConfig config, Ope
 
         var change = new CatalogChange(
             Guid.CreateVersion7().ToString("N"), kind, code.Length == 0 ? null : code, amount.Value, effectiveFrom, changedBy.Trim(), clock.UtcNow, reason.Trim());
-        await using (DbConnection connection = await database.OpenAsync(ct))
+        // The unique (kind, package_code, effective_from) decides a second change for one date; no "look, then insert".
+        var insert = CommitStatement.Conditional(
+            $"INSERT INTO catalog_changes ({Columns}) VALUES (@id, @kind, @code, @amount, @from, @by, @at, @reason) ON CONFLICT DO NOTHING",
+            new CommitRefusal(
+                CatalogChangeCodes.ChangeExists, $"A change of {(code.Length == 0 ? "the fee" : code)} from {effectiveFrom:yyyy-MM-dd} is recorded already.", "effectiveFrom"),
+            ("id", change.Id),
+            ("kind", kind == CatalogChangeKind.Fee ? "fee" : "price"),
+            ("code", code),
+            ("amount", change.Amount.Cents),
+            ("from", effectiveFrom.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+            ("by", change.ChangedBy),
+            ("at", change.ChangedAt.ToUnixTimeMilliseconds()),
+            ("reason", change.Reason));
+        if (await commits.CommitAsync(insert, Durability.Durable, ct) is { } refused)
         {
-            // The unique (kind, package_code, effective_from) decides a second change for one date; no "look, then insert".
-            await using DbCommand insert = connection.Command(
-                $"INSERT INTO catalog_changes ({Columns}) VALUES (@id, @kind, @code, @amount, @from, @by, @at, @reason) ON CONFLICT DO NOTHING",
-                null,
-                ("id", change.Id),
-                ("kind", kind == CatalogChangeKind.Fee ? "fee" : "price"),
-                ("code", code),
-                ("amount", change.Amount.Cents),
-                ("from", effectiveFrom.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
-                ("by", change.ChangedBy),
-                ("at", change.ChangedAt.ToUnixTimeMilliseconds()),
-                ("reason", change.Reason));
-            if (await insert.ExecuteNonQueryAsync(ct) != 1)
-            {
-                return CatalogChangeOutcome.Refused(
-                    CatalogChangeCodes.ChangeExists, $"A change of {(code.Length == 0 ? "the fee" : code)} from {effectiveFrom:yyyy-MM-dd} is recorded already.", "effectiveFrom");
-            }
+            return CatalogChangeOutcome.Refused(refused.Code, refused.Message, refused.Subject);
         }
 
         await RefreshAsync(ct);

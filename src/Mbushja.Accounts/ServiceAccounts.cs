@@ -2,6 +2,7 @@ using System.Data.Common;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.Accounts;
 
@@ -46,7 +47,7 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
         var command = new LedgerCommand(transfers)
         {
             Accounts = [SystemAccounts.Provisioning, new LedgerAccountSpec(ledgerAccount, "service", NoNegative: true)],
-            Effect = new InsertServiceAccount(id, account, ledgerAccount),
+            Work = new InsertServiceAccount(id, account, ledgerAccount),
         };
         return (await ledger.SubmitAsync(command, ct), id);
     }
@@ -79,53 +80,46 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
     }
 
     /// <summary>
-    /// Inside a ledger effect: pays one month of a package for a service account (SPEC §2). Paid-until moves one
+    /// In a commit: pays one month of a package for a service account (SPEC §2). Paid-until moves one
     /// calendar month, in the operator's time zone, from max(now, paid-until), and the package is recorded as the
     /// account's. On PostgreSQL the row is locked first, so two payments in one batch or on two servers add up.
     /// </summary>
     /// <returns>The new paid-until.</returns>
     public static async Task<DateTimeOffset> PayMonthAsync(
-        EffectContext context, string accountId, string? packageCode, OperatorClock clock, CancellationToken ct)
+        CommitContext context, string accountId, string? packageCode, OperatorClock clock, CancellationToken ct)
     {
-        string lockRow = context.Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
-        DbCommand read = context.Connection.Reused(
-            $"SELECT paid_until FROM service_accounts WHERE id = @id{lockRow}", context.Transaction, ("id", accountId));
-        object? value = await read.ExecuteScalarAsync(ct);
+        object? value = await context.Statement($"SELECT paid_until FROM service_accounts WHERE id = @id{context.Sql.ForUpdate}", ("id", accountId))
+            .ExecuteScalarAsync(ct);
         long? current = value is null or DBNull ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
 
         DateTimeOffset from = current is { } ms && DateTimeOffset.FromUnixTimeMilliseconds(ms) > context.Now
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : context.Now;
         DateTimeOffset until = clock.AddMonth(from);
-        DbCommand update = context.Connection.Reused(
+        await context.ExecuteAsync(
             "UPDATE service_accounts SET paid_until = @until, package_code = COALESCE(@package, package_code) WHERE id = @id",
-            context.Transaction,
+            ct,
             ("until", until.ToUnixTimeMilliseconds()),
             ("package", packageCode),
             ("id", accountId));
-        await update.ExecuteNonQueryAsync(ct);
         return until;
     }
 
     /// <summary>
-    /// Inside a ledger effect: takes back one paid month (a reversed payment): paid-until moves one calendar month
+    /// In a commit: takes back one paid month (a reversed payment): paid-until moves one calendar month
     /// earlier in the operator's time zone. An account never paid is left alone.
     /// </summary>
-    public static async Task TakeBackMonthAsync(EffectContext context, string accountId, OperatorClock clock, CancellationToken ct)
+    public static async Task TakeBackMonthAsync(CommitContext context, string accountId, OperatorClock clock, CancellationToken ct)
     {
-        string lockRow = context.Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
-        DbCommand read = context.Connection.Reused(
-            $"SELECT paid_until FROM service_accounts WHERE id = @id{lockRow}", context.Transaction, ("id", accountId));
-        object? value = await read.ExecuteScalarAsync(ct);
+        object? value = await context.Statement($"SELECT paid_until FROM service_accounts WHERE id = @id{context.Sql.ForUpdate}", ("id", accountId))
+            .ExecuteScalarAsync(ct);
         if (value is null or DBNull)
         {
             return;
         }
 
         DateTimeOffset until = clock.SubtractMonth(DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)));
-        DbCommand update = context.Connection.Reused(
-            "UPDATE service_accounts SET paid_until = @until WHERE id = @id", context.Transaction, ("until", until.ToUnixTimeMilliseconds()), ("id", accountId));
-        await update.ExecuteNonQueryAsync(ct);
+        await context.ExecuteAsync("UPDATE service_accounts SET paid_until = @until WHERE id = @id", ct, ("until", until.ToUnixTimeMilliseconds()), ("id", accountId));
     }
 
     private ServiceAccount Read(DbDataReader r)
@@ -145,14 +139,14 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
             DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)));
     }
 
-    private sealed class InsertServiceAccount(string id, NewServiceAccount account, LedgerAccountId ledgerAccount) : ILedgerEffect
+    private sealed class InsertServiceAccount(string id, NewServiceAccount account, LedgerAccountId ledgerAccount) : ILedgerWork
     {
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken)
         {
-            await using (DbCommand insert = context.Connection.Command(
+            await context.Commit.ExecuteAsync(
                 "INSERT INTO service_accounts (id, kind, package_code, username, contract, smart_card, number, paid_until, account_id, created_at) "
                 + "VALUES (@id, @kind, @package, @username, @contract, @card, @number, NULL, @account, @at)",
-                context.Transaction,
+                cancellationToken,
                 ("id", id),
                 ("kind", account.Kind.ToWire()),
                 ("package", account.Package.Code),
@@ -161,10 +155,7 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
                 ("card", account.SmartCard?.Value),
                 ("number", account.Number?.E164),
                 ("account", ledgerAccount.Value),
-                ("at", context.Now.ToUnixTimeMilliseconds())))
-            {
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
+                ("at", context.Commit.NowMs));
 
             foreach ((string kind, string label, string? key) in Identifiers())
             {
@@ -174,15 +165,14 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
                 }
 
                 // The identifier's primary key decides who has it; ON CONFLICT keeps the transaction usable.
-                await using DbCommand claim = context.Connection.Command(
+                if (await context.Commit.ExecuteAsync(
                     "INSERT INTO service_account_identifiers (key, kind, account_id) VALUES (@key, @kind, @id) ON CONFLICT (key) DO NOTHING",
-                    context.Transaction,
+                    cancellationToken,
                     ("key", key),
                     ("kind", kind),
-                    ("id", id));
-                if (await claim.ExecuteNonQueryAsync(cancellationToken) != 1)
+                    ("id", id)) != 1)
                 {
-                    return new LedgerError(IdentifierTaken, $"The {label} '{key}' already names another service account.", Subject: label);
+                    return new CommitRefusal(IdentifierTaken, $"The {label} '{key}' already names another service account.", label);
                 }
             }
 

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.Accounts;
 
@@ -26,7 +27,7 @@ public sealed class Subscribers(Database database, LedgerEngine ledger)
         var command = new LedgerCommand(transfers)
         {
             Accounts = [SystemAccounts.Provisioning, new LedgerAccountSpec(account, "subscriber", NoNegative: true)],
-            Effect = new InsertSubscriber(msisdn, language, account),
+            Work = new InsertSubscriber(msisdn, language, account),
         };
         return await ledger.SubmitAsync(command, ct);
     }
@@ -48,30 +49,25 @@ public sealed class Subscribers(Database database, LedgerEngine ledger)
     }
 
     /// <summary>
-    /// Inside a ledger effect: remembers the language a subscriber chose (on USSD); SMS replies use it too. False for
-    /// a number that is no subscriber.
+    /// In a commit: remembers the language a subscriber chose (on USSD); SMS replies use it too. False for a number
+    /// that is no subscriber.
     /// </summary>
-    public static async Task<bool> SetLanguageAsync(EffectContext context, Msisdn msisdn, Language language, CancellationToken ct)
-    {
-        DbCommand update = context.Connection.Reused(
-            "UPDATE subscribers SET language = @l WHERE msisdn = @m", context.Transaction, ("l", language.ToWire()), ("m", msisdn.E164));
-        return await update.ExecuteNonQueryAsync(ct) == 1;
-    }
+    public static async Task<bool> SetLanguageAsync(CommitContext context, Msisdn msisdn, Language language, CancellationToken ct) =>
+        await context.ExecuteAsync("UPDATE subscribers SET language = @l WHERE msisdn = @m", ct, ("l", language.ToWire()), ("m", msisdn.E164)) == 1;
 
-    private sealed class InsertSubscriber(Msisdn msisdn, Language language, LedgerAccountId account) : ILedgerEffect
+    private sealed class InsertSubscriber(Msisdn msisdn, Language language, LedgerAccountId account) : ILedgerWork
     {
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken)
         {
             // The primary key decides a duplicate; ON CONFLICT keeps the transaction usable on PostgreSQL.
-            await using DbCommand insert = context.Connection.Command(
+            int rows = await context.Commit.ExecuteAsync(
                 "INSERT INTO subscribers (msisdn, language, account_id, created_at) VALUES (@m, @l, @a, @at) ON CONFLICT (msisdn) DO NOTHING",
-                context.Transaction,
+                cancellationToken,
                 ("m", msisdn.E164),
                 ("l", language.ToWire()),
                 ("a", account.Value),
-                ("at", context.Now.ToUnixTimeMilliseconds()));
-            int rows = await insert.ExecuteNonQueryAsync(cancellationToken);
-            return rows == 1 ? null : new LedgerError(AlreadyExists, $"Subscriber {msisdn.E164} already exists.");
+                ("at", context.Commit.NowMs));
+            return rows == 1 ? null : new CommitRefusal(AlreadyExists, $"Subscriber {msisdn.E164} already exists.");
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 using Microsoft.Extensions.Logging;
 
 namespace Mbushja.Banks;
@@ -14,7 +15,7 @@ namespace Mbushja.Banks;
 /// transaction (no ledger); a refused change rolls back whole, and is audited only when it commits.
 /// </summary>
 public sealed partial class Registrations(
-    Database database, ServiceAccounts serviceAccounts, NumberingPlan numbering, TimeProvider time, ILogger<Registrations> logger)
+    Database database, CommitQueue commits, ServiceAccounts serviceAccounts, NumberingPlan numbering, ILogger<Registrations> logger)
 {
     public const int MaxAuthorized = 4;
     public const int MaxContractAccounts = 8;
@@ -24,7 +25,6 @@ public sealed partial class Registrations(
 
     // Each lost race for a slot means another addition committed it, so after MaxAuthorized losses the slots are full.
     private const int SlotAttempts = MaxAuthorized + 1;
-    private const int TransientAttempts = 3;
 
     private static readonly JsonSerializerOptions AuditJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -239,7 +239,7 @@ public sealed partial class Registrations(
         RegistrationOutcome outcome = await WriteAsync(async (connection, tx, now) =>
         {
             // Locked on PostgreSQL, so that two changes at once each audit the value they replaced.
-            string lockRow = database.Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
+            string lockRow = database.Sql.ForUpdate;
             object? before;
             await using (DbCommand read = connection.Command(
                 $"SELECT account_ref FROM bank_registrations WHERE id = @id AND bank_code = @bank{lockRow}", tx, ("id", key), ("bank", bankCode)))
@@ -348,34 +348,27 @@ public sealed partial class Registrations(
     }
 
     /// <summary>
-    /// Runs one change in its own transaction (on SQLite BEGIN IMMEDIATE: writers queue up front), committing only
-    /// when it succeeds. A deadlock or busy database runs the whole change again.
+    /// Commits one change through the commit queue, only when it succeeds: a refusal undoes whatever it wrote. (A
+    /// deadlock or a busy database runs the whole batch again.)
     /// </summary>
     private async Task<RegistrationOutcome> WriteAsync(
         Func<DbConnection, DbTransaction, long, Task<RegistrationOutcome>> change, CancellationToken ct)
     {
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await using DbConnection connection = await database.OpenAsync(ct);
-                await using DbTransaction tx = await connection.BeginTransactionAsync(ct);
-                RegistrationOutcome outcome = await change(connection, tx, time.GetUtcNow().ToUnixTimeMilliseconds());
-                if (outcome.Succeeded)
-                {
-                    await tx.CommitAsync(ct);
-                }
-                else
-                {
-                    await tx.RollbackAsync(ct);
-                }
+        var work = new Change(change);
+        await commits.CommitAsync(work, Durability.Durable, ct);
+        return work.Outcome ?? throw new InvalidOperationException("A registration change was committed without an outcome.");
+    }
 
-                return outcome;
-            }
-            catch (DbException e) when (attempt < TransientAttempts && DbErrors.IsTransient(e))
-            {
-                LogRetry(logger, attempt, e.Message);
-            }
+    /// <summary>A change of registrations, as the commit queue runs it.</summary>
+    private sealed class Change(Func<DbConnection, DbTransaction, long, Task<RegistrationOutcome>> change) : ICommitWork
+    {
+        public RegistrationOutcome? Outcome { get; private set; }
+
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+        {
+            // A batch tried again runs the change again: the outcome is the last run's.
+            Outcome = await change(context.Connection, context.Transaction, context.NowMs);
+            return Outcome.Succeeded ? null : new CommitRefusal(Outcome.Error.Code, Outcome.Error.Message, Outcome.Error.Field);
         }
     }
 
@@ -524,7 +517,4 @@ public sealed partial class Registrations(
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Registration {Id} at {Bank}: account changed to {AccountRef}")]
     private static partial void LogAccountChanged(ILogger logger, string id, string bank, string accountRef);
-
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Registration change retried after a transient database error (attempt {Attempt}): {Reason}")]
-    private static partial void LogRetry(ILogger logger, int attempt, string reason);
 }

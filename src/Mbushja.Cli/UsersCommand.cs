@@ -2,6 +2,7 @@ using System.CommandLine;
 using Mbushja.Domain;
 using Mbushja.Sms;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 using Mbushja.WebConsole;
 using Mbushja.WebConsole.Users;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -82,7 +83,8 @@ internal static class UsersCommand
 
             await using Database database = Database.FromOption(parse.GetValue(db), parse.GetValue(data)!.FullName);
             await database.MigrateAsync(ct);
-            var store = new ConsoleUsers(database, TimeProvider.System, ConsoleOptions.Default, codes, NullLogger<ConsoleUsers>.Instance);
+            await using var commits = new CommitQueue(database, TimeProvider.System);
+            var store = new ConsoleUsers(database, commits, TimeProvider.System, ConsoleOptions.Default, codes, NullLogger<ConsoleUsers>.Instance);
             if (await store.CreateAsync(name, chosen, bankCode, password, "cli", ct) is { } refused)
             {
                 await errors.WriteLineAsync($"mbushja: {refused.Message}");
@@ -103,7 +105,8 @@ internal static class UsersCommand
         {
             await using Database database = Database.FromOption(parse.GetValue(db), parse.GetValue(data)!.FullName);
             await database.MigrateAsync(ct);
-            var store = new ConsoleUsers(database, TimeProvider.System, ConsoleOptions.Default, [], NullLogger<ConsoleUsers>.Instance);
+            await using var commits = new CommitQueue(database, TimeProvider.System);
+            var store = new ConsoleUsers(database, commits, TimeProvider.System, ConsoleOptions.Default, [], NullLogger<ConsoleUsers>.Instance);
             DateTimeOffset now = TimeProvider.System.GetUtcNow();
             foreach (ConsoleUser user in await store.ListAsync(ct))
             {

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -56,8 +57,8 @@ public static class ConsoleSetup
         services.AddSingleton(hosting.Options);
         services.AddSingleton(hosting.Phone);
         services.AddSingleton(sp => new ConsoleUsers(
-            sp.GetRequiredService<Database>(), hosting.Time, hosting.Options, hosting.BankCodes, sp.GetRequiredService<ILogger<ConsoleUsers>>()));
-        services.AddSingleton(sp => new ConsoleAudit(sp.GetRequiredService<Database>(), hosting.Time));
+            sp.GetRequiredService<Database>(), sp.GetRequiredService<CommitQueue>(), hosting.Time, hosting.Options, hosting.BankCodes, sp.GetRequiredService<ILogger<ConsoleUsers>>()));
+        services.AddSingleton(sp => new ConsoleAudit(sp.GetRequiredService<Database>(), sp.GetRequiredService<CommitQueue>()));
         services.AddSingleton<ConsoleQueries>();
         services.AddHttpContextAccessor();
         services.AddScoped<ConsoleText>();

@@ -33,7 +33,12 @@ internal sealed class AccountRow(string id, string kind, bool noNegative, long b
 /// locked; what the batch then writes is the difference. The database's CHECK constraints stay the last word:
 /// an evaluation mistake fails the transaction, it never commits an overdraft.
 /// </summary>
-internal sealed class BatchState(Dictionary<string, AccountRow> accounts, Dictionary<string, Transfer> transfers, DateTimeOffset now)
+/// <remarks>
+/// A pending transfer is never changed. Whether it is posted or voided is known from the transfer that did it (found by
+/// its <c>pending_id</c>, whose unique index lets only one exist): <paramref name="resolved"/> holds those the load found.
+/// </remarks>
+internal sealed class BatchState(
+    Dictionary<string, AccountRow> accounts, Dictionary<string, Transfer> transfers, Dictionary<string, TransferState> resolved, DateTimeOffset now)
 {
     private readonly Dictionary<string, (long Balance, long PendingDebits, long PendingCredits)> _undoAccounts = [];
     private readonly List<string> _undoNewAccounts = [];
@@ -49,8 +54,8 @@ internal sealed class BatchState(Dictionary<string, AccountRow> accounts, Dictio
 
     public List<AccountRow> NewAccounts { get; } = [];
 
-    /// <summary>Pending transfers this batch posts or voids, with their new state.</summary>
-    public Dictionary<string, TransferState> Resolved { get; } = [];
+    /// <summary>Pending transfers posted or voided, before or by this batch, with how.</summary>
+    public Dictionary<string, TransferState> Resolved { get; } = resolved;
 
     /// <summary>
     /// Evaluates one command against the batch's state. On success its changes stay (until <see cref="Undo"/>);
@@ -154,10 +159,11 @@ internal sealed class BatchState(Dictionary<string, AccountRow> accounts, Dictio
         && request.Code == recorded.Code
         && (request.Kind is TransferKind.Post or TransferKind.Void
             ? request.PendingId == recorded.PendingId
-            : request.Debit.Value == recorded.Debit && request.Credit.Value == recorded.Credit && request.AmountCents == recorded.AmountCents);
+            : request.Debit.Value == recorded.Debit && request.Credit.Value == recorded.Credit && request.Amount == recorded.Amount);
 
     private TransferState StateOf(Transfer transfer) =>
-        Resolved.TryGetValue(transfer.Id, out TransferState state) ? state : transfer.State;
+        transfer.Kind != TransferKind.Pending ? transfer.State
+        : Resolved.TryGetValue(transfer.Id, out TransferState state) ? state : TransferState.Pending;
 
     private LedgerOutcome ApplyNew(LedgerCommand command)
     {
@@ -210,7 +216,7 @@ internal sealed class BatchState(Dictionary<string, AccountRow> accounts, Dictio
 
         Remember(debit);
         Remember(credit);
-        long amount = request.AmountCents;
+        long amount = request.Amount.Cents;
         bool pending = request.Kind == TransferKind.Pending;
         if (pending)
         {
@@ -230,7 +236,7 @@ internal sealed class BatchState(Dictionary<string, AccountRow> accounts, Dictio
         }
 
         Record(new Transfer(
-            request.Id, request.Kind, debit.Id, credit.Id, amount, null,
+            request.Id, request.Kind, debit.Id, credit.Id, request.Amount, null,
             pending ? TransferState.Pending : TransferState.Posted, request.Code, linkedId, now), made);
         return null;
     }
@@ -258,7 +264,7 @@ internal sealed class BatchState(Dictionary<string, AccountRow> accounts, Dictio
         AccountRow credit = Accounts[pending.Credit];
         Remember(debit);
         Remember(credit);
-        long amount = pending.AmountCents;
+        long amount = pending.Amount.Cents;
         debit.PendingDebits = checked(debit.PendingDebits - amount);
         credit.PendingCredits = checked(credit.PendingCredits - amount);
         bool post = request.Kind == TransferKind.Post;
@@ -271,7 +277,7 @@ internal sealed class BatchState(Dictionary<string, AccountRow> accounts, Dictio
         TransferState resolved = post ? TransferState.Posted : TransferState.Voided;
         Resolved[pending.Id] = resolved;
         _undoResolved.Add(pending.Id);
-        Record(new Transfer(request.Id, request.Kind, debit.Id, credit.Id, amount, pending.Id, resolved, request.Code, linkedId, now), made);
+        Record(new Transfer(request.Id, request.Kind, debit.Id, credit.Id, pending.Amount, pending.Id, resolved, request.Code, linkedId, now), made);
         return null;
     }
 

@@ -1,4 +1,5 @@
 using Mbushja.Domain;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.Ledger;
 
@@ -37,7 +38,10 @@ public enum TransferKind
     Void,
 }
 
-/// <summary>Where a transfer stands. Only a pending transfer ever changes state, once.</summary>
+/// <summary>
+/// Where a transfer stands. A pending transfer is never changed: it is posted or voided by a transfer of its own, and
+/// stands as that one says (TigerBeetle's two-phase transfers).
+/// </summary>
 public enum TransferState
 {
     Posted,
@@ -51,7 +55,7 @@ public enum TransferState
 /// </summary>
 public sealed record TransferRequest
 {
-    private TransferRequest(string id, TransferKind kind, LedgerAccountId debit, LedgerAccountId credit, long amountCents, string? pendingId, string code)
+    private TransferRequest(string id, TransferKind kind, LedgerAccountId debit, LedgerAccountId credit, Money amount, string? pendingId, string code)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(id.Length, 128, nameof(id));
@@ -59,7 +63,7 @@ public sealed record TransferRequest
         Kind = kind;
         Debit = debit;
         Credit = credit;
-        AmountCents = amountCents;
+        Amount = amount;
         PendingId = pendingId;
         Code = code ?? "";
     }
@@ -73,7 +77,7 @@ public sealed record TransferRequest
 
     public LedgerAccountId Credit { get; }
 
-    public long AmountCents { get; }
+    public Money Amount { get; }
 
     /// <summary>For post and void: the pending transfer they resolve.</summary>
     public string? PendingId { get; }
@@ -82,16 +86,16 @@ public sealed record TransferRequest
     public string Code { get; }
 
     public static TransferRequest Single(string id, LedgerAccountId debit, LedgerAccountId credit, Money amount, string code) =>
-        new(id, TransferKind.Single, debit, credit, amount.Cents, null, code);
+        new(id, TransferKind.Single, debit, credit, amount, null, code);
 
     public static TransferRequest Pending(string id, LedgerAccountId debit, LedgerAccountId credit, Money amount, string code) =>
-        new(id, TransferKind.Pending, debit, credit, amount.Cents, null, code);
+        new(id, TransferKind.Pending, debit, credit, amount, null, code);
 
     public static TransferRequest Post(string id, string pendingId, string code) =>
-        new(id, TransferKind.Post, default, default, 0, pendingId, code);
+        new(id, TransferKind.Post, default, default, Money.Zero, pendingId, code);
 
     public static TransferRequest Void(string id, string pendingId, string code) =>
-        new(id, TransferKind.Void, default, default, 0, pendingId, code);
+        new(id, TransferKind.Void, default, default, Money.Zero, pendingId, code);
 }
 
 /// <summary>An account that a command opens if it is not there yet.</summary>
@@ -100,25 +104,17 @@ public sealed record TransferRequest
 public sealed record LedgerAccountSpec(LedgerAccountId Id, string Kind, bool NoNegative);
 
 /// <summary>
-/// One unit of work: its transfers commit all together or not at all (linked), with the accounts it opens and an
-/// optional effect on the platform's own tables in the same database transaction.
+/// One unit of the ledger: its transfers commit all together or not at all (linked), with the accounts it opens and
+/// the <see cref="Work"/> that goes with them, in the same database transaction. Always durable: it moves money.
 /// </summary>
-public sealed record LedgerCommand(IReadOnlyList<TransferRequest> Transfers)
+public sealed record LedgerCommand(IReadOnlyList<TransferRequest> Transfers) : ICommitPart
 {
     public IReadOnlyList<LedgerAccountSpec> Accounts { get; init; } = [];
 
-    /// <summary>Runs in the same transaction, after the transfers were found valid; may refuse the command.</summary>
-    public ILedgerEffect? Effect { get; init; }
+    /// <summary>Runs in the same transaction, once the transfers were found valid; may refuse the whole command.</summary>
+    public ILedgerWork? Work { get; init; }
 
-    /// <summary>
-    /// False for an effect-only command whose writes the platform can lose in a power cut without harm (where a USSD
-    /// session stands): its caller is told at the commit, without waiting for the disk (on PostgreSQL such commands
-    /// commit apart, with <c>synchronous_commit = off</c>). It is still atomic, in order, and
-    /// made durable by the next durable commit. A command that moves money is durable whatever this says. Such a
-    /// command may commit before a durable one submitted earlier and not yet committed (it does not wait for its
-    /// flush): a caller that needs an order awaits the first command before it submits the second.
-    /// </summary>
-    public bool Durable { get; init; } = true;
+    bool ICommitPart.HasWork => Work is not null;
 
     public static LedgerCommand Of(params TransferRequest[] transfers) => new(transfers);
 }
@@ -129,7 +125,7 @@ public sealed record Transfer(
     TransferKind Kind,
     string Debit,
     string Credit,
-    long AmountCents,
+    Money Amount,
     string? PendingId,
     TransferState State,
     string Code,
@@ -137,9 +133,9 @@ public sealed record Transfer(
     DateTimeOffset CreatedAt);
 
 /// <summary>A ledger account's balances. Balance is credits minus debits; available subtracts pending debits.</summary>
-public sealed record LedgerAccount(string Id, string Kind, bool NoNegative, long BalanceCents, long PendingDebitsCents, long PendingCreditsCents)
+public sealed record LedgerAccount(string Id, string Kind, bool NoNegative, Money Balance, Money PendingDebits, Money PendingCredits)
 {
-    public long AvailableCents => checked(BalanceCents - PendingDebitsCents);
+    public Money Available => Balance - PendingDebits;
 }
 
 /// <summary>Whether a command took effect.</summary>

@@ -11,6 +11,7 @@ using Mbushja.Server.Smpp;
 using Mbushja.Smpp.Session;
 using Mbushja.Sms;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 using Mbushja.TopUp;
 using Mbushja.Ussd;
 using Mbushja.WebConsole;
@@ -75,7 +76,8 @@ public static class MbushjaServer
         services.AddSingleton(settings.Time);
         services.AddSingleton(new OperatorClock(settings.Time, config.TimeZone));
         services.AddSingleton(database);
-        services.AddSingleton(sp => new LedgerEngine(database, settings.Time, LedgerOptions.Default, sp.GetRequiredService<ILogger<LedgerEngine>>()));
+        services.AddSingleton(sp => new CommitQueue(database, settings.Time, CommitQueueOptions.Default, sp.GetRequiredService<ILogger<CommitQueue>>()));
+        services.AddSingleton(sp => new LedgerEngine(sp.GetRequiredService<CommitQueue>()));
         services.AddSingleton(new LedgerQueries(database));
         services.AddSingleton<Subscribers>();
         services.AddSingleton<ServiceAccounts>();

@@ -47,6 +47,9 @@ public sealed class Database : IAsyncDisposable
 
     public DatabaseKind Kind { get; }
 
+    /// <summary>How this engine spells what the two spell differently.</summary>
+    public SqlDialect Sql => SqlDialect.Of(Kind);
+
     /// <summary>The connection string; it may hold a password, so it is never logged.</summary>
     public string ConnectionString { get; }
 

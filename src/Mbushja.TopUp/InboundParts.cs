@@ -1,6 +1,6 @@
 using System.Data.Common;
-using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.TopUp;
 
@@ -40,7 +40,7 @@ public sealed record OpenLongMessage(string MessageId, int Total, DateTimeOffset
 /// (<see cref="OpenBeforeAsync"/>).
 /// </para>
 /// </summary>
-public sealed class InboundParts(Database database, LedgerEngine ledger)
+public sealed class InboundParts(Database database, CommitQueue commits)
 {
     /// <summary>The message id (<c>sms_transactions.message_id</c>) a long message is recorded under.</summary>
     public static string MessageIdOf(string longMessageId) => "smpp:long:" + longMessageId;
@@ -58,19 +58,17 @@ public sealed class InboundParts(Database database, LedgerEngine ledger)
         ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(sequence, total);
         var store = new Store(key, total, sequence, octets, redeliveryWindow);
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = store }, ct);
-        return outcome.Succeeded
-            ? store.Outcome!
-            : throw new InvalidOperationException($"The part store refused a write: {outcome.Error?.Code} {outcome.Error?.Message}");
+        return await commits.CommitAsync(store, Durability.Durable, ct) is { } refused
+            ? throw new InvalidOperationException($"The part store refused a write: {refused.Code} {refused.Message}")
+            : store.Outcome!;
     }
 
     /// <summary>The message is recorded: its parts go, its key stays (done) for the redelivery window.</summary>
     public async Task DoneAsync(string messageId, CancellationToken ct = default)
     {
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Done(messageId) }, ct);
-        if (!outcome.Succeeded)
+        if (await commits.CommitAsync(new Done(messageId), Durability.Durable, ct) is { } refused)
         {
-            throw new InvalidOperationException($"The part store refused a write: {outcome.Error?.Code} {outcome.Error?.Message}");
+            throw new InvalidOperationException($"The part store refused a write: {refused.Code} {refused.Message}");
         }
     }
 
@@ -103,10 +101,9 @@ public sealed class InboundParts(Database database, LedgerEngine ledger)
     /// <summary>Forgets recorded messages first seen before <paramref name="before"/> (past the redelivery window).</summary>
     public async Task<int> ForgetAsync(DateTimeOffset before, CancellationToken ct = default)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await using DbCommand delete = connection.Command(
-            "DELETE FROM smpp_long_messages WHERE done = 1 AND first_at < @before", null, ("before", before.ToUnixTimeMilliseconds()));
-        return await delete.ExecuteNonQueryAsync(ct);
+        var forget = CommitStatement.Any("DELETE FROM smpp_long_messages WHERE done = 1 AND first_at < @before", ("before", before.ToUnixTimeMilliseconds()));
+        await commits.CommitAsync(forget, Durability.Relaxed, ct);
+        return forget.Rows;
     }
 
     private static async Task<List<StoredPart>> ReadPartsAsync(DbConnection connection, DbTransaction? transaction, string id, CancellationToken ct)
@@ -123,11 +120,11 @@ public sealed class InboundParts(Database database, LedgerEngine ledger)
         return parts;
     }
 
-    private sealed class Store(string key, int total, int sequence, byte[] octets, TimeSpan window) : ILedgerEffect
+    private sealed class Store(string key, int total, int sequence, byte[] octets, TimeSpan window) : ICommitWork
     {
         public PartOutcome? Outcome { get; private set; }
 
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
             long now = context.Now.ToUnixTimeMilliseconds();
             // A new message takes the key; so does one whose namesake was recorded longer ago than the window. An
@@ -150,7 +147,7 @@ public sealed class InboundParts(Database database, LedgerEngine ledger)
             string id;
             bool done;
             await using (DbCommand read = context.Connection.Command(
-                "SELECT id, done FROM smpp_long_messages WHERE key = @key" + (context.Kind == DatabaseKind.Postgres ? " FOR UPDATE" : ""),
+                "SELECT id, done FROM smpp_long_messages WHERE key = @key" + context.Sql.ForUpdate,
                 context.Transaction,
                 ("key", key)))
             await using (DbDataReader r = await read.ExecuteReaderAsync(cancellationToken))
@@ -185,9 +182,9 @@ public sealed class InboundParts(Database database, LedgerEngine ledger)
         }
     }
 
-    private sealed class Done(string id) : ILedgerEffect
+    private sealed class Done(string id) : ICommitWork
     {
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
             await using (DbCommand mark = context.Connection.Command(
                 "UPDATE smpp_long_messages SET done = 1 WHERE id = @id", context.Transaction, ("id", id)))

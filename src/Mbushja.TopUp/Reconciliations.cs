@@ -5,6 +5,7 @@ using System.Text.Json;
 using CsvHelper;
 using Mbushja.Domain;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.TopUp;
 
@@ -64,7 +65,7 @@ public sealed record ReconciliationOutcome(ReconciliationReport? Report, Reconci
 /// before reading on), then compared with <see cref="Settlements.ForDayAsync"/> of that bank and day, and recorded
 /// with who uploaded it. Only well-formed statements are recorded.
 /// </summary>
-public sealed class Reconciliations(Database database, Settlements settlements, OperatorClock clock)
+public sealed class Reconciliations(Database database, CommitQueue commits, Settlements settlements, OperatorClock clock)
 {
     /// <summary>The largest statement read: 5 MiB.</summary>
     public const long MaxBytes = 5L * 1024 * 1024;
@@ -153,11 +154,9 @@ public sealed class Reconciliations(Database database, Settlements settlements, 
 
     private async Task RecordAsync(ReconciliationReport report, CancellationToken ct)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await using DbCommand insert = connection.Command(
+        var insert = CommitStatement.Any(
             "INSERT INTO bank_reconciliations (id, bank_code, statement_date, uploaded_by, uploaded_at, lines, matched, missing_at_bank, missing_here, mismatched, report) "
             + "VALUES (@id, @b, @d, @by, @at, @lines, @m, @mb, @mh, @mm, @report)",
-            null,
             ("id", report.Id),
             ("b", report.BankCode),
             ("d", report.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
@@ -169,7 +168,7 @@ public sealed class Reconciliations(Database database, Settlements settlements, 
             ("mh", report.MissingHere.Count),
             ("mm", report.Mismatched.Count),
             ("report", JsonSerializer.Serialize(report, ReportJson)));
-        await insert.ExecuteNonQueryAsync(ct);
+        await commits.CommitAsync(insert, Durability.Durable, ct);
     }
 
     /// <summary>Reads and checks the whole statement; nothing is compared before every line is known good.</summary>

@@ -1,6 +1,6 @@
 using System.Data.Common;
-using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.TopUp;
 
@@ -51,7 +51,7 @@ public sealed record OutboxMessage(
 /// ledger command (one writer on SQLite) and every change is conditional on what the worker read: a reply is claimed
 /// by moving its <c>next_at</c> to the end of a lease, so two workers (or two servers) never send it both.
 /// </summary>
-public sealed class SmsOutbox(Database database, LedgerEngine ledger)
+public sealed class SmsOutbox(Database database, CommitQueue commits)
 {
     private const string Columns = "transaction_id, recipient, sender, text, state, attempts, next_at, created_at, source";
 
@@ -61,7 +61,7 @@ public sealed class SmsOutbox(Database database, LedgerEngine ledger)
     /// message for the same <paramref name="id"/> impossible; false when one is there already.
     /// </summary>
     public static async Task<bool> EnqueueAsync(
-        EffectContext context, string id, string source, string recipient, string sender, string text, CancellationToken ct)
+        CommitContext context, string id, string source, string recipient, string sender, string text, CancellationToken ct)
     {
         DbCommand insert = context.Connection.Reused(
             "INSERT INTO sms_outbox (transaction_id, recipient, sender, text, state, attempts, next_at, created_at, source) "
@@ -106,8 +106,13 @@ public sealed class SmsOutbox(Database database, LedgerEngine ledger)
     /// </remarks>
     public async Task<OutboxMessage?> ClaimAsync(OutboxMessage due, DateTimeOffset leaseUntil, CancellationToken ct = default)
     {
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Claim(due, leaseUntil), Durable = false }, ct);
-        return outcome.Succeeded ? due with { Attempts = due.Attempts + 1, NextAt = leaseUntil } : null;
+        var claim = CommitStatement.Conditional(
+            "UPDATE sms_outbox SET next_at = @until, attempts = attempts + 1 WHERE transaction_id = @id AND state = 'pending' AND next_at = @was",
+            new CommitRefusal(SmsTransactions.StateChanged, $"The reply to {due.TransactionId} was taken by another worker."),
+            ("until", leaseUntil.ToUnixTimeMilliseconds()),
+            ("id", due.TransactionId),
+            ("was", due.NextAt.ToUnixTimeMilliseconds()));
+        return await commits.CommitAsync(claim, Durability.Relaxed, ct) is null ? due with { Attempts = due.Attempts + 1, NextAt = leaseUntil } : null;
     }
 
     /// <summary>
@@ -128,11 +133,10 @@ public sealed class SmsOutbox(Database database, LedgerEngine ledger)
     private async Task<bool> ChangeAsync(
         OutboxMessage claimed, string state, DateTimeOffset nextAt, bool requireLease, IReadOnlyList<TrailEntry> trail, CancellationToken ct)
     {
-        LedgerOutcome outcome = await ledger.SubmitAsync(
-            new LedgerCommand([]) { Effect = new Change(claimed, state, nextAt, requireLease, trail) }, ct);
-        return outcome.Succeeded || (outcome.Error?.Code == SmsTransactions.StateChanged
+        CommitRefusal? refused = await commits.CommitAsync(new Change(claimed, state, nextAt, requireLease, trail), Durability.Durable, ct);
+        return refused is null || (refused.Code == SmsTransactions.StateChanged
             ? false
-            : throw new InvalidOperationException($"The outbox refused a write: {outcome.Error?.Code} {outcome.Error?.Message}"));
+            : throw new InvalidOperationException($"The outbox refused a write: {refused.Code} {refused.Message}"));
     }
 
     private static async Task<List<OutboxMessage>> ReadAllAsync(DbCommand command, CancellationToken ct)
@@ -156,26 +160,10 @@ public sealed class SmsOutbox(Database database, LedgerEngine ledger)
         return rows;
     }
 
-    private sealed class Claim(OutboxMessage due, DateTimeOffset leaseUntil) : ILedgerEffect
-    {
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
-        {
-            await using DbCommand claim = context.Connection.Command(
-                "UPDATE sms_outbox SET next_at = @until, attempts = attempts + 1 WHERE transaction_id = @id AND state = 'pending' AND next_at = @was",
-                context.Transaction,
-                ("until", leaseUntil.ToUnixTimeMilliseconds()),
-                ("id", due.TransactionId),
-                ("was", due.NextAt.ToUnixTimeMilliseconds()));
-            return await claim.ExecuteNonQueryAsync(cancellationToken) == 1
-                ? null
-                : new LedgerError(SmsTransactions.StateChanged, $"The reply to {due.TransactionId} was taken by another worker.");
-        }
-    }
-
     private sealed class Change(OutboxMessage claimed, string state, DateTimeOffset nextAt, bool requireLease, IReadOnlyList<TrailEntry> trail)
-        : ILedgerEffect
+        : ICommitWork
     {
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
             await using (DbCommand update = context.Connection.Command(
                 "UPDATE sms_outbox SET state = @state, next_at = @next WHERE transaction_id = @id AND state = 'pending'"
@@ -188,7 +176,7 @@ public sealed class SmsOutbox(Database database, LedgerEngine ledger)
             {
                 if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
                 {
-                    return new LedgerError(SmsTransactions.StateChanged, $"The reply to {claimed.TransactionId} is no longer this worker's.");
+                    return new CommitRefusal(SmsTransactions.StateChanged, $"The reply to {claimed.TransactionId} is no longer this worker's.");
                 }
             }
 

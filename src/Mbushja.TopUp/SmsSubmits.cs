@@ -1,6 +1,6 @@
 using System.Data.Common;
-using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.TopUp;
 
@@ -16,7 +16,7 @@ public sealed record ReceiptMatch(string TransactionId, int Part, int Parts);
 /// delivery receipt finds its reply by the SMSC's id and goes on the message's trail. Ids are stored under a key the
 /// caller computes (lower case, no leading zeros) and looked up by the keys a receipt's id may stand for.
 /// </summary>
-public sealed class SmsSubmits(Database database, LedgerEngine ledger)
+public sealed class SmsSubmits(Database database, CommitQueue commits)
 {
     /// <summary>The parts of a reply accepted so far, by part number.</summary>
     public async Task<List<SubmittedPart>> AcceptedAsync(string transactionId, CancellationToken ct = default)
@@ -38,10 +38,9 @@ public sealed class SmsSubmits(Database database, LedgerEngine ledger)
     public async Task RecordAsync(string transactionId, SubmittedPart part, string messageKey, string bind, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(part);
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Record(transactionId, part, messageKey, bind) }, ct);
-        if (!outcome.Succeeded)
+        if (await commits.CommitAsync(new Record(transactionId, part, messageKey, bind), Durability.Durable, ct) is { } refused)
         {
-            throw new InvalidOperationException($"The submit store refused a write: {outcome.Error?.Code} {outcome.Error?.Message}");
+            throw new InvalidOperationException($"The submit store refused a write: {refused.Code} {refused.Message}");
         }
     }
 
@@ -53,15 +52,14 @@ public sealed class SmsSubmits(Database database, LedgerEngine ledger)
         IReadOnlyList<string> keys, string smscMessageId, string? state, string? status, string? error, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        var effect = new Receipt(keys, smscMessageId, state, status, error);
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = effect }, ct);
-        return outcome.Succeeded
-            ? effect.Match
-            : throw new InvalidOperationException($"The submit store refused a write: {outcome.Error?.Code} {outcome.Error?.Message}");
+        var receipt = new Receipt(keys, smscMessageId, state, status, error);
+        return await commits.CommitAsync(receipt, Durability.Durable, ct) is { } refused
+            ? throw new InvalidOperationException($"The submit store refused a write: {refused.Code} {refused.Message}")
+            : receipt.Match;
     }
 
     /// <summary>Trail lines go only to SMS transactions: an outbox message may answer something else (a USSD receipt).</summary>
-    private static async Task AppendTrailIfSmsAsync(EffectContext context, string transactionId, TrailEntry entry, CancellationToken ct)
+    private static async Task AppendTrailIfSmsAsync(CommitContext context, string transactionId, TrailEntry entry, CancellationToken ct)
     {
         await using DbCommand exists = context.Connection.Command(
             "SELECT COUNT(*) FROM sms_transactions WHERE id = @id", context.Transaction, ("id", transactionId));
@@ -71,9 +69,9 @@ public sealed class SmsSubmits(Database database, LedgerEngine ledger)
         }
     }
 
-    private sealed class Record(string transactionId, SubmittedPart part, string messageKey, string bind) : ILedgerEffect
+    private sealed class Record(string transactionId, SubmittedPart part, string messageKey, string bind) : ICommitWork
     {
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
             int inserted;
             await using (DbCommand insert = context.Connection.Command(
@@ -101,11 +99,11 @@ public sealed class SmsSubmits(Database database, LedgerEngine ledger)
         }
     }
 
-    private sealed class Receipt(IReadOnlyList<string> keys, string smscMessageId, string? state, string? status, string? error) : ILedgerEffect
+    private sealed class Receipt(IReadOnlyList<string> keys, string smscMessageId, string? state, string? status, string? error) : ICommitWork
     {
         public ReceiptMatch? Match { get; private set; }
 
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
             Match = null;
             var parameters = keys.Select((k, i) => ("k" + i, (object?)k)).ToArray();

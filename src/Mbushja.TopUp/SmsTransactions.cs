@@ -3,6 +3,7 @@ using System.Text.Json;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.TopUp;
 
@@ -51,9 +52,9 @@ public sealed class TrailEntry(string kind, object detail)
 }
 
 /// <summary>
-/// The table of inbound messages, their trails and replies. Every write is a ledger command (credits with their
-/// effect, or an effect alone), so it shares the ledger's group commit and its single writer on SQLite; and every
-/// change of state is conditional on the state before it, which is what keeps two workers from both acting.
+/// The table of inbound messages, their trails and replies. Every write goes through the commit queue (with the
+/// credits' transfers when it moves money); and every change of state is conditional on the state before it, which
+/// is what keeps two workers from both acting.
 /// </summary>
 public sealed class SmsTransactions(Database database, LedgerEngine ledger)
 {
@@ -73,17 +74,16 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
     /// </summary>
     public async Task<bool> AcceptAsync(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery = null, CancellationToken ct = default)
     {
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Accept(row, trail, redelivery) }, ct);
-        return outcome.Succeeded || (outcome.Error?.Code == Duplicate ? false : throw Unexpected(outcome));
+        CommitRefusal? refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery), Durability.Durable, ct);
+        return refused is null || (refused.Code == Duplicate ? false : throw Unexpected(refused));
     }
 
     /// <summary>Forgets redelivery keys first seen before <paramref name="before"/> (past every window): keeps the table small.</summary>
     public async Task<int> ForgetRedeliveriesAsync(DateTimeOffset before, CancellationToken ct = default)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await using DbCommand delete = connection.Command(
-            "DELETE FROM sms_redeliveries WHERE first_at < @before", null, ("before", before.ToUnixTimeMilliseconds()));
-        return await delete.ExecuteNonQueryAsync(ct);
+        var forget = CommitStatement.Any("DELETE FROM sms_redeliveries WHERE first_at < @before", ("before", before.ToUnixTimeMilliseconds()));
+        await ledger.Commits.CommitAsync(forget, Durability.Relaxed, ct);
+        return forget.Rows;
     }
 
     /// <summary>
@@ -95,8 +95,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
     /// <summary>Moves a message from one state to another, with its reply when this decides it. False: it was not in <paramref name="from"/>.</summary>
     public async Task<bool> MoveAsync(string id, string from, Transition to, CancellationToken ct = default)
     {
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Move(id, from, to) }, ct);
-        return outcome.Succeeded || (outcome.Error?.Code == StateChanged ? false : throw Unexpected(outcome));
+        CommitRefusal? refused = await ledger.Commits.CommitAsync(new Move(id, from, to), Durability.Durable, ct);
+        return refused is null || (refused.Code == StateChanged ? false : throw Unexpected(refused));
     }
 
     /// <summary>
@@ -132,16 +132,16 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
 
             try
             {
-                LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new CompleteMany([.. batch.Select(b => (b.Id, b.Capture))]) });
+                CommitRefusal? refused = await ledger.Commits.CommitAsync(new CompleteMany([.. batch.Select(b => (b.Id, b.Capture))]));
                 foreach (var item in batch)
                 {
-                    if (outcome.Succeeded)
+                    if (refused is null)
                     {
                         item.Done.TrySetResult();
                     }
                     else
                     {
-                        item.Done.TrySetException(Unexpected(outcome));
+                        item.Done.TrySetException(Unexpected(refused));
                     }
                 }
             }
@@ -162,18 +162,23 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
     /// </summary>
     public async Task SendInlineReplyAsync(string id, CancellationToken ct = default)
     {
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new SendInline(id) }, ct);
-        if (!outcome.Succeeded)
+        if (await ledger.Commits.CommitAsync(new SendInline(id), Durability.Durable, ct) is { } refused)
         {
-            throw Unexpected(outcome);
+            throw Unexpected(refused);
         }
     }
 
     /// <summary>Takes an unfinished message whose lease ran out, for this worker, until <paramref name="until"/>.</summary>
     public async Task<bool> ClaimAsync(SmsTransaction row, DateTimeOffset until, CancellationToken ct = default)
     {
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Claim(row.Id, row.State, row.LeaseUntil, until) }, ct);
-        return outcome.Succeeded;
+        var claim = CommitStatement.Conditional(
+            "UPDATE sms_transactions SET lease_until = @until WHERE id = @id AND state = @state AND lease_until = @was",
+            new CommitRefusal(StateChanged, $"Message {row.Id} was taken by another worker."),
+            ("until", until.ToUnixTimeMilliseconds()),
+            ("id", row.Id),
+            ("state", row.State),
+            ("was", row.LeaseUntil.ToUnixTimeMilliseconds()));
+        return await ledger.Commits.CommitAsync(claim, Durability.Durable, ct) is null;
     }
 
     public async Task<SmsTransaction?> GetAsync(string id, CancellationToken ct = default) =>
@@ -221,8 +226,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         return events;
     }
 
-    /// <summary>Adds lines to a message's trail, inside a ledger effect's transaction.</summary>
-    internal static async Task AppendTrailAsync(EffectContext context, string id, IReadOnlyList<TrailEntry> entries, CancellationToken ct)
+    /// <summary>Adds lines to a message's trail, in a commit.</summary>
+    internal static async Task AppendTrailAsync(CommitContext context, string id, IReadOnlyList<TrailEntry> entries, CancellationToken ct)
     {
         if (entries.Count == 0)
         {
@@ -231,7 +236,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
 
         // One statement for all the lines (the SQL for each count of lines is prepared once per connection).
         var values = new System.Text.StringBuilder();
-        var parameters = new List<(string, object?)>(2 + (2 * entries.Count)) { ("id", id), ("at", context.Now.ToUnixTimeMilliseconds()) };
+        var parameters = new List<(string, object?)>(2 + (2 * entries.Count)) { ("id", id), ("at", context.NowMs) };
         for (int i = 0; i < entries.Count; i++)
         {
             values.Append(i == 0 ? "" : ", ").Append("(@id, @at, @k").Append(i).Append(", @d").Append(i).Append(')');
@@ -239,27 +244,25 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
             parameters.Add(("d" + i, entries[i].Stored));
         }
 
-        await context.Connection.Reused(
-            "INSERT INTO sms_events (transaction_id, at, kind, detail) VALUES " + values, context.Transaction, [.. parameters]).ExecuteNonQueryAsync(ct);
+        await context.Statement("INSERT INTO sms_events (transaction_id, at, kind, detail) VALUES " + values, [.. parameters]).ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Sets the state (conditionally) and, when the change decides the message, records the reply once.</summary>
-    internal static async Task<LedgerError?> ApplyTransitionAsync(EffectContext context, string id, string from, Transition to, CancellationToken ct)
+    internal static async Task<CommitRefusal?> ApplyTransitionAsync(CommitContext context, string id, string from, Transition to, CancellationToken ct)
     {
-        DbCommand update = context.Connection.Reused(
+        DbCommand update = context.Statement(
             "UPDATE sms_transactions SET state = @to, code = COALESCE(@code, code), reply = COALESCE(@reply, reply), updated_at = @now, "
             + "lease_until = CASE WHEN @to IN ('holding', 'credited', 'voiding') THEN lease_until ELSE 0 END "
             + "WHERE id = @id AND state = @from",
-            context.Transaction,
             ("to", to.State),
             ("code", to.Code),
             ("reply", to.Reply),
-            ("now", context.Now.ToUnixTimeMilliseconds()),
+            ("now", context.NowMs),
             ("id", id),
             ("from", from));
         if (await update.ExecuteNonQueryAsync(ct) != 1)
         {
-            return new LedgerError(StateChanged, $"Message {id} is no longer {from}.");
+            return new CommitRefusal(StateChanged, $"Message {id} is no longer {from}.");
         }
 
         if (to.Reply is not null)
@@ -275,16 +278,15 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
     }
 
     /// <summary>Records the reply in the outbox, and the trail lines that led to it with a last one for the reply.</summary>
-    private static async Task InsertReplyAsync(EffectContext context, string id, string reply, bool outbound, List<TrailEntry> trail, CancellationToken ct)
+    private static async Task InsertReplyAsync(CommitContext context, string id, string reply, bool outbound, List<TrailEntry> trail, CancellationToken ct)
     {
         // The primary key makes a second reply for one message impossible.
-        DbCommand insert = context.Connection.Reused(
+        DbCommand insert = context.Statement(
             "INSERT INTO sms_outbox (transaction_id, recipient, sender, text, state, attempts, next_at, created_at) "
             + "SELECT id, COALESCE(msisdn, sender), short_code, @text, @state, 0, @now, @now FROM sms_transactions WHERE id = @id",
-            context.Transaction,
             ("text", reply),
             ("state", outbound ? "pending" : "inline"),
-            ("now", context.Now.ToUnixTimeMilliseconds()),
+            ("now", context.NowMs),
             ("id", id));
         await insert.ExecuteNonQueryAsync(ct);
         trail.Add(new TrailEntry("reply", new { text = reply, route = outbound ? "outbound" : "response" }));
@@ -328,42 +330,40 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         return rows;
     }
 
-    private static InvalidOperationException Unexpected(LedgerOutcome outcome) =>
-        new($"The message store refused a write: {outcome.Error?.Code} {outcome.Error?.Message}");
+    private static InvalidOperationException Unexpected(CommitRefusal refusal) =>
+        new($"The message store refused a write: {refusal.Code} {refusal.Message}");
 
-    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery) : ILedgerEffect
+    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery) : ICommitWork
     {
         private readonly string? _plan = row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan);
 
         // A redelivery key is written before the insert that may still refuse; without one, the insert is first.
         public bool RefusesBeforeWriting => redelivery is null;
 
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
             if (redelivery is not null)
             {
                 // The key is taken, or taken over once its window has passed, in one statement: its primary key decides
                 // between two deliveries at once, on any number of servers (no "look, then insert").
-                DbCommand claim = context.Connection.Reused(
+                DbCommand claim = context.Statement(
                     "INSERT INTO sms_redeliveries (key, transaction_id, first_at) VALUES (@key, @id, @now) "
                     + "ON CONFLICT (key) DO UPDATE SET transaction_id = excluded.transaction_id, first_at = excluded.first_at "
                     + "WHERE sms_redeliveries.first_at < @expired",
-                    context.Transaction,
                     ("key", redelivery.Key),
                     ("id", row.Id),
-                    ("now", context.Now.ToUnixTimeMilliseconds()),
+                    ("now", context.NowMs),
                     ("expired", (context.Now - redelivery.Window).ToUnixTimeMilliseconds()));
                 if (await claim.ExecuteNonQueryAsync(cancellationToken) != 1)
                 {
-                    return new LedgerError(Duplicate, "The message was delivered before, within its redelivery window.");
+                    return new CommitRefusal(Duplicate, "The message was delivered before, within its redelivery window.");
                 }
             }
 
             // ON CONFLICT keeps the transaction usable on PostgreSQL; the unique message id decides a duplicate.
-            DbCommand insert = context.Connection.Reused(
+            DbCommand insert = context.Statement(
                 $"INSERT INTO sms_transactions ({Columns}) VALUES (@id, @mid, @sender, @msisdn, @to, @text, @bank, @lang, @state, @code, @ref, "
                 + "@amount, @plan, @reply, @route, @now, @now, @lease) ON CONFLICT DO NOTHING",
-                context.Transaction,
                 ("id", row.Id),
                 ("mid", row.MessageId),
                 ("sender", row.Sender),
@@ -378,12 +378,12 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
                 ("amount", row.AmountCents),
                 ("plan", _plan),
                 ("route", row.Route == ReplyRoute.Outbound ? "outbound" : "response"),
-                ("now", context.Now.ToUnixTimeMilliseconds()),
+                ("now", context.NowMs),
                 ("reply", row.Reply),
                 ("lease", row.LeaseUntil.ToUnixTimeMilliseconds()));
             if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
-                return new LedgerError(Duplicate, $"Message {row.MessageId} is recorded already.");
+                return new CommitRefusal(Duplicate, $"Message {row.MessageId} is recorded already.");
             }
 
             if (row.Reply is not null)
@@ -399,26 +399,25 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         }
     }
 
-    private sealed class Move(string id, string from, Transition to) : ILedgerEffect
+    private sealed class Move(string id, string from, Transition to) : ICommitWork
     {
         public bool RefusesBeforeWriting => true;
 
-        public Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken) =>
+        public Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) =>
             ApplyTransitionAsync(context, id, from, to, cancellationToken);
     }
 
-    private sealed class CompleteMany(IReadOnlyList<(string Id, TrailEntry Capture)> messages) : ILedgerEffect
+    private sealed class CompleteMany(IReadOnlyList<(string Id, TrailEntry Capture)> messages) : ICommitWork
     {
         public bool RefusesBeforeWriting => true;
 
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
             foreach ((string id, TrailEntry capture) in messages)
             {
-                DbCommand update = context.Connection.Reused(
+                DbCommand update = context.Statement(
                     "UPDATE sms_transactions SET state = 'completed', updated_at = @now, lease_until = 0 WHERE id = @id AND state = 'credited'",
-                    context.Transaction,
-                    ("now", context.Now.ToUnixTimeMilliseconds()),
+                    ("now", context.NowMs),
                     ("id", id));
                 // Another worker may have finished it first: then there is nothing to add.
                 if (await update.ExecuteNonQueryAsync(cancellationToken) == 1)
@@ -431,16 +430,15 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         }
     }
 
-    private sealed class SendInline(string id) : ILedgerEffect
+    private sealed class SendInline(string id) : ICommitWork
     {
         public bool RefusesBeforeWriting => true;
 
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
-            DbCommand reroute = context.Connection.Reused(
+            DbCommand reroute = context.Statement(
                 "UPDATE sms_outbox SET state = 'pending', next_at = @now WHERE transaction_id = @id AND state = 'inline'",
-                context.Transaction,
-                ("now", context.Now.ToUnixTimeMilliseconds()),
+                ("now", context.NowMs),
                 ("id", id));
             if (await reroute.ExecuteNonQueryAsync(cancellationToken) == 1)
             {
@@ -448,23 +446,6 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
             }
 
             return null;
-        }
-    }
-
-    private sealed class Claim(string id, string state, DateTimeOffset leaseWas, DateTimeOffset until) : ILedgerEffect
-    {
-        public bool RefusesBeforeWriting => true;
-
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
-        {
-            DbCommand claim = context.Connection.Reused(
-                "UPDATE sms_transactions SET lease_until = @until WHERE id = @id AND state = @state AND lease_until = @was",
-                context.Transaction,
-                ("until", until.ToUnixTimeMilliseconds()),
-                ("id", id),
-                ("state", state),
-                ("was", leaseWas.ToUnixTimeMilliseconds()));
-            return await claim.ExecuteNonQueryAsync(cancellationToken) == 1 ? null : new LedgerError(StateChanged, $"Message {id} was taken by another worker.");
         }
     }
 }

@@ -5,6 +5,7 @@ using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Sms;
+using Mbushja.Storage.Commits;
 using Microsoft.Extensions.Logging;
 
 namespace Mbushja.TopUp;
@@ -238,12 +239,12 @@ public sealed partial class TopUpProcessor(
                 credit.Kind == CreditKind.Package ? "sms.package" : "sms.topup"));
         }
 
-        trail.Add(new TrailEntry("ledger", new { transfers = transfers.Select(t => new { id = t.Id, debit = t.Debit.Value, credit = t.Credit.Value, amountCents = t.AmountCents }) }));
+        trail.Add(new TrailEntry("ledger", new { transfers = transfers.Select(t => new { id = t.Id, debit = t.Debit.Value, credit = t.Credit.Value, amountCents = t.Amount.Cents }) }));
         var effect = new Credit(this, row, trail, outbound);
         var command = new LedgerCommand(transfers)
         {
             Accounts = [settlement, SystemAccounts.PackageRevenue],
-            Effect = effect,
+            Work = effect,
         };
         long started = Stopwatch.GetTimestamp();
         // Not the caller's token: the command commits whether or not its caller waits, and the caller must know what did.
@@ -469,7 +470,7 @@ public sealed partial class TopUpProcessor(
     private static partial void LogRecovering(ILogger logger, string id, string state);
 
     /// <summary>In the credit command's transaction: moves paid-until dates, writes the reply, holding → credited.</summary>
-    private sealed class Credit(TopUpProcessor processor, SmsTransaction row, List<TrailEntry> trail, bool outbound) : ILedgerEffect
+    private sealed class Credit(TopUpProcessor processor, SmsTransaction row, List<TrailEntry> trail, bool outbound) : ILedgerWork
     {
         /// <summary>The reply, once the effect committed it (a batch retried runs the effect again and rewrites it).</summary>
         public string? Reply { get; private set; }
@@ -477,7 +478,7 @@ public sealed partial class TopUpProcessor(
         // A package's paid-until date is moved before the change of state that may still refuse.
         public bool RefusesBeforeWriting => row.Plan!.Credits.All(c => c.Kind != CreditKind.Package);
 
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken)
         {
             ReplyTexts texts = processor.Texts;
             var parts = new List<string>(row.Plan!.Credits.Count);
@@ -487,7 +488,7 @@ public sealed partial class TopUpProcessor(
                 if (credit.Kind == CreditKind.Package)
                 {
                     DateTimeOffset paidUntil = await ServiceAccounts.PayMonthAsync(
-                        context, credit.ServiceAccountId!, credit.PackageCode!, processor.Clock, cancellationToken);
+                        context.Commit, credit.ServiceAccountId!, credit.PackageCode!, processor.Clock, cancellationToken);
                     parts.Add(texts.Format(
                         "credit.package",
                         row.Language,
@@ -498,7 +499,7 @@ public sealed partial class TopUpProcessor(
                 }
                 else
                 {
-                    long balance = context.AvailableCents(new LedgerAccountId(credit.LedgerAccount)) ?? 0;
+                    long balance = (context.Available(new LedgerAccountId(credit.LedgerAccount)) ?? Money.Zero).Cents;
                     parts.Add(texts.Format(
                         credit.Kind == CreditKind.Mobile ? "credit.mobile" : "credit.balance",
                         row.Language,
@@ -515,8 +516,8 @@ public sealed partial class TopUpProcessor(
                 ("total", ReplyTexts.Amount(row.Plan.TotalCents)),
                 ("bank", processor.BankName(row)),
                 ("ref", ShortRef(row.Id)));
-            LedgerError? refused = await SmsTransactions.ApplyTransitionAsync(
-                context, row.Id, TopUpStates.Holding, new Transition(TopUpStates.Credited, null, reply, outbound, trail), cancellationToken);
+            CommitRefusal? refused = await SmsTransactions.ApplyTransitionAsync(
+                context.Commit, row.Id, TopUpStates.Holding, new Transition(TopUpStates.Credited, null, reply, outbound, trail), cancellationToken);
             Reply = refused is null ? reply : null;
             return refused;
         }

@@ -5,6 +5,7 @@ using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 using Microsoft.Extensions.Logging;
 
 namespace Mbushja.TopUp;
@@ -154,9 +155,9 @@ public sealed partial class TopUpReversals(
         TrailEntry[] trail =
         [
             new("reversal.requested", new { by = requestedBy, reason, refundId = reversal.RefundId, amountCents = reversal.AmountCents }),
-            new("reversal.ledger", new { transfers = transfers.Select(t => new { id = t.Id, debit = t.Debit.Value, credit = t.Credit.Value, amountCents = t.AmountCents }) }),
+            new("reversal.ledger", new { transfers = transfers.Select(t => new { id = t.Id, debit = t.Debit.Value, credit = t.Credit.Value, amountCents = t.Amount.Cents }) }),
         ];
-        var command = new LedgerCommand(transfers) { Effect = new Record(reversal, plan, trail, now + options.Lease, clock) };
+        var command = new LedgerCommand(transfers) { Work = new Record(reversal, plan, trail, now + options.Lease, clock) };
         LedgerOutcome outcome = await ledger.SubmitAsync(command, ct);
         switch (outcome.Status)
         {
@@ -199,8 +200,13 @@ public sealed partial class TopUpReversals(
         foreach ((Reversal reversal, long lease) in expired)
         {
             long until = (clock.UtcNow + options.Lease).ToUnixTimeMilliseconds();
-            LedgerOutcome claim = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Claim(reversal.TransactionId, lease, until) }, ct);
-            if (claim.Succeeded)
+            var claim = CommitStatement.Conditional(
+                "UPDATE sms_reversals SET lease_until = @until WHERE transaction_id = @id AND state = 'refunding' AND lease_until = @was",
+                new CommitRefusal(SmsTransactions.StateChanged, "The refund was taken by another worker."),
+                ("until", until),
+                ("id", reversal.TransactionId),
+                ("was", lease));
+            if (await ledger.Commits.CommitAsync(claim, Durability.Durable, ct) is null)
             {
                 asked++;
                 await RefundAsync(reversal, ct);
@@ -232,9 +238,7 @@ public sealed partial class TopUpReversals(
             failure = call.Failure,
             attempts = call.Attempts,
         });
-        LedgerOutcome outcome = await ledger.SubmitAsync(
-            new LedgerCommand([]) { Effect = new RecordRefund(reversal.TransactionId, state, call.Reply?.Code, entry) }, ct);
-        if (!outcome.Succeeded)
+        if (await ledger.Commits.CommitAsync(new RecordRefund(reversal.TransactionId, state, call.Reply?.Code, entry), Durability.Durable, ct) is not null)
         {
             // Another worker recorded the answer first (the same answer: the bank knows the refund by its id).
             return await GetAsync(reversal.TransactionId, ct) ?? reversal;
@@ -308,16 +312,16 @@ public sealed partial class TopUpReversals(
     /// In the reversal's ledger transaction: the transaction must still be completed; the row (its primary key refuses a
     /// second reversal), the paid-until dates taken back, the trail.
     /// </summary>
-    private sealed class Record(Reversal reversal, TopUpPlan plan, IReadOnlyList<TrailEntry> trail, DateTimeOffset leaseUntil, OperatorClock clock) : ILedgerEffect
+    private sealed class Record(Reversal reversal, TopUpPlan plan, IReadOnlyList<TrailEntry> trail, DateTimeOffset leaseUntil, OperatorClock clock) : ILedgerWork
     {
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken)
         {
             // A completed transaction stays completed, so this read needs no lock.
             object? state = await context.Connection.Reused(
                 "SELECT state FROM sms_transactions WHERE id = @id", context.Transaction, ("id", reversal.TransactionId)).ExecuteScalarAsync(cancellationToken);
             if (state as string != TopUpStates.Completed)
             {
-                return new LedgerError(ReversalCodes.NotCaptured, "Only a completed top-up can be reversed.");
+                return new CommitRefusal(ReversalCodes.NotCaptured, "Only a completed top-up can be reversed.");
             }
 
             long now = context.Now.ToUnixTimeMilliseconds();
@@ -337,43 +341,24 @@ public sealed partial class TopUpReversals(
                 ("lease", leaseUntil.ToUnixTimeMilliseconds()));
             if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
-                return new LedgerError(ReversalCodes.AlreadyReversed, "The transaction is reversed already.");
+                return new CommitRefusal(ReversalCodes.AlreadyReversed, "The transaction is reversed already.");
             }
 
             // The month a package payment added is taken back (SPEC §2: one calendar month in the operator's zone).
             foreach (PlannedCredit credit in plan.Credits.Where(c => c.Kind == CreditKind.Package && c.ServiceAccountId is not null))
             {
-                await ServiceAccounts.TakeBackMonthAsync(context, credit.ServiceAccountId!, clock, cancellationToken);
+                await ServiceAccounts.TakeBackMonthAsync(context.Commit, credit.ServiceAccountId!, clock, cancellationToken);
             }
 
-            await SmsTransactions.AppendTrailAsync(context, reversal.TransactionId, trail, cancellationToken);
+            await SmsTransactions.AppendTrailAsync(context.Commit, reversal.TransactionId, trail, cancellationToken);
             return null;
         }
     }
 
-    /// <summary>Takes a refund whose lease ran out, for this worker.</summary>
-    private sealed class Claim(string transactionId, long leaseWas, long until) : ILedgerEffect
-    {
-        public bool RefusesBeforeWriting => true;
-
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
-        {
-            DbCommand claim = context.Connection.Reused(
-                "UPDATE sms_reversals SET lease_until = @until WHERE transaction_id = @id AND state = 'refunding' AND lease_until = @was",
-                context.Transaction,
-                ("until", until),
-                ("id", transactionId),
-                ("was", leaseWas));
-            return await claim.ExecuteNonQueryAsync(cancellationToken) == 1
-                ? null
-                : new LedgerError(SmsTransactions.StateChanged, "The refund was taken by another worker.");
-        }
-    }
-
     /// <summary>Records a refund attempt: its answer (final: refunded or rejected), or none (still refunding), and its trail line.</summary>
-    private sealed class RecordRefund(string transactionId, string? state, string? code, TrailEntry entry) : ILedgerEffect
+    private sealed class RecordRefund(string transactionId, string? state, string? code, TrailEntry entry) : ICommitWork
     {
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
             DbCommand update = context.Connection.Reused(
                 "UPDATE sms_reversals SET state = COALESCE(@state, state), refund_code = COALESCE(@code, refund_code), attempts = attempts + 1, "
@@ -385,7 +370,7 @@ public sealed partial class TopUpReversals(
                 ("id", transactionId));
             if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
-                return new LedgerError(SmsTransactions.StateChanged, "The refund's answer was recorded by another worker.");
+                return new CommitRefusal(SmsTransactions.StateChanged, "The refund's answer was recorded by another worker.");
             }
 
             await SmsTransactions.AppendTrailAsync(context, transactionId, [entry], cancellationToken);

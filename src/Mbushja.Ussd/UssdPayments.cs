@@ -3,6 +3,7 @@ using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 using Mbushja.TopUp;
 
 namespace Mbushja.Ussd;
@@ -50,7 +51,7 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
 
         var effect = new Pay(this, session, quote, oncePerMonth, receiptSender, texts);
         LedgerOutcome outcome = await ledger.SubmitAsync(
-            new LedgerCommand(transfers) { Accounts = [SystemAccounts.PackageRevenue, SystemAccounts.FeeRevenue], Effect = effect },
+            new LedgerCommand(transfers) { Accounts = [SystemAccounts.PackageRevenue, SystemAccounts.FeeRevenue], Work = effect },
             ct);
         return new Payment(outcome, outcome.Status == LedgerStatus.Committed ? effect.Texts : null);
     }
@@ -85,30 +86,29 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
     /// <summary>In the payment's transaction: the account, the payment row, the receipt, the session's end.</summary>
     private sealed class Pay(
         UssdPayments payments, SessionWrite session, Quote quote, bool oncePerMonth, string receiptSender, Func<PaymentFacts, PaymentTexts> texts)
-        : ILedgerEffect
+        : ILedgerWork
     {
         public PaymentTexts? Texts { get; private set; }
 
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken)
         {
             string id = session.Key;
             DateTimeOffset? paidUntil = null;
             long? balance = null;
             if (quote.ByAmount)
             {
-                balance = context.AvailableCents(SystemAccounts.Service(quote.ServiceAccountId)) ?? 0;
+                balance = (context.Available(SystemAccounts.Service(quote.ServiceAccountId)) ?? Money.Zero).Cents;
             }
             else
             {
-                paidUntil = await ServiceAccounts.PayMonthAsync(context, quote.ServiceAccountId, quote.Package.Code, payments.Clock, cancellationToken);
+                paidUntil = await ServiceAccounts.PayMonthAsync(context.Commit, quote.ServiceAccountId, quote.Package.Code, payments.Clock, cancellationToken);
             }
 
             // The month is the commit's, on the operator's calendar: the unique (msisdn, month) decides the rule.
             string? month = oncePerMonth ? payments.Clock.MonthKey(context.Now) : null;
-            DbCommand insert = context.Connection.Reused(
+            DbCommand insert = context.Statement(
                 "INSERT INTO ussd_payments (id, session_id, msisdn, month, package_code, service_account_id, account, amount, fee, paid_until, balance, created_at) "
                 + "VALUES (@id, @session, @m, @month, @package, @account_id, @account, @amount, @fee, @until, @balance, @now) ON CONFLICT DO NOTHING",
-                context.Transaction,
                 ("id", id),
                 ("session", session.SessionId),
                 ("m", session.Msisdn.E164),
@@ -123,13 +123,13 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
                 ("now", context.Now.ToUnixTimeMilliseconds()));
             if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
-                return new LedgerError(AlreadyPaid, $"{session.Msisdn.Masked} has paid in {month} already.");
+                return new CommitRefusal(AlreadyPaid, $"{session.Msisdn.Masked} has paid in {month} already.");
             }
 
-            long credit = context.AvailableCents(SystemAccounts.Subscriber(session.Msisdn.E164)) ?? 0;
+            long credit = (context.Available(SystemAccounts.Subscriber(session.Msisdn.E164)) ?? Money.Zero).Cents;
             PaymentTexts written = texts(new PaymentFacts(id, quote, paidUntil, balance, credit));
-            await SmsOutbox.EnqueueAsync(context, id, OutboxSources.Ussd, session.Msisdn.E164, receiptSender, written.Sms, cancellationToken);
-            LedgerError? changed = await UssdSessions.WriteAsync(context, session with { Response = written.Screen }, cancellationToken);
+            await SmsOutbox.EnqueueAsync(context.Commit, id, OutboxSources.Ussd, session.Msisdn.E164, receiptSender, written.Sms, cancellationToken);
+            CommitRefusal? changed = await UssdSessions.WriteAsync(context.Commit, session with { Response = written.Screen }, cancellationToken);
             Texts = changed is null ? written : null;
             return changed;
         }

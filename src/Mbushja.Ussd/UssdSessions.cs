@@ -1,8 +1,8 @@
 using System.Data.Common;
 using Mbushja.Accounts;
 using Mbushja.Domain;
-using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.Ussd;
 
@@ -42,16 +42,14 @@ public sealed record SessionWrite(
     Language? NewLanguage = null);
 
 /// <summary>
-/// The sessions table (SPEC §3: any server answers the next step). Every change is conditional on the version read,
-/// so of two requests racing on one session one wins and the other reads again. A step's write does not wait for the
-/// disk: where a session stands, lost in a power cut, is rebuilt from the gateway's next request, which carries every
-/// input of the session (a payment, which moves money, is durable and makes the steps before it durable too). On
-/// SQLite it is a relaxed ledger command, sharing the ledger's single writer; on PostgreSQL its own short transaction
-/// with <c>synchronous_commit = off</c>, so steps of many sessions are written side by side.
+/// The sessions table (any server answers the next step). Every change is conditional on the version read, so of two
+/// requests racing on one session one wins and the other reads again. A step's write is relaxed (it does not wait for
+/// the disk): where a session stands, lost in a power cut, is rebuilt from the gateway's next request, which carries
+/// every input of the session (a payment, which moves money, is durable and makes the steps before it durable too).
 /// </summary>
-public sealed class UssdSessions(Database database, LedgerEngine ledger, TimeProvider time)
+public sealed class UssdSessions(Database database, CommitQueue commits, TimeProvider time)
 {
-    /// <summary>The effect's refusal when the session changed since it was read (another request moved it).</summary>
+    /// <summary>The refusal when the session changed since it was read (another request moved it).</summary>
     public const string Changed = "SESSION_CHANGED";
 
     private const string Columns = "session_id, session_key, msisdn, language, history, state, response, ended, version, started_at, updated_at";
@@ -83,63 +81,35 @@ public sealed class UssdSessions(Database database, LedgerEngine ledger, TimePro
     /// <summary>Writes a step. False when the session changed since it was read: read it again and decide again.</summary>
     public async Task<bool> SaveAsync(SessionWrite write, CancellationToken ct = default)
     {
-        if (database.Kind == DatabaseKind.Postgres)
-        {
-            // The ledger's own precision, so a session's times read the same whichever path wrote them.
-            DateTimeOffset now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
-            await using DbConnection connection = await database.OpenAsync(ct);
-            if (write.NewLanguage is null)
-            {
-                // One round trip: the transaction, its relaxed commit and the conditional write travel together. A
-                // write that finds the session changed changes nothing, and its empty transaction commits.
-                (string sql, (string Name, object? Value)[] parameters) = Statement(write, now.ToUnixTimeMilliseconds());
-                await using DbBatch batch = connection.CreateBatch();
-                batch.Add("BEGIN");
-                batch.Add("SET LOCAL synchronous_commit = off");
-                DbBatchCommand written = batch.Add(sql, parameters);
-                batch.Add("COMMIT");
-                await batch.ExecuteNonQueryAsync(ct);
-                return written.RecordsAffected == 1;
-            }
-
-            // The language is written only with the session: the row count decides before the commit.
-            await using DbTransaction tx = await connection.BeginTransactionAsync(ct);
-            await using (DbCommand relaxed = connection.Command("SET LOCAL synchronous_commit = off", tx))
-            {
-                await relaxed.ExecuteNonQueryAsync(ct);
-            }
-
-            if (await WriteAsync(new EffectContext(connection, tx, database.Kind, now), write, ct) is not null)
-            {
-                await tx.RollbackAsync(ct);
-                return false;
-            }
-
-            await tx.CommitAsync(ct);
-            return true;
-        }
-
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Save(write), Durable = false }, ct);
-        return outcome.Succeeded || (outcome.Error?.Code == Changed
+        // A step's write is one conditional statement, which the engine may commit beside the queue (PostgreSQL, in one
+        // round trip); a language chosen in the step is written with it, only if the session's write succeeds.
+        (string sql, (string Name, object? Value)[] parameters) = Statement(write, Now());
+        var changed = new CommitRefusal(Changed, $"USSD session {write.SessionId} changed since it was read.");
+        ICommitWork work = write.NewLanguage is null ? CommitStatement.Conditional(sql, changed, parameters) : new Save(write, Now());
+        CommitRefusal? refused = await commits.CommitAsync(work, Durability.Relaxed, ct);
+        return refused is null || (refused.Code == Changed
             ? false
-            : throw new InvalidOperationException($"The session store refused a write: {outcome.Error?.Code} {outcome.Error?.Message}"));
+            : throw new InvalidOperationException($"The session store refused a write: {refused.Code} {refused.Message}"));
     }
 
     /// <summary>Deletes up to <paramref name="limit"/> sessions untouched since <paramref name="before"/>; returns how many.</summary>
     public async Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken ct = default)
     {
-        var purge = new Purge(before, limit);
-        await ledger.SubmitAsync(new LedgerCommand([]) { Effect = purge, Durable = false }, ct);
-        return purge.Deleted;
+        // A bounded bite: the writer is shared, and a large delete would hold up every payment behind it.
+        var purge = CommitStatement.Any(
+            $"DELETE FROM ussd_sessions WHERE session_id IN (SELECT session_id FROM ussd_sessions WHERE updated_at < @before LIMIT {limit})",
+            ("before", before.ToUnixTimeMilliseconds()));
+        await commits.CommitAsync(purge, Durability.Relaxed, ct);
+        return purge.Rows;
     }
 
-    /// <summary>Inside a ledger effect: writes the session if it is still at the version read; else the refusal.</summary>
-    internal static async Task<LedgerError?> WriteAsync(EffectContext context, SessionWrite write, CancellationToken ct)
+    /// <summary>In a commit: writes the session if it is still at the version read; else the refusal.</summary>
+    internal static async Task<CommitRefusal?> WriteAsync(CommitContext context, SessionWrite write, CancellationToken ct)
     {
-        (string sql, (string Name, object? Value)[] parameters) = Statement(write, context.Now.ToUnixTimeMilliseconds());
-        if (await context.Connection.Reused(sql, context.Transaction, parameters).ExecuteNonQueryAsync(ct) != 1)
+        (string sql, (string Name, object? Value)[] parameters) = Statement(write, context.NowMs);
+        if (await context.Statement(sql, parameters).ExecuteNonQueryAsync(ct) != 1)
         {
-            return new LedgerError(Changed, $"USSD session {write.SessionId} changed since it was read.");
+            return new CommitRefusal(Changed, $"USSD session {write.SessionId} changed since it was read.");
         }
 
         if (write.NewLanguage is { } language)
@@ -149,6 +119,9 @@ public sealed class UssdSessions(Database database, LedgerEngine ledger, TimePro
 
         return null;
     }
+
+    /// <summary>Now, in the milliseconds every time is stored in.</summary>
+    private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The write of a step: a new session's row, or the row changed if it is still at the version read (one row either way, or none).</summary>
     private static (string Sql, (string Name, object? Value)[] Parameters) Statement(SessionWrite write, long now) => write.ExpectedVersion is not { } version
@@ -184,26 +157,21 @@ public sealed class UssdSessions(Database database, LedgerEngine ledger, TimePro
                 ("version", version),
             ]);
 
-    private sealed class Save(SessionWrite write) : ILedgerEffect
+    /// <summary>A step that also remembers the language chosen in it.</summary>
+    private sealed class Save(SessionWrite write, long now) : ICommitWork
     {
         // The conditional write of the session comes first; the language follows it.
         public bool RefusesBeforeWriting => true;
 
-        public Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken) => WriteAsync(context, write, cancellationToken);
-    }
-
-    private sealed class Purge(DateTimeOffset before, int limit) : ILedgerEffect
-    {
-        public int Deleted { get; private set; }
-
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
-            // A bounded bite: the ledger's writer is shared, and a large delete would hold up every payment behind it.
-            await using DbCommand delete = context.Connection.Command(
-                $"DELETE FROM ussd_sessions WHERE session_id IN (SELECT session_id FROM ussd_sessions WHERE updated_at < @before LIMIT {limit})",
-                context.Transaction,
-                ("before", before.ToUnixTimeMilliseconds()));
-            Deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
+            (string sql, (string Name, object? Value)[] parameters) = Statement(write, now);
+            if (await context.Statement(sql, parameters).ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                return new CommitRefusal(Changed, $"USSD session {write.SessionId} changed since it was read.");
+            }
+
+            await Subscribers.SetLanguageAsync(context, write.Msisdn, write.NewLanguage!.Value, cancellationToken);
             return null;
         }
     }

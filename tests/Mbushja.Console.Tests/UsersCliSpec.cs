@@ -32,7 +32,8 @@ public sealed class UsersCliSpec : IDisposable
         Assert.Contains("root.admin", run.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("first-admin-password", run.Stdout + run.Stderr, StringComparison.Ordinal);
         await using Database database = Database.Sqlite(Path.Combine(_data, "mbushja.db"));
-        var users = new ConsoleUsers(database, TimeProvider.System, ConsoleOptions.Default, [], NullLogger<ConsoleUsers>.Instance);
+        await using var commits = new Mbushja.Storage.Commits.CommitQueue(database, TimeProvider.System);
+        var users = new ConsoleUsers(database, commits, TimeProvider.System, ConsoleOptions.Default, [], NullLogger<ConsoleUsers>.Instance);
         SignInResult signedIn = await users.SignInAsync("root.admin", "first-admin-password");
         Assert.Equal(SignInStatus.SignedIn, signedIn.Status);
         Assert.Equal(ConsoleRole.Admin, signedIn.User!.Role);

@@ -1,5 +1,6 @@
 using Mbushja.Domain;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 using Mbushja.Testing;
 
 namespace Mbushja.Ledger.Tests;
@@ -9,23 +10,26 @@ internal sealed class LedgerHarness : IAsyncDisposable
 {
     public static readonly LedgerAccountId Issuance = new("sys:issuance");
 
-    private LedgerHarness(TestDatabase database, LedgerEngine engine)
+    private LedgerHarness(TestDatabase database, CommitQueue commits)
     {
         Test = database;
-        Engine = engine;
+        Commits = commits;
+        Engine = new LedgerEngine(commits);
         Queries = new LedgerQueries(database.Database);
     }
 
     public TestDatabase Test { get; }
 
+    public CommitQueue Commits { get; }
+
     public LedgerEngine Engine { get; }
 
     public LedgerQueries Queries { get; }
 
-    public static async Task<LedgerHarness> StartAsync(DatabaseKind kind, LedgerOptions? options = null)
+    public static async Task<LedgerHarness> StartAsync(DatabaseKind kind, CommitQueueOptions? options = null)
     {
         TestDatabase db = await TestDatabase.CreateAsync(kind);
-        return new LedgerHarness(db, new LedgerEngine(db.Database, TimeProvider.System, options));
+        return new LedgerHarness(db, new CommitQueue(db.Database, TimeProvider.System, options));
     }
 
     /// <summary>Opens a protected (never negative) account holding <paramref name="cents"/>, issued from the system account.</summary>
@@ -53,11 +57,11 @@ internal sealed class LedgerHarness : IAsyncDisposable
         return id;
     }
 
-    public async Task<long> BalanceAsync(LedgerAccountId id) => (await Queries.GetAccountAsync(id.Value))!.BalanceCents;
+    public async Task<long> BalanceAsync(LedgerAccountId id) => (await Queries.GetAccountAsync(id.Value))!.Balance.Cents;
 
-    public async Task<long> AvailableAsync(LedgerAccountId id) => (await Queries.GetAccountAsync(id.Value))!.AvailableCents;
+    public async Task<long> AvailableAsync(LedgerAccountId id) => (await Queries.GetAccountAsync(id.Value))!.Available.Cents;
 
-    /// <summary>The invariants of SPEC §2 that hold after every commit.</summary>
+    /// <summary>The ledger's invariants, which hold after every commit.</summary>
     public async Task AssertInvariantsAsync()
     {
         LedgerTotals totals = await Queries.GetTotalsAsync();
@@ -68,7 +72,7 @@ internal sealed class LedgerHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Engine.DisposeAsync();
+        await Commits.DisposeAsync();
         await Test.DisposeAsync();
     }
 }

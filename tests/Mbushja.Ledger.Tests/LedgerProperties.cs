@@ -37,7 +37,7 @@ public abstract class LedgerProperties : IAsyncLifetime
         foreach ((string id, Model.Account account) in model.Accounts)
         {
             LedgerAccount stored = (await _harness.Queries.GetAccountAsync(id))!;
-            Assert.Equal((account.Balance, account.PendingDebits, account.PendingCredits), (stored.BalanceCents, stored.PendingDebitsCents, stored.PendingCreditsCents));
+            Assert.Equal((account.Balance, account.PendingDebits, account.PendingCredits), (stored.Balance.Cents, stored.PendingDebits.Cents, stored.PendingCredits.Cents));
         }
 
         await _harness.AssertInvariantsAsync();
@@ -75,23 +75,25 @@ public abstract class LedgerProperties : IAsyncLifetime
         var sums = new Dictionary<string, (long Balance, long PendingDebits, long PendingCredits)>();
         await using DbConnection c = await _harness.Test.Database.OpenAsync();
         await using DbCommand q = c.Command(
-            "SELECT kind, debit_account, credit_account, amount, state FROM ledger_transfers WHERE debit_account LIKE @p OR credit_account LIKE @p",
+            "SELECT kind, debit_account, credit_account, amount FROM ledger_transfers WHERE debit_account LIKE @p OR credit_account LIKE @p",
             null,
             ("p", prefix + "%"));
         await using DbDataReader r = await q.ExecuteReaderAsync();
         while (await r.ReadAsync())
         {
-            (string kind, string debit, string credit, long amount, string state) = (r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4));
+            (string kind, string debit, string credit, long amount) = (r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3));
+            // A pending transfer holds its amount; its post or void (a row of its own, with the same accounts and
+            // amount) releases it, and a post moves it.
             bool moves = kind is "single" or "post";
-            bool holds = kind == "pending" && state == "pending";
-            Add(debit, moves ? -amount : 0, holds ? amount : 0, 0);
-            Add(credit, moves ? amount : 0, 0, holds ? amount : 0);
+            long held = kind switch { "pending" => amount, "post" or "void" => -amount, _ => 0 };
+            Add(debit, moves ? -amount : 0, held, 0);
+            Add(credit, moves ? amount : 0, 0, held);
         }
 
         foreach ((string id, (long balance, long pd, long pc)) in sums.Where(s => s.Key.StartsWith(prefix, StringComparison.Ordinal)))
         {
             LedgerAccount stored = (await _harness.Queries.GetAccountAsync(id))!;
-            Assert.Equal((balance, pd, pc), (stored.BalanceCents, stored.PendingDebitsCents, stored.PendingCreditsCents));
+            Assert.Equal((balance, pd, pc), (stored.Balance.Cents, stored.PendingDebits.Cents, stored.PendingCredits.Cents));
         }
 
         void Add(string id, long b, long pd, long pc)
@@ -268,12 +270,12 @@ public abstract class LedgerProperties : IAsyncLifetime
                 }
 
                 Account d = Accounts[p.Request.Debit.Value], c = Accounts[p.Request.Credit.Value];
-                d.PendingDebits -= p.Request.AmountCents;
-                c.PendingCredits -= p.Request.AmountCents;
+                d.PendingDebits -= p.Request.Amount.Cents;
+                c.PendingCredits -= p.Request.Amount.Cents;
                 if (t.Kind == TransferKind.Post)
                 {
-                    d.Balance -= p.Request.AmountCents;
-                    c.Balance += p.Request.AmountCents;
+                    d.Balance -= p.Request.Amount.Cents;
+                    c.Balance += p.Request.Amount.Cents;
                 }
 
                 _transfers[t.PendingId!] = (p.Request, t.Kind == TransferKind.Post ? TransferState.Posted : TransferState.Voided);
@@ -284,13 +286,13 @@ public abstract class LedgerProperties : IAsyncLifetime
             Account debit = Accounts[t.Debit.Value], credit = Accounts[t.Credit.Value];
             if (t.Kind == TransferKind.Pending)
             {
-                debit.PendingDebits += t.AmountCents;
-                credit.PendingCredits += t.AmountCents;
+                debit.PendingDebits += t.Amount.Cents;
+                credit.PendingCredits += t.Amount.Cents;
             }
             else
             {
-                debit.Balance -= t.AmountCents;
-                credit.Balance += t.AmountCents;
+                debit.Balance -= t.Amount.Cents;
+                credit.Balance += t.Amount.Cents;
             }
 
             return !debit.Protected || debit.Balance - debit.PendingDebits >= 0;

@@ -1,15 +1,16 @@
 using System.Data.Common;
 using Mbushja.Domain;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.Ledger.Tests;
 
-/// <summary>The ledger's behaviour (SPEC §2, issue 2 §3), the same on every engine.</summary>
+/// <summary>The ledger's behaviour (README "Money"; docs/money.md), the same on every engine.</summary>
 public abstract class LedgerSpec
 {
     protected abstract DatabaseKind Kind { get; }
 
-    private Task<LedgerHarness> StartAsync(LedgerOptions? options = null) => LedgerHarness.StartAsync(Kind, options);
+    private Task<LedgerHarness> StartAsync(CommitQueueOptions? options = null) => LedgerHarness.StartAsync(Kind, options);
 
     private static Money Cents(long c) => Money.FromCents(c);
 
@@ -26,7 +27,7 @@ public abstract class LedgerSpec
         Assert.Equal(750, await h.BalanceAsync(a));
         Assert.Equal(250, await h.BalanceAsync(b));
         Transfer recorded = Assert.Single(outcome.Transfers);
-        Assert.Equal(("t1", "sub:a", "sub:b", 250L, TransferState.Posted), (recorded.Id, recorded.Debit, recorded.Credit, recorded.AmountCents, recorded.State));
+        Assert.Equal(("t1", "sub:a", "sub:b", 250L, TransferState.Posted), (recorded.Id, recorded.Debit, recorded.Credit, recorded.Amount.Cents, recorded.State));
         await h.AssertInvariantsAsync();
     }
 
@@ -67,7 +68,7 @@ public abstract class LedgerSpec
     [Fact]
     public async Task Submit_ReplayBatchedWithNewCommands_IsReplayedAndTheOthersCommit()
     {
-        await using LedgerHarness h = await StartAsync(new LedgerOptions { PostgresWriters = 1 });
+        await using LedgerHarness h = await StartAsync(new CommitQueueOptions { PostgresWriters = 1 });
         LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
         LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
         LedgerCommand first = LedgerCommand.Of(TransferRequest.Single("t1", a, b, Cents(100), "test"));
@@ -252,6 +253,63 @@ public abstract class LedgerSpec
         Assert.Equal(600, await h.BalanceAsync(b));
     }
 
+    /// <summary>TigerBeetle's two-phase transfers: a pending transfer's row is never changed; its post or void is a row of its own.</summary>
+    [Fact]
+    public async Task Pending_PostedOrVoided_ItsRowStaysAsWritten_AndTheResolutionIsARowOfItsOwn()
+    {
+        await using LedgerHarness h = await StartAsync();
+        LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
+        LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
+        await h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Pending("p1", a, b, Cents(600), "hold")));
+        await h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Pending("p2", a, b, Cents(100), "hold")));
+
+        await h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Post("p1:post", "p1", "capture")));
+        await h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Void("p2:void", "p2", "void")));
+
+        await using DbConnection c = await h.Test.Database.OpenAsync();
+        await using DbCommand rows = c.Command("SELECT id, kind, state, pending_id FROM ledger_transfers WHERE id LIKE 'p%' ORDER BY id");
+        await using DbDataReader r = await rows.ExecuteReaderAsync();
+        var stored = new List<string>();
+        while (await r.ReadAsync())
+        {
+            stored.Add($"{r.GetString(0)} {r.GetString(1)} {r.GetString(2)} {(r.IsDBNull(3) ? "-" : r.GetString(3))}");
+        }
+
+        Assert.Equal(["p1 pending pending -", "p1:post post posted p1", "p2 pending pending -", "p2:void void voided p2"], stored);
+        Assert.Equal(TransferState.Posted, (await h.Queries.GetTransferAsync("p1"))!.State);
+        Assert.Equal(TransferState.Voided, (await h.Queries.GetTransferAsync("p2"))!.State);
+    }
+
+    /// <summary>Two servers resolving one pending transfer at once: the unique index on its resolution lets exactly one through.</summary>
+    [Fact]
+    public async Task Pending_PostedAndVoidedByTwoServersAtOnce_ExactlyOneResolvesIt()
+    {
+        await using LedgerHarness h = await StartAsync();
+        LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 10_000);
+        LedgerAccountId b = await h.OpenOpenEndedAsync("svc:b");
+        await using var commits = new CommitQueue(h.Test.Database, TimeProvider.System);
+        var second = new LedgerEngine(commits);
+        for (int i = 0; i < 20; i++)
+        {
+            await h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Pending($"h{i}", a, b, Cents(100), "hold")));
+        }
+
+        LedgerOutcome[][] outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.WhenAll(
+            Task.Run(() => h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Post($"h{i}:post", $"h{i}", "capture")))),
+            Task.Run(() => second.SubmitAsync(LedgerCommand.Of(TransferRequest.Void($"h{i}:void", $"h{i}", "void")))))));
+
+        foreach (LedgerOutcome[] pair in outcomes)
+        {
+            Assert.Single(pair, o => o.Status == LedgerStatus.Committed);
+            Assert.Single(pair, o => o.Error?.Code == LedgerErrorCodes.PendingAlreadyResolved);
+        }
+
+        int posted = outcomes.Count(p => p[0].Status == LedgerStatus.Committed);
+        Assert.Equal(10_000 - (100 * posted), await h.BalanceAsync(a));
+        Assert.Equal(10_000 - (100 * posted), await h.AvailableAsync(a));
+        await h.AssertInvariantsAsync();
+    }
+
     [Fact]
     public async Task Pending_PostOfUnknownOrNonPending_IsRefused()
     {
@@ -265,136 +323,66 @@ public abstract class LedgerSpec
     }
 
     [Fact]
-    public async Task Effect_Refusing_UndoesTheWholeCommand()
+    public async Task Work_Refusing_UndoesTheWholeCommand()
     {
         await using LedgerHarness h = await StartAsync();
         LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
         LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
-        var effect = new MarkerEffect("m1", refuse: true);
+        var effect = new LedgerMarker("m1", refuse: true);
 
-        LedgerOutcome outcome = await h.Engine.SubmitAsync(new LedgerCommand([TransferRequest.Single("t1", a, b, Cents(5), "x")]) { Effect = effect });
+        LedgerOutcome outcome = await h.Engine.SubmitAsync(new LedgerCommand([TransferRequest.Single("t1", a, b, Cents(5), "x")]) { Work = effect });
 
         Assert.Equal(LedgerStatus.Rejected, outcome.Status);
         Assert.Equal("REFUSED", outcome.Error!.Code);
         Assert.Equal(1000, await h.BalanceAsync(a));
-        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "m1"));
+        Assert.False(await LedgerMarker.ExistsAsync(h.Test.Database, "m1"));
     }
 
     [Fact]
-    public async Task Effect_Accepting_CommitsWithTheTransfers()
+    public async Task Work_Accepting_CommitsWithTheTransfers()
     {
         await using LedgerHarness h = await StartAsync();
         LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
         LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
 
         LedgerOutcome outcome = await h.Engine.SubmitAsync(
-            new LedgerCommand([TransferRequest.Single("t1", a, b, Cents(5), "x")]) { Effect = new MarkerEffect("m1", refuse: false) });
+            new LedgerCommand([TransferRequest.Single("t1", a, b, Cents(5), "x")]) { Work = new LedgerMarker("m1", refuse: false) });
 
         Assert.Equal(LedgerStatus.Committed, outcome.Status);
-        Assert.True(await MarkerEffect.ExistsAsync(h.Test.Database, "m1"));
+        Assert.True(await LedgerMarker.ExistsAsync(h.Test.Database, "m1"));
     }
 
     [Fact]
-    public async Task Effect_OfAReplayedCommand_DoesNotRunAgain()
+    public async Task Work_OfAReplayedCommand_DoesNotRunAgain()
     {
         await using LedgerHarness h = await StartAsync();
         LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
         LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
-        await h.Engine.SubmitAsync(new LedgerCommand([TransferRequest.Single("t1", a, b, Cents(5), "x")]) { Effect = new MarkerEffect("m1", refuse: false) });
+        await h.Engine.SubmitAsync(new LedgerCommand([TransferRequest.Single("t1", a, b, Cents(5), "x")]) { Work = new LedgerMarker("m1", refuse: false) });
 
         LedgerOutcome again = await h.Engine.SubmitAsync(
-            new LedgerCommand([TransferRequest.Single("t1", a, b, Cents(5), "x")]) { Effect = new MarkerEffect("m2", refuse: false) });
+            new LedgerCommand([TransferRequest.Single("t1", a, b, Cents(5), "x")]) { Work = new LedgerMarker("m2", refuse: false) });
 
         Assert.Equal(LedgerStatus.Replayed, again.Status);
-        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "m2"));
+        Assert.False(await LedgerMarker.ExistsAsync(h.Test.Database, "m2"));
         Assert.Equal(995, await h.BalanceAsync(a));
     }
 
     [Fact]
-    public async Task Effect_AloneInACommand_CommitsOrIsUndone()
-    {
-        await using LedgerHarness h = await StartAsync();
-
-        LedgerOutcome accepted = await h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new MarkerEffect("m1", refuse: false) });
-        LedgerOutcome refused = await h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new MarkerEffect("m2", refuse: true) });
-
-        Assert.Equal(LedgerStatus.Committed, accepted.Status);
-        Assert.True(await MarkerEffect.ExistsAsync(h.Test.Database, "m1"));
-        Assert.Equal(LedgerStatus.Rejected, refused.Status);
-        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "m2"));
-    }
-
-    [Fact]
-    public async Task Effect_Throwing_FailsOnlyItsCommand()
+    public async Task Work_Throwing_FailsOnlyItsCommand()
     {
         await using LedgerHarness h = await StartAsync();
         LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
         LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
 
         Task<LedgerOutcome> bad = h.Engine.SubmitAsync(
-            new LedgerCommand([TransferRequest.Single("bad", a, b, Cents(5), "x")]) { Effect = new ThrowingEffect() });
+            new LedgerCommand([TransferRequest.Single("bad", a, b, Cents(5), "x")]) { Work = new LedgerMarker("bad", refuse: false, throws: true) });
         Task<LedgerOutcome> good = h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single("good", a, b, Cents(7), "x")));
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => bad);
         Assert.Equal(LedgerStatus.Committed, (await good).Status);
         Assert.Equal(993, await h.BalanceAsync(a));
         Assert.Null(await h.Queries.GetTransferAsync("bad"));
-    }
-
-    [Fact]
-    public async Task Effect_RefusingBeforeItWrites_CommitsOrRefusesWithoutASavepoint_AndAThrowUndoesItAndFailsOnlyItsCommand()
-    {
-        await using LedgerHarness h = await StartAsync();
-        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "none")); // makes the table
-        LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
-        LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
-
-        // Submitted together, so that they most likely share a batch with the one that throws.
-        Task<LedgerOutcome> inserted = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new RefusesFirstEffect("s1", "insert") });
-        Task<LedgerOutcome> refused = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new RefusesFirstEffect("s2", "update") });
-        Task<LedgerOutcome> thrown = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new RefusesFirstEffect("s3", "throw") });
-        Task<LedgerOutcome> thrownLater = h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new RefusesFirstEffect("s4", "write, then throw") });
-        Task<LedgerOutcome> transfer = h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single("t1", a, b, Cents(7), "x")));
-
-        Assert.Equal(LedgerStatus.Committed, (await inserted).Status);
-        Assert.Equal("REFUSED", (await refused).Error?.Code);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => thrown);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => thrownLater);
-        Assert.Equal(LedgerStatus.Committed, (await transfer).Status);
-        Assert.True(await MarkerEffect.ExistsAsync(h.Test.Database, "s1"));
-        Assert.True(await MarkerEffect.ExistsAsync(h.Test.Database, "s1+"));
-        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "s2"));
-        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "s4"));
-        Assert.Equal(993, await h.BalanceAsync(a));
-    }
-
-    /// <summary>Commands that need not wait for the disk commit like any other, also mixed with durable ones in one burst.</summary>
-    [Fact]
-    public async Task NotDurable_EffectOnlyCommands_CommitMixedWithDurableOnes()
-    {
-        await using LedgerHarness h = await StartAsync();
-        LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
-        LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
-        // Made before the burst: two PostgreSQL writers creating it at once would collide in the catalog.
-        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "none"));
-
-        Task<LedgerOutcome>[] burst =
-        [
-            .. Enumerable.Range(0, 20).Select(i => h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new MarkerEffect($"r{i}", refuse: false), Durable = false })),
-            .. Enumerable.Range(0, 20).Select(i => h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single($"d{i}", a, b, Cents(1), "x")))),
-            // Asking a transfer not to be durable changes nothing: money always waits for the disk.
-            h.Engine.SubmitAsync(new LedgerCommand([TransferRequest.Single("m", a, b, Cents(5), "x")]) { Durable = false }),
-            h.Engine.SubmitAsync(new LedgerCommand([]) { Effect = new MarkerEffect("refused", refuse: true), Durable = false }),
-        ];
-        LedgerOutcome[] outcomes = await Task.WhenAll(burst);
-
-        Assert.All(outcomes[..^1], o => Assert.Equal(LedgerStatus.Committed, o.Status));
-        Assert.Equal(LedgerStatus.Rejected, outcomes[^1].Status);
-        Assert.True(await MarkerEffect.ExistsAsync(h.Test.Database, "r19"));
-        Assert.False(await MarkerEffect.ExistsAsync(h.Test.Database, "refused"));
-        Assert.Equal(1000 - 25, await h.BalanceAsync(a));
-        LedgerTotals totals = await h.Queries.GetTotalsAsync();
-        Assert.Equal(0, totals.BalanceSum);
     }
 
     [Fact]
@@ -434,7 +422,8 @@ public abstract class LedgerSpec
         await using LedgerHarness h = await StartAsync();
         LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 150);
         LedgerAccountId b = await h.OpenOpenEndedAsync("svc:b");
-        await using var second = new LedgerEngine(h.Test.Database, TimeProvider.System);
+        await using var commits = new CommitQueue(h.Test.Database, TimeProvider.System);
+        var second = new LedgerEngine(commits);
 
         // Each id is sent to both servers at once: one commits it, the other sees it replayed.
         Task<LedgerOutcome>[] tasks = [.. Enumerable.Range(0, 200).SelectMany(i =>

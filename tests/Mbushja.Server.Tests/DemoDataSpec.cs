@@ -4,6 +4,7 @@ using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 using Mbushja.Testing;
 
 namespace Mbushja.Server.Tests;
@@ -84,7 +85,8 @@ public abstract class DemoDataSpec
 
     private static async Task SpendAsync(Database database, string msisdn, long cents)
     {
-        await using var engine = new LedgerEngine(database, TimeProvider.System);
+        await using var commits = new CommitQueue(database, TimeProvider.System);
+        var engine = new LedgerEngine(commits);
         LedgerOutcome outcome = await engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single(
             "demo-test-spend", SystemAccounts.Subscriber(msisdn), SystemAccounts.Provisioning.Id, Money.FromCents(cents), "test.spend")));
         Assert.True(outcome.Succeeded, outcome.Error?.ToString());

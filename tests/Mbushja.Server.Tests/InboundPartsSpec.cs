@@ -1,5 +1,5 @@
-using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 using Mbushja.Testing;
 using Mbushja.TopUp;
 
@@ -21,12 +21,12 @@ public sealed class InboundPartsSpec
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(kind);
         PartOutcome first;
-        await using (var before = new LedgerEngine(database.Database, TimeProvider.System))
+        await using (var before = new CommitQueue(database.Database, TimeProvider.System))
         {
             first = await new InboundParts(database.Database, before).StoreAsync("k", 2, 1, [1, 2, 3], Window);
         }
 
-        await using var after = new LedgerEngine(database.Database, TimeProvider.System);
+        await using var after = new CommitQueue(database.Database, TimeProvider.System);
         PartOutcome second = await new InboundParts(database.Database, after).StoreAsync("k", 2, 2, [4, 5], Window);
 
         Assert.Equal(PartStatus.Pending, first.Status);
@@ -42,7 +42,7 @@ public sealed class InboundPartsSpec
     public async Task APartAgain_IsADuplicate_AndOnceDoneEveryPartIs(DatabaseKind kind)
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(kind);
-        await using var ledger = new LedgerEngine(database.Database, TimeProvider.System);
+        await using var ledger = new CommitQueue(database.Database, TimeProvider.System);
         var parts = new InboundParts(database.Database, ledger);
 
         PartOutcome once = await parts.StoreAsync("k", 3, 2, [2], Window);
@@ -66,7 +66,7 @@ public sealed class InboundPartsSpec
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(kind);
         var clock = new FakeClock(DateTimeOffset.UtcNow);
-        await using var ledger = new LedgerEngine(database.Database, clock);
+        await using var ledger = new CommitQueue(database.Database, clock);
         var parts = new InboundParts(database.Database, ledger);
         await parts.StoreAsync("k", 2, 1, [1], Window);
         PartOutcome done = await parts.StoreAsync("k", 2, 2, [2], Window);
@@ -86,7 +86,7 @@ public sealed class InboundPartsSpec
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(kind);
         var clock = new FakeClock(DateTimeOffset.UtcNow);
-        await using var ledger = new LedgerEngine(database.Database, clock);
+        await using var ledger = new CommitQueue(database.Database, clock);
         var parts = new InboundParts(database.Database, ledger);
         await parts.StoreAsync("done", 2, 1, [1], Window);
         await parts.DoneAsync((await parts.StoreAsync("done", 2, 2, [2], Window)).MessageId);
@@ -102,8 +102,8 @@ public sealed class InboundPartsSpec
     public async Task LastPartsAtOnceOnTwoServers_CompleteTheMessageOnce()
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(DatabaseKind.Postgres);
-        await using var first = new LedgerEngine(database.Database, TimeProvider.System);
-        await using var second = new LedgerEngine(database.Database, TimeProvider.System);
+        await using var first = new CommitQueue(database.Database, TimeProvider.System);
+        await using var second = new CommitQueue(database.Database, TimeProvider.System);
         var one = new InboundParts(database.Database, first);
         var two = new InboundParts(database.Database, second);
 
@@ -123,7 +123,7 @@ public sealed class InboundPartsSpec
     public async Task OpenBefore_GivesTheWaitingMessagesWithTheirParts(DatabaseKind kind)
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(kind);
-        await using var ledger = new LedgerEngine(database.Database, TimeProvider.System);
+        await using var ledger = new CommitQueue(database.Database, TimeProvider.System);
         var parts = new InboundParts(database.Database, ledger);
         await parts.StoreAsync("a", 3, 3, [3], Window);
         await parts.StoreAsync("a", 3, 1, [1], Window);

@@ -38,7 +38,7 @@ public abstract class MetricsSpec(ServerFixture server)
         Assert.Contains("mbushja_banks_mbushja_bank_calls{bank=\"BEK\",operation=\"refund\",outcome=\"refunded\"}", text, StringComparison.Ordinal);
         Assert.Contains("mbushja_banks_mbushja_bank_call_duration_count{bank=\"BEK\",operation=\"capture\"}", text, StringComparison.Ordinal);
         Assert.Contains("mbushja_topup_mbushja_reversals{bank=\"BEK\",outcome=\"reversed\"}", text, StringComparison.Ordinal);
-        Assert.Contains("mbushja_ledger_mbushja_ledger_batch_duration_count", text, StringComparison.Ordinal);
+        Assert.Contains("mbushja_commits_mbushja_commit_batch_duration_count", text, StringComparison.Ordinal);
         Assert.Contains("microsoft_aspnetcore_hosting_http_server_request_duration_bucket{", text, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^mbushja_inbox_depth \d+", text);
         Assert.Matches(@"(?m)^mbushja_outbox_depth \d+", text);

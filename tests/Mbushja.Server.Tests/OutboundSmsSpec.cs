@@ -1,9 +1,9 @@
 using System.Data.Common;
 using System.Net;
 using System.Text.Json;
-using Mbushja.Ledger;
 using Mbushja.Server.Kannel;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 using Mbushja.Testing;
 using Mbushja.TopUp;
 using Microsoft.Extensions.DependencyInjection;
@@ -189,10 +189,10 @@ public abstract class OutboundSmsSpec(OutboundServerFixture server) : IAsyncLife
         await using FakeKannel kannel = await FakeKannel.StartAsync();
         kannel.Delay = TimeSpan.FromMilliseconds(5);
         string[] ids = await PendingRepliesAsync(database.Database, Replies);
-        await using var firstLedger = new LedgerEngine(database.Database, TimeProvider.System);
+        await using var firstLedger = new CommitQueue(database.Database, TimeProvider.System);
         // SQLite has one writer per database: two servers there would share it. PostgreSQL takes a writer each.
-        await using var secondLedger = new LedgerEngine(database.Database, TimeProvider.System);
-        LedgerEngine second = database.Database.Kind == DatabaseKind.Sqlite ? firstLedger : secondLedger;
+        await using var secondLedger = new CommitQueue(database.Database, TimeProvider.System);
+        CommitQueue second = database.Database.Kind == DatabaseKind.Sqlite ? firstLedger : secondLedger;
         using var gatewayA = new KannelSendSms(OutboundServerFixture.KannelAt(kannel));
         using var gatewayB = new KannelSendSms(OutboundServerFixture.KannelAt(kannel));
         OutboxDispatcher[] dispatchers =
@@ -233,7 +233,7 @@ public abstract class OutboundSmsSpec(OutboundServerFixture server) : IAsyncLife
         await using TestDatabase database = await TestDatabase.CreateAsync(server.Database.Database.Kind);
         await using FakeKannel kannel = await FakeKannel.StartAsync();
         string[] ids = await PendingRepliesAsync(database.Database, 2);
-        await using var ledger = new LedgerEngine(database.Database, TimeProvider.System);
+        await using var ledger = new CommitQueue(database.Database, TimeProvider.System);
         var outbox = new SmsOutbox(database.Database, ledger);
         OutboxMessage[] due = [.. (await outbox.DueAsync(DateTimeOffset.UtcNow, 10)).OrderBy(r => Array.IndexOf(ids, r.TransactionId))];
         // The first was claimed once; the second used up every attempt. Their leases have run out.

@@ -3,6 +3,7 @@ using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 using Mbushja.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -23,11 +24,12 @@ internal sealed class ServiceWorld : IAsyncDisposable
         Config = config;
         Menu = menu;
         OperatorClock = new OperatorClock(clock, config.TimeZone);
-        Ledger = new LedgerEngine(database.Database, clock);
+        Commits = new CommitQueue(database.Database, clock);
+        Ledger = new LedgerEngine(Commits);
         Subscribers = new Subscribers(database.Database, Ledger);
         Accounts = new ServiceAccounts(database.Database, Ledger, config.Numbering);
         Payments = new UssdPayments(database.Database, Ledger, OperatorClock);
-        Sessions = new UssdSessions(database.Database, Ledger, clock);
+        Sessions = new UssdSessions(database.Database, Commits, clock);
         Engine = new UssdEngine(menu, config, OperatorClock, new UssdData(Accounts, Subscribers, Payments));
         Service = new UssdService(Engine, Sessions, Payments, Subscribers, config, OperatorClock, NullLogger<UssdService>.Instance);
         Queries = new LedgerQueries(database.Database);
@@ -44,6 +46,8 @@ internal sealed class ServiceWorld : IAsyncDisposable
     public UssdMenu Menu { get; }
 
     public OperatorClock OperatorClock { get; }
+
+    public CommitQueue Commits { get; }
 
     public LedgerEngine Ledger { get; }
 
@@ -167,7 +171,7 @@ internal sealed class ServiceWorld : IAsyncDisposable
     {
         Service.Dispose();
         _others.ForEach(o => o.Dispose());
-        await Ledger.DisposeAsync();
+        await Commits.DisposeAsync();
         await TestDatabase.DisposeAsync();
     }
 }

@@ -31,8 +31,8 @@ public abstract class UssdServiceSpec
         Assert.Equal(1100, await w.CreditAsync(phone));
         ServiceAccount account = await w.AccountNamedAsync(card);
         Assert.Equal(new DateTimeOffset(2026, 4, 10, 11, 0, 0, TimeSpan.Zero), account.PaidUntil); // 13:00 in Belgrade, summer time by then
-        Assert.Equal(850, (await w.Queries.GetAccountAsync(SystemAccounts.PackageRevenueId))!.BalanceCents);
-        Assert.Equal(50, (await w.Queries.GetAccountAsync(SystemAccounts.FeeRevenue.Id.Value))!.BalanceCents);
+        Assert.Equal(850, (await w.Queries.GetAccountAsync(SystemAccounts.PackageRevenueId))!.Balance.Cents);
+        Assert.Equal(50, (await w.Queries.GetAccountAsync(SystemAccounts.FeeRevenue.Id.Value))!.Balance.Cents);
         string receipt = (await w.TextAsync("SELECT text FROM sms_outbox WHERE recipient = @m AND source = 'ussd' AND state = 'pending'", ("m", ServiceWorld.E164(phone))))!;
         Assert.StartsWith($"IPKO: U pagua DTV Familjare për {card}: 8.50 € + tarifa 0.50 € = 9.00 € nga krediti. Paguar deri më 10.04.2026. Krediti 11.00 €. Ref ", receipt, StringComparison.Ordinal);
         string reference = System.Text.RegularExpressions.Regex.Match(end, "Ref ([0-9A-F]{8})").Groups[1].Value;

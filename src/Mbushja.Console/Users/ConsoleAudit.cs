@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.WebConsole.Users;
 
@@ -30,15 +31,21 @@ public static class ConsoleActions
 /// The console's audit log (issue 6 item 9). Details are short JSON and may hold full numbers: the table is an
 /// access-controlled record (admins only), unlike the application log.
 /// </summary>
-public sealed class ConsoleAudit(Database database, TimeProvider time)
+public sealed class ConsoleAudit(Database database, CommitQueue commits)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Records a change that was committed on its own (a registration change commits in its own transaction).</summary>
     public async Task RecordAsync(string actor, string action, string target, object details, CancellationToken ct = default)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await InsertAsync(connection, null, time.GetUtcNow(), actor, action, target, details, ct);
+        var insert = CommitStatement.Any(
+            "INSERT INTO console_audit (at, actor, action, target, details) VALUES (@at, @actor, @action, @target, @details)",
+            ("at", commits.Time.GetUtcNow().ToUnixTimeMilliseconds()),
+            ("actor", actor),
+            ("action", action),
+            ("target", target),
+            ("details", JsonSerializer.Serialize(details, Json)));
+        await commits.CommitAsync(insert, Durability.Durable, ct);
     }
 
     /// <summary>Records a change inside the transaction that makes it: both commit, or neither.</summary>

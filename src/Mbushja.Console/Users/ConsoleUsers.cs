@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Security.Cryptography;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
 
@@ -55,7 +56,7 @@ public static class UserChangeCodes
 /// transaction.
 /// </summary>
 public sealed partial class ConsoleUsers(
-    Database database, TimeProvider time, ConsoleOptions options, IReadOnlyCollection<string> bankCodes, ILogger<ConsoleUsers> logger)
+    Database database, CommitQueue commits, TimeProvider time, ConsoleOptions options, IReadOnlyCollection<string> bankCodes, ILogger<ConsoleUsers> logger)
 {
     private const string Columns = "username, role, bank_code, failed_attempts, locked_until, stamp, created_at";
 
@@ -160,14 +161,12 @@ public sealed partial class ConsoleUsers(
             return tries >= options.MaxFailedAttempts ? await LockOutAsync(name, now, ct) : Wrong(name);
         }
 
-        await using DbConnection connection = await database.OpenAsync(ct);
         string rehash = verified == PasswordVerificationResult.SuccessRehashNeeded ? Hasher.HashPassword(user, password) : hash;
-        await using DbCommand clear = connection.Command(
-            "UPDATE console_users SET failed_attempts = 0, locked_until = NULL, password_hash = @hash WHERE username = @u",
-            null,
-            ("u", name),
-            ("hash", rehash));
-        await clear.ExecuteNonQueryAsync(ct);
+        await commits.CommitAsync(
+            CommitStatement.Any(
+                "UPDATE console_users SET failed_attempts = 0, locked_until = NULL, password_hash = @hash WHERE username = @u", ("u", name), ("hash", rehash)),
+            Durability.Durable,
+            ct);
         LogSignedIn(logger, name, user.Role);
         return new SignInResult(SignInStatus.SignedIn, user with { FailedAttempts = 0, LockedUntil = null });
     }
@@ -223,23 +222,16 @@ public sealed partial class ConsoleUsers(
     /// </summary>
     private async Task<long?> ClaimTryAsync(string name, DateTimeOffset now, CancellationToken ct)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await using DbCommand claim = connection.Command(
-            "UPDATE console_users SET failed_attempts = failed_attempts + 1 "
-            + "WHERE username = @u AND failed_attempts < @max AND (locked_until IS NULL OR locked_until <= @now) RETURNING failed_attempts",
-            null,
-            ("u", name),
-            ("max", options.MaxFailedAttempts),
-            ("now", now.ToUnixTimeMilliseconds()));
-        return await claim.ExecuteScalarAsync(ct) is { } tries and not DBNull ? Convert.ToInt64(tries, System.Globalization.CultureInfo.InvariantCulture) : null;
+        var claim = new ClaimTry(name, options.MaxFailedAttempts, now);
+        await commits.CommitAsync(claim, Durability.Durable, ct);
+        return claim.Tries;
     }
 
     /// <summary>The try that reached the limit had a wrong password: the user is locked out (audited), and the count starts again.</summary>
     private async Task<SignInResult> LockOutAsync(string name, DateTimeOffset now, CancellationToken ct)
     {
         DateTimeOffset until = DateTimeOffset.FromUnixTimeMilliseconds((now + options.Lockout).ToUnixTimeMilliseconds());
-        await using (DbConnection connection = await database.OpenAsync(ct))
-        await using (DbTransaction tx = await connection.BeginTransactionAsync(ct))
+        await InTransactionAsync(async (connection, tx) =>
         {
             await using (DbCommand update = connection.Command(
                 "UPDATE console_users SET locked_until = @until, failed_attempts = 0 WHERE username = @u",
@@ -252,8 +244,8 @@ public sealed partial class ConsoleUsers(
 
             await ConsoleAudit.InsertAsync(
                 connection, tx, now, name, ConsoleActions.UserLockedOut, name, new { attempts = options.MaxFailedAttempts, until }, ct);
-            await tx.CommitAsync(ct);
-        }
+            return null;
+        }, ct);
 
         LogLockedOut(logger, name, options.MaxFailedAttempts);
         return new SignInResult(SignInStatus.LockedOut, LockedUntil: until);
@@ -337,21 +329,43 @@ public sealed partial class ConsoleUsers(
         }, ct);
     }
 
+    /// <summary>Commits a change through the commit queue, only when it succeeds: a refusal undoes whatever it wrote.</summary>
     private async Task<UserChangeError?> InTransactionAsync(Func<DbConnection, DbTransaction, Task<UserChangeError?>> change, CancellationToken ct)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await using DbTransaction tx = await connection.BeginTransactionAsync(ct);
-        UserChangeError? error = await change(connection, tx);
-        if (error is null)
-        {
-            await tx.CommitAsync(ct);
-        }
-        else
-        {
-            await tx.RollbackAsync(ct);
-        }
+        var work = new Change(change);
+        await commits.CommitAsync(work, Durability.Durable, ct);
+        return work.Error;
+    }
 
-        return error;
+    private sealed class Change(Func<DbConnection, DbTransaction, Task<UserChangeError?>> change) : ICommitWork
+    {
+        public UserChangeError? Error { get; private set; }
+
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+        {
+            Error = await change(context.Connection, context.Transaction);
+            return Error is null ? null : new CommitRefusal(Error.Code, Error.Message);
+        }
+    }
+
+    /// <summary>Counts a try in one statement, and reads back the count (none when refused).</summary>
+    private sealed class ClaimTry(string name, int max, DateTimeOffset now) : ICommitWork
+    {
+        public long? Tries { get; private set; }
+
+        public bool RefusesBeforeWriting => true;
+
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+        {
+            object? tries = await context.Statement(
+                "UPDATE console_users SET failed_attempts = failed_attempts + 1 "
+                + "WHERE username = @u AND failed_attempts < @max AND (locked_until IS NULL OR locked_until <= @now) RETURNING failed_attempts",
+                ("u", name),
+                ("max", max),
+                ("now", now.ToUnixTimeMilliseconds())).ExecuteScalarAsync(cancellationToken);
+            Tries = tries is null or DBNull ? null : Convert.ToInt64(tries, System.Globalization.CultureInfo.InvariantCulture);
+            return null;
+        }
     }
 
     private async Task<(ConsoleUser User, string Hash)?> FindWithHashAsync(string name, CancellationToken ct)

@@ -48,9 +48,16 @@ public sealed record TransactionSummary(
 
 public sealed record TrailEvent(int Seq, DateTimeOffset At, string Kind, JsonElement Detail);
 
+/// <summary>A ledger transfer as the API shows it: amounts in cents.</summary>
+public sealed record TransferResponse(
+    string Id, TransferKind Kind, string Debit, string Credit, long AmountCents, string? PendingId, TransferState State, string Code, string? LinkedId, DateTimeOffset CreatedAt)
+{
+    public static TransferResponse Of(Transfer t) => new(t.Id, t.Kind, t.Debit, t.Credit, t.Amount.Cents, t.PendingId, t.State, t.Code, t.LinkedId, t.CreatedAt);
+}
+
 /// <param name="Transfers">The ledger transfers of the credits, then those of the reversal when there is one.</param>
 public sealed record TransactionDetail(
-    TransactionSummary Transaction, string Text, IReadOnlyList<TrailEvent> Trail, IReadOnlyList<Transfer> Transfers, ReversalResponse? Reversal = null);
+    TransactionSummary Transaction, string Text, IReadOnlyList<TrailEvent> Trail, IReadOnlyList<TransferResponse> Transfers, ReversalResponse? Reversal = null);
 
 public sealed record TransactionList(IReadOnlyList<TransactionSummary> Transactions);
 
@@ -124,7 +131,7 @@ public static class TransactionsApi
 
         TrailEvent[] trail = [.. events.Select(e => new TrailEvent(e.Seq, e.At, e.Kind, Parse(e.Detail)))];
         return TypedResults.Ok(new TransactionDetail(
-            TransactionSummary.Of(row), row.Text, trail, transfers, reversal is null ? null : ReversalResponse.Of(reversal)));
+            TransactionSummary.Of(row), row.Text, trail, [.. transfers.Select(TransferResponse.Of)], reversal is null ? null : ReversalResponse.Of(reversal)));
     }
 
     private static JsonElement Parse(string json)

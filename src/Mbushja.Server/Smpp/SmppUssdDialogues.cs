@@ -1,6 +1,6 @@
 using System.Data.Common;
-using Mbushja.Ledger;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
 
 namespace Mbushja.Server.Smpp;
 
@@ -19,7 +19,7 @@ public sealed record SmppUssdDialogue(
 /// "Durability", as for an SMS): the engine's own session write before it does not wait for the disk, and this one,
 /// committed after it on the same database, makes it durable too. Changes are conditional on the version read.
 /// </summary>
-public sealed class SmppUssdDialogues(Database database, LedgerEngine ledger)
+public sealed class SmppUssdDialogues(Database database, CommitQueue commits)
 {
     private const string Changed = "DIALOGUE_CHANGED";
 
@@ -53,13 +53,27 @@ public sealed class SmppUssdDialogues(Database database, LedgerEngine ledger)
     public async Task<long?> SaveAsync(SmppUssdDialogue dialogue, long? expectedVersion, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(dialogue);
-        var save = new Save(dialogue, expectedVersion);
-        LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([]) { Effect = save, Durable = true }, ct);
-        return outcome.Succeeded
-            ? save.Version
-            : outcome.Error?.Code == Changed
-                ? null
-                : throw new InvalidOperationException($"The dialogue store refused a write: {outcome.Error?.Code} {outcome.Error?.Message}");
+        long version = (expectedVersion ?? 0) + 1;
+        string sql = expectedVersion is null
+            ? "INSERT INTO smpp_ussd_dialogues (dialogue_key, session_id, history, last_key, response, ended, accepted, version, updated_at) "
+              + "VALUES (@key, @session, @history, @last, @response, @ended, 0, @version, @now) ON CONFLICT (dialogue_key) DO NOTHING"
+            : "UPDATE smpp_ussd_dialogues SET session_id = @session, history = @history, last_key = @last, response = @response, "
+              + "ended = @ended, accepted = 0, version = @version, updated_at = @now WHERE dialogue_key = @key AND version = @expected";
+        var save = CommitStatement.Conditional(
+            sql,
+            new CommitRefusal(Changed, "The dialogue changed since it was read."),
+            ("key", dialogue.DialogueKey),
+            ("session", dialogue.SessionId),
+            ("history", dialogue.History),
+            ("last", dialogue.LastKey),
+            ("response", dialogue.Response),
+            ("ended", dialogue.Ended ? 1 : 0),
+            ("version", version),
+            ("now", commits.Time.GetUtcNow().ToUnixTimeMilliseconds()),
+            ("expected", expectedVersion ?? 0));
+        return await commits.CommitAsync(save, Durability.Durable, ct) is { } refused
+            ? refused.Code == Changed ? null : throw new InvalidOperationException($"The dialogue store refused a write: {refused.Code} {refused.Message}")
+            : version;
     }
 
     /// <summary>
@@ -67,56 +81,16 @@ public sealed class SmppUssdDialogues(Database database, LedgerEngine ledger)
     /// deliver_sm again is taken for a redelivery and its screen is sent again, which is the safe side.
     /// </summary>
     public async Task AcceptedAsync(string dialogueKey, long version, CancellationToken ct = default) =>
-        await ledger.SubmitAsync(new LedgerCommand([]) { Effect = new Accept(dialogueKey, version), Durable = false }, ct);
+        await commits.CommitAsync(
+            CommitStatement.Any("UPDATE smpp_ussd_dialogues SET accepted = 1 WHERE dialogue_key = @key AND version = @version", ("key", dialogueKey), ("version", version)),
+            Durability.Relaxed,
+            ct);
 
     /// <summary>Deletes dialogues untouched since <paramref name="before"/>; returns how many.</summary>
     public async Task<int> PurgeAsync(DateTimeOffset before, CancellationToken ct = default)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await using DbCommand delete = connection.Command(
-            "DELETE FROM smpp_ussd_dialogues WHERE updated_at < @before", null, ("before", before.ToUnixTimeMilliseconds()));
-        return await delete.ExecuteNonQueryAsync(ct);
-    }
-
-    private sealed class Save(SmppUssdDialogue d, long? expected) : ILedgerEffect
-    {
-        public long Version { get; private set; }
-
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
-        {
-            Version = (expected ?? 0) + 1;
-            string sql = expected is null
-                ? "INSERT INTO smpp_ussd_dialogues (dialogue_key, session_id, history, last_key, response, ended, accepted, version, updated_at) "
-                  + "VALUES (@key, @session, @history, @last, @response, @ended, 0, @version, @now) ON CONFLICT (dialogue_key) DO NOTHING"
-                : "UPDATE smpp_ussd_dialogues SET session_id = @session, history = @history, last_key = @last, response = @response, "
-                  + "ended = @ended, accepted = 0, version = @version, updated_at = @now WHERE dialogue_key = @key AND version = @expected";
-            await using DbCommand command = context.Connection.Command(
-                sql,
-                context.Transaction,
-                ("key", d.DialogueKey),
-                ("session", d.SessionId),
-                ("history", d.History),
-                ("last", d.LastKey),
-                ("response", d.Response),
-                ("ended", d.Ended ? 1 : 0),
-                ("version", Version),
-                ("now", context.Now.ToUnixTimeMilliseconds()),
-                ("expected", expected ?? 0));
-            return await command.ExecuteNonQueryAsync(cancellationToken) == 1 ? null : new LedgerError(Changed, "The dialogue changed since it was read.");
-        }
-    }
-
-    private sealed class Accept(string key, long version) : ILedgerEffect
-    {
-        public async Task<LedgerError?> ApplyAsync(EffectContext context, CancellationToken cancellationToken)
-        {
-            await using DbCommand command = context.Connection.Command(
-                "UPDATE smpp_ussd_dialogues SET accepted = 1 WHERE dialogue_key = @key AND version = @version",
-                context.Transaction,
-                ("key", key),
-                ("version", version));
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            return null;
-        }
+        var purge = CommitStatement.Any("DELETE FROM smpp_ussd_dialogues WHERE updated_at < @before", ("before", before.ToUnixTimeMilliseconds()));
+        await commits.CommitAsync(purge, Durability.Relaxed, ct);
+        return purge.Rows;
     }
 }

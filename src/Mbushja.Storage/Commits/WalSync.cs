@@ -1,9 +1,9 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace Mbushja.Ledger;
+namespace Mbushja.Storage.Commits;
 
 /// <summary>
-/// Syncs SQLite's write-ahead log to disk for the ledger writer, whose commits do not wait for it. A sync covers every
+/// Syncs SQLite's write-ahead log to disk for the commit queue's writer, whose commits do not wait for it. A sync covers every
 /// commit made before it began, so the requests that arrive while one runs share the next (group commit of syncs),
 /// and the writer goes on committing meanwhile. A failed sync leaves the disk's state unknown: that request and every
 /// later one fail, until the server is restarted (as PostgreSQL does).
@@ -68,7 +68,7 @@ internal sealed class WalSync(string path) : IAsyncDisposable
             }
             catch (Exception e)
             {
-                failure = new IOException($"The ledger's log could not be synced to disk ({e.Message}); what it holds is unknown until a restart.", e);
+                failure = new IOException($"The database log could not be synced to disk ({e.Message}); what it holds is unknown until a restart.", e);
                 lock (_gate)
                 {
                     _failure = failure;

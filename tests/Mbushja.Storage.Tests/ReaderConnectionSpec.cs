@@ -1,9 +1,8 @@
 using System.Data;
 using System.Data.Common;
-using Mbushja.Storage;
 using Mbushja.Testing;
 
-namespace Mbushja.Ledger.Tests;
+namespace Mbushja.Storage.Tests;
 
 /// <summary>
 /// <see cref="Database.OpenReaderAsync"/> on SQLite: a reader given back stays open for the next caller with its

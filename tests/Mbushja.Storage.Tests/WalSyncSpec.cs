@@ -1,7 +1,8 @@
 using System.Data.Common;
-using Mbushja.Storage;
+using Mbushja.Storage.Commits;
+using Mbushja.Testing;
 
-namespace Mbushja.Ledger.Tests;
+namespace Mbushja.Storage.Tests;
 
 /// <summary>
 /// The SQLite writer's deferred sync: a caller is told its commit is durable only after a sync that began after it,
@@ -47,18 +48,18 @@ public sealed class WalSyncSpec : IDisposable
     }
 }
 
-/// <summary>The writer's relaxed sync is its own: every other connection commits with a full sync (SPEC: money is never lost).</summary>
+/// <summary>The writer's relaxed sync is its own: every other connection commits with a full sync (money is never lost).</summary>
 public sealed class SqliteWriterSettingsSpec
 {
     [Fact]
     public async Task AfterTheWriter_EveryPooledConnection_StillSyncsFullyAndChecksForeignKeys()
     {
-        await using LedgerHarness h = await LedgerHarness.StartAsync(DatabaseKind.Sqlite);
-        Database database = h.Test.Database;
-        await using (var writer = new LedgerEngine(database, TimeProvider.System))
+        await using TestDatabase test = await TestDatabase.CreateAsync(DatabaseKind.Sqlite);
+        Database database = test.Database;
+        await using (var writer = new CommitQueue(database, TimeProvider.System))
         {
-            // A relaxed command last: a writer that set NORMAL for it and gave its connection back would leave it so.
-            await writer.SubmitAsync(new LedgerCommand([]) { Effect = new MarkerEffect("relaxed", refuse: false), Durable = false });
+            // Relaxed work last: a writer that set NORMAL for it and gave its connection back would leave it so.
+            await writer.CommitAsync(new MarkerWork("relaxed", refuse: false), Durability.Relaxed);
         }
 
         // Several at once, so the pool hands out every connection it holds, the writer's included had it kept it.

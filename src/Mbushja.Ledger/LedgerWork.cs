@@ -1,0 +1,43 @@
+using System.Data.Common;
+using Mbushja.Domain;
+using Mbushja.Storage;
+using Mbushja.Storage.Commits;
+
+namespace Mbushja.Ledger;
+
+/// <summary>
+/// The rows that go with a command's transfers (a payment's row, a paid-until date, a reply): committed in the same
+/// transaction, once the transfers were found valid, or the whole command is refused. Work that moves no money is
+/// <see cref="ICommitWork"/>, submitted to the <see cref="CommitQueue"/> as what it is.
+/// </summary>
+public interface ILedgerWork
+{
+    /// <summary>Returns null to go on, or the reason to refuse the whole command (its transfers are not made).</summary>
+    Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken);
+
+    /// <summary>See <see cref="ICommitWork.RefusesBeforeWriting"/>.</summary>
+    bool RefusesBeforeWriting => false;
+}
+
+/// <summary>Where a command's work runs: the commit's transaction, and the balances as the command leaves them.</summary>
+public sealed class LedgerContext(CommitContext commit, Func<LedgerAccountId, Money?> available)
+{
+    /// <summary>The commit this command is part of: work that also runs alone takes this.</summary>
+    public CommitContext Commit { get; } = commit;
+
+    public DbConnection Connection => Commit.Connection;
+
+    public DbTransaction Transaction => Commit.Transaction;
+
+    public SqlDialect Sql => Commit.Sql;
+
+    public DateTimeOffset Now => Commit.Now;
+
+    public DbCommand Statement(string sql, params (string Name, object? Value)[] parameters) => Commit.Statement(sql, parameters);
+
+    /// <summary>
+    /// An account's available balance (balance minus pending debits) as the command leaves it, its transfers included:
+    /// the database has not seen this batch's transfers yet when the work runs. Null for an unknown account.
+    /// </summary>
+    public Money? Available(LedgerAccountId account) => available(account);
+}

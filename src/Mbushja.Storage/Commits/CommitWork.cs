@@ -1,0 +1,158 @@
+using System.Data.Common;
+
+namespace Mbushja.Storage.Commits;
+
+/// <summary>
+/// A durable write to the platform's own tables, committed by the <see cref="CommitQueue"/> in one database
+/// transaction with whatever else is queued (group commit). It runs in a savepoint of its own: when it refuses, or
+/// throws, its writes are undone and the rest of the batch commits without it. How to write one:
+/// docs/design/write-path.md.
+/// </summary>
+public interface ICommitWork
+{
+    /// <summary>Returns null to commit, or the reason to refuse (then nothing it wrote remains).</summary>
+    Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when the work refuses, if ever, before it writes anything: a single statement that does all its work or
+    /// changes no row (a conditional update), or several whose first is that conditional one. There is nothing to undo
+    /// when it refuses, so it runs without a savepoint, two statements fewer (two round trips on PostgreSQL). Should it
+    /// throw, whatever it wrote is undone with its batch, which is tried again without it.
+    /// </summary>
+    bool RefusesBeforeWriting => false;
+}
+
+/// <summary>Why work was refused: a stable code, a message for people, and what it refused in its caller's words (a field).</summary>
+public sealed record CommitRefusal(string Code, string Message, string? Subject = null);
+
+/// <summary>Whether the caller hears of a commit once it is on disk, or at once.</summary>
+public enum Durability
+{
+    /// <summary>The caller is told once the commit is on disk (and, in production, on the synchronous standby).</summary>
+    Durable,
+
+    /// <summary>
+    /// The caller is told at the commit, without waiting for the disk: for writes the platform can lose in a power cut
+    /// without harm (where a USSD session stands, a claim that is taken again). Still atomic and in order; made durable
+    /// by the next durable commit. It may commit before a durable commit submitted earlier and not yet told: a caller
+    /// that needs an order awaits the first before it submits the second.
+    /// </summary>
+    Relaxed,
+}
+
+/// <summary>Where work runs: the queue's connection and transaction, the engine's dialect, and the commit's time.</summary>
+public sealed class CommitContext
+{
+    private readonly Dictionary<Type, object> _connectionState;
+
+    internal CommitContext(DbConnection connection, DbTransaction transaction, SqlDialect sql, DateTimeOffset now, Dictionary<Type, object> connectionState)
+    {
+        Connection = connection;
+        Transaction = transaction;
+        Sql = sql;
+        Now = now;
+        _connectionState = connectionState;
+    }
+
+    public DbConnection Connection { get; }
+
+    public DbTransaction Transaction { get; }
+
+    public SqlDialect Sql { get; }
+
+    /// <summary>The commit's time, in whole milliseconds (as every time is stored): what a replay reads back equals what was told.</summary>
+    public DateTimeOffset Now { get; }
+
+    /// <summary>The time as stored: milliseconds since 1970.</summary>
+    public long NowMs => Now.ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// A statement in this transaction, with named parameters <c>@name</c>; on SQLite prepared once per connection
+    /// (see <see cref="DbExtensions.Reused"/>). Do not dispose it.
+    /// </summary>
+    public DbCommand Statement(string sql, params (string Name, object? Value)[] parameters) => Connection.Reused(sql, Transaction, parameters);
+
+    /// <summary>Runs a statement and returns the rows it changed.</summary>
+    public Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
+        Statement(sql, parameters).ExecuteNonQueryAsync(ct);
+
+    /// <summary>
+    /// State a participant keeps with the writer's connection for as long as it lives (prepared statements): made by
+    /// <paramref name="create"/> at the first call on this connection, the same object afterwards.
+    /// </summary>
+    public T ConnectionState<T>(Func<DbConnection, T> create)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        if (!_connectionState.TryGetValue(typeof(T), out object? state))
+        {
+            state = create(Connection);
+            _connectionState[typeof(T)] = state;
+        }
+
+        return (T)state;
+    }
+
+    /// <summary>Set once the transaction is committed (by a participant that sent the COMMIT with its last writes).</summary>
+    internal bool Committed { get; private set; }
+
+    /// <summary>
+    /// Runs a participant's last writes and the COMMIT in one round trip. Only for a participant's final step: nothing
+    /// of the batch may run after it.
+    /// </summary>
+    public async Task CommitWithAsync(DbBatch writes, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        writes.Add("COMMIT");
+        await writes.ExecuteNonQueryAsync(ct);
+        Committed = true;
+    }
+}
+
+/// <summary>
+/// Work that is one statement: a conditional one (<see cref="Conditional"/>) commits when it changes exactly one row and
+/// is refused otherwise (a claim, a move from one state to the next); any other (<see cref="Any"/>) always commits, and
+/// says how many rows it changed (a purge). The engine may run it apart from the queue in a single round trip
+/// (PostgreSQL, relaxed), since it needs no savepoint and reads nothing back.
+/// </summary>
+public sealed class CommitStatement : ICommitWork
+{
+    private CommitStatement(string sql, CommitRefusal? refusal, (string Name, object? Value)[] parameters)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        Sql = sql;
+        Refusal = refusal;
+        Parameters = parameters;
+    }
+
+    /// <summary>A statement that commits when it changes exactly one row, and is refused with <paramref name="refusal"/> otherwise.</summary>
+    public static CommitStatement Conditional(string sql, CommitRefusal refusal, params (string Name, object? Value)[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return new(sql, refusal, parameters);
+    }
+
+    /// <summary>A statement that commits whatever it changes (<see cref="Rows"/> tells how much).</summary>
+    public static CommitStatement Any(string sql, params (string Name, object? Value)[] parameters) => new(sql, null, parameters);
+
+    public string Sql { get; }
+
+    public IReadOnlyList<(string Name, object? Value)> Parameters { get; }
+
+    /// <summary>Null for a statement that commits whatever it changes.</summary>
+    public CommitRefusal? Refusal { get; }
+
+    /// <summary>The rows the statement changed, once it ran.</summary>
+    public int Rows { get; private set; }
+
+    public bool RefusesBeforeWriting => true;
+
+    public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) =>
+        Judge(await context.Statement(Sql, [.. Parameters]).ExecuteNonQueryAsync(cancellationToken));
+
+    internal CommitRefusal? Judge(int rows)
+    {
+        Rows = rows;
+        return Refusal is null || rows == 1 ? null : Refusal;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Data.Common;
+using Mbushja.Storage.Commits;
+
+namespace Mbushja.Storage.Tests;
+
+/// <summary>Work that writes a row to a table of its own, then commits or refuses.</summary>
+internal sealed class MarkerWork(string marker, bool refuse) : ICommitWork
+{
+    private const string Create = "CREATE TABLE IF NOT EXISTS test_markers (id TEXT PRIMARY KEY)";
+
+    public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+    {
+        await context.ExecuteAsync(Create, cancellationToken);
+        await context.ExecuteAsync("INSERT INTO test_markers (id) VALUES (@id)", cancellationToken, ("id", marker));
+        return refuse ? new CommitRefusal("REFUSED", "The work refused.") : null;
+    }
+
+    public static async Task<bool> ExistsAsync(Database database, string marker)
+    {
+        await using DbConnection c = await database.OpenAsync();
+        await using (DbCommand create = c.Command(Create))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using DbCommand query = c.Command("SELECT COUNT(*) FROM test_markers WHERE id = @id", null, ("id", marker));
+        return Convert.ToInt64(await query.ExecuteScalarAsync()) == 1;
+    }
+}
+
+internal sealed class ThrowingWork : ICommitWork
+{
+    public Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("A bug in the work.");
+}
+
+/// <summary>
+/// Work that refuses only before it writes, run without a savepoint: inserts its marker and then the marker with
+/// "+" (the table must exist); or updates a row that is not there and refuses; or throws at once; or throws after
+/// inserting its marker.
+/// </summary>
+internal sealed class RefusesFirstWork(string marker, string mode) : ICommitWork
+{
+    public bool RefusesBeforeWriting => true;
+
+    public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+    {
+        if (mode == "throw")
+        {
+            throw new InvalidOperationException("A bug in the work.");
+        }
+
+        string sql = mode == "update" ? "UPDATE test_markers SET id = @id WHERE id = 'nobody'" : "INSERT INTO test_markers (id) VALUES (@id)";
+        if (await context.ExecuteAsync(sql, cancellationToken, ("id", marker)) != 1)
+        {
+            return new CommitRefusal("REFUSED", "Nothing to update.");
+        }
+
+        if (mode == "write, then throw")
+        {
+            throw new InvalidOperationException("A bug in the work, after its first write.");
+        }
+
+        await context.ExecuteAsync("INSERT INTO test_markers (id) VALUES (@id)", cancellationToken, ("id", marker + "+"));
+        return null;
+    }
+}

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Mbushja.Banks.Connector;
 using Mbushja.Domain;
+using Mbushja.Messaging;
 using Mbushja.Server;
 using Mbushja.Server.Http;
 using Mbushja.Server.Kannel;

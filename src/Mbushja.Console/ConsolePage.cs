@@ -57,6 +57,8 @@ public static class Show
 
     public static string Money(long? cents) => cents is { } c ? Money(c) : "—";
 
+    public static string Money(Mbushja.Domain.Money? amount) => amount is { } a ? a.ToString() : "—";
+
     public static string Time(OperatorClock clock, DateTimeOffset? at) =>
         at is { } t ? TimeZoneInfo.ConvertTime(t, clock.Zone).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) : "—";
 

@@ -60,22 +60,9 @@ internal abstract class LedgerStatements
         }
     }
 
-    internal static string Name(TransferKind kind) => kind switch
-    {
-        TransferKind.Single => "single",
-        TransferKind.Pending => "pending",
-        TransferKind.Post => "post",
-        TransferKind.Void => "void",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+    internal static string Name(TransferKind kind) => kind.ToWire();
 
-    internal static string Name(TransferState state) => state switch
-    {
-        TransferState.Posted => "posted",
-        TransferState.Pending => "pending",
-        TransferState.Voided => "voided",
-        _ => throw new ArgumentOutOfRangeException(nameof(state)),
-    };
+    internal static string Name(TransferState state) => state.ToWire();
 
     private static TransferKind ParseKind(string value) => value switch
     {

@@ -177,3 +177,24 @@ public static class LedgerErrorCodes
     public const string NotPending = "NOT_PENDING";
     public const string PendingAlreadyResolved = "PENDING_ALREADY_RESOLVED";
 }
+
+/// <summary>The names transfers' kinds and states have in the database and on the wire.</summary>
+public static class TransferNames
+{
+    public static string ToWire(this TransferKind kind) => kind switch
+    {
+        TransferKind.Single => "single",
+        TransferKind.Pending => "pending",
+        TransferKind.Post => "post",
+        TransferKind.Void => "void",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static string ToWire(this TransferState state) => state switch
+    {
+        TransferState.Posted => "posted",
+        TransferState.Pending => "pending",
+        TransferState.Voided => "voided",
+        _ => throw new ArgumentOutOfRangeException(nameof(state)),
+    };
+}

@@ -41,3 +41,17 @@ public sealed class LedgerContext(CommitContext commit, Func<LedgerAccountId, Mo
     /// </summary>
     public Money? Available(LedgerAccountId account) => available(account);
 }
+
+/// <summary>Makes work that needs no balances a command's work.</summary>
+public static class LedgerWork
+{
+    /// <summary>Runs <paramref name="work"/> as the work of a command, in the command's commit.</summary>
+    public static ILedgerWork Of(ICommitWork work) => new Adapter(work);
+
+    private sealed class Adapter(ICommitWork work) : ILedgerWork
+    {
+        public bool RefusesBeforeWriting => work.RefusesBeforeWriting;
+
+        public Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken) => work.ApplyAsync(context.Commit, cancellationToken);
+    }
+}

@@ -1,7 +1,7 @@
 using Mbushja.Accounts;
-using Mbushja.Banks;
 using Mbushja.Domain;
 using Mbushja.Ledger;
+using Mbushja.TopUp;
 using Mbushja.WebConsole.Users;
 
 namespace Mbushja.Server;

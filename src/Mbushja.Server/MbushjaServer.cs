@@ -1,8 +1,8 @@
 using Mbushja.Accounts;
-using Mbushja.Banks;
 using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Ledger;
+using Mbushja.Messaging;
 using Mbushja.Server.Api;
 using Mbushja.Server.Http;
 using Mbushja.Server.Kannel;
@@ -88,7 +88,13 @@ public static class MbushjaServer
         services.AddSingleton(settings.TopUp);
         services.AddSingleton<SmsTransactions>();
         services.AddSingleton<TopUpPlanner>();
+        services.AddSingleton<TopUpWork>();
+        services.AddSingleton<BankHoldFlow>();
         services.AddSingleton<TopUpProcessor>();
+        services.AddSingleton<TopUpRecovery>();
+        services.AddSingleton<SmsTrail>();
+        services.AddSingleton<IMessageTrail>(sp => sp.GetRequiredService<SmsTrail>());
+        services.AddSingleton<TopUpTransfers>();
         services.AddSingleton<TopUpReversals>();
         services.AddSingleton<Settlements>();
         services.AddSingleton<Reconciliations>();

@@ -1,4 +1,4 @@
-using Mbushja.TopUp;
+using Mbushja.Messaging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -40,7 +40,7 @@ public sealed record ServerSettings
     public Smpp.SmppSettings Smpp { get; init; } = Server.Smpp.SmppSettings.None;
 
     /// <summary>How pending replies are sent: attempts, back-off, leases.</summary>
-    public Mbushja.TopUp.OutboxOptions Outbox { get; init; } = Mbushja.TopUp.OutboxOptions.Default;
+    public Mbushja.Messaging.OutboxOptions Outbox { get; init; } = Mbushja.Messaging.OutboxOptions.Default;
 
     /// <summary>SMS Top Up timings (leases, duplicate waits).</summary>
     public Mbushja.TopUp.TopUpOptions TopUp { get; init; } = Mbushja.TopUp.TopUpOptions.Default;

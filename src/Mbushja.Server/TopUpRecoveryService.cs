@@ -10,7 +10,7 @@ namespace Mbushja.Server;
 /// message is claimed by a conditional update before it is touched.
 /// </summary>
 public sealed partial class TopUpRecoveryService(
-    TopUpProcessor processor, TopUpReversals reversals, ServerSettings settings, IHostApplicationLifetime lifetime, ILogger<TopUpRecoveryService> logger)
+    TopUpRecovery recovery, TopUpWork work, TopUpReversals reversals, ServerSettings settings, IHostApplicationLifetime lifetime, ILogger<TopUpRecoveryService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -28,7 +28,7 @@ public sealed partial class TopUpRecoveryService(
                 int taken;
                 do
                 {
-                    taken = await processor.RecoverAsync(stoppingToken);
+                    taken = await recovery.RecoverAsync(stoppingToken);
                     if (taken > 0)
                     {
                         LogSwept(logger, taken);
@@ -72,7 +72,7 @@ public sealed partial class TopUpRecoveryService(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await processor.DrainAsync(TimeSpan.FromSeconds(5));
+        await work.DrainAsync(TimeSpan.FromSeconds(5));
     }
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Recovery took on {Count} unfinished SMS top-ups")]

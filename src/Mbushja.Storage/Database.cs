@@ -185,13 +185,12 @@ public sealed class Database : IAsyncDisposable
     /// </summary>
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
-        string folder = Kind == DatabaseKind.Sqlite ? ".Migrations.Sqlite." : ".Migrations.Postgres.";
-        Assembly assembly = typeof(Database).Assembly;
+        IReadOnlyList<SqlScript> scripts = Scripts(Kind);
         if (Kind == DatabaseKind.Sqlite)
         {
             // Creates the file and switches it to WAL before DbUp opens its own connection.
             await using DbConnection _ = await OpenAsync(cancellationToken);
-            Run(DeployChanges.To.SqliteDatabase(ConnectionString), assembly, folder);
+            Run(DeployChanges.To.SqliteDatabase(ConnectionString), scripts, Kind);
             return;
         }
 
@@ -204,7 +203,7 @@ public sealed class Database : IAsyncDisposable
 
         try
         {
-            Run(DeployChanges.To.PostgresqlDatabase(ConnectionString), assembly, folder);
+            Run(DeployChanges.To.PostgresqlDatabase(ConnectionString), scripts, Kind);
         }
         finally
         {
@@ -214,10 +213,50 @@ public sealed class Database : IAsyncDisposable
         }
     }
 
-    private static void Run(UpgradeEngineBuilder builder, Assembly assembly, string folder)
+    /// <summary>
+    /// The engine's migrations, in order: its own folder's (<c>Migrations/Sqlite</c>, <c>Migrations/Postgres</c>) and
+    /// those written once for both (<c>Migrations/Shared</c>, with <see cref="Variables"/> for what the engines spell
+    /// differently). A shared script is journaled under the engine folder's name, as if it were the engine's own.
+    /// </summary>
+    internal static IReadOnlyList<SqlScript> Scripts(DatabaseKind kind)
+    {
+        Assembly assembly = typeof(Database).Assembly;
+        string prefix = typeof(Database).Namespace + ".Migrations.";
+        string engine = prefix + (kind == DatabaseKind.Sqlite ? "Sqlite." : "Postgres.");
+        string shared = prefix + "Shared.";
+        var scripts = new List<SqlScript>();
+        foreach (string resource in assembly.GetManifestResourceNames())
+        {
+            bool own = resource.StartsWith(engine, StringComparison.Ordinal);
+            if (!own && !resource.StartsWith(shared, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            using Stream stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            string name = own ? resource : engine + resource[shared.Length..];
+            scripts.Add(new SqlScript(name, reader.ReadToEnd()));
+        }
+
+        if (scripts.GroupBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new InvalidOperationException($"Migration {twice.Key} is both the engine's own and shared.");
+        }
+
+        return [.. scripts.OrderBy(s => s.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>What shared migrations write as <c>$false$</c> and <c>$now_ms$</c> on each engine.</summary>
+    internal static IDictionary<string, string> Variables(DatabaseKind kind) => kind == DatabaseKind.Sqlite
+        ? new Dictionary<string, string> { ["false"] = "0", ["now_ms"] = "(CAST(strftime('%s', 'now') AS INTEGER) * 1000)" }
+        : new Dictionary<string, string> { ["false"] = "false", ["now_ms"] = "(EXTRACT(EPOCH FROM now()) * 1000)::bigint" };
+
+    private static void Run(UpgradeEngineBuilder builder, IReadOnlyList<SqlScript> scripts, DatabaseKind kind)
     {
         UpgradeEngine engine = builder
-            .WithScriptsEmbeddedInAssembly(assembly, name => name.Contains(folder, StringComparison.Ordinal))
+            .WithScripts(scripts)
+            .WithVariables(Variables(kind))
             .WithTransactionPerScript()
             .LogToNowhere()
             .Build();

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -111,12 +110,6 @@ public sealed partial class ReplyTexts
         bankCode is not null && _texts.TryGetValue("reason." + bankCode, out Dictionary<Language, string>? byLanguage)
             ? byLanguage[language]
             : _texts["reason.other"][language];
-
-    /// <summary>5.00</summary>
-    public static string Amount(long cents) => Money.FromCents(cents).ToDecimalString();
-
-    /// <summary>31.12.2026, the way Kosovo writes dates.</summary>
-    public static string Date(DateOnly date) => date.ToString("dd.MM.yyyy", CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"\{([A-Za-z]+)\}")]
     private static partial Regex Placeholder();

@@ -60,7 +60,7 @@ public sealed class Settlements(Database database, OperatorClock clock)
         await using DbConnection connection = await database.OpenAsync(ct);
         await using (DbCommand topUps = connection.Command(
             "SELECT id, msisdn, sender, amount, plan, state, received_at FROM sms_transactions "
-            + "WHERE bank_code = @b AND received_at >= @from AND received_at < @to AND state IN ('credited', 'completed')",
+            + $"WHERE bank_code = @b AND received_at >= @from AND received_at < @to AND state IN ({TopUpStates.ChargedSql})",
             null,
             ("b", bankCode),
             ("from", from.ToUnixTimeMilliseconds()),
@@ -128,7 +128,7 @@ public sealed class Settlements(Database database, OperatorClock clock)
             string? plan = r.GetNullableString(4);
             lines.Add(new SettlementLine(
                 kind,
-                TopUpProcessor.ShortRef(id),
+                TransactionId.FromStored(id).ShortRef,
                 id,
                 TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), clock.Zone),
                 r.GetNullableString(1) ?? r.GetString(2),
@@ -142,6 +142,6 @@ public sealed class Settlements(Database database, OperatorClock clock)
     private static string Targets(TopUpPlan plan) => string.Join(
         "; ",
         plan.Credits.Select(c => c.PackageCode is null
-            ? $"{c.Target} {Money.FromCents(c.AmountCents).ToDecimalString()}"
-            : $"{c.Target} {c.PackageCode} {Money.FromCents(c.AmountCents).ToDecimalString()}"));
+            ? $"{c.Target} {c.Amount.ToDecimalString()}"
+            : $"{c.Target} {c.PackageCode} {c.Amount.ToDecimalString()}"));
 }

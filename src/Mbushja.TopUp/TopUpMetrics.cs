@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace Mbushja.TopUp;
 
 /// <summary>
-/// How long each step of an SMS top-up takes (<c>mbushja.sms.step.duration</c>, seconds, tagged by step: decide,
+/// How long each step of an SMS top-up takes (the messages themselves are counted by <see cref="Messaging.MessageMetrics"/>) (<c>mbushja.sms.step.duration</c>, seconds, tagged by step: decide,
 /// accept, hold, credit, capture, complete), for operators' dashboards and the benchmark's breakdown.
 /// </summary>
 public static class TopUpMetrics
@@ -16,22 +16,11 @@ public static class TopUpMetrics
     private static readonly Histogram<double> StepDuration = Meter.CreateHistogram<double>(
         "mbushja.sms.step.duration", unit: "s", description: "Duration of one step of an SMS top-up.");
 
-    private static readonly Counter<long> Messages = Meter.CreateCounter<long>(
-        "mbushja.messages", unit: "{message}", description: "Messages handled, by channel (sms, ussd), bank, outcome (completed, rejected, failed) and code.");
-
     private static readonly Counter<long> Reversals = Meter.CreateCounter<long>(
         "mbushja.reversals", unit: "{reversal}", description: "Reversals asked, by bank and outcome (reversed, or the refusal's code).");
 
     private static readonly Counter<long> Refunds = Meter.CreateCounter<long>(
         "mbushja.refunds", unit: "{refund}", description: "Refund answers recorded for reversals, by bank and state (refunded, rejected, no_answer).");
-
-    /// <summary>
-    /// One message handled, once, when its answer is decided. <paramref name="bank"/> is the bank's code, or empty when
-    /// the message never reached one (an unknown short code, USSD paid from credit); <paramref name="code"/> the
-    /// refusal's stable code, empty for a success.
-    /// </summary>
-    public static void Message(string channel, string? bank, TopUpStatus outcome, string? code) =>
-        Messages.Add(1, new("channel", channel), new("bank", bank ?? ""), new("outcome", outcome.ToWire()), new("code", code ?? ""));
 
     internal static void Reversal(string bank, string outcome) => Reversals.Add(1, new("bank", bank), new("outcome", outcome));
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Mbushja.Accounts;
-using Mbushja.Banks;
 using Mbushja.Domain;
 using Mbushja.Sms;
 
@@ -81,7 +80,7 @@ public sealed class TopUpPlanner(
         TopUpDecision RefuseText(string code) => code switch
         {
             ErrorCodes.UnknownShortCode or ErrorCodes.NotOperatorNumber => Refuse(code),
-            ErrorCodes.AmountOutOfRange => Refuse(code, ("bank", bank!.Name), ("min", ReplyTexts.Amount(bank.MinAmount.Cents)), ("max", ReplyTexts.Amount(bank.MaxAmount.Cents))),
+            ErrorCodes.AmountOutOfRange => Refuse(code, ("bank", bank!.Name), ("min", bank.MinAmount.ToDecimalString()), ("max", bank.MaxAmount.ToDecimalString())),
             ErrorCodes.InvalidNumber => Refuse(code, ("help", bank!.HelpText(language))),
             _ => Refuse(ErrorCodes.UnknownCommand, ("help", bank!.HelpText(language))) with { Code = code },
         };
@@ -98,7 +97,7 @@ public sealed class TopUpPlanner(
             Subscriber? subscriber = sender?.Msisdn == msisdn ? sender : await subscribers.FindAsync(msisdn, ct);
             return subscriber is null
                 ? (null, shown)
-                : (new PlannedCredit(CreditKind.Mobile, SystemAccounts.Subscriber(msisdn.E164).Value, target.Amount!.Value.Cents, shown), null);
+                : (new PlannedCredit(CreditKind.Mobile, SystemAccounts.Subscriber(msisdn.E164).Value, target.Amount!.Value, shown), null);
         }
 
         ServiceAccount? account;
@@ -132,14 +131,14 @@ public sealed class TopUpPlanner(
 
         if (target.Amount is { } amount)
         {
-            return (new PlannedCredit(CreditKind.Balance, SystemAccounts.Service(account.Id).Value, amount.Cents, label, account.Id), null);
+            return (new PlannedCredit(CreditKind.Balance, SystemAccounts.Service(account.Id).Value, amount, label, account.Id), null);
         }
 
         // Today's price: the catalog file's, or a change an administrator recorded for today or before.
         Package? package = config.Catalog.Find(account.PackageCode);
         return package is null || prices.Current.PriceOn(package, clock.Today) is not { } price
             ? (null, label)
-            : (new PlannedCredit(CreditKind.Package, TopUpNames.PackageRevenue, price.Cents, label, account.Id, package.Code, package.Name), null);
+            : (new PlannedCredit(CreditKind.Package, TopUpAccounts.PackageRevenue.Id.Value, price, label, account.Id, package.Code, package.Name), null);
     }
 
     private static ServiceKind ToServiceKind(TargetKind kind) => kind switch

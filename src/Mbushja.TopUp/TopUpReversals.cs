@@ -4,6 +4,7 @@ using Mbushja.Accounts;
 using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Ledger;
+using Mbushja.Messaging;
 using Mbushja.Storage;
 using Mbushja.Storage.Commits;
 using Microsoft.Extensions.Logging;
@@ -44,11 +45,11 @@ public static class ReversalCodes
 /// <summary>A reversal of an SMS top-up as recorded: who asked and why, and where its bank refund stands.</summary>
 /// <param name="RefundId">The id the bank knows the refund by (<c>rf-</c> + the transaction id): one id, one refund.</param>
 public sealed record Reversal(
-    string TransactionId,
+    TransactionId TransactionId,
     string RefundId,
     string BankCode,
     string AccountRef,
-    long AmountCents,
+    Money Amount,
     string Reason,
     string RequestedBy,
     string State,
@@ -71,7 +72,7 @@ public sealed record ReversalOutcome(Reversal? Reversal, ReversalError? Error)
 }
 
 /// <summary>
-/// Reversal of a completed SMS top-up by a supervisor (issue 6), in two steps:
+/// Reversal of a completed SMS top-up by a supervisor, in two steps:
 /// <list type="number">
 /// <item>One ledger command gives every credit back to the bank's settlement account: transfers
 /// <c>reversal:&lt;id&gt;:&lt;n&gt;</c>, the exact inverse of <c>sms:&lt;id&gt;:&lt;n&gt;</c>, linked (all or none), with the
@@ -89,6 +90,7 @@ public sealed partial class TopUpReversals(
     LedgerEngine ledger,
     SmsTransactions transactions,
     IBankConnector bank,
+    OperatorConfig config,
     OperatorClock clock,
     TopUpOptions options,
     ILogger<TopUpReversals> logger)
@@ -101,9 +103,6 @@ public sealed partial class TopUpReversals(
 
     private const string Columns =
         "transaction_id, refund_id, bank_code, account_ref, amount, reason, requested_by, state, refund_code, attempts, requested_at, updated_at, lease_until";
-
-    /// <summary>The ids of a transaction's reversal transfers, in the order of its plan's credits.</summary>
-    public static string TransferId(string transactionId, int credit) => $"reversal:{transactionId}:{credit}";
 
     /// <summary>
     /// Reverses a completed SMS top-up: the credits come back on the ledger at once, then the bank is asked for the
@@ -121,48 +120,47 @@ public sealed partial class TopUpReversals(
 
         reason = reason.Trim();
         requestedBy = requestedBy.Trim();
-        if (transactionId.Length > 64 || await transactions.GetAsync(transactionId.Trim().ToLowerInvariant(), ct) is not { } row)
+        if (!TransactionId.TryParse(transactionId, out TransactionId id) || await transactions.GetAsync(id, ct) is not { } row)
         {
             return ReversalOutcome.Refused(ReversalCodes.NotFound, $"Transaction '{transactionId}' was not found.");
         }
 
         if (await GetAsync(row.Id, ct) is { } earlier)
         {
-            return Refused(row, ReversalCodes.AlreadyReversed, $"Transaction {TopUpProcessor.ShortRef(row.Id)} was reversed on {earlier.RequestedAt:yyyy-MM-dd HH:mm} UTC by {earlier.RequestedBy}.");
+            return Refused(row, ReversalCodes.AlreadyReversed, $"Transaction {row.Id.ShortRef} was reversed on {earlier.RequestedAt:yyyy-MM-dd HH:mm} UTC by {earlier.RequestedBy}.");
         }
 
-        if (row.State != TopUpStates.Completed || row.Plan is null)
+        if (row.State != TopUpState.Completed || row.Plan is null)
         {
-            string why = row.State == TopUpStates.Credited
+            string why = row.State == TopUpState.Credited
                 ? "its bank capture is not confirmed yet; try again shortly"
-                : $"it is {row.State}: no money moved";
+                : $"it is {row.State.ToWire()}: no money moved";
             return Refused(row, ReversalCodes.NotCaptured, $"Only a completed top-up can be reversed; {why}.");
         }
 
         TopUpPlan plan = row.Plan;
-        var settlement = new LedgerAccountId(TopUpNames.BankSettlement(plan.BankCode));
-        var transfers = new List<TransferRequest>(plan.Credits.Count);
+        LedgerAccountId settlement = TopUpAccounts.Bank(plan.BankCode).Id;
+        var transfers = new TransferRequest[plan.Credits.Count];
         for (int i = 0; i < plan.Credits.Count; i++)
         {
             PlannedCredit credit = plan.Credits[i];
-            transfers.Add(TransferRequest.Single(
-                TransferId(row.Id, i + 1), new LedgerAccountId(credit.LedgerAccount), settlement, Money.FromCents(credit.AmountCents), TransferCode));
+            transfers[i] = TransferRequest.Single(row.Id.ReversalTransfer(i + 1), new LedgerAccountId(credit.LedgerAccount), settlement, credit.Amount, TransferCode);
         }
 
         DateTimeOffset now = clock.UtcNow;
         var reversal = new Reversal(
-            row.Id, "rf-" + row.Id, plan.BankCode, plan.AccountRef, plan.TotalCents, reason, requestedBy, ReversalStates.Refunding, null, 0, now, now);
+            row.Id, row.Id.RefundId, plan.BankCode, plan.AccountRef, plan.Total, reason, requestedBy, ReversalStates.Refunding, null, 0, now, now);
         TrailEntry[] trail =
         [
-            new("reversal.requested", new { by = requestedBy, reason, refundId = reversal.RefundId, amountCents = reversal.AmountCents }),
-            new("reversal.ledger", new { transfers = transfers.Select(t => new { id = t.Id, debit = t.Debit.Value, credit = t.Credit.Value, amountCents = t.Amount.Cents }) }),
+            new("reversal.requested", new { by = requestedBy, reason, refundId = reversal.RefundId, amountCents = reversal.Amount.Cents }),
+            SmsTransactions.LedgerLine("reversal.ledger", transfers),
         ];
         var command = new LedgerCommand(transfers) { Work = new Record(reversal, plan, trail, now + options.Lease, clock) };
         LedgerOutcome outcome = await ledger.SubmitAsync(command, ct);
         switch (outcome.Status)
         {
             case LedgerStatus.Replayed:
-                return Refused(row, ReversalCodes.AlreadyReversed, $"Transaction {TopUpProcessor.ShortRef(row.Id)} is reversed already.");
+                return Refused(row, ReversalCodes.AlreadyReversed, $"Transaction {row.Id.ShortRef} is reversed already.");
             case LedgerStatus.Rejected when outcome.Error!.Code == LedgerErrorCodes.InsufficientFunds:
                 string target = outcome.Error.TransferIndex is { } index ? plan.Credits[index].Target : "a target";
                 return Refused(row, ReversalCodes.CreditSpent, $"The money credited to {target} was spent already: it cannot be taken back.");
@@ -170,14 +168,14 @@ public sealed partial class TopUpReversals(
                 return Refused(row, outcome.Error!.Code, outcome.Error.Message);
         }
 
-        LogReversed(logger, row.Id, plan.BankCode, reversal.AmountCents);
+        LogReversed(logger, row.Id.Value, plan.BankCode, reversal.Amount.Cents);
         TopUpMetrics.Reversal(plan.BankCode, "reversed");
         return new ReversalOutcome(await RefundAsync(reversal, ct), null);
     }
 
     /// <summary>The reversal of a transaction, if it has one.</summary>
-    public async Task<Reversal?> GetAsync(string transactionId, CancellationToken ct = default) =>
-        (await QueryAsync($"SELECT {Columns} FROM sms_reversals WHERE transaction_id = @p", [("p", transactionId)], ct)).FirstOrDefault();
+    public async Task<Reversal?> GetAsync(TransactionId transactionId, CancellationToken ct = default) =>
+        (await QueryAsync($"SELECT {Columns} FROM sms_reversals WHERE transaction_id = @p", [("p", transactionId.Value)], ct)).FirstOrDefault();
 
     /// <summary>Reversals asked on <paramref name="from"/> ≤ requested &lt; <paramref name="to"/>, of one bank, oldest first.</summary>
     public Task<List<Reversal>> ListAsync(string bankCode, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default) =>
@@ -204,7 +202,7 @@ public sealed partial class TopUpReversals(
                 "UPDATE sms_reversals SET lease_until = @until WHERE transaction_id = @id AND state = 'refunding' AND lease_until = @was",
                 new CommitRefusal(SmsTransactions.StateChanged, "The refund was taken by another worker."),
                 ("until", until),
-                ("id", reversal.TransactionId),
+                ("id", reversal.TransactionId.Value),
                 ("was", lease));
             if (await ledger.Commits.CommitAsync(claim, Durability.Durable, ct) is null)
             {
@@ -220,7 +218,7 @@ public sealed partial class TopUpReversals(
     private async Task<Reversal> RefundAsync(Reversal reversal, CancellationToken ct)
     {
         var request = new RefundRequest(
-            reversal.RefundId, reversal.TransactionId, reversal.AccountRef, reversal.AmountCents, "IPKO reversal " + TopUpProcessor.ShortRef(reversal.TransactionId));
+            reversal.RefundId, reversal.TransactionId.Value, reversal.AccountRef, reversal.Amount.Cents, reversal.TransactionId.RefundReference(config.Name));
         RefundCall call = await bank.RefundAsync(reversal.BankCode, request, ct);
         string? state = call.Reply?.Status switch
         {
@@ -232,7 +230,7 @@ public sealed partial class TopUpReversals(
         var entry = new TrailEntry("bank.refund", new
         {
             refundId = reversal.RefundId,
-            amountCents = reversal.AmountCents,
+            amountCents = reversal.Amount.Cents,
             status = call.Reply?.Status.ToWire(),
             code = call.Reply?.Code,
             failure = call.Failure,
@@ -247,11 +245,11 @@ public sealed partial class TopUpReversals(
         TopUpMetrics.Refund(reversal.BankCode, state ?? BankMetrics.NoAnswer);
         if (state is null)
         {
-            LogRefundPending(logger, reversal.TransactionId, reversal.BankCode, call.Failure ?? "not found");
+            LogRefundPending(logger, reversal.TransactionId.Value, reversal.BankCode, call.Failure ?? "not found");
         }
         else if (state == ReversalStates.Rejected)
         {
-            LogRefundRejected(logger, reversal.TransactionId, reversal.BankCode, call.Reply?.Code);
+            LogRefundRejected(logger, reversal.TransactionId.Value, reversal.BankCode, call.Reply?.Code);
         }
 
         return await GetAsync(reversal.TransactionId, ct) ?? reversal;
@@ -282,11 +280,11 @@ public sealed partial class TopUpReversals(
         while (await r.ReadAsync(ct))
         {
             rows.Add((new Reversal(
-                r.GetString(0),
+                TransactionId.FromStored(r.GetString(0)),
                 r.GetString(1),
                 r.GetString(2),
                 r.GetString(3),
-                r.GetInt64(4),
+                Money.FromCents(r.GetInt64(4)),
                 r.GetString(5),
                 r.GetString(6),
                 r.GetString(7),
@@ -317,23 +315,22 @@ public sealed partial class TopUpReversals(
         public async Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken)
         {
             // A completed transaction stays completed, so this read needs no lock.
-            object? state = await context.Connection.Reused(
-                "SELECT state FROM sms_transactions WHERE id = @id", context.Transaction, ("id", reversal.TransactionId)).ExecuteScalarAsync(cancellationToken);
-            if (state as string != TopUpStates.Completed)
+            object? state = await context.Statement("SELECT state FROM sms_transactions WHERE id = @id", ("id", reversal.TransactionId.Value))
+                .ExecuteScalarAsync(cancellationToken);
+            if (state is not string stored || TopUpStates.Parse(stored) != TopUpState.Completed)
             {
                 return new CommitRefusal(ReversalCodes.NotCaptured, "Only a completed top-up can be reversed.");
             }
 
             long now = context.Now.ToUnixTimeMilliseconds();
-            DbCommand insert = context.Connection.Reused(
+            DbCommand insert = context.Statement(
                 $"INSERT INTO sms_reversals ({Columns}) VALUES (@id, @refund, @bank, @ref, @amount, @reason, @by, @state, NULL, 0, @now, @now, @lease) "
                 + "ON CONFLICT DO NOTHING",
-                context.Transaction,
-                ("id", reversal.TransactionId),
+                ("id", reversal.TransactionId.Value),
                 ("refund", reversal.RefundId),
                 ("bank", reversal.BankCode),
                 ("ref", reversal.AccountRef),
-                ("amount", reversal.AmountCents),
+                ("amount", reversal.Amount.Cents),
                 ("reason", reversal.Reason),
                 ("by", reversal.RequestedBy),
                 ("state", ReversalStates.Refunding),
@@ -344,36 +341,35 @@ public sealed partial class TopUpReversals(
                 return new CommitRefusal(ReversalCodes.AlreadyReversed, "The transaction is reversed already.");
             }
 
-            // The month a package payment added is taken back (SPEC §2: one calendar month in the operator's zone).
+            // The month a package payment added is taken back (one calendar month in the operator's zone).
             foreach (PlannedCredit credit in plan.Credits.Where(c => c.Kind == CreditKind.Package && c.ServiceAccountId is not null))
             {
                 await ServiceAccounts.TakeBackMonthAsync(context.Commit, credit.ServiceAccountId!, clock, cancellationToken);
             }
 
-            await SmsTransactions.AppendTrailAsync(context.Commit, reversal.TransactionId, trail, cancellationToken);
+            await SmsTrail.AppendAsync(context.Commit, reversal.TransactionId, trail, cancellationToken);
             return null;
         }
     }
 
     /// <summary>Records a refund attempt: its answer (final: refunded or rejected), or none (still refunding), and its trail line.</summary>
-    private sealed class RecordRefund(string transactionId, string? state, string? code, TrailEntry entry) : ICommitWork
+    private sealed class RecordRefund(TransactionId transactionId, string? state, string? code, TrailEntry entry) : ICommitWork
     {
         public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
-            DbCommand update = context.Connection.Reused(
+            DbCommand update = context.Statement(
                 "UPDATE sms_reversals SET state = COALESCE(@state, state), refund_code = COALESCE(@code, refund_code), attempts = attempts + 1, "
                 + "updated_at = @now WHERE transaction_id = @id AND state = 'refunding'",
-                context.Transaction,
                 ("state", state),
                 ("code", code),
-                ("now", context.Now.ToUnixTimeMilliseconds()),
-                ("id", transactionId));
+                ("now", context.NowMs),
+                ("id", transactionId.Value));
             if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 return new CommitRefusal(SmsTransactions.StateChanged, "The refund's answer was recorded by another worker.");
             }
 
-            await SmsTransactions.AppendTrailAsync(context, transactionId, [entry], cancellationToken);
+            await SmsTrail.AppendAsync(context, transactionId, [entry], cancellationToken);
             return null;
         }
     }

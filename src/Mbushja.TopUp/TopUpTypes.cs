@@ -1,4 +1,7 @@
 using System.Text.Json.Serialization;
+using Mbushja.Accounts;
+using Mbushja.Domain;
+using Mbushja.Ledger;
 
 namespace Mbushja.TopUp;
 
@@ -32,7 +35,7 @@ public sealed record AcceptedSms(SmsTransaction? Row, string? MessageId)
 /// </summary>
 public sealed record RedeliveryKey(string Key, TimeSpan Window);
 
-/// <summary>How a message ended (SPEC §5: <c>completed</c>, <c>rejected</c>, <c>failed</c>).</summary>
+/// <summary>How a message ended, as the JSON endpoint says it: <c>completed</c>, <c>rejected</c>, <c>failed</c>.</summary>
 public enum TopUpStatus
 {
     /// <summary>Credited; the reply says what and how much.</summary>
@@ -46,16 +49,7 @@ public enum TopUpStatus
 }
 
 /// <summary>The answer for one inbound message; the same message id always gets the same one.</summary>
-public sealed record TopUpResult(TopUpStatus Status, string? Code, string TransactionId, string Reply);
-
-/// <summary>Stable codes of SMS Top Up answers beyond the parse codes (SPEC §5).</summary>
-public static class TopUpCodes
-{
-    public const string NotRegistered = "NOT_REGISTERED";
-    public const string UnknownAccount = "UNKNOWN_ACCOUNT";
-    public const string BankDeclined = "BANK_DECLINED";
-    public const string BankUnavailable = "BANK_UNAVAILABLE";
-}
+public sealed record TopUpResult(TopUpStatus Status, string? Code, TransactionId TransactionId, string Reply);
 
 /// <summary>What one credit of a message does.</summary>
 public enum CreditKind
@@ -70,61 +64,48 @@ public enum CreditKind
     Package,
 }
 
-/// <summary>One credit of a validated message, with everything needed to make it after a crash.</summary>
+/// <summary>One credit of a validated message, with everything needed to make it after a crash (stored as JSON with the message).</summary>
 /// <param name="LedgerAccount">The ledger account credited: <c>sub:…</c>, <c>svc:…</c> or package revenue.</param>
 /// <param name="Target">How the reply names it: the number or identifier as the subscriber knows it.</param>
 /// <param name="ServiceAccountId">For a package: the account whose paid-until moves.</param>
 public sealed record PlannedCredit(
     CreditKind Kind,
     string LedgerAccount,
-    long AmountCents,
+    [property: JsonPropertyName("amountCents"), JsonConverter(typeof(MoneyCentsJsonConverter))] Money Amount,
     string Target,
     string? ServiceAccountId = null,
     string? PackageCode = null,
     string? PackageName = null);
 
-/// <summary>A message found valid as a whole: one hold of <see cref="TotalCents"/> on the account, then these credits.</summary>
+/// <summary>A message found valid as a whole: one hold of <see cref="Total"/> on the account, then these credits.</summary>
 public sealed record TopUpPlan(string BankCode, string AccountRef, IReadOnlyList<PlannedCredit> Credits)
 {
     [JsonIgnore]
-    public long TotalCents => Credits.Sum(c => c.AmountCents);
+    public Money Total => Credits.Aggregate(Money.Zero, (sum, c) => sum + c.Amount);
 }
 
-/// <summary>Where a message stands (the <c>state</c> column).</summary>
-public static class TopUpStates
+/// <summary>
+/// The ledger accounts of SMS Top Up. A bank's hold is a pending transfer from the bank's settlement account to its
+/// clearing account; the credits leave the clearing account; the capture posts the hold, so that once a message is
+/// done the clearing account is back where it was and the bank's account owes what was captured (docs/money.md).
+/// </summary>
+public static class TopUpAccounts
 {
-    public const string Holding = "holding";
-    public const string Credited = "credited";
-    public const string Voiding = "voiding";
-    public const string Completed = "completed";
-    public const string Rejected = "rejected";
-    public const string Declined = "declined";
-    public const string Failed = "failed";
+    /// <summary>What the bank owes the operator: negative by every capture, plus in pending debits what it holds now.</summary>
+    public static LedgerAccountSpec Bank(string bankCode) => new(new LedgerAccountId("bank:" + bankCode), "bank", NoNegative: false);
 
-    public static bool IsUnfinished(string state) => state is Holding or Credited or Voiding;
+    /// <summary>Money on its way from the bank to the targets: pending credits while held, back to zero once captured.</summary>
+    public static LedgerAccountSpec Clearing(string bankCode) => new(new LedgerAccountId("clearing:" + bankCode), "clearing", NoNegative: false);
 
-    /// <summary>The answer's status for a state: credited counts as completed (the capture is the bank's to finish).</summary>
-    public static TopUpStatus? StatusOf(string state) => state switch
-    {
-        Credited or Completed => TopUpStatus.Completed,
-        Rejected or Declined => TopUpStatus.Rejected,
-        Voiding or Failed => TopUpStatus.Failed,
-        _ => null,
-    };
+    /// <summary>The operator's revenue for packages paid by SMS (and by USSD).</summary>
+    public static LedgerAccountSpec PackageRevenue => SystemAccounts.PackageRevenue;
 }
 
-/// <summary>Lower-case wire names.</summary>
-public static class TopUpNames
+/// <summary>Stable codes of SMS Top Up answers beyond the parse codes.</summary>
+public static class TopUpCodes
 {
-    public static string ToWire(this TopUpStatus status) => status switch
-    {
-        TopUpStatus.Completed => "completed",
-        TopUpStatus.Rejected => "rejected",
-        _ => "failed",
-    };
-
-    /// <summary>The ledger account for package payments: the operator's revenue for services paid by SMS.</summary>
-    public const string PackageRevenue = Mbushja.Accounts.SystemAccounts.PackageRevenueId;
-
-    public static string BankSettlement(string bankCode) => "bank:" + bankCode;
+    public const string NotRegistered = "NOT_REGISTERED";
+    public const string UnknownAccount = "UNKNOWN_ACCOUNT";
+    public const string BankDeclined = "BANK_DECLINED";
+    public const string BankUnavailable = "BANK_UNAVAILABLE";
 }

@@ -1,4 +1,4 @@
-using Mbushja.Smpp.Text;
+using Mbushja.Text;
 
 namespace Mbushja.Ussd;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Mbushja.Accounts;
 using Mbushja.Domain;
-using Mbushja.TopUp;
+using Mbushja.Messaging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -112,14 +112,14 @@ public sealed partial class UssdEngine(
                             lang,
                             ("package", quote.Package.Name),
                             ("account", account),
-                            ("price", ReplyTexts.Amount(quote.Price.Cents)),
-                            ("fee", ReplyTexts.Amount(quote.Fee.Cents)),
-                            ("total", ReplyTexts.Amount(quote.Total.Cents))),
+                            ("price", quote.Price.ToDecimalString()),
+                            ("fee", quote.Fee.ToDecimalString()),
+                            ("total", quote.Total.ToDecimalString())),
                         nav),
                     quote.Account);
             case ScreenType.Balance:
                 long credit = await data.CreditAsync(caller.Msisdn, ct) ?? 0;
-                return _writer.Single(Lines(notice, menu.Text("balance.text", lang, ("credit", ReplyTexts.Amount(credit))), nav));
+                return _writer.Single(Lines(notice, menu.Text("balance.text", lang, ("credit", Money.FromCents(credit).ToDecimalString())), nav));
             case var type when IsList(type):
                 return (await ListAsync(caller, state, notice, ct)).Text;
             default:
@@ -144,7 +144,7 @@ public sealed partial class UssdEngine(
             case ScreenType.Packages when menu.Settings.OncePerMonth && await data.PaidInMonthAsync(caller.Msisdn, clock.MonthKey(clock.UtcNow), ct):
                 DateOnly today = clock.Today;
                 DateOnly next = new DateOnly(today.Year, today.Month, 1).AddMonths(1);
-                return new Finish(menu.Text("end.oncePerMonth", lang, ("date", ReplyTexts.Date(next))));
+                return new Finish(menu.Text("end.oncePerMonth", lang, ("date", MessageFormat.Date(next))));
             case ScreenType.Amount when package?.Price is not null:
                 // Nothing to choose for a package with a monthly price: on to the next screen, without a stop here.
                 return await EnterAsync(caller, state, screen.Next!, ct);
@@ -176,8 +176,8 @@ public sealed partial class UssdEngine(
             return new Finish(menu.Text(
                 "end.insufficient",
                 caller.Language,
-                ("credit", ReplyTexts.Amount(credit)),
-                ("total", ReplyTexts.Amount((price.Value + fee).Cents))));
+                ("credit", Money.FromCents(credit).ToDecimalString()),
+                ("total", (price.Value + fee).ToDecimalString())));
         }
 
         return new Proceed(state with { Selection = state.Selection with { PriceCents = price.Value.Cents, FeeCents = fee.Cents } });
@@ -290,7 +290,7 @@ public sealed partial class UssdEngine(
                 items = [.. UssdPackages.Select((p, i) => Numbered(i, p.Name))];
                 break;
             case ScreenType.Amount:
-                items = [.. (package?.Amounts ?? []).Select((a, i) => Numbered(i, ReplyTexts.Amount(a.Cents) + " €"))];
+                items = [.. (package?.Amounts ?? []).Select((a, i) => Numbered(i, a.ToDecimalString() + " €"))];
                 break;
             case ScreenType.History:
                 IReadOnlyList<PaymentRecord> payments = await data.LastPaymentsAsync(caller.Msisdn, menu.Settings.HistorySize, ct);
@@ -302,9 +302,9 @@ public sealed partial class UssdEngine(
                         ("date", clock.LocalDate(p.At).ToString("dd.MM", CultureInfo.InvariantCulture)),
                         ("package", config.Catalog.Find(p.PackageCode)?.Name ?? p.PackageCode),
                         ("account", p.Account),
-                        ("price", ReplyTexts.Amount(p.AmountCents)),
-                        ("fee", ReplyTexts.Amount(p.FeeCents)),
-                        ("total", ReplyTexts.Amount(p.AmountCents + p.FeeCents))))];
+                        ("price", Money.FromCents(p.AmountCents).ToDecimalString()),
+                        ("fee", Money.FromCents(p.FeeCents).ToDecimalString()),
+                        ("total", Money.FromCents(p.AmountCents + p.FeeCents).ToDecimalString())))];
                 break;
             case ScreenType.Language:
                 items = [.. Languages.Select((l, i) => Numbered(i, menu.Text("language.name", l)))];

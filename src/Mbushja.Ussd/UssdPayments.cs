@@ -4,7 +4,7 @@ using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Storage;
 using Mbushja.Storage.Commits;
-using Mbushja.TopUp;
+using Mbushja.Messaging;
 
 namespace Mbushja.Ussd;
 
@@ -13,6 +13,9 @@ namespace Mbushja.Ussd;
 /// <param name="BalanceCents">An amount (PPV): the account's new balance.</param>
 /// <param name="CreditCents">The subscriber's credit after the payment.</param>
 public sealed record PaymentFacts(string Id, Quote Quote, DateTimeOffset? PaidUntil, long? BalanceCents, long CreditCents);
+
+/// <summary>A payment as customer care lists it.</summary>
+public sealed record UssdPaymentRow(string Id, string Msisdn, string PackageCode, string Account, Money Amount, Money Fee, DateTimeOffset At);
 
 /// <summary>The texts of a payment: the last screen and the receipt SMS, written once the payment's facts are known.</summary>
 public sealed record PaymentTexts(string Screen, string Sms);
@@ -81,6 +84,48 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
         }
 
         return list;
+    }
+
+    /// <summary>Payments made in [<paramref name="from"/>, <paramref name="to"/>): how many, and what they took from credit (fees included).</summary>
+    public async Task<(long Count, Money Value)> TallyAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command(
+            "SELECT COUNT(*), COALESCE(SUM(amount + fee), 0) FROM ussd_payments WHERE created_at >= @from AND created_at < @to",
+            null,
+            ("from", from.ToUnixTimeMilliseconds()),
+            ("to", to.ToUnixTimeMilliseconds()));
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return (r.GetInt64(0), Money.FromCents(r.GetInt64(1)));
+    }
+
+    /// <summary>Payments made for a service account, newest first.</summary>
+    public Task<IReadOnlyList<UssdPaymentRow>> ForAccountAsync(string serviceAccountId, int limit, CancellationToken ct = default) =>
+        ListAsync("service_account_id", serviceAccountId, limit, ct);
+
+    /// <summary>Payments made by a number, newest first.</summary>
+    public Task<IReadOnlyList<UssdPaymentRow>> ByNumberAsync(Msisdn msisdn, int limit, CancellationToken ct = default) =>
+        ListAsync("msisdn", msisdn.E164, limit, ct);
+
+    private async Task<IReadOnlyList<UssdPaymentRow>> ListAsync(string column, string value, int limit, CancellationToken ct)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command(
+            $"SELECT id, msisdn, package_code, account, amount, fee, created_at FROM ussd_payments WHERE {column} = @v "
+            + $"ORDER BY created_at DESC, id DESC LIMIT {Math.Clamp(limit, 1, 500)}",
+            null,
+            ("v", value));
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        var rows = new List<UssdPaymentRow>();
+        while (await r.ReadAsync(ct))
+        {
+            rows.Add(new UssdPaymentRow(
+                r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Money.FromCents(r.GetInt64(4)), Money.FromCents(r.GetInt64(5)),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))));
+        }
+
+        return rows;
     }
 
     /// <summary>In the payment's transaction: the account, the payment row, the receipt, the session's end.</summary>

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Ledger;
-using Mbushja.TopUp;
+using Mbushja.Messaging;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 
@@ -345,7 +345,7 @@ public sealed partial class UssdService(
         {
             _recent.Remove(session.SessionId);
             LogPaid(logger, session.Key, session.Msisdn.Masked, quote.Package.Code, quote.ServiceAccountId, quote.Total.Cents);
-            TopUpMetrics.Message("ussd", null, TopUpStatus.Completed, null);
+            MessageMetrics.Message("ussd", null, MessageOutcome.Completed, null);
             return UssdOutcome.Answer(texts.Screen);
         }
 
@@ -361,12 +361,12 @@ public sealed partial class UssdService(
         {
             case UssdPayments.AlreadyPaid:
                 DateOnly today = clock.Today;
-                reason = Menu.Text("end.oncePerMonth", session.Language, ("date", ReplyTexts.Date(new DateOnly(today.Year, today.Month, 1).AddMonths(1))));
+                reason = Menu.Text("end.oncePerMonth", session.Language, ("date", MessageFormat.Date(new DateOnly(today.Year, today.Month, 1).AddMonths(1))));
                 break;
             case LedgerErrorCodes.InsufficientFunds:
                 long credit = (await subscribers.FindAsync(session.Msisdn, ct))?.CreditCents ?? 0;
                 reason = Menu.Text(
-                    "end.insufficient", session.Language, ("credit", ReplyTexts.Amount(credit)), ("total", ReplyTexts.Amount(quote.Total.Cents)));
+                    "end.insufficient", session.Language, ("credit", Money.FromCents(credit).ToDecimalString()), ("total", quote.Total.ToDecimalString()));
                 break;
             default:
                 LogPaymentRefused(logger, session.Key, session.Msisdn.Masked, code, outcome.Error?.Message);
@@ -375,7 +375,7 @@ public sealed partial class UssdService(
         }
 
         LogRefused(logger, session.Key, session.Msisdn.Masked, code);
-        TopUpMetrics.Message("ussd", null, TopUpStatus.Rejected, code);
+        MessageMetrics.Message("ussd", null, MessageOutcome.Rejected, code);
         // Written, never only remembered: the write, conditional on the version read, is what finds that another
         // request paid this session meanwhile (its refusal then answers what the session shows now).
         SessionWrite ended = session with { Response = EndBody(reason) };
@@ -389,13 +389,13 @@ public sealed partial class UssdService(
         (string Name, string Value)[] values =
         [
             ("package", quote.Package.Name),
-            ("price", ReplyTexts.Amount(quote.Price.Cents)),
-            ("fee", ReplyTexts.Amount(quote.Fee.Cents)),
-            ("total", ReplyTexts.Amount(quote.Total.Cents)),
-            ("paidUntil", facts.PaidUntil is { } until ? ReplyTexts.Date(clock.LocalDate(until)) : ""),
-            ("balance", ReplyTexts.Amount(facts.BalanceCents ?? 0)),
-            ("credit", ReplyTexts.Amount(facts.CreditCents)),
-            ("ref", TopUpProcessor.ShortRef(facts.Id)),
+            ("price", quote.Price.ToDecimalString()),
+            ("fee", quote.Fee.ToDecimalString()),
+            ("total", quote.Total.ToDecimalString()),
+            ("paidUntil", facts.PaidUntil is { } until ? MessageFormat.Date(clock.LocalDate(until)) : ""),
+            ("balance", Money.FromCents(facts.BalanceCents ?? 0).ToDecimalString()),
+            ("credit", Money.FromCents(facts.CreditCents).ToDecimalString()),
+            ("ref", MessageFormat.Reference(facts.Id)),
         ];
         string screen = quote.ByAmount ? "paid.amount" : "paid";
         string sms = quote.ByAmount ? "receipt.amount" : "receipt";

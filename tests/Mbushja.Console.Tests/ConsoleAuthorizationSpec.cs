@@ -313,7 +313,7 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
     {
         using ConsoleClient client = Client();
         await client.SignInAsync("teb.officer");
-        Mbushja.Banks.Registration bek = await host.DemoRegistrationAsync("BEK");
+        Mbushja.TopUp.Registration bek = await host.DemoRegistrationAsync("BEK");
 
         (HttpStatusCode listStatus, string list) = await client.GetTextAsync("/console/registrations?bank=BEK");
         (HttpStatusCode oneStatus, string one) = await client.GetTextAsync($"/console/registrations/BEK/{bek.Id}");
@@ -332,7 +332,7 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
     {
         using ConsoleClient client = Client();
         await client.SignInAsync("teb.officer");
-        Mbushja.Banks.Registration bek = await host.DemoRegistrationAsync("BEK");
+        Mbushja.TopUp.Registration bek = await host.DemoRegistrationAsync("BEK");
         string newcomer = host.NextMobile();
 
         using HttpResponseMessage response = await client.SubmitAsync(

@@ -1,4 +1,4 @@
-using Mbushja.Banks;
+using Mbushja.Domain;
 using Mbushja.WebConsole.Users;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -145,8 +145,11 @@ public sealed class ConsoleBrowserSpec(SqliteConsoleHost host, Browser browser) 
         }
 
         await Expect(tab.Page.Locator("#trail li[data-kind='interpreted'] pre")).ToContainTextAsync("\"amountCents\": 300");
-        await Expect(tab.Page.Locator("#transfers tr.transfer")).ToHaveCountAsync(1);
-        await Expect(tab.Page.Locator("#transfers tr.transfer")).ToContainTextAsync("bank:TEB");
+        // The bank's hold is a pending transfer bank → clearing; the credit leaves clearing (the capture follows on its own).
+        ILocator hold = tab.Page.Locator("#transfers tr.transfer").Filter(new() { HasText = ":hold" });
+        await Expect(hold).ToContainTextAsync("bank:TEB");
+        await Expect(hold).ToContainTextAsync("clearing:TEB");
+        await Expect(tab.Page.Locator("#transfers tr.transfer").Filter(new() { HasText = ":1" })).ToContainTextAsync("clearing:TEB");
         await Expect(tab.Page.Locator("#reversal")).ToBeVisibleAsync();
         await tab.ShotAsync("transaction-supervisor");
 

@@ -77,7 +77,7 @@ public abstract partial class ConsoleHost : IAsyncLifetime
         var transactions = Server.App.Services.GetRequiredService<Mbushja.TopUp.SmsTransactions>();
         for (int i = 0; i < 200; i++)
         {
-            if ((await transactions.GetAsync(transactionId))?.State == Mbushja.TopUp.TopUpStates.Completed)
+            if ((await transactions.GetAsync(Mbushja.TopUp.TransactionId.FromStored(transactionId)))?.State == Mbushja.TopUp.TopUpState.Completed)
             {
                 return;
             }
@@ -89,9 +89,9 @@ public abstract partial class ConsoleHost : IAsyncLifetime
     }
 
     /// <summary>The demo registration at a bank (holder <c>049111111</c>), as it stands now.</summary>
-    public async Task<Mbushja.Banks.Registration> DemoRegistrationAsync(string bank)
+    public async Task<Mbushja.TopUp.Registration> DemoRegistrationAsync(string bank)
     {
-        var registrations = Server.App.Services.GetRequiredService<Mbushja.Banks.Registrations>();
+        var registrations = Server.App.Services.GetRequiredService<Mbushja.TopUp.Registrations>();
         var numbering = Server.App.Services.GetRequiredService<Mbushja.Domain.NumberingPlan>();
         return (await registrations.FindMemberAsync(bank, numbering.ParseMsisdn(DemoData.Registration.Holder).Value))!.Registration;
     }

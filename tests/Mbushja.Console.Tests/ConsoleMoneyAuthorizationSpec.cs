@@ -36,7 +36,7 @@ public abstract class ConsoleMoneyAuthorizationSpec<THost>(THost host) : IClassF
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("Vetëm mbikëqyrësit dhe administratorët mund të kthejnë", WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
-        Assert.Null(await Service<TopUpReversals>().GetAsync(id));
+        Assert.Null(await Service<TopUpReversals>().GetAsync(TransactionId.FromStored(id)));
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public abstract class ConsoleMoneyAuthorizationSpec<THost>(THost host) : IClassF
         using HttpResponseMessage response = await ReverseAsync(officer, "/console/settlement", id, ("Reason", "forged"), ("Confirmed", "true"));
 
         AssertSentToTheRefusalPage(response);
-        Assert.Null(await Service<TopUpReversals>().GetAsync(id));
+        Assert.Null(await Service<TopUpReversals>().GetAsync(TransactionId.FromStored(id)));
     }
 
     [Theory]
@@ -64,7 +64,7 @@ public abstract class ConsoleMoneyAuthorizationSpec<THost>(THost host) : IClassF
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("asgjë nuk u ndryshua", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Null(await Service<TopUpReversals>().GetAsync(id));
+        Assert.Null(await Service<TopUpReversals>().GetAsync(TransactionId.FromStored(id)));
     }
 
     [Fact]
@@ -75,12 +75,12 @@ public abstract class ConsoleMoneyAuthorizationSpec<THost>(THost host) : IClassF
 
         using HttpResponseMessage unconfirmed = await ReverseAsync(supervisor, $"/console/transactions/{id}", id, ("Reason", "duplicate payment"));
         Assert.Equal(HttpStatusCode.OK, unconfirmed.StatusCode);
-        Assert.Null(await Service<TopUpReversals>().GetAsync(id));
+        Assert.Null(await Service<TopUpReversals>().GetAsync(TransactionId.FromStored(id)));
 
         using HttpResponseMessage confirmed = await ReverseAsync(supervisor, $"/console/transactions/{id}", id, ("Reason", "duplicate payment"), ("Confirmed", "true"));
 
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
-        Reversal reversal = (await Service<TopUpReversals>().GetAsync(id))!;
+        Reversal reversal = (await Service<TopUpReversals>().GetAsync(TransactionId.FromStored(id)))!;
         Assert.Equal("supervisor", reversal.RequestedBy);
         Assert.Equal("duplicate payment", reversal.Reason);
     }
@@ -94,7 +94,7 @@ public abstract class ConsoleMoneyAuthorizationSpec<THost>(THost host) : IClassF
         using HttpResponseMessage response = await ReverseAsync(supervisor, $"/console/transactions/{id}", id, ("Reason", "  "), ("Confirmed", "true"));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
-        Assert.Null(await Service<TopUpReversals>().GetAsync(id));
+        Assert.Null(await Service<TopUpReversals>().GetAsync(TransactionId.FromStored(id)));
     }
 
     [Theory]
@@ -128,7 +128,7 @@ public abstract class ConsoleMoneyAuthorizationSpec<THost>(THost host) : IClassF
         Assert.Equal($"settlement-TEB-{Today}.csv", response.Content.Headers.ContentDisposition!.FileName);
         string csv = await response.Content.ReadAsStringAsync();
         Assert.StartsWith("bank,date,kind,reference,transaction_id,time,msisdn,amount_eur,targets,state\r\n", csv, StringComparison.Ordinal);
-        Assert.Contains($",topup,{TopUpProcessor.ShortRef(id)},{id},", csv, StringComparison.Ordinal);
+        Assert.Contains($",topup,{TransactionId.FromStored(id).ShortRef},{id},", csv, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -47,7 +47,7 @@ public sealed class ConsoleMoneyBrowserSpec(SqliteConsoleHost host, Browser brow
         await Expect(tab.Page.Locator("#reversal-confirm")).ToContainTextAsync("3.00 EUR");
         await Expect(tab.Page.Locator("#reversal-confirm")).ToContainTextAsync("TEB");
         await tab.ShotAsync("confirm");
-        Assert.Null(await host.Server.App.Services.GetRequiredService<TopUpReversals>().GetAsync(id!));
+        Assert.Null(await host.Server.App.Services.GetRequiredService<TopUpReversals>().GetAsync(TransactionId.FromStored(id!)));
         await tab.Page.ClickAsync("#confirm-reversal");
 
         await Expect(tab.Page.Locator(".notice")).ToHaveTextAsync("The transaction was reversed and the bank refunded the holder.");

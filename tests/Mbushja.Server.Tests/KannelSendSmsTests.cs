@@ -1,5 +1,5 @@
+using Mbushja.Messaging;
 using Mbushja.Server.Kannel;
-using Mbushja.TopUp;
 
 namespace Mbushja.Server.Tests;
 

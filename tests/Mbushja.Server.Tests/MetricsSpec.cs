@@ -31,8 +31,8 @@ public abstract class MetricsSpec(ServerFixture server)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
         // The meter adapter names a series <meter>_<instrument>, dots as underscores; counters are exported as gauges.
-        Assert.Contains("mbushja_topup_mbushja_messages{bank=\"BEK\",channel=\"sms\",code=\"\",outcome=\"completed\"}", text, StringComparison.Ordinal);
-        Assert.Contains("mbushja_topup_mbushja_messages{bank=\"BEK\",channel=\"sms\",code=\"UNKNOWN_COMMAND\",outcome=\"rejected\"}", text, StringComparison.Ordinal);
+        Assert.Contains("mbushja_messages_mbushja_messages{bank=\"BEK\",channel=\"sms\",code=\"\",outcome=\"completed\"}", text, StringComparison.Ordinal);
+        Assert.Contains("mbushja_messages_mbushja_messages{bank=\"BEK\",channel=\"sms\",code=\"UNKNOWN_COMMAND\",outcome=\"rejected\"}", text, StringComparison.Ordinal);
         Assert.Contains("mbushja_topup_mbushja_sms_step_duration_bucket{step=\"hold\",le=", text, StringComparison.Ordinal);
         Assert.Contains("mbushja_banks_mbushja_bank_calls{bank=\"BEK\",operation=\"hold\",outcome=\"held\"}", text, StringComparison.Ordinal);
         Assert.Contains("mbushja_banks_mbushja_bank_calls{bank=\"BEK\",operation=\"refund\",outcome=\"refunded\"}", text, StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Net;
 using System.Text.Json;
+using Mbushja.Messaging;
 using Mbushja.Server.Kannel;
 using Mbushja.Storage;
 using Mbushja.Storage.Commits;
@@ -197,10 +198,10 @@ public abstract class OutboundSmsSpec(OutboundServerFixture server) : IAsyncLife
         using var gatewayB = new KannelSendSms(OutboundServerFixture.KannelAt(kannel));
         OutboxDispatcher[] dispatchers =
         [
-            new(new SmsOutbox(database.Database, firstLedger), gatewayA, OutboundServerFixture.FastOutbox, TimeProvider.System, NullLogger<OutboxDispatcher>.Instance),
-            new(new SmsOutbox(database.Database, second), gatewayB, OutboundServerFixture.FastOutbox, TimeProvider.System, NullLogger<OutboxDispatcher>.Instance),
+            new(new SmsOutbox(database.Database, firstLedger, new SmsTrail(database.Database)), gatewayA, OutboundServerFixture.FastOutbox, TimeProvider.System, NullLogger<OutboxDispatcher>.Instance),
+            new(new SmsOutbox(database.Database, second, new SmsTrail(database.Database)), gatewayB, OutboundServerFixture.FastOutbox, TimeProvider.System, NullLogger<OutboxDispatcher>.Instance),
         ];
-        var outbox = new SmsOutbox(database.Database, firstLedger);
+        var outbox = new SmsOutbox(database.Database, firstLedger, new SmsTrail(database.Database));
 
         int[] handled = await Task.WhenAll(dispatchers.Select(async d =>
         {
@@ -234,7 +235,7 @@ public abstract class OutboundSmsSpec(OutboundServerFixture server) : IAsyncLife
         await using FakeKannel kannel = await FakeKannel.StartAsync();
         string[] ids = await PendingRepliesAsync(database.Database, 2);
         await using var ledger = new CommitQueue(database.Database, TimeProvider.System);
-        var outbox = new SmsOutbox(database.Database, ledger);
+        var outbox = new SmsOutbox(database.Database, ledger, new SmsTrail(database.Database));
         OutboxMessage[] due = [.. (await outbox.DueAsync(DateTimeOffset.UtcNow, 10)).OrderBy(r => Array.IndexOf(ids, r.TransactionId))];
         // The first was claimed once; the second used up every attempt. Their leases have run out.
         OutboxMessage? once = await outbox.ClaimAsync(due[0], DateTimeOffset.UtcNow.AddMilliseconds(-1));

@@ -116,18 +116,18 @@ public abstract class ServerFixture : IAsyncLifetime
     /// </summary>
     public async Task RecoverAsync()
     {
-        TopUpProcessor processor = Server.App.Services.GetRequiredService<TopUpProcessor>();
+        TopUpRecovery recovery = Server.App.Services.GetRequiredService<TopUpRecovery>();
         SmsTransactions store = Server.App.Services.GetRequiredService<SmsTransactions>();
         DateTime deadline = DateTime.UtcNow.AddSeconds(20);
         while ((await store.ExpiredAsync(DateTimeOffset.MaxValue, 1)).Count > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "Unfinished SMS top-ups remain after 20 s of recovery.");
-            await processor.RecoverAsync();
+            await recovery.RecoverAsync();
             await Task.Delay(100);
         }
     }
 
-    /// <summary>SPEC §2: the ledger sums to zero and no protected account is below zero.</summary>
+    /// <summary>The ledger sums to zero and no protected account is below zero.</summary>
     public async Task AssertLedgerInvariantsAsync()
     {
         LedgerTotals totals = await Ledger.GetTotalsAsync();

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Mbushja.Messaging;
 using Mbushja.Server.Smpp;
 using Mbushja.Smpp;
 using Mbushja.Smpp.Pdus;
@@ -9,7 +10,7 @@ using Mbushja.Smpp.Session;
 using Mbushja.Smpp.Text;
 using Mbushja.Storage;
 using Mbushja.Testing;
-using Mbushja.TopUp;
+using Mbushja.Text;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Mbushja.Server.Tests;

@@ -1,11 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Mbushja.Banks.Connector;
-using Mbushja.Domain;
-using Mbushja.Sms;
+using Mbushja.Messaging;
 using Mbushja.TopUp;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Mbushja.Server.Tests;
 
@@ -394,10 +392,17 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
         JsonElement detail = await _world.TransactionAsync(result.String("transactionId"));
 
         string[] kinds = [.. detail.GetProperty("trail").EnumerateArray().Select(e => e.String("kind"))];
-        Assert.Equal(["received", "interpreted", "bank.hold", "ledger", "reply", "bank.capture"], kinds);
+        Assert.Equal(["received", "interpreted", "ledger.hold", "bank.hold", "ledger", "reply", "bank.capture", "ledger.capture"], kinds);
         Assert.Equal("completed", detail.GetProperty("transaction").String("state"));
         Assert.Equal(750, detail.GetProperty("transaction").Long("amountCents"));
-        Assert.Equal(2, detail.GetProperty("transfers").GetArrayLength());
+        // The bank's hold is the ledger's: pending bank → clearing, the credits from clearing, and the capture posts it.
+        string id = result.String("transactionId");
+        JsonElement[] transfers = [.. detail.GetProperty("transfers").EnumerateArray()];
+        Assert.Equal(
+            [($"sms:{id}:hold", "pending", "posted", 750L), ($"sms:{id}:1", "single", "posted", 500L), ($"sms:{id}:2", "single", "posted", 250L), ($"sms:{id}:capture", "post", "posted", 750L)],
+            transfers.Select(t => (t.String("id"), t.String("kind"), t.String("state"), t.Long("amountCents"))));
+        Assert.Equal(("bank:BEK", "clearing:BEK"), (transfers[0].String("debit"), transfers[0].String("credit")));
+        Assert.All(transfers[1..3], t => Assert.Equal("clearing:BEK", t.String("debit")));
         Assert.Equal(
             [TopUpWorld.E164(s.Holder)],
             (await (await Server.Http.GetAsAdminAsync($"/api/v1/transactions?msisdn={s.Holder}")).ExpectAsync(HttpStatusCode.OK))
@@ -435,11 +440,11 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
     public async Task Process_CallerLeavesAfterTheHold_ToppedUpAndTheReplyGoesOutbound()
     {
         (string holder, string iban, SmsTransaction row) = await TopUpAsTheCallerLeavesAsync(bankSilent: false);
-        Assert.Equal(TopUpStates.Completed, row.State);
-        await _world.CapturedAsync(row.Id);
+        Assert.Equal(TopUpState.Completed, row.State);
+        await _world.CapturedAsync(row.Id.Value);
         Assert.Equal((Funds - 500, 0L), await _world.BankAccountAsync("BEK", iban));
         Assert.Equal(500, await _world.CreditAsync(holder));
-        OutboxMessage reply = (await Service<SmsOutbox>().GetAsync(row.Id))!;
+        OutboxMessage reply = (await Service<SmsOutbox>().GetAsync(row.Id.Value))!;
         Assert.NotEqual(OutboxStates.Inline, reply.State);
         Assert.Contains("5", reply.Text, StringComparison.Ordinal);
     }
@@ -452,11 +457,11 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
     public async Task Process_CallerLeavesWhileTheBankIsSilent_NothingChargedAndTheReplyGoesOutbound()
     {
         (string holder, string iban, SmsTransaction row) = await TopUpAsTheCallerLeavesAsync(bankSilent: true);
-        Assert.Equal(TopUpStates.Failed, row.State);
+        Assert.Equal(TopUpState.Failed, row.State);
         Assert.Equal(TopUpCodes.BankUnavailable, row.Code);
         Assert.Equal((Funds, 0L), await _world.BankAccountAsync("BEK", iban));
         Assert.Equal(0, await _world.CreditAsync(holder));
-        OutboxMessage reply = (await Service<SmsOutbox>().GetAsync(row.Id))!;
+        OutboxMessage reply = (await Service<SmsOutbox>().GetAsync(row.Id.Value))!;
         Assert.NotEqual(OutboxStates.Inline, reply.State);
     }
 
@@ -482,15 +487,7 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
         where T : notnull => Server.Server.App.Services.GetRequiredService<T>();
 
     /// <summary>The server's processor with another bank connector.</summary>
-    private TopUpProcessor ProcessorWith(IBankConnector bank) => new(
-        Service<TopUpPlanner>(),
-        Service<SmsTransactions>(),
-        bank,
-        Service<BankDirectory>(),
-        Service<ReplyTexts>(),
-        Service<OperatorClock>(),
-        Service<TopUpOptions>(),
-        Service<ILogger<TopUpProcessor>>());
+    private TopUpProcessor ProcessorWith(IBankConnector bank) => TopUpWorld.ProcessorWith(Server.Server.App.Services, bank);
 
     /// <summary>
     /// The bank as the caller of <see cref="TopUpProcessor.ProcessAsync"/> sees it when it gives up: its token is

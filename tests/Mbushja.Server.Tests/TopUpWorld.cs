@@ -2,6 +2,12 @@ using System.Globalization;
 using System.Net;
 using System.Numerics;
 using System.Text.Json;
+using Mbushja.Banks.Connector;
+using Mbushja.Domain;
+using Mbushja.Sms;
+using Mbushja.TopUp;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Mbushja.Server.Tests;
 
@@ -11,6 +17,17 @@ namespace Mbushja.Server.Tests;
 /// </summary>
 internal sealed class TopUpWorld(ServerFixture server)
 {
+    /// <summary>The server's processor, talking to banks through <paramref name="bank"/> instead of the server's connector.</summary>
+    public static TopUpProcessor ProcessorWith(IServiceProvider services, IBankConnector bank)
+    {
+        T Get<T>()
+            where T : notnull => services.GetRequiredService<T>();
+        var holds = new BankHoldFlow(
+            Get<SmsTransactions>(), bank, Get<BankDirectory>(), Get<ReplyTexts>(), Get<OperatorConfig>(), Get<OperatorClock>(), Get<TopUpWork>(),
+            Get<ILogger<BankHoldFlow>>());
+        return new TopUpProcessor(Get<TopUpPlanner>(), Get<SmsTransactions>(), holds, Get<TopUpWork>(), Get<OperatorClock>(), Get<TopUpOptions>(), Get<ILogger<TopUpProcessor>>());
+    }
+
     public static readonly IReadOnlyDictionary<string, string> ShortCodes = new Dictionary<string, string>
     {
         ["BEK"] = "50005",

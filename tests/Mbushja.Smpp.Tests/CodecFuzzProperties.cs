@@ -3,6 +3,8 @@ using System.Buffers.Binary;
 using FsCheck.Xunit;
 using Mbushja.Smpp.Pdus;
 
+using Mbushja.Testing;
+
 namespace Mbushja.Smpp.Tests;
 
 /// <summary>

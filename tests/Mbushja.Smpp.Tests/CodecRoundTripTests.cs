@@ -1,6 +1,8 @@
 using System.Buffers;
 using Mbushja.Smpp.Pdus;
 
+using Mbushja.Testing;
+
 namespace Mbushja.Smpp.Tests;
 
 /// <summary>

@@ -1,6 +1,8 @@
 using System.Buffers;
 using Mbushja.Smpp.Pdus;
 
+using Mbushja.Testing;
+
 namespace Mbushja.Smpp.Tests;
 
 /// <summary>Finding PDUs in a stream as a PipeReader hands it over: partial frames, segments, oversized PDUs.</summary>

@@ -1,5 +1,8 @@
 using Mbushja.Smpp.Pdus;
 using Mbushja.Smpp.Text;
+using Mbushja.Text;
+
+using Mbushja.Testing;
 
 namespace Mbushja.Smpp.Tests;
 
@@ -39,7 +42,7 @@ public sealed class InboundPartTests
     {
         byte[] septets = new byte[10];
         Gsm7.Encode("hellohello", septets);
-        string packed = Hex.Format(Gsm7CodingTests.Oracle(septets, 1));
+        string packed = Hex.Format(Gsm7Oracle.Pack(septets, 1));
 
         InboundPart part = InboundPart.From(Deliver(0, "0500032A0201" + packed, EsmClass.UdhIndicator), new SmppTextOptions { Gsm7Packed = true });
 

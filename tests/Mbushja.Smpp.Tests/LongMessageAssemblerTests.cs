@@ -1,6 +1,7 @@
 using Mbushja.Smpp.Pdus;
 using Mbushja.Smpp.Text;
 using Mbushja.Testing;
+using Mbushja.Text;
 
 namespace Mbushja.Smpp.Tests;
 

@@ -1,6 +1,9 @@
 using System.Text;
 using Mbushja.Smpp.Pdus;
 using Mbushja.Smpp.Text;
+using Mbushja.Text;
+
+using Mbushja.Testing;
 
 namespace Mbushja.Smpp.Tests;
 
@@ -140,7 +143,7 @@ public sealed class OutboundTextTests
         ReadOnlySpan<byte> second = message.Parts[1].ShortMessage.Span;
         byte[] septets = new byte[8];
         Gsm7.Encode("llohello", septets);
-        Assert.Equal(Hex.Format(Gsm7CodingTests.Oracle(septets, 1)), Hex.Format(second[6..]));
+        Assert.Equal(Hex.Format(Gsm7Oracle.Pack(septets, 1)), Hex.Format(second[6..]));
         Assert.Equal(140, message.Parts[0].ShortMessage.Length);
     }
 

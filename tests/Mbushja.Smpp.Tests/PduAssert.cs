@@ -1,6 +1,8 @@
 using System.Reflection;
 using Mbushja.Smpp.Pdus;
 
+using Mbushja.Testing;
+
 namespace Mbushja.Smpp.Tests;
 
 /// <summary>Compares PDUs property by property (octet fields by content), naming the first property that differs.</summary>

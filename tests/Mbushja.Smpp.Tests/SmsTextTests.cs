@@ -1,6 +1,8 @@
 using System.Text;
 using Mbushja.Smpp.Text;
 
+using Mbushja.Testing;
+
 namespace Mbushja.Smpp.Tests;
 
 /// <summary>data_coding to text (SMPP v3.4 §5.2.19, 3GPP TS 23.038 §4), with the Albanian letters that matter here.</summary>

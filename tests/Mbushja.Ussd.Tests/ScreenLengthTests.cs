@@ -1,4 +1,5 @@
 using Mbushja.Domain;
+using Mbushja.Text;
 
 namespace Mbushja.Ussd.Tests;
 
@@ -176,7 +177,7 @@ public sealed class ScreenLengthTests
         {
             string body = screen[4..];
             Assert.True(ScreenWriter.Fits(body), $"{ScreenWriter.Size(body)} > {ScreenWriter.MaxSeptets}:\n{body}");
-            Assert.True(Mbushja.Smpp.Text.Gsm7.CanEncode(body), body); // transliterated: GSM-7, so the 182 hold
+            Assert.True(Gsm7.CanEncode(body), body); // transliterated: GSM-7, so the 182 hold
             if (screen.StartsWith("CON ", StringComparison.Ordinal))
             {
                 Assert.True(endings.Any(e => body.EndsWith("\n" + e, StringComparison.Ordinal)), $"Something fell off the end of:\n{body}");

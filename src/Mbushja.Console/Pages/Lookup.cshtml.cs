@@ -1,13 +1,13 @@
 using Mbushja.Accounts;
-using Mbushja.Banks;
 using Mbushja.Domain;
 using Mbushja.Sms;
 using Mbushja.TopUp;
+using Mbushja.Ussd;
 
 namespace Mbushja.WebConsole.Pages;
 
 /// <summary>
-/// Finds what a customer names (issue 6 item 3): a mobile number (credit, registrations, SMS and USSD history), a
+/// Finds what a customer names: a mobile number (credit, registrations, SMS and USSD history), a
 /// service account by username, contract, SMART card or fixed number (its package, paid-until, payments), or a
 /// transaction by the reference its reply quotes.
 /// </summary>
@@ -15,10 +15,10 @@ public sealed class LookupModel(
     NumberingPlan numbering,
     Subscribers subscribers,
     ServiceAccounts accounts,
-    Mbushja.Banks.Registrations registrations,
+    Mbushja.TopUp.Registrations registrations,
     BankDirectory banks,
     SmsTransactions transactions,
-    ConsoleQueries queries) : ConsolePage
+    UssdPayments payments) : ConsolePage
 {
     public const int HistoryLength = 50;
 
@@ -69,18 +69,15 @@ public sealed class LookupModel(
 
             Registrations = members;
             Messages = await transactions.ListAsync(msisdn.E164, null, null, HistoryLength, ct);
-            Payments = await queries.PaymentsByAsync(msisdn, HistoryLength, ct);
+            Payments = await payments.ByNumberAsync(msisdn, HistoryLength, ct);
         }
 
         Account = await accounts.FindAsync(q, ct);
         if (Account is not null)
         {
-            AccountPayments = await queries.PaymentsForAccountAsync(Account.Id, HistoryLength, ct);
+            AccountPayments = await payments.ForAccountAsync(Account.Id, HistoryLength, ct);
         }
 
-        if (await queries.FindTransactionIdAsync(q, ct) is { } id)
-        {
-            Transaction = await transactions.GetAsync(id, ct);
-        }
+        Transaction = await transactions.FindByReferenceAsync(q, ct);
     }
 }

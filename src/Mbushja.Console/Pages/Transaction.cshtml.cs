@@ -9,12 +9,12 @@ using Microsoft.AspNetCore.Mvc;
 namespace Mbushja.WebConsole.Pages;
 
 /// <summary>
-/// One message's whole trail (issue 6 item 4) as the platform recorded it: what arrived, how it was read, the bank's
+/// One message's whole trail as the platform recorded it: what arrived, how it was read, the bank's
 /// answers, the ledger transfers, the reply, the SMSC's delivery receipts; and its reversal, which a supervisor or an
 /// admin asks here with a reason and a confirmation (<see cref="TopUpReversals"/> does it, as the signed-in user).
 /// </summary>
 public sealed class TransactionModel(
-    SmsTransactions store, LedgerQueries ledger, TopUpReversals reversals, ConsoleAudit audit, ConsoleText texts, IAuthorizationService authorization)
+    SmsTransactions store, SmsTrail trail, TopUpTransfers transfers, TopUpReversals reversals, ConsoleAudit audit, ConsoleText texts, IAuthorizationService authorization)
     : ConsolePage
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -82,15 +82,15 @@ public sealed class TransactionModel(
             return Page();
         }
 
-        ReversalOutcome outcome = await reversals.ReverseAsync(Row.Id, Reason, Username, ct);
+        ReversalOutcome outcome = await reversals.ReverseAsync(Row.Id.Value, Reason, Username, ct);
         if (outcome.Succeeded)
         {
             Reversal reversal = outcome.Reversal;
-            await audit.RecordAsync(Username, ConsoleActions.TransactionReversed, Row.Id, new
+            await audit.RecordAsync(Username, ConsoleActions.TransactionReversed, Row.Id.Value, new
             {
-                reference = TopUpProcessor.ShortRef(Row.Id),
+                reference = Row.Id.ShortRef,
                 bank = reversal.BankCode,
-                amountCents = reversal.AmountCents,
+                amountCents = reversal.Amount.Cents,
                 reason = reversal.Reason,
                 refundState = reversal.State,
                 refundCode = reversal.RefundCode,
@@ -116,7 +116,7 @@ public sealed class TransactionModel(
         }
 
         Reason = null;
-        await LoadAsync(Row.Id);
+        await LoadAsync(Row.Id.Value);
         return Page();
     }
 
@@ -130,28 +130,15 @@ public sealed class TransactionModel(
     private async Task<bool> LoadAsync(string id)
     {
         CancellationToken ct = HttpContext.RequestAborted;
-        if (id.Length > 64 || await store.GetAsync(id.Trim().ToLowerInvariant(), ct) is not { } row)
+        if (!TransactionId.TryParse(id, out TransactionId key) || await store.GetAsync(key, ct) is not { } row)
         {
             return false;
         }
 
         Row = row;
-        Trail = await store.TrailAsync(row.Id, ct);
+        Trail = await trail.ReadAsync(row.Id, ct);
         Reversal = await reversals.GetAsync(row.Id, ct);
-        var transfers = new List<Transfer>(await TopUpProcessor.CreditTransfersAsync(ledger, row, ct));
-        if (Reversal is not null)
-        {
-            // The reversal's transfers follow the credits they undo (reversal:<id>:<n> is the inverse of sms:<id>:<n>).
-            for (int i = 1; i <= (row.Plan?.Credits.Count ?? 0); i++)
-            {
-                if (await ledger.GetTransferAsync(TopUpReversals.TransferId(row.Id, i), ct) is { } transfer)
-                {
-                    transfers.Add(transfer);
-                }
-            }
-        }
-
-        Transfers = transfers;
+        Transfers = await transfers.OfAsync(row, ct);
         return true;
     }
 }

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Mbushja.Banks;
 using Mbushja.Domain;
 using Mbushja.Server.Http;
 using Mbushja.Sms;
+using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

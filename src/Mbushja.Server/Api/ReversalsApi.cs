@@ -27,11 +27,11 @@ public sealed record ReversalResponse(
     DateTimeOffset UpdatedAt)
 {
     public static ReversalResponse Of(Reversal r) => new(
-        r.TransactionId,
-        TopUpProcessor.ShortRef(r.TransactionId),
+        r.TransactionId.Value,
+        r.TransactionId.ShortRef,
         r.RefundId,
         r.BankCode,
-        r.AmountCents,
+        r.Amount.Cents,
         Money.Currency,
         r.Reason,
         r.RequestedBy,
@@ -42,7 +42,7 @@ public sealed record ReversalResponse(
         r.UpdatedAt);
 }
 
-/// <summary>Reversal of an SMS top-up (issue 6): the credits back on the ledger, the money back at the bank.</summary>
+/// <summary>Reversal of an SMS top-up: the credits back on the ledger, the money back at the bank.</summary>
 public static class ReversalsApi
 {
     public static RouteGroupBuilder MapReversalsApi(this RouteGroupBuilder api)
@@ -87,7 +87,7 @@ public static class ReversalsApi
     }
 
     private static async Task<Results<Ok<ReversalResponse>, ProblemHttpResult>> GetAsync(string id, TopUpReversals reversals, CancellationToken ct) =>
-        id.Length <= 64 && await reversals.GetAsync(id.Trim().ToLowerInvariant(), ct) is { } reversal
+        TransactionId.TryParse(id, out TransactionId key) && await reversals.GetAsync(key, ct) is { } reversal
             ? TypedResults.Ok(ReversalResponse.Of(reversal))
             : Problems.NotFoundOf($"A reversal of transaction '{id}'");
 }

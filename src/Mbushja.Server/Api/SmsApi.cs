@@ -12,7 +12,7 @@ public sealed record InboundSmsRequest(string? From, string? To, string? Text, s
 
 public sealed record InboundSmsResponse(string Status, string? Code, string? TransactionId, string Reply)
 {
-    public static InboundSmsResponse From(TopUpResult r) => new(r.Status.ToWire(), r.Code, r.TransactionId, r.Reply);
+    public static InboundSmsResponse From(TopUpResult r) => new(r.Status.ToWire(), r.Code, r.TransactionId.Value, r.Reply);
 }
 
 /// <summary>

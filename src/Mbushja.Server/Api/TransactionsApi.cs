@@ -29,33 +29,34 @@ public sealed record TransactionSummary(
     DateTimeOffset UpdatedAt)
 {
     public static TransactionSummary Of(SmsTransaction t) => new(
-        t.Id,
+        t.Id.Value,
         "sms",
         t.MessageId,
         t.Msisdn ?? t.Sender,
         t.ShortCode,
         t.BankCode,
-        t.State,
+        t.State.ToWire(),
         TopUpStates.StatusOf(t.State)?.ToWire(),
         t.Code,
-        t.AmountCents,
+        t.Amount?.Cents,
         Money.Currency,
         t.Reply,
-        TopUpProcessor.ShortRef(t.Id),
+        t.Id.ShortRef,
         t.ReceivedAt,
         t.UpdatedAt);
 }
 
 public sealed record TrailEvent(int Seq, DateTimeOffset At, string Kind, JsonElement Detail);
 
-/// <summary>A ledger transfer as the API shows it: amounts in cents.</summary>
+/// <summary>A ledger transfer as the API shows it: kind (single, pending, post, void), state (posted, pending, voided), cents.</summary>
 public sealed record TransferResponse(
-    string Id, TransferKind Kind, string Debit, string Credit, long AmountCents, string? PendingId, TransferState State, string Code, string? LinkedId, DateTimeOffset CreatedAt)
+    string Id, string Kind, string Debit, string Credit, long AmountCents, string? PendingId, string State, string Code, string? LinkedId, DateTimeOffset CreatedAt)
 {
-    public static TransferResponse Of(Transfer t) => new(t.Id, t.Kind, t.Debit, t.Credit, t.Amount.Cents, t.PendingId, t.State, t.Code, t.LinkedId, t.CreatedAt);
+    public static TransferResponse Of(Transfer t) =>
+        new(t.Id, t.Kind.ToWire(), t.Debit, t.Credit, t.Amount.Cents, t.PendingId, t.State.ToWire(), t.Code, t.LinkedId, t.CreatedAt);
 }
 
-/// <param name="Transfers">The ledger transfers of the credits, then those of the reversal when there is one.</param>
+/// <param name="Transfers">The message's ledger transfers: the bank's hold, the credits, the hold's capture or void, and a reversal's.</param>
 public sealed record TransactionDetail(
     TransactionSummary Transaction, string Text, IReadOnlyList<TrailEvent> Trail, IReadOnlyList<TransferResponse> Transfers, ReversalResponse? Reversal = null);
 
@@ -110,28 +111,19 @@ public static class TransactionsApi
     }
 
     private static async Task<Results<Ok<TransactionDetail>, ProblemHttpResult>> GetAsync(
-        string id, SmsTransactions store, LedgerQueries ledger, TopUpReversals reversals, CancellationToken ct)
+        string id, SmsTransactions store, SmsTrail trail, TopUpTransfers transfers, TopUpReversals reversals, CancellationToken ct)
     {
-        if (id.Length > 64 || await store.GetAsync(id.Trim().ToLowerInvariant(), ct) is not { } row)
+        if (!TransactionId.TryParse(id, out TransactionId key) || await store.GetAsync(key, ct) is not { } row)
         {
             return Problems.NotFoundOf($"Transaction '{id}'");
         }
 
-        List<SmsEvent> events = await store.TrailAsync(row.Id, ct);
-        List<Transfer> transfers = [.. await TopUpProcessor.CreditTransfersAsync(ledger, row, ct)];
-
+        List<SmsEvent> events = await trail.ReadAsync(row.Id, ct);
+        IReadOnlyList<Transfer> made = await transfers.OfAsync(row, ct);
         Reversal? reversal = await reversals.GetAsync(row.Id, ct);
-        for (int i = 1; reversal is not null && i <= (row.Plan?.Credits.Count ?? 0); i++)
-        {
-            if (await ledger.GetTransferAsync(TopUpReversals.TransferId(row.Id, i), ct) is { } transfer)
-            {
-                transfers.Add(transfer);
-            }
-        }
-
-        TrailEvent[] trail = [.. events.Select(e => new TrailEvent(e.Seq, e.At, e.Kind, Parse(e.Detail)))];
+        TrailEvent[] lines = [.. events.Select(e => new TrailEvent(e.Seq, e.At, e.Kind, Parse(e.Detail)))];
         return TypedResults.Ok(new TransactionDetail(
-            TransactionSummary.Of(row), row.Text, trail, [.. transfers.Select(TransferResponse.Of)], reversal is null ? null : ReversalResponse.Of(reversal)));
+            TransactionSummary.Of(row), row.Text, lines, [.. made.Select(TransferResponse.Of)], reversal is null ? null : ReversalResponse.Of(reversal)));
     }
 
     private static JsonElement Parse(string json)

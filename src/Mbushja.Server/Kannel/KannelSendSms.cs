@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Mbushja.Smpp.Text;
+using Mbushja.Messaging;
+using Mbushja.Text;
 using Mbushja.TopUp;
 
 namespace Mbushja.Server.Kannel;

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
-using Mbushja.Banks;
 using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Server.Http;
+using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Mbushja.Messaging;
 using Mbushja.Server.Api;
 using Mbushja.Smpp;
 using Mbushja.Smpp.Pdus;

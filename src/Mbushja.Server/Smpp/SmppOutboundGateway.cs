@@ -1,10 +1,10 @@
 using System.Globalization;
 using Mbushja.Domain;
+using Mbushja.Messaging;
 using Mbushja.Smpp;
 using Mbushja.Smpp.Pdus;
 using Mbushja.Smpp.Session;
 using Mbushja.Smpp.Text;
-using Mbushja.TopUp;
 using Microsoft.Extensions.Logging;
 
 namespace Mbushja.Server.Smpp;

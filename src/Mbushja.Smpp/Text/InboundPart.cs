@@ -1,4 +1,5 @@
 using Mbushja.Smpp.Pdus;
+using Mbushja.Text;
 
 namespace Mbushja.Smpp.Text;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Mbushja.Smpp.Pdus;
+using Mbushja.Text;
 
 namespace Mbushja.Smpp.Text;
 

@@ -30,7 +30,7 @@ public sealed record SmppTextOptions
     /// </summary>
     public bool Gsm7Packed { get; init; }
 
-    /// <summary>When a text is not GSM-7: true sends it transliterated as GSM-7 (<see cref="Transliteration"/>), false as UCS-2.</summary>
+    /// <summary>When a text is not GSM-7: true sends it transliterated as GSM-7 (<see cref="Mbushja.Text.Transliteration"/>), false as UCS-2.</summary>
     public bool Transliterate { get; init; }
 
     public LongMessageMode LongMessages { get; init; } = LongMessageMode.Udh8;

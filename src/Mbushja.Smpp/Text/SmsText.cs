@@ -1,4 +1,5 @@
 using System.Text;
+using Mbushja.Text;
 
 namespace Mbushja.Smpp.Text;
 

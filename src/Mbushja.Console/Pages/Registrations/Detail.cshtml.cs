@@ -1,6 +1,6 @@
-using Mbushja.Banks;
 using Mbushja.Domain;
 using Mbushja.Sms;
+using Mbushja.TopUp;
 using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Mvc;
 
@@ -11,7 +11,7 @@ namespace Mbushja.WebConsole.Pages.Registrations;
 /// refused and nothing changes), changing the bank account, and the history of every change.
 /// </summary>
 public sealed class DetailModel(
-    Mbushja.Banks.Registrations registrations, BankDirectory banks, NumberingPlan numbering, ConsoleAudit audit, ConsoleText texts)
+    Mbushja.TopUp.Registrations registrations, BankDirectory banks, NumberingPlan numbering, ConsoleAudit audit, ConsoleText texts)
     : RegistrationsPage(texts)
 {
     [BindProperty(SupportsGet = true)]
@@ -26,7 +26,7 @@ public sealed class DetailModel(
     [BindProperty]
     public string? AccountRef { get; set; }
 
-    public Mbushja.Banks.Registration? Registration { get; private set; }
+    public Mbushja.TopUp.Registration? Registration { get; private set; }
 
     public IReadOnlyList<RegistrationAuditEntry> History { get; private set; } = [];
 

@@ -1,6 +1,6 @@
-using Mbushja.Banks;
 using Mbushja.Domain;
 using Mbushja.Sms;
+using Mbushja.TopUp;
 using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Mvc;
 
@@ -8,7 +8,7 @@ namespace Mbushja.WebConsole.Pages.Registrations;
 
 /// <summary>A bank's registrations: the latest, one found by number, and a new one (issue 6 item 5).</summary>
 public sealed class IndexModel(
-    Mbushja.Banks.Registrations registrations, BankDirectory banks, NumberingPlan numbering, ConsoleAudit audit, ConsoleText texts)
+    Mbushja.TopUp.Registrations registrations, BankDirectory banks, NumberingPlan numbering, ConsoleAudit audit, ConsoleText texts)
     : RegistrationsPage(texts)
 {
     public const int ListLength = 100;
@@ -22,7 +22,7 @@ public sealed class IndexModel(
     [BindProperty]
     public NewRegistrationForm Form { get; set; } = new();
 
-    public IReadOnlyList<Mbushja.Banks.Registration> Latest { get; private set; } = [];
+    public IReadOnlyList<Mbushja.TopUp.Registration> Latest { get; private set; } = [];
 
     public RegistrationMember? Found { get; private set; }
 
@@ -59,7 +59,7 @@ public sealed class IndexModel(
             RegistrationOutcome outcome = await registrations.CreateAsync(registration, Username, ct);
             if (outcome.Succeeded)
             {
-                Mbushja.Banks.Registration created = outcome.Registration;
+                Mbushja.TopUp.Registration created = outcome.Registration;
                 await audit.RecordAsync(Username, ConsoleActions.RegistrationCreated, $"{created.BankCode}/{created.Id}", new
                 {
                     holder = created.Holder.E164,

@@ -1,5 +1,5 @@
-using Mbushja.Banks;
 using Mbushja.Domain;
+using Mbushja.TopUp;
 
 namespace Mbushja.WebConsole.Pages.Registrations;
 
@@ -28,7 +28,7 @@ public abstract class RegistrationsPage(ConsoleText texts) : ConsolePage
     /// <summary>A refusal of the registration service, in the user's language.</summary>
     protected string Refusal(RegistrationError error) => error.Code switch
     {
-        RegistrationCodes.TooManyAuthorized => Texts.Format("reg.error.toomany", Mbushja.Banks.Registrations.MaxAuthorized),
+        RegistrationCodes.TooManyAuthorized => Texts.Format("reg.error.toomany", Mbushja.TopUp.Registrations.MaxAuthorized),
         RegistrationCodes.AlreadyRegistered => Texts.Format("reg.error.registered", Detail(error)),
         RegistrationCodes.DuplicateNumber => Texts.Format("reg.error.duplicate", Detail(error)),
         RegistrationCodes.UnknownAccount or RegistrationCodes.DuplicateAccount => Texts.Format("reg.error.account", Detail(error)),

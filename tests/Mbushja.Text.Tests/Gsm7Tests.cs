@@ -1,6 +1,5 @@
-using Mbushja.Smpp.Text;
 
-namespace Mbushja.Smpp.Tests;
+namespace Mbushja.Text.Tests;
 
 /// <summary>3GPP TS 23.038 §6.2.1: which replies travel as GSM-7 and which need UCS-2.</summary>
 public sealed class Gsm7Tests

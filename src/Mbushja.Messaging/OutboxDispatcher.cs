@@ -1,7 +1,7 @@
 using Mbushja.Domain;
 using Microsoft.Extensions.Logging;
 
-namespace Mbushja.TopUp;
+namespace Mbushja.Messaging;
 
 /// <summary>A reply on its way out: to the subscriber, from the short code the message was sent to.</summary>
 public sealed record OutboundSms(string TransactionId, string Recipient, string Sender, string Text);

@@ -1,6 +1,5 @@
-using Mbushja.Domain;
 
-namespace Mbushja.Banks;
+namespace Mbushja.Domain;
 
 /// <summary>
 /// A bank account reference: an IBAN (ISO 13616), normalised to upper case without spaces

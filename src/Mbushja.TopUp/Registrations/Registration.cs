@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Mbushja.Domain;
 
-namespace Mbushja.Banks;
+namespace Mbushja.TopUp;
 
 /// <summary>How a number belongs to a registration.</summary>
 public enum RegistrationRole

@@ -1,7 +1,6 @@
 using FsCheck.Xunit;
-using Mbushja.Smpp.Text;
 
-namespace Mbushja.Smpp.Tests;
+namespace Mbushja.Text.Tests;
 
 public sealed class TransliterationTests
 {

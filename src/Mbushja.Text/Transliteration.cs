@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using AnyAscii;
 
-namespace Mbushja.Smpp.Text;
+namespace Mbushja.Text;
 
 /// <summary>
 /// Turns a text into one GSM-7 can carry, for USSD screens and for operators that would rather send 160 plain

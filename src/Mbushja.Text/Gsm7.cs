@@ -1,4 +1,4 @@
-namespace Mbushja.Smpp.Text;
+namespace Mbushja.Text;
 
 /// <summary>
 /// The GSM 7-bit default alphabet (3GPP TS 23.038 §6.2.1) and its extension table (§6.2.1.1): which texts travel as

@@ -1,4 +1,4 @@
-namespace Mbushja.TopUp;
+namespace Mbushja.Messaging;
 
 /// <summary>
 /// Wakes the outbox's dispatcher in this process when a reply for the outbound gateway was committed, so that the

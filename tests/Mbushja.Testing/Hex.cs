@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Mbushja.Smpp.Tests;
+namespace Mbushja.Testing;
 
 /// <summary>
 /// Octets written as hex, grouped as the reader likes: single spaces, '|' and line breaks are ignored, and two or
 /// more spaces start a comment that runs to the end of the line.
 /// </summary>
-internal static partial class Hex
+public static partial class Hex
 {
     public static byte[] Parse(string hex)
     {

@@ -2,7 +2,7 @@ using System.Data.Common;
 using Mbushja.Storage;
 using Mbushja.Storage.Commits;
 
-namespace Mbushja.TopUp;
+namespace Mbushja.Messaging;
 
 /// <summary>Where a reply stands (the <c>sms_outbox.state</c> column).</summary>
 public static class OutboxStates
@@ -47,33 +47,53 @@ public sealed record OutboxMessage(
     string Source = OutboxSources.Sms);
 
 /// <summary>
-/// The replies waiting for the outbound gateway. Like <see cref="SmsTransactions"/>, every write is an effect-only
-/// ledger command (one writer on SQLite) and every change is conditional on what the worker read: a reply is claimed
-/// by moving its <c>next_at</c> to the end of a lease, so two workers (or two servers) never send it both.
+/// The replies waiting for the outbound gateway. Every write goes through the commit queue, and every change is
+/// conditional on what the worker read: a reply is claimed by moving its <c>next_at</c> to the end of a lease, so two
+/// workers (or two servers) never send it both.
 /// </summary>
-public sealed class SmsOutbox(Database database, CommitQueue commits)
+public sealed class SmsOutbox(Database database, CommitQueue commits, IMessageTrail trail)
 {
+    /// <summary>The refusal when another worker took a reply first, or holds it now.</summary>
+    public const string Taken = "OUTBOX_TAKEN";
+
     private const string Columns = "transaction_id, recipient, sender, text, state, attempts, next_at, created_at, source";
 
     /// <summary>
-    /// Inside another module's ledger effect: queues a message for the outbound gateway, in the same transaction as
+    /// In another module's commit: queues a message for the outbound gateway, in the same transaction as
     /// what it tells of (a USSD payment and its receipt commit together or not at all). The primary key makes a second
     /// message for the same <paramref name="id"/> impossible; false when one is there already.
     /// </summary>
     public static async Task<bool> EnqueueAsync(
-        CommitContext context, string id, string source, string recipient, string sender, string text, CancellationToken ct)
+        CommitContext context, string id, string source, string recipient, string sender, string text, CancellationToken ct, string state = OutboxStates.Pending)
     {
-        DbCommand insert = context.Connection.Reused(
+        ArgumentNullException.ThrowIfNull(context);
+        DbCommand insert = context.Statement(
             "INSERT INTO sms_outbox (transaction_id, recipient, sender, text, state, attempts, next_at, created_at, source) "
-            + "VALUES (@id, @to, @from, @text, 'pending', 0, @now, @now, @source) ON CONFLICT (transaction_id) DO NOTHING",
-            context.Transaction,
+            + "VALUES (@id, @to, @from, @text, @state, 0, @now, @now, @source) ON CONFLICT (transaction_id) DO NOTHING",
             ("id", id),
             ("to", recipient),
             ("from", sender),
             ("text", text),
-            ("now", context.Now.ToUnixTimeMilliseconds()),
+            ("state", state),
+            ("now", context.NowMs),
             ("source", source));
         return await insert.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>
+    /// In a commit: a reply recorded for an HTTP response that nobody will read goes out through the outbound gateway
+    /// instead (inline → pending). False when it was not inline (already pending, or none yet).
+    /// </summary>
+    public static async Task<bool> SendInlineAsync(CommitContext context, string id, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return await context.ExecuteAsync(
+            "UPDATE sms_outbox SET state = @pending, next_at = @now WHERE transaction_id = @id AND state = @inline",
+            ct,
+            ("pending", OutboxStates.Pending),
+            ("inline", OutboxStates.Inline),
+            ("now", context.NowMs),
+            ("id", id)) == 1;
     }
 
     /// <summary>Pending replies due at <paramref name="now"/>, oldest due first.</summary>
@@ -108,7 +128,7 @@ public sealed class SmsOutbox(Database database, CommitQueue commits)
     {
         var claim = CommitStatement.Conditional(
             "UPDATE sms_outbox SET next_at = @until, attempts = attempts + 1 WHERE transaction_id = @id AND state = 'pending' AND next_at = @was",
-            new CommitRefusal(SmsTransactions.StateChanged, $"The reply to {due.TransactionId} was taken by another worker."),
+            new CommitRefusal(Taken, $"The reply to {due.TransactionId} was taken by another worker."),
             ("until", leaseUntil.ToUnixTimeMilliseconds()),
             ("id", due.TransactionId),
             ("was", due.NextAt.ToUnixTimeMilliseconds()));
@@ -119,22 +139,22 @@ public sealed class SmsOutbox(Database database, CommitQueue commits)
     /// The gateway accepted the reply: pending → sent, whoever holds the lease now (the message is out; a worker that
     /// took it over after a lease ran out must not send it again).
     /// </summary>
-    public Task<bool> SentAsync(OutboxMessage claimed, IReadOnlyList<TrailEntry> trail, CancellationToken ct = default) =>
-        ChangeAsync(claimed, OutboxStates.Sent, claimed.NextAt, requireLease: false, trail, ct);
+    public Task<bool> SentAsync(OutboxMessage claimed, IReadOnlyList<TrailEntry> lines, CancellationToken ct = default) =>
+        ChangeAsync(claimed, OutboxStates.Sent, claimed.NextAt, requireLease: false, lines, ct);
 
     /// <summary>The attempt failed: pending again from <paramref name="nextAt"/>, if this worker still holds the lease.</summary>
-    public Task<bool> RetryAsync(OutboxMessage claimed, DateTimeOffset nextAt, IReadOnlyList<TrailEntry> trail, CancellationToken ct = default) =>
-        ChangeAsync(claimed, OutboxStates.Pending, nextAt, requireLease: true, trail, ct);
+    public Task<bool> RetryAsync(OutboxMessage claimed, DateTimeOffset nextAt, IReadOnlyList<TrailEntry> lines, CancellationToken ct = default) =>
+        ChangeAsync(claimed, OutboxStates.Pending, nextAt, requireLease: true, lines, ct);
 
     /// <summary>Given up: pending → failed, if <paramref name="claimed"/>'s <c>next_at</c> is still the row's.</summary>
-    public Task<bool> FailAsync(OutboxMessage claimed, IReadOnlyList<TrailEntry> trail, CancellationToken ct = default) =>
-        ChangeAsync(claimed, OutboxStates.Failed, claimed.NextAt, requireLease: true, trail, ct);
+    public Task<bool> FailAsync(OutboxMessage claimed, IReadOnlyList<TrailEntry> lines, CancellationToken ct = default) =>
+        ChangeAsync(claimed, OutboxStates.Failed, claimed.NextAt, requireLease: true, lines, ct);
 
     private async Task<bool> ChangeAsync(
-        OutboxMessage claimed, string state, DateTimeOffset nextAt, bool requireLease, IReadOnlyList<TrailEntry> trail, CancellationToken ct)
+        OutboxMessage claimed, string state, DateTimeOffset nextAt, bool requireLease, IReadOnlyList<TrailEntry> lines, CancellationToken ct)
     {
-        CommitRefusal? refused = await commits.CommitAsync(new Change(claimed, state, nextAt, requireLease, trail), Durability.Durable, ct);
-        return refused is null || (refused.Code == SmsTransactions.StateChanged
+        CommitRefusal? refused = await commits.CommitAsync(new Change(claimed, state, nextAt, requireLease, lines, trail), Durability.Durable, ct);
+        return refused is null || (refused.Code == Taken
             ? false
             : throw new InvalidOperationException($"The outbox refused a write: {refused.Code} {refused.Message}"));
     }
@@ -160,7 +180,8 @@ public sealed class SmsOutbox(Database database, CommitQueue commits)
         return rows;
     }
 
-    private sealed class Change(OutboxMessage claimed, string state, DateTimeOffset nextAt, bool requireLease, IReadOnlyList<TrailEntry> trail)
+    private sealed class Change(
+        OutboxMessage claimed, string state, DateTimeOffset nextAt, bool requireLease, IReadOnlyList<TrailEntry> lines, IMessageTrail trail)
         : ICommitWork
     {
         public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
@@ -176,14 +197,14 @@ public sealed class SmsOutbox(Database database, CommitQueue commits)
             {
                 if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
                 {
-                    return new CommitRefusal(SmsTransactions.StateChanged, $"The reply to {claimed.TransactionId} is no longer this worker's.");
+                    return new CommitRefusal(Taken, $"The reply to {claimed.TransactionId} is no longer this worker's.");
                 }
             }
 
             // A USSD receipt has no SMS trail; its row in the outbox is its record.
             if (claimed.Source == OutboxSources.Sms)
             {
-                await SmsTransactions.AppendTrailAsync(context, claimed.TransactionId, trail, cancellationToken);
+                await trail.AppendAsync(context, claimed.TransactionId, lines, cancellationToken);
             }
 
             return null;

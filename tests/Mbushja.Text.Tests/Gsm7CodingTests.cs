@@ -1,7 +1,8 @@
 using FsCheck.Xunit;
-using Mbushja.Smpp.Text;
 
-namespace Mbushja.Smpp.Tests;
+using Mbushja.Testing;
+
+namespace Mbushja.Text.Tests;
 
 /// <summary>3GPP TS 23.038 §6.2.1 (the alphabet and its extension table) and §6.1.2.1 (packing).</summary>
 public sealed class Gsm7CodingTests
@@ -80,7 +81,7 @@ public sealed class Gsm7CodingTests
 
         Gsm7.Pack(septets, packed, fill);
 
-        return packed.AsSpan().SequenceEqual(Oracle(septets, fill));
+        return packed.AsSpan().SequenceEqual(Gsm7Oracle.Pack(septets, fill));
     }
 
     [Property(MaxTest = 500)]
@@ -106,8 +107,8 @@ public sealed class Gsm7CodingTests
 
         Gsm7.Pack(septets, packed);
 
-        Assert.Equal(Hex.Format(Oracle([.. septets, 0x0D], 0)), Hex.Format(packed));
-        Assert.Equal(Hex.Format(Oracle(septets, 0)), Hex.Format(packed));
+        Assert.Equal(Hex.Format(Gsm7Oracle.Pack([.. septets, 0x0D], 0)), Hex.Format(packed));
+        Assert.Equal(Hex.Format(Gsm7Oracle.Pack(septets, 0)), Hex.Format(packed));
         byte[] back = new byte[8];
         Assert.Equal(7, Gsm7.Unpack(packed, back));
     }
@@ -121,51 +122,5 @@ public sealed class Gsm7CodingTests
         byte[] back = new byte[8];
 
         Assert.Equal("1234567@", Gsm7.Decode(back.AsSpan(0, Gsm7.Unpack(packed, back))));
-    }
-
-    [Theory]
-    [InlineData(6, 1)] // 8-bit concatenation header: one fill bit
-    [InlineData(7, 0)] // 16-bit: none
-    [InlineData(1, 6)]
-    [InlineData(12, 2)]
-    public void FillBits_AlignTheFirstSeptetAfterTheHeader(int headerLength, int fill) =>
-        Assert.Equal(fill, UserDataHeader.FillBits(headerLength));
-
-    /// <summary>
-    /// Packing written the other way: a string of bits, 7 per septet least significant first, cut into octets; 7 bits
-    /// left over at the end are a CR (§6.1.2.3.1). No septets, no octets.
-    /// </summary>
-    internal static byte[] Oracle(byte[] septets, int fill)
-    {
-        if (septets.Length == 0)
-        {
-            return [];
-        }
-
-        var bits = new List<int>();
-        bits.AddRange(Enumerable.Repeat(0, fill));
-        foreach (byte septet in septets)
-        {
-            for (int b = 0; b < 7; b++)
-            {
-                bits.Add((septet >> b) & 1);
-            }
-        }
-
-        if (bits.Count % 8 == 1)
-        {
-            for (int b = 0; b < 7; b++)
-            {
-                bits.Add((0x0D >> b) & 1);
-            }
-        }
-
-        byte[] octets = new byte[(bits.Count + 7) / 8];
-        for (int i = 0; i < bits.Count; i++)
-        {
-            octets[i / 8] |= (byte)(bits[i] << (i % 8));
-        }
-
-        return octets;
     }
 }

@@ -7,7 +7,7 @@ using Mbushja.Storage;
 using Mbushja.Storage.Commits;
 using Microsoft.Extensions.Logging;
 
-namespace Mbushja.Banks;
+namespace Mbushja.TopUp;
 
 /// <summary>
 /// Registrations for SMS Top Up (SPEC §4). The database decides the races: one MSISDN per bank by the members'

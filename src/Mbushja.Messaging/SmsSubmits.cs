@@ -2,7 +2,7 @@ using System.Data.Common;
 using Mbushja.Storage;
 using Mbushja.Storage.Commits;
 
-namespace Mbushja.TopUp;
+namespace Mbushja.Messaging;
 
 /// <summary>A part of a reply the SMSC accepted, and the SMSC's id for it.</summary>
 public sealed record SubmittedPart(int Part, int Parts, string SmscMessageId);
@@ -16,7 +16,7 @@ public sealed record ReceiptMatch(string TransactionId, int Part, int Parts);
 /// delivery receipt finds its reply by the SMSC's id and goes on the message's trail. Ids are stored under a key the
 /// caller computes (lower case, no leading zeros) and looked up by the keys a receipt's id may stand for.
 /// </summary>
-public sealed class SmsSubmits(Database database, CommitQueue commits)
+public sealed class SmsSubmits(Database database, CommitQueue commits, IMessageTrail trail)
 {
     /// <summary>The parts of a reply accepted so far, by part number.</summary>
     public async Task<List<SubmittedPart>> AcceptedAsync(string transactionId, CancellationToken ct = default)
@@ -38,7 +38,7 @@ public sealed class SmsSubmits(Database database, CommitQueue commits)
     public async Task RecordAsync(string transactionId, SubmittedPart part, string messageKey, string bind, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(part);
-        if (await commits.CommitAsync(new Record(transactionId, part, messageKey, bind), Durability.Durable, ct) is { } refused)
+        if (await commits.CommitAsync(new Record(transactionId, part, messageKey, bind, trail), Durability.Durable, ct) is { } refused)
         {
             throw new InvalidOperationException($"The submit store refused a write: {refused.Code} {refused.Message}");
         }
@@ -52,24 +52,13 @@ public sealed class SmsSubmits(Database database, CommitQueue commits)
         IReadOnlyList<string> keys, string smscMessageId, string? state, string? status, string? error, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        var receipt = new Receipt(keys, smscMessageId, state, status, error);
+        var receipt = new Receipt(keys, smscMessageId, state, status, error, trail);
         return await commits.CommitAsync(receipt, Durability.Durable, ct) is { } refused
             ? throw new InvalidOperationException($"The submit store refused a write: {refused.Code} {refused.Message}")
             : receipt.Match;
     }
 
-    /// <summary>Trail lines go only to SMS transactions: an outbox message may answer something else (a USSD receipt).</summary>
-    private static async Task AppendTrailIfSmsAsync(CommitContext context, string transactionId, TrailEntry entry, CancellationToken ct)
-    {
-        await using DbCommand exists = context.Connection.Command(
-            "SELECT COUNT(*) FROM sms_transactions WHERE id = @id", context.Transaction, ("id", transactionId));
-        if (Convert.ToInt64(await exists.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) > 0)
-        {
-            await SmsTransactions.AppendTrailAsync(context, transactionId, [entry], ct);
-        }
-    }
-
-    private sealed class Record(string transactionId, SubmittedPart part, string messageKey, string bind) : ICommitWork
+    private sealed class Record(string transactionId, SubmittedPart part, string messageKey, string bind, IMessageTrail trail) : ICommitWork
     {
         public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
@@ -91,15 +80,16 @@ public sealed class SmsSubmits(Database database, CommitQueue commits)
 
             if (inserted == 1)
             {
-                await AppendTrailIfSmsAsync(
-                    context, transactionId, new TrailEntry("reply.part", new { part = part.Part, parts = part.Parts, messageId = part.SmscMessageId, bind }), cancellationToken);
+                await trail.AppendAsync(
+                    context, transactionId, [new TrailEntry("reply.part", new { part = part.Part, parts = part.Parts, messageId = part.SmscMessageId, bind })], cancellationToken);
             }
 
             return null;
         }
     }
 
-    private sealed class Receipt(IReadOnlyList<string> keys, string smscMessageId, string? state, string? status, string? error) : ICommitWork
+    private sealed class Receipt(IReadOnlyList<string> keys, string smscMessageId, string? state, string? status, string? error, IMessageTrail trail)
+        : ICommitWork
     {
         public ReceiptMatch? Match { get; private set; }
 
@@ -148,8 +138,8 @@ public sealed class SmsSubmits(Database database, CommitQueue commits)
                 return null;
             }
 
-            await AppendTrailIfSmsAsync(
-                context, id, new TrailEntry("reply.receipt", new { part, parts, messageId = smscMessageId, state, stat = status, err = error }), cancellationToken);
+            await trail.AppendAsync(
+                context, id, [new TrailEntry("reply.receipt", new { part, parts, messageId = smscMessageId, state, stat = status, err = error })], cancellationToken);
             return null;
         }
     }

@@ -5,7 +5,7 @@ using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Server;
-using Mbushja.Server.Sandbox;
+using Mbushja.Sandbox;
 using Mbushja.Storage;
 using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;

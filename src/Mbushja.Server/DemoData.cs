@@ -1,8 +1,11 @@
 using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Ledger;
+using Mbushja.Sandbox;
+using Mbushja.Sms;
 using Mbushja.TopUp;
 using Mbushja.WebConsole.Users;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mbushja.Server;
 
@@ -61,13 +64,24 @@ public static class DemoData
     /// <summary>What the holder's current account at each sandbox bank holds when the demo starts: 500.00 EUR.</summary>
     public const long BankBalanceCents = 50_000;
 
+    /// <summary>Loads the demo data and the demo console users into the server <paramref name="services"/> belong to.</summary>
+    public static async Task LoadAsync(IServiceProvider services, ServerSettings settings, CancellationToken ct)
+    {
+        T Get<T>()
+            where T : notnull => services.GetRequiredService<T>();
+        await LoadAsync(
+            Get<OperatorConfig>(), Get<Subscribers>(), Get<ServiceAccounts>(), Get<Registrations>(), Get<BankDirectory>().Banks.Select(b => b.Code), Get<SandboxBank>(), ct);
+        await LoadConsoleUsersAsync(
+            Get<ConsoleUsers>(), settings.ConsoleDemoPassword ?? SecretFile.ReadOrCreate(Path.Combine(settings.DataDirectory, ConsolePasswordFile)).Value, ct);
+    }
+
     public static async Task LoadAsync(
         OperatorConfig config,
         Subscribers subscribers,
         ServiceAccounts accounts,
         Registrations registrations,
         IEnumerable<string> bankCodes,
-        Sandbox.SandboxBank sandbox,
+        SandboxBank sandbox,
         CancellationToken ct)
     {
         foreach ((string msisdn, long credit, Language language) in Subscribers)

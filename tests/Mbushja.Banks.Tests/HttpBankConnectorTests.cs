@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Mbushja.Banks.Connector;
-using Mbushja.Server.Sandbox;
+using Mbushja.Sandbox;
 
 namespace Mbushja.Banks.Tests;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Mbushja.Server.Sandbox;
+using Mbushja.Sandbox;
 using static Mbushja.Banks.Tests.SandboxBankApiTests;
 
 namespace Mbushja.Banks.Tests;

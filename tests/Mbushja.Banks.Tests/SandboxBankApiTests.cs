@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Mbushja.Banks.Connector;
-using Mbushja.Server.Sandbox;
+using Mbushja.Sandbox;
 
 namespace Mbushja.Banks.Tests;
 

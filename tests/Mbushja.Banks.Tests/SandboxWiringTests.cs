@@ -1,6 +1,6 @@
 using Mbushja.Banks.Connector;
+using Mbushja.Sandbox;
 using Mbushja.Server.Http;
-using Mbushja.Server.Sandbox;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -10,8 +10,9 @@ using Microsoft.Extensions.Logging;
 namespace Mbushja.Banks.Tests;
 
 /// <summary>
-/// The server's wiring (<see cref="SandboxBankApi.AddSandboxBank"/> and <see cref="SandboxBankApi.MapSandboxBank(WebApplication)"/>):
-/// the <see cref="IBankConnector"/> it registers reaches the sandbox at the server's own address, port 0 included.
+/// The server's wiring (<see cref="BankConnectorServices.AddBankConnector"/> with <see cref="SandboxBankApi.AddSandboxBank"/>, and
+/// <see cref="SandboxBankApi.MapSandboxBank(WebApplication)"/>): the <see cref="IBankConnector"/> reaches the sandbox at the
+/// server's own address, port 0 included.
 /// </summary>
 public sealed class SandboxWiringTests
 {
@@ -28,6 +29,7 @@ public sealed class SandboxWiringTests
             .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         builder.Services.AddOpenApi();
+        builder.Services.AddBankConnector([]);
         builder.Services.AddSandboxBank(["BEK", "TEB"]);
         await using WebApplication app = builder.Build();
         app.UseAuthentication();
@@ -61,6 +63,7 @@ public sealed class SandboxWiringTests
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        builder.Services.AddBankConnector([]);
         builder.Services.AddSandboxBank(["BEK"]);
         await using WebApplication app = builder.Build();
 

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Mbushja.Accounts;
 using Mbushja.Cli;
 using Mbushja.Domain;
-using Mbushja.Server.Sandbox;
+using Mbushja.Sandbox;
 using Mbushja.Sms;
 using Mbushja.TopUp;
 using Mbushja.WebConsole.Users;

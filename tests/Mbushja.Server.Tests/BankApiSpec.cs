@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Mbushja.Banks.Connector;
 using Mbushja.Banks.Tests;
-using Mbushja.Server.Sandbox;
+using Mbushja.Sandbox;
 using Mbushja.Storage;
 
 namespace Mbushja.Server.Tests;

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json;
 using FsCheck.Xunit;
 using Mbushja.Banks.Connector;
-using Mbushja.Server.Sandbox;
+using Mbushja.Sandbox;
 using Mbushja.Storage;
 using Mbushja.TopUp;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Mbushja.Server.Sandbox;
+using Mbushja.Sandbox;
 using Mbushja.TopUp;
 using Microsoft.Extensions.DependencyInjection;
 

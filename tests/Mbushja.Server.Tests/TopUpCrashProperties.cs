@@ -1,7 +1,7 @@
 using System.Data.Common;
 using FsCheck.Xunit;
 using Mbushja.Banks.Connector;
-using Mbushja.Server.Sandbox;
+using Mbushja.Sandbox;
 using Mbushja.Storage;
 using Mbushja.TopUp;
 using Microsoft.Extensions.DependencyInjection;

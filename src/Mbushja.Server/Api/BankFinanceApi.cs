@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Mbushja.Domain;
-using Mbushja.Server.Http;
+using Mbushja.Http;
 using Mbushja.Sms;
 using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Mbushja.Accounts;
 using Mbushja.Domain;
-using Mbushja.Server.Http;
+using Mbushja.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Mbushja.Domain;
-using Mbushja.Server.Http;
+using Mbushja.Http;
 using Mbushja.Sms;
 using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;

@@ -1,5 +1,5 @@
 using Mbushja.Domain;
-using Mbushja.Server.Http;
+using Mbushja.Http;
 using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

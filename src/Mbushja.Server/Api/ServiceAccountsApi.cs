@@ -1,7 +1,7 @@
 using Mbushja.Accounts;
 using Mbushja.Domain;
+using Mbushja.Http;
 using Mbushja.Ledger;
-using Mbushja.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

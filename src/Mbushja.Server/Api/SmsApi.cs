@@ -1,3 +1,4 @@
+using Mbushja.Http;
 using Mbushja.Server.Http;
 using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;

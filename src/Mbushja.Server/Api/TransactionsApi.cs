@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Mbushja.Domain;
+using Mbushja.Http;
 using Mbushja.Ledger;
-using Mbushja.Server.Http;
 using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

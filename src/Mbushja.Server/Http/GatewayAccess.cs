@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Mbushja.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace Mbushja.Server.Http;

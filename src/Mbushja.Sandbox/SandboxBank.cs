@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Mbushja.Banks.Connector;
 
-namespace Mbushja.Server.Sandbox;
+namespace Mbushja.Sandbox;
 
 /// <summary>How the sandbox fails on purpose (counted down per bank API request by <see cref="SandboxSettings.FailNext"/>).</summary>
 public enum SandboxFailMode

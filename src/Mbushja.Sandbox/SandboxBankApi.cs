@@ -2,8 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Mbushja.Banks.Connector;
 using Mbushja.Domain;
-using Mbushja.Server.Http;
-using Mbushja.TopUp;
+using Mbushja.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -14,7 +13,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Mbushja.Server.Sandbox;
+namespace Mbushja.Sandbox;
 
 public sealed record SandboxAccountRequest(long? BalanceCents);
 
@@ -37,7 +36,7 @@ public sealed record SandboxSettingsResponse(string Bank, int LatencyMs, string?
 /// </summary>
 public static partial class SandboxBankApi
 {
-    public const string UnknownBank = RegistrationCodes.UnknownBank;
+    public const string UnknownBank = "UNKNOWN_BANK";
     public const string AccountNotFound = BankWire.AccountNotFound;
     public const string InvalidSetting = "INVALID_SETTING";
 
@@ -47,27 +46,17 @@ public static partial class SandboxBankApi
     private static readonly byte[] MalformedAnswer = "{\"holdId\": <<the sandbox answers malformed JSON on purpose>>"u8.ToArray();
 
     /// <summary>
-    /// Registers the <see cref="IBankConnector"/>: banks in <paramref name="realBanks"/> are called at their own API;
-    /// every other code of <paramref name="bankCodes"/> gets a sandbox bank (fresh random secrets) reached over HTTP at
-    /// this server's own address, known once the server listens (calls before that are "no answer"). Map the sandbox's
-    /// endpoints with <see cref="MapSandboxBank(WebApplication)"/>.
+    /// Registers a sandbox bank (fresh random secrets) for every code of <paramref name="bankCodes"/>, reached by the bank
+    /// connector over HTTP at this server's own address, known once the server listens (calls before that are "no
+    /// answer"). Register the connector itself with <see cref="BankConnectorServices.AddBankConnector"/>, and map the
+    /// sandbox's endpoints with <see cref="MapSandboxBank(WebApplication)"/>.
     /// </summary>
-    public static IServiceCollection AddSandboxBank(
-        this IServiceCollection services, IEnumerable<string> bankCodes, BankConnectorOptions? options = null, IEnumerable<BankEndpoint>? realBanks = null)
+    public static IServiceCollection AddSandboxBank(this IServiceCollection services, IEnumerable<string> bankCodes)
     {
-        Dictionary<string, BankEndpoint> real = (realBanks ?? []).ToDictionary(e => e.Code, StringComparer.OrdinalIgnoreCase);
-        string[] codes = [.. bankCodes.Where(code => !real.ContainsKey(code))];
-        // Signatures, timeouts and backoff run on wall-clock time, not on the operator's (possibly fake) business clock.
+        string[] codes = [.. bankCodes];
+        // Signatures run on wall-clock time, not on the operator's (possibly fake) business clock.
         services.AddSingleton(_ => SandboxBank.WithRandomSecrets(codes, TimeProvider.System));
-        services.AddSingleton<IBankConnector>(sp =>
-        {
-            Func<string, BankEndpoint?> sandbox = OwnAddressEndpoints(sp.GetRequiredService<SandboxBank>(), sp.GetRequiredService<IServer>());
-            return new HttpBankConnector(
-                code => real.GetValueOrDefault(code) ?? sandbox(code),
-                options,
-                TimeProvider.System,
-                sp.GetService<ILogger<HttpBankConnector>>());
-        });
+        services.AddSingleton<IBankEndpointSource>(sp => new OwnAddress(sp.GetRequiredService<SandboxBank>(), sp.GetRequiredService<IServer>()));
         return services;
     }
 
@@ -569,17 +558,15 @@ public static partial class SandboxBankApi
     /// The sandbox's endpoints at this server's own listening address, once it listens. A wildcard listener
     /// (<c>0.0.0.0</c>, <c>[::]</c>, <c>*</c>, <c>+</c>) is reached on loopback; plain HTTP is preferred.
     /// </summary>
-    private static Func<string, BankEndpoint?> OwnAddressEndpoints(SandboxBank sandbox, IServer server)
+    /// <summary>The sandbox's banks at this server's own address, read once the server listens.</summary>
+    private sealed class OwnAddress(SandboxBank sandbox, IServer server) : IBankEndpointSource
     {
-        Dictionary<string, BankEndpoint>? endpoints = null;
-        return code =>
-        {
-            // A race here computes the same dictionary twice: harmless.
-            endpoints ??= Resolve();
-            return endpoints?.GetValueOrDefault(code);
-        };
+        private Dictionary<string, BankEndpoint>? _endpoints;
 
-        Dictionary<string, BankEndpoint>? Resolve()
+        // A race here computes the same dictionary twice: harmless.
+        public BankEndpoint? EndpointOf(string bankCode) => (_endpoints ??= Resolve())?.GetValueOrDefault(bankCode);
+
+        private Dictionary<string, BankEndpoint>? Resolve()
         {
             ICollection<string>? addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses;
             if (addresses is null || addresses.Count == 0)

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Mbushja.Server.Http;
+namespace Mbushja.Http;
 
 /// <summary>
 /// Reads a JSON request body into a request record, turning every way it can be wrong — not JSON, the wrong type

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Mbushja.Server.Http;
+namespace Mbushja.Http;
 
 /// <summary>RFC 9457 problem details with a stable <c>code</c> and, where one is to blame, the <c>field</c>.</summary>
 public static class Problems

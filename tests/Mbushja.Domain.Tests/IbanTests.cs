@@ -1,6 +1,5 @@
-using Mbushja.Domain;
 
-namespace Mbushja.Banks.Tests;
+namespace Mbushja.Domain.Tests;
 
 /// <summary>ISO 13616 IBANs as bank staff type them: one row per input and its normalised value or the refusal.</summary>
 public sealed class IbanTests

@@ -1,0 +1,103 @@
+using Mbushja.Http;
+using Mbushja.Server.Api;
+using Mbushja.Server.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mbushja.Server;
+
+/// <summary>The platform's HTTP APIs: health, OpenAPI, /api/v1 with the admin key, and the SMS and USSD gateways.</summary>
+internal static class ApiSetup
+{
+    public static IServiceCollection AddMbushjaApis(this IServiceCollection services, ServerSettings settings)
+    {
+        services.AddSingleton(new AdminKey(settings.AdminKey));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            // Amounts are JSON integers, as JsonBody reads them; the OpenAPI document is made from these options.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddMissingCode);
+        services.AddAuthentication(AdminKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Mbushja";
+            document.Info.Description = "Mobile top-ups and service payments by USSD and SMS. /api/v1 takes 'Authorization: Bearer <admin key>'.";
+            // The admin key, as a bearer token, on every /api/v1 operation.
+            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["adminKey"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "The admin key.",
+            };
+            foreach ((string path, Microsoft.OpenApi.IOpenApiPathItem item) in document.Paths)
+            {
+                if (path.StartsWith("/api/v1/", StringComparison.Ordinal))
+                {
+                    foreach (Microsoft.OpenApi.OpenApiOperation operation in item.Operations?.Values ?? Enumerable.Empty<Microsoft.OpenApi.OpenApiOperation>())
+                    {
+                        operation.Security ??= [];
+                        operation.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("adminKey", document)] = [] });
+                    }
+                }
+            }
+
+            return Task.CompletedTask;
+        }));
+        return services;
+    }
+
+    /// <summary>Every failure is a problem with a stable code; a status without a body gets one too.</summary>
+    public static WebApplication UseMbushjaApis(this WebApplication app)
+    {
+        app.UseExceptionHandler(error => error.Run(WriteUnhandledAsync));
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    public static WebApplication MapMbushjaApis(this WebApplication app, ServerSettings settings)
+    {
+        app.MapOpenApi();
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithSummary("200 once the server takes traffic.");
+        app.MapGroup("/api/v1")
+            .RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .MapSubscribersApi()
+            .MapServiceAccountsApi()
+            .MapRegistrationsApi()
+            .MapTransactionsApi()
+            .MapReversalsApi()
+            .MapBankFinanceApi()
+            .MapCatalogApi()
+            .MapCatalogChangesApi();
+        app.MapSmsGateway(settings.Gateway, settings.Kannel.ReplyVia);
+        app.MapUssdGateway(settings.Gateway);
+        return app;
+    }
+
+    /// <summary>The last line of defence: a bad request stays a 4xx, anything else is a 500 that says nothing internal.</summary>
+    private static async Task WriteUnhandledAsync(HttpContext context)
+    {
+        Exception? error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        (int status, string code, string detail) = error switch
+        {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, Problems.BodyTooLarge, "The body is too large."),
+            BadHttpRequestException bad => (bad.StatusCode, Problems.MalformedBody, "The request is malformed."),
+            _ => (500, Problems.Internal, "Something went wrong on our side; nothing was charged twice. Try again."),
+        };
+        IProblemDetailsService problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        context.Response.StatusCode = status;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Detail = detail, Extensions = { ["code"] = code } },
+        });
+    }
+}

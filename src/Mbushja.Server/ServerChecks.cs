@@ -1,0 +1,75 @@
+using Mbushja.Banks.Connector;
+using Mbushja.Domain;
+using Mbushja.Server.Kannel;
+using Mbushja.Sms;
+using Mbushja.TopUp;
+
+namespace Mbushja.Server;
+
+/// <summary>What the server refuses to start with, every reason at once (<see cref="ConfigurationException"/>).</summary>
+internal static class ServerChecks
+{
+    /// <summary>The settings that need nothing loaded: the gateways.</summary>
+    public static void Check(ServerSettings settings)
+    {
+        CheckKannel(settings.Kannel);
+        CheckSmpp(settings);
+    }
+
+    /// <summary>Refuses a bank API for a bank the operator's configuration does not have, or two for one bank.</summary>
+    public static void CheckBankEndpoints(IReadOnlyList<BankEndpoint> endpoints, BankDirectory banks)
+    {
+        var errors = new List<string>();
+        foreach (BankEndpoint endpoint in endpoints)
+        {
+            if (!banks.Banks.Any(b => string.Equals(b.Code, endpoint.Code, StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.Add($"Bank API for {endpoint.Code}: no such bank in the configuration ({string.Join(", ", banks.Banks.Select(b => b.Code))}).");
+            }
+        }
+
+        errors.AddRange(endpoints.GroupBy(e => e.Code, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1)
+            .Select(g => $"Bank API for {g.Key}: given more than once."));
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
+    }
+
+    /// <summary>Refuses two outbound gateways at once (a reply leaves by one), and two binds under one name.</summary>
+    private static void CheckSmpp(ServerSettings settings)
+    {
+        var errors = new List<string>();
+        if (settings.Smpp.Binds.Count > 0 && settings.Kannel.SendSmsUrl is not null)
+        {
+            errors.Add("Replies leave either by SMPP (--smsc) or by Kannel's sendsms (--kannel-sendsms), not both.");
+        }
+
+        errors.AddRange(settings.Smpp.Binds.GroupBy(b => b.Name, StringComparer.Ordinal).Where(g => g.Count() > 1)
+            .Select(g => $"SMPP bind name '{g.Key}' is given more than once."));
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
+    }
+
+    /// <summary>Refuses a Kannel set-up whose replies could never leave.</summary>
+    private static void CheckKannel(KannelSettings kannel)
+    {
+        var errors = new List<string>();
+        if (kannel.SendSmsUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors.Add("Kannel's sendsms URL must be an absolute http:// or https:// URL.");
+        }
+
+        if (kannel.ReplyVia == ReplyRoute.Outbound && kannel.SendSmsUrl is null)
+        {
+            errors.Add("Replies via sendsms need Kannel's sendsms URL (--kannel-sendsms).");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using Mbushja.Messaging;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mbushja.TopUp;
+
+/// <summary>How SMS Top Up is registered (the bank connector, storage, ledger, accounts and messaging are registered apart).</summary>
+public static class TopUpServices
+{
+    public static IServiceCollection AddSmsTopUp(this IServiceCollection services, ReplyTexts replies, TopUpOptions options)
+    {
+        services.AddSingleton(replies);
+        services.AddSingleton(options);
+        services.AddSingleton<Registrations>();
+        services.AddSingleton<TopUpPlanner>();
+        services.AddSingleton<SmsTransactions>();
+        services.AddSingleton<SmsTrail>();
+        services.AddSingleton<IMessageTrail>(sp => sp.GetRequiredService<SmsTrail>());
+        services.AddSingleton<TopUpTransfers>();
+        services.AddSingleton<TopUpWork>();
+        services.AddSingleton<BankHoldFlow>();
+        services.AddSingleton<TopUpProcessor>();
+        services.AddSingleton<TopUpRecovery>();
+        services.AddSingleton<TopUpReversals>();
+        services.AddSingleton<Settlements>();
+        services.AddSingleton<Reconciliations>();
+        services.AddSingleton<InboundParts>();
+        return services;
+    }
+}

@@ -96,6 +96,14 @@ public sealed class SmsOutbox(Database database, CommitQueue commits, IMessageTr
             ("id", id)) == 1;
     }
 
+    /// <summary>How many replies wait for the outbound gateway (the outbox's depth, for /metrics).</summary>
+    public async Task<long> CountPendingAsync(CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand count = connection.Command("SELECT COUNT(*) FROM sms_outbox WHERE state = @pending", null, ("pending", OutboxStates.Pending));
+        return Convert.ToInt64(await count.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Pending replies due at <paramref name="now"/>, oldest due first.</summary>
     public async Task<List<OutboxMessage>> DueAsync(DateTimeOffset now, int limit, CancellationToken ct = default)
     {

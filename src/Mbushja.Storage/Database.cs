@@ -183,9 +183,18 @@ public sealed class Database : IAsyncDisposable
     /// Brings the schema up to date. On PostgreSQL an advisory lock makes concurrent start-ups of several servers
     /// take turns. Throws with DbUp's reason when a script fails.
     /// </summary>
-    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    public Task MigrateAsync(CancellationToken cancellationToken = default) => MigrateAsync(through: null, cancellationToken);
+
+    /// <summary>Runs the migrations up to the one whose file name starts with <paramref name="through"/> (all when null): for upgrade tests.</summary>
+    internal async Task MigrateAsync(string? through, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<SqlScript> scripts = Scripts(Kind);
+        if (through is not null)
+        {
+            int last = scripts.ToList().FindLastIndex(s => s.Name.Split('.')[^2].StartsWith(through, StringComparison.Ordinal));
+            scripts = last < 0 ? throw new ArgumentException($"No migration {through}.", nameof(through)) : [.. scripts.Take(last + 1)];
+        }
+
         if (Kind == DatabaseKind.Sqlite)
         {
             // Creates the file and switches it to WAL before DbUp opens its own connection.

@@ -173,6 +173,14 @@ public sealed partial class TopUpReversals(
         return new ReversalOutcome(await RefundAsync(reversal, ct), null);
     }
 
+    /// <summary>How many refunds wait for the bank's answer (for /metrics).</summary>
+    public async Task<long> CountRefundingAsync(CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand count = connection.Command("SELECT COUNT(*) FROM sms_reversals WHERE state = @s", null, ("s", ReversalStates.Refunding));
+        return Convert.ToInt64(await count.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The reversal of a transaction, if it has one.</summary>
     public async Task<Reversal?> GetAsync(TransactionId transactionId, CancellationToken ct = default) =>
         (await QueryAsync($"SELECT {Columns} FROM sms_reversals WHERE transaction_id = @p", [("p", transactionId.Value)], ct)).FirstOrDefault();

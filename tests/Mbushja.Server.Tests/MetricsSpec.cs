@@ -43,6 +43,7 @@ public abstract class MetricsSpec(ServerFixture server)
         Assert.Matches(@"(?m)^mbushja_inbox_depth \d+", text);
         Assert.Matches(@"(?m)^mbushja_outbox_depth \d+", text);
         Assert.Matches(@"(?m)^mbushja_refunds_pending \d+", text);
+        Assert.Matches(@"(?m)^mbushja_bank_held_cents\{bank=""BEK""\} \d+", text);
         Assert.DoesNotContain(holder[1..], text, StringComparison.Ordinal);
         Assert.DoesNotContain(iban, text, StringComparison.Ordinal);
         Assert.DoesNotContain(RunningServer.AdminKey, text, StringComparison.Ordinal);

@@ -119,6 +119,21 @@ public abstract class CommitQueueSpec : IAsyncLifetime
         Assert.False(await MarkerWork.ExistsAsync(Database, "x1"));
     }
 
+    /// <summary>A container disposes what it holds, after its owner may have: the second time does nothing, and nothing hangs.</summary>
+    [Fact]
+    public async Task Dispose_Twice_CommitsWhatWasQueuedOnce_AndReturns()
+    {
+        var queue = new CommitQueue(Database, TimeProvider.System);
+        Task<CommitRefusal?> queued = queue.CommitAsync(new MarkerWork("last", refuse: false));
+
+        await queue.DisposeAsync();
+        await queue.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Null(await queued);
+        Assert.True(await MarkerWork.ExistsAsync(Database, "last"));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => queue.CommitAsync(new MarkerWork("after", refuse: false)));
+    }
+
     [Fact]
     public async Task Commit_TwoQueuesOnOneDatabase_BothCommit()
     {

@@ -1,6 +1,9 @@
 using System.Data.Common;
 using System.Diagnostics.Metrics;
-using Mbushja.Storage;
+using Mbushja.Domain;
+using Mbushja.Messaging;
+using Mbushja.Sms;
+using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -56,7 +59,7 @@ public static partial class PrometheusMetrics
             InstrumentFilterPredicate = Exported,
             ResolveHistogramBuckets = Buckets,
         });
-        var depth = new QueueDepth(app.Services.GetRequiredService<Database>(), factory, app.Services.GetRequiredService<ILogger<QueueDepth>>());
+        var depth = ActivatorUtilities.CreateInstance<QueueDepth>(app.Services, factory);
         registry.AddBeforeCollectCallback(depth.RefreshAsync);
         app.Lifetime.ApplicationStopped.Register(adapter.Dispose);
         app.MapMetrics(Path, registry);
@@ -74,7 +77,8 @@ public static partial class PrometheusMetrics
             : [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
     /// <summary>The depth gauges, read at each scrape (three counts on partial indexes).</summary>
-    internal sealed partial class QueueDepth(Database database, IMetricFactory factory, ILogger<QueueDepth> logger)
+    internal sealed partial class QueueDepth(
+        SmsTransactions messages, SmsOutbox outbox, TopUpReversals reversals, TopUpTransfers transfers, BankDirectory banks, IMetricFactory factory, ILogger<QueueDepth> logger)
     {
         private readonly Gauge _inbox = factory.CreateGauge(
             "mbushja_inbox_depth", "SMS top-ups recorded and not finished yet (holding, credited or voiding).");
@@ -85,26 +89,26 @@ public static partial class PrometheusMetrics
         private readonly Gauge _refunds = factory.CreateGauge(
             "mbushja_refunds_pending", "Refunds of reversals still waiting for the bank's answer.");
 
+        private readonly Gauge _held = factory.CreateGauge(
+            "mbushja_bank_held_cents", "Money in flight at each bank: the ledger's pending holds (bank to clearing), in cents.", ["bank"]);
+
         public async Task RefreshAsync(CancellationToken ct)
         {
             try
             {
-                await using DbConnection connection = await database.OpenAsync(ct);
-                _inbox.Set(await CountAsync(connection, "SELECT COUNT(*) FROM sms_transactions WHERE state IN ('holding', 'credited', 'voiding')", ct));
-                _outbox.Set(await CountAsync(connection, "SELECT COUNT(*) FROM sms_outbox WHERE state = 'pending'", ct));
-                _refunds.Set(await CountAsync(connection, "SELECT COUNT(*) FROM sms_reversals WHERE state = 'refunding'", ct));
+                _inbox.Set(await messages.CountUnfinishedAsync(ct));
+                _outbox.Set(await outbox.CountPendingAsync(ct));
+                _refunds.Set(await reversals.CountRefundingAsync(ct));
+                foreach ((string bank, Money held) in await transfers.HeldAtBanksAsync(banks.Banks.Select(b => b.Code), ct))
+                {
+                    _held.WithLabels(bank).Set(held.Cents);
+                }
             }
             catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
             {
                 // A scrape must not fail because the database is busy: the gauges keep their last values.
                 LogDepthUnread(logger, e);
             }
-        }
-
-        private static async Task<long> CountAsync(DbConnection connection, string sql, CancellationToken ct)
-        {
-            await using DbCommand command = connection.Command(sql);
-            return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
         }
 
         [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Metrics: the inbox and outbox depths could not be read")]

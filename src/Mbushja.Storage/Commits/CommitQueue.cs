@@ -57,6 +57,7 @@ public sealed partial class CommitQueue : IAsyncDisposable
     /// <summary>Callers between their check of <see cref="_disposed"/> and their request's place in the queue.</summary>
     private int _submitting;
     private volatile bool _disposed;
+    private int _disposing;
 
     public CommitQueue(Database database, TimeProvider time, CommitQueueOptions? options = null, ILogger<CommitQueue>? logger = null)
     {
@@ -446,9 +447,14 @@ public sealed partial class CommitQueue : IAsyncDisposable
         }
     }
 
-    /// <summary>Commits what is queued, then closes the writers' connections.</summary>
+    /// <summary>Commits what is queued, then closes the writers' connections. Once: a second call (a container's) does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposing, 1) == 1)
+        {
+            return;
+        }
+
         _disposed = true;
         Interlocked.MemoryBarrier();
         while (Volatile.Read(ref _submitting) > 0)

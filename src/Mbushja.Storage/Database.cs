@@ -223,9 +223,10 @@ public sealed class Database : IAsyncDisposable
     }
 
     /// <summary>
-    /// The engine's migrations, in order: its own folder's (<c>Migrations/Sqlite</c>, <c>Migrations/Postgres</c>) and
-    /// those written once for both (<c>Migrations/Shared</c>, with <see cref="Variables"/> for what the engines spell
-    /// differently). A shared script is journaled under the engine folder's name, as if it were the engine's own.
+    /// The engine's migrations, in order: those written once for both (<c>Migrations/Shared</c>, with
+    /// <see cref="Variables"/> for what the engines spell differently) and the engine's own where they differ
+    /// (<c>Migrations/Sqlite</c>, <c>Migrations/Postgres</c>). A shared script is journaled under the engine folder's
+    /// name, as the engine's own scripts were before they were written once: a database migrated then sees it applied.
     /// </summary>
     internal static IReadOnlyList<SqlScript> Scripts(DatabaseKind kind)
     {
@@ -256,10 +257,32 @@ public sealed class Database : IAsyncDisposable
         return [.. scripts.OrderBy(s => s.Name, StringComparer.Ordinal)];
     }
 
-    /// <summary>What shared migrations write as <c>$false$</c> and <c>$now_ms$</c> on each engine.</summary>
+    /// <summary>
+    /// What shared migrations write for what the engines spell differently: <c>$bigint$</c> (a 64-bit integer column),
+    /// <c>$boolean$</c>, <c>$false$</c>, <c>$blob$</c>, <c>$identity$</c> (a key the database numbers, never reused) and
+    /// <c>$rowid$</c> (one it numbers, on SQLite the row id), <c>$now_ms$</c> (now, in milliseconds since 1970).
+    /// </summary>
     internal static IDictionary<string, string> Variables(DatabaseKind kind) => kind == DatabaseKind.Sqlite
-        ? new Dictionary<string, string> { ["false"] = "0", ["now_ms"] = "(CAST(strftime('%s', 'now') AS INTEGER) * 1000)" }
-        : new Dictionary<string, string> { ["false"] = "false", ["now_ms"] = "(EXTRACT(EPOCH FROM now()) * 1000)::bigint" };
+        ? new Dictionary<string, string>
+        {
+            ["bigint"] = "INTEGER",
+            ["boolean"] = "INTEGER",
+            ["false"] = "0",
+            ["blob"] = "BLOB",
+            ["identity"] = "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT",
+            ["rowid"] = "INTEGER NOT NULL PRIMARY KEY",
+            ["now_ms"] = "(CAST(strftime('%s', 'now') AS INTEGER) * 1000)",
+        }
+        : new Dictionary<string, string>
+        {
+            ["bigint"] = "BIGINT",
+            ["boolean"] = "BOOLEAN",
+            ["false"] = "false",
+            ["blob"] = "BYTEA",
+            ["identity"] = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+            ["rowid"] = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+            ["now_ms"] = "(EXTRACT(EPOCH FROM now()) * 1000)::bigint",
+        };
 
     private static void Run(UpgradeEngineBuilder builder, IReadOnlyList<SqlScript> scripts, DatabaseKind kind)
     {

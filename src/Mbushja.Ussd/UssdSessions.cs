@@ -103,10 +103,10 @@ public sealed class UssdSessions(Database database, CommitQueue commits, TimePro
         return purge.Rows;
     }
 
-    /// <summary>In a commit: writes the session if it is still at the version read; else the refusal.</summary>
-    internal static async Task<CommitRefusal?> WriteAsync(CommitContext context, SessionWrite write, CancellationToken ct)
+    /// <summary>In a commit: writes the session if it is still at the version read (stamped <paramref name="now"/>, else the commit's time); else the refusal.</summary>
+    internal static async Task<CommitRefusal?> WriteAsync(CommitContext context, SessionWrite write, CancellationToken ct, long? now = null)
     {
-        (string sql, (string Name, object? Value)[] parameters) = Statement(write, context.NowMs);
+        (string sql, (string Name, object? Value)[] parameters) = Statement(write, now ?? context.NowMs);
         if (await context.Statement(sql, parameters).ExecuteNonQueryAsync(ct) != 1)
         {
             return new CommitRefusal(Changed, $"USSD session {write.SessionId} changed since it was read.");
@@ -163,16 +163,6 @@ public sealed class UssdSessions(Database database, CommitQueue commits, TimePro
         // The conditional write of the session comes first; the language follows it.
         public bool RefusesBeforeWriting => true;
 
-        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
-        {
-            (string sql, (string Name, object? Value)[] parameters) = Statement(write, now);
-            if (await context.Statement(sql, parameters).ExecuteNonQueryAsync(cancellationToken) != 1)
-            {
-                return new CommitRefusal(Changed, $"USSD session {write.SessionId} changed since it was read.");
-            }
-
-            await Subscribers.SetLanguageAsync(context, write.Msisdn, write.NewLanguage!.Value, cancellationToken);
-            return null;
-        }
+        public Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) => WriteAsync(context, write, cancellationToken, now);
     }
 }

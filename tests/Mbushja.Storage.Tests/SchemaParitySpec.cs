@@ -13,11 +13,11 @@ public sealed class SchemaParitySpec
     /// <summary>What the engines cannot spell alike; each entry says why. Anything else that differs is a bug.</summary>
     private static readonly SchemaAllowance[] Allowed =
     [
-        // SQLite has no boolean: the flag is an INTEGER 0 or 1 there, and is tested against 0 where PostgreSQL negates it.
+        // SQLite has no boolean: the flag is an INTEGER 0 or 1 there, tested against 0 where PostgreSQL tests it against false.
         new(
             "ledger_accounts",
             "CHECK (((no_negative = 0) OR ((balance - pending_debits) >= 0)))",
-            "CHECK (((NOT no_negative) OR ((balance - pending_debits) >= 0)))"),
+            "CHECK (((no_negative = false) OR ((balance - pending_debits) >= 0)))"),
     ];
 
     [Fact]

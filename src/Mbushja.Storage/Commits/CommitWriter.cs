@@ -25,6 +25,23 @@ internal abstract class CommitEngine
 
     public abstract Task<CommitWriter> OpenWriterAsync(CancellationToken ct);
 
+    /// <summary>A writer's own connection (never handed to another through the pool), set up by <paramref name="setUp"/>.</summary>
+    protected static async Task<DbConnection> OpenOwnAsync(Database database, string setUp, CancellationToken ct)
+    {
+        DbConnection connection = await database.OpenOwnAsync(ct);
+        try
+        {
+            await using DbCommand command = connection.Command(setUp);
+            await command.ExecuteNonQueryAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>
     /// Commits a relaxed statement outside the queue when the engine does that better (in one round trip, beside the
     /// queue's writers); null when it goes through the queue.
@@ -97,23 +114,8 @@ internal sealed class SqliteCommitEngine(Database database) : CommitEngine
 
     public override bool KeepsLastSavepoint => false;
 
-    public override async Task<CommitWriter> OpenWriterAsync(CancellationToken ct)
-    {
-        // The writer changes a setting of its connection: it must not go back to the pool.
-        DbConnection connection = await database.OpenOwnAsync(ct);
-        try
-        {
-            await using DbCommand pragma = connection.Command("PRAGMA synchronous = NORMAL");
-            await pragma.ExecuteNonQueryAsync(ct);
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-
-        return new Writer(connection);
-    }
+    public override async Task<CommitWriter> OpenWriterAsync(CancellationToken ct) =>
+        new Writer(await OpenOwnAsync(database, "PRAGMA synchronous = NORMAL", ct));
 
     private sealed class Writer(DbConnection connection) : CommitWriter(connection)
     {
@@ -157,26 +159,11 @@ internal sealed class PostgresCommitEngine(Database database, int writers) : Com
 
     public override bool KeepsLastSavepoint => true;
 
-    public override async Task<CommitWriter> OpenWriterAsync(CancellationToken ct)
-    {
-        DbConnection connection = await database.OpenOwnAsync(ct);
-        try
-        {
-            // The statements on a writer's connection suit PostgreSQL's generic plan whatever a batch's size (the
-            // ledger's are written for it; work's are single-row writes, for which the generic plan is the custom
-            // one). Left to choose, PostgreSQL would plan the ledger's anew for every batch. Returned to the pool, the
-            // connection forgets the setting (Npgsql resets it with DISCARD ALL).
-            await using DbCommand generic = connection.Command("SET plan_cache_mode = force_generic_plan");
-            await generic.ExecuteNonQueryAsync(ct);
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-
-        return new Writer(connection);
-    }
+    // The statements on a writer's connection suit PostgreSQL's generic plan whatever a batch's size (the ledger's are
+    // written for it; work's are single-row writes, for which the generic plan is the custom one). Left to choose,
+    // PostgreSQL would plan the ledger's anew for every batch.
+    public override async Task<CommitWriter> OpenWriterAsync(CancellationToken ct) =>
+        new Writer(await OpenOwnAsync(database, "SET plan_cache_mode = force_generic_plan", ct));
 
     /// <summary>
     /// The transaction, its relaxed commit and the statement travel together, on a pooled connection: steps of many

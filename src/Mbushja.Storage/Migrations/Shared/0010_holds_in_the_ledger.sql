@@ -1,4 +1,3 @@
--- Written once for both engines: $false$ and $now_ms$ are the engine's false and "now" in milliseconds (Database.cs).
 -- A bank's hold is now a pending ledger transfer, bank:<BANK> → clearing:<BANK>, made when the message is recorded;
 -- credits leave the clearing account, and the capture posts the hold (docs/money.md). Messages in flight at upgrade
 -- get their hold here, so that the capture or void that finishes them finds it. A message already credited took its

@@ -11,10 +11,10 @@ CREATE TABLE console_users (
     bank_code       TEXT    NULL,
     password_hash   TEXT    NOT NULL,
     failed_attempts INTEGER NOT NULL DEFAULT 0,
-    locked_until    INTEGER NULL,
+    locked_until    $bigint$ NULL,
     stamp           TEXT    NOT NULL,
-    created_at      INTEGER NOT NULL,
-    updated_at      INTEGER NOT NULL,
+    created_at      $bigint$ NOT NULL,
+    updated_at      $bigint$ NOT NULL,
     CHECK (role IN ('agent', 'supervisor', 'bank-officer', 'admin')),
     CHECK ((role = 'bank-officer') = (bank_code IS NOT NULL)),
     CHECK (failed_attempts >= 0)
@@ -22,8 +22,8 @@ CREATE TABLE console_users (
 
 -- Every console action that changes something: who, when (ms), what (action), on what (target), and short JSON.
 CREATE TABLE console_audit (
-    seq     INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
-    at      INTEGER NOT NULL,
+    seq     $identity$,
+    at      $bigint$ NOT NULL,
     actor   TEXT    NOT NULL,
     action  TEXT    NOT NULL,
     target  TEXT    NOT NULL,

@@ -5,7 +5,7 @@ CREATE TABLE bank_registrations (
     bank_code     TEXT    NOT NULL,
     holder_msisdn TEXT    NOT NULL,
     account_ref   TEXT    NOT NULL,
-    created_at    INTEGER NOT NULL,
+    created_at    $bigint$ NOT NULL,
     UNIQUE (bank_code, id)
 );
 
@@ -18,7 +18,7 @@ CREATE TABLE registration_members (
     registration_id TEXT    NOT NULL,
     role            TEXT    NOT NULL,
     slot            INTEGER NOT NULL,
-    added_at        INTEGER NOT NULL,
+    added_at        $bigint$ NOT NULL,
     PRIMARY KEY (bank_code, msisdn),
     UNIQUE (registration_id, slot),
     FOREIGN KEY (bank_code, registration_id) REFERENCES bank_registrations (bank_code, id),
@@ -36,10 +36,10 @@ CREATE TABLE registration_contract_accounts (
 -- Every change to a registration: who, when (ms), what. details is short JSON with full E.164 numbers: this
 -- table is an access-controlled record, unlike the application log.
 CREATE TABLE registration_audit (
-    seq             INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    seq             $identity$,
     registration_id TEXT    NOT NULL REFERENCES bank_registrations (id),
     bank_code       TEXT    NOT NULL,
-    at              INTEGER NOT NULL,
+    at              $bigint$ NOT NULL,
     actor           TEXT    NOT NULL,
     action          TEXT    NOT NULL,
     details         TEXT    NOT NULL

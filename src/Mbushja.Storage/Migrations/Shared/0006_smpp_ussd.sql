@@ -12,7 +12,7 @@ CREATE TABLE smpp_ussd_dialogues (
     response     TEXT    NOT NULL,
     ended        INTEGER NOT NULL,
     accepted     INTEGER NOT NULL,
-    version      BIGINT  NOT NULL,
-    updated_at   BIGINT  NOT NULL
+    version      $bigint$  NOT NULL,
+    updated_at   $bigint$  NOT NULL
 );
 CREATE INDEX ix_smpp_ussd_dialogues_updated ON smpp_ussd_dialogues (updated_at);

@@ -17,13 +17,13 @@ CREATE TABLE sms_transactions (
     state        TEXT    NOT NULL,
     code         TEXT    NULL,
     account_ref  TEXT    NULL,
-    amount       INTEGER NULL,
+    amount       $bigint$ NULL,
     plan         TEXT    NULL,
     reply        TEXT    NULL,
     reply_route  TEXT    NOT NULL,
-    received_at  INTEGER NOT NULL,
-    updated_at   INTEGER NOT NULL,
-    lease_until  INTEGER NOT NULL,
+    received_at  $bigint$ NOT NULL,
+    updated_at   $bigint$ NOT NULL,
+    lease_until  $bigint$ NOT NULL,
     CHECK (state IN ('holding', 'credited', 'voiding', 'completed', 'rejected', 'declined', 'failed'))
 );
 
@@ -34,9 +34,9 @@ CREATE INDEX ix_sms_transactions_msisdn ON sms_transactions (msisdn, received_at
 
 -- The trail of a message, in the order written: interpretation, bank requests and answers, ledger transfers, reply.
 CREATE TABLE sms_events (
-    id             INTEGER NOT NULL PRIMARY KEY,
+    id             $rowid$,
     transaction_id TEXT    NOT NULL REFERENCES sms_transactions (id),
-    at             INTEGER NOT NULL,
+    at             $bigint$ NOT NULL,
     kind           TEXT    NOT NULL,
     detail         TEXT    NOT NULL
 );
@@ -51,8 +51,8 @@ CREATE TABLE sms_outbox (
     text           TEXT    NOT NULL,
     state          TEXT    NOT NULL,
     attempts       INTEGER NOT NULL DEFAULT 0,
-    next_at        INTEGER NOT NULL,
-    created_at     INTEGER NOT NULL,
+    next_at        $bigint$ NOT NULL,
+    created_at     $bigint$ NOT NULL,
     CHECK (state IN ('inline', 'pending', 'sent', 'failed'))
 );
 CREATE INDEX ix_sms_outbox_pending ON sms_outbox (next_at) WHERE state = 'pending';

@@ -12,15 +12,15 @@ CREATE TABLE sms_reversals (
     refund_id      TEXT    NOT NULL UNIQUE,
     bank_code      TEXT    NOT NULL,
     account_ref    TEXT    NOT NULL,
-    amount         INTEGER NOT NULL CHECK (amount > 0),
+    amount         $bigint$ NOT NULL CHECK (amount > 0),
     reason         TEXT    NOT NULL,
     requested_by   TEXT    NOT NULL,
     state          TEXT    NOT NULL,
     refund_code    TEXT    NULL,
     attempts       INTEGER NOT NULL DEFAULT 0,
-    requested_at   INTEGER NOT NULL,
-    updated_at     INTEGER NOT NULL,
-    lease_until    INTEGER NOT NULL,
+    requested_at   $bigint$ NOT NULL,
+    updated_at     $bigint$ NOT NULL,
+    lease_until    $bigint$ NOT NULL,
     CHECK (state IN ('refunding', 'refunded', 'rejected'))
 );
 CREATE INDEX ix_sms_reversals_unfinished ON sms_reversals (lease_until) WHERE state = 'refunding';
@@ -36,7 +36,7 @@ CREATE TABLE bank_reconciliations (
     bank_code       TEXT    NOT NULL,
     statement_date  TEXT    NOT NULL,
     uploaded_by     TEXT    NOT NULL,
-    uploaded_at     INTEGER NOT NULL,
+    uploaded_at     $bigint$ NOT NULL,
     lines           INTEGER NOT NULL,
     matched         INTEGER NOT NULL,
     missing_at_bank INTEGER NOT NULL,
@@ -53,10 +53,10 @@ CREATE TABLE catalog_changes (
     id             TEXT    NOT NULL PRIMARY KEY,
     kind           TEXT    NOT NULL,
     package_code   TEXT    NOT NULL,
-    amount         INTEGER NOT NULL CHECK (amount >= 0),
+    amount         $bigint$ NOT NULL CHECK (amount >= 0),
     effective_from TEXT    NOT NULL,
     changed_by     TEXT    NOT NULL,
-    changed_at     INTEGER NOT NULL,
+    changed_at     $bigint$ NOT NULL,
     reason         TEXT    NOT NULL,
     CHECK (kind IN ('price', 'fee'))
 );

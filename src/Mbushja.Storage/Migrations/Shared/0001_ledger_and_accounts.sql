@@ -4,13 +4,13 @@
 CREATE TABLE ledger_accounts (
     id              TEXT    NOT NULL PRIMARY KEY,
     kind            TEXT    NOT NULL,
-    no_negative     INTEGER NOT NULL,
-    balance         INTEGER NOT NULL DEFAULT 0,
-    pending_debits  INTEGER NOT NULL DEFAULT 0,
-    pending_credits INTEGER NOT NULL DEFAULT 0,
-    created_at      INTEGER NOT NULL,
+    no_negative     $boolean$ NOT NULL,
+    balance         $bigint$ NOT NULL DEFAULT 0,
+    pending_debits  $bigint$ NOT NULL DEFAULT 0,
+    pending_credits $bigint$ NOT NULL DEFAULT 0,
+    created_at      $bigint$ NOT NULL,
     CHECK (pending_debits >= 0 AND pending_credits >= 0),
-    CHECK (no_negative = 0 OR balance - pending_debits >= 0)
+    CHECK (no_negative = $false$ OR balance - pending_debits >= 0)
 );
 
 -- One row per transfer. The primary key is the caller's idempotency id: a duplicate is decided by the constraint.
@@ -20,12 +20,12 @@ CREATE TABLE ledger_transfers (
     kind           TEXT    NOT NULL,
     debit_account  TEXT    NOT NULL REFERENCES ledger_accounts (id),
     credit_account TEXT    NOT NULL REFERENCES ledger_accounts (id),
-    amount         INTEGER NOT NULL CHECK (amount > 0),
+    amount         $bigint$ NOT NULL CHECK (amount > 0),
     pending_id     TEXT    NULL REFERENCES ledger_transfers (id),
     state          TEXT    NOT NULL,
     code           TEXT    NOT NULL,
     linked_id      TEXT    NULL,
-    created_at     INTEGER NOT NULL,
+    created_at     $bigint$ NOT NULL,
     CHECK (debit_account <> credit_account)
 );
 
@@ -40,7 +40,7 @@ CREATE TABLE subscribers (
     msisdn     TEXT    NOT NULL PRIMARY KEY,
     language   TEXT    NOT NULL,
     account_id TEXT    NOT NULL REFERENCES ledger_accounts (id) DEFERRABLE INITIALLY DEFERRED,
-    created_at INTEGER NOT NULL
+    created_at $bigint$ NOT NULL
 );
 
 CREATE TABLE service_accounts (
@@ -51,9 +51,9 @@ CREATE TABLE service_accounts (
     contract     TEXT    NULL,
     smart_card   TEXT    NULL,
     number       TEXT    NULL,
-    paid_until   INTEGER NULL,
+    paid_until   $bigint$ NULL,
     account_id   TEXT    NOT NULL REFERENCES ledger_accounts (id) DEFERRABLE INITIALLY DEFERRED,
-    created_at   INTEGER NOT NULL
+    created_at   $bigint$ NOT NULL
 );
 
 -- Every way of naming a service account, lower-cased: one name, one account, decided by the primary key.

@@ -8,7 +8,7 @@
 CREATE TABLE sms_redeliveries (
     key            TEXT    NOT NULL PRIMARY KEY,
     transaction_id TEXT    NOT NULL,
-    first_at       INTEGER NOT NULL
+    first_at       $bigint$ NOT NULL
 );
 CREATE INDEX ix_sms_redeliveries_first ON sms_redeliveries (first_at);
 
@@ -21,7 +21,7 @@ CREATE TABLE smpp_long_messages (
     id        TEXT    NOT NULL PRIMARY KEY,
     key       TEXT    NOT NULL UNIQUE,
     total     INTEGER NOT NULL,
-    first_at  INTEGER NOT NULL,
+    first_at  $bigint$ NOT NULL,
     done      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX ix_smpp_long_messages_open ON smpp_long_messages (first_at) WHERE done = 0;
@@ -29,8 +29,8 @@ CREATE INDEX ix_smpp_long_messages_open ON smpp_long_messages (first_at) WHERE d
 CREATE TABLE smpp_long_parts (
     message_id  TEXT    NOT NULL,
     seq         INTEGER NOT NULL,
-    pdu         BLOB    NOT NULL,
-    received_at INTEGER NOT NULL,
+    pdu         $blob$    NOT NULL,
+    received_at $bigint$ NOT NULL,
     PRIMARY KEY (message_id, seq)
 );
 
@@ -44,9 +44,9 @@ CREATE TABLE sms_submits (
     smsc_message_id TEXT    NOT NULL,
     message_key     TEXT    NOT NULL,
     bind            TEXT    NOT NULL,
-    submitted_at    INTEGER NOT NULL,
+    submitted_at    $bigint$ NOT NULL,
     receipt_state   TEXT    NULL,
-    receipt_at      INTEGER NULL,
+    receipt_at      $bigint$ NULL,
     PRIMARY KEY (transaction_id, part)
 );
 CREATE INDEX ix_sms_submits_key ON sms_submits (message_key);

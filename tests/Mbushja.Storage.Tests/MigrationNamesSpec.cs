@@ -1,0 +1,35 @@
+namespace Mbushja.Storage.Tests;
+
+/// <summary>
+/// A database records each migration it ran by name, and runs any it has not recorded. So a migration's name is fixed
+/// for ever, wherever its file lives: one written once for both engines is still named as the engine's own.
+/// </summary>
+public sealed class MigrationNamesSpec
+{
+    private static readonly string[] Files =
+    [
+        "0001_ledger_and_accounts.sql", "0002_registrations.sql", "0003_sms_topup.sql", "0004_ussd.sql", "0005_smpp.sql",
+        "0006_smpp_ussd.sql", "0007_console.sql", "0008_money.sql", "0009_two_phase.sql", "0010_holds_in_the_ledger.sql",
+    ];
+
+    [Theory]
+    [InlineData(DatabaseKind.Sqlite, "Sqlite")]
+    [InlineData(DatabaseKind.Postgres, "Postgres")]
+    public void Scripts_EachEngine_NamedAsEverBefore_InOrder(DatabaseKind kind, string folder) =>
+        Assert.Equal(Files.Select(f => $"Mbushja.Storage.Migrations.{folder}.{f}"), Database.Scripts(kind).Select(s => s.Name));
+
+    [Theory]
+    [InlineData(DatabaseKind.Sqlite)]
+    [InlineData(DatabaseKind.Postgres)]
+    public void Scripts_Shared_LeaveNoVariableUnknown(DatabaseKind kind)
+    {
+        IDictionary<string, string> variables = Database.Variables(kind);
+        foreach (DbUp.Engine.SqlScript script in Database.Scripts(kind))
+        {
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(script.Contents, @"\$(\w+)\$"))
+            {
+                Assert.True(variables.ContainsKey(m.Groups[1].Value), $"{script.Name}: ${m.Groups[1].Value}$ is no variable of {kind}.");
+            }
+        }
+    }
+}

@@ -238,7 +238,7 @@ internal static class Scenario
                 throw new InvalidOperationException(registered.Error.Message);
             }
 
-            sandbox.SetAccount("BEK", iban.Value, 1_000_000_000);
+            sandbox.SetAccount("BEK", iban.Value, Money.FromCents(1_000_000_000));
             holders[i] = msisdn.E164;
         }
 
@@ -259,7 +259,7 @@ internal static class Scenario
         long held = 0;
         for (int i = 0; i < holders; i++)
         {
-            held += sandbox.GetAccount("BEK", HolderIban(i).Value)?.HeldCents ?? 0;
+            held += sandbox.GetAccount("BEK", HolderIban(i).Value)?.Held.Cents ?? 0;
         }
 
         return totals.BalanceSum == 0 && totals.OverdrawnAccounts == 0 && open == 0 && held == 0

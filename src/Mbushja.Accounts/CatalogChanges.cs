@@ -122,7 +122,7 @@ public sealed class CatalogChanges(Database database, CommitQueue commits, Opera
     /// package or one sold by amount, a date not in the future, an amount out of range, or a change for that date already.
     /// </summary>
     public async Task<CatalogChangeOutcome> ScheduleAsync(
-        CatalogChangeKind kind, string? packageCode, long amountCents, DateOnly effectiveFrom, string changedBy, string reason, CancellationToken ct = default)
+        CatalogChangeKind kind, string? packageCode, Money amount, DateOnly effectiveFrom, string changedBy, string reason, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(changedBy))
         {
@@ -150,10 +150,11 @@ public sealed class CatalogChanges(Database database, CommitQueue commits, Opera
             code = package.Code;
         }
 
-        ParseResult<Money> amount = kind == CatalogChangeKind.Price ? Money.Positive(amountCents) : Money.NonNegative(amountCents);
-        if (!amount.Success)
+        // Checked here for every caller: a price must be positive, a fee may be zero.
+        ParseResult<Money> allowed = kind == CatalogChangeKind.Price ? Money.Positive(amount.Cents) : Money.NonNegative(amount.Cents);
+        if (!allowed.Success)
         {
-            return CatalogChangeOutcome.Refused(CatalogChangeCodes.InvalidAmount, amount.Error.Message, "amountCents");
+            return CatalogChangeOutcome.Refused(CatalogChangeCodes.InvalidAmount, allowed.Error.Message, "amountCents");
         }
 
         if (effectiveFrom <= clock.Today)
@@ -163,7 +164,7 @@ public sealed class CatalogChanges(Database database, CommitQueue commits, Opera
         }
 
         var change = new CatalogChange(
-            Guid.CreateVersion7().ToString("N"), kind, code.Length == 0 ? null : code, amount.Value, effectiveFrom, changedBy.Trim(), clock.UtcNow, reason.Trim());
+            Guid.CreateVersion7().ToString("N"), kind, code.Length == 0 ? null : code, allowed.Value, effectiveFrom, changedBy.Trim(), clock.UtcNow, reason.Trim());
         // The unique (kind, package_code, effective_from) decides a second change for one date; no "look, then insert".
         var insert = CommitStatement.Conditional(
             $"INSERT INTO catalog_changes ({Columns}) VALUES (@id, @kind, @code, @amount, @from, @by, @at, @reason) ON CONFLICT DO NOTHING",

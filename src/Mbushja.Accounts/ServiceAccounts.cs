@@ -16,7 +16,7 @@ public sealed record ServiceAccount(
     string? SmartCard,
     FixedNumber? Number,
     DateTimeOffset? PaidUntil,
-    long BalanceCents,
+    Money Balance,
     DateTimeOffset CreatedAt);
 
 /// <summary>What a new service account is to be, already validated field by field.</summary>
@@ -135,7 +135,7 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
             r.GetNullableString(5),
             number is null ? null : numbering.ParseFixed(number).Value,
             paidUntil is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(paidUntil.Value),
-            r.GetInt64(8),
+            Money.FromCents(r.GetInt64(8)),
             DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)));
     }
 

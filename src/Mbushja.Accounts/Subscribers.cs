@@ -7,7 +7,7 @@ using Mbushja.Storage.Commits;
 namespace Mbushja.Accounts;
 
 /// <summary>A mobile subscriber: a number with prepaid credit (held on the ledger) and a language.</summary>
-public sealed record Subscriber(Msisdn Msisdn, Language Language, long CreditCents, DateTimeOffset CreatedAt);
+public sealed record Subscriber(Msisdn Msisdn, Language Language, Money Credit, DateTimeOffset CreatedAt);
 
 /// <summary>Provisioning and lookup of mobile subscribers.</summary>
 public sealed class Subscribers(Database database, LedgerEngine ledger)
@@ -45,7 +45,7 @@ public sealed class Subscribers(Database database, LedgerEngine ledger)
             return null;
         }
 
-        return new Subscriber(msisdn, DomainNames.ParseLanguage(r.GetString(0)).Value, r.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)));
+        return new Subscriber(msisdn, DomainNames.ParseLanguage(r.GetString(0)).Value, Money.FromCents(r.GetInt64(1)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)));
     }
 
     /// <summary>

@@ -53,10 +53,6 @@ public abstract class ConsolePage : PageModel
 /// <summary>How the console writes values: money in EUR, times on the operator's clock.</summary>
 public static class Show
 {
-    public static string Money(long cents) => Mbushja.Domain.Money.FromCents(cents).ToString();
-
-    public static string Money(long? cents) => cents is { } c ? Money(c) : "—";
-
     public static string Money(Mbushja.Domain.Money? amount) => amount is { } a ? a.ToString() : "—";
 
     public static string Time(OperatorClock clock, DateTimeOffset? at) =>

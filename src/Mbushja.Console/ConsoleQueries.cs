@@ -1,12 +1,13 @@
+using Mbushja.Domain;
 using Mbushja.TopUp;
 using Mbushja.Ussd;
 
 namespace Mbushja.WebConsole;
 
-/// <summary>A count of transactions and their value in cents.</summary>
-public readonly record struct Tally(long Count, long ValueCents)
+/// <summary>A count of transactions and their value.</summary>
+public readonly record struct Tally(long Count, Money Value)
 {
-    public Tally Add(long count, long cents) => new(checked(Count + count), checked(ValueCents + cents));
+    public Tally Add(long count, Money value) => new(checked(Count + count), Value + value);
 }
 
 /// <summary>What the dashboard shows for one period, computed from the recorded messages and payments.</summary>
@@ -40,8 +41,8 @@ public sealed class ConsoleQueries(SmsTransactions sms, UssdPayments ussd)
             string bank = t.BankCode ?? "-";
             if (TopUpStates.IsCharged(t.State))
             {
-                topUps = topUps.Add(t.Count, t.Value.Cents);
-                byBank[bank] = byBank.GetValueOrDefault(bank).Add(t.Count, t.Value.Cents);
+                topUps = topUps.Add(t.Count, t.Value);
+                byBank[bank] = byBank.GetValueOrDefault(bank).Add(t.Count, t.Value);
             }
             else if (TopUpStates.IsUnfinished(t.State))
             {
@@ -54,7 +55,7 @@ public sealed class ConsoleQueries(SmsTransactions sms, UssdPayments ussd)
             }
         }
 
-        (long count, Domain.Money value) = await ussd.TallyAsync(from, to, ct);
-        return new PeriodFigures(from, to, topUps, new Tally(count, value.Cents), byBank, all, inProgress, refusals);
+        (long count, Money value) = await ussd.TallyAsync(from, to, ct);
+        return new PeriodFigures(from, to, topUps, new Tally(count, value), byBank, all, inProgress, refusals);
     }
 }

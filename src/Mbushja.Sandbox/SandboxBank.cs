@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Mbushja.Banks.Connector;
+using Mbushja.Domain;
 
 namespace Mbushja.Sandbox;
 
@@ -33,13 +34,13 @@ public sealed record SandboxSettings(int LatencyMs = 0, string? DeclineAll = nul
 }
 
 /// <summary>A sandbox account: its balance and what holds reserve of it.</summary>
-public sealed record SandboxAccount(string AccountRef, long BalanceCents, long HeldCents)
+public sealed record SandboxAccount(string AccountRef, Money Balance, Money Held)
 {
-    public long AvailableCents => BalanceCents - HeldCents;
+    public Money Available => Balance - Held;
 }
 
 /// <summary>A hold as the sandbox keeps it. A tombstone (a void of an id never held) has no account and no amount.</summary>
-public sealed record SandboxHold(string HoldId, string? AccountRef, long AmountCents, HoldStatus Status, string? Code);
+public sealed record SandboxHold(string HoldId, string? AccountRef, Money Amount, HoldStatus Status, string? Code);
 
 /// <summary>What a bank API operation answers: the HTTP status and the body.</summary>
 public readonly record struct SandboxAnswer(int HttpStatus, HoldAnswerBody Body);
@@ -97,9 +98,9 @@ public sealed class SandboxBank
     }
 
     /// <summary>Sets an account's balance, creating it when new. What holds reserve stays reserved.</summary>
-    public SandboxAccount SetAccount(string bankCode, string accountRef, long balanceCents)
+    public SandboxAccount SetAccount(string bankCode, string accountRef, Money balance)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(balanceCents);
+        ArgumentOutOfRangeException.ThrowIfLessThan(balance, Money.Zero);
         BankState bank = Bank(bankCode);
         string key = Normalize(accountRef);
         lock (bank.Gate)
@@ -110,7 +111,7 @@ public sealed class SandboxBank
                 bank.Accounts.Add(key, account);
             }
 
-            account.Balance = balanceCents;
+            account.Balance = balance;
             return account.Snapshot();
         }
     }
@@ -183,7 +184,7 @@ public sealed class SandboxBank
     }
 
     /// <summary><c>POST holds</c>: reserve, decline, or answer again as the first time (idempotent by hold id).</summary>
-    public SandboxAnswer Hold(string bankCode, string holdId, string accountRef, long amountCents, string reference)
+    public SandboxAnswer Hold(string bankCode, string holdId, string accountRef, Money amount, string reference)
     {
         BankState bank = Bank(bankCode);
         string key = Normalize(accountRef);
@@ -196,12 +197,12 @@ public sealed class SandboxBank
                     return Ok(existing, "The hold id was voided before this hold was asked; nothing is reserved.");
                 }
 
-                return existing.AccountKey == key && existing.Amount == amountCents && existing.Reference == reference
+                return existing.AccountKey == key && existing.Amount == amount && existing.Reference == reference
                     ? Ok(existing, existing.Message)
                     : new SandboxAnswer(409, Body(existing, BankWire.HoldIdConflict, "This hold id was used for another hold."));
             }
 
-            var hold = new HoldEntry(holdId, key, amountCents, reference);
+            var hold = new HoldEntry(holdId, key, amount, reference);
             bank.Holds.Add(holdId, hold);
             if (bank.Settings.DeclineAll is { } code)
             {
@@ -211,13 +212,13 @@ public sealed class SandboxBank
             {
                 hold.Decline(BankWire.AccountNotFound, "No such account.");
             }
-            else if (account.Balance - account.Held < amountCents)
+            else if (account.Balance - account.Held < amount)
             {
                 hold.Decline(BankWire.InsufficientFunds, "The available balance is too low.");
             }
             else
             {
-                account.Held += amountCents;
+                account.Held += amount;
                 hold.Status = HoldStatus.Held;
             }
 
@@ -287,17 +288,17 @@ public sealed class SandboxBank
         lock (bank.Gate)
         {
             return bank.Holds.TryGetValue(holdId, out HoldEntry? hold)
-                ? new SandboxAnswer(200, Body(hold, hold.Code, null) with { AmountCents = hold.IsTombstone ? null : hold.Amount })
+                ? new SandboxAnswer(200, Body(hold, hold.Code, null) with { AmountCents = hold.IsTombstone ? null : hold.Amount.Cents })
                 : NotFound(holdId);
         }
     }
 
     /// <summary>
-    /// <c>POST refunds</c>: gives <paramref name="amountCents"/> of a captured hold back to the holder's current account
+    /// <c>POST refunds</c>: gives <paramref name="amount"/> of a captured hold back to the holder's current account
     /// (its balance goes up), at most the hold's amount over all its refunds. Idempotent by refund id: the same id with
     /// the same content answers as the first time and moves nothing more; with other content, 409.
     /// </summary>
-    public SandboxRefundAnswer Refund(string bankCode, string refundId, string holdId, string accountRef, long amountCents, string reference)
+    public SandboxRefundAnswer Refund(string bankCode, string refundId, string holdId, string accountRef, Money amount, string reference)
     {
         BankState bank = Bank(bankCode);
         string key = Normalize(accountRef);
@@ -305,12 +306,12 @@ public sealed class SandboxBank
         {
             if (bank.Refunds.TryGetValue(refundId, out RefundEntry? existing))
             {
-                return existing.HoldId == holdId && existing.AccountKey == key && existing.Amount == amountCents && existing.Reference == reference
+                return existing.HoldId == holdId && existing.AccountKey == key && existing.Amount == amount && existing.Reference == reference
                     ? new SandboxRefundAnswer(200, existing.Body(existing.Message))
                     : new SandboxRefundAnswer(409, existing.Body("This refund id was used for another refund.") with { Code = BankWire.RefundIdConflict });
             }
 
-            var refund = new RefundEntry(refundId, holdId, key, amountCents, reference);
+            var refund = new RefundEntry(refundId, holdId, key, amount, reference);
             bank.Refunds.Add(refundId, refund);
             if (!bank.Holds.TryGetValue(holdId, out HoldEntry? hold) || hold.Status != HoldStatus.Captured)
             {
@@ -320,7 +321,7 @@ public sealed class SandboxBank
             {
                 refund.Reject(BankWire.AccountMismatch, "The hold was not on this account.");
             }
-            else if (hold.Refunded + amountCents > hold.Amount)
+            else if (hold.Refunded + amount > hold.Amount)
             {
                 refund.Reject(BankWire.AmountExceedsHold, "The refunds of a hold cannot exceed what it captured.");
             }
@@ -330,8 +331,8 @@ public sealed class SandboxBank
             }
             else
             {
-                account.Balance += amountCents;
-                hold.Refunded += amountCents;
+                account.Balance += amount;
+                hold.Refunded += amount;
                 refund.Status = RefundStatus.Refunded;
             }
 
@@ -352,13 +353,13 @@ public sealed class SandboxBank
     }
 
     /// <summary>How many refunds the sandbox has made of a hold, and their total (tests: never refunded twice).</summary>
-    public (int Count, long Cents) RefundsOf(string bankCode, string holdId)
+    public (int Count, Money Total) RefundsOf(string bankCode, string holdId)
     {
         BankState bank = Bank(bankCode);
         lock (bank.Gate)
         {
             RefundEntry[] made = [.. bank.Refunds.Values.Where(r => r.HoldId == holdId && r.Status == RefundStatus.Refunded)];
-            return (made.Length, made.Sum(r => r.Amount));
+            return (made.Length, made.Aggregate(Money.Zero, (sum, r) => sum + r.Amount));
         }
     }
 
@@ -401,27 +402,27 @@ public sealed class SandboxBank
     {
         public string Key { get; } = key;
 
-        public long Balance { get; set; }
+        public Money Balance { get; set; }
 
-        public long Held { get; set; }
+        public Money Held { get; set; }
 
         public SandboxAccount Snapshot() => new(Key, Balance, Held);
     }
 
-    private sealed class HoldEntry(string id, string? accountKey, long amount, string? reference)
+    private sealed class HoldEntry(string id, string? accountKey, Money amount, string? reference)
     {
         public string Id { get; } = id;
 
         public string? AccountKey { get; } = accountKey;
 
-        public long Amount { get; } = amount;
+        public Money Amount { get; } = amount;
 
         public string? Reference { get; } = reference;
 
         public HoldStatus Status { get; set; }
 
         /// <summary>What refunds gave back of a captured hold.</summary>
-        public long Refunded { get; set; }
+        public Money Refunded { get; set; }
 
         public string? Code { get; private set; }
 
@@ -429,7 +430,7 @@ public sealed class SandboxBank
 
         public bool IsTombstone => AccountKey is null;
 
-        public static HoldEntry Tombstone(string id) => new(id, null, 0, null) { Status = HoldStatus.Voided };
+        public static HoldEntry Tombstone(string id) => new(id, null, Money.Zero, null) { Status = HoldStatus.Voided };
 
         public void Decline(string code, string message)
         {
@@ -448,7 +449,7 @@ public sealed class SandboxBank
         public SandboxHold Snapshot() => new(Id, AccountKey, Amount, Status, Code);
     }
 
-    private sealed class RefundEntry(string id, string holdId, string accountKey, long amount, string reference)
+    private sealed class RefundEntry(string id, string holdId, string accountKey, Money amount, string reference)
     {
         public string Id { get; } = id;
 
@@ -456,7 +457,7 @@ public sealed class SandboxBank
 
         public string AccountKey { get; } = accountKey;
 
-        public long Amount { get; } = amount;
+        public Money Amount { get; } = amount;
 
         public string Reference { get; } = reference;
 
@@ -473,6 +474,6 @@ public sealed class SandboxBank
             Message = message;
         }
 
-        public RefundAnswerBody Body(string? message) => new(Id, Status.ToWire(), Code, message, Amount);
+        public RefundAnswerBody Body(string? message) => new(Id, Status.ToWire(), Code, message, Amount.Cents);
     }
 }

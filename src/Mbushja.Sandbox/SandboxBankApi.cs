@@ -19,7 +19,8 @@ public sealed record SandboxAccountRequest(long? BalanceCents);
 
 public sealed record SandboxAccountResponse(string Bank, string AccountRef, long BalanceCents, long HeldCents, long AvailableCents, string Currency)
 {
-    public static SandboxAccountResponse From(string bank, SandboxAccount a) => new(bank, a.AccountRef, a.BalanceCents, a.HeldCents, a.AvailableCents, Money.Currency);
+    public static SandboxAccountResponse From(string bank, SandboxAccount a) =>
+        new(bank, a.AccountRef, a.Balance.Cents, a.Held.Cents, a.Available.Cents, Money.Currency);
 }
 
 public sealed record SandboxSettingsRequest(int? LatencyMs, string? DeclineAll, int? FailNext, string? FailMode);
@@ -162,7 +163,7 @@ public static partial class SandboxBankApi
             return Problems.Unprocessable(balance.Error.Code, balance.Error.Message, "balanceCents");
         }
 
-        SandboxAccount account = bank.SetAccount(bankCode, accountRef, balance.Value.Cents);
+        SandboxAccount account = bank.SetAccount(bankCode, accountRef, balance.Value);
         return TypedResults.Ok(SandboxAccountResponse.From(bank.CodeOf(bankCode), account));
     }
 
@@ -398,12 +399,13 @@ public static partial class SandboxBankApi
                 : Refused(BankWire.InvalidField, $"accountRef has 1 to {BankWire.MaxAccountRefLength} characters.", "accountRef");
         }
 
-        if (hold.AmountCents is not { } amount)
+        if (hold.AmountCents is not { } cents)
         {
             return Refused(BankWire.MissingField, "amountCents is required.", "amountCents");
         }
 
-        if (!Money.Positive(amount).Success)
+        ParseResult<Money> amount = Money.Positive(cents);
+        if (!amount.Success)
         {
             return Refused(BankWire.InvalidAmount, "amountCents is a positive number of cents.", "amountCents");
         }
@@ -423,7 +425,7 @@ public static partial class SandboxBankApi
             return Refused(BankWire.InvalidField, $"reference has at most {BankWire.MaxReferenceLength} characters.", "reference");
         }
 
-        return Answer(sandbox.Hold(bankCode, hold.HoldId, hold.AccountRef, amount, hold.Reference ?? ""));
+        return Answer(sandbox.Hold(bankCode, hold.HoldId, hold.AccountRef, amount.Value, hold.Reference ?? ""));
     }
 
     private static (int Status, byte[] Body, string ContentType) ApplyRefund(SandboxBank sandbox, string bankCode, byte[] body)
@@ -463,12 +465,13 @@ public static partial class SandboxBankApi
                 : Refused(BankWire.InvalidField, $"accountRef has 1 to {BankWire.MaxAccountRefLength} characters.", "accountRef");
         }
 
-        if (refund.AmountCents is not { } amount)
+        if (refund.AmountCents is not { } cents)
         {
             return Refused(BankWire.MissingField, "amountCents is required.", "amountCents");
         }
 
-        if (!Money.Positive(amount).Success)
+        ParseResult<Money> amount = Money.Positive(cents);
+        if (!amount.Success)
         {
             return Refused(BankWire.InvalidAmount, "amountCents is a positive number of cents.", "amountCents");
         }
@@ -485,7 +488,7 @@ public static partial class SandboxBankApi
             return Refused(BankWire.InvalidField, $"reference has at most {BankWire.MaxReferenceLength} characters.", "reference");
         }
 
-        return RefundAnswer(sandbox.Refund(bankCode, refund.RefundId!, refund.HoldId!, refund.AccountRef, amount, refund.Reference ?? ""));
+        return RefundAnswer(sandbox.Refund(bankCode, refund.RefundId!, refund.HoldId!, refund.AccountRef, amount.Value, refund.Reference ?? ""));
     }
 
     private static (int, byte[], string) RefundAnswer(SandboxRefundAnswer answer) =>

@@ -4,6 +4,7 @@ using Mbushja.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Mbushja.Server;
@@ -11,6 +12,15 @@ namespace Mbushja.Server;
 /// <summary>The platform's HTTP APIs: health, OpenAPI, /api/v1 with the admin key, and the SMS and USSD gateways.</summary>
 internal static class ApiSetup
 {
+    /// <summary>Answers that moved from the domain's records to wire records keep the schema names they were published under.</summary>
+    private static readonly Dictionary<Type, string> PublishedSchemaNames = new()
+    {
+        [typeof(SettlementTotalsResponse)] = "SettlementTotals",
+        [typeof(SettlementLineResponse)] = "SettlementLine",
+        [typeof(ReconciliationReportResponse)] = "ReconciliationReport",
+        [typeof(ReconciliationItemResponse)] = "ReconciliationItem",
+    };
+
     public static IServiceCollection AddMbushjaApis(this IServiceCollection services, ServerSettings settings)
     {
         services.AddSingleton(new AdminKey(settings.AdminKey));
@@ -24,34 +34,41 @@ internal static class ApiSetup
         services.AddAuthentication(AdminKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(o =>
         {
-            document.Info.Title = "Mbushja";
-            document.Info.Description = "Mobile top-ups and service payments by USSD and SMS. /api/v1 takes 'Authorization: Bearer <admin key>'.";
-            // The admin key, as a bearer token, on every /api/v1 operation.
-            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
-            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes["adminKey"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            o.CreateSchemaReferenceId = type => PublishedSchemaNames.GetValueOrDefault(type.Type) ?? OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+            o.AddDocumentTransformer(Describe);
+        });
+        return services;
+    }
+
+    /// <summary>The document's title, and the admin key on every /api/v1 operation.</summary>
+    private static Task Describe(Microsoft.OpenApi.OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        document.Info.Title = "Mbushja";
+        document.Info.Description = "Mobile top-ups and service payments by USSD and SMS. /api/v1 takes 'Authorization: Bearer <admin key>'.";
+        // The admin key, as a bearer token, on every /api/v1 operation.
+        document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes["adminKey"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+        {
+            Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "The admin key.",
+        };
+        foreach ((string path, Microsoft.OpenApi.IOpenApiPathItem item) in document.Paths)
+        {
+            if (path.StartsWith("/api/v1/", StringComparison.Ordinal))
             {
-                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
-                Scheme = "bearer",
-                Description = "The admin key.",
-            };
-            foreach ((string path, Microsoft.OpenApi.IOpenApiPathItem item) in document.Paths)
-            {
-                if (path.StartsWith("/api/v1/", StringComparison.Ordinal))
+                foreach (Microsoft.OpenApi.OpenApiOperation operation in item.Operations?.Values ?? Enumerable.Empty<Microsoft.OpenApi.OpenApiOperation>())
                 {
-                    foreach (Microsoft.OpenApi.OpenApiOperation operation in item.Operations?.Values ?? Enumerable.Empty<Microsoft.OpenApi.OpenApiOperation>())
-                    {
-                        operation.Security ??= [];
-                        operation.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("adminKey", document)] = [] });
-                    }
+                    operation.Security ??= [];
+                    operation.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("adminKey", document)] = [] });
                 }
             }
+        }
 
-            return Task.CompletedTask;
-        }));
-        return services;
+        return Task.CompletedTask;
     }
 
     /// <summary>Every failure is a problem with a stable code; a status without a body gets one too.</summary>

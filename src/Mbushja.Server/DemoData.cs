@@ -16,33 +16,33 @@ namespace Mbushja.Server;
 /// </summary>
 public static class DemoData
 {
-    public static IReadOnlyList<(string Msisdn, long CreditCents, Language Language)> Subscribers { get; } =
+    public static IReadOnlyList<(string Msisdn, Money Credit, Language Language)> Subscribers { get; } =
     [
-        ("+38349111111", 2000, Language.Sq),
-        ("+38349222222", 500, Language.En),
-        ("+38343333333", 10000, Language.Sr),
-        ("+38349444444", 0, Language.Sq),
+        ("+38349111111", Money.FromCents(2000), Language.Sq),
+        ("+38349222222", Money.FromCents(500), Language.En),
+        ("+38343333333", Money.FromCents(10000), Language.Sr),
+        ("+38349444444", Money.Zero, Language.Sq),
         // One number per USSD package (a number pays once a month), so every package can be paid by *101# at once.
-        ("+38349600001", 3000, Language.Sq),
-        ("+38349600002", 3000, Language.Sq),
-        ("+38349600003", 3000, Language.En),
-        ("+38349600004", 3000, Language.En),
-        ("+38349600005", 3000, Language.Sr),
-        ("+38349600006", 3000, Language.Sr),
-        ("+38349600007", 3000, Language.Sq),
-        ("+38349600008", 3000, Language.Sq),
+        ("+38349600001", Money.FromCents(3000), Language.Sq),
+        ("+38349600002", Money.FromCents(3000), Language.Sq),
+        ("+38349600003", Money.FromCents(3000), Language.En),
+        ("+38349600004", Money.FromCents(3000), Language.En),
+        ("+38349600005", Money.FromCents(3000), Language.Sr),
+        ("+38349600006", Money.FromCents(3000), Language.Sr),
+        ("+38349600007", Money.FromCents(3000), Language.Sq),
+        ("+38349600008", Money.FromCents(3000), Language.Sq),
     ];
 
-    public static IReadOnlyList<(ServiceKind Kind, string Package, string? Username, string? Contract, string? SmartCard, string? Number, long BalanceCents)> ServiceAccounts { get; } =
+    public static IReadOnlyList<(ServiceKind Kind, string Package, string? Username, string? Contract, string? SmartCard, string? Number, Money Balance)> ServiceAccounts { get; } =
     [
-        (ServiceKind.Tv, "DTV_FAMILJARE", "arta.tv", null, "700100200", null, 0),
-        (ServiceKind.Duo, "DUO_TV", "besa.duo", null, "700300400", null, 0),
-        (ServiceKind.Internet, "INTERNET_1", "drita", null, null, null, 0),
-        (ServiceKind.Internet, "INTERNET_2", "edon", "K-1002", null, null, 0),
-        (ServiceKind.Internet, "INTERNET_3", "flaka", "K-1003", null, null, 0),
-        (ServiceKind.Duo, "DUO_MINI", "genti", "K-2001", null, null, 0),
-        (ServiceKind.Duo, "DUO_MAXI", "hana", "K-2002", null, null, 0),
-        (ServiceKind.Fixed, "FIXED_LINE", "ilir.fix", "K-3001", null, "038123456", 0),
+        (ServiceKind.Tv, "DTV_FAMILJARE", "arta.tv", null, "700100200", null, Money.Zero),
+        (ServiceKind.Duo, "DUO_TV", "besa.duo", null, "700300400", null, Money.Zero),
+        (ServiceKind.Internet, "INTERNET_1", "drita", null, null, null, Money.Zero),
+        (ServiceKind.Internet, "INTERNET_2", "edon", "K-1002", null, null, Money.Zero),
+        (ServiceKind.Internet, "INTERNET_3", "flaka", "K-1003", null, null, Money.Zero),
+        (ServiceKind.Duo, "DUO_MINI", "genti", "K-2001", null, null, Money.Zero),
+        (ServiceKind.Duo, "DUO_MAXI", "hana", "K-2002", null, null, Money.Zero),
+        (ServiceKind.Fixed, "FIXED_LINE", "ilir.fix", "K-3001", null, "038123456", Money.Zero),
     ];
 
     /// <summary>Who is registered at every bank: the holder, one authorised person, and the holder's own service accounts.</summary>
@@ -62,7 +62,7 @@ public static class DemoData
     public const string ConsolePasswordFile = "console.password";
 
     /// <summary>What the holder's current account at each sandbox bank holds when the demo starts: 500.00 EUR.</summary>
-    public const long BankBalanceCents = 50_000;
+    public static Money BankBalance { get; } = Money.FromCents(50_000);
 
     /// <summary>Loads the demo data and the demo console users into the server <paramref name="services"/> belong to.</summary>
     public static async Task LoadAsync(IServiceProvider services, ServerSettings settings, CancellationToken ct)
@@ -84,13 +84,13 @@ public static class DemoData
         SandboxBank sandbox,
         CancellationToken ct)
     {
-        foreach ((string msisdn, long credit, Language language) in Subscribers)
+        foreach ((string msisdn, Money credit, Language language) in Subscribers)
         {
             // Already there from an earlier start: the refusal is the expected answer.
-            await subscribers.CreateAsync(config.Numbering.ParseMsisdn(msisdn).Value, Money.FromCents(credit), language, ct);
+            await subscribers.CreateAsync(config.Numbering.ParseMsisdn(msisdn).Value, credit, language, ct);
         }
 
-        foreach ((ServiceKind kind, string package, string? username, string? contract, string? card, string? number, long balance) in ServiceAccounts)
+        foreach ((ServiceKind kind, string package, string? username, string? contract, string? card, string? number, Money balance) in ServiceAccounts)
         {
             if (await accounts.FindAsync(username!, ct) is not null)
             {
@@ -105,7 +105,7 @@ public static class DemoData
                     Identifier(contract, IdentifierKind.Contract),
                     Identifier(card, IdentifierKind.SmartCard),
                     number is null ? null : config.Numbering.ParseFixed(number).Value,
-                    Money.FromCents(balance)),
+                    balance),
                 ct)).Outcome;
             if (!outcome.Succeeded)
             {
@@ -135,7 +135,7 @@ public static class DemoData
             // The sandbox bank keeps its accounts in memory: every start funds them afresh. A real bank funds its own.
             if (sandbox.Knows(bank))
             {
-                sandbox.SetAccount(bank, iban.Value, BankBalanceCents);
+                sandbox.SetAccount(bank, iban.Value, BankBalance);
             }
         }
     }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using CsvHelper;
 using Mbushja.Domain;
 using Mbushja.Storage;
@@ -25,10 +26,16 @@ public sealed record ReconciliationError(string Code, string Message, long? Line
 /// <summary>One reference in a reconciliation: what the platform and the bank each say about it.</summary>
 /// <param name="Reference">The statement's reference: a transaction id (= hold id), or a refund id (<c>rf-</c> + it).</param>
 /// <param name="Kind">The platform's line kind (<see cref="SettlementKinds"/>), when the platform has the reference.</param>
-/// <param name="PlatformCents">The platform's amount: positive for a top-up, negative for a reversal's refund.</param>
-/// <param name="BankCents">The statement's amount, in cents.</param>
+/// <param name="Platform">The platform's amount: positive for a top-up, negative for a reversal's refund.</param>
+/// <param name="Bank">The statement's amount.</param>
 /// <param name="StatementLine">The line of the statement (1 = the header).</param>
-public sealed record ReconciliationItem(string Reference, string? Kind, long? PlatformCents, long? BankCents, long? StatementLine);
+/// <remarks>Recorded as JSON with its report: the amounts keep their names there, as integer cents.</remarks>
+public sealed record ReconciliationItem(
+    string Reference,
+    string? Kind,
+    [property: JsonPropertyName("platformCents"), JsonConverter(typeof(MoneyCentsJsonConverter))] Money? Platform,
+    [property: JsonPropertyName("bankCents"), JsonConverter(typeof(MoneyCentsJsonConverter))] Money? Bank,
+    long? StatementLine);
 
 /// <summary>
 /// A statement checked against the platform's settlement of the same bank and day: <see cref="Matched"/> (same
@@ -90,12 +97,12 @@ public sealed class Reconciliations(Database database, CommitQueue commits, Sett
         }
 
         Settlement settlement = await settlements.ForDayAsync(bankCode, date, ct);
-        var expected = new Dictionary<string, (string Kind, long Cents)>(StringComparer.OrdinalIgnoreCase);
+        var expected = new Dictionary<string, (string Kind, Money Amount)>(StringComparer.OrdinalIgnoreCase);
         foreach (SettlementLine line in settlement.Lines)
         {
             // The bank knows a top-up by its hold id (the transaction id), and a reversal by its refund id.
             string reference = line.Kind == SettlementKinds.Reversal ? "rf-" + line.TransactionId : line.TransactionId;
-            expected[reference] = (line.Kind, line.AmountCents);
+            expected[reference] = (line.Kind, line.Amount);
         }
 
         var matched = new List<ReconciliationItem>();
@@ -103,17 +110,17 @@ public sealed class Reconciliations(Database database, CommitQueue commits, Sett
         var mismatched = new List<ReconciliationItem>();
         foreach (StatementLine line in lines!)
         {
-            if (!expected.Remove(line.Reference, out (string Kind, long Cents) platform))
+            if (!expected.Remove(line.Reference, out (string Kind, Money Amount) platform))
             {
-                missingHere.Add(new ReconciliationItem(line.Reference, null, null, line.Cents, line.Line));
+                missingHere.Add(new ReconciliationItem(line.Reference, null, null, line.Amount, line.Line));
                 continue;
             }
 
-            var item = new ReconciliationItem(line.Reference, platform.Kind, platform.Cents, line.Cents, line.Line);
-            (platform.Cents == line.Cents ? matched : mismatched).Add(item);
+            var item = new ReconciliationItem(line.Reference, platform.Kind, platform.Amount, line.Amount, line.Line);
+            (platform.Amount == line.Amount ? matched : mismatched).Add(item);
         }
 
-        List<ReconciliationItem> missingAtBank = [.. expected.Select(e => new ReconciliationItem(e.Key, e.Value.Kind, e.Value.Cents, null, null))
+        List<ReconciliationItem> missingAtBank = [.. expected.Select(e => new ReconciliationItem(e.Key, e.Value.Kind, e.Value.Amount, null, null))
             .OrderBy(i => i.Reference, StringComparer.Ordinal)];
         var report = new ReconciliationReport(
             Guid.CreateVersion7().ToString("N"), bankCode, date, uploadedBy, clock.UtcNow, lines.Count, matched, missingAtBank, missingHere, mismatched);
@@ -287,19 +294,19 @@ public sealed class Reconciliations(Database database, CommitQueue commits, Sett
         // Decimal EUR with a point (a comma would be a separator), at most two decimals; a refund is negative.
         // Money.ParseAmount takes a point or a comma and refuses any sign itself.
         bool negative = amount.StartsWith('-');
-        ParseResult<Money> cents = Money.ParseAmount(negative ? amount.AsSpan(1) : amount);
-        if (!cents.Success || amount.Contains(',', StringComparison.Ordinal))
+        ParseResult<Money> money = Money.ParseAmount(negative ? amount.AsSpan(1) : amount);
+        if (!money.Success || amount.Contains(',', StringComparison.Ordinal))
         {
             return (null, Malformed(line, "amount", $"'{amount}' is not an amount in EUR written like 5.00 or -5.00."));
         }
 
-        return (new StatementLine(reference, negative ? -cents.Value.Cents : cents.Value.Cents, line), null);
+        return (new StatementLine(reference, negative ? -money.Value : money.Value, line), null);
     }
 
     private static ReconciliationError Malformed(long line, string? field, string message) =>
         new(ReconciliationCodes.MalformedStatement, field is null ? $"Line {line}: {message}" : $"Line {line}, field '{field}': {message}", line, field);
 
-    private sealed record StatementLine(string Reference, long Cents, long Line);
+    private sealed record StatementLine(string Reference, Money Amount, long Line);
 
     /// <summary>The whole body, or null when it is over <see cref="MaxBytes"/> (reading stops one byte past it).</summary>
     private static async Task<byte[]?> ReadAllAsync(Stream statement, CancellationToken ct)

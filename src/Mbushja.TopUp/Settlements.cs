@@ -30,12 +30,12 @@ public sealed record SettlementLine(
     string TransactionId,
     DateTimeOffset Time,
     string Msisdn,
-    long AmountCents,
+    Money Amount,
     string Targets,
     string State);
 
 /// <summary>A day's sums. SMS Top Up charges no service fee (SPEC §3's fee is USSD's), so there is no fee column.</summary>
-public sealed record SettlementTotals(int TopUpCount, long TopUpCents, int ReversalCount, long ReversalCents, long NetCents);
+public sealed record SettlementTotals(int TopUpCount, Money TopUpTotal, int ReversalCount, Money ReversalTotal, Money Net);
 
 /// <summary>What the platform charged through one bank on one operator-local day.</summary>
 public sealed record Settlement(
@@ -83,12 +83,7 @@ public sealed class Settlements(Database database, OperatorClock clock)
         lines.Sort((a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : string.CompareOrdinal(a.TransactionId + a.Kind, b.TransactionId + b.Kind));
         List<SettlementLine> topUpLines = lines.FindAll(l => l.Kind == SettlementKinds.TopUp);
         List<SettlementLine> reversalLines = lines.FindAll(l => l.Kind == SettlementKinds.Reversal);
-        var totals = new SettlementTotals(
-            topUpLines.Count,
-            topUpLines.Sum(l => l.AmountCents),
-            reversalLines.Count,
-            reversalLines.Sum(l => l.AmountCents),
-            lines.Sum(l => l.AmountCents));
+        var totals = new SettlementTotals(topUpLines.Count, Sum(topUpLines), reversalLines.Count, Sum(reversalLines), Sum(lines));
         return new Settlement(bankCode, date, clock.Zone.Id, from, to, totals, lines);
     }
 
@@ -110,7 +105,7 @@ public sealed class Settlements(Database database, OperatorClock clock)
             csv.WriteField(line.TransactionId);
             csv.WriteField(line.Time.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture));
             csv.WriteField(line.Msisdn);
-            csv.WriteField(Money.FromCents(line.AmountCents).ToDecimalString());
+            csv.WriteField(line.Amount.ToDecimalString());
             csv.WriteField(line.Targets);
             csv.WriteField(line.State);
             await csv.EndRecordAsync(ct);
@@ -132,11 +127,13 @@ public sealed class Settlements(Database database, OperatorClock clock)
                 id,
                 TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), clock.Zone),
                 r.GetNullableString(1) ?? r.GetString(2),
-                checked(sign * (r.GetNullableInt64(3) ?? 0)),
+                Money.FromCents(r.GetNullableInt64(3) ?? 0) * sign,
                 plan is null ? "" : Targets(TopUpPlanner.Deserialize(plan)),
                 r.GetString(5)));
         }
     }
+
+    private static Money Sum(List<SettlementLine> lines) => lines.Aggregate(Money.Zero, (sum, l) => sum + l.Amount);
 
     /// <summary><c>049123456 5.00; valon INTERNET_1 14.90</c>.</summary>
     private static string Targets(TopUpPlan plan) => string.Join(

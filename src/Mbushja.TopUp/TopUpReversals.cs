@@ -226,7 +226,7 @@ public sealed partial class TopUpReversals(
     private async Task<Reversal> RefundAsync(Reversal reversal, CancellationToken ct)
     {
         var request = new RefundRequest(
-            reversal.RefundId, reversal.TransactionId.Value, reversal.AccountRef, reversal.Amount.Cents, reversal.TransactionId.RefundReference(config.Name));
+            reversal.RefundId, reversal.TransactionId.Value, reversal.AccountRef, reversal.Amount, reversal.TransactionId.RefundReference(config.Name));
         RefundCall call = await bank.RefundAsync(reversal.BankCode, request, ct);
         string? state = call.Reply?.Status switch
         {

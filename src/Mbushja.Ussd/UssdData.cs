@@ -8,7 +8,7 @@ public sealed class UssdData(ServiceAccounts accounts, Subscribers subscribers, 
 {
     public Task<ServiceAccount?> FindAccountAsync(string identifier, CancellationToken ct) => accounts.FindAsync(identifier, ct);
 
-    public async Task<long?> CreditAsync(Msisdn msisdn, CancellationToken ct) => (await subscribers.FindAsync(msisdn, ct))?.CreditCents;
+    public async Task<Money?> CreditAsync(Msisdn msisdn, CancellationToken ct) => (await subscribers.FindAsync(msisdn, ct))?.Credit;
 
     public Task<bool> PaidInMonthAsync(Msisdn msisdn, string month, CancellationToken ct) => payments.PaidInMonthAsync(msisdn, month, ct);
 

@@ -77,7 +77,7 @@ public sealed partial class UssdEngine(
             case ScreenType.Account when package is not null:
                 return await AccountAsync(caller, state, screen, package, input, ct);
             case ScreenType.Amount when package is not null && Choice(input, package.Amounts.Count) is { } n:
-                state = state with { Selection = state.Selection with { AmountCents = package.Amounts[n].Cents } };
+                state = state with { Selection = state.Selection with { Amount = package.Amounts[n] } };
                 return await EnterAsync(caller, state, screen.Next!, ct);
             case ScreenType.Confirm when input == "1":
                 return QuoteOf(state) is { } quote ? new Confirmed(state, quote) : new Finish(menu.Text("end.failed", lang));
@@ -118,8 +118,8 @@ public sealed partial class UssdEngine(
                         nav),
                     quote.Account);
             case ScreenType.Balance:
-                long credit = await data.CreditAsync(caller.Msisdn, ct) ?? 0;
-                return _writer.Single(Lines(notice, menu.Text("balance.text", lang, ("credit", Money.FromCents(credit).ToDecimalString())), nav));
+                Money credit = await data.CreditAsync(caller.Msisdn, ct) ?? Money.Zero;
+                return _writer.Single(Lines(notice, menu.Text("balance.text", lang, ("credit", credit.ToDecimalString())), nav));
             case var type when IsList(type):
                 return (await ListAsync(caller, state, notice, ct)).Text;
             default:
@@ -163,24 +163,24 @@ public sealed partial class UssdEngine(
         Package? package = config.Catalog.Find(state.Selection.Package);
         DateOnly today = clock.Today;
         Money? price = (package is null ? null : prices?.Current.PriceOn(package, today) ?? package.Price)
-            ?? (state.Selection.AmountCents is { } cents ? Money.FromCents(cents) : null);
+            ?? state.Selection.Amount;
         if (package is null || price is null || state.Selection.AccountId is null)
         {
             return new Finish(menu.Text("end.failed", caller.Language));
         }
 
         Money fee = prices?.Current.FeeOn(today) ?? config.Catalog.Fees.FeeOn(today);
-        long credit = await data.CreditAsync(caller.Msisdn, ct) ?? 0;
-        if (credit < (price.Value + fee).Cents)
+        Money credit = await data.CreditAsync(caller.Msisdn, ct) ?? Money.Zero;
+        if (credit < price.Value + fee)
         {
             return new Finish(menu.Text(
                 "end.insufficient",
                 caller.Language,
-                ("credit", Money.FromCents(credit).ToDecimalString()),
+                ("credit", credit.ToDecimalString()),
                 ("total", (price.Value + fee).ToDecimalString())));
         }
 
-        return new Proceed(state with { Selection = state.Selection with { PriceCents = price.Value.Cents, FeeCents = fee.Cents } });
+        return new Proceed(state with { Selection = state.Selection with { Price = price.Value, Fee = fee } });
     }
 
     /// <summary>An identifier for the chosen package: well-formed, an account that has it as one of the asked kinds, of the package's kind.</summary>
@@ -225,8 +225,8 @@ public sealed partial class UssdEngine(
     private Quote? QuoteOf(UssdState state)
     {
         Selection s = state.Selection;
-        return config.Catalog.Find(s.Package) is { } package && s is { AccountId: { } id, Account: { } account, PriceCents: { } price, FeeCents: { } fee }
-            ? new Quote(package, id, account, Money.FromCents(price), Money.FromCents(fee), ByAmount: package.Price is null)
+        return config.Catalog.Find(s.Package) is { } package && s is { AccountId: { } id, Account: { } account, Price: { } price, Fee: { } fee }
+            ? new Quote(package, id, account, price, fee, ByAmount: package.Price is null)
             : null;
     }
 
@@ -302,9 +302,9 @@ public sealed partial class UssdEngine(
                         ("date", clock.LocalDate(p.At).ToString("dd.MM", CultureInfo.InvariantCulture)),
                         ("package", config.Catalog.Find(p.PackageCode)?.Name ?? p.PackageCode),
                         ("account", p.Account),
-                        ("price", Money.FromCents(p.AmountCents).ToDecimalString()),
-                        ("fee", Money.FromCents(p.FeeCents).ToDecimalString()),
-                        ("total", Money.FromCents(p.AmountCents + p.FeeCents).ToDecimalString())))];
+                        ("price", p.Amount.ToDecimalString()),
+                        ("fee", p.Fee.ToDecimalString()),
+                        ("total", (p.Amount + p.Fee).ToDecimalString())))];
                 break;
             case ScreenType.Language:
                 items = [.. Languages.Select((l, i) => Numbered(i, menu.Text("language.name", l)))];

@@ -10,9 +10,9 @@ namespace Mbushja.Ussd;
 
 /// <summary>What a committed payment did, for the screen that ends the session and the receipt SMS.</summary>
 /// <param name="PaidUntil">A package: the account's new paid-until.</param>
-/// <param name="BalanceCents">An amount (PPV): the account's new balance.</param>
-/// <param name="CreditCents">The subscriber's credit after the payment.</param>
-public sealed record PaymentFacts(string Id, Quote Quote, DateTimeOffset? PaidUntil, long? BalanceCents, long CreditCents);
+/// <param name="Balance">An amount (PPV): the account's new balance.</param>
+/// <param name="Credit">The subscriber's credit after the payment.</param>
+public sealed record PaymentFacts(string Id, Quote Quote, DateTimeOffset? PaidUntil, Money? Balance, Money Credit);
 
 /// <summary>A payment as customer care lists it.</summary>
 public sealed record UssdPaymentRow(string Id, string Msisdn, string PackageCode, string Account, Money Amount, Money Fee, DateTimeOffset At);
@@ -80,7 +80,8 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
         var list = new List<PaymentRecord>(count);
         while (await r.ReadAsync(ct))
         {
-            list.Add(new PaymentRecord(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4)));
+            list.Add(new PaymentRecord(
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2), Money.FromCents(r.GetInt64(3)), Money.FromCents(r.GetInt64(4))));
         }
 
         return list;
@@ -139,10 +140,10 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
         {
             string id = session.Key;
             DateTimeOffset? paidUntil = null;
-            long? balance = null;
+            Money? balance = null;
             if (quote.ByAmount)
             {
-                balance = (context.Available(SystemAccounts.Service(quote.ServiceAccountId)) ?? Money.Zero).Cents;
+                balance = context.Available(SystemAccounts.Service(quote.ServiceAccountId)) ?? Money.Zero;
             }
             else
             {
@@ -164,14 +165,14 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
                 ("amount", quote.Price.Cents),
                 ("fee", quote.Fee.Cents),
                 ("until", paidUntil?.ToUnixTimeMilliseconds()),
-                ("balance", balance),
+                ("balance", balance?.Cents),
                 ("now", context.Now.ToUnixTimeMilliseconds()));
             if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 return new CommitRefusal(AlreadyPaid, $"{session.Msisdn.Masked} has paid in {month} already.");
             }
 
-            long credit = (context.Available(SystemAccounts.Subscriber(session.Msisdn.E164)) ?? Money.Zero).Cents;
+            Money credit = context.Available(SystemAccounts.Subscriber(session.Msisdn.E164)) ?? Money.Zero;
             PaymentTexts written = texts(new PaymentFacts(id, quote, paidUntil, balance, credit));
             await SmsOutbox.EnqueueAsync(context.Commit, id, OutboxSources.Ussd, session.Msisdn.E164, receiptSender, written.Sms, cancellationToken);
             CommitRefusal? changed = await UssdSessions.WriteAsync(context.Commit, session with { Response = written.Screen }, cancellationToken);

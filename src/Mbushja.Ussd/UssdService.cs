@@ -364,9 +364,9 @@ public sealed partial class UssdService(
                 reason = Menu.Text("end.oncePerMonth", session.Language, ("date", MessageFormat.Date(new DateOnly(today.Year, today.Month, 1).AddMonths(1))));
                 break;
             case LedgerErrorCodes.InsufficientFunds:
-                long credit = (await subscribers.FindAsync(session.Msisdn, ct))?.CreditCents ?? 0;
+                Money credit = (await subscribers.FindAsync(session.Msisdn, ct))?.Credit ?? Money.Zero;
                 reason = Menu.Text(
-                    "end.insufficient", session.Language, ("credit", Money.FromCents(credit).ToDecimalString()), ("total", quote.Total.ToDecimalString()));
+                    "end.insufficient", session.Language, ("credit", credit.ToDecimalString()), ("total", quote.Total.ToDecimalString()));
                 break;
             default:
                 LogPaymentRefused(logger, session.Key, session.Msisdn.Masked, code, outcome.Error?.Message);
@@ -393,8 +393,8 @@ public sealed partial class UssdService(
             ("fee", quote.Fee.ToDecimalString()),
             ("total", quote.Total.ToDecimalString()),
             ("paidUntil", facts.PaidUntil is { } until ? MessageFormat.Date(clock.LocalDate(until)) : ""),
-            ("balance", Money.FromCents(facts.BalanceCents ?? 0).ToDecimalString()),
-            ("credit", Money.FromCents(facts.CreditCents).ToDecimalString()),
+            ("balance", (facts.Balance ?? Money.Zero).ToDecimalString()),
+            ("credit", facts.Credit.ToDecimalString()),
             ("ref", MessageFormat.Reference(facts.Id)),
         ];
         string screen = quote.ByAmount ? "paid.amount" : "paid";

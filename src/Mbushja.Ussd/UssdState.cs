@@ -9,13 +9,14 @@ namespace Mbushja.Ussd;
 public sealed record Frame(string Screen, int Page = 0);
 
 /// <summary>What the subscriber chose so far: the package, the account, the amount, and the quote shown for confirmation.</summary>
+/// <remarks>Stored as JSON with the session: the amounts keep their names there, as integer cents.</remarks>
 public sealed record Selection(
     string? Package = null,
     string? AccountId = null,
     string? Account = null,
-    long? AmountCents = null,
-    long? PriceCents = null,
-    long? FeeCents = null);
+    [property: JsonPropertyName("amountCents"), JsonConverter(typeof(MoneyCentsJsonConverter))] Money? Amount = null,
+    [property: JsonPropertyName("priceCents"), JsonConverter(typeof(MoneyCentsJsonConverter))] Money? Price = null,
+    [property: JsonPropertyName("feeCents"), JsonConverter(typeof(MoneyCentsJsonConverter))] Money? Fee = null);
 
 /// <summary>
 /// Where a session stands: the screens it came through (the last is shown; <c>0</c> goes back one) and the choices
@@ -63,15 +64,15 @@ public sealed record Finish(string Text) : StepResult;
 public sealed record Confirmed(UssdState State, Quote Quote) : StepResult;
 
 /// <summary>A payment as the history screen lists it.</summary>
-public sealed record PaymentRecord(DateTimeOffset At, string PackageCode, string Account, long AmountCents, long FeeCents);
+public sealed record PaymentRecord(DateTimeOffset At, string PackageCode, string Account, Money Amount, Money Fee);
 
 /// <summary>What the menu reads while it walks: accounts, credit, payments. Reads only; the database in production.</summary>
 public interface IUssdData
 {
     Task<ServiceAccount?> FindAccountAsync(string identifier, CancellationToken ct);
 
-    /// <summary>The subscriber's available credit in cents; null for a number that is no subscriber.</summary>
-    Task<long?> CreditAsync(Msisdn msisdn, CancellationToken ct);
+    /// <summary>The subscriber's available credit; null for a number that is no subscriber.</summary>
+    Task<Money?> CreditAsync(Msisdn msisdn, CancellationToken ct);
 
     /// <summary>Whether the number has paid in this calendar month (<c>2026-02</c>).</summary>
     Task<bool> PaidInMonthAsync(Msisdn msisdn, string month, CancellationToken ct);

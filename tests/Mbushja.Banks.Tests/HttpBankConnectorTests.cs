@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mbushja.Banks.Connector;
+using Mbushja.Domain;
 using Mbushja.Sandbox;
 
 namespace Mbushja.Banks.Tests;
@@ -27,16 +28,16 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
         string iban = host.NextIban("BEK", 10_000);
         string id = host.NextId();
 
-        BankCall hold = await _connector.HoldAsync("BEK", new HoldRequest(id, iban, 2_500, "Top-up 049123456"));
+        BankCall hold = await _connector.HoldAsync("BEK", new HoldRequest(id, iban, Money.FromCents(2_500), "Top-up 049123456"));
         BankCall status = await _connector.StatusAsync("BEK", id);
         BankCall capture = await _connector.CaptureAsync("BEK", id);
         BankCall again = await _connector.CaptureAsync("BEK", id);
 
         Assert.Equal(BankCall.Answer(new BankReply(HoldStatus.Held), 1), hold);
-        Assert.Equal(new BankReply(HoldStatus.Held) { AmountCents = 2_500 }, status.Reply);
+        Assert.Equal(new BankReply(HoldStatus.Held) { Amount = Money.FromCents(2_500) }, status.Reply);
         Assert.Equal(HoldStatus.Captured, capture.Reply?.Status);
         Assert.Equal(HoldStatus.Captured, again.Reply?.Status);
-        Assert.Equal(new SandboxAccount(iban, 7_500, 0), host.Bank.GetAccount("BEK", iban));
+        Assert.Equal(new SandboxAccount(iban, Money.FromCents(7_500), Money.FromCents(0)), host.Bank.GetAccount("BEK", iban));
     }
 
     [Fact]
@@ -44,9 +45,9 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
     {
         string iban = host.NextIban("BEK", 10_000);
         string id = host.NextId();
-        await _connector.HoldAsync("BEK", new HoldRequest(id, iban, 2_500, ""));
+        await _connector.HoldAsync("BEK", new HoldRequest(id, iban, Money.FromCents(2_500), ""));
         await _connector.CaptureAsync("BEK", id);
-        var refund = new RefundRequest(host.NextId("rf"), id, iban, 2_500, "Reversal");
+        var refund = new RefundRequest(host.NextId("rf"), id, iban, Money.FromCents(2_500), "Reversal");
 
         RefundCall first = await _connector.RefundAsync("BEK", refund);
         RefundCall again = await _connector.RefundAsync("BEK", refund);
@@ -55,8 +56,8 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
         Assert.Equal(new RefundReply(RefundStatus.Refunded), first.Reply);
         Assert.Equal(new RefundReply(RefundStatus.Refunded), again.Reply);
         Assert.Equal(RefundStatus.Refunded, status.Reply?.Status);
-        Assert.Equal(new SandboxAccount(iban, 10_000, 0), host.Bank.GetAccount("BEK", iban));
-        Assert.Equal((1, 2_500L), host.Bank.RefundsOf("BEK", id));
+        Assert.Equal(new SandboxAccount(iban, Money.FromCents(10_000), Money.FromCents(0)), host.Bank.GetAccount("BEK", iban));
+        Assert.Equal((1, Money.FromCents(2_500)), host.Bank.RefundsOf("BEK", id));
     }
 
     [Theory]
@@ -69,7 +70,7 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
         string id = host.NextId();
         if (holdState != "unknown")
         {
-            await _connector.HoldAsync("BEK", new HoldRequest(id, iban, 2_500, ""));
+            await _connector.HoldAsync("BEK", new HoldRequest(id, iban, Money.FromCents(2_500), ""));
         }
 
         if (holdState == "captured")
@@ -78,7 +79,7 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
         }
 
         SandboxAccount before = host.Bank.GetAccount("BEK", iban)!;
-        RefundCall refund = await _connector.RefundAsync("BEK", new RefundRequest(host.NextId("rf"), id, iban, amount, ""));
+        RefundCall refund = await _connector.RefundAsync("BEK", new RefundRequest(host.NextId("rf"), id, iban, Money.FromCents(amount), ""));
 
         Assert.Equal(new RefundReply(RefundStatus.Rejected, code), refund.Reply! with { Message = null });
         Assert.Equal(before, host.Bank.GetAccount("BEK", iban));
@@ -89,16 +90,16 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
     {
         string iban = host.NextIban("BEK", 10_000);
         string id = host.NextId();
-        await _connector.HoldAsync("BEK", new HoldRequest(id, iban, 2_500, ""));
+        await _connector.HoldAsync("BEK", new HoldRequest(id, iban, Money.FromCents(2_500), ""));
         await _connector.CaptureAsync("BEK", id);
         host.Bank.Configure("BEK", new SandboxSettings(FailNext: 1, FailMode: SandboxFailMode.ApplyThenError500));
 
-        RefundCall refund = await _connector.RefundAsync("BEK", new RefundRequest(host.NextId("rf"), id, iban, 2_500, ""));
+        RefundCall refund = await _connector.RefundAsync("BEK", new RefundRequest(host.NextId("rf"), id, iban, Money.FromCents(2_500), ""));
 
         Assert.Equal(RefundStatus.Refunded, refund.Reply?.Status);
         Assert.Equal(2, refund.Attempts);
-        Assert.Equal((1, 2_500L), host.Bank.RefundsOf("BEK", id));
-        Assert.Equal(new SandboxAccount(iban, 10_000, 0), host.Bank.GetAccount("BEK", iban));
+        Assert.Equal((1, Money.FromCents(2_500)), host.Bank.RefundsOf("BEK", id));
+        Assert.Equal(new SandboxAccount(iban, Money.FromCents(10_000), Money.FromCents(0)), host.Bank.GetAccount("BEK", iban));
     }
 
     [Fact]
@@ -115,28 +116,28 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
         string iban = host.NextIban("BEK", 10_000);
         string id = host.NextId();
 
-        await _connector.HoldAsync("BEK", new HoldRequest(id, iban, 2_500, ""));
+        await _connector.HoldAsync("BEK", new HoldRequest(id, iban, Money.FromCents(2_500), ""));
         BankCall voided = await _connector.VoidAsync("BEK", id);
         BankCall capture = await _connector.CaptureAsync("BEK", id);
 
         Assert.Equal(HoldStatus.Voided, voided.Reply?.Status);
         Assert.Equal(HoldStatus.Voided, capture.Reply?.Status); // a 409 is an answer
-        Assert.Equal(new SandboxAccount(iban, 10_000, 0), host.Bank.GetAccount("BEK", iban));
+        Assert.Equal(new SandboxAccount(iban, Money.FromCents(10_000), Money.FromCents(0)), host.Bank.GetAccount("BEK", iban));
     }
 
     [Fact]
     public async Task Hold_Replayed_AnswersHeldOnce()
     {
         string iban = host.NextIban("BEK", 10_000);
-        var request = new HoldRequest(host.NextId(), iban, 1_000, "r");
+        var request = new HoldRequest(host.NextId(), iban, Money.FromCents(1_000), "r");
 
         BankCall first = await _connector.HoldAsync("BEK", request);
         BankCall second = await _connector.HoldAsync("BEK", request);
-        BankCall conflict = await _connector.HoldAsync("BEK", request with { AmountCents = 1_001 });
+        BankCall conflict = await _connector.HoldAsync("BEK", request with { Amount = Money.FromCents(1_001) });
 
         Assert.Equal(first, second);
         Assert.Equal(new BankReply(HoldStatus.Held, BankWire.HoldIdConflict, "This hold id was used for another hold."), conflict.Reply);
-        Assert.Equal(1_000, host.Bank.GetAccount("BEK", iban)!.HeldCents);
+        Assert.Equal(1_000, host.Bank.GetAccount("BEK", iban)!.Held.Cents);
     }
 
     [Theory]
@@ -148,7 +149,7 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
         string iban = host.NextIban("BPB", 499);
         host.Bank.Configure("BPB", new SandboxSettings(DeclineAll: declineAll));
 
-        BankCall call = await _connector.HoldAsync("BPB", new HoldRequest(host.NextId(), iban, amount, ""));
+        BankCall call = await _connector.HoldAsync("BPB", new HoldRequest(host.NextId(), iban, Money.FromCents(amount), ""));
 
         Assert.True(call.Answered);
         Assert.Equal((HoldStatus.Declined, code), (call.Reply!.Status, call.Reply.Code));
@@ -157,7 +158,7 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
     [Fact]
     public async Task Hold_UnknownAccount_IsDeclinedAccountNotFound()
     {
-        BankCall call = await _connector.HoldAsync("BPB", new HoldRequest(host.NextId(), "XK05 0000 0000 0000 0001", 100, ""));
+        BankCall call = await _connector.HoldAsync("BPB", new HoldRequest(host.NextId(), "XK05 0000 0000 0000 0001", Money.FromCents(100), ""));
 
         Assert.Equal((HoldStatus.Declined, BankWire.AccountNotFound), (call.Reply?.Status, call.Reply?.Code));
     }
@@ -169,11 +170,11 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
         string id = host.NextId();
 
         BankCall voided = await _connector.VoidAsync("NLB", id);
-        BankCall late = await _connector.HoldAsync("NLB", new HoldRequest(id, iban, 1_000, ""));
+        BankCall late = await _connector.HoldAsync("NLB", new HoldRequest(id, iban, Money.FromCents(1_000), ""));
 
         Assert.Equal(HoldStatus.Voided, voided.Reply?.Status);
         Assert.Equal(HoldStatus.Voided, late.Reply?.Status);
-        Assert.Equal(0, host.Bank.GetAccount("NLB", iban)!.HeldCents);
+        Assert.Equal(0, host.Bank.GetAccount("NLB", iban)!.Held.Cents);
     }
 
     [Fact]
@@ -208,10 +209,10 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
         string iban = host.NextIban("RBKO", 10_000);
         host.Bank.Configure("RBKO", new SandboxSettings(FailNext: 2, FailMode: mode));
 
-        BankCall call = await _connector.HoldAsync("RBKO", new HoldRequest(host.NextId(), iban, 700, ""));
+        BankCall call = await _connector.HoldAsync("RBKO", new HoldRequest(host.NextId(), iban, Money.FromCents(700), ""));
 
         Assert.Equal(BankCall.Answer(new BankReply(HoldStatus.Held), 3), call);
-        Assert.Equal(700, host.Bank.GetAccount("RBKO", iban)!.HeldCents);
+        Assert.Equal(700, host.Bank.GetAccount("RBKO", iban)!.Held.Cents);
     }
 
     [Fact]
@@ -222,12 +223,12 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
         using HttpBankConnector once = host.Connector(new BankConnectorOptions { MaxAttempts = 1, AttemptTimeout = TimeSpan.FromSeconds(2) });
         host.Bank.Configure("PCB", new SandboxSettings(FailNext: 1, FailMode: SandboxFailMode.ApplyThenError500));
 
-        BankCall hold = await once.HoldAsync("PCB", new HoldRequest(id, iban, 1_200, ""));
+        BankCall hold = await once.HoldAsync("PCB", new HoldRequest(id, iban, Money.FromCents(1_200), ""));
         BankCall status = await once.StatusAsync("PCB", id);
 
         Assert.Equal(BankCall.NoAnswer("HTTP 500", 1), hold);
-        Assert.Equal(new BankReply(HoldStatus.Held) { AmountCents = 1_200 }, status.Reply);
-        Assert.Equal(1_200, host.Bank.GetAccount("PCB", iban)!.HeldCents);
+        Assert.Equal(new BankReply(HoldStatus.Held) { Amount = Money.FromCents(1_200) }, status.Reply);
+        Assert.Equal(1_200, host.Bank.GetAccount("PCB", iban)!.Held.Cents);
     }
 
     [Fact]
@@ -318,12 +319,12 @@ public sealed class HttpBankConnectorTests(SandboxHost host) : IClassFixture<San
         string iban = host.NextIban("PCB", 1_000_000);
         string[] ids = [.. Enumerable.Range(0, 500).Select(_ => host.NextId())];
 
-        BankCall[] holds = await Task.WhenAll(ids.Select(id => _connector.HoldAsync("PCB", new HoldRequest(id, iban, 100, ""))));
+        BankCall[] holds = await Task.WhenAll(ids.Select(id => _connector.HoldAsync("PCB", new HoldRequest(id, iban, Money.FromCents(100), ""))));
         BankCall[] captures = await Task.WhenAll(ids.Select(id => _connector.CaptureAsync("PCB", id)));
 
         Assert.All(holds, h => Assert.Equal(HoldStatus.Held, h.Reply?.Status));
         Assert.All(captures, c => Assert.Equal(HoldStatus.Captured, c.Reply?.Status));
-        Assert.Equal(new SandboxAccount(iban, 950_000, 0), host.Bank.GetAccount("PCB", iban));
+        Assert.Equal(new SandboxAccount(iban, Money.FromCents(950_000), Money.FromCents(0)), host.Bank.GetAccount("PCB", iban));
     }
 
     [Theory]

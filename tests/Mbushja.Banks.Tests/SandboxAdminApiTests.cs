@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Mbushja.Domain;
 using Mbushja.Sandbox;
 using static Mbushja.Banks.Tests.SandboxBankApiTests;
 
@@ -38,7 +39,7 @@ public sealed class SandboxAdminApiTests(SandboxHost host) : IClassFixture<Sandb
     public async Task PutAccount_ExistingWithHold_KeepsTheHold()
     {
         string iban = host.NextIban("BPB", 5_000);
-        host.Bank.Hold("BPB", host.NextId(), iban, 1_500, "");
+        host.Bank.Hold("BPB", host.NextId(), iban, Money.FromCents(1_500), "");
 
         using HttpResponseMessage put = await SendAsync(HttpMethod.Put, $"/sandbox/banks/BPB/accounts/{iban}", """{"balanceCents":7000}""");
 
@@ -102,7 +103,7 @@ public sealed class SandboxAdminApiTests(SandboxHost host) : IClassFixture<Sandb
         string iban = host.NextIban("PCB", 10_000);
 
         using HttpResponseMessage put = await SendAsync(HttpMethod.Put, "/sandbox/banks/PCB/settings", """{"declineAll":"ACCOUNT_BLOCKED"}""");
-        SandboxAnswer answer = host.Bank.Hold("PCB", host.NextId(), iban, 100, "");
+        SandboxAnswer answer = host.Bank.Hold("PCB", host.NextId(), iban, Money.FromCents(100), "");
 
         JsonElement settings = await ExpectAsync(put, HttpStatusCode.OK);
         Assert.Equal("ACCOUNT_BLOCKED", settings.GetProperty("declineAll").GetString());

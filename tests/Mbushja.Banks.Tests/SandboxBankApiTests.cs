@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Mbushja.Banks.Connector;
+using Mbushja.Domain;
 using Mbushja.Sandbox;
 
 namespace Mbushja.Banks.Tests;
@@ -20,7 +21,7 @@ public sealed class SandboxBankApiTests(SandboxHost host) : IClassFixture<Sandbo
         JsonElement body = await ExpectAsync(response, HttpStatusCode.OK);
         Assert.Equal(id, body.GetProperty("holdId").GetString());
         Assert.Equal("held", body.GetProperty("status").GetString());
-        Assert.Equal(new SandboxAccount(iban, 10_000, 2_500), host.Bank.GetAccount("BEK", iban));
+        Assert.Equal(new SandboxAccount(iban, Money.FromCents(10_000), Money.FromCents(2_500)), host.Bank.GetAccount("BEK", iban));
     }
 
     [Fact]
@@ -38,7 +39,7 @@ public sealed class SandboxBankApiTests(SandboxHost host) : IClassFixture<Sandbo
 
         Assert.Equal(await first.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
         Assert.Equal("held", (await ExpectAsync(spaced, HttpStatusCode.OK)).GetProperty("status").GetString());
-        Assert.Equal(1_000, host.Bank.GetAccount("BEK", iban)!.HeldCents);
+        Assert.Equal(1_000, host.Bank.GetAccount("BEK", iban)!.Held.Cents);
     }
 
     [Theory]
@@ -55,7 +56,7 @@ public sealed class SandboxBankApiTests(SandboxHost host) : IClassFixture<Sandbo
         JsonElement body = await ExpectAsync(other, HttpStatusCode.Conflict);
         Assert.Equal("HOLD_ID_CONFLICT", body.GetProperty("code").GetString());
         Assert.Equal("held", body.GetProperty("status").GetString());
-        Assert.Equal(1_000, host.Bank.GetAccount("BEK", iban)!.HeldCents);
+        Assert.Equal(1_000, host.Bank.GetAccount("BEK", iban)!.Held.Cents);
     }
 
     [Fact]
@@ -71,7 +72,7 @@ public sealed class SandboxBankApiTests(SandboxHost host) : IClassFixture<Sandbo
         Assert.Equal("voided", (await ExpectAsync(voided, HttpStatusCode.OK)).GetProperty("status").GetString());
         Assert.Equal("voided", (await ExpectAsync(late, HttpStatusCode.OK)).GetProperty("status").GetString());
         Assert.Equal("voided", (await ExpectAsync(capture, HttpStatusCode.Conflict)).GetProperty("status").GetString());
-        Assert.Equal(new SandboxAccount(iban, 10_000, 0), host.Bank.GetAccount("BPB", iban));
+        Assert.Equal(new SandboxAccount(iban, Money.FromCents(10_000), Money.FromCents(0)), host.Bank.GetAccount("BPB", iban));
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public sealed class SandboxBankApiTests(SandboxHost host) : IClassFixture<Sandbo
         JsonElement state = await ExpectAsync(status, HttpStatusCode.OK);
         Assert.Equal("captured", state.GetProperty("status").GetString());
         Assert.Equal(4_000, state.GetProperty("amountCents").GetInt64());
-        Assert.Equal(new SandboxAccount(iban, 6_000, 0), host.Bank.GetAccount("NLB", iban));
+        Assert.Equal(new SandboxAccount(iban, Money.FromCents(6_000), Money.FromCents(0)), host.Bank.GetAccount("NLB", iban));
     }
 
     [Fact]
@@ -119,7 +120,7 @@ public sealed class SandboxBankApiTests(SandboxHost host) : IClassFixture<Sandbo
         JsonElement body = await ExpectAsync(second, HttpStatusCode.OK);
         Assert.Equal("declined", body.GetProperty("status").GetString());
         Assert.Equal("INSUFFICIENT_FUNDS", body.GetProperty("code").GetString());
-        Assert.Equal(600, host.Bank.GetAccount("RBKO", iban)!.HeldCents);
+        Assert.Equal(600, host.Bank.GetAccount("RBKO", iban)!.Held.Cents);
     }
 
     [Fact]
@@ -144,7 +145,7 @@ public sealed class SandboxBankApiTests(SandboxHost host) : IClassFixture<Sandbo
 
         Assert.Equal("voided", (await ExpectAsync(voided, HttpStatusCode.OK)).GetProperty("status").GetString());
         Assert.Equal("voided", (await ExpectAsync(again, HttpStatusCode.OK)).GetProperty("status").GetString());
-        Assert.Equal(new SandboxAccount(iban, 1_000, 0), host.Bank.GetAccount("RBKO", iban));
+        Assert.Equal(new SandboxAccount(iban, Money.FromCents(1_000), Money.FromCents(0)), host.Bank.GetAccount("RBKO", iban));
     }
 
     public static TheoryData<string, string> BadHolds => new()
@@ -212,7 +213,7 @@ public sealed class SandboxBankApiTests(SandboxHost host) : IClassFixture<Sandbo
 
         await ExpectProblemAsync(response, HttpStatusCode.Unauthorized, "SIGNATURE_INVALID");
         Assert.Null(host.Bank.GetHold("TEB", id));
-        Assert.Equal(0, host.Bank.GetAccount("TEB", iban)!.HeldCents);
+        Assert.Equal(0, host.Bank.GetAccount("TEB", iban)!.Held.Cents);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Mbushja.Banks.Connector;
+using Mbushja.Domain;
 using Mbushja.Http;
 using Mbushja.Sandbox;
 using Mbushja.Server.Http;
@@ -106,7 +107,7 @@ public sealed class SandboxHost : IAsyncLifetime
     public string NextIban(string bank, long balanceCents)
     {
         string iban = $"XK05{Interlocked.Increment(ref _next):D16}";
-        Bank.SetAccount(bank, iban, balanceCents);
+        Bank.SetAccount(bank, iban, Money.FromCents(balanceCents));
         return iban;
     }
 

@@ -1,4 +1,5 @@
 using Mbushja.Banks.Connector;
+using Mbushja.Domain;
 using Mbushja.Sandbox;
 using Mbushja.Server.Http;
 using Microsoft.AspNetCore.Authentication;
@@ -40,15 +41,15 @@ public sealed class SandboxWiringTests
 
         SandboxBank sandbox = app.Services.GetRequiredService<SandboxBank>();
         IBankConnector connector = app.Services.GetRequiredService<IBankConnector>();
-        sandbox.SetAccount("TEB", "XK051212012345678906", 1_000);
+        sandbox.SetAccount("TEB", "XK051212012345678906", Money.FromCents(1_000));
 
-        BankCall hold = await connector.HoldAsync("TEB", new HoldRequest("wired-1", "XK05 1212 0123 4567 8906", 300, "wiring"));
+        BankCall hold = await connector.HoldAsync("TEB", new HoldRequest("wired-1", "XK05 1212 0123 4567 8906", Money.FromCents(300), "wiring"));
         BankCall capture = await connector.CaptureAsync("TEB", "wired-1");
         BankCall unknown = await connector.StatusAsync("NLB", "wired-1");
 
         Assert.Equal(HoldStatus.Held, hold.Reply?.Status);
         Assert.Equal(HoldStatus.Captured, capture.Reply?.Status);
-        Assert.Equal(new SandboxAccount("XK051212012345678906", 700, 0), sandbox.GetAccount("TEB", "XK051212012345678906"));
+        Assert.Equal(new SandboxAccount("XK051212012345678906", Money.FromCents(700), Money.FromCents(0)), sandbox.GetAccount("TEB", "XK051212012345678906"));
         Assert.False(unknown.Answered);
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)) };
         string openApi = await http.GetStringAsync("/openapi/v1.json");

@@ -123,7 +123,7 @@ public sealed class BanksPhoneBrowserSpec(SqliteConsoleHost host, Browser browse
     {
         const string number = "049600003"; // en; Internet Pako 1 costs 14.90 + the 0.50 fee
         Msisdn msisdn = Service<NumberingPlan>().ParseMsisdn(number).Value;
-        long before = (await Service<Subscribers>().FindAsync(msisdn))!.CreditCents;
+        long before = (await Service<Subscribers>().FindAsync(msisdn))!.Credit.Cents;
         await using ConsoleTab tab = await OpenAsync("phone-ussd");
         await tab.SignInAsync("supervisor");
         await tab.Page.ClickAsync("#nav-phone");
@@ -149,7 +149,7 @@ public sealed class BanksPhoneBrowserSpec(SqliteConsoleHost host, Browser browse
         await Expect(tab.Page.Locator("#ussd-state")).ToHaveTextAsync("The session has ended.");
         await Expect(tab.Page.Locator("#ussd-answer")).ToHaveCountAsync(0);
         await tab.ShotAsync("ussd-paid");
-        Assert.Equal(before - 1540, (await Service<Subscribers>().FindAsync(msisdn))!.CreditCents);
+        Assert.Equal(before - 1540, (await Service<Subscribers>().FindAsync(msisdn))!.Credit.Cents);
         IReadOnlyList<ConsoleAuditEntry> steps = [.. (await Service<ConsoleAudit>().LatestAsync(20, "supervisor")).Where(e => e.Action == ConsoleActions.PhoneUssd && e.Target == msisdn.E164)];
         Assert.Equal(5, steps.Count);
         Assert.Contains("\"text\":\"1*3*drita*1\"", steps[0].Details, StringComparison.Ordinal);
@@ -166,9 +166,9 @@ public sealed class BanksPhoneBrowserSpec(SqliteConsoleHost host, Browser browse
         Bank bek = Service<BankDirectory>().ByCode("BEK")!;
         Mbushja.TopUp.Registration registration = await host.DemoRegistrationAsync("BEK");
         SandboxBank sandbox = Service<SandboxBank>();
-        long bankBefore = sandbox.GetAccount("BEK", registration.AccountRef.Value)!.BalanceCents;
+        long bankBefore = sandbox.GetAccount("BEK", registration.AccountRef.Value)!.Balance.Cents;
         Msisdn holder = registration.Holder;
-        long creditBefore = (await Service<Subscribers>().FindAsync(holder))!.CreditCents;
+        long creditBefore = (await Service<Subscribers>().FindAsync(holder))!.Credit.Cents;
 
         await using ConsoleTab tab = await OpenAsync("done-when");
         await tab.SignInAsync("admin");
@@ -199,8 +199,8 @@ public sealed class BanksPhoneBrowserSpec(SqliteConsoleHost host, Browser browse
         await tab.ShotAsync("trail");
 
         // It happened for real, in the sandbox: the subscriber's credit and the bank account moved by 5.00 EUR.
-        Assert.Equal(creditBefore + 500, (await Service<Subscribers>().FindAsync(holder))!.CreditCents);
-        await WaitUntilAsync(() => sandbox.GetAccount("BEK", registration.AccountRef.Value)!.BalanceCents == bankBefore - 500);
+        Assert.Equal(creditBefore + 500, (await Service<Subscribers>().FindAsync(holder))!.Credit.Cents);
+        await WaitUntilAsync(() => sandbox.GetAccount("BEK", registration.AccountRef.Value)!.Balance.Cents == bankBefore - 500);
         Assert.Contains(
             await Service<ConsoleAudit>().LatestAsync(10, "admin"),
             e => e.Action == ConsoleActions.PhoneSms && e.Target == holder.E164 && e.Details.Contains("\"to\":\"50005\"", StringComparison.Ordinal));
@@ -216,8 +216,8 @@ public sealed class BanksPhoneBrowserSpec(SqliteConsoleHost host, Browser browse
         await Expect(tab.Page.Locator("#reversal-state")).ToHaveAttributeAsync("data-state", ReversalStates.Refunded);
         await Expect(tab.Page.Locator("#trail li[data-kind='bank.refund']")).ToHaveCountAsync(1);
         await tab.ShotAsync("reversed");
-        Assert.Equal(creditBefore, (await Service<Subscribers>().FindAsync(holder))!.CreditCents);
-        Assert.Equal(bankBefore, sandbox.GetAccount("BEK", registration.AccountRef.Value)!.BalanceCents);
+        Assert.Equal(creditBefore, (await Service<Subscribers>().FindAsync(holder))!.Credit.Cents);
+        Assert.Equal(bankBefore, sandbox.GetAccount("BEK", registration.AccountRef.Value)!.Balance.Cents);
 
         // And the day's settlement for BEK, downloaded: the top-up and its reversal as lines of their own.
         string today = Service<OperatorClock>().Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

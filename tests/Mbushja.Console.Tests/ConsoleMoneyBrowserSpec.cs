@@ -111,8 +111,8 @@ public sealed class ConsoleMoneyBrowserSpec(SqliteConsoleHost host, Browser brow
     {
         (string id, _) = await ReversedTopUpAsync("4");
         Settlement settlement = await Settlements().ForDayAsync(Teb, Clock.Today);
-        string matching = Statement(settlement.Lines.Select(l => (Reference(l), l.AmountCents)));
-        string withMismatch = Statement(settlement.Lines.Select(l => (Reference(l), l.TransactionId == id && l.Kind == SettlementKinds.TopUp ? l.AmountCents + 100 : l.AmountCents)));
+        string matching = Statement(settlement.Lines.Select(l => (Reference(l), l.Amount.Cents)));
+        string withMismatch = Statement(settlement.Lines.Select(l => (Reference(l), l.TransactionId == id && l.Kind == SettlementKinds.TopUp ? l.Amount.Cents + 100 : l.Amount.Cents)));
         await using ConsoleTab tab = await OpenAsync("reconciliation");
         await tab.SignInAsync(await host.NewUserAsync(ConsoleRole.BankOfficer, Teb));
         await tab.Page.ClickAsync("#nav-reconciliation");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Mbushja.Banks.Connector;
 using Mbushja.Banks.Tests;
+using Mbushja.Domain;
 using Mbushja.Sandbox;
 using Mbushja.Storage;
 
@@ -37,7 +38,7 @@ public sealed class BankApiSpec(BankApiFixture server) : IClassFixture<BankApiFi
     {
         string holder = await _world.SubscriberAsync();
         string iban = _world.FreshIban();
-        server.Banks.Bank.SetAccount("TEB", iban, 10_000);
+        server.Banks.Bank.SetAccount("TEB", iban, Money.FromCents(10_000));
         await _world.RegisterAsync("TEB", holder, iban);
 
         JsonElement result = await _world.SmsAsync("TEB", holder, "5");
@@ -45,7 +46,7 @@ public sealed class BankApiSpec(BankApiFixture server) : IClassFixture<BankApiFi
         Assert.Equal("completed", result.GetProperty("status").GetString());
         Assert.Equal(500, await _world.CreditAsync(holder));
         SandboxAccount account = server.Banks.Bank.GetAccount("TEB", iban)!;
-        Assert.Equal((9_500L, 0L), (account.BalanceCents, account.HeldCents));
+        Assert.Equal((9_500L, 0L), (account.Balance.Cents, account.Held.Cents));
         await server.AssertLedgerInvariantsAsync();
         // Signed as the contract says; the platform's own trace ids stay inside it.
         Assert.Contains("x-mbushja-signature", server.Banks.HeadersSeen.Keys);
@@ -57,7 +58,7 @@ public sealed class BankApiSpec(BankApiFixture server) : IClassFixture<BankApiFi
     {
         string holder = await _world.SubscriberAsync();
         string iban = _world.FreshIban();
-        server.Banks.Bank.SetAccount("BEK", iban, 10_000);
+        server.Banks.Bank.SetAccount("BEK", iban, Money.FromCents(10_000));
         await _world.RegisterAsync("BEK", holder, iban);
 
         JsonElement result = await _world.SmsAsync("BEK", holder, "5");
@@ -65,7 +66,7 @@ public sealed class BankApiSpec(BankApiFixture server) : IClassFixture<BankApiFi
         Assert.Equal(("failed", "BANK_UNAVAILABLE"), (result.GetProperty("status").GetString(), result.GetProperty("code").GetString()));
         Assert.Equal(0, await _world.CreditAsync(holder));
         SandboxAccount account = server.Banks.Bank.GetAccount("BEK", iban)!;
-        Assert.Equal((10_000L, 0L), (account.BalanceCents, account.HeldCents));
+        Assert.Equal((10_000L, 0L), (account.Balance.Cents, account.Held.Cents));
         await server.AssertLedgerInvariantsAsync();
     }
 

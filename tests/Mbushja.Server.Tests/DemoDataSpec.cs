@@ -50,7 +50,7 @@ public abstract class DemoDataSpec
 
     private static async Task AssertDemoSubscribersAsync(HttpClient http, long spent)
     {
-        foreach ((string msisdn, long credit, Language language, int index) in DemoData.Subscribers.Select((s, i) => (s.Msisdn, s.CreditCents, s.Language, i)))
+        foreach ((string msisdn, long credit, Language language, int index) in DemoData.Subscribers.Select((s, i) => (s.Msisdn, s.Credit.Cents, s.Language, i)))
         {
             JsonElement found = await (await http.GetAsAdminAsync("/api/v1/subscribers/" + Uri.EscapeDataString(msisdn))).ExpectAsync(HttpStatusCode.OK);
             Assert.Equal(index == 0 ? credit - spent : credit, found.Long("creditCents"));

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using FsCheck.Xunit;
 using Mbushja.Banks.Connector;
+using Mbushja.Domain;
 using Mbushja.Sandbox;
 using Mbushja.Storage;
 using Mbushja.TopUp;
@@ -79,14 +80,14 @@ public abstract class ReversalProperties(ServerFixture server)
             if (reversal is null)
             {
                 Assert.Equal(0, reversed);
-                Assert.Equal((0, 0L), sandbox.RefundsOf(bank, id));
+                Assert.Equal((0, Money.FromCents(0)), sandbox.RefundsOf(bank, id));
                 standing += cents;
             }
             else
             {
                 Assert.Equal(cents, reversed);
                 Assert.Equal(ReversalStates.Refunded, reversal.State);
-                Assert.Equal((1, cents), sandbox.RefundsOf(bank, id));
+                Assert.Equal((1, Money.FromCents(cents)), sandbox.RefundsOf(bank, id));
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Mbushja.Domain;
 using Mbushja.Sandbox;
 using Mbushja.TopUp;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,7 +43,7 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         Assert.Equal(0, await _world.CreditAsync(holder));
         Assert.Equal(0, await _world.CreditAsync(friend));
         Assert.Equal((Funds, 0L), await _world.BankAccountAsync("BEK", iban));
-        Assert.Equal((1, 750L), Sandbox.RefundsOf("BEK", id));
+        Assert.Equal((1, Money.FromCents(750)), Sandbox.RefundsOf("BEK", id));
 
         JsonElement detail = await _world.TransactionAsync(id);
         string[] kinds = [.. detail.GetProperty("trail").EnumerateArray().Select(e => e.String("kind"))];
@@ -93,7 +94,7 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         await (await ReverseAsync(id, "Duplicate payment", "agim")).ExpectProblemAsync(HttpStatusCode.Conflict, ReversalCodes.AlreadyReversed);
 
         Assert.Equal((Funds, 0L), await _world.BankAccountAsync("TEB", iban));
-        Assert.Equal((1, 500L), Sandbox.RefundsOf("TEB", id));
+        Assert.Equal((1, Money.FromCents(500)), Sandbox.RefundsOf("TEB", id));
     }
 
     [Fact]
@@ -108,7 +109,7 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
         Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.OK), a => Assert.Equal(HttpStatusCode.Conflict, a.StatusCode));
         Assert.Equal((Funds, 0L), await _world.BankAccountAsync("NLB", iban));
-        Assert.Equal((1, 1_000L), Sandbox.RefundsOf("NLB", id));
+        Assert.Equal((1, Money.FromCents(1_000)), Sandbox.RefundsOf("NLB", id));
     }
 
     [Fact]
@@ -127,7 +128,7 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         Assert.Contains("spent", problem.String("detail"), StringComparison.Ordinal);
         Assert.Equal(credit, await _world.CreditAsync(holder));
         Assert.Equal((Funds - 2_000, 0L), await _world.BankAccountAsync("RBKO", iban));
-        Assert.Equal((0, 0L), Sandbox.RefundsOf("RBKO", id));
+        Assert.Equal((0, Money.FromCents(0)), Sandbox.RefundsOf("RBKO", id));
         await (await Server.Http.GetAsAdminAsync($"/api/v1/transactions/{id}/reversal")).ExpectProblemAsync(HttpStatusCode.NotFound, "NOT_FOUND");
     }
 
@@ -200,14 +201,14 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         Assert.Equal("refunded", after.String("refundState"));
         Assert.True(after.Long("refundAttempts") >= 2);
         Assert.Equal((Funds, 0L), await _world.BankAccountAsync("BPB", iban));
-        Assert.Equal((1, 500L), Sandbox.RefundsOf("BPB", id));
+        Assert.Equal((1, Money.FromCents(500)), Sandbox.RefundsOf("BPB", id));
         JsonElement[] refunds = [.. (await _world.TransactionAsync(id)).GetProperty("trail").EnumerateArray().Where(e => e.String("kind") == "bank.refund")];
         Assert.Equal(JsonValueKind.String, refunds[0].GetProperty("detail").GetProperty("failure").ValueKind);
         Assert.Equal("refunded", refunds[^1].GetProperty("detail").String("status"));
 
         // Swept again: nothing more is asked or given.
         Assert.Equal(0, await Server.Server.App.Services.GetRequiredService<TopUpReversals>().RetryRefundsAsync());
-        Assert.Equal((1, 500L), Sandbox.RefundsOf("BPB", id));
+        Assert.Equal((1, Money.FromCents(500)), Sandbox.RefundsOf("BPB", id));
     }
 
     [Fact]
@@ -228,7 +229,7 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         }
 
         Assert.Equal((Funds, 0L), await _world.BankAccountAsync("RBKO", iban));
-        Assert.Equal((1, 500L), Sandbox.RefundsOf("RBKO", id));
+        Assert.Equal((1, Money.FromCents(500)), Sandbox.RefundsOf("RBKO", id));
     }
 
     /// <summary>Runs the refund sweep until no refund waits for an answer (leases are 1 s here).</summary>

@@ -109,7 +109,7 @@ public abstract class TopUpCrashProperties(ServerFixture server)
             if (row.State == TopUpState.Completed)
             {
                 Assert.True(hold?.Status == HoldStatus.Captured, $"seed {seed}: {row.Id} completed but the hold is {hold?.Status}");
-                Assert.Equal(hold!.AmountCents, credited);
+                Assert.Equal(hold!.Amount.Cents, credited);
                 Assert.Equal(row.Amount?.Cents, credited);
                 captured[iban] = captured.GetValueOrDefault(iban) + credited;
             }

@@ -194,8 +194,8 @@ public sealed class EngineFlowTests
     {
         Assert.Equal("CON Last payments:\nNo payments yet.\n0 Back  00 Menu", await _world.WalkAsync(Language.En, "3"));
 
-        _world.Payments.Add(new PaymentRecord(new DateTimeOffset(2026, 3, 9, 23, 30, 0, TimeSpan.Zero), "DUO_TV", "700300400", 1790, 50));
-        _world.Payments.Add(new PaymentRecord(new DateTimeOffset(2026, 2, 1, 8, 0, 0, TimeSpan.Zero), "PPV", "700300400", 500, 50));
+        _world.Payments.Add(new PaymentRecord(new DateTimeOffset(2026, 3, 9, 23, 30, 0, TimeSpan.Zero), "DUO_TV", "700300400", Money.FromCents(1790), Money.FromCents(50)));
+        _world.Payments.Add(new PaymentRecord(new DateTimeOffset(2026, 2, 1, 8, 0, 0, TimeSpan.Zero), "PPV", "700300400", Money.FromCents(500), Money.FromCents(50)));
 
         Assert.Equal(
             "CON Last payments:\n10.03 DUO TV 18.40 €\n01.02 PPV kredit 5.50 €\n0 Back  00 Menu", // 9 March 23:30 UTC is the 10th in Belgrade

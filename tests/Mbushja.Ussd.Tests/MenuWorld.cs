@@ -40,7 +40,7 @@ internal sealed class MenuWorld : IUssdData
     public ServiceAccount Account(ServiceKind kind, string package, string? username = null, string? contract = null, string? smartCard = null)
     {
         var account = new ServiceAccount(
-            Guid.NewGuid().ToString("N"), kind, package, username, contract, smartCard, null, null, 0, DateTimeOffset.UnixEpoch);
+            Guid.NewGuid().ToString("N"), kind, package, username, contract, smartCard, null, null, Money.Zero, DateTimeOffset.UnixEpoch);
         _accounts.Add(account);
         return account;
     }
@@ -113,7 +113,7 @@ internal sealed class MenuWorld : IUssdData
             new[] { a.Id, a.Username, a.Contract, a.SmartCard }.Any(v => string.Equals(v, key, StringComparison.OrdinalIgnoreCase))));
     }
 
-    Task<long?> IUssdData.CreditAsync(Msisdn msisdn, CancellationToken ct) => Task.FromResult<long?>(CreditCents);
+    Task<Money?> IUssdData.CreditAsync(Msisdn msisdn, CancellationToken ct) => Task.FromResult<Money?>(Money.FromCents(CreditCents));
 
     Task<bool> IUssdData.PaidInMonthAsync(Msisdn msisdn, string month, CancellationToken ct) => Task.FromResult(PaidThisMonth);
 

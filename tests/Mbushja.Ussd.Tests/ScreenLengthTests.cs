@@ -28,7 +28,7 @@ public sealed class ScreenLengthTests
 
         for (int i = 0; i < world.Menu.Settings.HistorySize; i++)
         {
-            world.Payments.Add(new PaymentRecord(DateTimeOffset.UtcNow, "INTERNET_1", LongName, Money.MaxCents, Money.MaxCents));
+            world.Payments.Add(new PaymentRecord(DateTimeOffset.UtcNow, "INTERNET_1", LongName, Money.FromCents(Money.MaxCents), Money.FromCents(Money.MaxCents)));
         }
 
         return (world, accounts);
@@ -133,7 +133,7 @@ public sealed class ScreenLengthTests
             var world = new MenuWorld(folder);
             for (int i = 1; i <= 20; i++)
             {
-                world.Payments.Add(new PaymentRecord(new DateTimeOffset(2026, 1, i, 12, 0, 0, TimeSpan.Zero), "DUO_MAXI", "x", Money.MaxCents, i));
+                world.Payments.Add(new PaymentRecord(new DateTimeOffset(2026, 1, i, 12, 0, 0, TimeSpan.Zero), "DUO_MAXI", "x", Money.FromCents(Money.MaxCents), Money.FromCents(i)));
             }
 
             var caller = new Caller(MenuWorld.Phone, language);

@@ -139,7 +139,7 @@ internal sealed class ServiceWorld : IAsyncDisposable
         return body;
     }
 
-    public async Task<long> CreditAsync(string phone) => (await Subscribers.FindAsync(Config.Numbering.ParseMsisdn(phone).Value))!.CreditCents;
+    public async Task<long> CreditAsync(string phone) => (await Subscribers.FindAsync(Config.Numbering.ParseMsisdn(phone).Value))!.Credit.Cents;
 
     public async Task<ServiceAccount> AccountNamedAsync(string identifier) => (await Accounts.FindAsync(identifier))!;
 

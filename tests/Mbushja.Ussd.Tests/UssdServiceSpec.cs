@@ -70,7 +70,7 @@ public abstract class UssdServiceSpec
         Assert.StartsWith($"END Topped up PPV kredit 5.00 € for {card}, balance 5.00 €. Total 5.50 €. Ref ", end, StringComparison.Ordinal);
         Assert.Equal(450, await w.CreditAsync(phone));
         ServiceAccount account = await w.AccountNamedAsync(card);
-        Assert.Equal(500, account.BalanceCents);
+        Assert.Equal(500, account.Balance.Cents);
         Assert.Null(account.PaidUntil);
         await w.AssertLedgerAsync();
     }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Mbushja.Domain;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
@@ -75,11 +76,11 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         CheckHoldId(request.HoldId);
-        CheckMovement(request.AmountCents, request.AccountRef, request.Reference);
+        CheckMovement(request.Amount, request.AccountRef, request.Reference);
 
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(
-            new HoldRequestBody(request.HoldId, request.AccountRef, request.AmountCents, BankWire.Currency, request.Reference), BankWireJson.Default.HoldRequestBody);
-        LogHold(bankCode, request.HoldId, new MaskedAccount(request.AccountRef), request.AmountCents);
+            new HoldRequestBody(request.HoldId, request.AccountRef, request.Amount.Cents, BankWire.Currency, request.Reference), BankWireJson.Default.HoldRequestBody);
+        LogHold(bankCode, request.HoldId, new MaskedAccount(request.AccountRef), request.Amount.Cents);
         return CallAsync(bankCode, Operation.Hold, HttpMethod.Post, BankWire.HoldsPath, body, request.HoldId, cancellationToken);
     }
 
@@ -106,12 +107,12 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
         ArgumentNullException.ThrowIfNull(request);
         CheckHoldId(request.RefundId);
         CheckHoldId(request.HoldId);
-        CheckMovement(request.AmountCents, request.AccountRef, request.Reference);
+        CheckMovement(request.Amount, request.AccountRef, request.Reference);
 
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(
-            new RefundRequestBody(request.RefundId, request.HoldId, request.AccountRef, request.AmountCents, BankWire.Currency, request.Reference),
+            new RefundRequestBody(request.RefundId, request.HoldId, request.AccountRef, request.Amount.Cents, BankWire.Currency, request.Reference),
             BankWireJson.Default.RefundRequestBody);
-        LogRefund(bankCode, request.RefundId, request.HoldId, new MaskedAccount(request.AccountRef), request.AmountCents);
+        LogRefund(bankCode, request.RefundId, request.HoldId, new MaskedAccount(request.AccountRef), request.Amount.Cents);
         return RefundCallAsync(bankCode, Operation.Refund, HttpMethod.Post, BankWire.RefundsPath, body, request.RefundId, cancellationToken);
     }
 
@@ -269,7 +270,9 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
         ? Read(call, httpStatus, answer, BankWireJson.Default.RefundAnswerBody, "refund", b => (b.RefundId, b.Status), b =>
             BankWire.ParseRefundStatus(b.Status) is { } status ? (new RefundReply(status, b.Code, b.Message), status == RefundStatus.NotFound) : null)
         : Read(call, httpStatus, answer, BankWireJson.Default.HoldAnswerBody, "hold", b => (b.HoldId, b.Status), b =>
-            BankWire.ParseStatus(b.Status) is { } status ? (new BankReply(status, b.Code, b.Message) { AmountCents = b.AmountCents }, status == HoldStatus.NotFound) : null);
+            BankWire.ParseStatus(b.Status) is { } status
+                ? (new BankReply(status, b.Code, b.Message) { Amount = b.AmountCents is { } cents ? Money.FromCents(cents) : null }, status == HoldStatus.NotFound)
+                : null);
 
     /// <summary>
     /// An answer about the hold or refund the call is about, with a known status word that fits the HTTP status
@@ -360,9 +363,9 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
     }
 
     /// <summary>What a hold and a refund both carry: a positive amount, an account reference and a statement text that fit the wire.</summary>
-    private static void CheckMovement(long amountCents, string accountRef, string reference)
+    private static void CheckMovement(Money amount, string accountRef, string reference)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(amountCents, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(amount, Money.Zero);
         if (string.IsNullOrWhiteSpace(accountRef) || accountRef.Length > BankWire.MaxAccountRefLength)
         {
             throw new ArgumentException($"The account reference must have 1 to {BankWire.MaxAccountRefLength} characters.", nameof(accountRef));

@@ -1,3 +1,5 @@
+using Mbushja.Domain;
+
 namespace Mbushja.Banks.Connector;
 
 /// <summary>Where a hold stands at the bank, as the bank says.</summary>
@@ -24,7 +26,7 @@ public enum HoldStatus
 public sealed record BankReply(HoldStatus Status, string? Code = null, string? Message = null)
 {
     /// <summary>The hold's amount, when the bank says it (a status query of a hold it saw).</summary>
-    public long? AmountCents { get; init; }
+    public Money? Amount { get; init; }
 }
 
 /// <summary>
@@ -43,7 +45,7 @@ public sealed record BankCall(BankReply? Reply, string? Failure, int Attempts)
 
 /// <summary>A hold asked of a bank. <see cref="HoldId"/> is the platform's idempotency id: asking again is safe.</summary>
 /// <param name="Reference">A short text the bank may show on the account statement.</param>
-public sealed record HoldRequest(string HoldId, string AccountRef, long AmountCents, string Reference);
+public sealed record HoldRequest(string HoldId, string AccountRef, Money Amount, string Reference);
 
 /// <summary>Where a refund stands at the bank, as the bank says.</summary>
 public enum RefundStatus
@@ -69,10 +71,10 @@ public sealed record RefundCall(RefundReply? Reply, string? Failure, int Attempt
 }
 
 /// <summary>
-/// A refund asked of a bank: <see cref="AmountCents"/> of the captured hold <see cref="HoldId"/> back to the account.
+/// A refund asked of a bank: <see cref="Amount"/> of the captured hold <see cref="HoldId"/> back to the account.
 /// <see cref="RefundId"/> is the platform's idempotency id: asking again is safe and never refunds twice.
 /// </summary>
-public sealed record RefundRequest(string RefundId, string HoldId, string AccountRef, long AmountCents, string Reference);
+public sealed record RefundRequest(string RefundId, string HoldId, string AccountRef, Money Amount, string Reference);
 
 /// <summary>
 /// The bank connector (SPEC §4): hold → capture or void, and a status query; and a refund of a captured hold (a

@@ -67,7 +67,7 @@ public sealed class CatalogModel(CatalogChanges changes, OperatorConfig config, 
         else
         {
             string? package = kind == CatalogChangeKind.Price ? PackageCode : null;
-            CatalogChangeOutcome outcome = await changes.ScheduleAsync(kind.Value, package, amount.Value.Cents, from, Username, Reason ?? "", ct);
+            CatalogChangeOutcome outcome = await changes.ScheduleAsync(kind.Value, package, amount.Value, from, Username, Reason ?? "", ct);
             if (outcome.Succeeded)
             {
                 CatalogChange change = outcome.Change;

@@ -43,9 +43,9 @@ public sealed class DashboardModel(ConsoleQueries queries, OperatorClock clock, 
         return
         [
             new BarChart($"{id}-volume-channel", texts["dashboard.volume.channel"], [.. channels.Select(c => new Bar(c.Label, c.Tally.Count, c.Tally.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)))], empty),
-            new BarChart($"{id}-value-channel", texts["dashboard.value.channel"], [.. channels.Select(c => new Bar(c.Label, c.Tally.ValueCents, Show.Money(c.Tally.ValueCents)))], empty),
+            new BarChart($"{id}-value-channel", texts["dashboard.value.channel"], [.. channels.Select(c => new Bar(c.Label, c.Tally.Value.Cents, Show.Money(c.Tally.Value)))], empty),
             new BarChart($"{id}-volume-bank", texts["dashboard.volume.bank"], [.. byBank.Select(c => new Bar(c.Label, c.Tally.Count, c.Tally.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)))], empty),
-            new BarChart($"{id}-value-bank", texts["dashboard.value.bank"], [.. byBank.Select(c => new Bar(c.Label, c.Tally.ValueCents, Show.Money(c.Tally.ValueCents)))], empty),
+            new BarChart($"{id}-value-bank", texts["dashboard.value.bank"], [.. byBank.Select(c => new Bar(c.Label, c.Tally.Value.Cents, Show.Money(c.Tally.Value)))], empty),
             new BarChart(
                 $"{id}-success",
                 $"{texts["dashboard.success"]}: {rate}",

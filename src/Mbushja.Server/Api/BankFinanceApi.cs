@@ -13,9 +13,72 @@ using Microsoft.AspNetCore.Routing;
 namespace Mbushja.Server.Api;
 
 public sealed record SettlementResponse(
-    string Bank, DateOnly Date, string TimeZone, DateTimeOffset From, DateTimeOffset To, string Currency, SettlementTotals Totals, IReadOnlyList<SettlementLine> Lines)
+    string Bank,
+    DateOnly Date,
+    string TimeZone,
+    DateTimeOffset From,
+    DateTimeOffset To,
+    string Currency,
+    SettlementTotalsResponse Totals,
+    IReadOnlyList<SettlementLineResponse> Lines)
 {
-    public static SettlementResponse Of(Settlement s) => new(s.BankCode, s.Date, s.TimeZone, s.From, s.To, Money.Currency, s.Totals, s.Lines);
+    public static SettlementResponse Of(Settlement s) =>
+        new(s.BankCode, s.Date, s.TimeZone, s.From, s.To, Money.Currency, SettlementTotalsResponse.Of(s.Totals), [.. s.Lines.Select(SettlementLineResponse.Of)]);
+}
+
+/// <summary>A day's sums. SMS Top Up charges no service fee (the fee is USSD's), so there is no fee column.</summary>
+public sealed record SettlementTotalsResponse(int TopUpCount, long TopUpCents, int ReversalCount, long ReversalCents, long NetCents)
+{
+    public static SettlementTotalsResponse Of(SettlementTotals t) =>
+        new(t.TopUpCount, t.TopUpTotal.Cents, t.ReversalCount, t.ReversalTotal.Cents, t.Net.Cents);
+}
+
+/// <summary>
+/// One line of a bank's settlement: a top-up (positive) or a reversal (negative), with the platform's transaction id,
+/// which is the hold id the bank knows (the refund id of a reversal is <c>rf-</c> + it).
+/// </summary>
+/// <param name="Reference">The short reference the subscriber's reply showed.</param>
+/// <param name="Time">When it happened, on the operator's wall clock (received, or reversal asked).</param>
+/// <param name="Targets">What was topped up: each target as the subscriber named it, with its amount.</param>
+/// <param name="State">A top-up's state (<c>completed</c>, or <c>credited</c> while the capture is pending); a reversal's refund state.</param>
+public sealed record SettlementLineResponse(
+    string Kind, string Reference, string TransactionId, DateTimeOffset Time, string Msisdn, long AmountCents, string Targets, string State)
+{
+    public static SettlementLineResponse Of(SettlementLine l) => new(l.Kind, l.Reference, l.TransactionId, l.Time, l.Msisdn, l.Amount.Cents, l.Targets, l.State);
+}
+
+/// <summary>
+/// A statement checked against the platform's settlement of the same bank and day: <c>matched</c> (same reference,
+/// same amount), <c>missingAtBank</c> (the platform's, not on the statement), <c>missingHere</c> (on the statement,
+/// unknown to the platform), <c>mismatched</c> (both, amounts differ).
+/// </summary>
+public sealed record ReconciliationReportResponse(
+    string Id,
+    string BankCode,
+    DateOnly Date,
+    string UploadedBy,
+    DateTimeOffset UploadedAt,
+    int StatementLines,
+    IReadOnlyList<ReconciliationItemResponse> Matched,
+    IReadOnlyList<ReconciliationItemResponse> MissingAtBank,
+    IReadOnlyList<ReconciliationItemResponse> MissingHere,
+    IReadOnlyList<ReconciliationItemResponse> Mismatched)
+{
+    public static ReconciliationReportResponse Of(ReconciliationReport r) => new(
+        r.Id, r.BankCode, r.Date, r.UploadedBy, r.UploadedAt, r.StatementLines, Items(r.Matched), Items(r.MissingAtBank), Items(r.MissingHere), Items(r.Mismatched));
+
+    private static ReconciliationItemResponse[] Items(IReadOnlyList<ReconciliationItem> items) => [.. items.Select(ReconciliationItemResponse.Of)];
+}
+
+/// <summary>One reference in a reconciliation: what the platform and the bank each say about it.</summary>
+/// <param name="Reference">The statement's reference: a transaction id (= hold id), or a refund id (<c>rf-</c> + it).</param>
+/// <param name="Kind">The platform's line kind (<see cref="SettlementKinds"/>), when the platform has the reference.</param>
+/// <param name="PlatformCents">The platform's amount: positive for a top-up, negative for a reversal's refund.</param>
+/// <param name="BankCents">The statement's amount, in cents.</param>
+/// <param name="StatementLine">The line of the statement (1 = the header).</param>
+public sealed record ReconciliationItemResponse(string Reference, string? Kind, long? PlatformCents, long? BankCents, long? StatementLine)
+{
+    public static ReconciliationItemResponse Of(ReconciliationItem i) => new(i.Reference, i.Kind, i.Platform?.Cents, i.Bank?.Cents, i.StatementLine);
 }
 
 public sealed record ReconciliationList(IReadOnlyList<ReconciliationSummary> Reconciliations);
@@ -70,7 +133,7 @@ public static class BankFinanceApi
         return TypedResults.Text(text.ToString(), "text/csv; charset=utf-8; header=present", Encoding.UTF8);
     }
 
-    private static async Task<Results<Ok<ReconciliationReport>, ProblemHttpResult>> ReconcileAsync(
+    private static async Task<Results<Ok<ReconciliationReportResponse>, ProblemHttpResult>> ReconcileAsync(
         string code, string? date, string? by, HttpRequest request, BankDirectory banks, OperatorClock clock, Reconciliations reconciliations, CancellationToken ct)
     {
         if (Check(code, date, banks, clock, out Bank? bank, out DateOnly day) is { } problem)
@@ -112,7 +175,7 @@ public static class BankFinanceApi
 
         if (outcome.Succeeded)
         {
-            return TypedResults.Ok(outcome.Report);
+            return TypedResults.Ok(ReconciliationReportResponse.Of(outcome.Report));
         }
 
         ReconciliationError error = outcome.Error;

@@ -80,7 +80,7 @@ public static class CatalogChangesApi
             return Problems.BadRequest(InvalidDate, $"'{body.EffectiveFrom}' is not a date written YYYY-MM-DD.", "effectiveFrom");
         }
 
-        CatalogChangeOutcome outcome = await changes.ScheduleAsync(kind.Value, body.PackageCode, amount, from, body.By ?? "", body.Reason ?? "", ct);
+        CatalogChangeOutcome outcome = await changes.ScheduleAsync(kind.Value, body.PackageCode, Money.FromCents(amount), from, body.By ?? "", body.Reason ?? "", ct);
         if (outcome.Succeeded)
         {
             return TypedResults.Created("/api/v1/catalog/changes", CatalogChangeResponse.Of(outcome.Change));

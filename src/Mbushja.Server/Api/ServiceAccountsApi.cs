@@ -26,7 +26,7 @@ public sealed record ServiceAccountResponse(
     DateTimeOffset CreatedAt)
 {
     public static ServiceAccountResponse From(ServiceAccount a) => new(
-        a.Id, a.Kind.ToWire(), a.PackageCode, a.Username, a.Contract, a.SmartCard, a.Number?.E164, a.PaidUntil, a.BalanceCents, Money.Currency, a.CreatedAt);
+        a.Id, a.Kind.ToWire(), a.PackageCode, a.Username, a.Contract, a.SmartCard, a.Number?.E164, a.PaidUntil, a.Balance.Cents, Money.Currency, a.CreatedAt);
 }
 
 /// <summary>Service accounts (SPEC §5): fixed, internet, TV and DUO, found by any of their identifiers.</summary>

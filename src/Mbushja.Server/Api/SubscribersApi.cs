@@ -14,7 +14,7 @@ public sealed record CreateSubscriberRequest(string? Msisdn, long? CreditCents, 
 
 public sealed record SubscriberResponse(string Msisdn, long CreditCents, string Currency, string Language, DateTimeOffset CreatedAt)
 {
-    public static SubscriberResponse From(Subscriber s) => new(s.Msisdn.E164, s.CreditCents, Money.Currency, s.Language.ToWire(), s.CreatedAt);
+    public static SubscriberResponse From(Subscriber s) => new(s.Msisdn.E164, s.Credit.Cents, Money.Currency, s.Language.ToWire(), s.CreatedAt);
 }
 
 /// <summary>Mobile subscribers (SPEC §5): create with an opening credit, look up by number in any accepted form.</summary>

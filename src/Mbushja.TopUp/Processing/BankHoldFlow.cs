@@ -35,7 +35,7 @@ public sealed partial class BankHoldFlow(
         TopUpPlan plan = row.Plan!;
         var trail = new List<TrailEntry>();
         long started = Stopwatch.GetTimestamp();
-        BankCall hold = await bank.HoldAsync(plan.BankCode, new HoldRequest(row.Id.Value, plan.AccountRef, plan.Total.Cents, row.Id.BankReference(config.Name)), ct);
+        BankCall hold = await bank.HoldAsync(plan.BankCode, new HoldRequest(row.Id.Value, plan.AccountRef, plan.Total, row.Id.BankReference(config.Name)), ct);
         TopUpMetrics.Phase("hold", started);
         trail.Add(BankTrail("bank.hold", hold, plan.Total));
         BankReply? answer = hold.Reply;

@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
-// SMS Top Up end to end (issue 3): POST /api/v1/sms/inbound over real HTTP → whole-message validation → a hold at the
+// SMS Top Up end to end: POST /api/v1/sms/inbound over real HTTP → whole-message validation → a hold at the
 // sandbox bank over its signed HTTP API → credits and reply committed → the HTTP answer (the capture follows it). Closed loop:
 // each client sends its next SMS when the answer to the last one arrives. See bench/README.md.
 string? pg = null;

@@ -17,9 +17,9 @@ using Microsoft.Extensions.Logging;
 using Mbushja.Bench;
 using Npgsql;
 
-// USSD *101# (issue 4): steps per second and latency at POST /ussd over loopback, against the ceiling of an empty
-// ASP.NET Core endpoint on the same machine, with the same load generator and the same request bodies; then the
-// latency of /ussd at a fixed rate of steps. Every session walks to a payment: dial, Payments, a package, the
+// USSD *101# (bench/README.md "USSD"): steps per second and latency at POST /ussd over loopback, against the ceiling of
+// an empty ASP.NET Core endpoint on the same machine, with the same load generator and the same request bodies; then
+// the latency of /ussd at a fixed rate of steps. Every session walks to a payment: dial, Payments, a package, the
 // account, (the amount), confirm; a second walk cancels at the confirmation instead. The ceiling and /ussd take
 // turns in short slices (ABAB), each round after waiting for the machine to be quiet, and the share of the ceiling
 // is the median over the rounds: load from other programs then spoils little. See bench/README.md.

@@ -1,5 +1,5 @@
 'use strict';
-// MO → reply over SMPP, Mbushja against Kannel (issue 5 "Benchmark"; run it with bench/smpp-vs-kannel).
+// MO → reply over SMPP, Mbushja against Kannel (bench/README.md; run it with bench/smpp-vs-kannel).
 //
 //   node bench.js --cli <mbushja.dll> --tmp <dir> [--messages 2000] [--senders 50]
 //

@@ -8,7 +8,9 @@ using static Mbushja.Banks.Tests.SandboxBankApiTests;
 
 namespace Mbushja.Banks.Tests;
 
-/// <summary>SPEC §5's sandbox endpoints: fake accounts and failure settings, behind the admin key.</summary>
+/// <summary>
+/// The sandbox bank's endpoints (README "Demo data"): fake accounts and failure settings, behind the admin key.
+/// </summary>
 public sealed class SandboxAdminApiTests(SandboxHost host) : IClassFixture<SandboxHost>, IDisposable
 {
     private const string Admin = "Bearer " + SandboxHost.AdminKey;

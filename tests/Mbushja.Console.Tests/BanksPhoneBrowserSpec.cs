@@ -14,9 +14,10 @@ using static Microsoft.Playwright.Assertions;
 namespace Mbushja.WebConsole.Tests;
 
 /// <summary>
-/// Issue 6 items 6 and 8 in Chromium: the banks page with its grammar tester (each kind of form read as
-/// <c>mbushja parse</c> reads it, a garbled text refused with the bank's help), the phone emulator (an SMS top-up and a
-/// whole <c>*101#</c> payment through the real paths), and the "Done when" flow a newcomer follows with the demo data.
+/// The console's banks page and phone emulator (README "Console") in Chromium: the banks page with its grammar tester
+/// (each kind of form read as <c>mbushja parse</c> reads it, a garbled text refused with the bank's help), the phone
+/// emulator (an SMS top-up and a whole <c>*101#</c> payment through the real paths), and the "Done when" flow a
+/// newcomer follows with the demo data.
 /// </summary>
 public sealed class BanksPhoneBrowserSpec(SqliteConsoleHost host, Browser browser) : IClassFixture<SqliteConsoleHost>, IClassFixture<Browser>
 {
@@ -156,7 +157,7 @@ public sealed class BanksPhoneBrowserSpec(SqliteConsoleHost host, Browser browse
     }
 
     /// <summary>
-    /// Issue 6's "Done when", as a newcomer with the demo data follows it: sign in, top up from the phone emulator, follow
+    /// The "Done when" walk, as a newcomer with the demo data takes it: sign in, top up from the phone emulator, follow
     /// the reply to the transaction's trail and see the bank's hold, the ledger transfers and the reply there, reverse it,
     /// and download the day's settlement.
     /// </summary>
@@ -243,7 +244,7 @@ public sealed class BanksPhoneBrowserSpec(SqliteConsoleHost host, Browser browse
         return stdout.ToString().TrimEnd('\n');
     }
 
-    /// <summary>The capture follows the reply (SPEC §4, two-phase debit): waits for it, a few seconds at most.</summary>
+    /// <summary>The capture follows the reply (a two-phase debit: docs/money.md): waits for it, a few seconds at most.</summary>
     private static async Task WaitUntilAsync(Func<bool> done)
     {
         for (int i = 0; i < 100 && !done(); i++)

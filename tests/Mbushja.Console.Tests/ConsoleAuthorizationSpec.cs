@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Mbushja.WebConsole.Tests;
 
 /// <summary>
-/// Issue 6, "Bad input" and "Authorization tests", over plain HTTP (no browser): nothing without sign-in, a wrong
+/// The console's bad input and authorization, over plain HTTP (no browser): nothing without sign-in, a wrong
 /// password and a lockout, a forged or missing CSRF token, an expired session, and each role only what it may.
 /// </summary>
 public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixture<THost>

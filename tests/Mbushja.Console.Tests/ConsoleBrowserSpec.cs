@@ -6,9 +6,9 @@ using static Microsoft.Playwright.Assertions;
 namespace Mbushja.WebConsole.Tests;
 
 /// <summary>
-/// Issue 6's browser tests: a real server with the demo data and Chromium clicking through sign-in, dashboard, lookup,
-/// the trail of a top-up made through the SMS API, a registration with its refused fifth person, users and the audit
-/// log. Each page seen is photographed into <c>.artifacts/screenshots/</c>.
+/// The console in a browser (README "Console"): a real server with the demo data and Chromium clicking through sign-in,
+/// dashboard, lookup, the trail of a top-up made through the SMS API, a registration with its refused fifth person,
+/// users and the audit log. Each page seen is photographed into <c>.artifacts/screenshots/</c>.
 /// </summary>
 public sealed class ConsoleBrowserSpec(SqliteConsoleHost host, Browser browser) : IClassFixture<SqliteConsoleHost>, IClassFixture<Browser>
 {

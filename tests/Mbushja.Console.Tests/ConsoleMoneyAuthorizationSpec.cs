@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Mbushja.WebConsole.Tests;
 
 /// <summary>
-/// The money pages over plain HTTP (issue 6 "Bad input" and "each role only what it may"; who may open them is in
+/// The money pages over plain HTTP (bad input, and each role only what it may; who may open them is in
 /// <see cref="ConsoleAuthorizationSpec{THost}.RolePages"/>): an agent's forged reversal, a bank officer at another bank's money, forms without their CSRF token, a statement over
 /// the form's limit, a catalog change for today. Each refusal changes nothing.
 /// </summary>

@@ -10,9 +10,10 @@ using static Microsoft.Playwright.Assertions;
 namespace Mbushja.WebConsole.Tests;
 
 /// <summary>
-/// Issue 6's money pages in Chromium: a supervisor reverses a top-up made through the SMS API (and a second reversal is
-/// refused), the day's settlement with its CSV download, reconciliation uploads (matched, a mismatch, malformed, too
-/// large) and a catalog change scheduled by an admin. Each page seen is photographed into <c>.artifacts/screenshots/</c>.
+/// The console's money pages (README "Console") in Chromium: a supervisor reverses a top-up made through the SMS API
+/// (and a second reversal is refused), the day's settlement with its CSV download, reconciliation uploads (matched, a
+/// mismatch, malformed, too large) and a catalog change scheduled by an admin. Each page seen is photographed into
+/// <c>.artifacts/screenshots/</c>.
 /// </summary>
 public sealed class ConsoleMoneyBrowserSpec(SqliteConsoleHost host, Browser browser) : IClassFixture<SqliteConsoleHost>, IClassFixture<Browser>
 {

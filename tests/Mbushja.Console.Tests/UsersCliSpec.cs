@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Mbushja.WebConsole.Tests;
 
 /// <summary>
-/// <c>mbushja users add|list</c> (issue 6 item 1: "the first admin is created from the CLI"), in process on a SQLite
+/// <c>mbushja users add|list</c> (the first admin is created from the CLI: README "Console"), in process on a SQLite
 /// data folder of its own. The password comes from standard input here; never from an argument.
 /// </summary>
 public sealed class UsersCliSpec : IDisposable

@@ -1,6 +1,6 @@
 namespace Mbushja.Domain.Tests;
 
-/// <summary>SPEC §2 "Accounts": usernames, contract names and SMART cards; languages and kinds by wire name.</summary>
+/// <summary>Account identifiers: usernames, contract names and SMART cards; languages and kinds by wire name.</summary>
 public sealed class AccountIdentifierTests
 {
     private static readonly string SixtyFour = new('a', 64);

@@ -1,6 +1,6 @@
 namespace Mbushja.Domain.Tests;
 
-/// <summary>SPEC §2 "Catalog" and §3's service fee, as shipped in <c>config/ipko</c>.</summary>
+/// <summary>The catalog and the USSD service fee, as shipped in <c>config/ipko/catalog.json</c>.</summary>
 public sealed class CatalogTests
 {
     private static readonly Lazy<OperatorConfig> Shipped = new(() => OperatorConfig.Load(ConfigFolder.Shipped));

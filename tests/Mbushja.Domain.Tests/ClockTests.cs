@@ -1,6 +1,6 @@
 namespace Mbushja.Domain.Tests;
 
-/// <summary>SPEC §2 "Time": a month is a calendar month in the operator's time zone (IPKO: Europe/Belgrade).</summary>
+/// <summary>A month is a calendar month in the operator's time zone (operator.json; IPKO: Europe/Belgrade).</summary>
 public sealed class ClockTests
 {
     private static readonly TimeZoneInfo Belgrade = OperatorClock.FindZone("Europe/Belgrade");

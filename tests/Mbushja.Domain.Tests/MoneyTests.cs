@@ -4,7 +4,7 @@ using FsCheck.Xunit;
 
 namespace Mbushja.Domain.Tests;
 
-/// <summary>SPEC §2 "Money": EUR as integer cents, read exactly from what people write, never floating point.</summary>
+/// <summary>Money: EUR as integer cents, read exactly from what people write, never floating point.</summary>
 public sealed class MoneyTests
 {
     [Theory]

@@ -1,6 +1,6 @@
 namespace Mbushja.Domain.Tests;
 
-/// <summary>SPEC §2 "Numbers": the accepted forms of a mobile number, E.164 out, and the refusals.</summary>
+/// <summary>Numbering: the accepted forms of a mobile number, E.164 out, and the refusals.</summary>
 public sealed class NumberingTests
 {
     private static readonly NumberingPlan Plan = NumberingPlan.Kosovo;

@@ -7,8 +7,8 @@ using Mbushja.Storage;
 namespace Mbushja.Ledger.Tests;
 
 /// <summary>
-/// Property tests over random sequences of transfers, pending transfers, posts, voids, linked groups and replays
-/// (issue 2 §Tests). Sequentially, the ledger must agree with a plain in-memory model, outcome by outcome and cent by
+/// Property tests over random sequences of transfers, pending transfers, posts, voids, linked groups and replays.
+/// Sequentially, the ledger must agree with a plain in-memory model, outcome by outcome and cent by
 /// cent. Concurrently, every invariant must hold: the sum is zero, protected accounts are never below zero, each
 /// balance equals what its recorded transfers add up to (no lost update), and a replayed id changed nothing.
 /// </summary>

@@ -9,7 +9,7 @@ using Mbushja.Storage;
 namespace Mbushja.Server.Tests;
 
 /// <summary>
-/// Banks on their own APIs (issue 3: a URL and a secret per bank): the platform calls them over the signed HTTP
+/// Banks on their own APIs (a URL and a secret per bank: README "Banks"): the platform calls them over the signed HTTP
 /// contract, and its sandbox answers only for banks without an API. The "real" APIs are the sandbox implementation
 /// alone on another socket: TEB configured with the secret it shares, BEK with one it does not know.
 /// </summary>

@@ -5,9 +5,9 @@ using System.Text.Json;
 namespace Mbushja.Server.Tests;
 
 /// <summary>
-/// Catalog and fee editing with effective dates (issue 6, admin): a price or the fee set from a future local day on
-/// is recorded with who and why, leaves today's prices alone, and from that day on takes precedence over the catalog
-/// file, for SMS and USSD payments alike.
+/// Catalog and fee editing with effective dates (an admin's work; docs/money.md): a price or the fee set from a future
+/// local day on is recorded with who and why, leaves today's prices alone, and from that day on takes precedence over
+/// the catalog file, for SMS and USSD payments alike.
 /// </summary>
 public abstract class CatalogChangesSpec(ClockedServerFixture server)
 {

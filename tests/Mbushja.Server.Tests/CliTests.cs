@@ -4,7 +4,9 @@ using Mbushja.Cli;
 
 namespace Mbushja.Server.Tests;
 
-/// <summary>The <c>mbushja</c> command line (SPEC §5, §6), in process; one test runs the real <c>./mbushja</c>.</summary>
+/// <summary>
+/// The <c>mbushja</c> command line (README "Try it"), in process; one test runs the real <c>./mbushja</c>.
+/// </summary>
 public sealed class CliTests
 {
     private const string ContractExample = """{"ok":true,"bank":"TEB","command":{"kind":"mobile","targets":[{"msisdn":"+38349123456","amountCents":500}]}}""";
@@ -142,7 +144,7 @@ public sealed class CliTests
     }
 
     /// <summary>
-    /// SPEC §5: <c>--text "&lt;sms text&gt;"</c> is the SMS exactly as sent. A text that begins with <c>@</c> (GSM 03.38's
+    /// <c>--text "&lt;sms text&gt;"</c> is the SMS exactly as sent. A text that begins with <c>@</c> (GSM 03.38's
     /// character 0, what a stray NUL decodes to) must be parsed as the SMS, not opened as a response file.
     /// </summary>
     [Theory]
@@ -159,7 +161,10 @@ public sealed class CliTests
         }
     }
 
-    /// <summary>SPEC §5: "Exit code 0 either way; 2 for bad arguments": a --config folder that is not there is a bad argument.</summary>
+    /// <summary>
+    /// <c>parse</c> exits 0 whether it reads or refuses the text, and 2 for bad arguments: a --config folder that is
+    /// not there is a bad argument.
+    /// </summary>
     [Fact]
     public async Task Parse_ConfigFolderThatDoesNotExist_ExitsTwo()
     {

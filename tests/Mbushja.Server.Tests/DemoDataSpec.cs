@@ -9,7 +9,9 @@ using Mbushja.Testing;
 
 namespace Mbushja.Server.Tests;
 
-/// <summary><c>serve --demo</c> (SPEC §6): the demo data set is loaded once, however often the server starts.</summary>
+/// <summary>
+/// <c>serve --demo</c> (README "Demo data"): the demo data set is loaded once, however often the server starts.
+/// </summary>
 public abstract class DemoDataSpec
 {
     protected abstract DatabaseKind Kind { get; }

@@ -26,8 +26,9 @@ public sealed class PostgresClockedServerFixture : ClockedServerFixture
 }
 
 /// <summary>
-/// Settlement per bank per operator-local day and reconciliation of a bank's statement (issue 6) over real HTTP.
-/// Each test takes its own bank and days, so that the tests of a class share the server.
+/// Settlement per bank per operator-local day and reconciliation of a bank's statement (docs/settlement-csv.md,
+/// docs/bank-statement-csv.md) over real HTTP. Each test takes its own bank and days, so that the tests of a class
+/// share the server.
 /// </summary>
 public abstract class FinanceSpec(ClockedServerFixture server) : IAsyncLifetime
 {

@@ -46,7 +46,10 @@ public sealed class GatewayAccessFixture : IAsyncLifetime
     }
 }
 
-/// <summary>SPEC §5: gateway endpoints take configurable credentials (Basic or bearer) and an allow-list; the admin key is accepted too.</summary>
+/// <summary>
+/// Gateway endpoints take configurable credentials (Basic or bearer) and an allow-list; the admin key is accepted too
+/// (README "SMS gateways").
+/// </summary>
 public sealed class GatewayAccessSpec(GatewayAccessFixture servers) : IClassFixture<GatewayAccessFixture>
 {
     private static readonly string BasicHeader = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(GatewayAccessFixture.Basic));
@@ -119,7 +122,7 @@ public sealed class GatewayAccessSpec(GatewayAccessFixture servers) : IClassFixt
         await response.ExpectAsync(HttpStatusCode.OK);
     }
 
-    /// <summary>The USSD callback sits behind the same access as the SMS endpoints (SPEC §5).</summary>
+    /// <summary>The USSD callback sits behind the same access as the SMS endpoints (README "USSD *101#").</summary>
     [Fact]
     public async Task Ussd_TakesTheSameCredentialsAndAllowList()
     {

@@ -6,7 +6,7 @@ using Mbushja.Testing;
 namespace Mbushja.Server.Tests;
 
 /// <summary>
-/// <c>GET /metrics</c> (issue 6): Prometheus' text format with the series operators watch, after real traffic; no
+/// <c>GET /metrics</c> (docs/money.md): Prometheus' text format with the series operators watch, after real traffic; no
 /// personal data.
 /// </summary>
 public abstract class MetricsSpec(ServerFixture server)

@@ -42,9 +42,9 @@ public sealed class NodeSmscServerFixture : ServerFixture
 }
 
 /// <summary>
-/// Interoperability with a third-party SMPP implementation (issue 5): node-smpp as the SMSC binds Mbushja, delivers
-/// MO in data_coding 0, 3 and 8, receives the (long) replies and decodes them itself, sends delivery receipts, and
-/// exchanges enquire_link both ways; the whole SMS Top Up flow runs over it.
+/// Interoperability with a third-party SMPP implementation (<c>tests/smpp-interop</c>): node-smpp as the SMSC binds
+/// Mbushja, delivers MO in data_coding 0, 3 and 8, receives the (long) replies and decodes them itself, sends delivery
+/// receipts, and exchanges enquire_link both ways; the whole SMS Top Up flow runs over it.
 /// </summary>
 public sealed class NodeSmscInteropSpec(NodeSmscServerFixture server) : IClassFixture<NodeSmscServerFixture>, IAsyncLifetime
 {

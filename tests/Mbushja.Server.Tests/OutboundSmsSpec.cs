@@ -54,7 +54,7 @@ public sealed class PostgresOutboundServerFixture : OutboundServerFixture
 }
 
 /// <summary>
-/// Replies the platform sends itself (SPEC §4 "Interfaces": Kannel's sendsms): the sms-service answers with an empty
+/// Replies the platform sends itself (Kannel's sendsms: README "SMS gateways"): the sms-service answers with an empty
 /// body, the reply waits in the outbox and goes to Kannel once, retried after failures, given up after the limit.
 /// Over real sockets, on every engine.
 /// </summary>
@@ -258,7 +258,7 @@ public abstract class OutboundSmsSpec(OutboundServerFixture server) : IAsyncLife
         Assert.Equal(0, await dispatcher.DispatchDueAsync());
     }
 
-    /// <summary>Issue 4: a receipt SMS follows a USSD payment, through the same outbox and gateway as SMS replies.</summary>
+    /// <summary>A receipt SMS follows a USSD payment, through the same outbox and gateway as SMS replies.</summary>
     [Fact]
     public async Task UssdPayment_ReceiptIsSentOnce_FromTheOperatorsName()
     {

@@ -28,8 +28,8 @@ public sealed class DemoServerFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// <c>mbushja phone</c> (issue 4): a person dials *101# and walks the menu, or sends an SMS to a short code, against a
-/// running server; here the person is a script of lines, and the server is real, with the demo data.
+/// <c>mbushja phone</c> (README "USSD *101#"): a person dials *101# and walks the menu, or sends an SMS to a short
+/// code, against a running server; here the person is a script of lines, and the server is real, with the demo data.
 /// </summary>
 public sealed class PhoneSpec(DemoServerFixture demo) : IClassFixture<DemoServerFixture>
 {

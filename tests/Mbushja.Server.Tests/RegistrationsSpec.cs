@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Mbushja.Server.Tests;
 
 /// <summary>
-/// Registrations at partner banks (SPEC §4, §5) over real HTTP, the same on every engine: up to four authorised
+/// Registrations at partner banks over real HTTP, the same on every engine: up to four authorised
 /// persons, one registration per number per bank, all-or-nothing changes, each one audited.
 /// </summary>
 public abstract class RegistrationsSpec(ServerFixture server) : IAsyncLifetime

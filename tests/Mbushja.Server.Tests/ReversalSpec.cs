@@ -8,9 +8,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Mbushja.Server.Tests;
 
 /// <summary>
-/// Reversal of an SMS top-up by a supervisor (issue 6) over real HTTP: the credits given back on the ledger as the
-/// exact inverse of the top-up, the money given back at the bank (the sandbox bank's signed refund API), everything on
-/// the trail; refused when spent, twice, or not captured; a refund whose answer is lost asked again and made once.
+/// Reversal of an SMS top-up by a supervisor (docs/money.md) over real HTTP: the credits given back on the ledger as
+/// the exact inverse of the top-up, the money given back at the bank (the sandbox bank's signed refund API), everything
+/// on the trail; refused when spent, twice, or not captured; a refund whose answer is lost asked again and made once.
 /// </summary>
 public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
 {

@@ -4,9 +4,9 @@ using System.Text.Json;
 namespace Mbushja.Server.Tests;
 
 /// <summary>
-/// SPEC §5 "Everything is documented in an OpenAPI description served by the running server": the document the
-/// server publishes describes the §5 contracts as the server keeps them — field types, which fields are optional,
-/// the statuses §5 names, the admin key, the USSD form.
+/// Everything is documented in the OpenAPI description the running server serves (<c>/openapi/v1.json</c>): the
+/// document describes the public contracts as the server keeps them — field types, which fields are optional,
+/// the statuses they promise, the admin key, the USSD form.
 /// </summary>
 public abstract partial class ServerApiSpec
 {
@@ -43,7 +43,7 @@ public abstract partial class ServerApiSpec
 
     public static TheoryData<string, string, string, string> AmountFields => new()
     {
-        // SPEC §2: "APIs carry amountCents (integer)"; §5: "amounts in cents".
+        // APIs carry money as integer cents, never as a decimal amount.
         { "request", "/api/v1/subscribers", "post", "creditCents" },
         { "request", "/api/v1/service-accounts", "post", "balanceCents" },
         { "request", "/sandbox/banks/{bankCode}/accounts/{accountRef}", "put", "balanceCents" },
@@ -78,7 +78,7 @@ public abstract partial class ServerApiSpec
 
     public static TheoryData<string, string> OptionalRequestFields => new()
     {
-        // SPEC §5: {from, to, text, messageId?}; {msisdn, creditCents, language?};
+        // Optional fields end in ?: {from, to, text, messageId?}; {msisdn, creditCents, language?};
         // {kind, packageCode, username?, contract?, smartCard?, number?, balanceCents?}.
         { "/api/v1/sms/inbound", "messageId" },
         { "/api/v1/subscribers", "language" },
@@ -112,8 +112,8 @@ public abstract partial class ServerApiSpec
 
     public static TheoryData<string, string, string> SpecifiedStatuses => new()
     {
-        // SPEC §5: "more than 4 authorised → 422; an MSISDN already registered at that bank → 409";
-        // ".../authorized {msisdn} adds one (422 when 4 are there)"; "/api/v1 ... (401 without it)".
+        // Statuses promised: more than 4 authorised → 422; an MSISDN already registered at that bank → 409;
+        // .../authorized {msisdn} adds one (422 when 4 are there); /api/v1 without the admin key → 401.
         { "/api/v1/banks/{bankCode}/registrations", "post", "422" },
         { "/api/v1/banks/{bankCode}/registrations", "post", "409" },
         { "/api/v1/banks/{bankCode}/registrations/{id}/authorized", "post", "422" },

@@ -4,7 +4,7 @@ using Mbushja.Ledger;
 
 namespace Mbushja.Server.Tests;
 
-/// <summary>Service accounts (SPEC §2, §5): created per kind, found by every identifier, identifiers unique.</summary>
+/// <summary>Service accounts: created per kind, found by every identifier, identifiers unique.</summary>
 public abstract partial class ServerApiSpec
 {
     private sealed record Identifiers(string? Username, string? Contract, string? SmartCard, string? Number);

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Mbushja.Server.Tests;
 
 /// <summary>
-/// The HTTP API of SPEC §5 over real HTTP on loopback, the same on every engine. One server per engine and class;
+/// The public HTTP API over real HTTP on loopback, the same on every engine. One server per engine and class;
 /// every test takes its own numbers and identifiers, and leaves the ledger balanced (checked after each test).
 /// </summary>
 public abstract partial class ServerApiSpec(ServerFixture server) : IAsyncLifetime
@@ -18,7 +18,7 @@ public abstract partial class ServerApiSpec(ServerFixture server) : IAsyncLifeti
     /// <summary>After every test: money was neither created nor destroyed, and no subscriber is overdrawn.</summary>
     public Task DisposeAsync() => Server.AssertLedgerInvariantsAsync();
 
-    /// <summary>The accepted written forms of a mobile number (SPEC §2), from its national significant number.</summary>
+    /// <summary>The accepted written forms of a mobile number, from its national significant number.</summary>
     public static string Form(string nsn, string form) => form switch
     {
         "national" => "0" + nsn,

@@ -4,7 +4,7 @@ using Mbushja.Server.Kannel;
 
 namespace Mbushja.Server.Tests;
 
-/// <summary>Settings end up in logs and exception messages: printing them never shows a secret (STYLE.md 10).</summary>
+/// <summary>Settings end up in logs and exception messages: printing them never shows a secret.</summary>
 public sealed class SettingsPrintingTests
 {
     [Fact]

@@ -65,10 +65,10 @@ public sealed class PostgresSmppServerFixture : SmppServerFixture
 }
 
 /// <summary>
-/// SMS Top Up over SMPP end to end (SPEC §4, issue 5): the SMSC delivers by deliver_sm, the server answers only once
-/// the message is recorded (0x64 when it cannot be), tops up through the sandbox bank, and replies by submit_sm;
-/// repeats charge once, Albanian text arrives in every coding, long messages both ways, receipts on the trail.
-/// The SMSC is a scripted fake on a real socket; the server is the real one, on SQLite and on PostgreSQL.
+/// SMS Top Up over SMPP end to end (README "SMPP (the operator's SMSC)"): the SMSC delivers by deliver_sm, the server
+/// answers only once the message is recorded (0x64 when it cannot be), tops up through the sandbox bank, and replies by
+/// submit_sm; repeats charge once, Albanian text arrives in every coding, long messages both ways, receipts on the
+/// trail. The SMSC is a scripted fake on a real socket; the server is the real one, on SQLite and on PostgreSQL.
 /// </summary>
 public abstract class SmppTopUpSpec(SmppServerFixture server) : IAsyncLifetime
 {

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Mbushja.Server.Tests;
 
 /// <summary>
-/// USSD <c>*101#</c> over SMPP (SPEC §3 "Interfaces", issue 5 item 5) with the SMSC's default variant: a PSSR indication
+/// USSD <c>*101#</c> over SMPP (README "SMPP (the operator's SMSC)") with the SMSC's default variant: a PSSR indication
 /// (ussd_service_op 1) begins the dialogue, the menu goes back by submit_sm as a USSR request (2) with the dialogue's
 /// its_session_info, each USSR confirm (18) is the next answer, and the last screen is a PSSR response (17) that ends
 /// the session. The SMSC is a scripted fake on a real socket; the server is the real one, on SQLite and PostgreSQL.

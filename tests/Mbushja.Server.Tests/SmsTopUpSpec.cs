@@ -8,8 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Mbushja.Server.Tests;
 
 /// <summary>
-/// SMS Top Up end to end over real HTTP (SPEC §4, §5): an SMS to a bank's short code, the sandbox bank's hold and
-/// capture over its signed HTTP API, the credits on the ledger, and exactly one reply. The same on every engine.
+/// SMS Top Up end to end over real HTTP (README "Demo data"): an SMS to a bank's short code, the sandbox bank's hold
+/// and capture over its signed HTTP API, the credits on the ledger, and exactly one reply. The same on every engine.
 /// </summary>
 public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
 {
@@ -170,8 +170,8 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
     }
 
     /// <summary>
-    /// SPEC §4 "Atomic message": "if any part is invalid nothing is charged and the reply names the part and the
-    /// reason": the reply says which part of how many, as written, before the reason.
+    /// A message is read whole: if any part is invalid nothing is charged, and the reply names the part and the
+    /// reason. It says which part of how many, as written, before the reason.
     /// </summary>
     [Theory]
     [InlineData("{o1} 5 # 044123456 5", "NOT_OPERATOR_NUMBER", "Pjesa 2 nga 2 (044123456 5): Mund të mbushen vetëm numrat IPKO.")]
@@ -434,7 +434,7 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
     /// <summary>
     /// A gateway that reads the reply in the HTTP response gives up once the bank held the money (its request is
     /// aborted). The top-up still completes, and the reply, which nobody will read in a response now, goes out
-    /// through the outbound gateway: exactly one reply, and never a charge without one (SPEC §4).
+    /// through the outbound gateway: exactly one reply, and never a charge without one.
     /// </summary>
     [Fact]
     public async Task Process_CallerLeavesAfterTheHold_ToppedUpAndTheReplyGoesOutbound()

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Mbushja.Server.Tests;
 
 /// <summary>
-/// Issue 3's property: random messages, random bank failures and a crash at a random step, then recovery (what a
+/// The recovery property: random messages, random bank failures and a crash at a random step, then recovery (what a
 /// restart does) → every hold is captured with its credits or voided without, the ledger sums to zero, and every
 /// message has exactly one reply. A crash is the processor stopping dead around a bank call, before or after the
 /// bank acted; the sandbox bank keeps what it did, as a real bank would.

@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace Mbushja.Server.Tests;
 
 /// <summary>
-/// USSD <c>*101#</c> end to end over real HTTP (SPEC §3, §5): the aggregator callback <c>POST /ussd</c>, every package
-/// paid from prepaid credit, repeated and racing requests, and every way a request can be wrong. On every engine.
+/// USSD <c>*101#</c> end to end over real HTTP (README "USSD *101#"): the aggregator callback <c>POST /ussd</c>,
+/// every package paid from prepaid credit, repeated and racing requests, and every way a request can be wrong.
+/// On every engine.
 /// </summary>
 public abstract class UssdSpec(ServerFixture server) : IAsyncLifetime
 {
@@ -186,7 +187,7 @@ public abstract class UssdSpec(ServerFixture server) : IAsyncLifetime
         await response.ExpectProblemAsync(HttpStatusCode.Conflict, "SESSION_MISMATCH", "sessionId");
     }
 
-    /// <summary>The language chosen on *101# is the one SMS replies use too (issue 4: "remembered for both").</summary>
+    /// <summary>The language chosen on *101# is the one SMS replies use too: one choice, remembered for both.</summary>
     [Fact]
     public async Task LanguageChosenByUssd_IsTheLanguageOfSmsReplies()
     {

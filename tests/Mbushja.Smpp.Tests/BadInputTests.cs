@@ -3,7 +3,7 @@ using Mbushja.Smpp.Pdus;
 namespace Mbushja.Smpp.Tests;
 
 /// <summary>
-/// Input the decoder refuses (issue 5, "Bad input"): each case gives the command_status to answer with, the sequence
+/// Input the decoder refuses: each case gives the command_status to answer with, the sequence
 /// number when the header could be read, and the PDU that answers (generic_nack for a bad length or command id,
 /// otherwise the request's own response).
 /// </summary>

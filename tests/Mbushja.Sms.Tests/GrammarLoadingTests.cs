@@ -2,7 +2,10 @@ using Mbushja.Domain;
 
 namespace Mbushja.Sms.Tests;
 
-/// <summary>Grammars are data (STYLE.md §5): what the loader accepts, and what it refuses before any SMS is read.</summary>
+/// <summary>
+/// Grammars are data, one file per bank in <c>config/ipko/banks</c>: what the loader accepts, and what it refuses
+/// before any SMS is read.
+/// </summary>
 public sealed class GrammarLoadingTests
 {
     private static string BankJson(string code, string shortCode, string forms, string help = """{ "sq": "ndihmë", "en": "help", "sr": "pomoć" }""") =>

@@ -4,7 +4,7 @@ using FsCheck.Xunit;
 
 namespace Mbushja.Sms.Tests;
 
-/// <summary>STYLE.md §4: customer input never throws; every text gets an interpretation, ok or with a stable code.</summary>
+/// <summary>Customer input never throws: every text gets an interpretation, ok or with a stable code.</summary>
 public sealed class NeverThrowsTests
 {
     private static readonly string[] ShortCodes = ["50005", "50000", "50444", "50222", "50333", "50001", "12345", ""];

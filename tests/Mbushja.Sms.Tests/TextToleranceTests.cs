@@ -1,6 +1,6 @@
 namespace Mbushja.Sms.Tests;
 
-/// <summary>SPEC §4: keywords ignore case; surrounding, repeated and around-'#' blanks do not matter; amounts in every written form.</summary>
+/// <summary>Keywords ignore case; surrounding, repeated and around-'#' blanks do not matter; amounts in every written form.</summary>
 public sealed class TextToleranceTests
 {
     [Theory]

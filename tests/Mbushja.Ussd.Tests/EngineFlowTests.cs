@@ -2,7 +2,7 @@ using Mbushja.Domain;
 
 namespace Mbushja.Ussd.Tests;
 
-/// <summary>The menu of SPEC §3 walked by the engine, one input at a time, in memory.</summary>
+/// <summary>The <c>*101#</c> menu (README "USSD *101#") walked by the engine, one input at a time, in memory.</summary>
 public sealed class EngineFlowTests
 {
     private readonly MenuWorld _world = new();

@@ -4,9 +4,9 @@ using Mbushja.Text;
 namespace Mbushja.Ussd.Tests;
 
 /// <summary>
-/// SPEC §3: every screen fits 182 characters. Every screen of the shipped menu is rendered in every language with the
-/// longest values it can hold (64-character account names, credit in the millions, full history), and every page of
-/// every list; none may need cutting, and each still ends with what it must end with.
+/// Every screen fits 182 characters (README "USSD *101#"). Every screen of the shipped menu is rendered in every
+/// language with the longest values it can hold (64-character account names, credit in the millions, full history), and
+/// every page of every list; none may need cutting, and each still ends with what it must end with.
 /// </summary>
 public sealed class ScreenLengthTests
 {

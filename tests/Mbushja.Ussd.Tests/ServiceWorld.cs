@@ -157,7 +157,7 @@ internal sealed class ServiceWorld : IAsyncDisposable
         return await command.ExecuteScalarAsync() as string;
     }
 
-    /// <summary>SPEC §2: the ledger sums to zero and no protected account is below zero.</summary>
+    /// <summary>The ledger sums to zero (money is never made or lost) and no protected account is below zero.</summary>
     public async Task AssertLedgerAsync()
     {
         LedgerTotals totals = await Queries.GetTotalsAsync();

@@ -3,7 +3,9 @@ using Mbushja.Testing;
 
 namespace Mbushja.Ussd.Tests;
 
-/// <summary>The menu is data (STYLE §5): the shipped file loads, and a broken one is refused with every reason.</summary>
+/// <summary>
+/// The menu is data (README "USSD *101#"): the shipped file loads, and a broken one is refused with every reason.
+/// </summary>
 public sealed class UssdMenuTests
 {
     private static readonly OperatorConfig Operator = OperatorConfig.Load(ShippedConfig.Directory);

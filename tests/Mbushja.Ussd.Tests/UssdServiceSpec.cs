@@ -5,9 +5,9 @@ using Mbushja.Storage;
 namespace Mbushja.Ussd.Tests;
 
 /// <summary>
-/// The USSD service against a real database, on every engine (SPEC §3): what a confirmation charges and writes, the
-/// monthly rule at the month's edge in Europe/Belgrade, repeated and racing requests, time-outs, and the aggregator's
-/// ways of repeating and restarting a session.
+/// The USSD service against a real database, on every engine (README "USSD *101#"): what a confirmation charges and
+/// writes, the monthly rule at the month's edge in Europe/Belgrade, repeated and racing requests, time-outs, and the
+/// aggregator's ways of repeating and restarting a session.
 /// </summary>
 public abstract class UssdServiceSpec
 {
@@ -75,7 +75,10 @@ public abstract class UssdServiceSpec
         await w.AssertLedgerAsync();
     }
 
-    /// <summary>Issue 4: paid 31 January 23:30 in Belgrade → refused 23:50 → allowed 1 February 00:10.</summary>
+    /// <summary>
+    /// A month is a calendar month in the operator's time zone: paid 31 January 23:30 in Belgrade → refused 23:50 →
+    /// allowed 1 February 00:10.
+    /// </summary>
     [Fact]
     public async Task OncePerMonth_IsACalendarMonthInBelgrade()
     {
@@ -453,7 +456,7 @@ public abstract class UssdServiceSpec
         Assert.Equal(5000 - 1540, await w.CreditAsync(phone));
     }
 
-    /// <summary>A blank answer is re-asked (SPEC §3), and the answer after it is taken.</summary>
+    /// <summary>A blank answer is re-asked, as any invalid one is, and the answer after it is taken.</summary>
     [Fact]
     public async Task BlankInput_IsReasked_AndTheNextInputContinuesTheSession()
     {

@@ -85,7 +85,7 @@ string table = string.Create(CultureInfo.InvariantCulture, $"""
 
     {string.Join(Environment.NewLine, notes)}
 
-    Targets (issue 4): /ussd at least 50% of the empty endpoint's steps/s, and p99 under 10 ms at {rate:N0} steps/s.
+    Targets: /ussd at least 50% of the empty endpoint's steps/s, and p99 under 10 ms at {rate:N0} steps/s.
 
     """);
 Console.WriteLine();

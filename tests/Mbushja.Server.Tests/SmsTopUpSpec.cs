@@ -32,7 +32,7 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
     /// <summary>Whatever a test did, the ledger balances and no protected account is below zero.</summary>
     public Task DisposeAsync() => Server.AssertLedgerInvariantsAsync();
 
-    /// <summary>Every form the seed documents, per bank (translation-en.md), and what it must top up.</summary>
+    /// <summary>Every form the seed documents, per bank (docs/seed/customer-document-en.md), and what it must top up.</summary>
     public static TheoryData<string, string, string> EverySeedForm => new()
     {
         { "BEK", "5", "own:500" },

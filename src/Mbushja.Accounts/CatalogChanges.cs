@@ -7,17 +7,6 @@ using Mbushja.Storage.Commits;
 
 namespace Mbushja.Accounts;
 
-/// <summary>Stable codes of refused catalog changes.</summary>
-public static class CatalogChangeCodes
-{
-    public const string UnknownPackage = "UNKNOWN_PACKAGE";
-    public const string NoMonthlyPrice = "NO_MONTHLY_PRICE";
-    public const string NotFuture = "EFFECTIVE_DATE_NOT_FUTURE";
-    public const string InvalidAmount = "INVALID_AMOUNT";
-    public const string ChangeExists = "CHANGE_EXISTS";
-    public const string MissingField = "MISSING_FIELD";
-}
-
 /// <summary>A change refused (nothing recorded): a stable code, a message, the field to blame.</summary>
 public sealed record CatalogChangeError(string Code, string Message, string? Field = null);
 
@@ -126,12 +115,12 @@ public sealed class CatalogChanges(Database database, CommitQueue commits, Opera
     {
         if (string.IsNullOrWhiteSpace(changedBy))
         {
-            return CatalogChangeOutcome.Refused(CatalogChangeCodes.MissingField, "The field 'by' is required.", "by");
+            return CatalogChangeOutcome.Refused(ErrorCodes.MissingField, "The field 'by' is required.", "by");
         }
 
         if (string.IsNullOrWhiteSpace(reason) || reason.Length > MaxReasonLength)
         {
-            return CatalogChangeOutcome.Refused(CatalogChangeCodes.MissingField, $"A reason of 1 to {MaxReasonLength} characters is required.", "reason");
+            return CatalogChangeOutcome.Refused(ErrorCodes.MissingField, $"A reason of 1 to {MaxReasonLength} characters is required.", "reason");
         }
 
         string code = "";
@@ -139,12 +128,12 @@ public sealed class CatalogChanges(Database database, CommitQueue commits, Opera
         {
             if (config.Catalog.Find(packageCode) is not { } package)
             {
-                return CatalogChangeOutcome.Refused(CatalogChangeCodes.UnknownPackage, $"There is no package '{packageCode}'.", "packageCode");
+                return CatalogChangeOutcome.Refused(ErrorCodes.UnknownPackage, $"There is no package '{packageCode}'.", "packageCode");
             }
 
             if (package.Price is null)
             {
-                return CatalogChangeOutcome.Refused(CatalogChangeCodes.NoMonthlyPrice, $"{package.Code} is bought by amount; it has no monthly price.", "packageCode");
+                return CatalogChangeOutcome.Refused(ErrorCodes.NoMonthlyPrice, $"{package.Code} is bought by amount; it has no monthly price.", "packageCode");
             }
 
             code = package.Code;
@@ -154,13 +143,13 @@ public sealed class CatalogChanges(Database database, CommitQueue commits, Opera
         ParseResult<Money> allowed = kind == CatalogChangeKind.Price ? Money.Positive(amount.Cents) : Money.NonNegative(amount.Cents);
         if (!allowed.Success)
         {
-            return CatalogChangeOutcome.Refused(CatalogChangeCodes.InvalidAmount, allowed.Error.Message, "amountCents");
+            return CatalogChangeOutcome.Refused(ErrorCodes.InvalidAmount, allowed.Error.Message, "amountCents");
         }
 
         if (effectiveFrom <= clock.Today)
         {
             return CatalogChangeOutcome.Refused(
-                CatalogChangeCodes.NotFuture, $"A change takes effect from a future day (after {clock.Today:yyyy-MM-dd}, operator time); what was charged stays.", "effectiveFrom");
+                ErrorCodes.EffectiveDateNotFuture, $"A change takes effect from a future day (after {clock.Today:yyyy-MM-dd}, operator time); what was charged stays.", "effectiveFrom");
         }
 
         var change = new CatalogChange(
@@ -169,7 +158,7 @@ public sealed class CatalogChanges(Database database, CommitQueue commits, Opera
         var insert = CommitStatement.Conditional(
             $"INSERT INTO catalog_changes ({Columns}) VALUES (@id, @kind, @code, @amount, @from, @by, @at, @reason) ON CONFLICT DO NOTHING",
             new CommitRefusal(
-                CatalogChangeCodes.ChangeExists, $"A change of {(code.Length == 0 ? "the fee" : code)} from {effectiveFrom:yyyy-MM-dd} is recorded already.", "effectiveFrom"),
+                ErrorCodes.ChangeExists, $"A change of {(code.Length == 0 ? "the fee" : code)} from {effectiveFrom:yyyy-MM-dd} is recorded already.", "effectiveFrom"),
             ("id", change.Id),
             ("kind", kind == CatalogChangeKind.Fee ? "fee" : "price"),
             ("code", code),

@@ -32,8 +32,6 @@ public sealed record NewServiceAccount(
 /// <summary>Provisioning and lookup of service accounts.</summary>
 public sealed class ServiceAccounts(Database database, LedgerEngine ledger, NumberingPlan numbering)
 {
-    public const string IdentifierTaken = "IDENTIFIER_TAKEN";
-
     private const string Columns = "s.id, s.kind, s.package_code, s.username, s.contract, s.smart_card, s.number, s.paid_until, a.balance - a.pending_debits, s.created_at";
 
     /// <summary>Creates the account, its identifiers, its ledger account and opening balance as one ledger command.</summary>
@@ -172,7 +170,7 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
                     ("kind", kind),
                     ("id", id)) != 1)
                 {
-                    return new CommitRefusal(IdentifierTaken, $"The {label} '{key}' already names another service account.", label);
+                    return new CommitRefusal(ErrorCodes.IdentifierTaken, $"The {label} '{key}' already names another service account.", label);
                 }
             }
 

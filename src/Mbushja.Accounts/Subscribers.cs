@@ -12,8 +12,6 @@ public sealed record Subscriber(Msisdn Msisdn, Language Language, Money Credit, 
 /// <summary>Provisioning and lookup of mobile subscribers.</summary>
 public sealed class Subscribers(Database database, LedgerEngine ledger)
 {
-    public const string AlreadyExists = "SUBSCRIBER_EXISTS";
-
     /// <summary>
     /// Creates a subscriber with an opening credit, as one ledger command: the row, its credit account and the
     /// opening transfer commit together or not at all. A number that exists already is refused, and nothing moves.
@@ -67,7 +65,7 @@ public sealed class Subscribers(Database database, LedgerEngine ledger)
                 ("l", language.ToWire()),
                 ("a", account.Value),
                 ("at", context.Commit.NowMs));
-            return rows == 1 ? null : new CommitRefusal(AlreadyExists, $"Subscriber {msisdn.E164} already exists.");
+            return rows == 1 ? null : new CommitRefusal(ErrorCodes.SubscriberExists, $"Subscriber {msisdn.E164} already exists.");
         }
     }
 }

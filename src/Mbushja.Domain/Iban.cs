@@ -7,9 +7,6 @@ namespace Mbushja.Domain;
 /// </summary>
 public readonly record struct Iban
 {
-    /// <summary>The stable error code for an account reference that is not a valid IBAN.</summary>
-    public const string InvalidAccountRef = "INVALID_ACCOUNT_REF";
-
     private const int MinLength = 15; // Norway, the shortest IBAN in the registry
     private const int MaxLength = 34; // ISO 13616's upper bound
 
@@ -123,5 +120,5 @@ public readonly record struct Iban
         return remainder;
     }
 
-    private static ParseResult<Iban> Fail(string message) => ParseResult<Iban>.Fail(InvalidAccountRef, message);
+    private static ParseResult<Iban> Fail(string message) => ParseResult<Iban>.Fail(ErrorCodes.InvalidAccountRef, message);
 }

@@ -45,17 +45,3 @@ public readonly struct ParseResult<T>
 
     public override string ToString() => Success ? $"Ok({_value})" : $"Fail({Error})";
 }
-
-/// <summary>Stable error codes for refused input (SPEC §5). Partners rely on these strings.</summary>
-public static class ErrorCodes
-{
-    public const string InvalidNumber = "INVALID_NUMBER";
-    public const string NotOperatorNumber = "NOT_OPERATOR_NUMBER";
-    public const string InvalidAmount = "INVALID_AMOUNT";
-    public const string AmountOutOfRange = "AMOUNT_OUT_OF_RANGE";
-    public const string UnknownCommand = "UNKNOWN_COMMAND";
-    public const string UnknownShortCode = "UNKNOWN_SHORT_CODE";
-    public const string InvalidIdentifier = "INVALID_IDENTIFIER";
-    public const string InvalidLanguage = "INVALID_LANGUAGE";
-    public const string InvalidKind = "INVALID_KIND";
-}

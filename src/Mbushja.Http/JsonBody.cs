@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Mbushja.Domain;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -22,14 +23,14 @@ public static class JsonBody
     {
         if (request.ContentType is not { } type || !type.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, Problems.UnsupportedMediaType, "Send the body as application/json."));
+            return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, "Send the body as application/json."));
         }
 
         try
         {
             T? value = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, request.HttpContext.RequestAborted);
             return value is null
-                ? (null, Problems.BadRequest(Problems.MalformedBody, "The body must be a JSON object."))
+                ? (null, Problems.BadRequest(ErrorCodes.MalformedBody, "The body must be a JSON object."))
                 : (value, null);
         }
         catch (JsonException e)
@@ -39,11 +40,11 @@ public static class JsonBody
                 ? $"The body is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine})."
                 : $"The body cannot be read at '{field}' (line {e.LineNumber + 1}, position {e.BytePositionInLine}): "
                     + "the JSON ends or breaks there, the value has the wrong type or size, or the field is not known.";
-            return (null, Problems.BadRequest(Problems.MalformedBody, detail, field));
+            return (null, Problems.BadRequest(ErrorCodes.MalformedBody, detail, field));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, Problems.Of(StatusCodes.Status413PayloadTooLarge, Problems.BodyTooLarge, "The body is too large."));
+            return (null, Problems.Of(StatusCodes.Status413PayloadTooLarge, ErrorCodes.BodyTooLarge, "The body is too large."));
         }
     }
 

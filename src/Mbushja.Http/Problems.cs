@@ -1,3 +1,4 @@
+using Mbushja.Domain;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -6,24 +7,10 @@ namespace Mbushja.Http;
 /// <summary>RFC 9457 problem details with a stable <c>code</c> and, where one is to blame, the <c>field</c>.</summary>
 public static class Problems
 {
-    public const string Unauthenticated = "UNAUTHENTICATED";
-    public const string MalformedBody = "MALFORMED_BODY";
-    public const string BodyTooLarge = "BODY_TOO_LARGE";
-    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
-    public const string MissingField = "MISSING_FIELD";
-    public const string NotFound = "NOT_FOUND";
-    public const string Internal = "INTERNAL_ERROR";
-    public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
-    public const string BadRequestCode = "BAD_REQUEST";
-    public const string TooLong = "TOO_LONG";
-    public const string EmptyField = "EMPTY_FIELD";
-    public const string InvalidTime = "INVALID_TIME";
-    public const string MalformedField = "MALFORMED_FIELD";
-
     /// <summary>The first of <paramref name="fields"/> that holds a NUL character, which no text field may (PostgreSQL text cannot hold it).</summary>
     public static ProblemHttpResult? NulCharacter(params (string Name, string? Value)[] fields) =>
         fields.FirstOrDefault(f => f.Value is not null && f.Value.Contains('\0', StringComparison.Ordinal)) is { Name: not null } bad
-            ? BadRequest(MalformedField, $"'{bad.Name}' holds a NUL character.", bad.Name)
+            ? BadRequest(ErrorCodes.MalformedField, $"'{bad.Name}' holds a NUL character.", bad.Name)
             : null;
 
     /// <summary>
@@ -37,15 +24,15 @@ public static class Problems
         {
             extensions["code"] = context.ProblemDetails.Status switch
             {
-                StatusCodes.Status400BadRequest => BadRequestCode,
-                StatusCodes.Status401Unauthorized => Unauthenticated,
-                StatusCodes.Status404NotFound => NotFound,
-                StatusCodes.Status405MethodNotAllowed => MethodNotAllowed,
-                StatusCodes.Status413PayloadTooLarge => BodyTooLarge,
-                StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType,
-                StatusCodes.Status500InternalServerError => Internal,
+                StatusCodes.Status400BadRequest => ErrorCodes.BadRequest,
+                StatusCodes.Status401Unauthorized => ErrorCodes.Unauthenticated,
+                StatusCodes.Status404NotFound => ErrorCodes.NotFound,
+                StatusCodes.Status405MethodNotAllowed => ErrorCodes.MethodNotAllowed,
+                StatusCodes.Status413PayloadTooLarge => ErrorCodes.BodyTooLarge,
+                StatusCodes.Status415UnsupportedMediaType => ErrorCodes.UnsupportedMediaType,
+                StatusCodes.Status500InternalServerError => ErrorCodes.Internal,
                 int status => $"HTTP_{status}",
-                null => Internal,
+                null => ErrorCodes.Internal,
             };
         }
     }
@@ -68,7 +55,7 @@ public static class Problems
 
     public static ProblemHttpResult Conflict(string code, string detail, string? field = null) => Of(StatusCodes.Status409Conflict, code, detail, field);
 
-    public static ProblemHttpResult Missing(string field) => BadRequest(MissingField, $"The field '{field}' is required.", field);
+    public static ProblemHttpResult Missing(string field) => BadRequest(ErrorCodes.MissingField, $"The field '{field}' is required.", field);
 
-    public static ProblemHttpResult NotFoundOf(string what) => Of(StatusCodes.Status404NotFound, NotFound, $"{what} was not found.");
+    public static ProblemHttpResult NotFoundOf(string what) => Of(StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"{what} was not found.");
 }

@@ -37,10 +37,7 @@ public sealed record SandboxSettingsResponse(string Bank, int LatencyMs, string?
 /// </summary>
 public static partial class SandboxBankApi
 {
-    public const string UnknownBank = "UNKNOWN_BANK";
     public const string AccountNotFound = BankWire.AccountNotFound;
-    public const string InvalidSetting = "INVALID_SETTING";
-
     private const string Tag = "Sandbox bank (demo and tests only; no real money)";
     private const int MaxBodyBytes = 64 * 1024;
     private static readonly TimeSpan TimeoutModeDelay = TimeSpan.FromSeconds(30);
@@ -199,17 +196,17 @@ public static partial class SandboxBankApi
 
         if (body!.LatencyMs is < 0 or > 60_000)
         {
-            return Problems.Unprocessable(InvalidSetting, "latencyMs is between 0 and 60000.", "latencyMs");
+            return Problems.Unprocessable(ErrorCodes.InvalidSetting, "latencyMs is between 0 and 60000.", "latencyMs");
         }
 
         if (body.DeclineAll is not null && !BankWire.DeclineCodes.Contains(body.DeclineAll))
         {
-            return Problems.Unprocessable(InvalidSetting, $"declineAll is one of {string.Join(", ", BankWire.DeclineCodes)}.", "declineAll");
+            return Problems.Unprocessable(ErrorCodes.InvalidSetting, $"declineAll is one of {string.Join(", ", BankWire.DeclineCodes)}.", "declineAll");
         }
 
         if (body.FailNext is < 0 or > 1_000_000)
         {
-            return Problems.Unprocessable(InvalidSetting, "failNext is between 0 and 1000000.", "failNext");
+            return Problems.Unprocessable(ErrorCodes.InvalidSetting, "failNext is between 0 and 1000000.", "failNext");
         }
 
         SandboxFailMode mode = SandboxFailMode.Error500;
@@ -217,7 +214,7 @@ public static partial class SandboxBankApi
         {
             if (ParseFailMode(body.FailMode) is not { } parsed)
             {
-                return Problems.Unprocessable(InvalidSetting, "failMode is one of error500, malformed, unsigned, timeout, applyThenError500.", "failMode");
+                return Problems.Unprocessable(ErrorCodes.InvalidSetting, "failMode is one of error500, malformed, unsigned, timeout, applyThenError500.", "failMode");
             }
 
             mode = parsed;
@@ -237,7 +234,7 @@ public static partial class SandboxBankApi
     {
         string compact = SandboxBank.Normalize(accountRef);
         return compact.Length is 0 or > BankWire.MaxAccountRefLength || compact.AsSpan().ContainsAnyExcept(AccountRefCharacters)
-            ? Problems.Unprocessable(Iban.InvalidAccountRef, "An account reference is an IBAN: letters and digits, spaces between groups are fine.", "accountRef")
+            ? Problems.Unprocessable(ErrorCodes.InvalidAccountRef, "An account reference is an IBAN: letters and digits, spaces between groups are fine.", "accountRef")
             : null;
     }
 
@@ -245,7 +242,7 @@ public static partial class SandboxBankApi
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
 
     private static ProblemHttpResult UnknownBankProblem(string bankCode) =>
-        Problems.Of(StatusCodes.Status404NotFound, UnknownBank, $"The sandbox has no bank '{bankCode}'.", "bankCode");
+        Problems.Of(StatusCodes.Status404NotFound, ErrorCodes.UnknownBank, $"The sandbox has no bank '{bankCode}'.", "bankCode");
 
     // ---------------------------------------------------------------- the signed bank API --
 
@@ -268,7 +265,7 @@ public static partial class SandboxBankApi
         if (!sandbox.Knows(bankCode))
         {
             // No secret to sign with: this answer is unsigned, and a connector treats it as no answer.
-            await WriteAsync(context, sandbox, null, 404, Problem(404, UnknownBank, $"The sandbox has no bank '{bankCode}'.", "bankCode"));
+            await WriteAsync(context, sandbox, null, 404, Problem(404, ErrorCodes.UnknownBank, $"The sandbox has no bank '{bankCode}'.", "bankCode"));
             return;
         }
 

@@ -1,3 +1,4 @@
+using Mbushja.Domain;
 using Mbushja.Http;
 using Mbushja.Server.Api;
 using Mbushja.Server.Http;
@@ -105,9 +106,9 @@ internal static class ApiSetup
         Exception? error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         (int status, string code, string detail) = error switch
         {
-            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, Problems.BodyTooLarge, "The body is too large."),
-            BadHttpRequestException bad => (bad.StatusCode, Problems.MalformedBody, "The request is malformed."),
-            _ => (500, Problems.Internal, "Something went wrong on our side; nothing was charged twice. Try again."),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, ErrorCodes.BodyTooLarge, "The body is too large."),
+            BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.MalformedBody, "The request is malformed."),
+            _ => (500, ErrorCodes.Internal, "Something went wrong on our side; nothing was charged twice. Try again."),
         };
         IProblemDetailsService problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
         context.Response.StatusCode = status;

@@ -127,7 +127,7 @@ public static class DemoData
                     Registration.ContractAccounts),
                 "demo",
                 ct);
-            if (registered.Error is { Code: not RegistrationCodes.AlreadyRegistered } error)
+            if (registered.Error is { Code: not ErrorCodes.AlreadyRegistered } error)
             {
                 throw new InvalidOperationException($"Demo registration at {bank} could not be created: {error.Message}");
             }

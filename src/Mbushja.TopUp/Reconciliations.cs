@@ -10,16 +10,6 @@ using Mbushja.Storage.Commits;
 
 namespace Mbushja.TopUp;
 
-/// <summary>Stable codes of refused statements.</summary>
-public static class ReconciliationCodes
-{
-    /// <summary>The statement is not CSV of the documented shape; the error names the line and the field.</summary>
-    public const string MalformedStatement = "MALFORMED_STATEMENT";
-
-    /// <summary>The statement is over <see cref="Reconciliations.MaxBytes"/> or <see cref="Reconciliations.MaxLines"/>.</summary>
-    public const string StatementTooLarge = "STATEMENT_TOO_LARGE";
-}
-
 /// <summary>Why a statement was refused (then nothing was recorded): the line (1 = the header) and field to blame.</summary>
 public sealed record ReconciliationError(string Code, string Message, long? Line = null, string? Field = null);
 
@@ -198,7 +188,7 @@ public sealed class Reconciliations(Database database, CommitQueue commits, Sett
         if (bytes is null)
         {
             return (null, new ReconciliationError(
-                ReconciliationCodes.StatementTooLarge, $"The statement is larger than {MaxBytes / (1024 * 1024)} MB; split it by day."));
+                ErrorCodes.StatementTooLarge, $"The statement is larger than {MaxBytes / (1024 * 1024)} MB; split it by day."));
         }
 
         if (System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out int valid, out _) != System.Buffers.OperationStatus.Done)
@@ -229,7 +219,7 @@ public sealed class Reconciliations(Database database, CommitQueue commits, Sett
                 if (lines.Count == MaxLines)
                 {
                     return (null, new ReconciliationError(
-                        ReconciliationCodes.StatementTooLarge, $"The statement has more than {MaxLines:N0} lines; split it by day.", at));
+                        ErrorCodes.StatementTooLarge, $"The statement has more than {MaxLines:N0} lines; split it by day.", at));
                 }
 
                 string? Field(string name) => columns[name] < csv.FieldCount ? csv.GetString(columns[name]) : null;
@@ -304,7 +294,7 @@ public sealed class Reconciliations(Database database, CommitQueue commits, Sett
     }
 
     private static ReconciliationError Malformed(long line, string? field, string message) =>
-        new(ReconciliationCodes.MalformedStatement, field is null ? $"Line {line}: {message}" : $"Line {line}, field '{field}': {message}", line, field);
+        new(ErrorCodes.MalformedStatement, field is null ? $"Line {line}: {message}" : $"Line {line}, field '{field}': {message}", line, field);
 
     private sealed record StatementLine(string Reference, Money Amount, long Line);
 

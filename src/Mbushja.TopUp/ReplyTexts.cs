@@ -17,8 +17,8 @@ public sealed partial class ReplyTexts
     [
         "done", "credit.mobile", "credit.balance", "credit.package",
         ErrorCodes.UnknownCommand, ErrorCodes.UnknownShortCode, ErrorCodes.InvalidNumber, ErrorCodes.NotOperatorNumber,
-        ErrorCodes.AmountOutOfRange, TopUpCodes.NotRegistered, TopUpCodes.UnknownAccount, TopUpCodes.BankDeclined,
-        TopUpCodes.BankUnavailable, "reason.other", "part",
+        ErrorCodes.AmountOutOfRange, ErrorCodes.NotRegistered, ErrorCodes.UnknownAccount, ErrorCodes.BankDeclined,
+        ErrorCodes.BankUnavailable, "reason.other", "part",
     ];
 
     private static readonly HashSet<string> Placeholders =

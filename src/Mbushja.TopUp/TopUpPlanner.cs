@@ -58,7 +58,7 @@ public sealed class TopUpPlanner(
 
         if (await registrations.FindMemberAsync(bank!.Code, sender!.Value, ct) is not { } member)
         {
-            return Refuse(TopUpCodes.NotRegistered, ("bank", bank.Name));
+            return Refuse(ErrorCodes.NotRegistered, ("bank", bank.Name));
         }
 
         SmsCommand command = interpretation.Command!;
@@ -68,7 +68,7 @@ public sealed class TopUpPlanner(
             (PlannedCredit? credit, string? unknown) = await ResolveAsync(command.Kind, target, member.Registration, senderSubscriber, ct);
             if (credit is null)
             {
-                return Refuse(TopUpCodes.UnknownAccount, ("target", unknown!));
+                return Refuse(ErrorCodes.UnknownAccount, ("target", unknown!));
             }
 
             credits.Add(credit);

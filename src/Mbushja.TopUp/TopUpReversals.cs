@@ -24,24 +24,6 @@ public static class ReversalStates
     public const string Rejected = "rejected";
 }
 
-/// <summary>Stable codes of refused reversals.</summary>
-public static class ReversalCodes
-{
-    public const string NotFound = "NOT_FOUND";
-
-    /// <summary>The transaction is not completed (captured at the bank): nothing, or not yet everything, to reverse.</summary>
-    public const string NotCaptured = "NOT_CAPTURED";
-
-    public const string AlreadyReversed = "ALREADY_REVERSED";
-
-    /// <summary>A credited account no longer holds what the top-up gave it: a protected account never goes negative.</summary>
-    public const string CreditSpent = "CREDIT_SPENT";
-
-    public const string MissingField = "MISSING_FIELD";
-
-    public const string TooLong = "TOO_LONG";
-}
-
 /// <summary>A reversal of an SMS top-up as recorded: who asked and why, and where its bank refund stands.</summary>
 /// <param name="RefundId">The id the bank knows the refund by (<c>rf-</c> + the transaction id): one id, one refund.</param>
 public sealed record Reversal(
@@ -122,12 +104,12 @@ public sealed partial class TopUpReversals(
         requestedBy = requestedBy.Trim();
         if (!TransactionId.TryParse(transactionId, out TransactionId id) || await transactions.GetAsync(id, ct) is not { } row)
         {
-            return ReversalOutcome.Refused(ReversalCodes.NotFound, $"Transaction '{transactionId}' was not found.");
+            return ReversalOutcome.Refused(ErrorCodes.NotFound, $"Transaction '{transactionId}' was not found.");
         }
 
         if (await GetAsync(row.Id, ct) is { } earlier)
         {
-            return Refused(row, ReversalCodes.AlreadyReversed, $"Transaction {row.Id.ShortRef} was reversed on {earlier.RequestedAt:yyyy-MM-dd HH:mm} UTC by {earlier.RequestedBy}.");
+            return Refused(row, ErrorCodes.AlreadyReversed, $"Transaction {row.Id.ShortRef} was reversed on {earlier.RequestedAt:yyyy-MM-dd HH:mm} UTC by {earlier.RequestedBy}.");
         }
 
         if (row.State != TopUpState.Completed || row.Plan is null)
@@ -135,7 +117,7 @@ public sealed partial class TopUpReversals(
             string why = row.State == TopUpState.Credited
                 ? "its bank capture is not confirmed yet; try again shortly"
                 : $"it is {row.State.ToWire()}: no money moved";
-            return Refused(row, ReversalCodes.NotCaptured, $"Only a completed top-up can be reversed; {why}.");
+            return Refused(row, ErrorCodes.NotCaptured, $"Only a completed top-up can be reversed; {why}.");
         }
 
         TopUpPlan plan = row.Plan;
@@ -160,10 +142,10 @@ public sealed partial class TopUpReversals(
         switch (outcome.Status)
         {
             case LedgerStatus.Replayed:
-                return Refused(row, ReversalCodes.AlreadyReversed, $"Transaction {row.Id.ShortRef} is reversed already.");
+                return Refused(row, ErrorCodes.AlreadyReversed, $"Transaction {row.Id.ShortRef} is reversed already.");
             case LedgerStatus.Rejected when outcome.Error!.Code == LedgerErrorCodes.InsufficientFunds:
                 string target = outcome.Error.TransferIndex is { } index ? plan.Credits[index].Target : "a target";
-                return Refused(row, ReversalCodes.CreditSpent, $"The money credited to {target} was spent already: it cannot be taken back.");
+                return Refused(row, ErrorCodes.CreditSpent, $"The money credited to {target} was spent already: it cannot be taken back.");
             case LedgerStatus.Rejected:
                 return Refused(row, outcome.Error!.Code, outcome.Error.Message);
         }
@@ -265,9 +247,9 @@ public sealed partial class TopUpReversals(
 
     private static ReversalError? Check(string? value, string field, int maxLength) =>
         string.IsNullOrWhiteSpace(value)
-            ? new ReversalError(ReversalCodes.MissingField, $"The field '{field}' is required.", field)
+            ? new ReversalError(ErrorCodes.MissingField, $"The field '{field}' is required.", field)
             : value.Trim().Length > maxLength
-                ? new ReversalError(ReversalCodes.TooLong, $"'{field}' has at most {maxLength} characters.", field)
+                ? new ReversalError(ErrorCodes.TooLong, $"'{field}' has at most {maxLength} characters.", field)
                 : null;
 
     private static ReversalOutcome Refused(SmsTransaction row, string code, string message)
@@ -327,7 +309,7 @@ public sealed partial class TopUpReversals(
                 .ExecuteScalarAsync(cancellationToken);
             if (state is not string stored || TopUpStates.Parse(stored) != TopUpState.Completed)
             {
-                return new CommitRefusal(ReversalCodes.NotCaptured, "Only a completed top-up can be reversed.");
+                return new CommitRefusal(ErrorCodes.NotCaptured, "Only a completed top-up can be reversed.");
             }
 
             long now = context.Now.ToUnixTimeMilliseconds();
@@ -346,7 +328,7 @@ public sealed partial class TopUpReversals(
                 ("lease", leaseUntil.ToUnixTimeMilliseconds()));
             if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
-                return new CommitRefusal(ReversalCodes.AlreadyReversed, "The transaction is reversed already.");
+                return new CommitRefusal(ErrorCodes.AlreadyReversed, "The transaction is reversed already.");
             }
 
             // The month a package payment added is taken back (one calendar month in the operator's zone).

@@ -101,11 +101,3 @@ public static class TopUpAccounts
     public static LedgerAccountSpec PackageRevenue => SystemAccounts.PackageRevenue;
 }
 
-/// <summary>Stable codes of SMS Top Up answers beyond the parse codes.</summary>
-public static class TopUpCodes
-{
-    public const string NotRegistered = "NOT_REGISTERED";
-    public const string UnknownAccount = "UNKNOWN_ACCOUNT";
-    public const string BankDeclined = "BANK_DECLINED";
-    public const string BankUnavailable = "BANK_UNAVAILABLE";
-}

@@ -23,18 +23,6 @@ public sealed record UssdOutcome(string? Body, ParseError? Refusal = null, strin
     public static UssdOutcome Refuse(string code, string message, string field) => new(null, new ParseError(code, message), field);
 }
 
-/// <summary>Stable codes of refused USSD requests (a gateway's mistake, not a subscriber's).</summary>
-public static class UssdCodes
-{
-    public const string MissingField = "MISSING_FIELD";
-    public const string TooLong = "TOO_LONG";
-    public const string MalformedField = "MALFORMED_FIELD";
-    public const string UnknownServiceCode = "UNKNOWN_SERVICE_CODE";
-
-    /// <summary>The session belongs to another number: a gateway that mixes sessions up.</summary>
-    public const string SessionMismatch = "SESSION_MISMATCH";
-}
-
 /// <summary>
 /// Answers the aggregator's callback (SPEC §3). The gateway sends every input of the session each time; the session
 /// remembers how many were taken, so a repeated request gets the same screen again and changes nothing, a resent
@@ -147,7 +135,7 @@ public sealed partial class UssdService(
             // A gateway may reuse a session id long after; anything else is sessions mixed up.
             return text.Length == 0 && expired
                 ? await StartAsync(sessionId, msisdn, text, NewKey(), session.Version, ct)
-                : new Reply(UssdOutcome.Refuse(UssdCodes.SessionMismatch, "This session belongs to another phone number.", "sessionId"));
+                : new Reply(UssdOutcome.Refuse(ErrorCodes.SessionMismatch, "This session belongs to another phone number.", "sessionId"));
         }
 
         var caller = new Caller(msisdn, session.Language);
@@ -407,47 +395,47 @@ public sealed partial class UssdService(
     {
         if (string.IsNullOrWhiteSpace(request.SessionId))
         {
-            return UssdOutcome.Refuse(UssdCodes.MissingField, "The field 'sessionId' is required.", "sessionId");
+            return UssdOutcome.Refuse(ErrorCodes.MissingField, "The field 'sessionId' is required.", "sessionId");
         }
 
         if (string.IsNullOrWhiteSpace(request.ServiceCode))
         {
-            return UssdOutcome.Refuse(UssdCodes.MissingField, "The field 'serviceCode' is required.", "serviceCode");
+            return UssdOutcome.Refuse(ErrorCodes.MissingField, "The field 'serviceCode' is required.", "serviceCode");
         }
 
         if (string.IsNullOrWhiteSpace(request.PhoneNumber))
         {
-            return UssdOutcome.Refuse(UssdCodes.MissingField, "The field 'phoneNumber' is required.", "phoneNumber");
+            return UssdOutcome.Refuse(ErrorCodes.MissingField, "The field 'phoneNumber' is required.", "phoneNumber");
         }
 
         if (request.Text is null)
         {
-            return UssdOutcome.Refuse(UssdCodes.MissingField, "The field 'text' is required (empty at the start of a session).", "text");
+            return UssdOutcome.Refuse(ErrorCodes.MissingField, "The field 'text' is required (empty at the start of a session).", "text");
         }
 
         if (request.SessionId.Length > MaxSessionIdLength)
         {
-            return UssdOutcome.Refuse(UssdCodes.TooLong, $"'sessionId' is longer than {MaxSessionIdLength} characters.", "sessionId");
+            return UssdOutcome.Refuse(ErrorCodes.TooLong, $"'sessionId' is longer than {MaxSessionIdLength} characters.", "sessionId");
         }
 
         if (!request.SessionId.All(c => c is > ' ' and < '\u007f'))
         {
-            return UssdOutcome.Refuse(UssdCodes.MalformedField, "'sessionId' may hold only printable ASCII characters without spaces.", "sessionId");
+            return UssdOutcome.Refuse(ErrorCodes.MalformedField, "'sessionId' may hold only printable ASCII characters without spaces.", "sessionId");
         }
 
         if (request.Text.Length > MaxTextLength)
         {
-            return UssdOutcome.Refuse(UssdCodes.TooLong, $"'text' is longer than {MaxTextLength} characters.", "text");
+            return UssdOutcome.Refuse(ErrorCodes.TooLong, $"'text' is longer than {MaxTextLength} characters.", "text");
         }
 
         if (request.Text.Any(char.IsControl))
         {
-            return UssdOutcome.Refuse(UssdCodes.MalformedField, "'text' holds control characters.", "text");
+            return UssdOutcome.Refuse(ErrorCodes.MalformedField, "'text' holds control characters.", "text");
         }
 
         return request.ServiceCode.Trim() == Settings.ServiceCode
             ? null
-            : UssdOutcome.Refuse(UssdCodes.UnknownServiceCode, $"This server answers {Settings.ServiceCode}, not '{request.ServiceCode.Trim()}'.", "serviceCode");
+            : UssdOutcome.Refuse(ErrorCodes.UnknownServiceCode, $"This server answers {Settings.ServiceCode}, not '{request.ServiceCode.Trim()}'.", "serviceCode");
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using Mbushja.Banks.Connector;
+using Mbushja.Domain;
 using Mbushja.Server.Tests;
 using Mbushja.Storage;
 using Mbushja.Testing;
@@ -143,7 +144,7 @@ public abstract class BanksPhoneAuthorizationSpec<THost>(THost host) : IClassFix
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         SmsTransaction message = Assert.Single(await MessagesFromAsync(sender));
-        Assert.Equal(TopUpCodes.NotRegistered, message.Code);
+        Assert.Equal(ErrorCodes.NotRegistered, message.Code);
         Assert.StartsWith("console-", message.MessageId, StringComparison.Ordinal);
         Assert.Contains(message.Reply!, body, StringComparison.Ordinal);
         Assert.Contains($"/console/transactions/{message.Id}", body, StringComparison.Ordinal);

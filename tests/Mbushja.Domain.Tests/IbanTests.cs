@@ -53,7 +53,7 @@ public sealed class IbanTests
         ParseResult<Iban> result = Iban.Parse(input);
 
         Assert.False(result.Success);
-        Assert.Equal(Iban.InvalidAccountRef, result.Error.Code);
+        Assert.Equal(ErrorCodes.InvalidAccountRef, result.Error.Code);
         Assert.False(string.IsNullOrWhiteSpace(result.Error.Message));
     }
 

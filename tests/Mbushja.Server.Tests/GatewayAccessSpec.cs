@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Mbushja.Domain;
 using Mbushja.Server.Http;
 using Mbushja.Storage;
 using Mbushja.Testing;
@@ -111,7 +112,7 @@ public sealed class GatewayAccessSpec(GatewayAccessFixture servers) : IClassFixt
     {
         HttpResponseMessage response = await InboundAsync(servers.ElsewhereOnly, authorization);
 
-        await response.ExpectProblemAsync(HttpStatusCode.Forbidden, GatewayAccessFilter.AddressNotAllowed);
+        await response.ExpectProblemAsync(HttpStatusCode.Forbidden, ErrorCodes.AddressNotAllowed);
     }
 
     [Fact]
@@ -128,7 +129,7 @@ public sealed class GatewayAccessSpec(GatewayAccessFixture servers) : IClassFixt
     {
         await (await UssdAsync(servers.WithCredentials, null)).ExpectProblemAsync(HttpStatusCode.Unauthorized, "UNAUTHENTICATED");
         await (await UssdAsync(servers.ElsewhereOnly, "Bearer " + GatewayAccessFixture.Token))
-            .ExpectProblemAsync(HttpStatusCode.Forbidden, GatewayAccessFilter.AddressNotAllowed);
+            .ExpectProblemAsync(HttpStatusCode.Forbidden, ErrorCodes.AddressNotAllowed);
         foreach (string? admitted in new[] { "Bearer " + GatewayAccessFixture.Token, BasicHeader, Api.Admin })
         {
             HttpResponseMessage response = await UssdAsync(servers.WithCredentials, admitted);

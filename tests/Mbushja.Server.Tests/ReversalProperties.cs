@@ -62,7 +62,7 @@ public abstract class ReversalProperties(ServerFixture server)
             foreach (HttpResponseMessage refused in answers.Where(a => a.StatusCode != HttpStatusCode.OK))
             {
                 JsonElement problem = await refused.ExpectClientErrorAsync();
-                Assert.Contains(problem.String("code"), new[] { ReversalCodes.CreditSpent, ReversalCodes.AlreadyReversed });
+                Assert.Contains(problem.String("code"), new[] { ErrorCodes.CreditSpent, ErrorCodes.AlreadyReversed });
             }
         }
 

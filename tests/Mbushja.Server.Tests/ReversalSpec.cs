@@ -91,7 +91,7 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         string id = (await _world.SmsAsync("TEB", holder, "5")).String("transactionId");
         await (await ReverseAsync(id, "Duplicate payment", "agim")).ExpectAsync(HttpStatusCode.OK);
 
-        await (await ReverseAsync(id, "Duplicate payment", "agim")).ExpectProblemAsync(HttpStatusCode.Conflict, ReversalCodes.AlreadyReversed);
+        await (await ReverseAsync(id, "Duplicate payment", "agim")).ExpectProblemAsync(HttpStatusCode.Conflict, ErrorCodes.AlreadyReversed);
 
         Assert.Equal((Funds, 0L), await _world.BankAccountAsync("TEB", iban));
         Assert.Equal((1, Money.FromCents(500)), Sandbox.RefundsOf("TEB", id));
@@ -123,7 +123,7 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         long credit = await _world.CreditAsync(holder);
         Assert.Equal(2_000 - 1_540, credit);
 
-        JsonElement problem = await (await ReverseAsync(id, "Asked by the customer", "agim")).ExpectProblemAsync(HttpStatusCode.Conflict, ReversalCodes.CreditSpent);
+        JsonElement problem = await (await ReverseAsync(id, "Asked by the customer", "agim")).ExpectProblemAsync(HttpStatusCode.Conflict, ErrorCodes.CreditSpent);
 
         Assert.Contains("spent", problem.String("detail"), StringComparison.Ordinal);
         Assert.Equal(credit, await _world.CreditAsync(holder));
@@ -140,9 +140,9 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         string declined = (await _world.SmsAsync("PCB", holder, "5")).String("transactionId"); // 1.00 EUR on the account
         string rejected = (await _world.SmsAsync("PCB", holder, "hello")).String("transactionId");
 
-        await (await ReverseAsync(declined, "Test", "agim")).ExpectProblemAsync(HttpStatusCode.Conflict, ReversalCodes.NotCaptured);
-        await (await ReverseAsync(rejected, "Test", "agim")).ExpectProblemAsync(HttpStatusCode.Conflict, ReversalCodes.NotCaptured);
-        await (await ReverseAsync("0123456789abcdef0123456789abcdef", "Test", "agim")).ExpectProblemAsync(HttpStatusCode.NotFound, ReversalCodes.NotFound);
+        await (await ReverseAsync(declined, "Test", "agim")).ExpectProblemAsync(HttpStatusCode.Conflict, ErrorCodes.NotCaptured);
+        await (await ReverseAsync(rejected, "Test", "agim")).ExpectProblemAsync(HttpStatusCode.Conflict, ErrorCodes.NotCaptured);
+        await (await ReverseAsync("0123456789abcdef0123456789abcdef", "Test", "agim")).ExpectProblemAsync(HttpStatusCode.NotFound, ErrorCodes.NotFound);
     }
 
     [Theory]
@@ -156,7 +156,7 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         string id = (await _world.SmsAsync("BEK", holder, "5")).String("transactionId");
 
         await (await Server.Http.PostJsonAsync($"/api/v1/transactions/{id}/reversal", body))
-            .ExpectProblemAsync(HttpStatusCode.BadRequest, ReversalCodes.MissingField, field);
+            .ExpectProblemAsync(HttpStatusCode.BadRequest, ErrorCodes.MissingField, field);
 
         Assert.Equal(500, await _world.CreditAsync(holder));
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Mbushja.Banks.Connector;
+using Mbushja.Domain;
 using Mbushja.Messaging;
 using Mbushja.TopUp;
 using Microsoft.Extensions.DependencyInjection;
@@ -458,7 +459,7 @@ public abstract class SmsTopUpSpec(ServerFixture server) : IAsyncLifetime
     {
         (string holder, string iban, SmsTransaction row) = await TopUpAsTheCallerLeavesAsync(bankSilent: true);
         Assert.Equal(TopUpState.Failed, row.State);
-        Assert.Equal(TopUpCodes.BankUnavailable, row.Code);
+        Assert.Equal(ErrorCodes.BankUnavailable, row.Code);
         Assert.Equal((Funds, 0L), await _world.BankAccountAsync("BEK", iban));
         Assert.Equal(0, await _world.CreditAsync(holder));
         OutboxMessage reply = (await Service<SmsOutbox>().GetAsync(row.Id.Value))!;

@@ -72,7 +72,7 @@ public sealed class HoldFlowSpec : IAsyncLifetime
 
         TopUpResult result = await Processor.ProcessAsync(_h.Sms("5"));
 
-        Assert.Equal((TopUpStatus.Rejected, TopUpCodes.BankDeclined), (result.Status, result.Code));
+        Assert.Equal((TopUpStatus.Rejected, ErrorCodes.BankDeclined), (result.Status, result.Code));
         SmsTransaction row = (await _h.RowAsync(result.TransactionId))!;
         Assert.Equal(TopUpState.Declined, row.State);
         Assert.Equal(
@@ -94,7 +94,7 @@ public sealed class HoldFlowSpec : IAsyncLifetime
 
         TopUpResult result = await Processor.ProcessAsync(_h.Sms("5"));
 
-        Assert.Equal((TopUpStatus.Failed, TopUpCodes.BankUnavailable), (result.Status, result.Code));
+        Assert.Equal((TopUpStatus.Failed, ErrorCodes.BankUnavailable), (result.Status, result.Code));
         SmsTransaction row = (await _h.RowAsync(result.TransactionId))!;
         Assert.Equal(TopUpState.Failed, row.State);
         Assert.Equal(["hold", "status", "void"], _h.Bank.Calls.Select(c => c.Operation));

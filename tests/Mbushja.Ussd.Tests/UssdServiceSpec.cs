@@ -341,7 +341,7 @@ public abstract class UssdServiceSpec
 
         UssdOutcome outcome = await w.Service.HandleAsync(new UssdRequest(session, "*101#", other, "1"));
 
-        Assert.Equal(UssdCodes.SessionMismatch, outcome.Refusal?.Code);
+        Assert.Equal(ErrorCodes.SessionMismatch, outcome.Refusal?.Code);
         Assert.Equal("sessionId", outcome.Field);
     }
 

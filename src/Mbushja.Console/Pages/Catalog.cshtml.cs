@@ -88,8 +88,8 @@ public sealed class CatalogModel(CatalogChanges changes, OperatorConfig config, 
                 Refuse(
                     error.Code switch
                     {
-                        CatalogChangeCodes.ChangeExists => StatusCodes.Status409Conflict,
-                        CatalogChangeCodes.MissingField => StatusCodes.Status400BadRequest,
+                        ErrorCodes.ChangeExists => StatusCodes.Status409Conflict,
+                        ErrorCodes.MissingField => StatusCodes.Status400BadRequest,
                         _ => StatusCodes.Status422UnprocessableEntity,
                     },
                     texts.Format(

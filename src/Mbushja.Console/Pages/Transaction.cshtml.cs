@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.TopUp;
 using Mbushja.WebConsole.Users;
@@ -102,15 +103,15 @@ public sealed class TransactionModel(
             ReversalError error = outcome.Error;
             Response.StatusCode = error.Code switch
             {
-                ReversalCodes.NotFound => StatusCodes.Status404NotFound,
-                ReversalCodes.MissingField or ReversalCodes.TooLong => StatusCodes.Status422UnprocessableEntity,
+                ErrorCodes.NotFound => StatusCodes.Status404NotFound,
+                ErrorCodes.MissingField or ErrorCodes.TooLong => StatusCodes.Status422UnprocessableEntity,
                 _ => StatusCodes.Status409Conflict,
             };
             Problem = error.Code switch
             {
-                ReversalCodes.AlreadyReversed or ReversalCodes.CreditSpent or ReversalCodes.NotCaptured or ReversalCodes.NotFound =>
+                ErrorCodes.AlreadyReversed or ErrorCodes.CreditSpent or ErrorCodes.NotCaptured or ErrorCodes.NotFound =>
                     texts.Format("rev.error." + error.Code.ToLowerInvariant(), error.Message),
-                ReversalCodes.MissingField or ReversalCodes.TooLong => texts.Format("rev.error.reason", TopUpReversals.MaxReasonLength),
+                ErrorCodes.MissingField or ErrorCodes.TooLong => texts.Format("rev.error.reason", TopUpReversals.MaxReasonLength),
                 _ => texts.Format("rev.error.other", error.Message),
             };
         }

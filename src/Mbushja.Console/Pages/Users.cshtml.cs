@@ -1,3 +1,4 @@
+using Mbushja.Domain;
 using Mbushja.Sms;
 using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Mvc;
@@ -54,7 +55,7 @@ public sealed class UsersModel(ConsoleUsers users, BankDirectory banks, ConsoleT
         }
         else
         {
-            Response.StatusCode = error.Code == UserChangeCodes.NotFound ? 404 : 422;
+            Response.StatusCode = error.Code == ErrorCodes.NotFound ? 404 : 422;
             Problem = texts.Format("users.error." + error.Code.ToLowerInvariant(), Name, Bank);
         }
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Security.Cryptography;
+using Mbushja.Domain;
 using Mbushja.Storage;
 using Mbushja.Storage.Commits;
 using Microsoft.AspNetCore.Identity;
@@ -44,8 +45,6 @@ public static class UserChangeCodes
     public const string PasswordTooShort = "PASSWORD_TOO_SHORT";
     public const string BankRequired = "BANK_REQUIRED";
     public const string BankNotAllowed = "BANK_NOT_ALLOWED";
-    public const string UnknownBank = "UNKNOWN_BANK";
-    public const string NotFound = "NOT_FOUND";
     public const string OwnRole = "OWN_ROLE";
 }
 
@@ -304,7 +303,7 @@ public sealed partial class ConsoleUsers(
 
         if (bank is not null && !bankCodes.Contains(bank, StringComparer.OrdinalIgnoreCase))
         {
-            return new UserChangeError(UserChangeCodes.UnknownBank, $"There is no bank '{bank}' ({string.Join(", ", bankCodes)}).");
+            return new UserChangeError(ErrorCodes.UnknownBank, $"There is no bank '{bank}' ({string.Join(", ", bankCodes)}).");
         }
 
         return null;
@@ -387,7 +386,7 @@ public sealed partial class ConsoleUsers(
 
     private static string NewStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
-    private static UserChangeError NoSuchUser(string name) => new(UserChangeCodes.NotFound, $"There is no user '{name}'.");
+    private static UserChangeError NoSuchUser(string name) => new(ErrorCodes.NotFound, $"There is no user '{name}'.");
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Console user {Username} created as {Role} by {Actor}")]
     private static partial void LogCreated(ILogger logger, string username, ConsoleRole role, string actor);

@@ -89,9 +89,6 @@ public sealed record ReconciliationList(IReadOnlyList<ReconciliationSummary> Rec
 /// </summary>
 public static class BankFinanceApi
 {
-    public const string UnknownBank = "UNKNOWN_BANK";
-    public const string InvalidDate = "INVALID_DATE";
-
     public static RouteGroupBuilder MapBankFinanceApi(this RouteGroupBuilder api)
     {
         api.MapGet("/banks/{code}/settlement", SettlementAsync)
@@ -155,7 +152,7 @@ public static class BankFinanceApi
         string uploadedBy = string.IsNullOrWhiteSpace(by) ? "admin" : by.Trim();
         if (uploadedBy.Length > TopUpReversals.MaxActorLength)
         {
-            return Problems.BadRequest(Problems.TooLong, $"'by' has at most {TopUpReversals.MaxActorLength} characters.", "by");
+            return Problems.BadRequest(ErrorCodes.TooLong, $"'by' has at most {TopUpReversals.MaxActorLength} characters.", "by");
         }
 
         if (Problems.NulCharacter(("by", uploadedBy)) is { } nul)
@@ -190,7 +187,7 @@ public static class BankFinanceApi
             extensions["line"] = error.Line;
         }
 
-        int status = error.Code == ReconciliationCodes.StatementTooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+        int status = error.Code == ErrorCodes.StatementTooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
         return TypedResults.Problem(detail: error.Message, statusCode: status, extensions: extensions);
     }
 
@@ -210,21 +207,21 @@ public static class BankFinanceApi
 
         if (!string.IsNullOrWhiteSpace(date) && !DateOnly.TryParseExact(date.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
         {
-            return Problems.BadRequest(InvalidDate, $"'{date}' is not a date written YYYY-MM-DD.", "date");
+            return Problems.BadRequest(ErrorCodes.InvalidDate, $"'{date}' is not a date written YYYY-MM-DD.", "date");
         }
 
         // The day's bounds must exist as instants: not the calendar's first day (before UTC's) nor its last (no next day).
         if (day.Year is < 1900 or > 9000)
         {
-            return Problems.BadRequest(InvalidDate, $"'{date}' is out of range (years 1900 to 9000).", "date");
+            return Problems.BadRequest(ErrorCodes.InvalidDate, $"'{date}' is out of range (years 1900 to 9000).", "date");
         }
 
         return null;
     }
 
     private static ProblemHttpResult UnknownBankProblem(string code) =>
-        Problems.Of(StatusCodes.Status404NotFound, UnknownBank, $"There is no bank '{code}'.", "code");
+        Problems.Of(StatusCodes.Status404NotFound, ErrorCodes.UnknownBank, $"There is no bank '{code}'.", "code");
 
     private static ProblemHttpResult TooLarge(string detail) =>
-        Problems.Of(StatusCodes.Status413PayloadTooLarge, ReconciliationCodes.StatementTooLarge, detail);
+        Problems.Of(StatusCodes.Status413PayloadTooLarge, ErrorCodes.StatementTooLarge, detail);
 }

@@ -25,9 +25,6 @@ public sealed record CatalogChangeList(IReadOnlyList<CatalogChangeResponse> Chan
 /// <summary>Prices and the service fee from a future date on (issue 6, admin): recorded, audited, over the catalog file.</summary>
 public static class CatalogChangesApi
 {
-    public const string InvalidKind = "INVALID_KIND";
-    public const string InvalidDate = "INVALID_DATE";
-
     public static RouteGroupBuilder MapCatalogChangesApi(this RouteGroupBuilder api)
     {
         api.MapGet("/catalog/changes", ListAsync).WithSummary("Every recorded price and fee change (the audit): who, when, why, from when.");
@@ -62,7 +59,7 @@ public static class CatalogChangesApi
         };
         if (kind is null)
         {
-            return body.Kind is null ? Problems.Missing("kind") : Problems.BadRequest(InvalidKind, "kind is 'price' or 'fee'.", "kind");
+            return body.Kind is null ? Problems.Missing("kind") : Problems.BadRequest(ErrorCodes.InvalidKind, "kind is 'price' or 'fee'.", "kind");
         }
 
         if (body.AmountCents is not { } amount)
@@ -77,7 +74,7 @@ public static class CatalogChangesApi
 
         if (!DateOnly.TryParseExact(body.EffectiveFrom, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out DateOnly from))
         {
-            return Problems.BadRequest(InvalidDate, $"'{body.EffectiveFrom}' is not a date written YYYY-MM-DD.", "effectiveFrom");
+            return Problems.BadRequest(ErrorCodes.InvalidDate, $"'{body.EffectiveFrom}' is not a date written YYYY-MM-DD.", "effectiveFrom");
         }
 
         CatalogChangeOutcome outcome = await changes.ScheduleAsync(kind.Value, body.PackageCode, Money.FromCents(amount), from, body.By ?? "", body.Reason ?? "", ct);
@@ -89,8 +86,8 @@ public static class CatalogChangesApi
         CatalogChangeError error = outcome.Error;
         int status = error.Code switch
         {
-            CatalogChangeCodes.MissingField => StatusCodes.Status400BadRequest,
-            CatalogChangeCodes.ChangeExists => StatusCodes.Status409Conflict,
+            ErrorCodes.MissingField => StatusCodes.Status400BadRequest,
+            ErrorCodes.ChangeExists => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status422UnprocessableEntity,
         };
         return Problems.Of(status, error.Code, error.Message, error.Field);

@@ -107,7 +107,7 @@ public static class RegistrationsApi
         if (authorizedText.Count > Registrations.MaxAuthorized)
         {
             return Problems.Unprocessable(
-                RegistrationCodes.TooManyAuthorized, $"A registration has at most {Registrations.MaxAuthorized} authorised persons.", "authorized");
+                ErrorCodes.TooManyAuthorized, $"A registration has at most {Registrations.MaxAuthorized} authorised persons.", "authorized");
         }
 
         var authorized = new List<Msisdn>();
@@ -266,12 +266,12 @@ public static class RegistrationsApi
     private static string Location(Registration r) => $"/api/v1/banks/{r.BankCode}/registrations/{r.Id}";
 
     private static ProblemHttpResult UnknownBank(string bankCode) =>
-        Problems.Of(StatusCodes.Status404NotFound, RegistrationCodes.UnknownBank, $"There is no bank '{bankCode}'.", "bankCode");
+        Problems.Of(StatusCodes.Status404NotFound, ErrorCodes.UnknownBank, $"There is no bank '{bankCode}'.", "bankCode");
 
     private static ProblemHttpResult Refused(RegistrationError error) => error.Code switch
     {
-        RegistrationCodes.NotFound => Problems.Of(StatusCodes.Status404NotFound, error.Code, error.Message, error.Field),
-        RegistrationCodes.AlreadyRegistered => Problems.Conflict(error.Code, error.Message, error.Field),
+        ErrorCodes.NotFound => Problems.Of(StatusCodes.Status404NotFound, error.Code, error.Message, error.Field),
+        ErrorCodes.AlreadyRegistered => Problems.Conflict(error.Code, error.Message, error.Field),
         _ => Problems.Unprocessable(error.Code, error.Message, error.Field),
     };
 }

@@ -79,8 +79,8 @@ public static class ReversalsApi
         ReversalError error = outcome.Error;
         int status = error.Code switch
         {
-            ReversalCodes.NotFound => StatusCodes.Status404NotFound,
-            ReversalCodes.MissingField or ReversalCodes.TooLong => StatusCodes.Status400BadRequest,
+            ErrorCodes.NotFound => StatusCodes.Status404NotFound,
+            ErrorCodes.MissingField or ErrorCodes.TooLong => StatusCodes.Status400BadRequest,
             _ => StatusCodes.Status409Conflict,
         };
         return Problems.Of(status, error.Code, error.Message, error.Field);

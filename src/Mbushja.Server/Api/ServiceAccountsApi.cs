@@ -32,12 +32,6 @@ public sealed record ServiceAccountResponse(
 /// <summary>Service accounts (SPEC §5): fixed, internet, TV and DUO, found by any of their identifiers.</summary>
 public static class ServiceAccountsApi
 {
-    public const string UnknownPackage = "UNKNOWN_PACKAGE";
-    public const string PackageKindMismatch = "PACKAGE_KIND_MISMATCH";
-    public const string IdentifierRequired = "IDENTIFIER_REQUIRED";
-    public const string IdentifierNotAllowed = "IDENTIFIER_NOT_ALLOWED";
-    public const string BalanceNotAllowed = "BALANCE_NOT_ALLOWED";
-
     public static RouteGroupBuilder MapServiceAccountsApi(this RouteGroupBuilder api)
     {
         api.MapPost("/service-accounts", CreateAsync)
@@ -66,8 +60,8 @@ public static class ServiceAccountsApi
         (LedgerOutcome outcome, string id) = await accounts.CreateAsync(account!, request.HttpContext.RequestAborted);
         if (!outcome.Succeeded)
         {
-            return outcome.Error!.Code == ServiceAccounts.IdentifierTaken
-                ? Problems.Conflict(ServiceAccounts.IdentifierTaken, outcome.Error.Message, outcome.Error.Subject)
+            return outcome.Error!.Code == ErrorCodes.IdentifierTaken
+                ? Problems.Conflict(ErrorCodes.IdentifierTaken, outcome.Error.Message, outcome.Error.Subject)
                 : Problems.Unprocessable(outcome.Error.Code, outcome.Error.Message);
         }
 
@@ -96,7 +90,7 @@ public static class ServiceAccountsApi
         Package? package = config.Catalog.Find(body.PackageCode);
         if (package is null)
         {
-            return (null, Problems.Unprocessable(UnknownPackage, $"There is no package '{body.PackageCode}' in the catalog.", "packageCode"));
+            return (null, Problems.Unprocessable(ErrorCodes.UnknownPackage, $"There is no package '{body.PackageCode}' in the catalog.", "packageCode"));
         }
 
         if (package.Kind != kind.Value || package.Price is null)
@@ -104,7 +98,7 @@ public static class ServiceAccountsApi
             string why = package.Price is null
                 ? $"{package.Name} is bought by amount; an account subscribes to a monthly package."
                 : $"{package.Name} is a {package.Kind.ToWire()} package, not a {kind.Value.ToWire()} one.";
-            return (null, Problems.Unprocessable(PackageKindMismatch, why, "packageCode"));
+            return (null, Problems.Unprocessable(ErrorCodes.PackageKindMismatch, why, "packageCode"));
         }
 
         var identifiers = new Dictionary<IdentifierKind, AccountIdentifier>();
@@ -134,7 +128,7 @@ public static class ServiceAccountsApi
         {
             if (kind.Value != ServiceKind.Fixed)
             {
-                return (null, Problems.Unprocessable(IdentifierNotAllowed, "Only a fixed-line account has a number.", "number"));
+                return (null, Problems.Unprocessable(ErrorCodes.IdentifierNotAllowed, "Only a fixed-line account has a number.", "number"));
             }
 
             ParseResult<FixedNumber> parsed = config.Numbering.ParseFixed(body.Number);
@@ -148,17 +142,17 @@ public static class ServiceAccountsApi
 
         if (identifiers.ContainsKey(IdentifierKind.SmartCard) && kind.Value is not (ServiceKind.Tv or ServiceKind.Duo))
         {
-            return (null, Problems.Unprocessable(IdentifierNotAllowed, "Only TV and DUO accounts have a SMART card.", "smartCard"));
+            return (null, Problems.Unprocessable(ErrorCodes.IdentifierNotAllowed, "Only TV and DUO accounts have a SMART card.", "smartCard"));
         }
 
         if (kind.Value == ServiceKind.Fixed && number is null)
         {
-            return (null, Problems.Unprocessable(IdentifierRequired, "A fixed-line account needs its number.", "number"));
+            return (null, Problems.Unprocessable(ErrorCodes.IdentifierRequired, "A fixed-line account needs its number.", "number"));
         }
 
         if (identifiers.Count == 0 && number is null)
         {
-            return (null, Problems.Unprocessable(IdentifierRequired, "Give at least one of username, contract, smartCard.", "username"));
+            return (null, Problems.Unprocessable(ErrorCodes.IdentifierRequired, "Give at least one of username, contract, smartCard.", "username"));
         }
 
         Money balance = Money.Zero;
@@ -172,7 +166,7 @@ public static class ServiceAccountsApi
 
             if (parsed.Value > Money.Zero && kind.Value == ServiceKind.Internet)
             {
-                return (null, Problems.Unprocessable(BalanceNotAllowed, "Internet accounts hold no prepaid balance.", "balanceCents"));
+                return (null, Problems.Unprocessable(ErrorCodes.BalanceNotAllowed, "Internet accounts hold no prepaid balance.", "balanceCents"));
             }
 
             balance = parsed.Value;

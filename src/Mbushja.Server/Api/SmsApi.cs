@@ -1,3 +1,4 @@
+using Mbushja.Domain;
 using Mbushja.Http;
 using Mbushja.Server.Http;
 using Mbushja.TopUp;
@@ -25,8 +26,6 @@ public static class SmsApi
     public const int MaxAddressLength = 32;
     public const int MaxTextLength = 1600;
     public const int MaxMessageIdLength = 128;
-    public const string StillProcessing = "STILL_PROCESSING";
-
     /// <param name="kannelReplyVia">
     /// How the sms-service endpoint returns the reply: as its response body (Kannel sends it back), or an empty body
     /// with the reply left to the outbox and Kannel's sendsms (configure the sms-service with <c>omit-empty = true</c>).
@@ -70,7 +69,7 @@ public static class SmsApi
         }
         catch (TimeoutException e)
         {
-            return Problems.Of(StatusCodes.Status503ServiceUnavailable, StillProcessing, e.Message);
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, ErrorCodes.StillProcessing, e.Message);
         }
     }
 
@@ -87,7 +86,7 @@ public static class SmsApi
             catch (Exception e) when (e is InvalidDataException or IOException)
             {
                 // Over the form limits, or a multipart body that breaks off: the request is malformed.
-                return Problems.BadRequest(Problems.MalformedBody, $"The form cannot be read: {e.Message}");
+                return Problems.BadRequest(ErrorCodes.MalformedBody, $"The form cannot be read: {e.Message}");
             }
         }
 
@@ -118,7 +117,7 @@ public static class SmsApi
         id = string.IsNullOrEmpty(id) ? null : id; // Kannel sends an empty %I when it has none
         if (twice is not null)
         {
-            return Problems.BadRequest(Problems.MalformedField, $"The field '{twice}' is given more than once.", twice);
+            return Problems.BadRequest(ErrorCodes.MalformedField, $"The field '{twice}' is given more than once.", twice);
         }
 
         if (Check(from, to, text, id) is { } invalid)
@@ -134,7 +133,7 @@ public static class SmsApi
         }
         catch (TimeoutException e)
         {
-            return Problems.Of(StatusCodes.Status503ServiceUnavailable, StillProcessing, e.Message);
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, ErrorCodes.StillProcessing, e.Message);
         }
     }
 
@@ -157,11 +156,11 @@ public static class SmsApi
 
         return (from.Length, to.Length, text.Length, messageId?.Length ?? 0) switch
         {
-            ( > MaxAddressLength, _, _, _) => Problems.Unprocessable(Problems.TooLong, $"'from' is longer than {MaxAddressLength} characters.", "from"),
-            (_, > MaxAddressLength, _, _) => Problems.Unprocessable(Problems.TooLong, $"'to' is longer than {MaxAddressLength} characters.", "to"),
-            (_, _, > MaxTextLength, _) => Problems.Unprocessable(Problems.TooLong, $"'text' is longer than {MaxTextLength} characters.", "text"),
-            (_, _, _, > MaxMessageIdLength) => Problems.Unprocessable(Problems.TooLong, $"'messageId' is longer than {MaxMessageIdLength} characters.", "messageId"),
-            _ when messageId is { Length: 0 } => Problems.Unprocessable(Problems.EmptyField, "'messageId' is empty; leave it out instead.", "messageId"),
+            ( > MaxAddressLength, _, _, _) => Problems.Unprocessable(ErrorCodes.TooLong, $"'from' is longer than {MaxAddressLength} characters.", "from"),
+            (_, > MaxAddressLength, _, _) => Problems.Unprocessable(ErrorCodes.TooLong, $"'to' is longer than {MaxAddressLength} characters.", "to"),
+            (_, _, > MaxTextLength, _) => Problems.Unprocessable(ErrorCodes.TooLong, $"'text' is longer than {MaxTextLength} characters.", "text"),
+            (_, _, _, > MaxMessageIdLength) => Problems.Unprocessable(ErrorCodes.TooLong, $"'messageId' is longer than {MaxMessageIdLength} characters.", "messageId"),
+            _ when messageId is { Length: 0 } => Problems.Unprocessable(ErrorCodes.EmptyField, "'messageId' is empty; leave it out instead.", "messageId"),
             _ => null,
         };
     }

@@ -76,8 +76,8 @@ public static partial class SubscribersApi
         LedgerOutcome outcome = await subscribers.CreateAsync(msisdn.Value, credit.Value, language, request.HttpContext.RequestAborted);
         if (!outcome.Succeeded)
         {
-            return outcome.Error!.Code == Subscribers.AlreadyExists
-                ? Problems.Conflict(Subscribers.AlreadyExists, outcome.Error.Message, "msisdn")
+            return outcome.Error!.Code == ErrorCodes.SubscriberExists
+                ? Problems.Conflict(ErrorCodes.SubscriberExists, outcome.Error.Message, "msisdn")
                 : Problems.Unprocessable(outcome.Error.Code, outcome.Error.Message);
         }
 

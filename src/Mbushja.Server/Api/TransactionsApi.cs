@@ -93,17 +93,17 @@ public static class TransactionsApi
 
         if (!TryTime(from, out DateTimeOffset? since))
         {
-            return Problems.BadRequest(Problems.InvalidTime, $"'{from}' is not an ISO 8601 date or time.", "from");
+            return Problems.BadRequest(ErrorCodes.InvalidTime, $"'{from}' is not an ISO 8601 date or time.", "from");
         }
 
         if (!TryTime(to, out DateTimeOffset? until))
         {
-            return Problems.BadRequest(Problems.InvalidTime, $"'{to}' is not an ISO 8601 date or time.", "to");
+            return Problems.BadRequest(ErrorCodes.InvalidTime, $"'{to}' is not an ISO 8601 date or time.", "to");
         }
 
         if (limit is < 1 or > MaxList)
         {
-            return Problems.BadRequest(Problems.BadRequestCode, $"'limit' is from 1 to {MaxList}.", "limit");
+            return Problems.BadRequest(ErrorCodes.BadRequest, $"'limit' is from 1 to {MaxList}.", "limit");
         }
 
         List<SmsTransaction> rows = await store.ListAsync(sender, since, until, limit ?? 50, ct);

@@ -1,3 +1,4 @@
+using Mbushja.Domain;
 using Mbushja.Http;
 using Mbushja.Server.Http;
 using Mbushja.Ussd;
@@ -36,7 +37,7 @@ public static class UssdApi
         if (!request.HasFormContentType)
         {
             return Problems.Of(
-                StatusCodes.Status415UnsupportedMediaType, Problems.UnsupportedMediaType, "Send the fields as application/x-www-form-urlencoded.");
+                StatusCodes.Status415UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, "Send the fields as application/x-www-form-urlencoded.");
         }
 
         IFormCollection form;
@@ -46,7 +47,7 @@ public static class UssdApi
         }
         catch (InvalidDataException e)
         {
-            return Problems.BadRequest(Problems.MalformedBody, $"The form cannot be read: {e.Message}");
+            return Problems.BadRequest(ErrorCodes.MalformedBody, $"The form cannot be read: {e.Message}");
         }
 
         string[] names = ["sessionId", "serviceCode", "phoneNumber", "text"];
@@ -54,7 +55,7 @@ public static class UssdApi
         {
             if (form.TryGetValue(name, out StringValues values) && values.Count > 1)
             {
-                return Problems.BadRequest(UssdCodes.MalformedField, $"The field '{name}' is given more than once.", name);
+                return Problems.BadRequest(ErrorCodes.MalformedField, $"The field '{name}' is given more than once.", name);
             }
         }
 
@@ -63,7 +64,7 @@ public static class UssdApi
             new UssdRequest(Field("sessionId"), Field("serviceCode"), Field("phoneNumber"), Field("text")), ct);
         if (outcome.Refusal is { } refusal)
         {
-            return refusal.Code == UssdCodes.SessionMismatch
+            return refusal.Code == ErrorCodes.SessionMismatch
                 ? Problems.Conflict(refusal.Code, refusal.Message, outcome.Field)
                 : Problems.BadRequest(refusal.Code, refusal.Message, outcome.Field);
         }

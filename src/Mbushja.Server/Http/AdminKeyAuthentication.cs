@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Mbushja.Http;
+using Mbushja.Domain;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -76,7 +76,7 @@ public sealed class AdminKeyAuthenticationHandler(
             title = "Unauthorized",
             status = 401,
             detail,
-            code = Problems.Unauthenticated,
+            code = ErrorCodes.Unauthenticated,
         }));
     }
 }

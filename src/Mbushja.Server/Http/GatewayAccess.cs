@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Mbushja.Domain;
 using Mbushja.Http;
 using Microsoft.AspNetCore.Http;
 
@@ -70,8 +71,6 @@ public sealed record GatewayAccess
 /// <summary>Applies <see cref="GatewayAccess"/> to a group of endpoints; refusals are problem details.</summary>
 public sealed class GatewayAccessFilter(GatewayAccess access) : IEndpointFilter
 {
-    public const string AddressNotAllowed = "ADDRESS_NOT_ALLOWED";
-
     private readonly byte[]? _basic = access.BasicCredentials is null ? null : Hash(access.BasicCredentials);
     private readonly byte[]? _bearer = access.BearerToken is null ? null : Hash(access.BearerToken);
 
@@ -86,13 +85,13 @@ public sealed class GatewayAccessFilter(GatewayAccess access) : IEndpointFilter
         IPAddress? caller = http.Connection.RemoteIpAddress;
         if (caller is null || !access.AllowedNetworks.Any(n => n.Contains(caller.IsIPv4MappedToIPv6 ? caller.MapToIPv4() : caller)))
         {
-            return Problems.Of(StatusCodes.Status403Forbidden, AddressNotAllowed, "This address may not deliver messages; ask the operator to allow it.");
+            return Problems.Of(StatusCodes.Status403Forbidden, ErrorCodes.AddressNotAllowed, "This address may not deliver messages; ask the operator to allow it.");
         }
 
         if (access.RequiresCredentials && !HasCredentials(http.Request))
         {
             http.Response.Headers.WWWAuthenticate = "Basic realm=\"mbushja\"";
-            return Problems.Of(StatusCodes.Status401Unauthorized, Problems.Unauthenticated, "Send the gateway's credentials (HTTP Basic or a bearer token).");
+            return Problems.Of(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthenticated, "Send the gateway's credentials (HTTP Basic or a bearer token).");
         }
 
         return await next(context);

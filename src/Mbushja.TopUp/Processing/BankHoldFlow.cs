@@ -52,10 +52,10 @@ public sealed partial class BankHoldFlow(
                 return await CreditAsync(row, trail, outbound, ct);
             case HoldStatus.Declined:
                 string reply = texts.Format(
-                    TopUpCodes.BankDeclined, row.Language, ("bank", BankName(row)), ("reason", texts.Reason(answer.Code, row.Language)));
+                    ErrorCodes.BankDeclined, row.Language, ("bank", BankName(row)), ("reason", texts.Reason(answer.Code, row.Language)));
                 // The bank holds nothing: the ledger's hold is voided with the decision.
                 return await DecideAsync(
-                    row, new Transition(TopUpState.Declined, TopUpCodes.BankDeclined, reply, outbound, trail), Void(row.Id), ct);
+                    row, new Transition(TopUpState.Declined, ErrorCodes.BankDeclined, reply, outbound, trail), Void(row.Id), ct);
             default:
                 return await AbandonAsync(row, trail, outbound, ct);
         }
@@ -170,9 +170,9 @@ public sealed partial class BankHoldFlow(
     /// <summary>holding → voiding with the "bank unavailable" reply, then the void. Once voiding, the message is never credited.</summary>
     private async Task<TopUpResult> AbandonAsync(SmsTransaction row, List<TrailEntry> trail, bool outbound, CancellationToken ct)
     {
-        string reply = texts.Format(TopUpCodes.BankUnavailable, row.Language, ("bank", BankName(row)));
-        TopUpResult result = await DecideAsync(row, new Transition(TopUpState.Voiding, TopUpCodes.BankUnavailable, reply, outbound, trail), null, ct);
-        if (result.Code == TopUpCodes.BankUnavailable)
+        string reply = texts.Format(ErrorCodes.BankUnavailable, row.Language, ("bank", BankName(row)));
+        TopUpResult result = await DecideAsync(row, new Transition(TopUpState.Voiding, ErrorCodes.BankUnavailable, reply, outbound, trail), null, ct);
+        if (result.Code == ErrorCodes.BankUnavailable)
         {
             await VoidAsync(row with { State = TopUpState.Voiding }, ct);
         }

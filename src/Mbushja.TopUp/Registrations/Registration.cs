@@ -68,19 +68,6 @@ public sealed class RegistrationOutcome
     public static RegistrationOutcome Refused(string code, string message, string? field = null) => new(null, new RegistrationError(code, message, field));
 }
 
-/// <summary>Stable codes for refused registration changes (SPEC §5).</summary>
-public static class RegistrationCodes
-{
-    public const string UnknownBank = "UNKNOWN_BANK";
-    public const string NotFound = "NOT_FOUND";
-    public const string AlreadyRegistered = "ALREADY_REGISTERED";
-    public const string TooManyAuthorized = "TOO_MANY_AUTHORIZED";
-    public const string TooManyAccounts = "TOO_MANY_ACCOUNTS";
-    public const string DuplicateNumber = "DUPLICATE_NUMBER";
-    public const string DuplicateAccount = "DUPLICATE_ACCOUNT";
-    public const string UnknownAccount = "UNKNOWN_ACCOUNT";
-}
-
 /// <summary>What an audit entry records.</summary>
 public static class RegistrationActions
 {

@@ -37,7 +37,7 @@ public sealed partial class Registrations(
         if (registration.Authorized.Count > MaxAuthorized)
         {
             return RegistrationOutcome.Refused(
-                RegistrationCodes.TooManyAuthorized, $"A registration has at most {MaxAuthorized} authorised persons.", "authorized");
+                ErrorCodes.TooManyAuthorized, $"A registration has at most {MaxAuthorized} authorised persons.", "authorized");
         }
 
         var seen = new HashSet<Msisdn> { registration.Holder };
@@ -47,14 +47,14 @@ public sealed partial class Registrations(
             {
                 string what = registration.Authorized[i] == registration.Holder ? "is the holder" : "is listed twice";
                 return RegistrationOutcome.Refused(
-                    RegistrationCodes.DuplicateNumber, $"{registration.Authorized[i].E164} {what}.", $"authorized[{i}]");
+                    ErrorCodes.DuplicateNumber, $"{registration.Authorized[i].E164} {what}.", $"authorized[{i}]");
             }
         }
 
         if (registration.ContractAccounts.Count > MaxContractAccounts)
         {
             return RegistrationOutcome.Refused(
-                RegistrationCodes.TooManyAccounts, $"A registration records at most {MaxContractAccounts} contract accounts.", "contractAccounts");
+                ErrorCodes.TooManyAccounts, $"A registration records at most {MaxContractAccounts} contract accounts.", "contractAccounts");
         }
 
         var accounts = new List<ServiceAccount>();
@@ -65,13 +65,13 @@ public sealed partial class Registrations(
             if (account is null)
             {
                 return RegistrationOutcome.Refused(
-                    RegistrationCodes.UnknownAccount, $"There is no service account '{identifier}'.", $"contractAccounts[{i}]");
+                    ErrorCodes.UnknownAccount, $"There is no service account '{identifier}'.", $"contractAccounts[{i}]");
             }
 
             if (accounts.Exists(a => a.Id == account.Id))
             {
                 return RegistrationOutcome.Refused(
-                    RegistrationCodes.DuplicateAccount, $"'{identifier}' names a service account listed already.", $"contractAccounts[{i}]");
+                    ErrorCodes.DuplicateAccount, $"'{identifier}' names a service account listed already.", $"contractAccounts[{i}]");
             }
 
             accounts.Add(account);
@@ -176,7 +176,7 @@ public sealed partial class Registrations(
             }
 
             return RegistrationOutcome.Refused(
-                RegistrationCodes.TooManyAuthorized, $"The registration has {MaxAuthorized} authorised persons already; remove one first.", "msisdn");
+                ErrorCodes.TooManyAuthorized, $"The registration has {MaxAuthorized} authorised persons already; remove one first.", "msisdn");
         }, ct);
 
         if (outcome.Succeeded)
@@ -213,7 +213,7 @@ public sealed partial class Registrations(
             if (slot is null or DBNull)
             {
                 return RegistrationOutcome.Refused(
-                    RegistrationCodes.NotFound, $"{msisdn.E164} is not an authorised person of registration {id}.", "msisdn");
+                    ErrorCodes.NotFound, $"{msisdn.E164} is not an authorised person of registration {id}.", "msisdn");
             }
 
             string details = JsonSerializer.Serialize(new { msisdn = msisdn.E164, slot = Convert.ToInt32(slot, System.Globalization.CultureInfo.InvariantCulture) }, AuditJson);
@@ -501,10 +501,10 @@ public sealed partial class Registrations(
     private static string NormalizeId(string id) => id.Trim().ToLowerInvariant();
 
     private static RegistrationOutcome AlreadyRegistered(string bank, Msisdn msisdn, string field) =>
-        RegistrationOutcome.Refused(RegistrationCodes.AlreadyRegistered, $"{msisdn.E164} is registered at {bank} already.", field);
+        RegistrationOutcome.Refused(ErrorCodes.AlreadyRegistered, $"{msisdn.E164} is registered at {bank} already.", field);
 
     private static RegistrationOutcome NoRegistration(string bank, string id) =>
-        RegistrationOutcome.Refused(RegistrationCodes.NotFound, $"Registration {id} at {bank} was not found.");
+        RegistrationOutcome.Refused(ErrorCodes.NotFound, $"Registration {id} at {bank} was not found.");
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Registration {Id} at {Bank} created for {Holder}, account {AccountRef}, {Authorized} authorised")]
     private static partial void LogCreated(ILogger logger, string id, string bank, string holder, string accountRef, int authorized);

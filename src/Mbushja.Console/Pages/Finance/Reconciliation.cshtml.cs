@@ -83,7 +83,7 @@ public sealed class ReconciliationModel(
                 }, ct);
                 Notice = Texts["recon.done"];
             }
-            else if (outcome.Error.Code == ReconciliationCodes.StatementTooLarge)
+            else if (outcome.Error.Code == ErrorCodes.StatementTooLarge)
             {
                 Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                 Problem = Texts.Format("recon.toolarge", LimitMegabytes, Reconciliations.MaxLines);

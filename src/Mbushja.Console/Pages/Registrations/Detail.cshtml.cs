@@ -72,7 +72,7 @@ public sealed class DetailModel(
             }
             else
             {
-                Response.StatusCode = made.Outcome.Error.Code == RegistrationCodes.NotFound ? 404 : 422;
+                Response.StatusCode = made.Outcome.Error.Code == ErrorCodes.NotFound ? 404 : 422;
                 Problem = Refusal(made.Outcome.Error);
             }
         }

@@ -28,11 +28,11 @@ public abstract class RegistrationsPage(ConsoleText texts) : ConsolePage
     /// <summary>A refusal of the registration service, in the user's language.</summary>
     protected string Refusal(RegistrationError error) => error.Code switch
     {
-        RegistrationCodes.TooManyAuthorized => Texts.Format("reg.error.toomany", Mbushja.TopUp.Registrations.MaxAuthorized),
-        RegistrationCodes.AlreadyRegistered => Texts.Format("reg.error.registered", Detail(error)),
-        RegistrationCodes.DuplicateNumber => Texts.Format("reg.error.duplicate", Detail(error)),
-        RegistrationCodes.UnknownAccount or RegistrationCodes.DuplicateAccount => Texts.Format("reg.error.account", Detail(error)),
-        RegistrationCodes.NotFound => Texts["reg.error.notfound"],
+        ErrorCodes.TooManyAuthorized => Texts.Format("reg.error.toomany", Mbushja.TopUp.Registrations.MaxAuthorized),
+        ErrorCodes.AlreadyRegistered => Texts.Format("reg.error.registered", Detail(error)),
+        ErrorCodes.DuplicateNumber => Texts.Format("reg.error.duplicate", Detail(error)),
+        ErrorCodes.UnknownAccount or ErrorCodes.DuplicateAccount => Texts.Format("reg.error.account", Detail(error)),
+        ErrorCodes.NotFound => Texts["reg.error.notfound"],
         _ => Texts.Format("reg.error.other", Detail(error)),
     };
 

@@ -6,7 +6,7 @@ using Mbushja.Storage.Commits;
 
 namespace Mbushja.Accounts;
 
-/// <summary>A fixed, internet, TV or DUO account, with every way its owner names it (SPEC §2).</summary>
+/// <summary>A fixed, internet, TV or DUO account, with every way its owner names it.</summary>
 public sealed record ServiceAccount(
     string Id,
     ServiceKind Kind,
@@ -78,9 +78,9 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
     }
 
     /// <summary>
-    /// In a commit: pays one month of a package for a service account (SPEC §2). Paid-until moves one
-    /// calendar month, in the operator's time zone, from max(now, paid-until), and the package is recorded as the
-    /// account's. On PostgreSQL the row is locked first, so two payments in one batch or on two servers add up.
+    /// In a commit: pays one month of a package for a service account. Paid-until moves one calendar month, in the
+    /// operator's time zone, from max(now, paid-until), and the package is recorded as the account's. On PostgreSQL the
+    /// row is locked first, so two payments in one batch or on two servers add up.
     /// </summary>
     /// <returns>The new paid-until.</returns>
     public static async Task<DateTimeOffset> PayMonthAsync(

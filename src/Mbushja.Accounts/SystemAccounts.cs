@@ -14,7 +14,7 @@ public static class SystemAccounts
     /// <summary>The operator's revenue from paid packages.</summary>
     public static readonly LedgerAccountSpec PackageRevenue = new(new LedgerAccountId(PackageRevenueId), "system", NoNegative: false);
 
-    /// <summary>The service fee charged per USSD payment (SPEC §3).</summary>
+    /// <summary>The service fee charged per USSD payment (README "USSD *101#").</summary>
     public static readonly LedgerAccountSpec FeeRevenue = new(new LedgerAccountId("fee:revenue"), "system", NoNegative: false);
 
     public static LedgerAccountId Subscriber(string e164) => new("sub:" + e164);

@@ -18,7 +18,7 @@ namespace Mbushja.Cli;
 /// <summary>The <c>mbushja</c> command line: <c>serve</c>, <c>parse</c>, <c>phone</c> and <c>users</c>.</summary>
 public static class MbushjaCli
 {
-    /// <summary>Exit code for arguments that cannot be used (SPEC §5).</summary>
+    /// <summary>Exit code for arguments that cannot be used.</summary>
     public const int BadArguments = 2;
 
     public const string AdminKeyVariable = "MBUSHJA_ADMIN_KEY";

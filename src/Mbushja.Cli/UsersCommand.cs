@@ -10,8 +10,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Mbushja.Cli;
 
 /// <summary>
-/// <c>mbushja users add|list</c>: the console's users from the command line, first of all the first admin (issue 6
-/// item 1). A password is never an argument (arguments show in <c>ps</c>): it comes from
+/// <c>mbushja users add|list</c>: the console's users from the command line, first of all the first admin (README
+/// "Console"). A password is never an argument (arguments show in <c>ps</c>): it comes from
 /// <see cref="PasswordVariable"/> or the first line of standard input.
 /// </summary>
 internal static class UsersCommand

@@ -25,9 +25,10 @@ public sealed record ConsoleHosting(ConsoleOptions Options, TimeProvider Time, s
 }
 
 /// <summary>
-/// The phone emulator (issue 6 item 8, "sandbox only"): it sends SMS and walks <c>*101#</c> as any number, through the
+/// The phone emulator (README "Console"; sandbox only): it sends SMS and walks <c>*101#</c> as any number, through the
 /// real processing paths, so it moves money. The server turns it on only when nothing it moves is real (see
-/// <c>MbushjaServer</c>: a <c>--demo</c> server whose every bank is the sandbox bank); otherwise its page is not mapped.
+/// <c>MbushjaServer</c>: a <c>--demo</c> server whose every bank is the sandbox bank); otherwise its page is not
+/// mapped.
 /// </summary>
 /// <param name="Enabled">Whether the page exists at all.</param>
 /// <param name="KnownNumbers">Subscribers offered for a start (the demo's), E.164; any other number may be typed.</param>
@@ -37,8 +38,8 @@ public sealed record PhoneEmulatorOptions(bool Enabled, IReadOnlyList<string> Kn
 }
 
 /// <summary>
-/// Mounts the operator console under <c>/console</c> (issue 6): Razor Pages behind a cookie sign-in of its own, with
-/// an idle expiry, antiforgery on every form, and one authorization policy per kind of work.
+/// Mounts the operator console under <c>/console</c> (README "Console"): Razor Pages behind a cookie sign-in of its
+/// own, with an idle expiry, antiforgery on every form, and one authorization policy per kind of work.
 /// </summary>
 public static class ConsoleSetup
 {

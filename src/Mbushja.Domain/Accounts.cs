@@ -1,6 +1,6 @@
 namespace Mbushja.Domain;
 
-/// <summary>The languages a subscriber can be answered in (SPEC §2).</summary>
+/// <summary>The languages a subscriber can be answered in.</summary>
 public enum Language
 {
     Sq,
@@ -8,7 +8,7 @@ public enum Language
     Sr,
 }
 
-/// <summary>What a service account is for (SPEC §2).</summary>
+/// <summary>What a service account is for.</summary>
 public enum ServiceKind
 {
     Fixed,
@@ -55,7 +55,7 @@ public static class DomainNames
     };
 }
 
-/// <summary>The ways a service account is named by its owner (SPEC §2).</summary>
+/// <summary>The ways a service account is named by its owner.</summary>
 public enum IdentifierKind
 {
     Username,

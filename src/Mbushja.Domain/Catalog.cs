@@ -1,6 +1,6 @@
 namespace Mbushja.Domain;
 
-/// <summary>A package of the catalog (SPEC §2).</summary>
+/// <summary>A package of the catalog (<c>catalog.json</c>).</summary>
 /// <param name="Code">Stable identifier: <c>DTV_FAMILJARE</c>.</param>
 /// <param name="Name">Display name: <c>DTV Familjare</c>.</param>
 /// <param name="Kind">The kind of service account it is for.</param>
@@ -20,7 +20,7 @@ public sealed record Package(
 /// <summary>One line of the service fee's history: the fee in force from a local date on.</summary>
 public sealed record FeeChange(DateOnly EffectiveFrom, Money Fee);
 
-/// <summary>The service fee with its effective-from dates (SPEC §3: 0.50 EUR from 1 April 2016).</summary>
+/// <summary>The service fee with its effective-from dates (the seed's: 0.50 EUR from 1 April 2016).</summary>
 public sealed class FeeSchedule
 {
     private readonly FeeChange[] _changes;

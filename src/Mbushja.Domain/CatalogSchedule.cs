@@ -11,8 +11,8 @@ public enum CatalogChangeKind
 }
 
 /// <summary>
-/// A price or fee set by an administrator from an operator-local date on (issue 6 "catalog and fee editing"): it takes
-/// precedence over the shipped catalog file from that date. Recorded once, never changed: the list is the audit.
+/// A price or fee set by an administrator from an operator-local date on (docs/money.md, "Catalog and fee changes"): it
+/// takes precedence over the shipped catalog file from that date. Recorded once, never changed: the list is the audit.
 /// </summary>
 /// <param name="PackageCode">The package, for a price; null for the fee.</param>
 public sealed record CatalogChange(

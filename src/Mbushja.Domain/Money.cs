@@ -8,7 +8,7 @@ namespace Mbushja.Domain;
 /// </summary>
 public readonly record struct Money : IComparable<Money>
 {
-    /// <summary>The only currency of the shipped configuration (SPEC §2).</summary>
+    /// <summary>The only currency of the shipped configuration.</summary>
     public const string Currency = "EUR";
 
     /// <summary>The largest amount any API accepts: 10 million EUR, far above any top-up, far below overflow.</summary>

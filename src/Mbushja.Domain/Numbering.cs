@@ -53,9 +53,9 @@ public static class Numbering
 }
 
 /// <summary>
-/// A country's numbering as the operator configures it (SPEC §2). For Kosovo: country code 383, a national
-/// significant number of 8 digits written nationally with a leading 0; mobile numbers start 04, fixed 02 or 03;
-/// the operator's own mobile prefixes (IPKO: 049, 043) decide what it can top up.
+/// A country's numbering as the operator configures it. For Kosovo: country code 383, a national significant number of
+/// 8 digits written nationally with a leading 0; mobile numbers start 04, fixed 02 or 03; the operator's own mobile
+/// prefixes (IPKO: 049, 043) decide what it can top up.
 /// </summary>
 public sealed record NumberingPlan
 {

@@ -1,7 +1,7 @@
 namespace Mbushja.Domain;
 
 /// <summary>
-/// The operator's time: "a month" and "a day" are calendar ones in the operator's time zone (SPEC §2).
+/// The operator's time: "a month" and "a day" are calendar ones in the operator's time zone.
 /// Time is injected through <see cref="TimeProvider"/> so month boundaries are testable with a fake clock.
 /// </summary>
 public sealed class OperatorClock(TimeProvider time, TimeZoneInfo zone)

@@ -49,10 +49,10 @@ public readonly record struct SandboxAnswer(int HttpStatus, HoldAnswerBody Body)
 public readonly record struct SandboxRefundAnswer(int HttpStatus, RefundAnswerBody Body);
 
 /// <summary>
-/// THE SANDBOX BANK (SPEC §6): an in-memory stand-in for partner banks, for demos and tests; it moves no real money.
-/// It keeps, per bank code, accounts (by IBAN, compared without spaces and case-insensitively) and holds (by hold id),
-/// and implements the bank connector API's rules (docs/bank-connector.openapi.yaml): idempotent holds, conflicts,
-/// tombstones for voids of unknown ids, declines. Thread-safe: one lock per bank, held for microseconds.
+/// THE SANDBOX BANK (README "Demo data"): an in-memory stand-in for partner banks, for demos and tests; it moves no
+/// real money. It keeps, per bank code, accounts (by IBAN, compared without spaces and case-insensitively) and holds
+/// (by hold id), and implements the bank connector API's rules (docs/bank-connector.openapi.yaml): idempotent holds,
+/// conflicts, tombstones for voids of unknown ids, declines. Thread-safe: one lock per bank, held for microseconds.
 /// State lives as long as the process.
 /// </summary>
 public sealed class SandboxBank

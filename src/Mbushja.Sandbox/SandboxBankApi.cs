@@ -31,7 +31,7 @@ public sealed record SandboxSettingsResponse(string Bank, int LatencyMs, string?
 }
 
 /// <summary>
-/// THE SANDBOX BANK over HTTP (SPEC §5, §6), for demos and tests, no real money:
+/// THE SANDBOX BANK over HTTP (README "Demo data"), for demos and tests, no real money:
 /// the signed bank connector API of docs/bank-connector.openapi.yaml under <c>/sandbox/banks/{bankCode}/api/</c>,
 /// and, with the admin key, its accounts and its failure settings.
 /// </summary>

@@ -54,7 +54,7 @@ public readonly record struct SmppAddress(TypeOfNumber Ton, NumberingPlan Npi, s
     /// <summary>An alphanumeric sender (TON 5, NPI 0).</summary>
     public static SmppAddress Alphanumeric(string text) => new(TypeOfNumber.Alphanumeric, NumberingPlan.Unknown, text);
 
-    // The default record ToString would print the whole number into logs (STYLE.md §10).
+    // The default record ToString would print the whole number into logs, which never carry a full MSISDN.
     public override string ToString() => $"{Ton}/{Npi}/{Redact(Address)}";
 
     private static string Redact(string? address) =>

@@ -4,8 +4,8 @@ using Mbushja.Domain;
 namespace Mbushja.Sms;
 
 /// <summary>
-/// A partner bank: its stable code, the short code subscribers write to, its per-top-up limits, its SMS grammar
-/// (the forms it accepts, SPEC §4) and its own syntax help in every language.
+/// A partner bank: its stable code, the short code subscribers write to, its per-top-up limits, its SMS grammar (the
+/// forms it accepts) and its own syntax help in every language.
 /// </summary>
 public sealed record Bank(string Code, string Name, string ShortCode, Money MinAmount, Money MaxAmount)
 {

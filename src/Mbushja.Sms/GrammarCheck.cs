@@ -3,10 +3,9 @@ using Mbushja.Domain;
 namespace Mbushja.Sms;
 
 /// <summary>
-/// Refuses a grammar that could read one text two ways (SPEC §4: one text, one meaning), and checks each form's
-/// examples. Sample texts are made for every form from representative values (numbers of the plan, the bank's
-/// limits, accounts that look like numbers, amounts or any keyword of the bank); each must be read by one form at
-/// most.
+/// Refuses a grammar that could read one text two ways (one text, one meaning), and checks each form's examples. Sample
+/// texts are made for every form from representative values (numbers of the plan, the bank's limits, accounts that look
+/// like numbers, amounts or any keyword of the bank); each must be read by one form at most.
 /// </summary>
 internal static class GrammarCheck
 {

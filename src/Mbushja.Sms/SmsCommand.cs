@@ -4,7 +4,7 @@ using Mbushja.Domain;
 
 namespace Mbushja.Sms;
 
-/// <summary>What an SMS asks to top up (SPEC §5: <c>mobile</c>, <c>fixed</c>, <c>internet</c>, <c>tv</c>, <c>duo</c>).</summary>
+/// <summary>What an SMS asks to top up (as <c>mbushja parse</c> names it: <c>mobile</c>, <c>fixed</c>, <c>internet</c>, <c>tv</c>, <c>duo</c>).</summary>
 public enum TargetKind
 {
     Mobile,
@@ -46,7 +46,7 @@ public sealed record SmsInterpretation(Bank? Bank, SmsCommand? Command, ParseErr
     /// <summary>Of a refused message of several parts: the first bad part (its number from 1, its text), which the reply names.</summary>
     public RefusedPart? Part { get; init; }
 
-    /// <summary>The stable JSON contract of <c>mbushja parse</c> (SPEC §5).</summary>
+    /// <summary>The stable JSON contract of <c>mbushja parse</c>.</summary>
     public string ToJson()
     {
         using var buffer = new MemoryStream();

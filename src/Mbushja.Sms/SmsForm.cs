@@ -9,7 +9,7 @@ public enum Slot
     /// <summary><c>{amount}</c>: 5, 5€, 5 EUR, 2.50, 2,50.</summary>
     Amount,
 
-    /// <summary><c>{mobile}</c>: an operator mobile number in any form of SPEC §2.</summary>
+    /// <summary><c>{mobile}</c>: an operator mobile number in any form <see cref="NumberingPlan"/> accepts.</summary>
     Mobile,
 
     /// <summary><c>{fixed}</c>: a fixed-line number.</summary>
@@ -29,9 +29,8 @@ public sealed record FormWord(string? Keyword, Slot? Slot, bool AmountGlued)
 }
 
 /// <summary>
-/// One form of a bank's SMS grammar (SPEC §4), declared in the bank's file: a pattern such as
-/// <c>{mobile} {amount}</c> or <c>ipko {account} tv</c>, the kind of service it tops up, and whether several parts
-/// may be joined by <c>#</c>.
+/// One form of a bank's SMS grammar, declared in the bank's file: a pattern such as <c>{mobile} {amount}</c> or <c>ipko
+/// {account} tv</c>, the kind of service it tops up, and whether several parts may be joined by <c>#</c>.
 /// </summary>
 public sealed partial class SmsForm
 {

@@ -3,8 +3,8 @@ using Mbushja.Domain;
 namespace Mbushja.Sms;
 
 /// <summary>
-/// Reads an SMS sent to a bank's short code with that bank's grammar (SPEC §4): the forms declared in its file,
-/// one or several parts joined by <c>#</c>, validated whole. Never throws on any text.
+/// Reads an SMS sent to a bank's short code with that bank's grammar: the forms declared in its file, one or several
+/// parts joined by <c>#</c>, validated whole. Never throws on any text.
 /// </summary>
 public sealed class SmsInterpreter
 {

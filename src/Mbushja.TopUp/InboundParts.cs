@@ -28,9 +28,9 @@ public sealed record PartOutcome(PartStatus Status, string MessageId, IReadOnlyL
 public sealed record OpenLongMessage(string MessageId, int Total, DateTimeOffset FirstAt, IReadOnlyList<StoredPart> Parts);
 
 /// <summary>
-/// The parts of long inbound messages, stored before each is acknowledged (SPEC §4 "Durability"): a part the gateway
-/// was told is safe is in the database, so a crash loses none of them; the next part to come (on any server) finds
-/// the others there. Parts are opaque octets here: the gateway that stores them knows how to read them back.
+/// The parts of long inbound messages, stored before each is acknowledged: a part the gateway was told is safe is in
+/// the database, so a crash loses none of them; the next part to come (on any server) finds the others there. Parts are
+/// opaque octets here: the gateway that stores them knows how to read them back.
 /// <para>
 /// A message completes in <see cref="StoreAsync"/> when its last part is stored; the caller then records the joined
 /// message (its id <see cref="MessageIdOf"/> makes that idempotent) and marks it done (<see cref="DoneAsync"/>), which

@@ -57,10 +57,10 @@ public sealed record ReconciliationOutcome(ReconciliationReport? Report, Reconci
 }
 
 /// <summary>
-/// Reconciliation of a bank's statement (issue 6; format in docs/bank-statement-csv.md): the bank's CSV of one day,
-/// read whole and checked first (a malformed line or field refuses the statement, naming them; too large refuses it
-/// before reading on), then compared with <see cref="Settlements.ForDayAsync"/> of that bank and day, and recorded
-/// with who uploaded it. Only well-formed statements are recorded.
+/// Reconciliation of a bank's statement (format in docs/bank-statement-csv.md): the bank's CSV of one day, read whole
+/// and checked first (a malformed line or field refuses the statement, naming them; too large refuses it before reading
+/// on), then compared with <see cref="Settlements.ForDayAsync"/> of that bank and day, and recorded with who uploaded
+/// it. Only well-formed statements are recorded.
 /// </summary>
 public sealed class Reconciliations(Database database, CommitQueue commits, Settlements settlements, OperatorClock clock)
 {

@@ -34,7 +34,7 @@ public sealed record SettlementLine(
     string Targets,
     string State);
 
-/// <summary>A day's sums. SMS Top Up charges no service fee (SPEC §3's fee is USSD's), so there is no fee column.</summary>
+/// <summary>A day's sums. SMS Top Up charges no service fee (the service fee is USSD's), so there is no fee column.</summary>
 public sealed record SettlementTotals(int TopUpCount, Money TopUpTotal, int ReversalCount, Money ReversalTotal, Money Net);
 
 /// <summary>What the platform charged through one bank on one operator-local day.</summary>
@@ -42,9 +42,9 @@ public sealed record Settlement(
     string BankCode, DateOnly Date, string TimeZone, DateTimeOffset From, DateTimeOffset To, SettlementTotals Totals, IReadOnlyList<SettlementLine> Lines);
 
 /// <summary>
-/// Settlement per bank per operator-local day (issue 6; the day is a calendar day in the operator's time zone, SPEC §2):
-/// the top-ups whose money moved (received that day) and the reversals asked that day as negative lines, oldest first,
-/// with totals; and the same as CSV (docs/settlement-csv.md).
+/// Settlement per bank per operator-local day (the day is a calendar day in the operator's time zone): the top-ups
+/// whose money moved (received that day) and the reversals asked that day as negative lines, oldest first, with totals;
+/// and the same as CSV (docs/settlement-csv.md).
 /// </summary>
 public sealed class Settlements(Database database, OperatorClock clock)
 {

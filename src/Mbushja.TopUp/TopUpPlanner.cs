@@ -19,8 +19,8 @@ public sealed record TopUpDecision(
     string Interpretation);
 
 /// <summary>
-/// Validates a whole message (SPEC §4 "Atomic message"): the text, the sender's registration at the bank, and every
-/// target. Only reads; a message with any bad part is refused whole, before the bank is asked for anything.
+/// Validates a whole message: the text, the sender's registration at the bank, and every target. Only reads; a message
+/// with any bad part is refused whole, before the bank is asked for anything.
 /// </summary>
 public sealed class TopUpPlanner(
     SmsInterpreter interpreter,
@@ -47,7 +47,7 @@ public sealed class TopUpPlanner(
         if (!interpretation.Ok)
         {
             TopUpDecision refused = RefuseText(interpretation.Error!.Code);
-            // SPEC §4: the refusal of a message of several parts names the part.
+            // The refusal of a message of several parts names the part.
             return interpretation.Part is { } part
                 ? refused with
                 {

@@ -1,9 +1,9 @@
 namespace Mbushja.Ussd;
 
 /// <summary>
-/// What a phone sends when its user dials or answers (SPEC §3's callback convention): the code dialled, and every input
-/// of the session <c>*</c>-joined. Shared by the phones that drive the engine for people (<c>mbushja phone</c>, the
-/// console's phone emulator), so both read <c>*101*1*3#</c> alike.
+/// What a phone sends when its user dials or answers (the aggregator's callback convention, README "USSD *101#"): the
+/// code dialled, and every input of the session <c>*</c>-joined. Shared by the phones that drive the engine for people
+/// (<c>mbushja phone</c>, the console's phone emulator), so both read <c>*101*1*3#</c> alike.
 /// </summary>
 public static class UssdDial
 {

@@ -9,10 +9,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Mbushja.Ussd;
 
 /// <summary>
-/// Walks the menu (SPEC §3): one input at a time against the screen shown, and the screen to show next. It holds no
-/// state of its own (a session's state travels in <see cref="UssdState"/>) and moves no money: a confirmation comes
-/// back as <see cref="Confirmed"/> for the caller to pay. Customer input never throws: a bad choice, an unknown
-/// account or an over-long input re-asks with a short reason.
+/// Walks the menu: one input at a time against the screen shown, and the screen to show next. It holds no state of its
+/// own (a session's state travels in <see cref="UssdState"/>) and moves no money: a confirmation comes back as
+/// <see cref="Confirmed"/> for the caller to pay. Customer input never throws: a bad choice, an unknown account or an
+/// over-long input re-asks with a short reason.
 /// </summary>
 /// <param name="prices">Prices and fees an administrator recorded over the catalog file; without it, the file's.</param>
 public sealed partial class UssdEngine(

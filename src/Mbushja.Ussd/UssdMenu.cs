@@ -45,13 +45,13 @@ public sealed record MenuItem(string Label, string Goto);
 /// <param name="Text">Text key of an info screen.</param>
 public sealed record Screen(string Id, ScreenType Type, string? Title, IReadOnlyList<MenuItem> Items, string? Next, string? Text);
 
-/// <summary>The rules of the USSD service (SPEC §3), read from <c>ussd.json</c>.</summary>
+/// <summary>The rules of the USSD service, read from <c>ussd.json</c>.</summary>
 public sealed record UssdSettings
 {
     /// <summary>The code subscribers dial: <c>*101#</c>.</summary>
     public string ServiceCode { get; init; } = "*101#";
 
-    /// <summary>A session with no step for this long is over (SPEC §3: 180 s).</summary>
+    /// <summary>A session with no step for this long is over (180 s unless <c>ussd.json</c> says otherwise).</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(180);
 
     /// <summary>How long ended sessions are kept, so a late repeat still gets its answer.</summary>
@@ -71,9 +71,9 @@ public sealed record UssdSettings
 }
 
 /// <summary>
-/// The USSD menu (STYLE §5: menus are data): screens, their texts in every language, and the rules, from
-/// <c>ussd.json</c> of the operator's configuration. Loading checks the graph, that every text exists in every
-/// language with only the placeholders it may have, and that every USSD package of the catalog can be asked for.
+/// The USSD menu, as data: screens, their texts in every language, and the rules, from <c>ussd.json</c> of the
+/// operator's configuration. Loading checks the graph, that every text exists in every language with only the
+/// placeholders it may have, and that every USSD package of the catalog can be asked for.
 /// </summary>
 public sealed partial class UssdMenu
 {

@@ -21,11 +21,11 @@ public sealed record UssdPaymentRow(string Id, string Msisdn, string PackageCode
 public sealed record PaymentTexts(string Screen, string Sms);
 
 /// <summary>
-/// Payments from prepaid credit (SPEC §3): one ledger command per payment — credit → the package's revenue (or the
-/// account's balance for an amount), credit → fee revenue — with, in the same transaction, the paid-until date, the
-/// payment's row, the receipt in the outbox and the session's end. The transfers' ids derive from the session's key,
-/// so a repeated confirmation is a replay that charges nothing; the payment row's unique (number, month) is what
-/// refuses a second payment in a month, also from two sessions confirming at once.
+/// Payments from prepaid credit: one ledger command per payment — credit → the package's revenue (or the account's
+/// balance for an amount), credit → fee revenue — with, in the same transaction, the paid-until date, the payment's
+/// row, the receipt in the outbox and the session's end. The transfers' ids derive from the session's key, so a
+/// repeated confirmation is a replay that charges nothing; the payment row's unique (number, month) is what refuses a
+/// second payment in a month, also from two sessions confirming at once.
 /// </summary>
 public sealed class UssdPayments(Database database, LedgerEngine ledger, OperatorClock clock)
 {

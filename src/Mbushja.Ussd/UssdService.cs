@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace Mbushja.Ussd;
 
 /// <summary>
-/// One request of the aggregator callback convention (SPEC §3): the session, the code dialled, the caller's number,
-/// and every input of the session so far, <c>*</c>-joined. Untrusted: checked by <see cref="UssdService"/>.
+/// One request of the aggregator callback convention (README "USSD *101#"): the session, the code dialled, the caller's
+/// number, and every input of the session so far, <c>*</c>-joined. Untrusted: checked by <see cref="UssdService"/>.
 /// </summary>
 public sealed record UssdRequest(string? SessionId, string? ServiceCode, string? PhoneNumber, string? Text);
 
@@ -24,10 +24,10 @@ public sealed record UssdOutcome(string? Body, ParseError? Refusal = null, strin
 }
 
 /// <summary>
-/// Answers the aggregator's callback (SPEC §3). The gateway sends every input of the session each time; the session
-/// remembers how many were taken, so a repeated request gets the same screen again and changes nothing, a resent
-/// session start goes back to the start screen, and only the new inputs are walked. A session with no step for the
-/// timeout is over; nothing is charged but by a confirmation within it. The database holds the session's start and
+/// Answers the aggregator's callback (README "USSD *101#"). The gateway sends every input of the session each time; the
+/// session remembers how many were taken, so a repeated request gets the same screen again and changes nothing, a
+/// resent session start goes back to the start screen, and only the new inputs are walked. A session with no step for
+/// the timeout is over; nothing is charged but by a confirmation within it. The database holds the session's start and
 /// the steps that must be known to every server (see <see cref="SaveAsync"/>); the steps between live in the memory of
 /// the server that answered them, and any other server walks them again from the inputs. Two servers writing one
 /// session race on the session's version: the loser reads again and answers from what the winner wrote.

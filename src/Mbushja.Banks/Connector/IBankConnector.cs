@@ -77,8 +77,8 @@ public sealed record RefundCall(RefundReply? Reply, string? Failure, int Attempt
 public sealed record RefundRequest(string RefundId, string HoldId, string AccountRef, Money Amount, string Reference);
 
 /// <summary>
-/// The bank connector (SPEC §4): hold → capture or void, and a status query; and a refund of a captured hold (a
-/// reversal, issue 6). Never throws for a bank's fault.
+/// The bank connector (docs/bank-connector.openapi.yaml): hold → capture or void, and a status query; and a refund of a
+/// captured hold (a reversal: docs/money.md). Never throws for a bank's fault.
 /// </summary>
 public interface IBankConnector
 {

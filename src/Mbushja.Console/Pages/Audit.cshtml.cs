@@ -2,7 +2,7 @@ using Mbushja.WebConsole.Users;
 
 namespace Mbushja.WebConsole.Pages;
 
-/// <summary>The audit log (issue 6 item 9): every change made through the console, newest first.</summary>
+/// <summary>The audit log: every change made through the console, newest first.</summary>
 public sealed class AuditModel(ConsoleAudit audit) : ConsolePage
 {
     public const int Length = 200;

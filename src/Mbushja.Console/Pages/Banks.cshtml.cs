@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.Mvc;
 namespace Mbushja.WebConsole.Pages;
 
 /// <summary>
-/// The banks (issue 6 item 6): each bank's code, short code, limits, grammar with its examples and help texts, as its
-/// file declares them, and a grammar tester that reads a text with the server's own <see cref="SmsInterpreter"/>
-/// (what <c>mbushja parse</c> calls), changing nothing. Every role reads it; a bank officer sees their own bank only.
+/// The banks (README "Console"): each bank's code, short code, limits, grammar with its examples and help texts, as its
+/// file declares them, and a grammar tester that reads a text with the server's own <see cref="SmsInterpreter"/> (what
+/// <c>mbushja parse</c> calls), changing nothing. Every role reads it; a bank officer sees their own bank only.
 /// </summary>
 public sealed class BanksModel(BankDirectory banks, SmsInterpreter interpreter, NumberingPlan numbering, ConsoleText texts) : ConsolePage
 {

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Mbushja.WebConsole.Pages;
 
 /// <summary>
-/// The catalog and the service fee (issue 6 item 7, admins): today's prices and fee, the recorded changes with their
+/// The catalog and the service fee (admins; docs/money.md): today's prices and fee, the recorded changes with their
 /// effective dates, and a form to schedule a package's price or the fee from a future operator-local day on
 /// (<see cref="CatalogChanges.ScheduleAsync"/> decides, as the signed-in admin). Every change is audited.
 /// </summary>

@@ -4,8 +4,8 @@ using Mbushja.Sms;
 namespace Mbushja.WebConsole.Pages;
 
 /// <summary>
-/// Today's and the last 30 days' volume and value by channel and by bank, the success rate and the refusals by reason
-/// (issue 6 item 2), from the recorded messages and payments; days are the operator's calendar days.
+/// Today's and the last 30 days' volume and value by channel and by bank, the success rate and the refusals by reason,
+/// from the recorded messages and payments; days are the operator's calendar days.
 /// </summary>
 public sealed class DashboardModel(ConsoleQueries queries, OperatorClock clock, BankDirectory banks, ConsoleText texts) : ConsolePage
 {

@@ -9,11 +9,11 @@ using Microsoft.AspNetCore.Mvc;
 namespace Mbushja.WebConsole.Pages;
 
 /// <summary>
-/// The phone emulator (issue 6 item 8; sandbox demos only, see <see cref="PhoneEmulatorOptions"/>): as a chosen number,
-/// send an SMS to a bank's short code through the path of <c>POST /api/v1/sms/inbound</c> (a fresh message id, so it is
-/// a new top-up: the sandbox bank holds and captures, the ledger credits), or walk <c>*101#</c> through the path of
-/// <c>POST /ussd</c> (the session id and the <c>*</c>-joined inputs travel in the form, as an aggregator keeps them).
-/// Every message and every USSD step is audited: who sent what as whom.
+/// The phone emulator (sandbox demos only, see <see cref="PhoneEmulatorOptions"/>): as a chosen number, send an SMS to
+/// a bank's short code through the path of <c>POST /api/v1/sms/inbound</c> (a fresh message id, so it is a new top-up:
+/// the sandbox bank holds and captures, the ledger credits), or walk <c>*101#</c> through the path of <c>POST /ussd</c>
+/// (the session id and the <c>*</c>-joined inputs travel in the form, as an aggregator keeps them). Every message and
+/// every USSD step is audited: who sent what as whom.
 /// </summary>
 public sealed class PhoneModel(
     TopUpProcessor processor,

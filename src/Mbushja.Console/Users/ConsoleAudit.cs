@@ -28,8 +28,8 @@ public static class ConsoleActions
 }
 
 /// <summary>
-/// The console's audit log (issue 6 item 9). Details are short JSON and may hold full numbers: the table is an
-/// access-controlled record (admins only), unlike the application log.
+/// The console's audit log. Details are short JSON and may hold full numbers: the table is an access-controlled record
+/// (admins only), unlike the application log.
 /// </summary>
 public sealed class ConsoleAudit(Database database, CommitQueue commits)
 {

@@ -1,6 +1,6 @@
 namespace Mbushja.WebConsole.Users;
 
-/// <summary>What a console user may do (issue 6). Each role may do what the ones before it may, except a bank officer.</summary>
+/// <summary>What a console user may do (README "Console"). Each role may do what the ones before it may, except a bank officer.</summary>
 public enum ConsoleRole
 {
     /// <summary>Customer care: dashboard, lookup, transaction trails.</summary>

@@ -49,10 +49,9 @@ public static class UserChangeCodes
 }
 
 /// <summary>
-/// The console's users (issue 6 item 1): passwords hashed by ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>,
-/// a lockout after <see cref="ConsoleOptions.MaxFailedAttempts"/> wrong passwords, each try counted by the database
-/// before its password is checked (one conditional UPDATE, no read-modify-write), and every change audited in its own
-/// transaction.
+/// The console's users: passwords hashed by ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>, a lockout
+/// after <see cref="ConsoleOptions.MaxFailedAttempts"/> wrong passwords, each try counted by the database before its
+/// password is checked (one conditional UPDATE, no read-modify-write), and every change audited in its own transaction.
 /// </summary>
 public sealed partial class ConsoleUsers(
     Database database, CommitQueue commits, TimeProvider time, ConsoleOptions options, IReadOnlyCollection<string> bankCodes, ILogger<ConsoleUsers> logger)

@@ -84,8 +84,8 @@ public sealed record ReconciliationItemResponse(string Reference, string? Kind, 
 public sealed record ReconciliationList(IReadOnlyList<ReconciliationSummary> Reconciliations);
 
 /// <summary>
-/// A bank's money for finance (issue 6): the settlement of a day (JSON, or CSV as docs/settlement-csv.md describes),
-/// and the reconciliation of the bank's statement (docs/bank-statement-csv.md).
+/// A bank's money for finance (docs/money.md): the settlement of a day (JSON, or CSV as docs/settlement-csv.md
+/// describes), and the reconciliation of the bank's statement (docs/bank-statement-csv.md).
 /// </summary>
 public static class BankFinanceApi
 {

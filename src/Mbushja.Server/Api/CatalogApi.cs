@@ -13,7 +13,7 @@ public sealed record FeeResponse(DateOnly EffectiveFrom, long FeeCents);
 
 public sealed record CatalogResponse(string Currency, IReadOnlyList<PackageResponse> Packages, long FeeCents, IReadOnlyList<FeeResponse> FeeSchedule);
 
-/// <summary>The catalog (SPEC §5): packages in menu order, today's service fee and its history.</summary>
+/// <summary>The catalog: packages in menu order, today's service fee and its history.</summary>
 public static class CatalogApi
 {
     public static RouteGroupBuilder MapCatalogApi(this RouteGroupBuilder api)

@@ -22,7 +22,7 @@ public sealed record CatalogChangeResponse(
 
 public sealed record CatalogChangeList(IReadOnlyList<CatalogChangeResponse> Changes);
 
-/// <summary>Prices and the service fee from a future date on (issue 6, admin): recorded, audited, over the catalog file.</summary>
+/// <summary>Prices and the service fee from a future date on (admins; docs/money.md): recorded, audited, over the catalog file.</summary>
 public static class CatalogChangesApi
 {
     public static RouteGroupBuilder MapCatalogChangesApi(this RouteGroupBuilder api)

@@ -37,8 +37,8 @@ public sealed record AuditEntryResponse(DateTimeOffset At, string Actor, string 
 public sealed record AuditTrailResponse(string RegistrationId, string Bank, IReadOnlyList<AuditEntryResponse> Entries);
 
 /// <summary>
-/// Registrations at partner banks (SPEC §4, §5): a holder, an IBAN, contract accounts and up to four authorised
-/// persons; one registration per number per bank.
+/// Registrations at partner banks: a holder, an IBAN, contract accounts and up to four authorised persons; one
+/// registration per number per bank.
 /// </summary>
 public static class RegistrationsApi
 {

@@ -29,7 +29,7 @@ public sealed record ServiceAccountResponse(
         a.Id, a.Kind.ToWire(), a.PackageCode, a.Username, a.Contract, a.SmartCard, a.Number?.E164, a.PaidUntil, a.Balance.Cents, Money.Currency, a.CreatedAt);
 }
 
-/// <summary>Service accounts (SPEC §5): fixed, internet, TV and DUO, found by any of their identifiers.</summary>
+/// <summary>Service accounts: fixed, internet, TV and DUO, found by any of their identifiers.</summary>
 public static class ServiceAccountsApi
 {
     public static RouteGroupBuilder MapServiceAccountsApi(this RouteGroupBuilder api)

@@ -18,8 +18,8 @@ public sealed record InboundSmsResponse(string Status, string? Code, string? Tra
 }
 
 /// <summary>
-/// The gateway endpoints for inbound SMS (SPEC §4–§5): the JSON endpoint and a Kannel-compatible sms-service. Both
-/// answer only after the message is durably recorded, and carry the reply back to the gateway.
+/// The gateway endpoints for inbound SMS (README "SMS gateways"): the JSON endpoint and a Kannel-compatible
+/// sms-service. Both answer only after the message is durably recorded, and carry the reply back to the gateway.
 /// </summary>
 public static class SmsApi
 {

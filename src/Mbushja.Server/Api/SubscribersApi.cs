@@ -17,7 +17,7 @@ public sealed record SubscriberResponse(string Msisdn, long CreditCents, string 
     public static SubscriberResponse From(Subscriber s) => new(s.Msisdn.E164, s.Credit.Cents, Money.Currency, s.Language.ToWire(), s.CreatedAt);
 }
 
-/// <summary>Mobile subscribers (SPEC §5): create with an opening credit, look up by number in any accepted form.</summary>
+/// <summary>Mobile subscribers: create with an opening credit, look up by number in any accepted form.</summary>
 public static partial class SubscribersApi
 {
     public static RouteGroupBuilder MapSubscribersApi(this RouteGroupBuilder api)

@@ -62,7 +62,7 @@ public sealed record TransactionDetail(
 
 public sealed record TransactionList(IReadOnlyList<TransactionSummary> Transactions);
 
-/// <summary>Transactions and their whole trail (SPEC §5), for customer care and partners.</summary>
+/// <summary>Transactions and their whole trail, for customer care and partners.</summary>
 public static class TransactionsApi
 {
     public const int MaxList = 200;

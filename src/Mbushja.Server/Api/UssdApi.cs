@@ -9,13 +9,13 @@ using Microsoft.Extensions.Primitives;
 
 namespace Mbushja.Server.Api;
 
-/// <summary>The aggregator's form fields (SPEC §3), for the OpenAPI document; the handler reads the form itself.</summary>
+/// <summary>The aggregator's form fields (README "USSD *101#"), for the OpenAPI document; the handler reads the form itself.</summary>
 public sealed record UssdForm(string SessionId, string ServiceCode, string PhoneNumber, string Text);
 
 /// <summary>
-/// The USSD aggregator callback (SPEC §3): <c>POST /ussd</c> with form fields <c>sessionId</c>, <c>serviceCode</c>,
-/// <c>phoneNumber</c> and <c>text</c> (every input of the session, <c>*</c>-joined), answered in plain text
-/// <c>CON …</c> (the session goes on) or <c>END …</c>. Behind the same gateway access as the SMS endpoints.
+/// The USSD aggregator callback (README "USSD *101#"): <c>POST /ussd</c> with form fields <c>sessionId</c>,
+/// <c>serviceCode</c>, <c>phoneNumber</c> and <c>text</c> (every input of the session, <c>*</c>-joined), answered in
+/// plain text <c>CON …</c> (the session goes on) or <c>END …</c>. Behind the same gateway access as the SMS endpoints.
 /// </summary>
 public static class UssdApi
 {

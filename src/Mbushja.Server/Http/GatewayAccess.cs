@@ -8,9 +8,9 @@ using Microsoft.AspNetCore.Http;
 namespace Mbushja.Server.Http;
 
 /// <summary>
-/// Who may deliver messages to the gateway endpoints (SPEC §5): callers from the allowed networks, with the
-/// configured credentials when there are any (HTTP Basic or a bearer token). The admin key is admitted from anywhere.
-/// The default admits loopback callers without credentials.
+/// Who may deliver messages to the gateway endpoints (README "SMS gateways"): callers from the allowed networks, with
+/// the configured credentials when there are any (HTTP Basic or a bearer token). The admin key is admitted from
+/// anywhere. The default admits loopback callers without credentials.
 /// </summary>
 public sealed record GatewayAccess
 {

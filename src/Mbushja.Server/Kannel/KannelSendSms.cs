@@ -7,7 +7,7 @@ using Mbushja.TopUp;
 namespace Mbushja.Server.Kannel;
 
 /// <summary>
-/// The operator's Kannel (SPEC §4 "Interfaces"): its <c>sendsms</c> URL for replies the platform sends itself, and
+/// The operator's Kannel (README "SMS gateways"): its <c>sendsms</c> URL for replies the platform sends itself, and
 /// whether the sms-service endpoint answers with the reply (Kannel sends it back) or leaves it to <c>sendsms</c>.
 /// </summary>
 public sealed record KannelSettings

@@ -13,9 +13,10 @@ using Microsoft.Extensions.Logging;
 namespace Mbushja.Server.Smpp;
 
 /// <summary>
-/// USSD over SMPP (issue 5 item 5): a deliver_sm or data_sm with ussd_service_op goes to the registered handler, which
-/// says what to answer the SMSC (ESME_ROK once the step is safe), and sends the next screen once that answer is queued
-/// (<see cref="OnAnswered"/>). Without one, USSD messages are refused (ESME_RX_R_APPN) so that the SMSC stops trying.
+/// USSD over SMPP (README "SMPP (the operator's SMSC)"): a deliver_sm or data_sm with ussd_service_op goes to the
+/// registered handler, which says what to answer the SMSC (ESME_ROK once the step is safe), and sends the next screen
+/// once that answer is queued (<see cref="OnAnswered"/>). Without one, USSD messages are refused (ESME_RX_R_APPN) so
+/// that the SMSC stops trying.
 /// </summary>
 public interface ISmppUssdHandler
 {
@@ -26,9 +27,9 @@ public interface ISmppUssdHandler
 }
 
 /// <summary>
-/// What the SMSC delivers (SPEC §4 "Durability"): an SMS Top Up message is answered ESME_ROK only once it is recorded
-/// (<see cref="TopUpProcessor.AcceptAsync"/>), and handled after the answer; when it cannot be recorded the session
-/// answers ESME_RX_T_APPN (0x64) and the SMSC delivers it again. Delivery receipts go on the reply's trail.
+/// What the SMSC delivers (README "SMPP (the operator's SMSC)"): an SMS Top Up message is answered ESME_ROK only once
+/// it is recorded (<see cref="TopUpProcessor.AcceptAsync"/>), and handled after the answer; when it cannot be recorded
+/// the session answers ESME_RX_T_APPN (0x64) and the SMSC delivers it again. Delivery receipts go on the reply's trail.
 /// <para>
 /// Repeats. deliver_sm carries no id of the message, and the sequence number changes with every delivery, so a message
 /// is known by a hash of what the SMSC gives: source and destination, esm_class, data_coding and content, and the

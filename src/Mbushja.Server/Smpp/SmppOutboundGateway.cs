@@ -10,9 +10,9 @@ using Microsoft.Extensions.Logging;
 namespace Mbushja.Server.Smpp;
 
 /// <summary>
-/// Replies leave the outbox by submit_sm (SPEC §4: GSM 03.38 or UCS-2, long replies concatenated) through whichever
-/// bind may submit. A reply is coded by <see cref="OutboundText"/> the same way at every attempt (its concatenation
-/// reference comes from its id), and each part the SMSC accepts is recorded at once with the SMSC's id
+/// Replies leave the outbox by submit_sm (GSM 03.38 or UCS-2, long replies concatenated) through whichever bind may
+/// submit. A reply is coded by <see cref="OutboundText"/> the same way at every attempt (its concatenation reference
+/// comes from its id), and each part the SMSC accepts is recorded at once with the SMSC's id
 /// (<see cref="SmsSubmits"/>): the reply is reported sent only when every part is, and an attempt after a failure sends
 /// only the parts not yet accepted, so nothing the SMSC accepted is sent again. A part is retried here while the SMSC
 /// throttles (the session pauses between tries); any other refusal, a timeout or a lost bind is left to the outbox's

@@ -6,7 +6,7 @@ using Mbushja.Smpp.Text;
 namespace Mbushja.Server.Smpp;
 
 /// <summary>
-/// The operator's SMSC over SMPP (SPEC §4 "Interfaces", issue 5): the binds, how text is coded on them, and how
+/// The operator's SMSC over SMPP (README "SMPP (the operator's SMSC)"): the binds, how text is coded on them, and how
 /// received messages are made safe. With no binds the platform speaks no SMPP.
 /// </summary>
 public sealed record SmppSettings

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 namespace Mbushja.Server.Smpp;
 
 /// <summary>
-/// USSD over SMPP (SPEC §3 "Interfaces", issue 5 item 5), on the same engine as <c>POST /ussd</c>: the dialogue the SMSC
+/// USSD over SMPP (README "SMPP (the operator's SMSC)"), on the same engine as <c>POST /ussd</c>: the dialogue the SMSC
 /// names (the subscriber's address and its_session_info's session number) is one engine session, and each answer is
 /// added to the dialogue's history, which drives <see cref="UssdService"/> exactly as an aggregator's <c>text</c> does.
 /// So every rule of the engine holds as it is: versioned sessions, the timeout, the confirmation, once a month, a

@@ -15,9 +15,9 @@ public sealed record SmppUssdDialogue(
     string DialogueKey, string SessionId, string History, string LastKey, string Response, bool Ended, bool Accepted, long Version, DateTimeOffset UpdatedAt);
 
 /// <summary>
-/// The dialogues of USSD over SMPP. A step is written durably before the SMSC is told it is taken (SPEC §4
-/// "Durability", as for an SMS): the engine's own session write before it does not wait for the disk, and this one,
-/// committed after it on the same database, makes it durable too. Changes are conditional on the version read.
+/// The dialogues of USSD over SMPP. A step is written durably before the SMSC is told it is taken (as an SMS is): the
+/// engine's own session write before it does not wait for the disk, and this one, committed after it on the same
+/// database, makes it durable too. Changes are conditional on the version read.
 /// </summary>
 public sealed class SmppUssdDialogues(Database database, CommitQueue commits)
 {

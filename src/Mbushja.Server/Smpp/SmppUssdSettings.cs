@@ -13,7 +13,7 @@ public enum SmppUssdVia
 }
 
 /// <summary>
-/// USSD over SMPP (SPEC §3 "Interfaces", issue 5 item 5) for the operator's SMSC variant: which ussd_service_op values
+/// USSD over SMPP (README "SMPP (the operator's SMSC)") for the operator's SMSC variant: which ussd_service_op values
 /// (SMPP v3.4 §5.3.2.44) begin a dialogue and answer a screen, which ones carry a screen that waits for an answer and
 /// the last screen, how screens travel, and the code subscribers dial. The defaults are the specification's:
 /// PSSR indication (1) begins, USSR confirm (18) answers, USSR request (2) asks, PSSR response (17) ends.

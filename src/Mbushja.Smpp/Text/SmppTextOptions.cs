@@ -1,6 +1,6 @@
 namespace Mbushja.Smpp.Text;
 
-/// <summary>How long messages leave: the SMSC's configuration decides (issue 5).</summary>
+/// <summary>How long messages leave: the SMSC's configuration decides (<c>--smpp-long-messages</c>).</summary>
 public enum LongMessageMode
 {
     /// <summary>Parts with a user data header, concatenation IEI 0x00 (8-bit reference, 3GPP TS 23.040 §9.2.3.24.1).</summary>

@@ -16,7 +16,7 @@ public enum RegistrationRole
 /// <summary>One of the holder's own service accounts recorded in a registration (ProCredit's bare <c>tv</c> pays it).</summary>
 public sealed record ContractAccount(string Id, ServiceKind Kind, string? Username, string? Contract, string? SmartCard, string? Number);
 
-/// <summary>A registration for SMS Top Up at one bank (SPEC §4): who may charge which account.</summary>
+/// <summary>A registration for SMS Top Up at one bank: who may charge which account.</summary>
 public sealed record Registration(
     string Id,
     string BankCode,

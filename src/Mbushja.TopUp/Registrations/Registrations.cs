@@ -10,9 +10,9 @@ using Microsoft.Extensions.Logging;
 namespace Mbushja.TopUp;
 
 /// <summary>
-/// Registrations for SMS Top Up (SPEC §4). The database decides the races: one MSISDN per bank by the members'
-/// primary key, at most four authorised persons by a unique slot 1..4. No money moves, so each change is its own
-/// transaction (no ledger); a refused change rolls back whole, and is audited only when it commits.
+/// Registrations for SMS Top Up. The database decides the races: one MSISDN per bank by the members' primary key, at
+/// most four authorised persons by a unique slot 1..4. No money moves, so each change is its own transaction (no
+/// ledger); a refused change rolls back whole, and is audited only when it commits.
 /// </summary>
 public sealed partial class Registrations(
     Database database, CommitQueue commits, ServiceAccounts serviceAccounts, NumberingPlan numbering, ILogger<Registrations> logger)
@@ -309,7 +309,7 @@ public sealed partial class Registrations(
 
     /// <summary>
     /// The registration a number belongs to at a bank, as holder or authorised person, or null: who may top up by
-    /// SMS to that bank's short code (SPEC §4).
+    /// SMS to that bank's short code.
     /// </summary>
     public async Task<RegistrationMember?> FindMemberAsync(string bankCode, Msisdn msisdn, CancellationToken ct = default)
     {

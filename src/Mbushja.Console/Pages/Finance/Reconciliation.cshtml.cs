@@ -8,9 +8,9 @@ using Microsoft.AspNetCore.Mvc;
 namespace Mbushja.WebConsole.Pages.Finance;
 
 /// <summary>
-/// Reconciliation of a bank's statement of one day (issue 6 item 6; docs/bank-statement-csv.md): the CSV uploaded
-/// here, checked by <see cref="Reconciliations"/> against the settlement, the report shown and recorded (and audited);
-/// a malformed or too large statement is refused whole with the service's reason, and nothing is recorded.
+/// Reconciliation of a bank's statement of one day (docs/bank-statement-csv.md): the CSV uploaded here, checked by
+/// <see cref="Reconciliations"/> against the settlement, the report shown and recorded (and audited); a malformed or
+/// too large statement is refused whole with the service's reason, and nothing is recorded.
 /// </summary>
 /// <remarks>
 /// The server takes small request bodies; this form takes the service's limit and room for the form around it, so

@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace Mbushja.WebConsole.Pages.Finance;
 
 /// <summary>
-/// A bank's settlement of one operator-local day (issue 6 item 6): totals and lines, reversals as negative lines, and the
-/// same as the CSV the API gives (<see cref="Settlements.WriteCsvAsync"/>, docs/settlement-csv.md).
+/// A bank's settlement of one operator-local day: totals and lines, reversals as negative lines, and the same as the
+/// CSV the API gives (<see cref="Settlements.WriteCsvAsync"/>, docs/settlement-csv.md).
 /// </summary>
 public sealed class SettlementModel(Settlements settlements, BankDirectory banks, OperatorClock clock, ConsoleText texts)
     : FinancePage(banks, clock, texts)

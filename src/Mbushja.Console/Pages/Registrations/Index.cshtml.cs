@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Mbushja.WebConsole.Pages.Registrations;
 
-/// <summary>A bank's registrations: the latest, one found by number, and a new one (issue 6 item 5).</summary>
+/// <summary>A bank's registrations: the latest, one found by number, and a new one.</summary>
 public sealed class IndexModel(
     Mbushja.TopUp.Registrations registrations, BankDirectory banks, NumberingPlan numbering, ConsoleAudit audit, ConsoleText texts)
     : RegistrationsPage(texts)

@@ -1,4 +1,4 @@
--- USSD *101# (SPEC §3): sessions that any server can continue, and payments from prepaid credit.
+-- USSD *101#: sessions that any server can continue, and payments from prepaid credit.
 
 -- The outbox also carries SMS that answer no inbound message: the receipt of a USSD payment. A row names what it
 -- belongs to in transaction_id (an SMS transaction or a USSD payment), and source says which; only SMS rows have a

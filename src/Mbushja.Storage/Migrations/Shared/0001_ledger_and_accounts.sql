@@ -1,4 +1,4 @@
--- Ledger (SPEC §2): balances move only through transfers. balance is credits minus debits, so the sum over all
+-- Ledger: balances move only through transfers. balance is credits minus debits, so the sum over all
 -- accounts is zero after every commit. An account flagged no_negative can never have its available balance
 -- (balance minus pending debits) below zero: the CHECK makes that true inside the database, whatever the code does.
 CREATE TABLE ledger_accounts (

@@ -1,4 +1,4 @@
--- Registrations at partner banks (SPEC §4): holder, IBAN, contract accounts and up to 4 authorised persons.
+-- Registrations at partner banks: holder, IBAN, contract accounts and up to 4 authorised persons.
 -- The constraints decide every rule that concurrent requests could race on; the code only picks values.
 CREATE TABLE bank_registrations (
     id            TEXT    NOT NULL PRIMARY KEY,

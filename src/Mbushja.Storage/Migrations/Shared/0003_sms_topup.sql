@@ -1,4 +1,4 @@
--- SMS Top Up (SPEC §4): one row per inbound message, from its arrival to its reply. The row is written before the
+-- SMS Top Up: one row per inbound message, from its arrival to its reply. The row is written before the
 -- message is acknowledged; its state says what is left to do after a crash:
 --   holding   the bank hold was asked (or is about to be): ask its status, then credit or void
 --   credited  credits and reply committed: capture the hold

@@ -1,4 +1,4 @@
--- SMPP (issue 5): what an SMSC delivers, and the replies it is sent. (0005: 0004 is the USSD branch's.)
+-- SMPP: what an SMSC delivers, and the replies it is sent. (0005: 0004 is the USSD branch's.)
 
 -- An SMSC's deliver_sm names no message: when its deliver_sm_resp was lost or late it delivers the same message again,
 -- on any bind. The first delivery takes the message's key (a hash of its addresses and content, and of the SMSC's own

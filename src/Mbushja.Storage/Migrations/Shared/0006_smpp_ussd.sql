@@ -1,4 +1,4 @@
--- USSD over SMPP (issue 5 item 5): one row per dialogue the SMSC names (the subscriber's address and the session
+-- USSD over SMPP: one row per dialogue the SMSC names (the subscriber's address and the session
 -- number of its_session_info). session_id is the USSD engine's session (ussd_sessions), new at every dialogue begun;
 -- history is every answer taken, '*'-joined, which drives the engine exactly as an aggregator's 'text' does;
 -- last_key is a hash of the deliver_sm last taken, and accepted says the SMSC accepted the screen it caused: until

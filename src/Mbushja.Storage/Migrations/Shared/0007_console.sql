@@ -1,4 +1,4 @@
--- The operator console (issue 6): its users and the audit of every change made through it. (0005_console: the
+-- The operator console: its users and the audit of every change made through it. (0005_console: the
 -- number agreed for the console branch; 0005_smpp is independent of it, and DbUp keys scripts by their full name.)
 
 -- One row per person who signs in. username is stored lower-case: one name, one user, decided by the primary key.

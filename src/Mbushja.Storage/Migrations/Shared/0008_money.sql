@@ -1,4 +1,4 @@
--- The money side of the console (issue 6): reversals with their refunds, and bank statement reconciliations.
+-- The money side of the console (docs/money.md): reversals with their refunds, and bank statement reconciliations.
 
 -- A reversal of a completed SMS top-up: its credits given back on the ledger (transfers 'reversal:<id>:<n>', the
 -- exact inverse of 'sms:<id>:<n>', in the same command that writes this row), then a refund asked of the bank.

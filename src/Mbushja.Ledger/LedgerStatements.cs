@@ -253,14 +253,11 @@ internal sealed class SqliteLedgerStatements : LedgerStatements
     }
 }
 
-/// <summary>
-/// PostgreSQL: round trips and planning are what cost. A batch takes two round trips, one that loads and locks what it
-/// touches and one that writes and commits (posts and voids take one more, and work its own statements), and each
-/// statement runs on PostgreSQL's cached generic plan (the writer's connection asks for it). The statements are written
-/// so that this plan is the good one whatever the batch's size and the tables' sizes (a generic plan guesses an
-/// array's length, and on a small table would rather scan all of it): rows are found key by key through their index,
-/// and locked accounts are updated by ctid (by key when work ran statements of its own).
-/// </summary>
+/// <summary>PostgreSQL: round trips and planning are what cost. Two round trips a batch, each statement on the cached generic plan.</summary>
+/// <remarks>
+/// Written so that the generic plan finds rows key by key whatever the sizes (docs/design/write-path.md, "The engines'
+/// fast paths").
+/// </remarks>
 internal sealed class PostgresLedgerStatements : LedgerStatements
 {
     // OFFSET 0 keeps each LATERAL subquery a lookup per key: flattened into a join, it may become a hash join.

@@ -28,18 +28,13 @@ public sealed record PartOutcome(PartStatus Status, string MessageId, IReadOnlyL
 public sealed record OpenLongMessage(string MessageId, int Total, DateTimeOffset FirstAt, IReadOnlyList<StoredPart> Parts);
 
 /// <summary>
-/// The parts of long inbound messages, stored before each is acknowledged: a part the gateway was told is safe is in
-/// the database, so a crash loses none of them; the next part to come (on any server) finds the others there. Parts are
-/// opaque octets here: the gateway that stores them knows how to read them back.
-/// <para>
-/// A message completes in <see cref="StoreAsync"/> when its last part is stored; the caller then records the joined
-/// message (its id <see cref="MessageIdOf"/> makes that idempotent) and marks it done (<see cref="DoneAsync"/>), which
-/// drops the parts. Until it is marked done, every further delivery of any of its parts says
-/// <see cref="PartStatus.Complete"/> again, so a crash between the two steps is finished by the SMSC's next try; a
-/// message that never completes is recorded with the parts that came once the reassembly timeout has passed
-/// (<see cref="OpenBeforeAsync"/>).
-/// </para>
+/// The parts of long inbound messages, stored before each is acknowledged, so a crash loses none and the next part (on
+/// any server) finds the others. Parts are opaque octets here: the gateway that stores them reads them back.
 /// </summary>
+/// <remarks>
+/// A message completes in <see cref="StoreAsync"/>, is recorded under <see cref="MessageIdOf"/> and its parts dropped
+/// by <see cref="DoneAsync"/> (docs/design/smpp-delivery.md, "Long messages").
+/// </remarks>
 public sealed class InboundParts(Database database, CommitQueue commits)
 {
     /// <summary>The message id (<c>sms_transactions.message_id</c>) a long message is recorded under.</summary>

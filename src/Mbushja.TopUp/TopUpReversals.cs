@@ -54,19 +54,10 @@ public sealed record ReversalOutcome(Reversal? Reversal, ReversalError? Error)
 }
 
 /// <summary>
-/// Reversal of a completed SMS top-up by a supervisor, in two steps:
-/// <list type="number">
-/// <item>One ledger command gives every credit back to the bank's settlement account: transfers
-/// <c>reversal:&lt;id&gt;:&lt;n&gt;</c>, the exact inverse of <c>sms:&lt;id&gt;:&lt;n&gt;</c>, linked (all or none), with the
-/// <c>sms_reversals</c> row (its primary key: one reversal per transaction), a package's paid-until taken back one
-/// month, and the trail lines (who, why, the transfers). A credit already spent makes the ledger refuse the whole
-/// command: a protected account never goes below zero.</item>
-/// <item>The bank is asked to refund the hold's money to the holder's account, under the refund id
-/// <c>rf-&lt;id&gt;</c>. No answer: the row stays <c>refunding</c> and <see cref="RetryRefundsAsync"/> (the recovery
-/// sweep) asks again with the same id once its lease runs out, until the bank answers; the bank refunds an id at most
-/// once, so a lost answer never refunds twice. A refusal is final and left to finance.</item>
-/// </list>
+/// Reversal of a completed SMS top-up by a supervisor: one linked ledger command gives the credits back, then the bank is
+/// asked to refund under <c>rf-&lt;id&gt;</c>, and asked again by <see cref="RetryRefundsAsync"/> until it answers.
 /// </summary>
+/// <remarks>The transfers, the refusals and a refund that fails: docs/money.md, "Reversal of an SMS top-up".</remarks>
 public sealed partial class TopUpReversals(
     Database database,
     LedgerEngine ledger,

@@ -24,14 +24,13 @@ public sealed record UssdOutcome(string? Body, ParseError? Refusal = null, strin
 }
 
 /// <summary>
-/// Answers the aggregator's callback (README "USSD *101#"). The gateway sends every input of the session each time; the
-/// session remembers how many were taken, so a repeated request gets the same screen again and changes nothing, a
-/// resent session start goes back to the start screen, and only the new inputs are walked. A session with no step for
-/// the timeout is over; nothing is charged but by a confirmation within it. The database holds the session's start and
-/// the steps that must be known to every server (see <see cref="SaveAsync"/>); the steps between live in the memory of
-/// the server that answered them, and any other server walks them again from the inputs. Two servers writing one
-/// session race on the session's version: the loser reads again and answers from what the winner wrote.
+/// Answers the aggregator's callback (README "USSD *101#"). The gateway sends every input each time, so a repeated
+/// request gets the same screen and changes nothing, and only the new inputs are walked.
 /// </summary>
+/// <remarks>
+/// The database holds only what another server could not rebuild (<see cref="SaveAsync"/>); two servers writing one
+/// session race on its version (docs/design/ussd-sessions.md).
+/// </remarks>
 public sealed partial class UssdService(
     UssdEngine engine,
     UssdSessions sessions,
@@ -275,12 +274,8 @@ public sealed partial class UssdService(
             newLanguage);
 
     /// <summary>
-    /// Saves a step, or only remembers it when the database need not know it yet: the gateway's next request carries
-    /// every input of the session, so any server walks a step it did not see from the last one stored. A step is
-    /// written when it starts the session (its key, which a payment's id derives from), starts it over, chooses a
-    /// language (remembered for SMS replies too), or when the step stored last is older than
-    /// <see cref="KeepAlive"/>: another server may find a session idle by up to that much more than it is. A payment
-    /// writes its session with it, conditional on the version stored: a step another server stored meanwhile is seen.
+    /// Saves a step, or only remembers it when the database need not know it yet: a session's start, restart or language
+    /// choice is written, and a step once the stored one is older than <see cref="KeepAlive"/> (docs/design/ussd-sessions.md).
     /// </summary>
     /// <param name="storedAt">When the session's stored step was written; null: write this step whatever its age.</param>
     private async Task<Saved> SaveAsync(SessionWrite write, DateTimeOffset? storedAt, CancellationToken ct)

@@ -12,15 +12,10 @@ using Prometheus;
 namespace Mbushja.Server.Http;
 
 /// <summary>
-/// <c>GET /metrics</c> in Prometheus' text format (docs/money.md), by prometheus-net. What the code measures with
-/// <see cref="System.Diagnostics.Metrics"/> appears there as is, through prometheus-net's meter adapter (dots become
-/// underscores): the platform's meters (<c>Mbushja.*</c>: messages by channel, bank and outcome; step, batch and bank
-/// call durations; bank call outcomes; SMPP binds up, PDUs, timeouts; reversals and refunds), the .NET runtime's and
-/// ASP.NET Core's request durations (by route template). Besides, gauges read from the database at each scrape, by
-/// partial indexes: SMS top-ups unfinished (the inbox), replies waiting to be sent (the outbox), refunds waiting for a
-/// bank. Labels carry codes and names, never a number, an account or a secret. Unauthenticated, as scrapers expect:
-/// expose it only where the scraper is.
+/// <c>GET /metrics</c> in Prometheus' text format, by prometheus-net: the platform's meters, the runtime's, ASP.NET Core's,
+/// and gauges read from the database at each scrape (by partial indexes). Labels never carry a number, an account or a secret.
 /// </summary>
+/// <remarks>Unauthenticated, as scrapers expect: expose it only where the scraper is. The series: docs/money.md, "/metrics".</remarks>
 public static partial class PrometheusMetrics
 {
     public const string Path = "/metrics";

@@ -27,24 +27,13 @@ public interface ISmppUssdHandler
 }
 
 /// <summary>
-/// What the SMSC delivers (README "SMPP (the operator's SMSC)"): an SMS Top Up message is answered ESME_ROK only once
-/// it is recorded (<see cref="TopUpProcessor.AcceptAsync"/>), and handled after the answer; when it cannot be recorded
-/// the session answers ESME_RX_T_APPN (0x64) and the SMSC delivers it again. Delivery receipts go on the reply's trail.
-/// <para>
-/// Repeats. deliver_sm carries no id of the message, and the sequence number changes with every delivery, so a message
-/// is known by a hash of what the SMSC gives: source and destination, esm_class, data_coding and content, and the
-/// SMSC's own id when it sends one (receipted_message_id, or <see cref="SmppSettings.MessageIdTag"/>). The first
-/// delivery takes that key for <see cref="SmppSettings.RedeliveryWindow"/>; a delivery again in that time is
-/// acknowledged and nothing more. A long message is known by its addresses, reference and number of parts.
-/// </para>
-/// <para>
-/// Long messages. Each part is stored (<see cref="InboundParts"/>) before it is acknowledged, not held unanswered until
-/// the others come: an SMSC with a window of one would never send them, and a part acknowledged and kept in memory
-/// would be lost in a crash. The part that completes the message is acknowledged once the joined message is recorded.
-/// Parts on different binds or servers meet in the database; parts still missing after
-/// <see cref="SmppSettings.ReassemblyTimeout"/> leave the message to be handled with what came (<see cref="SweepAsync"/>).
-/// </para>
+/// What the SMSC delivers: an SMS Top Up message is answered ESME_ROK once it is recorded, and handled after the
+/// answer (<see cref="TopUpProcessor.AcceptAsync"/>); ESME_RX_T_APPN when it cannot be. Receipts go on the reply's trail.
 /// </summary>
+/// <remarks>
+/// A repeat is known by a key held for <see cref="SmppSettings.RedeliveryWindow"/>; a long message is stored part by
+/// part, each before it is acknowledged (docs/design/smpp-delivery.md).
+/// </remarks>
 public sealed partial class SmppInbox(
     TopUpProcessor processor,
     InboundParts parts,

@@ -11,13 +11,12 @@ namespace Mbushja.Server.Smpp;
 
 /// <summary>
 /// Replies leave the outbox by submit_sm (GSM 03.38 or UCS-2, long replies concatenated) through whichever bind may
-/// submit. A reply is coded by <see cref="OutboundText"/> the same way at every attempt (its concatenation reference
-/// comes from its id), and each part the SMSC accepts is recorded at once with the SMSC's id
-/// (<see cref="SmsSubmits"/>): the reply is reported sent only when every part is, and an attempt after a failure sends
-/// only the parts not yet accepted, so nothing the SMSC accepted is sent again. A part is retried here while the SMSC
-/// throttles (the session pauses between tries); any other refusal, a timeout or a lost bind is left to the outbox's
-/// next attempt. A timeout leaves it unknown whether the SMSC took the part: that part may then arrive twice.
+/// submit; each part the SMSC accepts is recorded at once (<see cref="SmsSubmits"/>) and never sent again.
 /// </summary>
+/// <remarks>
+/// Throttling is waited out here; other failures are left to the outbox's next attempt (docs/design/smpp-delivery.md,
+/// "Replies").
+/// </remarks>
 public sealed partial class SmppOutboundGateway(
     SmppClientGroup binds, SmsSubmits submits, SmppSettings settings, TimeProvider time, ILogger<SmppOutboundGateway> logger) : IOutboundSmsGateway
 {

@@ -13,32 +13,13 @@ using Microsoft.Extensions.Logging;
 namespace Mbushja.Server.Smpp;
 
 /// <summary>
-/// USSD over SMPP (README "SMPP (the operator's SMSC)"), on the same engine as <c>POST /ussd</c>: the dialogue the SMSC
-/// names (the subscriber's address and its_session_info's session number) is one engine session, and each answer is
-/// added to the dialogue's history, which drives <see cref="UssdService"/> exactly as an aggregator's <c>text</c> does.
-/// So every rule of the engine holds as it is: versioned sessions, the timeout, the confirmation, once a month, a
-/// payment made once with its receipt SMS in the outbox.
-/// <para>
-/// A deliver_sm is answered ESME_ROK once its step is durably written (<see cref="SmppUssdDialogues"/>), ESME_RX_T_APPN
-/// when it cannot be; an unknown ussd_service_op is ESME_RINVOPTPARAMVAL and a missing its_session_info
-/// ESME_RMISSINGOPTPARAM, with nothing taken.
-/// </para>
-/// <para>
-/// Screens go straight to the SMSC, not through the outbox: a screen is only of use while the subscriber's dialogue is
-/// open (the network gives it seconds), and one sent late by a retry would land in no dialogue or in the wrong one. A
-/// screen that cannot be sent is therefore not retried by the outbox; the step is safe in the database, and the
-/// SMSC's redelivery of the deliver_sm (its answer lost) sends the screen again. The receipt SMS of a payment, which
-/// must arrive, does go through the outbox.
-/// </para>
-/// <para>
-/// Repeats. An SMSC delivers a deliver_sm again when its deliver_sm_resp was lost, and USSD SMSCs mostly give the same
-/// its_session_info all through a dialogue, so the same answer given to two screens in a row ("1", then "1") looks the
-/// same as a redelivery. The screen tells them apart: it leaves on the session the deliver_sm came on right after the
-/// deliver_sm_resp, so its submit_sm_resp proves that the SMSC read that answer first. Until the SMSC has accepted a
-/// step's screen, the same deliver_sm again is a redelivery (answered, its screen sent again, nothing taken); after, it
-/// is the subscriber's next answer.
-/// </para>
+/// USSD over SMPP, on the same engine as <c>POST /ussd</c>: each dialogue the SMSC names is one session of
+/// <see cref="UssdService"/>, driven by the answers it has taken as an aggregator's <c>text</c> drives it.
 /// </summary>
+/// <remarks>
+/// A step is acknowledged once durable, screens go straight to the SMSC, and a repeat is told from the next answer by
+/// whether the SMSC accepted the step's screen (docs/design/smpp-delivery.md, "USSD over SMPP").
+/// </remarks>
 public sealed partial class SmppUssd(
     UssdService ussd,
     UssdEngine engine,

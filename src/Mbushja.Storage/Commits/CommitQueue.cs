@@ -26,17 +26,12 @@ public sealed record CommitQueueOptions
 }
 
 /// <summary>
-/// The one path of every durable write (docs/design/write-path.md). Requests queue up and are committed in batches,
-/// one database transaction per batch (group commit): the cost of a durable commit is shared by every request in it,
-/// and each caller hears of its request only once the batch is on disk. Within a batch, requests are decided in
-/// order, each all or nothing. The ledger takes part in every batch (<see cref="CommitParticipant"/>), so money and
-/// the rows that go with it commit together.
+/// The one path of every durable write: requests are committed in batches, one transaction per batch (group commit),
+/// each decided in order, all or nothing; the ledger takes part in every batch (<see cref="CommitParticipant"/>).
 /// </summary>
 /// <remarks>
-/// There is no writer thread. A caller that finds a writer's connection free commits the queue itself, its own request
-/// among it (flat combining); callers that arrive meanwhile queue up and are committed with the next batch, by the
-/// same caller or by the next one to find a connection free. A lone caller thus commits on its own thread, without
-/// waking another one and being woken in turn.
+/// No writer thread: a caller that finds a writer's connection free commits the queue itself, its own request among it
+/// (flat combining; docs/design/write-path.md, "Why one queue").
 /// </remarks>
 [SuppressMessage("Naming", "CA1711", Justification = "It is a queue of commits, and the name a reader looks for.")]
 public sealed partial class CommitQueue : IAsyncDisposable

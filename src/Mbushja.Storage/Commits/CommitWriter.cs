@@ -97,15 +97,11 @@ internal enum SavepointStep
     RollBack,
 }
 
-/// <summary>
-/// SQLite: one writer (the file has one), whose commits do not wait for the disk (<c>synchronous = NORMAL</c>: in WAL
-/// mode the log is appended, not synced). A durable batch's callers are told once the log is synced after its commit
-/// (<see cref="WalSync"/>), and the next batch commits meanwhile: the lock is never held through a sync. The log is
-/// appended in commit order, so a sync after a commit holds it and every commit before it; a crash before that sync
-/// loses that batch and those after it, none of which a caller was told of. Other connections may read a batch
-/// between its commit and its sync; nothing moves at a bank on such a read (holds, captures and voids follow their own
-/// commands' sync). Checkpoints keep NORMAL's own syncs.
-/// </summary>
+/// <summary>SQLite: one writer (the file has one), whose commits do not wait for the disk (<c>synchronous = NORMAL</c>).</summary>
+/// <remarks>
+/// A durable batch's callers are told once <see cref="WalSync"/> has synced the log after its commit, while the next
+/// batch commits (docs/design/sqlite-writer.md).
+/// </remarks>
 internal sealed class SqliteCommitEngine(Database database) : CommitEngine
 {
     public override int Writers => 1;

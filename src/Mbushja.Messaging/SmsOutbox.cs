@@ -109,7 +109,7 @@ public sealed class SmsOutbox(Database database, CommitQueue commits, IMessageTr
     {
         await using DbConnection connection = await database.OpenAsync(ct);
         await using DbCommand command = connection.Command(
-            $"SELECT {Columns} FROM sms_outbox WHERE state = 'pending' AND next_at <= @now ORDER BY next_at LIMIT {limit}",
+            $"SELECT {Columns} FROM sms_outbox WHERE state = '{OutboxStates.Pending}' AND next_at <= @now ORDER BY next_at LIMIT {limit}",
             null,
             ("now", now.ToUnixTimeMilliseconds()));
         return await ReadAllAsync(command, ct);
@@ -135,7 +135,7 @@ public sealed class SmsOutbox(Database database, CommitQueue commits, IMessageTr
     public async Task<OutboxMessage?> ClaimAsync(OutboxMessage due, DateTimeOffset leaseUntil, CancellationToken ct = default)
     {
         var claim = CommitStatement.Conditional(
-            "UPDATE sms_outbox SET next_at = @until, attempts = attempts + 1 WHERE transaction_id = @id AND state = 'pending' AND next_at = @was",
+            $"UPDATE sms_outbox SET next_at = @until, attempts = attempts + 1 WHERE transaction_id = @id AND state = '{OutboxStates.Pending}' AND next_at = @was",
             new CommitRefusal(Taken, $"The reply to {due.TransactionId} was taken by another worker."),
             ("until", leaseUntil.ToUnixTimeMilliseconds()),
             ("id", due.TransactionId),
@@ -195,7 +195,7 @@ public sealed class SmsOutbox(Database database, CommitQueue commits, IMessageTr
         public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
             await using (DbCommand update = context.Connection.Command(
-                "UPDATE sms_outbox SET state = @state, next_at = @next WHERE transaction_id = @id AND state = 'pending'"
+                $"UPDATE sms_outbox SET state = @state, next_at = @next WHERE transaction_id = @id AND state = '{OutboxStates.Pending}'"
                 + (requireLease ? " AND next_at = @lease" : ""),
                 context.Transaction,
                 ("state", state),

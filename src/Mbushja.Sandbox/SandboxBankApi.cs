@@ -81,17 +81,17 @@ public static partial class SandboxBankApi
         RouteGroupBuilder group = app.MapGroup(SandboxBank.PathPrefix + "/{bankCode}").WithTags(Tag);
 
         const string Api = "SANDBOX bank connector API (signed; docs/bank-connector.openapi.yaml): ";
-        group.MapPost("/api/holds", (HttpContext c, string bankCode) => ServeAsync(c, bank, bankCode, null, Operation.Hold))
+        group.MapPost("/api/holds", (HttpContext c, string bankCode) => ServeAsync(c, bank, bankCode, null, BankOperation.Hold))
             .WithSummary(Api + "hold money on an account.");
-        group.MapPost("/api/holds/{holdId}/capture", (HttpContext c, string bankCode, string holdId) => ServeAsync(c, bank, bankCode, holdId, Operation.Capture))
+        group.MapPost("/api/holds/{holdId}/capture", (HttpContext c, string bankCode, string holdId) => ServeAsync(c, bank, bankCode, holdId, BankOperation.Capture))
             .WithSummary(Api + "capture a hold.");
-        group.MapPost("/api/holds/{holdId}/void", (HttpContext c, string bankCode, string holdId) => ServeAsync(c, bank, bankCode, holdId, Operation.Void))
+        group.MapPost("/api/holds/{holdId}/void", (HttpContext c, string bankCode, string holdId) => ServeAsync(c, bank, bankCode, holdId, BankOperation.Void))
             .WithSummary(Api + "void a hold (an unknown id is remembered as voided).");
-        group.MapGet("/api/holds/{holdId}", (HttpContext c, string bankCode, string holdId) => ServeAsync(c, bank, bankCode, holdId, Operation.Status))
+        group.MapGet("/api/holds/{holdId}", (HttpContext c, string bankCode, string holdId) => ServeAsync(c, bank, bankCode, holdId, BankOperation.Status))
             .WithSummary(Api + "a hold's status.");
-        group.MapPost("/api/refunds", (HttpContext c, string bankCode) => ServeAsync(c, bank, bankCode, null, Operation.Refund))
+        group.MapPost("/api/refunds", (HttpContext c, string bankCode) => ServeAsync(c, bank, bankCode, null, BankOperation.Refund))
             .WithSummary(Api + "give money of a captured hold back to the account (idempotent by refundId).");
-        group.MapGet("/api/refunds/{refundId}", (HttpContext c, string bankCode, string refundId) => ServeAsync(c, bank, bankCode, refundId, Operation.RefundStatus))
+        group.MapGet("/api/refunds/{refundId}", (HttpContext c, string bankCode, string refundId) => ServeAsync(c, bank, bankCode, refundId, BankOperation.RefundStatus))
             .WithSummary(Api + "a refund's status.");
 
         RouteGroupBuilder admin = group.MapGroup("").RequireAuthorization();
@@ -246,21 +246,11 @@ public static partial class SandboxBankApi
 
     // ---------------------------------------------------------------- the signed bank API --
 
-    private enum Operation
-    {
-        Hold,
-        Capture,
-        Void,
-        Status,
-        Refund,
-        RefundStatus,
-    }
-
     /// <summary>
     /// One bank API request: check the signature, wait the latency, fail on purpose when the countdown says so, do the
     /// operation, answer signed.
     /// </summary>
-    private static async Task ServeAsync(HttpContext context, SandboxBank sandbox, string bankCode, string? holdId, Operation operation)
+    private static async Task ServeAsync(HttpContext context, SandboxBank sandbox, string bankCode, string? holdId, BankOperation operation)
     {
         if (!sandbox.Knows(bankCode))
         {
@@ -334,21 +324,21 @@ public static partial class SandboxBankApi
         await WriteAsync(context, sandbox, failure == SandboxFailMode.Unsigned ? null : key, status, answer, contentType);
     }
 
-    private static (int Status, byte[] Body, string ContentType) Apply(SandboxBank sandbox, string bankCode, string? holdId, Operation operation, byte[] body)
+    private static (int Status, byte[] Body, string ContentType) Apply(SandboxBank sandbox, string bankCode, string? holdId, BankOperation operation, byte[] body)
     {
-        if (operation == Operation.Refund)
+        if (operation == BankOperation.Refund)
         {
             return ApplyRefund(sandbox, bankCode, body);
         }
 
-        if (operation == Operation.RefundStatus)
+        if (operation == BankOperation.RefundStatus)
         {
             return BankWire.IsValidHoldId(holdId)
                 ? RefundAnswer(sandbox.RefundStatusOf(bankCode, holdId!))
                 : Refused(BankWire.InvalidField, "A refund id has 1 to 64 characters among A-Z, a-z, 0-9, '-' and '_'.", "refundId");
         }
 
-        if (operation != Operation.Hold)
+        if (operation != BankOperation.Hold)
         {
             if (!BankWire.IsValidHoldId(holdId))
             {
@@ -357,8 +347,8 @@ public static partial class SandboxBankApi
 
             SandboxAnswer answer = operation switch
             {
-                Operation.Capture => sandbox.Capture(bankCode, holdId!),
-                Operation.Void => sandbox.Void(bankCode, holdId!),
+                BankOperation.Capture => sandbox.Capture(bankCode, holdId!),
+                BankOperation.Void => sandbox.Void(bankCode, holdId!),
                 _ => sandbox.Status(bankCode, holdId!),
             };
             return Answer(answer);
@@ -389,40 +379,12 @@ public static partial class SandboxBankApi
             return Refused(BankWire.InvalidHoldId, "A hold id has 1 to 64 characters among A-Z, a-z, 0-9, '-' and '_'.", "holdId");
         }
 
-        if (string.IsNullOrWhiteSpace(hold.AccountRef) || hold.AccountRef.Length > BankWire.MaxAccountRefLength)
+        if (RefusedMoneyFields(hold.AccountRef, hold.AmountCents, hold.Currency, hold.Reference, out Money amount) is { } refused)
         {
-            return hold.AccountRef is null
-                ? Refused(BankWire.MissingField, "accountRef is required.", "accountRef")
-                : Refused(BankWire.InvalidField, $"accountRef has 1 to {BankWire.MaxAccountRefLength} characters.", "accountRef");
+            return refused;
         }
 
-        if (hold.AmountCents is not { } cents)
-        {
-            return Refused(BankWire.MissingField, "amountCents is required.", "amountCents");
-        }
-
-        ParseResult<Money> amount = Money.Positive(cents);
-        if (!amount.Success)
-        {
-            return Refused(BankWire.InvalidAmount, "amountCents is a positive number of cents.", "amountCents");
-        }
-
-        if (hold.Currency is null)
-        {
-            return Refused(BankWire.MissingField, "currency is required.", "currency");
-        }
-
-        if (hold.Currency != BankWire.Currency)
-        {
-            return Refused(BankWire.UnsupportedCurrency, $"The only currency is {BankWire.Currency}.", "currency");
-        }
-
-        if (hold.Reference is { Length: > BankWire.MaxReferenceLength })
-        {
-            return Refused(BankWire.InvalidField, $"reference has at most {BankWire.MaxReferenceLength} characters.", "reference");
-        }
-
-        return Answer(sandbox.Hold(bankCode, hold.HoldId, hold.AccountRef, amount.Value, hold.Reference ?? ""));
+        return Answer(sandbox.Hold(bankCode, hold.HoldId, hold.AccountRef!, amount, hold.Reference ?? ""));
     }
 
     private static (int Status, byte[] Body, string ContentType) ApplyRefund(SandboxBank sandbox, string bankCode, byte[] body)
@@ -455,37 +417,50 @@ public static partial class SandboxBankApi
             }
         }
 
-        if (string.IsNullOrWhiteSpace(refund.AccountRef) || refund.AccountRef.Length > BankWire.MaxAccountRefLength)
+        if (RefusedMoneyFields(refund.AccountRef, refund.AmountCents, refund.Currency, refund.Reference, out Money amount) is { } refused)
         {
-            return refund.AccountRef is null
+            return refused;
+        }
+
+        return RefundAnswer(sandbox.Refund(bankCode, refund.RefundId!, refund.HoldId!, refund.AccountRef!, amount, refund.Reference ?? ""));
+    }
+
+    /// <summary>The fields a hold and a refund share, checked in the same order: the refusal, or null with the amount.</summary>
+    private static (int, byte[], string)? RefusedMoneyFields(string? accountRef, long? amountCents, string? currency, string? reference, out Money amount)
+    {
+        amount = default;
+        if (string.IsNullOrWhiteSpace(accountRef) || accountRef.Length > BankWire.MaxAccountRefLength)
+        {
+            return accountRef is null
                 ? Refused(BankWire.MissingField, "accountRef is required.", "accountRef")
                 : Refused(BankWire.InvalidField, $"accountRef has 1 to {BankWire.MaxAccountRefLength} characters.", "accountRef");
         }
 
-        if (refund.AmountCents is not { } cents)
+        if (amountCents is not { } cents)
         {
             return Refused(BankWire.MissingField, "amountCents is required.", "amountCents");
         }
 
-        ParseResult<Money> amount = Money.Positive(cents);
-        if (!amount.Success)
+        ParseResult<Money> parsed = Money.Positive(cents);
+        if (!parsed.Success)
         {
             return Refused(BankWire.InvalidAmount, "amountCents is a positive number of cents.", "amountCents");
         }
 
-        if (refund.Currency != BankWire.Currency)
+        if (currency != BankWire.Currency)
         {
-            return refund.Currency is null
+            return currency is null
                 ? Refused(BankWire.MissingField, "currency is required.", "currency")
                 : Refused(BankWire.UnsupportedCurrency, $"The only currency is {BankWire.Currency}.", "currency");
         }
 
-        if (refund.Reference is { Length: > BankWire.MaxReferenceLength })
+        if (reference is { Length: > BankWire.MaxReferenceLength })
         {
             return Refused(BankWire.InvalidField, $"reference has at most {BankWire.MaxReferenceLength} characters.", "reference");
         }
 
-        return RefundAnswer(sandbox.Refund(bankCode, refund.RefundId!, refund.HoldId!, refund.AccountRef, amount.Value, refund.Reference ?? ""));
+        amount = parsed.Value;
+        return null;
     }
 
     private static (int, byte[], string) RefundAnswer(SandboxRefundAnswer answer) =>
@@ -593,5 +568,5 @@ public static partial class SandboxBankApi
     }
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Sandbox bank {Bank}: {Operation} request refused ({Code})")]
-    private static partial void LogRefused(ILogger logger, string bank, Operation operation, string code);
+    private static partial void LogRefused(ILogger logger, string bank, BankOperation operation, string code);
 }

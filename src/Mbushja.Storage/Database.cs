@@ -262,27 +262,19 @@ public sealed class Database : IAsyncDisposable
     /// <c>$boolean$</c>, <c>$false$</c>, <c>$blob$</c>, <c>$identity$</c> (a key the database numbers, never reused) and
     /// <c>$rowid$</c> (one it numbers, on SQLite the row id), <c>$now_ms$</c> (now, in milliseconds since 1970).
     /// </summary>
-    internal static IDictionary<string, string> Variables(DatabaseKind kind) => kind == DatabaseKind.Sqlite
-        ? new Dictionary<string, string>
-        {
-            ["bigint"] = "INTEGER",
-            ["boolean"] = "INTEGER",
-            ["false"] = "0",
-            ["blob"] = "BLOB",
-            ["identity"] = "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT",
-            ["rowid"] = "INTEGER NOT NULL PRIMARY KEY",
-            ["now_ms"] = "(CAST(strftime('%s', 'now') AS INTEGER) * 1000)",
-        }
-        : new Dictionary<string, string>
-        {
-            ["bigint"] = "BIGINT",
-            ["boolean"] = "BOOLEAN",
-            ["false"] = "false",
-            ["blob"] = "BYTEA",
-            ["identity"] = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-            ["rowid"] = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-            ["now_ms"] = "(EXTRACT(EPOCH FROM now()) * 1000)::bigint",
-        };
+    internal static IDictionary<string, string> Variables(DatabaseKind kind) =>
+        SpelledDifferently.ToDictionary(v => v.Name, v => kind == DatabaseKind.Sqlite ? v.Sqlite : v.Postgres);
+
+    private static readonly (string Name, string Sqlite, string Postgres)[] SpelledDifferently =
+    [
+        ("bigint", "INTEGER", "BIGINT"),
+        ("boolean", "INTEGER", "BOOLEAN"),
+        ("false", "0", "false"),
+        ("blob", "BLOB", "BYTEA"),
+        ("identity", "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+        ("rowid", "INTEGER NOT NULL PRIMARY KEY", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+        ("now_ms", "(CAST(strftime('%s', 'now') AS INTEGER) * 1000)", "(EXTRACT(EPOCH FROM now()) * 1000)::bigint"),
+    ];
 
     private static void Run(UpgradeEngineBuilder builder, IReadOnlyList<SqlScript> scripts, DatabaseKind kind)
     {

@@ -172,7 +172,7 @@ public sealed partial class TopUpReversals(
     public async Task<int> RetryRefundsAsync(CancellationToken ct = default)
     {
         List<(Reversal Reversal, long Lease)> expired = await QueryWithLeaseAsync(
-            $"SELECT {Columns} FROM sms_reversals WHERE state = 'refunding' AND lease_until < @now ORDER BY lease_until LIMIT {options.SweepBatch}",
+            $"SELECT {Columns} FROM sms_reversals WHERE state = '{ReversalStates.Refunding}' AND lease_until < @now ORDER BY lease_until LIMIT {options.SweepBatch}",
             [("now", clock.UtcNow.ToUnixTimeMilliseconds())],
             ct);
         int asked = 0;
@@ -180,7 +180,7 @@ public sealed partial class TopUpReversals(
         {
             long until = (clock.UtcNow + options.Lease).ToUnixTimeMilliseconds();
             var claim = CommitStatement.Conditional(
-                "UPDATE sms_reversals SET lease_until = @until WHERE transaction_id = @id AND state = 'refunding' AND lease_until = @was",
+                $"UPDATE sms_reversals SET lease_until = @until WHERE transaction_id = @id AND state = '{ReversalStates.Refunding}' AND lease_until = @was",
                 new CommitRefusal(SmsTransactions.StateChanged, "The refund was taken by another worker."),
                 ("until", until),
                 ("id", reversal.TransactionId.Value),
@@ -340,7 +340,7 @@ public sealed partial class TopUpReversals(
         {
             DbCommand update = context.Statement(
                 "UPDATE sms_reversals SET state = COALESCE(@state, state), refund_code = COALESCE(@code, refund_code), attempts = attempts + 1, "
-                + "updated_at = @now WHERE transaction_id = @id AND state = 'refunding'",
+                + $"updated_at = @now WHERE transaction_id = @id AND state = '{ReversalStates.Refunding}'",
                 ("state", state),
                 ("code", code),
                 ("now", context.NowMs),

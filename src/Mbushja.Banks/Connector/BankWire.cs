@@ -138,6 +138,17 @@ public static class BankWire
     };
 }
 
+/// <summary>The six calls of the bank API (its paths in <see cref="BankWire"/>), as logs name them.</summary>
+public enum BankOperation
+{
+    Hold,
+    Capture,
+    Void,
+    Status,
+    Refund,
+    RefundStatus,
+}
+
 /// <summary>The body of <c>POST holds</c>.</summary>
 public sealed record HoldRequestBody(string? HoldId, string? AccountRef, long? AmountCents, string? Currency, string? Reference);
 

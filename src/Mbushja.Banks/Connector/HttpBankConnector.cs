@@ -81,25 +81,25 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(
             new HoldRequestBody(request.HoldId, request.AccountRef, request.Amount.Cents, BankWire.Currency, request.Reference), BankWireJson.Default.HoldRequestBody);
         LogHold(bankCode, request.HoldId, new MaskedAccount(request.AccountRef), request.Amount.Cents);
-        return CallAsync(bankCode, Operation.Hold, HttpMethod.Post, BankWire.HoldsPath, body, request.HoldId, cancellationToken);
+        return CallAsync(bankCode, BankOperation.Hold, HttpMethod.Post, BankWire.HoldsPath, body, request.HoldId, cancellationToken);
     }
 
     public Task<BankCall> CaptureAsync(string bankCode, string holdId, CancellationToken cancellationToken = default)
     {
         CheckHoldId(holdId);
-        return CallAsync(bankCode, Operation.Capture, HttpMethod.Post, BankWire.CapturePath(holdId), [], holdId, cancellationToken);
+        return CallAsync(bankCode, BankOperation.Capture, HttpMethod.Post, BankWire.CapturePath(holdId), [], holdId, cancellationToken);
     }
 
     public Task<BankCall> VoidAsync(string bankCode, string holdId, CancellationToken cancellationToken = default)
     {
         CheckHoldId(holdId);
-        return CallAsync(bankCode, Operation.Void, HttpMethod.Post, BankWire.VoidPath(holdId), [], holdId, cancellationToken);
+        return CallAsync(bankCode, BankOperation.Void, HttpMethod.Post, BankWire.VoidPath(holdId), [], holdId, cancellationToken);
     }
 
     public Task<BankCall> StatusAsync(string bankCode, string holdId, CancellationToken cancellationToken = default)
     {
         CheckHoldId(holdId);
-        return CallAsync(bankCode, Operation.Status, HttpMethod.Get, BankWire.HoldPath(holdId), null, holdId, cancellationToken);
+        return CallAsync(bankCode, BankOperation.Status, HttpMethod.Get, BankWire.HoldPath(holdId), null, holdId, cancellationToken);
     }
 
     public Task<RefundCall> RefundAsync(string bankCode, RefundRequest request, CancellationToken cancellationToken = default)
@@ -113,13 +113,13 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
             new RefundRequestBody(request.RefundId, request.HoldId, request.AccountRef, request.Amount.Cents, BankWire.Currency, request.Reference),
             BankWireJson.Default.RefundRequestBody);
         LogRefund(bankCode, request.RefundId, request.HoldId, new MaskedAccount(request.AccountRef), request.Amount.Cents);
-        return RefundCallAsync(bankCode, Operation.Refund, HttpMethod.Post, BankWire.RefundsPath, body, request.RefundId, cancellationToken);
+        return RefundCallAsync(bankCode, BankOperation.Refund, HttpMethod.Post, BankWire.RefundsPath, body, request.RefundId, cancellationToken);
     }
 
     public Task<RefundCall> RefundStatusAsync(string bankCode, string refundId, CancellationToken cancellationToken = default)
     {
         CheckHoldId(refundId);
-        return RefundCallAsync(bankCode, Operation.RefundStatus, HttpMethod.Get, BankWire.RefundPath(refundId), null, refundId, cancellationToken);
+        return RefundCallAsync(bankCode, BankOperation.RefundStatus, HttpMethod.Get, BankWire.RefundPath(refundId), null, refundId, cancellationToken);
     }
 
     public void Dispose() => _http.Dispose();
@@ -134,7 +134,7 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
     }
 
     private async Task<BankCall> CallAsync(
-        string bankCode, Operation operation, HttpMethod method, string path, byte[]? body, string holdId, CancellationToken cancellationToken)
+        string bankCode, BankOperation operation, HttpMethod method, string path, byte[]? body, string holdId, CancellationToken cancellationToken)
     {
         (object? answer, string failure, int attempts) = await SendAsync(bankCode, operation, method, path, body, holdId, cancellationToken);
         if (answer is BankReply reply)
@@ -149,7 +149,7 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
     }
 
     private async Task<RefundCall> RefundCallAsync(
-        string bankCode, Operation operation, HttpMethod method, string path, byte[]? body, string refundId, CancellationToken cancellationToken)
+        string bankCode, BankOperation operation, HttpMethod method, string path, byte[]? body, string refundId, CancellationToken cancellationToken)
     {
         (object? answer, string failure, int attempts) = await SendAsync(bankCode, operation, method, path, body, refundId, cancellationToken);
         if (answer is RefundReply reply)
@@ -165,7 +165,7 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
 
     /// <summary>One call across its attempts: the answer read (a <see cref="BankReply"/> or <see cref="RefundReply"/>), or why none came.</summary>
     private async Task<(object? Answer, string Failure, int Attempts)> SendAsync(
-        string bankCode, Operation operation, HttpMethod method, string path, byte[]? body, string id, CancellationToken cancellationToken)
+        string bankCode, BankOperation operation, HttpMethod method, string path, byte[]? body, string id, CancellationToken cancellationToken)
     {
         if (_endpointOf(bankCode) is not { } endpoint)
         {
@@ -266,7 +266,7 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
     }
 
     /// <summary>A signed answer's body: a hold's or a refund's, as the call asked.</summary>
-    private static Attempt Read(Call call, int httpStatus, byte[] answer) => call.Operation is Operation.Refund or Operation.RefundStatus
+    private static Attempt Read(Call call, int httpStatus, byte[] answer) => call.Operation is BankOperation.Refund or BankOperation.RefundStatus
         ? Read(call, httpStatus, answer, BankWireJson.Default.RefundAnswerBody, "refund", b => (b.RefundId, b.Status), b =>
             BankWire.ParseRefundStatus(b.Status) is { } status ? (new RefundReply(status, b.Code, b.Message), status == RefundStatus.NotFound) : null)
         : Read(call, httpStatus, answer, BankWireJson.Default.HoldAnswerBody, "hold", b => (b.HoldId, b.Status), b =>
@@ -396,19 +396,19 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
     private partial void LogHold(string bank, string holdId, MaskedAccount account, long amountCents);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Debug, Message = "Bank {Bank}: {Operation} of hold {HoldId} answered {Status} {Code} after {Attempts} attempt(s)")]
-    private partial void LogAnswer(string bank, Operation operation, string holdId, HoldStatus status, string? code, int attempts);
+    private partial void LogAnswer(string bank, BankOperation operation, string holdId, HoldStatus status, string? code, int attempts);
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Bank {Bank}: {Operation} of hold {HoldId}, attempt {Attempt} failed ({Reason}); retrying in {DelayMs:0} ms")]
-    private partial void LogRetry(string bank, Operation operation, string holdId, int attempt, string reason, double delayMs);
+    private partial void LogRetry(string bank, BankOperation operation, string holdId, int attempt, string reason, double delayMs);
 
     [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Bank {Bank}: {Operation} of hold {HoldId} has no answer after {Attempts} attempt(s): {Failure}")]
-    private partial void LogNoAnswer(string bank, Operation operation, string holdId, int attempts, string failure);
+    private partial void LogNoAnswer(string bank, BankOperation operation, string holdId, int attempts, string failure);
 
     [LoggerMessage(EventId = 4106, Level = LogLevel.Information, Message = "Bank {Bank}: refund {RefundId} of hold {HoldId} asked to account {Account} for {AmountCents} cents")]
     private partial void LogRefund(string bank, string refundId, string holdId, MaskedAccount account, long amountCents);
 
     [LoggerMessage(EventId = 4107, Level = LogLevel.Information, Message = "Bank {Bank}: {Operation} {RefundId} answered {Status} {Code} after {Attempts} attempt(s)")]
-    private partial void LogRefundAnswer(string bank, Operation operation, string refundId, RefundStatus status, string? code, int attempts);
+    private partial void LogRefundAnswer(string bank, BankOperation operation, string refundId, RefundStatus status, string? code, int attempts);
 
     [LoggerMessage(EventId = 4105, Level = LogLevel.Error, Message = "Bank {Bank}: no endpoint is configured")]
     private partial void LogNoEndpoint(string bank);
@@ -419,22 +419,12 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
         public override string ToString() => MaskAccount(value);
     }
 
-    private enum Operation
-    {
-        Hold,
-        Capture,
-        Void,
-        Status,
-        Refund,
-        RefundStatus,
-    }
-
     /// <summary>One call across its attempts. Attempts run one after another, so the counter needs no lock.</summary>
-    private sealed class Call(BankEndpoint endpoint, Operation operation, HttpMethod method, Uri uri, byte[]? body, string id)
+    private sealed class Call(BankEndpoint endpoint, BankOperation operation, HttpMethod method, Uri uri, byte[]? body, string id)
     {
         public BankEndpoint Endpoint { get; } = endpoint;
 
-        public Operation Operation { get; } = operation;
+        public BankOperation Operation { get; } = operation;
 
         public HttpMethod Method { get; } = method;
 

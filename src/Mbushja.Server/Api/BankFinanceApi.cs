@@ -47,11 +47,7 @@ public sealed record SettlementLineResponse(
     public static SettlementLineResponse Of(SettlementLine l) => new(l.Kind, l.Reference, l.TransactionId, l.Time, l.Msisdn, l.Amount.Cents, l.Targets, l.State);
 }
 
-/// <summary>
-/// A statement checked against the platform's settlement of the same bank and day: <c>matched</c> (same reference,
-/// same amount), <c>missingAtBank</c> (the platform's, not on the statement), <c>missingHere</c> (on the statement,
-/// unknown to the platform), <c>mismatched</c> (both, amounts differ).
-/// </summary>
+/// <summary>A reconciliation on the wire, its four lists as the domain's report names them (see <c>ReconciliationReport</c>).</summary>
 public sealed record ReconciliationReportResponse(
     string Id,
     string BankCode,

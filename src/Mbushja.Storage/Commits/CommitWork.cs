@@ -41,27 +41,18 @@ public enum Durability
 }
 
 /// <summary>Where work runs: the queue's connection and transaction, the engine's dialect, and the commit's time.</summary>
-public sealed class CommitContext
+/// <param name="connectionState">What participants keep with the writer's connection (<see cref="ConnectionState{T}"/>).</param>
+public sealed class CommitContext(
+    DbConnection connection, DbTransaction transaction, SqlDialect sql, DateTimeOffset now, Dictionary<Type, object> connectionState)
 {
-    private readonly Dictionary<Type, object> _connectionState;
+    public DbConnection Connection => connection;
 
-    internal CommitContext(DbConnection connection, DbTransaction transaction, SqlDialect sql, DateTimeOffset now, Dictionary<Type, object> connectionState)
-    {
-        Connection = connection;
-        Transaction = transaction;
-        Sql = sql;
-        Now = now;
-        _connectionState = connectionState;
-    }
+    public DbTransaction Transaction => transaction;
 
-    public DbConnection Connection { get; }
-
-    public DbTransaction Transaction { get; }
-
-    public SqlDialect Sql { get; }
+    public SqlDialect Sql => sql;
 
     /// <summary>The commit's time, in whole milliseconds (as every time is stored): what a replay reads back equals what was told.</summary>
-    public DateTimeOffset Now { get; }
+    public DateTimeOffset Now => now;
 
     /// <summary>The time as stored: milliseconds since 1970.</summary>
     public long NowMs => Now.ToUnixTimeMilliseconds();
@@ -84,10 +75,10 @@ public sealed class CommitContext
         where T : class
     {
         ArgumentNullException.ThrowIfNull(create);
-        if (!_connectionState.TryGetValue(typeof(T), out object? state))
+        if (!connectionState.TryGetValue(typeof(T), out object? state))
         {
             state = create(Connection);
-            _connectionState[typeof(T)] = state;
+            connectionState[typeof(T)] = state;
         }
 
         return (T)state;

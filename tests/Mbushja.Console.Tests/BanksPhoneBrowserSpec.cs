@@ -192,10 +192,10 @@ public sealed class BanksPhoneBrowserSpec(SqliteConsoleHost host, Browser browse
         await Expect(tab.Page.Locator("#text")).ToHaveTextAsync("5");
         await Expect(tab.Page.Locator("#amount")).ToHaveTextAsync("5.00 EUR");
         await Expect(tab.Page.Locator("#trail li[data-kind='bank.hold']")).ToHaveCountAsync(1);
-        ILocator hold = tab.Page.Locator("#transfers tr.transfer").Filter(new() { HasText = ":hold" });
+        ILocator hold = tab.Transfer(":hold");
         await Expect(hold).ToContainTextAsync("bank:BEK");
         await Expect(hold).ToContainTextAsync("5.00 EUR");
-        await Expect(tab.Page.Locator("#transfers tr.transfer").Filter(new() { HasText = ":1" })).ToContainTextAsync("5.00 EUR");
+        await Expect(tab.Transfer(":1")).ToContainTextAsync("5.00 EUR");
         await Expect(tab.Page.Locator("#reply")).ToHaveTextAsync(reply);
         await tab.ShotAsync("trail");
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Mbushja.Testing;
 using Microsoft.Playwright;
 
@@ -79,6 +80,16 @@ public sealed class ConsoleTab(IPage page, Uri baseAddress, string test) : IAsyn
         await Page.ClickAsync("#sign-in");
         await Assertions.Expect(Page.Locator("#signed-in-as")).ToContainTextAsync(username);
     }
+
+    /// <summary>
+    /// The row of the transaction page's transfer table whose id ends in <paramref name="suffix"/> (<c>:hold</c>,
+    /// <c>:1</c>). Matched on the id cell alone: the row's time (<c>23:10:15</c>) also holds <c>:1</c>.
+    /// </summary>
+    public ILocator Transfer(string suffix) =>
+        Page.Locator("#transfers tr.transfer").Filter(new()
+        {
+            Has = Page.Locator("td.id", new() { HasTextRegex = new Regex(Regex.Escape(suffix) + "$") }),
+        });
 
     /// <summary>Saves what the page shows now as <c>{test}-{n}-{name}.png</c>.</summary>
     public async Task ShotAsync(string name)

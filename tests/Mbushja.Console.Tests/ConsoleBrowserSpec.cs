@@ -146,10 +146,10 @@ public sealed class ConsoleBrowserSpec(SqliteConsoleHost host, Browser browser) 
 
         await Expect(tab.Page.Locator("#trail li[data-kind='interpreted'] pre")).ToContainTextAsync("\"amountCents\": 300");
         // The bank's hold is a pending transfer bank → clearing; the credit leaves clearing (the capture follows on its own).
-        ILocator hold = tab.Page.Locator("#transfers tr.transfer").Filter(new() { HasText = ":hold" });
+        ILocator hold = tab.Transfer(":hold");
         await Expect(hold).ToContainTextAsync("bank:TEB");
         await Expect(hold).ToContainTextAsync("clearing:TEB");
-        await Expect(tab.Page.Locator("#transfers tr.transfer").Filter(new() { HasText = ":1" })).ToContainTextAsync("clearing:TEB");
+        await Expect(tab.Transfer(":1")).ToContainTextAsync("clearing:TEB");
         await Expect(tab.Page.Locator("#reversal")).ToBeVisibleAsync();
         await tab.ShotAsync("transaction-supervisor");
 

@@ -37,6 +37,9 @@ public static class ErrorCodes
     public const string AddressNotAllowed = "ADDRESS_NOT_ALLOWED";
     public const string Internal = "INTERNAL_ERROR";
 
+    /// <summary>No database takes writes just now (a failover): HTTP 503 with Retry-After; resend the same request.</summary>
+    public const string Unavailable = "SERVICE_UNAVAILABLE";
+
     // SMS Top Up's answers beyond the reading of the text.
     public const string NotRegistered = "NOT_REGISTERED";
     public const string UnknownAccount = "UNKNOWN_ACCOUNT";

@@ -2,6 +2,7 @@ using Mbushja.Domain;
 using Mbushja.Http;
 using Mbushja.Server.Api;
 using Mbushja.Server.Http;
+using Mbushja.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -25,6 +26,7 @@ internal static class ApiSetup
     public static IServiceCollection AddMbushjaApis(this IServiceCollection services, ServerSettings settings)
     {
         services.AddSingleton(new AdminKey(settings.AdminKey));
+        services.AddSingleton<Readiness>();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
@@ -83,7 +85,7 @@ internal static class ApiSetup
     public static WebApplication MapMbushjaApis(this WebApplication app, ServerSettings settings)
     {
         app.MapOpenApi();
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithSummary("200 once the server takes traffic.");
+        app.MapHealth();
         app.MapGroup("/api/v1")
             .RequireAuthorization()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -100,7 +102,13 @@ internal static class ApiSetup
         return app;
     }
 
-    /// <summary>The last line of defence: a bad request stays a 4xx, anything else is a 500 that says nothing internal.</summary>
+    /// <summary>What a refusal for want of a database tells the caller to wait, in seconds.</summary>
+    internal const string RetryAfterSeconds = "2";
+
+    /// <summary>
+    /// The last line of defence: a bad request stays a 4xx, a database that takes no writes (a failover) is a 503 to try
+    /// again, anything else is a 500 that says nothing internal.
+    /// </summary>
     private static async Task WriteUnhandledAsync(HttpContext context)
     {
         Exception? error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -108,10 +116,17 @@ internal static class ApiSetup
         {
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, ErrorCodes.BodyTooLarge, "The body is too large."),
             BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.MalformedBody, "The request is malformed."),
+            _ when DbErrors.IsUnavailable(error) => (503, ErrorCodes.Unavailable, "The database is changing over; nothing was taken. Send the same request again."),
             _ => (500, ErrorCodes.Internal, "Something went wrong on our side; nothing was charged twice. Try again."),
         };
         IProblemDetailsService problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
         context.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // A failover ends within seconds of a new primary (docs/design/failover.md): a gateway resends after this.
+            context.Response.Headers.RetryAfter = RetryAfterSeconds;
+        }
+
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,

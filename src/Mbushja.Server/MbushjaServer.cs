@@ -44,7 +44,8 @@ public static class MbushjaServer
 
         WebApplicationBuilder builder = HostSetup.CreateBuilder(settings);
         Database database = Database.FromOption(settings.Db, settings.DataDirectory);
-        await database.MigrateAsync(ct);
+        // A server started while no primary takes writes (a failover) waits for one rather than exiting.
+        await Failover.UntilWritableAsync(database.MigrateAsync, settings.Time, WaitingForDatabase, ct);
 
         IServiceCollection services = builder.Services;
         services.AddSingleton(settings);
@@ -82,15 +83,19 @@ public static class MbushjaServer
         app.MapPrometheusMetrics();
 
         // Prices and fees recorded over the catalog file, in force from the first request on.
-        await app.Services.GetRequiredService<CatalogChanges>().RefreshAsync(ct);
+        await Failover.UntilWritableAsync(app.Services.GetRequiredService<CatalogChanges>().RefreshAsync, settings.Time, WaitingForDatabase, ct);
         if (settings.Demo)
         {
-            await DemoData.LoadAsync(app.Services, settings, ct);
+            await Failover.UntilWritableAsync(token => DemoData.LoadAsync(app.Services, settings, token), settings.Time, WaitingForDatabase, ct);
         }
 
         app.Lifetime.ApplicationStopped.Register(() => database.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
+
+    /// <summary>Said on standard error before the host (and its logging) exists; the reason names no password.</summary>
+    private static void WaitingForDatabase(Exception reason) =>
+        Console.Error.WriteLine($"mbushja: waiting for a database that takes writes ({reason.Message})");
 
     /// <summary>
     /// How replies leave: by the SMSC's binds (SMPP), or by Kannel's sendsms; with neither, replies nobody reads in a

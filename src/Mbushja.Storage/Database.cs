@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using DbUp;
 using DbUp.Builder;
 using DbUp.Engine;
+using Mbushja.Domain;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -69,11 +70,28 @@ public sealed class Database : IAsyncDisposable
         return new Database(DatabaseKind.Sqlite, builder.ToString(), null);
     }
 
-    /// <summary>A PostgreSQL database, from an Npgsql connection string or a <c>postgres://</c> URL.</summary>
+    /// <summary>
+    /// A PostgreSQL database, from an Npgsql connection string or a <c>postgres://</c> URL, with one host or several
+    /// (a failover cluster: docs/design/failover.md). With several, writes go to the one that takes them
+    /// (<c>Target Session Attributes=read-write</c> unless given) and a dead or demoted host is looked at again after a
+    /// second (<c>Host Recheck Seconds=1</c>), so a new primary is found about a second after it takes commits.
+    /// </summary>
     public static Database Postgres(string connectionString)
     {
-        string cs = FromUrl(connectionString);
-        var builder = new NpgsqlConnectionStringBuilder(cs);
+        NpgsqlConnectionStringBuilder builder;
+        DbConnectionStringBuilder given;
+        try
+        {
+            string keywords = PostgresUrl.IsUrl(connectionString) ? PostgresUrl.ToConnectionString(connectionString) : connectionString;
+            given = new DbConnectionStringBuilder { ConnectionString = keywords };
+            builder = new NpgsqlConnectionStringBuilder(keywords);
+        }
+        catch (ArgumentException e)
+        {
+            // Npgsql's message names the keyword, never the value (which may be a password).
+            throw new ConfigurationException([$"--db: the PostgreSQL connection string cannot be read: {e.Message}"]);
+        }
+
         if (string.IsNullOrEmpty(builder.ApplicationName))
         {
             builder.ApplicationName = "mbushja";
@@ -85,6 +103,15 @@ public sealed class Database : IAsyncDisposable
         {
             builder.MaxAutoPrepare = 32;
             builder.AutoPrepareMinUsages = 2;
+        }
+
+        if (builder.Host?.Contains(',', StringComparison.Ordinal) == true)
+        {
+            builder.TargetSessionAttributes ??= "read-write";
+            if (!given.ContainsKey("Host Recheck Seconds"))
+            {
+                builder.HostRecheckSeconds = 1;
+            }
         }
 
         string final = builder.ToString();
@@ -102,10 +129,35 @@ public sealed class Database : IAsyncDisposable
             return Sqlite(Path.Combine(dataDirectory, "mbushja.db"));
         }
 
-        bool postgres = db.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
-            || db.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
-            || db.Contains("host=", StringComparison.OrdinalIgnoreCase);
+        bool postgres = PostgresUrl.IsUrl(db) || db.Contains("host=", StringComparison.OrdinalIgnoreCase);
         return postgres ? Postgres(db) : Sqlite(db);
+    }
+
+    /// <summary>
+    /// Drops the idle pooled connections (PostgreSQL): after a failover they lead to a host that is dead or no longer
+    /// the primary, and each would fail once before the pool learnt it.
+    /// </summary>
+    public void ForgetConnections() => _postgres?.Clear();
+
+    /// <summary>
+    /// Whether a write would be taken now: on PostgreSQL a primary answers and is not read-only (not a standby, not
+    /// being fenced); the SQLite file is always the writer's. False, never an exception, when no database answers.
+    /// </summary>
+    public async Task<bool> CanWriteAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using DbConnection connection = await OpenAsync(cancellationToken);
+            await using DbCommand probe = connection.CreateCommand();
+            probe.CommandText = Kind == DatabaseKind.Postgres
+                ? "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'"
+                : "SELECT 1";
+            return Convert.ToBoolean(await probe.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (DbErrors.IsUnavailable(e) || e is DbException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Opens a connection ready for use: on SQLite with WAL, full synchronous commits and foreign keys.</summary>
@@ -292,34 +344,6 @@ public sealed class Database : IAsyncDisposable
         }
     }
 
-    private static string FromUrl(string value)
-    {
-        if (!value.Contains("://", StringComparison.Ordinal))
-        {
-            return value;
-        }
-
-        var uri = new Uri(value);
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = uri.Host,
-            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
-            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
-        };
-        string[] user = uri.UserInfo.Split(':', 2);
-        if (user[0].Length > 0)
-        {
-            builder.Username = Uri.UnescapeDataString(user[0]);
-        }
-
-        if (user.Length == 2)
-        {
-            builder.Password = Uri.UnescapeDataString(user[1]);
-        }
-
-        return builder.ToString();
-    }
-
     public async ValueTask DisposeAsync()
     {
         _readers.Dispose();
@@ -353,9 +377,28 @@ public static class DbErrors
     public static bool IsTransient(Exception e) => e switch
     {
         PostgresException pg => pg.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
-            || pg.IsTransient,
+            || pg.IsTransient || IsUnavailable(pg),
         NpgsqlException npg => npg.IsTransient,
         SqliteException lite => lite.SqliteErrorCode is 5 or 6,
         _ => false,
+    };
+
+    /// <summary>
+    /// No database takes writes just now: none can be reached (every host down, or none of them the primary yet), the
+    /// connection broke, or the host is shutting down or read-only (a standby not yet promoted, a primary being
+    /// fenced). It passes once a primary takes commits again (docs/design/failover.md), so callers refuse for now
+    /// (HTTP 503, SMPP ESME_RX_T_APPN) rather than fail, and a commit whose outcome it hid is tried again whole.
+    /// </summary>
+    public static bool IsUnavailable(Exception? e) => e switch
+    {
+        null => false,
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.AdminShutdown
+            or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+            || pg.SqlState.StartsWith("08", StringComparison.Ordinal),
+        // No suitable host, a refused or reset connection, a timeout while connecting: Npgsql marks them transient.
+        NpgsqlException npg => npg.IsTransient,
+        AggregateException all => all.InnerExceptions.Count > 0 && all.InnerExceptions.All(IsUnavailable),
+        // What failed because of one of those (a migration DbUp could not run, for one).
+        _ => IsUnavailable(e.InnerException),
     };
 }

@@ -23,6 +23,13 @@ public sealed record CommitQueueOptions
 
     /// <summary>Times a batch is tried again after a deadlock, serialization failure, a dropped connection or a taken id.</summary>
     public int MaxRetries { get; init; } = 8;
+
+    /// <summary>
+    /// How long a batch waits for a database that takes no writes (<see cref="DbErrors.IsUnavailable"/>: a failover)
+    /// before its requests fail with that error, which callers answer "try again later". Short: a gateway is better
+    /// told to resend than kept waiting, and whatever must finish (a held message's credits) retries on its own.
+    /// </summary>
+    public TimeSpan UnavailableWait { get; init; } = TimeSpan.FromSeconds(3);
 }
 
 /// <summary>
@@ -253,6 +260,7 @@ public sealed partial class CommitQueue : IAsyncDisposable
     {
         int attempt = 0;
         bool lookUpAll = false;
+        long? unavailableSince = null;
         while (true)
         {
             attempt++;
@@ -279,6 +287,29 @@ public sealed partial class CommitQueue : IAsyncDisposable
                 {
                     await writer.DisposeAsync();
                     writer = null;
+                }
+
+                if (DbErrors.IsUnavailable(e))
+                {
+                    // A failover: no host takes writes, or the connection broke with the commit's outcome unknown.
+                    // The batch is tried again whole on a fresh connection; what did commit is recognised by its ids
+                    // (a participant's replay, work that finds its state moved). Given up after a while: all at once,
+                    // not split, since every request would wait the same.
+                    _database.ForgetConnections();
+                    unavailableSince ??= _time.GetTimestamp();
+                    if (_time.GetElapsedTime(unavailableSince.Value) < _options.UnavailableWait)
+                    {
+                        LogUnavailable(_logger, e.Message, batch.Count);
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(500, 25 << Math.Min(attempt, 5))), _time);
+                        continue;
+                    }
+
+                    foreach (Item item in batch)
+                    {
+                        item.Completion.TrySetException(e);
+                    }
+
+                    return writer;
                 }
 
                 bool retry = DbErrors.IsTransient(e) || DbErrors.IsUniqueViolation(e);
@@ -486,6 +517,9 @@ public sealed partial class CommitQueue : IAsyncDisposable
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Commit batch of {Count} requests retried (attempt {Attempt})")]
     private static partial void LogRetry(ILogger logger, Exception exception, int attempt, int count);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "No database takes writes ({Reason}); a batch of {Count} requests waits")]
+    private static partial void LogUnavailable(ILogger logger, string reason, int count);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Commit failed")]
     private static partial void LogFailed(ILogger logger, Exception exception);

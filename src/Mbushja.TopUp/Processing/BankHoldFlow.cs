@@ -5,6 +5,7 @@ using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Messaging;
 using Mbushja.Sms;
+using Mbushja.Storage;
 using Mbushja.Storage.Commits;
 using Microsoft.Extensions.Logging;
 
@@ -82,12 +83,12 @@ public sealed partial class BankHoldFlow(
 
         started = Stopwatch.GetTimestamp();
         // Moved by another worker first (the post replayed): it is done either way.
-        await store.MoveAsync(
+        await Patiently(() => store.MoveAsync(
             row,
             TopUpState.Credited,
             new Transition(TopUpState.Completed, null, null, false, [BankTrail("bank.capture", capture, null)]),
             TransferRequest.Post(row.Id.CaptureTransfer, row.Id.HoldTransfer, "sms.capture"),
-            CancellationToken.None);
+            CancellationToken.None));
         TopUpMetrics.Phase("complete", started);
     }
 
@@ -106,8 +107,8 @@ public sealed partial class BankHoldFlow(
             LogCaptureRefused(logger, row.Id.Value, answer.Status, answer.Code);
         }
 
-        await store.MoveAsync(
-            row, TopUpState.Voiding, new Transition(TopUpState.Failed, null, null, false, [BankTrail("bank.void", call, null)]), Void(row.Id), ct);
+        await Patiently(() => store.MoveAsync(
+            row, TopUpState.Voiding, new Transition(TopUpState.Failed, null, null, false, [BankTrail("bank.void", call, null)]), Void(row.Id), CancellationToken.None));
     }
 
     /// <summary>
@@ -135,7 +136,7 @@ public sealed partial class BankHoldFlow(
         var command = new LedgerCommand(transfers) { Accounts = [clearing, TopUpAccounts.PackageRevenue], Work = credits };
         long started = Stopwatch.GetTimestamp();
         // Not the caller's token: the command commits whether or not its caller waits, and the caller must know what did.
-        LedgerOutcome outcome = await store.CreditAsync(command, CancellationToken.None);
+        LedgerOutcome outcome = await Patiently(() => store.CreditAsync(command, CancellationToken.None));
         TopUpMetrics.Phase("credit", started);
         if (!outcome.Succeeded)
         {
@@ -184,7 +185,7 @@ public sealed partial class BankHoldFlow(
     private async Task<TopUpResult> DecideAsync(SmsTransaction row, Transition transition, TransferRequest? transfer, CancellationToken ct)
     {
         // Not the caller's token: the move commits whether or not its caller waits (see TopUpProcessor.FinishAsync).
-        if (await store.MoveAsync(row, TopUpState.Holding, transition, transfer, CancellationToken.None))
+        if (await Patiently(() => store.MoveAsync(row, TopUpState.Holding, transition, transfer, CancellationToken.None)))
         {
             LogDecided(logger, row.Id.Value, transition.State, transition.Code);
             TopUpStatus status = TopUpStates.StatusOf(transition.State)!.Value;
@@ -200,6 +201,15 @@ public sealed partial class BankHoldFlow(
         SmsTransaction? row = await store.GetAsync(id, ct);
         return row?.Result ?? throw new InvalidOperationException($"Message {id} has no answer yet.");
     }
+
+    /// <summary>
+    /// A step after the bank's answer, run again while no database takes writes (a failover): the bank holds money the
+    /// ledger must follow, and the step's ids make a second run recognise the first. Shorter than the lease, after
+    /// which the recovery sweep would take the message over.
+    /// </summary>
+    private Task<T> Patiently<T>(Func<Task<T>> step) => Failover.RetryAsync(step, clock.Time, FailoverPatience);
+
+    private static readonly TimeSpan FailoverPatience = TimeSpan.FromSeconds(45);
 
     private ReplyTexts Texts => texts;
 

@@ -1,0 +1,72 @@
+using Polly;
+using Polly.Retry;
+
+namespace Mbushja.Storage;
+
+/// <summary>
+/// For a step that must finish once begun (money in flight: a held message's credits, its capture or void): while no
+/// database takes writes (<see cref="DbErrors.IsUnavailable"/>, a failover), the step is run again, whole, until a
+/// primary takes it or <c>limit</c> has passed. Safe only for steps whose ids make a second run recognise the first
+/// (docs/design/failover.md); after the limit the error goes to the caller and the recovery sweep finishes the step.
+/// </summary>
+public static class Failover
+{
+    /// <summary>The longest wait between tries: a new primary is used within about this of taking commits.</summary>
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(500);
+
+    public static async Task<T> RetryAsync<T>(Func<Task<T>> step, TimeProvider time, TimeSpan limit)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        ResiliencePipeline pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(DbErrors.IsUnavailable),
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = TimeSpan.FromMilliseconds(50),
+                MaxDelay = MaxDelay,
+                UseJitter = true,
+                // 50 + 100 + 200 + 400 ms, then every half second: about the limit in all.
+                MaxRetryAttempts = 4 + (int)Math.Ceiling(limit / MaxDelay),
+            })
+            .Build();
+        return await pipeline.ExecuteAsync(async _ => await step(), CancellationToken.None);
+    }
+
+    public static Task RetryAsync(Func<Task> step, TimeProvider time, TimeSpan limit)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return RetryAsync(
+            async () =>
+            {
+                await step();
+                return true;
+            },
+            time,
+            limit);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/> until no failover stands in its way: for a server starting while no primary takes
+    /// writes, which waits for one instead of failing (<paramref name="waiting"/> hears why, once per try).
+    /// </summary>
+    public static async Task UntilWritableAsync(Func<CancellationToken, Task> step, TimeProvider time, Action<Exception> waiting, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        ResiliencePipeline pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(DbErrors.IsUnavailable),
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = TimeSpan.FromMilliseconds(100),
+                MaxDelay = TimeSpan.FromSeconds(1),
+                MaxRetryAttempts = int.MaxValue,
+                OnRetry = args =>
+                {
+                    waiting(args.Outcome.Exception!);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        await pipeline.ExecuteAsync(async token => await step(token), ct);
+    }
+}

@@ -80,6 +80,14 @@ ensure_extras() {
             [ -d "$ROOT/$dir/node_modules" ] || (cd "$ROOT/$dir" && npm ci)
         done < "$ROOT/tests/needs-npm"
     fi
+    if [ -f "$ROOT/tests/needs-pg-auto-failover" ]; then
+        # deploy/pg-ha needs pg_autoctl and the monitor's extension built for the PostgreSQL found above.
+        local major
+        major="$("$PG_BIN/postgres" --version | awk '{ split($3, v, "."); print v[1] }')"
+        if ! command -v pg_autoctl >/dev/null 2>&1 || [ ! -e "$(dirname "$PG_BIN")/lib/pgautofailover.so" ]; then
+            apt_install "postgresql-$major-auto-failover" pg-auto-failover-cli
+        fi
+    fi
 }
 
 # -------------------------------------------------------- throwaway cluster --

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ApplicationParts;
@@ -64,11 +65,15 @@ public static class ConsoleSetup
         services.AddHttpContextAccessor();
         services.AddScoped<ConsoleText>();
 
-        // Session and antiforgery cookies are sealed with these keys: kept in the data folder, a restart keeps everyone
-        // signed in (servers sharing a database need to share this folder too).
-        services.AddDataProtection()
-            .SetApplicationName("Mbushja")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(hosting.DataDirectory, "console-keys")));
+        // Session and antiforgery cookies are sealed with these keys: kept in the database, a restart keeps everyone
+        // signed in, and every server on the database opens what any of them sealed (ConsoleKeys).
+        services.AddSingleton(sp => new ConsoleKeys(
+            sp.GetRequiredService<Database>(),
+            sp.GetRequiredService<CommitQueue>(),
+            Path.Combine(hosting.DataDirectory, ConsoleKeys.FolderName),
+            sp.GetRequiredService<ILogger<ConsoleKeys>>()));
+        services.AddDataProtection().SetApplicationName("Mbushja");
+        services.AddOptions<KeyManagementOptions>().Configure<ConsoleKeys>((o, keys) => o.XmlRepository = keys);
 
         // The pages are compiled into this assembly; the host's application name names no assembly, so the parts are given
         // (through the factory the Razor SDK declares: the types, and the compiled pages).

@@ -26,8 +26,9 @@ internal static class HostSetup
         // ASP.NET Core's request logs print paths, and paths carry MSISDNs: only warnings from it.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-        // Data protection seals the console's cookies with keys kept in the data folder, which is the owner's only: its
-        // "keys not encrypted at rest" warning says nothing new.
+        // Data protection seals the console's cookies with keys kept in the database (ConsoleKeys), which holds the users,
+        // their password hashes and the money already, and is guarded as such: its "keys not encrypted at rest" warning
+        // says nothing new.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         return builder;
     }

@@ -11,9 +11,11 @@ public sealed partial class ConsoleClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public ConsoleClient(Uri baseAddress)
+    /// <param name="baseAddress">The server this client talks to.</param>
+    /// <param name="cookies">A jar to share with another client (one browser, two servers behind a load balancer); a new one when null.</param>
+    public ConsoleClient(Uri baseAddress, CookieContainer? cookies = null)
     {
-        Cookies = new CookieContainer();
+        Cookies = cookies ?? new CookieContainer();
         _http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false }) { BaseAddress = baseAddress };
     }
 

@@ -8,11 +8,12 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Mbushja.Server;
 
 /// <summary>The platform's HTTP APIs: health, OpenAPI, /api/v1 with the admin key, and the SMS and USSD gateways.</summary>
-internal static class ApiSetup
+internal static partial class ApiSetup
 {
     /// <summary>Answers that moved from the domain's records to wire records keep the schema names they were published under.</summary>
     private static readonly Dictionary<Type, string> PublishedSchemaNames = new()
@@ -78,6 +79,7 @@ internal static class ApiSetup
     public static WebApplication UseMbushjaApis(this WebApplication app)
     {
         app.UseExceptionHandler(error => error.Run(WriteUnhandledAsync));
+        app.Use(RefuseWhileUnavailableAsync);
         app.UseStatusCodePages();
         return app;
     }
@@ -102,6 +104,44 @@ internal static class ApiSetup
         return app;
     }
 
+    /// <summary>
+    /// A database that takes no writes (a failover) is not a failure of the request: answered 503 with Retry-After, and
+    /// said once a second at most in the log, not as an error with its stack for each request.
+    /// </summary>
+    private static async Task RefuseWhileUnavailableAsync(HttpContext context, RequestDelegate next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (DbErrors.IsUnavailable(e) && !context.Response.HasStarted)
+        {
+            long now = Environment.TickCount64;
+            long last = Interlocked.Read(ref _lastUnavailableLog);
+            if (now - last > 1_000 && Interlocked.CompareExchange(ref _lastUnavailableLog, now, last) == last)
+            {
+                ILogger logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Mbushja.Server");
+                LogUnavailable(logger, e.Message);
+            }
+
+            context.Response.Clear();
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = RetryAfterSeconds;
+            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = { Status = 503, Detail = UnavailableDetail, Extensions = { ["code"] = ErrorCodes.Unavailable } },
+            });
+        }
+    }
+
+    private static long _lastUnavailableLog = -10_000;
+
+    private const string UnavailableDetail = "The database is changing over; nothing was taken. Send the same request again.";
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "No database takes writes ({Reason}): requests are answered 503 until one does")]
+    private static partial void LogUnavailable(ILogger logger, string reason);
+
     /// <summary>What a refusal for want of a database tells the caller to wait, in seconds.</summary>
     internal const string RetryAfterSeconds = "2";
 
@@ -116,7 +156,7 @@ internal static class ApiSetup
         {
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, ErrorCodes.BodyTooLarge, "The body is too large."),
             BadHttpRequestException bad => (bad.StatusCode, ErrorCodes.MalformedBody, "The request is malformed."),
-            _ when DbErrors.IsUnavailable(error) => (503, ErrorCodes.Unavailable, "The database is changing over; nothing was taken. Send the same request again."),
+            _ when DbErrors.IsUnavailable(error) => (503, ErrorCodes.Unavailable, UnavailableDetail),
             _ => (500, ErrorCodes.Internal, "Something went wrong on our side; nothing was charged twice. Try again."),
         };
         IProblemDetailsService problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();

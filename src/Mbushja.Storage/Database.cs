@@ -395,8 +395,11 @@ public static class DbErrors
         PostgresException pg => pg.SqlState is PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.AdminShutdown
             or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
             || pg.SqlState.StartsWith("08", StringComparison.Ordinal),
-        // No suitable host, a refused or reset connection, a timeout while connecting: Npgsql marks them transient.
-        NpgsqlException npg => npg.IsTransient,
+        // A refused or reset connection, a timeout while connecting: Npgsql marks them transient. "No suitable host"
+        // is not marked, and has no inner error when Npgsql remembers every host as down or not the primary.
+        NpgsqlException npg => npg.IsTransient
+            || npg.Message.StartsWith("No suitable host", StringComparison.Ordinal)
+            || IsUnavailable(npg.InnerException),
         AggregateException all => all.InnerExceptions.Count > 0 && all.InnerExceptions.All(IsUnavailable),
         // What failed because of one of those (a migration DbUp could not run, for one).
         _ => IsUnavailable(e.InnerException),

@@ -118,6 +118,13 @@ public class PgAutoFailoverCluster
     public async Task<string> KillPrimaryNodeAsync() =>
         (await RunAsync(CommandTimeout, "kill-node", Folder, "primary")).Output;
 
+    /// <summary>SIGKILLs the standby's keeper and all its Postgres processes at once. Returns the node's name.</summary>
+    public async Task<string> KillStandbyNodeAsync()
+    {
+        string standby = await PrimaryPortAsync() == Node1Port ? "node2" : "node1";
+        return (await RunAsync(CommandTimeout, "kill-node", Folder, standby)).Output;
+    }
+
     /// <summary>Starts a killed node's keeper again; returns when it has rejoined as the secondary.</summary>
     public async Task RestartNodeAsync(string name) => await RunAsync(StartTimeout, "restart-node", Folder, name);
 

@@ -228,6 +228,15 @@ public sealed class FailoverRun : IAsyncDisposable
         return kill;
     }
 
+    /// <summary>Kills the primary's postmaster alone: its keeper starts Postgres again, no failover.</summary>
+    public async Task<TimeSpan> KillPrimaryPostmasterAsync()
+    {
+        TimeSpan at = Clock.Elapsed;
+        string node = await _cluster.KillPrimaryPostmasterAsync();
+        _log($"{node}'s postmaster (the primary's) killed at {at.TotalSeconds:0.0} s");
+        return at;
+    }
+
     /// <summary>
     /// Kills the standby's machine: the primary waits for it, then pg_auto_failover drops synchronous replication and
     /// writes go on (on one machine until the standby is back). Brings it back.

@@ -292,8 +292,8 @@ public sealed partial class SmppBindLeases(CommitQueue commits, Database databas
         private readonly CancellationTokenSource _stop = new();
         private readonly ITimer _unbindTimer;
         private Task _keeping = Task.CompletedTask;
-        private Task<CommitRefusal?>? _renewing;
-        private long _renewedAtMs;
+        private Renewal? _renewing;
+        private long _renewedAtTicks;
         private int _lostOnce;
         private int _disposed;
 
@@ -302,7 +302,7 @@ public sealed partial class SmppBindLeases(CommitQueue commits, Database databas
             _leases = leases;
             _bind = bind;
             _slot = slot;
-            _renewedAtMs = takenAt.ToUnixTimeMilliseconds();
+            _renewedAtTicks = takenAt.UtcTicks;
             _unbindTimer = leases._time.CreateTimer(_ => Lose("it was not renewed in time"), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
 
@@ -313,7 +313,8 @@ public sealed partial class SmppBindLeases(CommitQueue commits, Database databas
         /// <summary>When the lease written last runs out.</summary>
         public DateTimeOffset ExpiresAt => RenewedAt + _leases.Length;
 
-        private DateTimeOffset RenewedAt => DateTimeOffset.FromUnixTimeMilliseconds(Volatile.Read(ref _renewedAtMs));
+        /// <summary>When the lease written last was taken or renewed (its statement's time).</summary>
+        private DateTimeOffset RenewedAt => new(Volatile.Read(ref _renewedAtTicks), TimeSpan.Zero);
 
         public void Start()
         {
@@ -331,13 +332,18 @@ public sealed partial class SmppBindLeases(CommitQueue commits, Database databas
             await _stop.CancelAsync();
             await _unbindTimer.DisposeAsync();
             await _keeping.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (_renewing is { IsCompleted: false } renewing)
+            if (_renewing is { } renewal)
             {
-                // A renewal on its way would write the lease again after the release: give it back only once it is done.
-                await ((Task)renewing.WaitAsync(UnbindWithin, _leases._time)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                // A renewal on its way would write the lease again after the release: give it back only once it is done,
+                // naming the lease it wrote.
+                await ((Task)renewal.Done.WaitAsync(UnbindWithin, _leases._time)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (renewal.Done is { IsCompletedSuccessfully: true, Result: null } && renewal.At > RenewedAt)
+                {
+                    Volatile.Write(ref _renewedAtTicks, renewal.At.UtcTicks);
+                }
             }
 
-            if (_renewing is { IsCompleted: false })
+            if (_renewing is { Done.IsCompleted: false })
             {
                 _leases.Tell(_bind, _slot, SmppLeaseChange.LeftToExpire, ExpiresAt);
                 LogLeftToExpire(_leases._logger, _bind.Name, _slot, _bind.SystemId, "a renewal is still on its way", ExpiresAt);
@@ -382,7 +388,7 @@ public sealed partial class SmppBindLeases(CommitQueue commits, Database databas
 
                 DateTimeOffset at = _leases._time.GetUtcNow();
                 Task<CommitRefusal?> renewing = _leases._commits.CommitAsync(_leases.Take(_bind, _slot, at), Durability.Durable, CancellationToken.None);
-                _renewing = renewing;
+                _renewing = new Renewal(renewing, at);
                 CommitRefusal? refused;
                 try
                 {
@@ -414,7 +420,7 @@ public sealed partial class SmppBindLeases(CommitQueue commits, Database databas
 
                 Renewals.Add(1, new KeyValuePair<string, object?>("bind", _bind.Name), new KeyValuePair<string, object?>("outcome", "renewed"));
                 failures = 0;
-                Volatile.Write(ref _renewedAtMs, at.ToUnixTimeMilliseconds());
+                Volatile.Write(ref _renewedAtTicks, at.UtcTicks);
                 _leases.Tell(_bind, _slot, SmppLeaseChange.Renewed, ExpiresAt);
                 if (!_lost.IsCancellationRequested)
                 {
@@ -424,6 +430,9 @@ public sealed partial class SmppBindLeases(CommitQueue commits, Database databas
                 next = at + _leases.RenewEvery;
             }
         }
+
+        /// <summary>A renewal sent at <paramref name="At"/>, done when the database answered.</summary>
+        private sealed record Renewal(Task<CommitRefusal?> Done, DateTimeOffset At);
 
         private void Lose(string reason)
         {

@@ -22,6 +22,9 @@ public sealed partial class SmppOutboundGateway(
 {
     public string Name => "smpp";
 
+    /// <summary>A server whose binds that may submit all wait for slots other servers hold leaves the replies to those servers.</summary>
+    public bool CanSend => binds.MaySubmit;
+
     public async Task<SendOutcome> SendAsync(OutboundSms sms, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sms);

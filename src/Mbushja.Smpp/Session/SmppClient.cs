@@ -27,6 +27,7 @@ public sealed partial class SmppClient : IAsyncDisposable
     private Task _run = Task.CompletedTask;
     private int _started;
     private int _attempts;
+    private int _holdsSlot;
 
     public SmppClient(
         SmppSessionOptions options, ISmppInboundHandler handler, ILogger? logger = null, TimeProvider? time = null, Random? random = null, ISmppBindSlots? slots = null)
@@ -54,6 +55,12 @@ public sealed partial class SmppClient : IAsyncDisposable
             return session is { State: SmppSessionState.Bound } ? session : null;
         }
     }
+
+    /// <summary>
+    /// True while this bind is this server's to use: it holds its slot (bound, or binding), or binds are not shared.
+    /// False while other servers hold the slots it may take.
+    /// </summary>
+    public bool HoldsSlot => _slots is null || Volatile.Read(ref _holdsSlot) == 1;
 
     /// <summary>Connection attempts so far (the first included).</summary>
     public int ConnectAttempts => Volatile.Read(ref _attempts);
@@ -191,6 +198,7 @@ public sealed partial class SmppClient : IAsyncDisposable
                 // Only now that the connection is gone may another server take the slot and bind.
                 if (slot is not null)
                 {
+                    Volatile.Write(ref _holdsSlot, 0);
                     await slot.DisposeAsync();
                     SmppMetrics.SlotHeld(Name, -1);
                 }
@@ -239,6 +247,7 @@ public sealed partial class SmppClient : IAsyncDisposable
         {
             ISmppBindSlot slot = await _slots.TakeAsync(stopping);
             SmppMetrics.SlotHeld(Name, 1);
+            Volatile.Write(ref _holdsSlot, 1);
             return slot;
         }
         finally

@@ -285,7 +285,8 @@ public static class MbushjaCli
         };
         smppMaxBinds.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is < 0)
+            // Read from the token: a value that is no number is the parser's to report, and GetValueOrDefault would throw on it.
+            if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int max) && max < 0)
             {
                 result.AddError("--smpp-max-binds-per-system-id must be 0 (no limit) or more.");
             }
@@ -297,7 +298,8 @@ public static class MbushjaCli
         };
         smppBindLease.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < SmppSettings.MinBindLease.TotalSeconds)
+            if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int seconds)
+                && seconds < SmppSettings.MinBindLease.TotalSeconds)
             {
                 result.AddError($"--smpp-bind-lease must be at least {SmppSettings.MinBindLease.TotalSeconds:0} seconds.");
             }

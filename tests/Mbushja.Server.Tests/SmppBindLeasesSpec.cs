@@ -73,6 +73,20 @@ public abstract class SmppBindLeasesSpec : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TwoServersStartingAtOnce_OneSlot_OneBinds_TheOtherWaits()
+    {
+        (RunningServer Server, LeaseWatch Watch)[] servers = await Task.WhenAll(StartAsync(maxBinds: null, "one"), StartAsync(maxBinds: null, "one"));
+
+        await _smsc.WaitUntilAsync(s => s.BoundNow == 1, "one of them binds");
+        SmppLeaseEvent[] first = await Task.WhenAll(servers.Select(s =>
+            s.Watch.WaitForAsync(e => e.Change is SmppLeaseChange.Taken or SmppLeaseChange.Busy, "each server takes the slot or finds it held")));
+
+        Assert.Equal([SmppLeaseChange.Taken, SmppLeaseChange.Busy], first.Select(e => e.Change).Order());
+        Assert.Single(await LeasesAsync(servers[0].Server));
+        Assert.Equal(1, _smsc.MostBoundAtOnce);
+    }
+
+    [Fact]
     public async Task AServerDiesWithoutGivingBack_ItsBindGoesToTheOtherWhenTheLeaseRunsOut_NotBefore()
     {
         (RunningServer dying, LeaseWatch dyingWatch) = await StartAsync(maxBinds: null, "one");

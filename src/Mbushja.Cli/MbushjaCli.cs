@@ -277,9 +277,37 @@ public static class MbushjaCli
                 result.AddError("--smpp-redelivery-window must be at least 1 second.");
             }
         });
+        var smppMaxBinds = new Option<int?>("--smpp-max-binds-per-system-id")
+        {
+            Description = "Binds the SMSC allows one system_id, for all servers on this database together: they share the binds by lease, "
+                + "and a server that stops or dies leaves its binds to the others. Default: one per configured bind (each --smsc bind is "
+                + "held by one server at a time). 0: no limit and no leases: every server binds every --smsc.",
+        };
+        smppMaxBinds.Validators.Add(result =>
+        {
+            // Read from the token: a value that is no number is the parser's to report, and GetValueOrDefault would throw on it.
+            if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int max) && max < 0)
+            {
+                result.AddError("--smpp-max-binds-per-system-id must be 0 (no limit) or more.");
+            }
+        });
+        var smppBindLease = new Option<int>("--smpp-bind-lease")
+        {
+            Description = "Seconds a server holds a bind without renewing its lease (renewed at a third; a server that cannot renew unbinds at two thirds).",
+            DefaultValueFactory = _ => (int)SmppSettings.None.BindLease.TotalSeconds,
+        };
+        smppBindLease.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int seconds)
+                && seconds < SmppSettings.MinBindLease.TotalSeconds)
+            {
+                result.AddError($"--smpp-bind-lease must be at least {SmppSettings.MinBindLease.TotalSeconds:0} seconds.");
+            }
+        });
         var command = new Command("serve", "Run the platform: HTTP APIs, USSD and SMS endpoints, the sandbox bank, SMPP binds.")
         {
             urls, data, db, demo, gatewayAllow, bankApi, kannelSendSms, kannelReplyVia, outboundAttempts, smsc, smppLong, smppPacked, smppTransliterate, smppWindow,
+            smppMaxBinds, smppBindLease,
         };
         command.Validators.Add(result =>
         {
@@ -331,6 +359,8 @@ public static class MbushjaCli
                     Transliterate = parse.GetValue(smppTransliterate),
                 },
                 RedeliveryWindow = TimeSpan.FromSeconds(parse.GetValue(smppWindow)),
+                MaxBindsPerSystemId = parse.GetValue(smppMaxBinds),
+                BindLease = TimeSpan.FromSeconds(parse.GetValue(smppBindLease)),
             };
             if (smscUrls.Length == 0)
             {

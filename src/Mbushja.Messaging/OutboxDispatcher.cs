@@ -24,6 +24,12 @@ public interface IOutboundSmsGateway
     string Name { get; }
 
     Task<SendOutcome> SendAsync(OutboundSms sms, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// False while this server cannot send at all and others can (its SMPP binds are held by other servers): the replies
+    /// are left to those, instead of being claimed here only to fail an attempt.
+    /// </summary>
+    bool CanSend => true;
 }
 
 /// <summary>How the outbox sends: attempts, back-off, leases.</summary>
@@ -84,6 +90,11 @@ public sealed partial class OutboxDispatcher(
     /// <summary>Sends (or gives up on) the replies due now; returns how many this worker handled.</summary>
     public async Task<int> DispatchDueAsync(CancellationToken ct = default)
     {
+        if (!gateway.CanSend)
+        {
+            return 0;
+        }
+
         List<OutboxMessage> due = await outbox.DueAsync(time.GetUtcNow(), options.Batch, ct);
         int handled = 0;
         await Parallel.ForEachAsync(

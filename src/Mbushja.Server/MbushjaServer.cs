@@ -131,11 +131,18 @@ public static class MbushjaServer
     {
         services.AddSingleton(settings.Smpp);
         services.AddSingleton<SmppInbox>();
+        if (settings.Smpp.SharesBinds)
+        {
+            // Several servers share the binds the SMSC allows, by lease (docs/design/smpp-bind-leases.md).
+            services.AddSingleton<SmppBindLeases>();
+        }
+
         services.AddSingleton(sp =>
         {
             ILogger logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Mbushja.Smpp");
             SmppInbox inbox = sp.GetRequiredService<SmppInbox>();
-            return new SmppClientGroup([.. settings.Smpp.Binds.Select(b => new SmppClient(b, inbox, logger, settings.Time))]);
+            SmppBindLeases? leases = sp.GetService<SmppBindLeases>();
+            return new SmppClientGroup([.. settings.Smpp.Binds.Select((b, i) => new SmppClient(b, inbox, logger, settings.Time, slots: leases?.For(i)))]);
         });
         services.AddOutboundGateway(sp => ActivatorUtilities.CreateInstance<SmppOutboundGateway>(sp));
         services.AddHostedService<SmppService>();

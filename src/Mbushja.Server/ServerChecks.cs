@@ -36,7 +36,10 @@ internal static class ServerChecks
         }
     }
 
-    /// <summary>Refuses two outbound gateways at once (a reply leaves by one), and two binds under one name.</summary>
+    /// <summary>
+    /// Refuses two outbound gateways at once (a reply leaves by one), two binds under one name, and more binds of a
+    /// system_id than the SMSC allows it.
+    /// </summary>
     private static void CheckSmpp(ServerSettings settings)
     {
         var errors = new List<string>();
@@ -47,6 +50,11 @@ internal static class ServerChecks
 
         errors.AddRange(settings.Smpp.Binds.GroupBy(b => b.Name, StringComparer.Ordinal).Where(g => g.Count() > 1)
             .Select(g => $"SMPP bind name '{g.Key}' is given more than once."));
+        if (settings.Smpp.Binds.Count > 0)
+        {
+            errors.AddRange(settings.Smpp.BindLimitErrors());
+        }
+
         if (errors.Count > 0)
         {
             throw new ConfigurationException(errors);

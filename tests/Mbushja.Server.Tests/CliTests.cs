@@ -211,6 +211,10 @@ public sealed class CliTests
     [InlineData("serve", "--smsc")]
     [InlineData("serve", "--smpp-long-messages", "pigeon")]
     [InlineData("serve", "--smpp-redelivery-window", "0")]
+    [InlineData("serve", "--smpp-bind-lease", "5")]
+    [InlineData("serve", "--smpp-bind-lease", "long")]
+    [InlineData("serve", "--smpp-max-binds-per-system-id", "many")]
+    [InlineData("serve", "--smpp-max-binds-per-system-id=-1")]
     public async Task Run_BadArguments_ExitsTwoWithOneLineOnStderrAndNothingOnStdout(params string[] args)
     {
         Run run = await RunAsync(args);
@@ -265,6 +269,18 @@ public sealed class CliTests
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("smpp.json: binds[0]: --smsc smsc1: bind=both", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_MoreBindsOfASystemIdThanTheSmscAllows_StopsTheStartWithTheReason()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mbushja-cli-smpp-" + Guid.NewGuid().ToString("N"));
+
+        Run run = await RunAsync(
+            "serve", "--data", folder, "--smsc", "smpp://mbushja:pw@smsc1.example", "--smsc", "smpp://mbushja:pw@smsc2.example", "--smpp-max-binds-per-system-id", "1");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("2 binds for system_id 'mbushja' (smsc1, smsc2; a pair is two), but the SMSC allows 1", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,8 +28,12 @@ public sealed class RunningServer : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    /// <summary>Builds (migrating the database, loading demo data when asked) and starts a server on a free loopback port.</summary>
-    public static async Task<RunningServer> StartAsync(string db, bool demo = false, Func<ServerSettings, ServerSettings>? configure = null)
+    /// <summary>
+    /// Builds (migrating the database, loading demo data when asked) and starts a server on a free loopback port;
+    /// <paramref name="prepare"/> sees the application built and not started (to watch its services from the first moment).
+    /// </summary>
+    public static async Task<RunningServer> StartAsync(
+        string db, bool demo = false, Func<ServerSettings, ServerSettings>? configure = null, Action<WebApplication>? prepare = null)
     {
         string data = Path.Combine(Path.GetTempPath(), "mbushja-server-test-" + Guid.NewGuid().ToString("N"));
         var settings = new ServerSettings
@@ -43,6 +47,7 @@ public sealed class RunningServer : IAsyncDisposable
             TopUp = TopUpOptions.Default with { Lease = TimeSpan.FromSeconds(1) },
         };
         WebApplication app = await MbushjaServer.BuildAsync(configure is null ? settings : configure(settings));
+        prepare?.Invoke(app);
         await app.StartAsync();
         // After StartAsync the addresses hold the port the OS chose.
         string address = Assert.Single(app.Urls);

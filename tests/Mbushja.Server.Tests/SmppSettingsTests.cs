@@ -161,6 +161,77 @@ public sealed class SmppSettingsTests
         return folder;
     }
 
+    [Theory]
+    [InlineData("a,a", null, "0|1")] // by default one slot per configured bind
+    [InlineData("a,a", 5, "0,2,4|1,3")]
+    [InlineData("a,b,a", null, "0|0|1")] // each system_id has slots of its own
+    [InlineData("a,b,a", 3, "0,2|0,1,2|1")]
+    [InlineData("a", 1, "0")]
+    [InlineData("a,a", 0, "|")] // no limit: no slots, no leases
+    public void SlotsOf_TheSlotsOfASystemId_AreDealtToItsBindsInTurn(string systemIds, int? max, string expected)
+    {
+        var settings = new SmppSettings
+        {
+            Binds = [.. systemIds.Split(',').Select((id, i) => new SmppSessionOptions { Name = "b" + i, SystemId = id })],
+            MaxBindsPerSystemId = max,
+        };
+
+        string slots = string.Join('|', settings.Binds.Select((_, i) => string.Join(',', settings.SlotsOf(i))));
+
+        Assert.Equal(expected, slots);
+        Assert.Empty(settings.BindLimitErrors());
+    }
+
+    [Fact]
+    public void BindLimitErrors_MoreBindsOfASystemIdThanAllowed_NamesThem_AndCountsAPairAsTwo()
+    {
+        var settings = new SmppSettings
+        {
+            Binds = [.. Parse("smpp://m:pw@smsc1").Binds, .. Parse("smpp://m:pw@smsc2?bind=pair", index: 1).Binds, .. Parse("smpp://other:pw@smsc1", index: 2).Binds],
+            MaxBindsPerSystemId = 2,
+        };
+
+        string error = Assert.Single(settings.BindLimitErrors());
+
+        Assert.Contains("3 binds for system_id 'm' (smsc1, smsc2-tx, smsc2-rx", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BindLimitErrors_ALeaseTooShort_IsRefused()
+    {
+        Assert.Single((SmppSettings.None with { BindLease = TimeSpan.FromSeconds(5) }).BindLimitErrors());
+    }
+
+    [Fact]
+    public void Defaults_OneSlotPerBind_LeaseOfThirtySeconds()
+    {
+        Assert.Equal((null, TimeSpan.FromSeconds(30), true), (SmppSettings.None.MaxBindsPerSystemId, SmppSettings.None.BindLease, SmppSettings.None.SharesBinds));
+    }
+
+    [Fact]
+    public void Load_BindLimitAndLease_AreTaken()
+    {
+        SmppSettings settings = SmppSettings.Load(Folder("""{"binds": ["smpp://a:b@c", "smpp://a:b@d"], "maxBindsPerSystemId": 4, "bindLeaseSeconds": 45}"""), _ => null)!;
+        SmppSettings unlimited = SmppSettings.Load(Folder("""{"binds": ["smpp://a:b@c"], "maxBindsPerSystemId": 0}"""), _ => null)!;
+
+        Assert.Equal((4, TimeSpan.FromSeconds(45)), (settings.MaxBindsPerSystemId, settings.BindLease));
+        Assert.Equal([0, 2], settings.SlotsOf(0));
+        Assert.False(unlimited.SharesBinds);
+    }
+
+    [Fact]
+    public void Load_BindLimitMistakes_AreReported()
+    {
+        Mbushja.Domain.ConfigurationException tooMany = Assert.Throws<Mbushja.Domain.ConfigurationException>(
+            () => SmppSettings.Load(Folder("""{"binds": ["smpp://a:b@c?bind=pair"], "maxBindsPerSystemId": 1}"""), _ => null));
+        Mbushja.Domain.ConfigurationException wrong = Assert.Throws<Mbushja.Domain.ConfigurationException>(
+            () => SmppSettings.Load(Folder("""{"binds": ["smpp://a:b@c"], "maxBindsPerSystemId": -1, "bindLeaseSeconds": 2}"""), _ => null));
+
+        Assert.StartsWith("smpp.json: 2 binds for system_id 'a'", Assert.Single(tooMany.Errors), StringComparison.Ordinal);
+        Assert.Equal(2, wrong.Errors.Count);
+    }
+
     [Fact]
     public void ToString_ShowsNoPassword()
     {

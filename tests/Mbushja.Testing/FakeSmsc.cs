@@ -43,6 +43,9 @@ public sealed class FakeSmsc : IAsyncDisposable
     private int _dropAfterBind;
     private int _refuseConnections;
     private int _disposed;
+    private readonly Lock _changeLock = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _mostBound;
 
     private FakeSmsc()
     {
@@ -78,6 +81,64 @@ public sealed class FakeSmsc : IAsyncDisposable
 
     /// <summary>Every submit_sm received, in order, on any connection (resent ones again).</summary>
     public IReadOnlyList<SubmitSm> Submits => [.. _submits];
+
+    /// <summary>Connections open and bound now (as this SMSC counts binds: from its bind_resp to the connection's end).</summary>
+    public int BoundNow => Connections.Count(c => c.IsBound && c.IsOpen);
+
+    /// <summary>The most connections that were open and bound at the same moment, since the start.</summary>
+    public int MostBoundAtOnce => Volatile.Read(ref _mostBound);
+
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds, looking again at each change this SMSC sees (a connection, a
+    /// bind, a PDU, a close): no polling. Throws <see cref="TimeoutException"/> with <paramref name="what"/> when it
+    /// does not hold within <paramref name="timeout"/> (default 20 s).
+    /// </summary>
+    public async Task WaitUntilAsync(Func<FakeSmsc, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            Task changed;
+            lock (_changeLock)
+            {
+                changed = _changed.Task;
+            }
+
+            if (condition(this))
+            {
+                return;
+            }
+
+            try
+            {
+                await changed.WaitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"Not within {timeout ?? TimeSpan.FromSeconds(20)}: {what} ({BoundNow} bound now, {Connections.Count} connections).");
+            }
+        }
+    }
+
+    /// <summary>Something changed: counts the binds and wakes whoever waits in <see cref="WaitUntilAsync"/>.</summary>
+    internal void Changed()
+    {
+        int bound = BoundNow;
+        int most;
+        while (bound > (most = Volatile.Read(ref _mostBound)) && Interlocked.CompareExchange(ref _mostBound, bound, most) != most)
+        {
+        }
+
+        TaskCompletionSource changed;
+        lock (_changeLock)
+        {
+            changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        changed.TrySetResult();
+    }
 
     /// <summary>The newest connection that is open and bound.</summary>
     public FakeSmscConnection? Bound => Connections.LastOrDefault(c => c.IsBound && c.IsOpen);
@@ -186,6 +247,7 @@ public sealed class FakeSmsc : IAsyncDisposable
             }
 
             _connections.Enqueue(new FakeSmscConnection(this, socket, _stop.Token));
+            Changed();
         }
     }
 
@@ -333,6 +395,7 @@ public sealed class FakeSmscConnection
             }
 
             _socket.Close();
+            _smsc.Changed();
         }
     }
 
@@ -364,6 +427,7 @@ public sealed class FakeSmscConnection
 
                     _received.Enqueue(frame.Pdu!);
                     await OnPduAsync(frame.Pdu!);
+                    _smsc.Changed();
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
@@ -416,6 +480,13 @@ public sealed class FakeSmscConnection
                         BindReceiver => new BindReceiverResp { SystemId = FakeSmsc.SmscSystemId, SequenceNumber = bind.SequenceNumber },
                         _ => new BindTransceiverResp { SystemId = FakeSmsc.SmscSystemId, SequenceNumber = bind.SequenceNumber },
                     };
+                }
+
+                // Counted from here: from the SMSC's side the bind exists once it says so.
+                if (status == CommandStatus.Ok)
+                {
+                    IsBound = true;
+                    _smsc.Changed();
                 }
 
                 if (status == CommandStatus.Ok && _smsc.SendAfterBind?.Invoke() is { } next)

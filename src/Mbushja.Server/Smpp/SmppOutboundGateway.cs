@@ -22,6 +22,12 @@ public sealed partial class SmppOutboundGateway(
 {
     public string Name => "smpp";
 
+    /// <summary>
+    /// A server whose binds that may submit all wait for slots other servers hold leaves the replies to those servers.
+    /// Binds of which none may submit (receivers only) are left to fail each attempt, with the reason.
+    /// </summary>
+    public bool CanSend => binds.MaySubmit || !binds.Clients.Any(c => c.Options.BindType.CanSubmit());
+
     public async Task<SendOutcome> SendAsync(OutboundSms sms, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sms);

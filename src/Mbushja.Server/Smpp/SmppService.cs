@@ -30,6 +30,12 @@ public sealed partial class SmppService(
 
         string described = string.Join(", ", settings.Binds.Select(b => b.Describe()));
         LogStarting(logger, binds.Clients.Count, described);
+        if (settings.SharesBinds)
+        {
+            string limit = settings.DescribeLimit();
+            LogSharing(logger, limit, settings.BindLease);
+        }
+
         binds.Start();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -72,6 +78,9 @@ public sealed partial class SmppService(
 
     [LoggerMessage(EventId = 4121, Level = LogLevel.Information, Message = "SMPP: {Count} bind(s): {Binds}")]
     private static partial void LogStarting(ILogger logger, int count, string binds);
+
+    [LoggerMessage(EventId = 4123, Level = LogLevel.Information, Message = "SMPP: the binds are shared with the other servers on this database by lease ({Limit} per system_id, leases of {Lease})")]
+    private static partial void LogSharing(ILogger logger, string limit, TimeSpan lease);
 
     [LoggerMessage(EventId = 4122, Level = LogLevel.Error, Message = "SMPP sweep failed; it runs again shortly")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);

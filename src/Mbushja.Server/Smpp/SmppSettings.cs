@@ -47,6 +47,73 @@ public sealed record SmppSettings
     /// <summary>USSD over SMPP: the operator's ussd_service_op variant and how screens travel.</summary>
     public SmppUssdSettings Ussd { get; init; } = SmppUssdSettings.Default;
 
+    /// <summary>
+    /// How many binds the SMSC allows one system_id, for all servers together: the binds are shared among the servers by
+    /// lease (docs/design/smpp-bind-leases.md), so that any server may die and another takes its binds over. Null (the
+    /// default): one slot per configured bind, so the servers together hold each configured bind once. 0: no limit and no
+    /// leases: every server binds every configured bind.
+    /// </summary>
+    public int? MaxBindsPerSystemId { get; init; }
+
+    /// <summary>
+    /// How long a bind slot is held without a renewal (default 30 s). A holder renews it at a third, unbinds when no
+    /// renewal came through by two thirds, and its bind is gone by five sixths; a bind waiting for a slot looks again
+    /// every sixth, and when the lease it waits for runs out.
+    /// </summary>
+    public TimeSpan BindLease { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The shortest <see cref="BindLease"/>: its renewal must have time for a few tries.</summary>
+    public static readonly TimeSpan MinBindLease = TimeSpan.FromSeconds(6);
+
+    /// <summary>True when servers share the binds by lease (<see cref="MaxBindsPerSystemId"/> is not 0).</summary>
+    public bool SharesBinds => MaxBindsPerSystemId != 0;
+
+    /// <summary>
+    /// The slots <see cref="Binds"/>[<paramref name="index"/>] may take (none when binds are not shared). The slots of a
+    /// system_id, 0 to <see cref="MaxBindsPerSystemId"/> - 1, are dealt in turn to its binds in the order configured, so
+    /// that every bind has its share: with binds A, B and a limit of 5, A may take slots 0, 2, 4 and B slots 1, 3. Each
+    /// server holds at most one slot per bind, so the servers together hold at most the limit.
+    /// </summary>
+    public IReadOnlyList<int> SlotsOf(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Binds.Count);
+        if (!SharesBinds)
+        {
+            return [];
+        }
+
+        string systemId = Binds[index].SystemId;
+        int turn = Binds.Take(index).Count(b => b.SystemId == systemId);
+        int binds = Binds.Count(b => b.SystemId == systemId);
+        int slots = MaxBindsPerSystemId ?? binds;
+        return [.. Enumerable.Range(0, slots).Where(slot => slot % binds == turn)];
+    }
+
+    /// <summary>What makes the binds and their limit unusable together, one line each (empty when they are fine).</summary>
+    public IReadOnlyList<string> BindLimitErrors()
+    {
+        var errors = new List<string>();
+        if (MaxBindsPerSystemId is < 0)
+        {
+            errors.Add("SMPP: the binds allowed per system_id must be 0 (no limit) or more.");
+        }
+
+        if (BindLease < MinBindLease)
+        {
+            errors.Add($"SMPP: a bind lease lasts at least {MinBindLease.TotalSeconds:0} seconds.");
+        }
+
+        if (MaxBindsPerSystemId is > 0 and int max)
+        {
+            errors.AddRange(Binds.GroupBy(b => b.SystemId, StringComparer.Ordinal).Where(g => g.Count() > max).Select(g =>
+                $"SMPP: {g.Count()} binds for system_id '{g.Key}' ({string.Join(", ", g.Select(b => b.Name))}; a pair is two), but the SMSC allows "
+                + $"{max}: name at most {max}, or raise the binds allowed per system_id."));
+        }
+
+        return errors;
+    }
+
     /// <summary>How often long messages past their timeout and old redelivery keys are looked for.</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -121,7 +188,8 @@ public sealed record SmppSettings
     /// <summary>
     /// The SMPP settings in <see cref="FileName"/> of the operator's configuration folder, or null when there is none:
     /// <c>{"binds": ["smpp://systemId@host:port?bind=pair", ...], "longMessages": "udh8", "gsm7Packed": false,
-    /// "transliterate": false, "registeredDelivery": 1, "redeliveryWindowSeconds": 600, "ussd": {"begin": [1], "continue": [18],
+    /// "transliterate": false, "registeredDelivery": 1, "redeliveryWindowSeconds": 600, "maxBindsPerSystemId": 2,
+    /// "bindLeaseSeconds": 30, "ussd": {"begin": [1], "continue": [18],
     /// "menu": 2, "end": 17, "via": "submit_sm", "serviceCode": "*101#", "serviceType": ""}}</c>, passwords as for
     /// <c>--smsc</c> (best from the environment: the file is no place for them). Every mistake is reported at once
     /// (<see cref="ConfigurationException"/>), without a password.
@@ -181,7 +249,23 @@ public sealed record SmppSettings
             errors.Add($"{FileName}: redeliveryWindowSeconds must be at least 1.");
         }
 
+        if (file?.MaxBindsPerSystemId is < 0)
+        {
+            errors.Add($"{FileName}: maxBindsPerSystemId must be 0 (no limit) or more.");
+        }
+
+        if (file?.BindLeaseSeconds is { } lease && lease < MinBindLease.TotalSeconds)
+        {
+            errors.Add($"{FileName}: bindLeaseSeconds must be at least {MinBindLease.TotalSeconds:0}.");
+        }
+
         SmppUssdSettings ussd = SmppUssdSettings.From(file?.Ussd, errors, FileName);
+        if (errors.Count == 0)
+        {
+            var limited = new SmppSettings { Binds = binds, MaxBindsPerSystemId = file?.MaxBindsPerSystemId };
+            errors.AddRange(limited.BindLimitErrors().Select(e => $"{FileName}: {e["SMPP: ".Length..]}"));
+        }
+
         if (errors.Count > 0)
         {
             throw new ConfigurationException(errors);
@@ -198,6 +282,8 @@ public sealed record SmppSettings
             },
             RegisteredDelivery = (byte)(file.RegisteredDelivery ?? 1),
             RedeliveryWindow = file.RedeliveryWindowSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : None.RedeliveryWindow,
+            MaxBindsPerSystemId = file.MaxBindsPerSystemId,
+            BindLease = file.BindLeaseSeconds is { } leaseSeconds ? TimeSpan.FromSeconds(leaseSeconds) : None.BindLease,
             Ussd = ussd,
         };
     }
@@ -227,10 +313,21 @@ public sealed record SmppSettings
         bool? Transliterate,
         int? RegisteredDelivery,
         int? RedeliveryWindowSeconds,
+        int? MaxBindsPerSystemId,
+        int? BindLeaseSeconds,
         SmppUssdSettings.File? Ussd);
 
     /// <summary>Without passwords: records print every member.</summary>
     public override string ToString() =>
         $"SmppSettings {{ Binds = [{string.Join(", ", Binds.Select(b => b.Describe()))}], LongMessages = {Text.LongMessages}, Gsm7Packed = {Text.Gsm7Packed}, "
-        + $"Transliterate = {Text.Transliterate}, RegisteredDelivery = {RegisteredDelivery}, RedeliveryWindow = {RedeliveryWindow}, Ussd = {Ussd} }}";
+        + $"Transliterate = {Text.Transliterate}, RegisteredDelivery = {RegisteredDelivery}, RedeliveryWindow = {RedeliveryWindow}, "
+        + $"MaxBindsPerSystemId = {DescribeLimit()}, BindLease = {BindLease}, Ussd = {Ussd} }}";
+
+    /// <summary>The bind limit in words: <c>one per configured bind</c>, <c>no limit</c>, or the number.</summary>
+    public string DescribeLimit() => MaxBindsPerSystemId switch
+    {
+        null => "one per configured bind",
+        0 => "no limit",
+        int max => max.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 }

@@ -8,6 +8,9 @@ namespace Mbushja.Smpp.Session;
 /// the bind was refused) tries again after a wait that doubles up to <see cref="SmppSessionOptions.Reconnect"/>'s
 /// ceiling, with jitter, until it is stopped. The wait starts small again only after a session stayed bound for
 /// <see cref="SmppSessionOptions.StableAfter"/>, so an SMSC that accepts binds and drops them at once is not hammered.
+/// With <see cref="ISmppBindSlots"/> (binds shared by several servers) it connects only while it holds a slot: it takes
+/// one before each connection, ends the session when the slot is lost, and gives the slot back once the connection is
+/// gone (docs/design/smpp-bind-leases.md).
 /// </summary>
 public sealed partial class SmppClient : IAsyncDisposable
 {
@@ -15,6 +18,7 @@ public sealed partial class SmppClient : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Random _random;
+    private readonly ISmppBindSlots? _slots;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
 
@@ -23,8 +27,10 @@ public sealed partial class SmppClient : IAsyncDisposable
     private Task _run = Task.CompletedTask;
     private int _started;
     private int _attempts;
+    private int _holdsSlot;
 
-    public SmppClient(SmppSessionOptions options, ISmppInboundHandler handler, ILogger? logger = null, TimeProvider? time = null, Random? random = null)
+    public SmppClient(
+        SmppSessionOptions options, ISmppInboundHandler handler, ILogger? logger = null, TimeProvider? time = null, Random? random = null, ISmppBindSlots? slots = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handler);
@@ -33,6 +39,7 @@ public sealed partial class SmppClient : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _random = random ?? Random.Shared;
+        _slots = slots;
     }
 
     public SmppSessionOptions Options { get; }
@@ -48,6 +55,12 @@ public sealed partial class SmppClient : IAsyncDisposable
             return session is { State: SmppSessionState.Bound } ? session : null;
         }
     }
+
+    /// <summary>
+    /// True while this bind is this server's to use: it holds its slot (bound, or binding), or binds are not shared.
+    /// False while other servers hold the slots it may take.
+    /// </summary>
+    public bool HoldsSlot => _slots is null || Volatile.Read(ref _holdsSlot) == 1;
 
     /// <summary>Connection attempts so far (the first included).</summary>
     public int ConnectAttempts => Volatile.Read(ref _attempts);
@@ -99,16 +112,28 @@ public sealed partial class SmppClient : IAsyncDisposable
         CancellationToken stopping = _stopping.Token;
         while (!stopping.IsCancellationRequested)
         {
+            ISmppBindSlot? slot;
+            try
+            {
+                slot = await TakeSlotAsync(stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+
             if (Interlocked.Increment(ref _attempts) > 1)
             {
                 SmppMetrics.Reconnect(Name);
             }
 
             long boundAt = 0;
+            bool lost = false;
             SmppSession? session = null;
+            using var connecting = CancellationTokenSource.CreateLinkedTokenSource(stopping, slot?.Lost ?? CancellationToken.None);
             try
             {
-                session = await SmppSession.ConnectAsync(Options, _handler, _logger, _time, _random, stopping);
+                session = await SmppSession.ConnectAsync(Options, _handler, _logger, _time, _random, connecting.Token);
                 boundAt = _time.GetTimestamp();
                 Volatile.Write(ref _session, session);
                 lock (_lock)
@@ -122,11 +147,24 @@ public sealed partial class SmppClient : IAsyncDisposable
                     await session.UnbindAsync(CancellationToken.None);
                 }
 
-                await session.Completion;
+                if (slot is null)
+                {
+                    await session.Completion;
+                }
+                else
+                {
+                    lost = await EndsWithSlotAsync(session, slot);
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
                 break;
+            }
+            catch (OperationCanceledException) when (slot is { Lost.IsCancellationRequested: true })
+            {
+                lost = true;
+                SmppMetrics.SlotLost(Name);
+                LogSlotLost(_logger, Name);
             }
             catch (SmppException e)
             {
@@ -156,11 +194,26 @@ public sealed partial class SmppClient : IAsyncDisposable
                 {
                     await session.DisposeAsync();
                 }
+
+                // Only now that the connection is gone may another server take the slot and bind.
+                if (slot is not null)
+                {
+                    Volatile.Write(ref _holdsSlot, 0);
+                    await slot.DisposeAsync();
+                    SmppMetrics.SlotHeld(Name, -1);
+                }
             }
 
             if (stopping.IsCancellationRequested)
             {
                 break;
+            }
+
+            if (lost)
+            {
+                // The SMSC did nothing wrong: the next try begins with taking a slot again, which paces it.
+                failures = 0;
+                continue;
             }
 
             if (boundAt != 0 && _time.GetElapsedTime(boundAt) >= Options.StableAfter)
@@ -181,6 +234,58 @@ public sealed partial class SmppClient : IAsyncDisposable
         }
     }
 
+    /// <summary>A slot before connecting, when binds are shared (null when they are not).</summary>
+    private async Task<ISmppBindSlot?> TakeSlotAsync(CancellationToken stopping)
+    {
+        if (_slots is null)
+        {
+            return null;
+        }
+
+        SmppMetrics.SlotWaiting(Name, 1);
+        try
+        {
+            ISmppBindSlot slot = await _slots.TakeAsync(stopping);
+            SmppMetrics.SlotHeld(Name, 1);
+            Volatile.Write(ref _holdsSlot, 1);
+            return slot;
+        }
+        finally
+        {
+            SmppMetrics.SlotWaiting(Name, -1);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the session ends or its slot is lost; a lost slot ends the session with an unbind, or without one when
+    /// the unbind takes longer than <see cref="ISmppBindSlot.UnbindWithin"/>. True when the slot was lost.
+    /// </summary>
+    private async Task<bool> EndsWithSlotAsync(SmppSession session, ISmppBindSlot slot)
+    {
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (slot.Lost.Register(() => lost.TrySetResult()))
+        {
+            if (await Task.WhenAny(session.Completion, lost.Task) == session.Completion)
+            {
+                return false;
+            }
+        }
+
+        SmppMetrics.SlotLost(Name);
+        LogSlotLost(_logger, Name);
+        using var limit = new CancellationTokenSource(slot.UnbindWithin, _time);
+        try
+        {
+            await session.UnbindAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Not unbound in time: the connection is closed without it (the caller disposes the session).
+        }
+
+        return true;
+    }
+
     private static TaskCompletionSource<SmppSession> NewBound() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "SMPP {Bind}: {Reason}")]
@@ -188,6 +293,9 @@ public sealed partial class SmppClient : IAsyncDisposable
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "SMPP {Bind}: connecting again in {Delay}")]
     private static partial void LogReconnecting(ILogger logger, string bind, TimeSpan delay);
+
+    [LoggerMessage(EventId = 4018, Level = LogLevel.Warning, Message = "SMPP {Bind}: its slot could not be kept; unbinding so that the bind is gone before another server may take the slot")]
+    private static partial void LogSlotLost(ILogger logger, string bind);
 
     [LoggerMessage(EventId = 4017, Level = LogLevel.Error, Message = "SMPP {Bind}: {Reason} Check the system_id and password; trying again with the longest waits")]
     private static partial void LogCredentialsRefused(ILogger logger, string bind, string reason);

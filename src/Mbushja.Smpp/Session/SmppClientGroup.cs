@@ -20,6 +20,12 @@ public sealed class SmppClientGroup(IReadOnlyList<SmppClient> clients) : IAsyncD
         }
     }
 
+    /// <summary>
+    /// True when a bind that may submit is this server's to use (<see cref="SmppClient.HoldsSlot"/>), bound or on its
+    /// way; false while other servers hold the slots of all of them, and they had better send.
+    /// </summary>
+    public bool MaySubmit => Clients.Any(c => c.Options.BindType.CanSubmit() && c.HoldsSlot);
+
     /// <summary>Unbinds every session, in parallel.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) => Task.WhenAll(Clients.Select(c => c.StopAsync(cancellationToken)));
 

@@ -6,7 +6,8 @@ namespace Mbushja.Smpp.Session;
 
 /// <summary>
 /// SMPP metrics (meter <c>Mbushja.Smpp</c>), tagged by bind name: binds up, PDUs each way by command and status,
-/// undecodable input, response times, timeouts, throttling pauses and reconnects.
+/// undecodable input, response times, timeouts, throttling pauses and reconnects; and, when servers share the binds,
+/// slots held, binds waiting for one and slots lost.
 /// </summary>
 public static class SmppMetrics
 {
@@ -34,6 +35,21 @@ public static class SmppMetrics
 
     private static readonly Counter<long> Reconnects = Meter.CreateCounter<long>(
         "mbushja.smpp.reconnects", description: "Connection attempts after the first.");
+
+    private static readonly UpDownCounter<long> SlotsHeld = Meter.CreateUpDownCounter<long>(
+        "mbushja.smpp.bind_slots.held", description: "Bind slots this server holds, when servers share the binds (1 per slot held).");
+
+    private static readonly UpDownCounter<long> SlotsWaiting = Meter.CreateUpDownCounter<long>(
+        "mbushja.smpp.bind_slots.waiting", description: "Binds waiting for a slot that other servers hold (1 per bind waiting).");
+
+    private static readonly Counter<long> SlotsLost = Meter.CreateCounter<long>(
+        "mbushja.smpp.bind_slots.lost", description: "Binds ended because their slot could not be kept (its lease was not renewed in time).");
+
+    internal static void SlotHeld(string bind, int delta) => SlotsHeld.Add(delta, Tag("bind", bind));
+
+    internal static void SlotWaiting(string bind, int delta) => SlotsWaiting.Add(delta, Tag("bind", bind));
+
+    internal static void SlotLost(string bind) => SlotsLost.Add(1, Tag("bind", bind));
 
     internal static void BindUp(string bind) => Bound.Add(1, Tag("bind", bind));
 

@@ -224,7 +224,8 @@ public static class MbushjaCli
         };
         outboundAttempts.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 1)
+            // Read from the token: a value that is no number is the parser's to report, and GetValueOrDefault would throw on it.
+            if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int attempts) && attempts < 1)
             {
                 result.AddError("--outbound-max-attempts must be at least 1.");
             }
@@ -272,7 +273,7 @@ public static class MbushjaCli
         };
         smppWindow.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 1)
+            if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int window) && window < 1)
             {
                 result.AddError("--smpp-redelivery-window must be at least 1 second.");
             }

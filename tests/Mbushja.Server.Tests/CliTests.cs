@@ -211,6 +211,8 @@ public sealed class CliTests
     [InlineData("serve", "--smsc")]
     [InlineData("serve", "--smpp-long-messages", "pigeon")]
     [InlineData("serve", "--smpp-redelivery-window", "0")]
+    [InlineData("serve", "--smpp-redelivery-window", "ten")]
+    [InlineData("serve", "--outbound-max-attempts", "ten")]
     [InlineData("serve", "--smpp-bind-lease", "5")]
     [InlineData("serve", "--smpp-bind-lease", "long")]
     [InlineData("serve", "--smpp-max-binds-per-system-id", "many")]
@@ -224,6 +226,18 @@ public sealed class CliTests
         Assert.EndsWith("\n", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', run.Stderr[..^1]);
         Assert.StartsWith("mbushja: ", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("postgres://mbushja:s3cret@db-a:5432,db-b:99999/mbushja", "'99999' is not a port")]
+    [InlineData("postgres://mbushja:s3cret@db-a:5432/mbushja?target_session_attrs=master", "'master' is not a value of its parameter 'target_session_attrs'")]
+    public async Task Serve_DbUrlThatCannotBeRead_ExitsWithTheReason_NeverThePassword(string url, string reason)
+    {
+        Run run = await RunAsync("serve", "--db", url, "--data", Path.Combine(Path.GetTempPath(), "mbushja-cli-" + Guid.NewGuid().ToString("N")));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains(reason, run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", run.Stderr + run.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -17,18 +17,8 @@ public static class Failover
     public static async Task<T> RetryAsync<T>(Func<Task<T>> step, TimeProvider time, TimeSpan limit)
     {
         ArgumentNullException.ThrowIfNull(step);
-        ResiliencePipeline pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(DbErrors.IsUnavailable),
-                BackoffType = DelayBackoffType.Exponential,
-                Delay = TimeSpan.FromMilliseconds(50),
-                MaxDelay = MaxDelay,
-                UseJitter = true,
-                // 50 + 100 + 200 + 400 ms, then every half second: about the limit in all.
-                MaxRetryAttempts = 4 + (int)Math.Ceiling(limit / MaxDelay),
-            })
-            .Build();
+        // 50 + 100 + 200 + 400 ms, then every half second: about the limit in all.
+        ResiliencePipeline pipeline = WhileUnavailable(time, TimeSpan.FromMilliseconds(50), MaxDelay, 4 + (int)Math.Ceiling(limit / MaxDelay), onRetry: null);
         return await pipeline.ExecuteAsync(async _ => await step(), CancellationToken.None);
     }
 
@@ -52,21 +42,26 @@ public static class Failover
     public static async Task UntilWritableAsync(Func<CancellationToken, Task> step, TimeProvider time, Action<Exception> waiting, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(step);
-        ResiliencePipeline pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+        ResiliencePipeline pipeline = WhileUnavailable(time, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), int.MaxValue, waiting);
+        await pipeline.ExecuteAsync(async token => await step(token), ct);
+    }
+
+    /// <summary>Runs again, with a doubling wait up to <paramref name="maxDelay"/> and some jitter, what failed for want of a writable database.</summary>
+    private static ResiliencePipeline WhileUnavailable(TimeProvider time, TimeSpan delay, TimeSpan maxDelay, int attempts, Action<Exception>? onRetry) =>
+        new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(DbErrors.IsUnavailable),
                 BackoffType = DelayBackoffType.Exponential,
-                Delay = TimeSpan.FromMilliseconds(100),
-                MaxDelay = TimeSpan.FromSeconds(1),
-                MaxRetryAttempts = int.MaxValue,
+                Delay = delay,
+                MaxDelay = maxDelay,
+                UseJitter = true,
+                MaxRetryAttempts = attempts,
                 OnRetry = args =>
                 {
-                    waiting(args.Outcome.Exception!);
+                    onRetry?.Invoke(args.Outcome.Exception!);
                     return ValueTask.CompletedTask;
                 },
             })
             .Build();
-        await pipeline.ExecuteAsync(async token => await step(token), ct);
-    }
 }

@@ -95,12 +95,8 @@ public sealed class FailoverSpec
     [Fact]
     public async Task CommitQueue_DuringACut_WaitsAndCommitsOnceTheDatabaseIsBack()
     {
-        await using TestDatabase test = await TestDatabase.CreateAsync(DatabaseKind.Postgres);
-        var admin = new NpgsqlConnectionStringBuilder(test.Database.ConnectionString);
-        await using var proxy = new TcpProxy(admin.Host!, admin.Port);
-        await using Database database = Database.Postgres(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString);
-        await using var commits = new CommitQueue(database, TimeProvider.System, new CommitQueueOptions { UnavailableWait = TimeSpan.FromMinutes(1) });
-        Assert.Null(await commits.CommitAsync(new MarkerWork("before", refuse: false)));
+        await using var cut = await BehindARelay.CreateAsync(TimeSpan.FromMinutes(1));
+        (TcpProxy proxy, CommitQueue commits, TestDatabase test) = (cut.Proxy, cut.Commits, cut.Test);
 
         proxy.Cut();
         Task<CommitRefusal?> during = commits.CommitAsync(new MarkerWork("during", refuse: false));
@@ -115,12 +111,8 @@ public sealed class FailoverSpec
     [Fact]
     public async Task CommitQueue_ACutLongerThanItWaits_FailsTheRequestsAsUnavailable_AndTakesNone()
     {
-        await using TestDatabase test = await TestDatabase.CreateAsync(DatabaseKind.Postgres);
-        var admin = new NpgsqlConnectionStringBuilder(test.Database.ConnectionString);
-        await using var proxy = new TcpProxy(admin.Host!, admin.Port);
-        await using Database database = Database.Postgres(new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString);
-        await using var commits = new CommitQueue(database, TimeProvider.System, new CommitQueueOptions { UnavailableWait = TimeSpan.FromMilliseconds(300) });
-        Assert.Null(await commits.CommitAsync(new MarkerWork("before", refuse: false)));
+        await using var cut = await BehindARelay.CreateAsync(TimeSpan.FromMilliseconds(300));
+        (TcpProxy proxy, CommitQueue commits, TestDatabase test) = (cut.Proxy, cut.Commits, cut.Test);
 
         proxy.Cut();
         Exception failed = await Assert.ThrowsAnyAsync<Exception>(() => commits.CommitAsync(new MarkerWork("lost", refuse: false)));
@@ -129,6 +121,29 @@ public sealed class FailoverSpec
         Assert.True(DbErrors.IsUnavailable(failed), failed.ToString());
         Assert.False(await MarkerWork.ExistsAsync(test.Database, "lost"));
         Assert.Null(await commits.CommitAsync(new MarkerWork("after", refuse: false)));
+    }
+
+    /// <summary>A fresh database reached through a relay the test can cut, and a commit queue on it that has committed once.</summary>
+    private sealed record BehindARelay(TestDatabase Test, TcpProxy Proxy, Database Database, CommitQueue Commits) : IAsyncDisposable
+    {
+        public static async Task<BehindARelay> CreateAsync(TimeSpan unavailableWait)
+        {
+            TestDatabase test = await TestDatabase.CreateAsync(DatabaseKind.Postgres);
+            var direct = new NpgsqlConnectionStringBuilder(test.Database.ConnectionString);
+            var proxy = new TcpProxy(direct.Host!, direct.Port);
+            Database database = Database.Postgres(new NpgsqlConnectionStringBuilder(direct.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString);
+            var commits = new CommitQueue(database, TimeProvider.System, new CommitQueueOptions { UnavailableWait = unavailableWait });
+            Assert.Null(await commits.CommitAsync(new MarkerWork("before", refuse: false)));
+            return new BehindARelay(test, proxy, database, commits);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Commits.DisposeAsync();
+            await Database.DisposeAsync();
+            await Proxy.DisposeAsync();
+            await Test.DisposeAsync();
+        }
     }
 
     private static async Task OpenAsync(string connectionString)

@@ -2,6 +2,8 @@ using System.Net;
 using System.Text.Json;
 using Mbushja.Domain;
 using Mbushja.Sandbox;
+using Mbushja.Smpp;
+using Mbushja.Smpp.Pdus;
 using Mbushja.Storage;
 using Mbushja.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +15,7 @@ namespace Mbushja.Server.Tests;
 /// A server whose PostgreSQL goes away and comes back (a failover, a cut network): the server sits behind a TCP relay
 /// the test cuts. While no database takes writes, gateways are told to resend (503 with Retry-After, never 500), the
 /// load balancer is told the server is not ready, and nothing is charged; once it is back, the same message is topped
-/// up once. A server started during the cut waits for the database; a message whose bank held the money finishes
+/// up once; over SMPP the SMSC is answered ESME_RX_T_APPN and its next try is topped up once. A server started during the cut waits for the database; a message whose bank held the money finishes
 /// its credits once the database is back.
 /// </summary>
 public sealed class DatabaseOutageSpec : IAsyncLifetime
@@ -113,6 +115,35 @@ public sealed class DatabaseOutageSpec : IAsyncLifetime
         await WaitForAsync(() => Task.FromResult(bank.GetAccount("BEK", account)!.Held == Money.Zero), "the capture");
         Assert.Equal(balance - Money.FromCents(500), bank.GetAccount("BEK", account)!.Balance);
         await WaitForAsync(async () => await CountAsync("SELECT COUNT(*) FROM sms_transactions WHERE message_id = 'held-1' AND state = 'completed'") == 1, "completed");
+        await AssertLedgerBalancedAsync();
+    }
+
+    [Fact]
+    public async Task DuringACut_TheSmscIsAskedToDeliverAgain_AndItsNextTryIsToppedUpOnce()
+    {
+        await using FakeSmsc smsc = FakeSmsc.Start();
+        await using RunningServer server = await RunningServer.StartAsync(
+            _db, demo: true, settings => settings with { Smpp = SmppServerFixture.SettingsFor(SmppServerFixture.BindTo(smsc)) });
+        await smsc.WaitForBindAsync();
+        long before = await CreditAsync(server);
+        var mo = new DeliverSm
+        {
+            Source = SmppAddress.International("383" + Holder[1..]),
+            Destination = SmppAddress.ShortCode("50005"),
+            DataCoding = DataCoding.SmscDefault,
+            ShortMessage = "5"u8.ToArray(),
+        };
+
+        _proxy.Cut();
+        Pdu refused = await smsc.Bound!.RequestAsync(mo);
+        _proxy.Restore();
+        await WaitUntilReadyAsync(server);
+        Pdu taken = await smsc.Bound!.RequestAsync(mo);
+
+        Assert.Equal(CommandStatus.ReceiverTemporaryAppError, refused.CommandStatus);
+        Assert.Equal(CommandStatus.Ok, taken.CommandStatus);
+        await WaitForAsync(async () => await CreditAsync(server) == before + 500, "the credit");
+        Assert.Equal(1, await CountAsync($"SELECT COUNT(*) FROM sms_transactions WHERE sender = '+383{Holder[1..]}' AND short_code = '50005' AND state IN ('credited', 'completed')"));
         await AssertLedgerBalancedAsync();
     }
 

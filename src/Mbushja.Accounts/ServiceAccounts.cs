@@ -66,9 +66,13 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
         }
 
         await using DbConnection connection = await database.OpenReaderAsync(ct);
+        // Two lookups, each by its own primary key, rather than one WHERE with an OR across them: PostgreSQL plans
+        // "s.id = @id OR s.id IN (SELECT ...)" as a sequential scan of service_accounts (it grows with the table).
+        // The id comes first, so an id that is also someone's name finds the account it is the id of.
         DbCommand command = connection.Reused(
-            $"SELECT {Columns} FROM service_accounts s JOIN ledger_accounts a ON a.id = s.account_id "
-            + "WHERE s.id = @id OR s.id IN (SELECT account_id FROM service_account_identifiers WHERE key = @k1 OR key = @k2) LIMIT 1",
+            $"SELECT {Columns} FROM service_accounts s JOIN ledger_accounts a ON a.id = s.account_id WHERE s.id = @id "
+            + $"UNION ALL SELECT {Columns} FROM service_account_identifiers i JOIN service_accounts s ON s.id = i.account_id "
+            + "JOIN ledger_accounts a ON a.id = s.account_id WHERE i.key IN (@k1, @k2) LIMIT 1",
             null,
             ("id", keys[0]), // ids are lower-case hex; lookups ignore case like every other identifier
             ("k1", keys[0]),

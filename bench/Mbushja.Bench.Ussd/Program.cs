@@ -87,7 +87,7 @@ string table = string.Create(CultureInfo.InvariantCulture, $"""
 
     {string.Join(Environment.NewLine, notes)}
 
-    DB round trips: on PostgreSQL, Npgsql commands and batches run plus NpgsqlTransaction's own COMMIT/ROLLBACK/RELEASE (each one wait for the server), over the measured windows, per step answered; "-" on SQLite (not counted). Per payment: those made in the requests of the confirmation steps that pay (a batch committed by one request for several counts in that request only), per payment step. KB allocated: the whole process (load generator and server; the ceiling's row is the load generator and an empty endpoint) over the measured windows, per step.
+    DB round trips: on PostgreSQL, Npgsql commands and batches run plus NpgsqlTransaction's own COMMIT/ROLLBACK/RELEASE (each one wait for the server), over the measured windows, per step answered; "-" on SQLite (not counted). Per payment: all the window's round trips less those made in the requests of the other steps (the ledger's batches run outside the requests that queue them), per confirmation step that pays. KB allocated: the whole process (load generator and server; the ceiling's row is the load generator and an empty endpoint) over the measured windows, per step.
 
     Targets: /ussd at least 50% of the empty endpoint's steps/s, and p99 under 10 ms at {rate:N0} steps/s.
 
@@ -842,8 +842,11 @@ internal sealed class Counted
     {
         double perStep = 1.0 / Math.Max(1, _answered);
         string roundTrips = engine == "postgres" ? (_counts.RoundTrips * perStep).ToString("F2", CultureInfo.InvariantCulture) : "-";
+        // The ledger's batches run outside the request that queued them (their round trips reach no request's tally),
+        // so a payment's are what the window made beyond the menu steps' own tallies: all of it, less what the other
+        // steps' requests made, per payment step. With sessions that only cancel, the same difference is about 0.
         string perPayment = engine == "postgres" && !ceiling && _steps.Payments > 0
-            ? ((double)_steps.PaymentRoundTrips / _steps.Payments).ToString("F2", CultureInfo.InvariantCulture)
+            ? ((double)(_counts.RoundTrips - _steps.OtherRoundTrips) / _steps.Payments).ToString("F2", CultureInfo.InvariantCulture)
             : "-";
         return string.Create(CultureInfo.InvariantCulture, $"{(ceiling ? "-" : roundTrips)} | {perPayment} | {_counts.AllocatedBytes * perStep / 1024:N1}");
     }
@@ -854,7 +857,7 @@ internal sealed class Counted
         return string.Create(CultureInfo.InvariantCulture,
             $"{_answered:N0} steps answered in the windows, {_counts.Operations:N0} Npgsql commands/batches + {_counts.TransactionEnds:N0} NpgsqlTransaction ends, "
             + $"{_counts.AllocatedBytes / 1e6:N1} MB allocated; by request: {_steps.Payments:N0} payment steps with {_steps.PaymentRoundTrips:N0} round trips, "
-            + $"{_steps.Others:N0} other steps with {_steps.OtherRoundTrips:N0} ({(double)_steps.OtherRoundTrips / Math.Max(1, _steps.Others):F2} each); "
+            + $"{_steps.Others:N0} other steps with {_steps.OtherRoundTrips:N0} ({(double)_steps.OtherRoundTrips / Math.Max(1, _steps.Others):F2} each, the DB round trips per other step); "
             + $"{_counts.RoundTrips - _steps.PaymentRoundTrips - _steps.OtherRoundTrips:N0} round trips outside any request's tally ({stepsSeen:N0} requests seen)");
     }
 }

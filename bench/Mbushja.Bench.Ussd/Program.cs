@@ -87,7 +87,7 @@ string table = string.Create(CultureInfo.InvariantCulture, $"""
 
     {string.Join(Environment.NewLine, notes)}
 
-    DB round trips: on PostgreSQL, Npgsql commands and batches run plus NpgsqlTransaction's own COMMIT/ROLLBACK/RELEASE (each one wait for the server), over the measured windows, per step answered; "-" on SQLite (not counted). Per payment: all the window's round trips less those made in the requests of the other steps (the ledger's batches run outside the requests that queue them), per confirmation step that pays. KB allocated: the whole process (load generator and server; the ceiling's row is the load generator and an empty endpoint) over the measured windows, per step.
+    DB round trips: on PostgreSQL, Npgsql commands and batches run plus NpgsqlTransaction's own COMMIT/ROLLBACK/RELEASE (each one wait for the server), over the measured windows, per step answered; "-" on SQLite (not counted). Per payment: all the window's round trips less those made in the requests of the other steps (a ledger batch runs in one payment's request for all it commits, or in none), per confirmation step that pays. KB allocated: the whole process (load generator and server; the ceiling's row is the load generator and an empty endpoint) over the measured windows, per step.
 
     Targets: /ussd at least 50% of the empty endpoint's steps/s, and p99 under 10 ms at {rate:N0} steps/s.
 
@@ -842,9 +842,10 @@ internal sealed class Counted
     {
         double perStep = 1.0 / Math.Max(1, _answered);
         string roundTrips = engine == "postgres" ? (_counts.RoundTrips * perStep).ToString("F2", CultureInfo.InvariantCulture) : "-";
-        // The ledger's batches run outside the request that queued them (their round trips reach no request's tally),
-        // so a payment's are what the window made beyond the menu steps' own tallies: all of it, less what the other
-        // steps' requests made, per payment step. With sessions that only cancel, the same difference is about 0.
+        // A ledger batch runs in the flow of whichever payment committed the queue, or in none (most of them, under
+        // load: they reach no request's tally), so a payment's round trips are what the window made beyond the menu
+        // steps' own tallies: all of it, less what the other steps' requests made, per payment step. With sessions
+        // that only cancel, the same difference is about 0.
         string perPayment = engine == "postgres" && !ceiling && _steps.Payments > 0
             ? ((double)(_counts.RoundTrips - _steps.OtherRoundTrips) / _steps.Payments).ToString("F2", CultureInfo.InvariantCulture)
             : "-";

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Mbushja.Accounts;
+using Mbushja.Bench;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Server;
@@ -40,6 +41,8 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
+// Round trips and allocations per top-up (bench/README.md, "Counts"): before the server builds its data source.
+DbCounts.Install();
 var rows = new List<string>();
 bool allOk = true;
 foreach (string engine in engines)
@@ -64,9 +67,11 @@ foreach (string engine in engines)
 string table = string.Create(CultureInfo.InvariantCulture, $"""
     Mbushja.Bench.Sms {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z: {Environment.ProcessorCount} cores; at least {warmup:0.#} s warm-up (then until the JIT is quiet) + {seconds:0.#} s measured per scenario; one process runs the clients, the server and the sandbox bank
 
-    | engine | bank latency ms | clients | top-ups/s | p50 ms | p99 ms | CPU µs per top-up | completed | other answers | after the run |
-    |---|--:|--:|--:|--:|--:|--:|--:|--:|---|
+    | engine | bank latency ms | clients | top-ups/s | p50 ms | p99 ms | CPU µs per top-up | DB round trips per top-up | KB allocated per top-up | completed | other answers | after the run |
+    |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|
     {string.Join(Environment.NewLine, rows)}
+
+    DB round trips: on PostgreSQL, Npgsql commands and batches run plus NpgsqlTransaction's own COMMIT/ROLLBACK/RELEASE (each one wait for the server); "-" on SQLite (not counted). KB allocated: the whole process (clients, server and sandbox bank) over the measured window, per top-up. Both count what happened in the window: the captures that follow earlier answers included.
 
     """);
 Console.WriteLine();
@@ -129,6 +134,7 @@ internal static class Scenario
             // One log line per message is right for operations and wrong for a benchmark: warnings only.
             MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
         });
+        DbCounts.Attach(app.Services.GetRequiredService<Database>());
         await app.StartAsync();
         try
         {
@@ -149,14 +155,17 @@ internal static class Scenario
             // CPU of this process (clients, server and sandbox bank) over the measured window, per top-up. The window
             // opens after the warm-up and once the JIT is quiet: until its tiers settle, compiling takes up to 40 % of
             // this 2-core machine, and a figure measured through that is the JIT's, not the platform's.
-            Task<TimeSpan> cpu = Task.Run(async () =>
+            // The counts of the same window: round trips and bytes allocated (bench/README.md, "Counts").
+            Task<(TimeSpan Cpu, DbSnapshot Counts)> cpu = Task.Run(async () =>
             {
                 await Task.Delay(warmup);
                 await JitQuietAsync(TimeSpan.FromSeconds(30));
                 window.Open(duration);
+                DbSnapshot counted = DbCounts.Take();
                 TimeSpan from = Process.GetCurrentProcess().TotalProcessorTime;
                 await Task.Delay(duration);
-                return Process.GetCurrentProcess().TotalProcessorTime - from;
+                TimeSpan used = Process.GetCurrentProcess().TotalProcessorTime - from;
+                return (used, DbCounts.Take() - counted);
             });
             var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
             {
@@ -200,9 +209,14 @@ internal static class Scenario
             Console.WriteLine($"  {engine}, bank {bankLatencyMs} ms: warmed up {warmed:F1} s; means: {steps.Summary()}");
             string check = await CheckAsync(services, sandbox, holders.Length);
             bool ok = check.StartsWith("ok", StringComparison.Ordinal) && others == 0;
-            double cpuPerTopUp = (await cpu).TotalMicroseconds / Math.Max(1, done);
+            (TimeSpan cpuUsed, DbSnapshot counts) = await cpu;
+            double cpuPerTopUp = cpuUsed.TotalMicroseconds / Math.Max(1, done);
+            double perTopUp = 1.0 / Math.Max(1, done);
+            string roundTrips = engine == "postgres" ? (counts.RoundTrips * perTopUp).ToString("F2", CultureInfo.InvariantCulture) : "-";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {engine}, bank {bankLatencyMs} ms: in the window {counts.Operations:N0} Npgsql commands/batches + {counts.TransactionEnds:N0} NpgsqlTransaction ends, {counts.AllocatedBytes / 1e6:N1} MB allocated, for {done:N0} top-ups"));
             string row = string.Create(CultureInfo.InvariantCulture,
-                $"| {engine} | {bankLatencyMs} | {clients} | {done / duration.TotalSeconds:N0} | {Ms(0.50):F1} | {Ms(0.99):F1} | {cpuPerTopUp:N0} | {done:N0} | {others:N0} | {check} |");
+                $"| {engine} | {bankLatencyMs} | {clients} | {done / duration.TotalSeconds:N0} | {Ms(0.50):F1} | {Ms(0.99):F1} | {cpuPerTopUp:N0} | {roundTrips} | {counts.AllocatedBytes * perTopUp / 1024:N1} | {done:N0} | {others:N0} | {check} |");
             return (row, ok);
         }
         finally

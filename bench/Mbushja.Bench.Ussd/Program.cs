@@ -56,6 +56,8 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
+// Round trips and allocations per step (bench/README.md, "Counts"): before the server builds its data source.
+DbCounts.Install();
 var plan = new Plan(clients, rate, rounds, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(slice), TimeSpan.FromSeconds(paceSeconds), TimeSpan.FromSeconds(quietWait));
 var rows = new List<string>();
 var notes = new List<string>();
@@ -79,11 +81,13 @@ string table = string.Create(CultureInfo.InvariantCulture, $"""
     Closed loop: {clients} clients, {rounds} rounds of {slice:0.#} s slices (after {warmup:0.#} s warm-up each) per side, taking turns; steps/s is the median of the rounds, latencies are over all of them.
     Fixed rate: {rate:N0} steps/s for {paceSeconds:0.#} s after a warm-up; a step's latency counts from when it was due.
 
-    | engine | endpoint | load | steps/s | p50 ms | p99 ms | max ms | errors | result |
-    |---|---|---|--:|--:|--:|--:|--:|---|
+    | engine | endpoint | load | steps/s | p50 ms | p99 ms | max ms | DB round trips per step | DB round trips per payment | KB allocated per step | errors | result |
+    |---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|
     {string.Join(Environment.NewLine, rows)}
 
     {string.Join(Environment.NewLine, notes)}
+
+    DB round trips: on PostgreSQL, Npgsql commands and batches run plus NpgsqlTransaction's own COMMIT/ROLLBACK/RELEASE (each one wait for the server), over the measured windows, per step answered; "-" on SQLite (not counted). Per payment: all the window's round trips less those made in the requests of the other steps (a ledger batch runs in one payment's request for all it commits, or in none), per confirmation step that pays. KB allocated: the whole process (load generator and server; the ceiling's row is the load generator and an empty endpoint) over the measured windows, per step.
 
     Targets: /ussd at least 50% of the empty endpoint's steps/s, and p99 under 10 ms at {rate:N0} steps/s.
 
@@ -160,6 +164,14 @@ internal static class Scenario
             AdminKey = "bench-" + Guid.NewGuid().ToString("N"),
             MinimumLogLevel = LogLevel.Warning,
         });
+        DbCounts.Attach(app.Services.GetRequiredService<Database>());
+        // Which step a round trip was made for: each request's own tally (bench/README.md, "Counts").
+        app.Use(async (context, next) =>
+        {
+            DbCounts.Tally tally = DbCounts.Track();
+            await next(context);
+            StepCounts.Add(context.Request.Headers.ContainsKey(Session.PaymentHeader), tally.RoundTrips);
+        });
         await app.StartAsync();
         WebApplication ceiling = await CeilingAsync();
         try
@@ -209,6 +221,7 @@ internal static class Scenario
             var paying = new Samples();
             var cancelling = new Samples();
             var rates = (Top: new List<double>(), Paying: new List<double>(), Cancelling: new List<double>());
+            var counted = (Top: new Counted(), Paying: new Counted(), Cancelling: new Counted());
             var others = new List<double>();
             var timing = new Timing(plan.Warmup, plan.Slice);
             using (var phases = new PhaseListener())
@@ -218,11 +231,11 @@ internal static class Scenario
                     await quiet.WaitAsync();
                     var load = Load.Start();
                     walker.Cancel = true;
-                    rates.Top.Add(await ClosedLoopAsync(http, empty, walker, plan.Clients, timing, top) / plan.Slice.TotalSeconds);
+                    rates.Top.Add(await ClosedLoopAsync(http, empty, walker, plan.Clients, timing, top, counted.Top) / plan.Slice.TotalSeconds);
                     walker.Cancel = false;
-                    rates.Paying.Add(await ClosedLoopAsync(http, ussd, walker, plan.Clients, timing, paying) / plan.Slice.TotalSeconds);
+                    rates.Paying.Add(await ClosedLoopAsync(http, ussd, walker, plan.Clients, timing, paying, counted.Paying) / plan.Slice.TotalSeconds);
                     walker.Cancel = true;
-                    rates.Cancelling.Add(await ClosedLoopAsync(http, ussd, walker, plan.Clients, timing, cancelling) / plan.Slice.TotalSeconds);
+                    rates.Cancelling.Add(await ClosedLoopAsync(http, ussd, walker, plan.Clients, timing, cancelling, counted.Cancelling) / plan.Slice.TotalSeconds);
                     others.Add(load.OtherPercent());
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  {engine} round {round}: ceiling {rates.Top[^1]:N0}/s, /ussd {rates.Paying[^1]:N0}/s ({rates.Paying[^1] / rates.Top[^1]:P0}), cancelling {rates.Cancelling[^1]:N0}/s; other load {others[^1]:F0}% CPU"));
@@ -232,13 +245,14 @@ internal static class Scenario
             }
 
             Samples paced = new();
+            var pacedCounted = new Counted();
             walker.Cancel = false;
             await quiet.WaitAsync();
             var pacedLoad = Load.Start();
             using (var phases = new PhaseListener(tails: true))
             using (var pool = PoolWaits.Start())
             {
-                await FixedRateAsync(http, ussd, walker, plan.Rate, new Timing(TimeSpan.FromSeconds(1), plan.Paced), paced);
+                await FixedRateAsync(http, ussd, walker, plan.Rate, new Timing(TimeSpan.FromSeconds(1), plan.Paced), paced, pacedCounted);
                 Console.WriteLine($"  {engine}, {plan.Rate} steps/s: ms per phase (mean, p99, max): {phases.Summary()}");
                 Console.WriteLine($"  {engine}, {plan.Rate} steps/s: {pool.Summary()}");
             }
@@ -253,12 +267,12 @@ internal static class Scenario
             string Shares(List<double> list) => string.Join(" ", list.Select(x => x.ToString("P0", CultureInfo.InvariantCulture)));
             var rows = new List<string>
             {
-                Row(engine, "empty endpoint (ceiling)", $"{plan.Clients} clients", Median(rates.Top), top, ""),
-                Row(engine, "/ussd, sessions paying", $"{plan.Clients} clients", Median(rates.Paying), paying,
+                Row(engine, "empty endpoint (ceiling)", $"{plan.Clients} clients", Median(rates.Top), top, counted.Top.Columns(engine, ceiling: true), ""),
+                Row(engine, "/ussd, sessions paying", $"{plan.Clients} clients", Median(rates.Paying), paying, counted.Paying.Columns(engine),
                     $"{share:P0} of ceiling (rounds: {Shares(payingShares)}): {(share >= 0.5 && paying.Errors == 0 ? "PASS" : "FAIL")}"),
-                Row(engine, "/ussd, sessions cancelling", $"{plan.Clients} clients", Median(rates.Cancelling), cancelling,
+                Row(engine, "/ussd, sessions cancelling", $"{plan.Clients} clients", Median(rates.Cancelling), cancelling, counted.Cancelling.Columns(engine),
                     $"{Median(cancellingShares):P0} of ceiling (rounds: {Shares(cancellingShares)})"),
-                Row(engine, "/ussd, sessions paying", $"{plan.Rate:N0} steps/s", paced.Count / plan.Paced.TotalSeconds, paced,
+                Row(engine, "/ussd, sessions paying", $"{plan.Rate:N0} steps/s", paced.Count / plan.Paced.TotalSeconds, paced, pacedCounted.Columns(engine),
                     // A step that failed has no latency: a run with errors passes nothing.
                     $"p99 {(p99 < 10 && paced.Errors == 0 && paced.Count > 0 ? "PASS" : "FAIL")}"),
             };
@@ -266,6 +280,10 @@ internal static class Scenario
             {
                 Console.WriteLine(row);
             }
+
+            Console.WriteLine($"  {engine}, counted: paying (closed loop) {counted.Paying.Summary()}");
+            Console.WriteLine($"  {engine}, counted: cancelling (closed loop) {counted.Cancelling.Summary()}");
+            Console.WriteLine($"  {engine}, counted: paying ({plan.Rate} steps/s) {pacedCounted.Summary()}");
 
             string beyond = walker.BeyondThePool == 0 ? "" : $" {walker.BeyondThePool:N0} paying sessions came after every number of the pool had paid, and were refused.";
             string note = string.Create(CultureInfo.InvariantCulture,
@@ -297,11 +315,31 @@ internal static class Scenario
         return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static string Row(string engine, string endpoint, string load, double perSecond, Samples samples, string result)
+    private static string Row(string engine, string endpoint, string load, double perSecond, Samples samples, string counts, string result)
     {
         (double p50, double p99, double max) = samples.Quantiles();
         return string.Create(CultureInfo.InvariantCulture,
-            $"| {engine} | {endpoint} | {load} | {perSecond:N0} | {p50:F2} | {p99:F2} | {max:F1} | {samples.Errors:N0} | {result} |");
+            $"| {engine} | {endpoint} | {load} | {perSecond:N0} | {p50:F2} | {p99:F2} | {max:F1} | {counts} | {samples.Errors:N0} | {result} |");
+    }
+
+    /// <summary>Waits until a stopwatch timestamp.</summary>
+    private static async Task UntilAsync(long timestamp)
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (timestamp > now)
+        {
+            await Task.Delay(TimeSpan.FromSeconds((timestamp - now) / (double)Stopwatch.Frequency));
+        }
+    }
+
+    /// <summary>The counts of a measured window (round trips, bytes allocated, steps by kind), taken at its two ends.</summary>
+    private static async Task<(DbSnapshot Counts, StepSnapshot Steps)> CountAsync(long from, long to)
+    {
+        await UntilAsync(from);
+        DbSnapshot counts = DbCounts.Take();
+        StepSnapshot steps = StepCounts.Take();
+        await UntilAsync(to);
+        return (DbCounts.Take() - counts, StepCounts.Take() - steps);
     }
 
     /// <summary>The ceiling: an empty endpoint on the framework's own server, built the way the real server is (slim builder, no logging).</summary>
@@ -319,12 +357,13 @@ internal static class Scenario
     }
 
     /// <summary>Closed loop: each client sends its session's next step when the answer to the last arrives. Returns the steps answered in the window.</summary>
-    private static async Task<long> ClosedLoopAsync(HttpClient http, Uri target, Walker walker, int clients, Timing timing, Samples samples)
+    private static async Task<long> ClosedLoopAsync(HttpClient http, Uri target, Walker walker, int clients, Timing timing, Samples samples, Counted? counted = null)
     {
         long start = Stopwatch.GetTimestamp();
         long measureFrom = start + (long)(timing.Warmup.TotalSeconds * Stopwatch.Frequency);
         long measureTo = measureFrom + (long)(timing.Duration.TotalSeconds * Stopwatch.Frequency);
         long answered = 0;
+        Task<(DbSnapshot Counts, StepSnapshot Steps)> window = CountAsync(measureFrom, measureTo);
         await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
             Session session = walker.Next();
@@ -352,6 +391,8 @@ internal static class Scenario
                 }
             }
         })));
+        (DbSnapshot counts, StepSnapshot steps) = await window;
+        counted?.Add(counts, steps, answered);
         return answered;
     }
 
@@ -359,13 +400,15 @@ internal static class Scenario
     /// Open loop at a fixed rate: a step is due every 1/rate s, whatever the answers do, and its latency is counted
     /// from when it was due (a server that falls behind shows it, rather than slowing the load down).
     /// </summary>
-    private static async Task FixedRateAsync(HttpClient http, Uri target, Walker walker, int rate, Timing timing, Samples samples)
+    private static async Task FixedRateAsync(HttpClient http, Uri target, Walker walker, int rate, Timing timing, Samples samples, Counted counted)
     {
         var ready = new ConcurrentQueue<Session>();
         var inFlight = new List<Task>();
         long start = Stopwatch.GetTimestamp();
         long measureFrom = start + (long)(timing.Warmup.TotalSeconds * Stopwatch.Frequency);
         long measureTo = measureFrom + (long)(timing.Duration.TotalSeconds * Stopwatch.Frequency);
+        Task<(DbSnapshot Counts, StepSnapshot Steps)> window = CountAsync(measureFrom, measureTo);
+        long answered = 0;
         double interval = (double)Stopwatch.Frequency / rate;
         long sent = 0;
         while (true)
@@ -390,6 +433,12 @@ internal static class Scenario
             {
                 (bool ok, bool ended) = await StepAsync(http, target, session);
                 long done = Stopwatch.GetTimestamp();
+                if (done >= measureFrom && done < measureTo && ok)
+                {
+                    // Counted like the round trips: answered in the window.
+                    Interlocked.Increment(ref answered);
+                }
+
                 if (scheduled >= measureFrom && scheduled < measureTo)
                 {
                     if (ok)
@@ -415,12 +464,20 @@ internal static class Scenario
         }
 
         await Task.WhenAll(inFlight);
+        (DbSnapshot counts, StepSnapshot steps) = await window;
+        counted.Add(counts, steps, Interlocked.Read(ref answered));
     }
 
     private static async Task<(bool Ok, bool Ended)> StepAsync(HttpClient http, Uri target, Session session)
     {
         using var content = new ByteArrayContent(session.Body());
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        if (session.Pays)
+        {
+            // Tells the server's tally which requests are payments (bench/README.md, "Counts").
+            content.Headers.Add(Session.PaymentHeader, "1");
+        }
+
         try
         {
             using HttpResponseMessage response = await http.PostAsync(target, content);
@@ -533,22 +590,28 @@ internal sealed class Walker(string[] payers, string[] cancellers, List<string[]
         if (Cancel)
         {
             long c = Interlocked.Increment(ref _nextCanceller);
-            return new Session(this, id, cancellers[c % cancellers.Length], cancelled[(int)(c % cancelled.Count)]);
+            return new Session(this, id, cancellers[c % cancellers.Length], cancelled[(int)(c % cancelled.Count)], paying: false);
         }
 
         long n = Interlocked.Increment(ref _nextPayer);
-        return new Session(this, id, payers[n % payers.Length], ways[(int)(n % ways.Count)]);
+        return new Session(this, id, payers[n % payers.Length], ways[(int)(n % ways.Count)], paying: true);
     }
 
     public void CountPaid() => Interlocked.Increment(ref _paid);
 }
 
 /// <summary>One session's walk: the form body of its next step, and where it stands.</summary>
-internal sealed class Session(Walker walker, string id, string phone, string[] way)
+internal sealed class Session(Walker walker, string id, string phone, string[] way, bool paying)
 {
+    /// <summary>The request header that marks a paying session's confirmation, the step that pays.</summary>
+    public const string PaymentHeader = "X-Bench-Payment";
+
     private int _step;
 
     public bool Done => _step > way.Length;
+
+    /// <summary>Whether the next step is the confirmation of a paying walk (its full text).</summary>
+    public bool Pays => paying && _step == way.Length;
 
     public byte[] Body()
     {
@@ -722,5 +785,80 @@ internal sealed class Load
         // /proc/stat counts clock ticks of all cores: 100 a second on Linux.
         double ownTicks = (Process.GetCurrentProcess().TotalProcessorTime - _process).TotalSeconds * 100;
         return Math.Max(0, 100.0 * (now.Busy - _machine.Busy - ownTicks) / total);
+    }
+}
+
+/// <summary>Steps the server answered, and the round trips each request made, apart for the payments (marked by the load generator).</summary>
+internal static class StepCounts
+{
+    private static long s_payments;
+    private static long s_paymentRoundTrips;
+    private static long s_others;
+    private static long s_otherRoundTrips;
+
+    public static void Add(bool payment, long roundTrips)
+    {
+        if (payment)
+        {
+            Interlocked.Increment(ref s_payments);
+            Interlocked.Add(ref s_paymentRoundTrips, roundTrips);
+        }
+        else
+        {
+            Interlocked.Increment(ref s_others);
+            Interlocked.Add(ref s_otherRoundTrips, roundTrips);
+        }
+    }
+
+    public static StepSnapshot Take() =>
+        new(Interlocked.Read(ref s_payments), Interlocked.Read(ref s_paymentRoundTrips), Interlocked.Read(ref s_others), Interlocked.Read(ref s_otherRoundTrips));
+}
+
+internal readonly record struct StepSnapshot(long Payments, long PaymentRoundTrips, long Others, long OtherRoundTrips)
+{
+    public static StepSnapshot operator -(StepSnapshot a, StepSnapshot b) =>
+        new(a.Payments - b.Payments, a.PaymentRoundTrips - b.PaymentRoundTrips, a.Others - b.Others, a.OtherRoundTrips - b.OtherRoundTrips);
+
+    public static StepSnapshot operator +(StepSnapshot a, StepSnapshot b) =>
+        new(a.Payments + b.Payments, a.PaymentRoundTrips + b.PaymentRoundTrips, a.Others + b.Others, a.OtherRoundTrips + b.OtherRoundTrips);
+}
+
+/// <summary>The counts of one side's measured windows, summed over its slices.</summary>
+internal sealed class Counted
+{
+    private DbSnapshot _counts;
+    private StepSnapshot _steps;
+    private long _answered;
+
+    public void Add(DbSnapshot counts, StepSnapshot steps, long answered)
+    {
+        _counts += counts;
+        _steps += steps;
+        _answered += answered;
+    }
+
+    /// <summary>The table's columns: round trips per step, per payment, KB allocated per step.</summary>
+    public string Columns(string engine, bool ceiling = false)
+    {
+        double perStep = 1.0 / Math.Max(1, _answered);
+        string roundTrips = engine == "postgres" ? (_counts.RoundTrips * perStep).ToString("F2", CultureInfo.InvariantCulture) : "-";
+        // A ledger batch runs in the flow of whichever payment committed the queue, or in none (most of them, under
+        // load: they reach no request's tally), so a payment's round trips are what the window made beyond the menu
+        // steps' own tallies: all of it, less what the other steps' requests made, per payment step. With sessions
+        // that only cancel, the same difference is about 0.
+        string perPayment = engine == "postgres" && !ceiling && _steps.Payments > 0
+            ? ((double)(_counts.RoundTrips - _steps.OtherRoundTrips) / _steps.Payments).ToString("F2", CultureInfo.InvariantCulture)
+            : "-";
+        return string.Create(CultureInfo.InvariantCulture, $"{(ceiling ? "-" : roundTrips)} | {perPayment} | {_counts.AllocatedBytes * perStep / 1024:N1}");
+    }
+
+    public string Summary()
+    {
+        long stepsSeen = _steps.Payments + _steps.Others;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{_answered:N0} steps answered in the windows, {_counts.Operations:N0} Npgsql commands/batches + {_counts.TransactionEnds:N0} NpgsqlTransaction ends, "
+            + $"{_counts.AllocatedBytes / 1e6:N1} MB allocated; by request: {_steps.Payments:N0} payment steps with {_steps.PaymentRoundTrips:N0} round trips, "
+            + $"{_steps.Others:N0} other steps with {_steps.OtherRoundTrips:N0} ({(double)_steps.OtherRoundTrips / Math.Max(1, _steps.Others):F2} each, the DB round trips per other step); "
+            + $"{_counts.RoundTrips - _steps.PaymentRoundTrips - _steps.OtherRoundTrips:N0} round trips outside any request's tally ({stepsSeen:N0} requests seen)");
     }
 }

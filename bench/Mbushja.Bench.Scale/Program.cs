@@ -5,13 +5,13 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using Mbushja.Accounts;
+using Mbushja.Bench;
 using Mbushja.Domain;
 using Mbushja.Server;
 using Mbushja.Storage;
 using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 string? pg = null;
 string? outFile = null;
@@ -112,24 +112,8 @@ internal static class Scale
     {
         string data = Path.Combine(Path.GetTempPath(), "mbushja-bench-scale-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
-        string? pgDatabase = null;
-        string db;
-        if (engine == "postgres")
-        {
-            pgDatabase = "bench_scale_" + Guid.NewGuid().ToString("N")[..12];
-            await using (var admin = new NpgsqlConnection(pgAdmin))
-            {
-                await admin.OpenAsync();
-                await using var create = new NpgsqlCommand($"CREATE DATABASE {pgDatabase}", admin);
-                await create.ExecuteNonQueryAsync();
-            }
-
-            db = new NpgsqlConnectionStringBuilder(pgAdmin) { Database = pgDatabase }.ConnectionString;
-        }
-        else
-        {
-            db = Path.Combine(data, "bench.db");
-        }
+        ServerDatabase serverDb = await ServerDatabase.CreateAsync(engine, pgAdmin, "scale", data);
+        string db = serverDb.Option;
 
         WebApplication app = await MbushjaServer.BuildAsync(new ServerSettings
         {
@@ -225,14 +209,7 @@ internal static class Scale
             await app.DisposeAsync();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(data, recursive: true);
-            if (pgDatabase is not null)
-            {
-                NpgsqlConnection.ClearAllPools();
-                await using var admin = new NpgsqlConnection(pgAdmin);
-                await admin.OpenAsync();
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {pgDatabase} WITH (FORCE)", admin);
-                await drop.ExecuteNonQueryAsync();
-            }
+            await serverDb.DisposeAsync();
         }
     }
 

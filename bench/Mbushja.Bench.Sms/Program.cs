@@ -11,7 +11,6 @@ using Mbushja.Storage;
 using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 // SMS Top Up end to end: POST /api/v1/sms/inbound over real HTTP → whole-message validation → a hold at the
 // sandbox bank over its signed HTTP API → credits and reply committed → the HTTP answer (the capture follows it). Closed loop:
@@ -105,24 +104,8 @@ internal static class Scenario
     public static async Task<(string Row, bool Ok)> RunAsync(string engine, string? pgAdmin, int bankLatencyMs, int clients, TimeSpan warmup, TimeSpan duration)
     {
         string data = Path.Combine(Path.GetTempPath(), "mbushja-bench-sms-" + Guid.NewGuid().ToString("N"));
-        string? pgDatabase = null;
-        string db;
-        if (engine == "postgres")
-        {
-            pgDatabase = "bench_sms_" + Guid.NewGuid().ToString("N")[..12];
-            await using (var admin = new NpgsqlConnection(pgAdmin))
-            {
-                await admin.OpenAsync();
-                await using var create = new NpgsqlCommand($"CREATE DATABASE {pgDatabase}", admin);
-                await create.ExecuteNonQueryAsync();
-            }
-
-            db = new NpgsqlConnectionStringBuilder(pgAdmin) { Database = pgDatabase }.ConnectionString;
-        }
-        else
-        {
-            db = Path.Combine(data, "bench.db");
-        }
+        ServerDatabase serverDb = await ServerDatabase.CreateAsync(engine, pgAdmin, "sms", data);
+        string db = serverDb.Option;
 
         Directory.CreateDirectory(data);
         WebApplication app = await MbushjaServer.BuildAsync(new ServerSettings
@@ -224,14 +207,7 @@ internal static class Scenario
             await app.StopAsync();
             await app.DisposeAsync();
             Directory.Delete(data, recursive: true);
-            if (pgDatabase is not null)
-            {
-                await using var admin = new NpgsqlConnection(pgAdmin);
-                await admin.OpenAsync();
-                NpgsqlConnection.ClearAllPools();
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {pgDatabase} WITH (FORCE)", admin);
-                await drop.ExecuteNonQueryAsync();
-            }
+            await serverDb.DisposeAsync();
         }
     }
 

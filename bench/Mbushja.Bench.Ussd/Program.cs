@@ -15,7 +15,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Mbushja.Bench;
-using Npgsql;
 
 // USSD *101# (bench/README.md "USSD"): steps per second and latency at POST /ussd over loopback, against the ceiling of
 // an empty ASP.NET Core endpoint on the same machine, with the same load generator and the same request bodies; then
@@ -141,20 +140,8 @@ internal static class Scenario
     {
         string data = Path.Combine(Path.GetTempPath(), "mbushja-bench-ussd-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
-        string? pgDatabase = null;
-        string db = Path.Combine(data, "bench.db");
-        if (engine == "postgres")
-        {
-            pgDatabase = "bench_ussd_" + Guid.NewGuid().ToString("N")[..12];
-            await using (var admin = new NpgsqlConnection(pgAdmin))
-            {
-                await admin.OpenAsync();
-                await using var create = new NpgsqlCommand($"CREATE DATABASE {pgDatabase}", admin);
-                await create.ExecuteNonQueryAsync();
-            }
-
-            db = new NpgsqlConnectionStringBuilder(pgAdmin) { Database = pgDatabase }.ConnectionString;
-        }
+        ServerDatabase serverDb = await ServerDatabase.CreateAsync(engine, pgAdmin, "ussd", data);
+        string db = serverDb.Option;
 
         WebApplication app = await MbushjaServer.BuildAsync(new ServerSettings
         {
@@ -298,14 +285,7 @@ internal static class Scenario
             await app.StopAsync();
             await app.DisposeAsync();
             Directory.Delete(data, recursive: true);
-            if (pgDatabase is not null)
-            {
-                NpgsqlConnection.ClearAllPools();
-                await using var admin = new NpgsqlConnection(pgAdmin);
-                await admin.OpenAsync();
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {pgDatabase} WITH (FORCE)", admin);
-                await drop.ExecuteNonQueryAsync();
-            }
+            await serverDb.DisposeAsync();
         }
     }
 

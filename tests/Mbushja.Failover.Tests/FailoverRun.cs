@@ -315,8 +315,20 @@ public sealed class FailoverRun : IAsyncDisposable
         long credits = 0;
         foreach (string holder in _holders)
         {
-            JsonElement subscriber = await _servers[0].Http.GetFromJsonAsync<JsonElement>("/api/v1/subscribers/" + holder);
-            credits += subscriber.GetProperty("creditCents").GetInt64();
+            // As any client: a 503 (a pooled connection a killed postmaster left broken) is asked again.
+            HttpResponseMessage response;
+            int tries = 0;
+            while ((response = await _servers[0].Http.GetAsync("/api/v1/subscribers/" + holder)).StatusCode == HttpStatusCode.ServiceUnavailable && ++tries < 100)
+            {
+                response.Dispose();
+                await Task.Delay(100);
+            }
+
+            using (response)
+            {
+                await Expect(response, HttpStatusCode.OK);
+                credits += (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("creditCents").GetInt64();
+            }
         }
 
         return new Books(totals, rows, bankTaken, bankHeld, credits);

@@ -60,6 +60,9 @@ public sealed class SmppClientSlotTests : IAsyncLifetime
         ScriptedSlot slot = _slots.Give();
         client.Start();
         await _smsc.WaitUntilAsync(s => s.BoundNow == 1, "the bind");
+        // The client's side of the bind too: a slot lost while the bind_resp is still on its way ends the handshake
+        // with no session to unbind, and the connection is closed without an unbind.
+        await client.WaitForBindAsync().WaitAsync(Wait);
         FakeSmscConnection bound = _smsc.Bound!;
         slot.Connection = bound;
 

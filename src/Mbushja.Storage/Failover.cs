@@ -14,26 +14,13 @@ public static class Failover
     /// <summary>The longest wait between tries: a new primary is used within about this of taking commits.</summary>
     private static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(500);
 
-    public static async Task<T> RetryAsync<T>(Func<Task<T>> step, TimeProvider time, TimeSpan limit)
-    {
-        ArgumentNullException.ThrowIfNull(step);
+    /// <summary>
+    /// The pipeline that runs a step again while no database takes writes, for about <paramref name="limit"/>: built
+    /// once by its user (it is on the path of every held message), run with <c>ExecuteAsync</c>.
+    /// </summary>
+    public static ResiliencePipeline Patience(TimeProvider time, TimeSpan limit) =>
         // 50 + 100 + 200 + 400 ms, then every half second: about the limit in all.
-        ResiliencePipeline pipeline = WhileUnavailable(time, TimeSpan.FromMilliseconds(50), MaxDelay, 4 + (int)Math.Ceiling(limit / MaxDelay), onRetry: null);
-        return await pipeline.ExecuteAsync(async _ => await step(), CancellationToken.None);
-    }
-
-    public static Task RetryAsync(Func<Task> step, TimeProvider time, TimeSpan limit)
-    {
-        ArgumentNullException.ThrowIfNull(step);
-        return RetryAsync(
-            async () =>
-            {
-                await step();
-                return true;
-            },
-            time,
-            limit);
-    }
+        WhileUnavailable(time, TimeSpan.FromMilliseconds(50), MaxDelay, 4 + (int)Math.Ceiling(limit / MaxDelay), onRetry: null);
 
     /// <summary>
     /// Runs <paramref name="step"/> until no failover stands in its way: for a server starting while no primary takes

@@ -207,9 +207,9 @@ public sealed partial class BankHoldFlow(
     /// ledger must follow, and the step's ids make a second run recognise the first. Shorter than the lease, after
     /// which the recovery sweep would take the message over.
     /// </summary>
-    private Task<T> Patiently<T>(Func<Task<T>> step) => Failover.RetryAsync(step, clock.Time, FailoverPatience);
+    private async Task<T> Patiently<T>(Func<Task<T>> step) => await _patience.ExecuteAsync(async _ => await step(), CancellationToken.None);
 
-    private static readonly TimeSpan FailoverPatience = TimeSpan.FromSeconds(45);
+    private readonly Polly.ResiliencePipeline _patience = Failover.Patience(clock.Time, TimeSpan.FromSeconds(45));
 
     private ReplyTexts Texts => texts;
 

@@ -33,16 +33,22 @@ public sealed class Subscribers(Database database, LedgerEngine ledger)
     public async Task<Subscriber?> FindAsync(Msisdn msisdn, CancellationToken ct = default)
     {
         await using DbConnection connection = await database.OpenReaderAsync(ct);
-        DbCommand command = connection.Reused(
-            "SELECT s.language, a.balance - a.pending_debits, s.created_at FROM subscribers s JOIN ledger_accounts a ON a.id = s.account_id WHERE s.msisdn = @m",
-            null,
-            ("m", msisdn.E164));
+        DbCommand command = connection.Reused(FindSql, null, ("m", msisdn.E164));
         await using DbDataReader r = await command.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct))
-        {
-            return null;
-        }
+        return await r.ReadAsync(ct) ? Read(r, msisdn) : null;
+    }
 
+    /// <summary>
+    /// The statement <see cref="FindAsync"/> runs (the number in <c>@m</c>), for a caller that sends it with reads of
+    /// its own in one round trip; <see cref="Read"/> reads its row.
+    /// </summary>
+    public const string FindSql =
+        "SELECT s.language, a.balance - a.pending_debits, s.created_at FROM subscribers s JOIN ledger_accounts a ON a.id = s.account_id WHERE s.msisdn = @m";
+
+    /// <summary>The subscriber in the current row of <see cref="FindSql"/>.</summary>
+    public static Subscriber Read(DbDataReader r, Msisdn msisdn)
+    {
+        ArgumentNullException.ThrowIfNull(r);
         return new Subscriber(msisdn, DomainNames.ParseLanguage(r.GetString(0)).Value, Money.FromCents(r.GetInt64(1)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)));
     }
 

@@ -174,6 +174,8 @@ public sealed class LedgerEngine
     {
         public bool RefusesBeforeWriting => work.RefusesBeforeWriting;
 
+        public bool Pipelined => work.Pipelined;
+
         public Task<CommitRefusal?> ApplyAsync(CommitContext commit, CancellationToken cancellationToken) => work.ApplyAsync(context, cancellationToken);
     }
 }

@@ -300,27 +300,49 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
         var resolved = new Dictionary<string, TransferState>();
         var accounts = new Dictionary<string, AccountRow>(accountIds.Count);
 
-        // Which accounts a post or void moves is known once its pending transfer is read: then it takes a round trip more.
+        // Which accounts a post or void moves is known once its pending transfer is read. The accounts the commands
+        // name (a capture names its hold's) are locked with that read; any other a pending transfer moves takes a round
+        // trip more.
         bool transfersFirst = pendingIds.Count > 0;
         if (transfersFirst)
         {
             await using DbBatch first = NewBatch(context);
             first.Add(SelectTransfers, ("t", transferIds.ToArray()));
             first.Add(SelectResolutions, ("p", pendingIds.ToArray()));
-            await using DbDataReader r = await first.ExecuteReaderAsync(ct);
-            await ReadTransfersAsync(r, transfers, ct);
-            await r.NextResultAsync(ct);
-            while (await r.ReadAsync(ct))
+            string[] named = Sorted(accountIds);
+            if (named.Length > 0)
             {
-                AddResolution(resolved, ReadTransfer(r));
+                first.Add(LockAccounts, ("a", named));
             }
 
+            await using (DbDataReader r = await first.ExecuteReaderAsync(ct))
+            {
+                await ReadTransfersAsync(r, transfers, ct);
+                await r.NextResultAsync(ct);
+                while (await r.ReadAsync(ct))
+                {
+                    AddResolution(resolved, ReadTransfer(r));
+                }
+
+                if (named.Length > 0)
+                {
+                    await r.NextResultAsync(ct);
+                    await ReadAccountsAsync(r, accounts, locks, ct);
+                }
+            }
+
+            accountIds.Clear();
             foreach (string id in pendingIds)
             {
                 if (transfers.TryGetValue(id, out Transfer? pending))
                 {
-                    accountIds.Add(pending.Debit);
-                    accountIds.Add(pending.Credit);
+                    foreach (string account in (string[])[pending.Debit, pending.Credit])
+                    {
+                        if (!locks.ContainsKey(account))
+                        {
+                            accountIds.Add(account);
+                        }
+                    }
                 }
             }
         }
@@ -334,9 +356,7 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
 
         if (accountIds.Count > 0)
         {
-            string[] ids = [.. accountIds];
-            Array.Sort(ids, StringComparer.Ordinal);
-            batch.Add(LockAccounts, ("a", ids));
+            batch.Add(LockAccounts, ("a", Sorted(accountIds)));
         }
 
         if (batch.BatchCommands.Count == 0)
@@ -351,14 +371,26 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
             await reader.NextResultAsync(ct);
         }
 
+        await ReadAccountsAsync(reader, accounts, locks, ct);
+        return new LedgerLoad(transfers, resolved, accounts);
+    }
+
+    /// <summary>In one order for every batch, so that two writers locking accounts cannot deadlock.</summary>
+    private static string[] Sorted(HashSet<string> ids)
+    {
+        string[] sorted = [.. ids];
+        Array.Sort(sorted, StringComparer.Ordinal);
+        return sorted;
+    }
+
+    private static async Task ReadAccountsAsync(DbDataReader reader, Dictionary<string, AccountRow> accounts, Dictionary<string, string> locks, CancellationToken ct)
+    {
         while (await reader.ReadAsync(ct))
         {
             AccountRow a = ReadAccountRow(reader);
             accounts[a.Id] = a;
             locks[a.Id] = reader.GetString(6);
         }
-
-        return new LedgerLoad(transfers, resolved, accounts);
     }
 
     private static async Task ReadTransfersAsync(DbDataReader reader, Dictionary<string, Transfer> transfers, CancellationToken ct)

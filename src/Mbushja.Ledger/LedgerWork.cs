@@ -17,6 +17,9 @@ public interface ILedgerWork
 
     /// <summary>See <see cref="ICommitWork.RefusesBeforeWriting"/>.</summary>
     bool RefusesBeforeWriting => false;
+
+    /// <summary>See <see cref="ICommitWork.Pipelined"/>.</summary>
+    bool Pipelined => false;
 }
 
 /// <summary>Where a command's work runs: the commit's transaction, and the balances as the command leaves them.</summary>
@@ -35,6 +38,12 @@ public sealed class LedgerContext(CommitContext commit, Func<LedgerAccountId, Mo
 
     public DbCommand Statement(string sql, params (string Name, object? Value)[] parameters) => Commit.Statement(sql, parameters);
 
+    /// <summary>See <see cref="CommitContext.ExecuteAsync"/>.</summary>
+    public Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) => Commit.ExecuteAsync(sql, ct, parameters);
+
+    /// <summary>See <see cref="CommitContext.Defer"/>.</summary>
+    public void Defer(string sql, params (string Name, object? Value)[] parameters) => Commit.Defer(sql, parameters);
+
     /// <summary>
     /// An account's available balance (balance minus pending debits) as the command leaves it, its transfers included:
     /// the database has not seen this batch's transfers yet when the work runs. Null for an unknown account.
@@ -51,6 +60,8 @@ public static class LedgerWork
     private sealed class Adapter(ICommitWork work) : ILedgerWork
     {
         public bool RefusesBeforeWriting => work.RefusesBeforeWriting;
+
+        public bool Pipelined => work.Pipelined;
 
         public Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken) => work.ApplyAsync(context.Commit, cancellationToken);
     }

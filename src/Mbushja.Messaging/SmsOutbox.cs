@@ -67,18 +67,25 @@ public sealed class SmsOutbox(Database database, CommitQueue commits, IMessageTr
         CommitContext context, string id, string source, string recipient, string sender, string text, CancellationToken ct, string state = OutboxStates.Pending)
     {
         ArgumentNullException.ThrowIfNull(context);
-        DbCommand insert = context.Statement(
-            "INSERT INTO sms_outbox (transaction_id, recipient, sender, text, state, attempts, next_at, created_at, source) "
-            + "VALUES (@id, @to, @from, @text, @state, 0, @now, @now, @source) ON CONFLICT (transaction_id) DO NOTHING",
-            ("id", id),
-            ("to", recipient),
-            ("from", sender),
-            ("text", text),
-            ("state", state),
-            ("now", context.NowMs),
-            ("source", source));
-        return await insert.ExecuteNonQueryAsync(ct) == 1;
+        return await context.ExecuteAsync(EnqueueSql, ct, EnqueueParameters(context, id, source, recipient, sender, text, state)) == 1;
     }
+
+    /// <summary>
+    /// <see cref="EnqueueAsync"/> with the commit's next round trip (<see cref="CommitContext.Defer"/>), for work that
+    /// does not need to know whether the message was queued before.
+    /// </summary>
+    public static void Enqueue(CommitContext context, string id, string source, string recipient, string sender, string text, string state = OutboxStates.Pending)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Defer(EnqueueSql, EnqueueParameters(context, id, source, recipient, sender, text, state));
+    }
+
+    private const string EnqueueSql =
+        "INSERT INTO sms_outbox (transaction_id, recipient, sender, text, state, attempts, next_at, created_at, source) "
+        + "VALUES (@id, @to, @from, @text, @state, 0, @now, @now, @source) ON CONFLICT (transaction_id) DO NOTHING";
+
+    private static (string, object?)[] EnqueueParameters(CommitContext context, string id, string source, string recipient, string sender, string text, string state) =>
+        [("id", id), ("to", recipient), ("from", sender), ("text", text), ("state", state), ("now", context.NowMs), ("source", source)];
 
     /// <summary>
     /// In a commit: a reply recorded for an HTTP response that nobody will read goes out through the outbound gateway

@@ -57,6 +57,15 @@ public static class DbExtensions
     /// <summary>Adds a statement to a batch, with named parameters <c>@name</c>; returns it (its row count, once run).</summary>
     public static DbBatchCommand Add(this DbBatch batch, string sql, params (string Name, object? Value)[] parameters)
     {
+        DbBatchCommand command = batch.NewCommand(sql, parameters);
+        batch.BatchCommands.Add(command);
+        return command;
+    }
+
+    /// <summary>A statement for a batch, with named parameters <c>@name</c>, not yet in it.</summary>
+    public static DbBatchCommand NewCommand(this DbBatch batch, string sql, params (string Name, object? Value)[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
         DbBatchCommand command = batch.CreateBatchCommand();
         command.CommandText = sql;
         foreach ((string name, object? value) in parameters)
@@ -67,7 +76,6 @@ public static class DbExtensions
             command.Parameters.Add(parameter);
         }
 
-        batch.BatchCommands.Add(command);
         return command;
     }
 

@@ -49,12 +49,26 @@ public sealed class SmsTrail(Database database) : IMessageTrail
     /// <summary>Adds lines to a message's trail, in a commit.</summary>
     internal static async Task AppendAsync(CommitContext context, TransactionId id, IReadOnlyList<TrailEntry> entries, CancellationToken ct)
     {
-        if (entries.Count == 0)
+        if (entries.Count > 0)
         {
-            return;
+            (string sql, (string, object?)[] parameters) = Insert(context, id, entries);
+            await context.ExecuteAsync(sql, ct, parameters);
         }
+    }
 
-        // One statement for all the lines (the SQL for each count of lines is prepared once per connection).
+    /// <summary>Adds lines to a message's trail with the commit's next round trip (<see cref="CommitContext.Defer"/>).</summary>
+    internal static void Append(CommitContext context, TransactionId id, IReadOnlyList<TrailEntry> entries)
+    {
+        if (entries.Count > 0)
+        {
+            (string sql, (string, object?)[] parameters) = Insert(context, id, entries);
+            context.Defer(sql, parameters);
+        }
+    }
+
+    /// <summary>One statement for all the lines (the SQL for each count of lines is prepared once per connection).</summary>
+    private static (string Sql, (string, object?)[] Parameters) Insert(CommitContext context, TransactionId id, IReadOnlyList<TrailEntry> entries)
+    {
         var values = new StringBuilder();
         var parameters = new List<(string, object?)>(2 + (2 * entries.Count)) { ("id", id.Value), ("at", context.NowMs) };
         for (int i = 0; i < entries.Count; i++)
@@ -64,6 +78,6 @@ public sealed class SmsTrail(Database database) : IMessageTrail
             parameters.Add(("d" + i, entries[i].Stored));
         }
 
-        await context.Statement("INSERT INTO sms_events (transaction_id, at, kind, detail) VALUES " + values, [.. parameters]).ExecuteNonQueryAsync(ct);
+        return ("INSERT INTO sms_events (transaction_id, at, kind, detail) VALUES " + values, [.. parameters]);
     }
 }

@@ -124,7 +124,9 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         }
         else
         {
-            LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([transfer]) { Work = LedgerWork.Of(move) }, ct);
+            // The hold's accounts, named: the ledger locks them as it reads the hold (one round trip less).
+            LedgerAccountSpec[] accounts = row.BankCode is { } bank ? [TopUpAccounts.Bank(bank), TopUpAccounts.Clearing(bank)] : [];
+            LedgerOutcome outcome = await ledger.SubmitAsync(new LedgerCommand([transfer]) { Accounts = accounts, Work = LedgerWork.Of(move) }, ct);
             refused = outcome.Status switch
             {
                 LedgerStatus.Rejected => new CommitRefusal(outcome.Error!.Code, outcome.Error.Message),
@@ -255,41 +257,45 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
             throw new InvalidOperationException($"A message never moves from {from.ToWire()} to {to.State.ToWire()}.");
         }
 
-        DbCommand update = context.Statement(
+        int moved = await context.ExecuteAsync(
             "UPDATE sms_transactions SET state = @to, code = COALESCE(@code, code), reply = COALESCE(@reply, reply), updated_at = @now, "
             + $"lease_until = CASE WHEN @to IN ({TopUpStates.UnfinishedSql}) THEN lease_until ELSE 0 END "
             + "WHERE id = @id AND state = @from",
+            ct,
             ("to", to.State.ToWire()),
             ("code", to.Code),
             ("reply", to.Reply),
             ("now", context.NowMs),
             ("id", id.Value),
             ("from", from.ToWire()));
-        if (await update.ExecuteNonQueryAsync(ct) != 1)
+        if (moved != 1)
         {
             return new CommitRefusal(StateChanged, $"Message {id} is no longer {from.ToWire()}.");
         }
 
         if (to.Reply is not null)
         {
-            await InsertReplyAsync(context, row, to.Reply, to.ReplyOutbound, [.. to.Trail], ct);
+            InsertReply(context, row, to.Reply, to.ReplyOutbound, [.. to.Trail]);
         }
         else
         {
-            await SmsTrail.AppendAsync(context, id, to.Trail, ct);
+            SmsTrail.Append(context, id, to.Trail);
         }
 
         return null;
     }
 
-    /// <summary>Records the reply in the outbox, and the trail lines that led to it with a last one for the reply.</summary>
-    private static async Task InsertReplyAsync(CommitContext context, SmsTransaction row, string reply, bool outbound, List<TrailEntry> trail, CancellationToken ct)
+    /// <summary>
+    /// Records the reply in the outbox, and the trail lines that led to it with a last one for the reply: deferred to the
+    /// commit's next round trip (nothing reads them back in this work).
+    /// </summary>
+    private static void InsertReply(CommitContext context, SmsTransaction row, string reply, bool outbound, List<TrailEntry> trail)
     {
         // The outbox's primary key makes a second reply for one message impossible.
-        await SmsOutbox.EnqueueAsync(
-            context, row.Id.Value, OutboxSources.Sms, row.Msisdn ?? row.Sender, row.ShortCode, reply, ct, outbound ? OutboxStates.Pending : OutboxStates.Inline);
+        SmsOutbox.Enqueue(
+            context, row.Id.Value, OutboxSources.Sms, row.Msisdn ?? row.Sender, row.ShortCode, reply, outbound ? OutboxStates.Pending : OutboxStates.Inline);
         trail.Add(new TrailEntry("reply", new { text = reply, route = outbound ? "outbound" : "response" }));
-        await SmsTrail.AppendAsync(context, row.Id, trail, ct);
+        SmsTrail.Append(context, row.Id, trail);
     }
 
     private async Task<List<SmsTransaction>> QueryAsync(string sql, object parameter, CancellationToken ct)
@@ -340,6 +346,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         // A redelivery key is written before the insert that may still refuse; without one, the insert is first.
         public bool RefusesBeforeWriting => redelivery is null;
 
+        public bool Pipelined => true;
+
         public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
             if (!TopUpStates.Initial.Contains(row.State))
@@ -351,24 +359,26 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
             {
                 // The key is taken, or taken over once its window has passed, in one statement: its primary key decides
                 // between two deliveries at once, on any number of servers (no "look, then insert").
-                DbCommand claim = context.Statement(
+                int claimed = await context.ExecuteAsync(
                     "INSERT INTO sms_redeliveries (key, transaction_id, first_at) VALUES (@key, @id, @now) "
                     + "ON CONFLICT (key) DO UPDATE SET transaction_id = excluded.transaction_id, first_at = excluded.first_at "
                     + "WHERE sms_redeliveries.first_at < @expired",
+                    cancellationToken,
                     ("key", redelivery.Key),
                     ("id", row.Id.Value),
                     ("now", context.NowMs),
                     ("expired", (context.Now - redelivery.Window).ToUnixTimeMilliseconds()));
-                if (await claim.ExecuteNonQueryAsync(cancellationToken) != 1)
+                if (claimed != 1)
                 {
                     return new CommitRefusal(Duplicate, "The message was delivered before, within its redelivery window.");
                 }
             }
 
             // ON CONFLICT keeps the transaction usable on PostgreSQL; the unique message id decides a duplicate.
-            DbCommand insert = context.Statement(
+            int inserted = await context.ExecuteAsync(
                 $"INSERT INTO sms_transactions ({Columns}) VALUES (@id, @mid, @sender, @msisdn, @to, @text, @bank, @lang, @state, @code, @ref, "
                 + "@amount, @plan, @reply, @route, @now, @now, @lease) ON CONFLICT DO NOTHING",
+                cancellationToken,
                 ("id", row.Id.Value),
                 ("mid", row.MessageId),
                 ("sender", row.Sender),
@@ -386,18 +396,18 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
                 ("now", context.NowMs),
                 ("reply", row.Reply),
                 ("lease", row.LeaseUntil.ToUnixTimeMilliseconds()));
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
+            if (inserted != 1)
             {
                 return new CommitRefusal(Duplicate, $"Message {row.MessageId} is recorded already.");
             }
 
             if (row.Reply is not null)
             {
-                await InsertReplyAsync(context, row, row.Reply, row.Route == ReplyRoute.Outbound, [.. trail], cancellationToken);
+                InsertReply(context, row, row.Reply, row.Route == ReplyRoute.Outbound, [.. trail]);
             }
             else
             {
-                await SmsTrail.AppendAsync(context, row.Id, trail, cancellationToken);
+                SmsTrail.Append(context, row.Id, trail);
             }
 
             return null;
@@ -408,6 +418,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
     {
         public bool RefusesBeforeWriting => true;
 
+        public bool Pipelined => true;
+
         public Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) =>
             ApplyTransitionAsync(context, row, from, to, cancellationToken);
     }
@@ -416,11 +428,13 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
     {
         public bool RefusesBeforeWriting => true;
 
+        public bool Pipelined => true;
+
         public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
             if (await SmsOutbox.SendInlineAsync(context, id.Value, cancellationToken))
             {
-                await SmsTrail.AppendAsync(context, id, [new TrailEntry("reply", new { route = "outbound", why = "the caller stopped waiting for the response" })], cancellationToken);
+                SmsTrail.Append(context, id, [new TrailEntry("reply", new { route = "outbound", why = "the caller stopped waiting for the response" })]);
             }
 
             return null;

@@ -37,10 +37,20 @@ public sealed class TopUpPlanner(
         SmsInterpretation interpretation = interpreter.Interpret(sms.To, sms.From, sms.Text);
         string trail = interpretation.ToJson();
         Msisdn? sender = config.Numbering.ParseMsisdn(sms.From).TryGetValue(out Msisdn m) ? m : null;
-        Subscriber? senderSubscriber = sender is { } known ? await subscribers.FindAsync(known, ct) : null;
+        Bank? bank = interpretation.Bank;
+
+        // The sender and its registration are read together (one round trip) when the text is one to carry out.
+        Subscriber? senderSubscriber = null;
+        RegistrationMember? member = null;
+        if (sender is { } known)
+        {
+            (senderSubscriber, member) = interpretation.Ok
+                ? await registrations.FindSenderAsync(bank!.Code, known, ct)
+                : (await subscribers.FindAsync(known, ct), null);
+        }
+
         Language language = senderSubscriber?.Language ?? config.DefaultLanguage;
 
-        Bank? bank = interpretation.Bank;
         TopUpDecision Refuse(string code, params (string, string)[] values) =>
             new(null, code, texts.Format(code, language, values), language, sender?.E164, bank, trail);
 
@@ -56,9 +66,9 @@ public sealed class TopUpPlanner(
                 : refused;
         }
 
-        if (await registrations.FindMemberAsync(bank!.Code, sender!.Value, ct) is not { } member)
+        if (member is null)
         {
-            return Refuse(ErrorCodes.NotRegistered, ("bank", bank.Name));
+            return Refuse(ErrorCodes.NotRegistered, ("bank", bank!.Name));
         }
 
         SmsCommand command = interpretation.Command!;
@@ -74,8 +84,8 @@ public sealed class TopUpPlanner(
             credits.Add(credit);
         }
 
-        var plan = new TopUpPlan(bank.Code, member.Registration.AccountRef.Value, credits);
-        return new TopUpDecision(plan, null, null, language, sender.Value.E164, bank, trail);
+        var plan = new TopUpPlan(bank!.Code, member.Registration.AccountRef.Value, credits);
+        return new TopUpDecision(plan, null, null, language, sender!.Value.E164, bank, trail);
 
         TopUpDecision RefuseText(string code) => code switch
         {

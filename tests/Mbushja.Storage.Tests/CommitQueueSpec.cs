@@ -11,7 +11,9 @@ public abstract class CommitQueueSpec : IAsyncLifetime
 
     protected abstract DatabaseKind Kind { get; }
 
-    private Database Database => _test.Database;
+    protected Database Database => _test.Database;
+
+    protected CommitQueue Commits => _commits;
 
     public async Task InitializeAsync()
     {
@@ -134,6 +136,68 @@ public abstract class CommitQueueSpec : IAsyncLifetime
         await Assert.ThrowsAsync<ObjectDisposedException>(() => queue.CommitAsync(new MarkerWork("after", refuse: false)));
     }
 
+    /// <summary>
+    /// Deferred statements commit with their work and go with its refusal; a refusal after another work's deferred
+    /// statements leaves them; work that is not pipelined runs after what was deferred before it.
+    /// </summary>
+    [Fact]
+    public async Task Commit_DeferredStatements_CommitWithTheirWork_AndGoWithItsRefusal()
+    {
+        // Submitted together, so that they most likely share a batch; the outcome must not depend on it.
+        Task<CommitRefusal?>[] burst =
+        [
+            _commits.CommitAsync(new DeferringWork("p1", "accept")),
+            _commits.CommitAsync(new DeferringWork("p2", "refuse")),
+            _commits.CommitAsync(new RefusesFirstWork("p3", "update")),
+            _commits.CommitAsync(new DeferringWork("p4", "accept")),
+            _commits.CommitAsync(new MarkerWork("p5", refuse: true)),
+            _commits.CommitAsync(new MarkerWork("p6", refuse: false)),
+            _commits.CommitAsync(new DeferringWork("p7", "accept")),
+        ];
+        CommitRefusal?[] outcomes = await Task.WhenAll(burst);
+
+        Assert.Equal([null, "REFUSED", "REFUSED", null, "REFUSED", null, null], outcomes.Select(o => o?.Code));
+        foreach (string marker in (string[])["p1", "p1+", "p4", "p4+", "p6", "p7", "p7+"])
+        {
+            Assert.True(await MarkerWork.ExistsAsync(Database, marker), marker);
+        }
+
+        foreach (string marker in (string[])["p2", "p2+", "p3", "p5"])
+        {
+            Assert.False(await MarkerWork.ExistsAsync(Database, marker), marker);
+        }
+    }
+
+    /// <summary>A deferred statement that fails fails its own request; what was batched with it commits.</summary>
+    [Fact]
+    public async Task Commit_ADeferredStatementFails_OnlyItsRequestFails()
+    {
+        Task<CommitRefusal?> before = _commits.CommitAsync(new DeferringWork("f1", "accept"));
+        Task<CommitRefusal?> failing = _commits.CommitAsync(new DeferringWork("f2", "fail"));
+        Task<CommitRefusal?> after = _commits.CommitAsync(new DeferringWork("f3", "accept"));
+
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => failing);
+        Assert.Null(await before);
+        Assert.Null(await after);
+        Assert.True(await MarkerWork.ExistsAsync(Database, "f1+"));
+        Assert.True(await MarkerWork.ExistsAsync(Database, "f3+"));
+        Assert.False(await MarkerWork.ExistsAsync(Database, "f2"));
+        Assert.False(await MarkerWork.ExistsAsync(Database, "f2+"));
+    }
+
+    /// <summary>A statement asked for while others are deferred would run before them: a bug, refused loudly.</summary>
+    [Fact]
+    public async Task Commit_AStatementWhileStatementsAreDeferred_FailsItsRequest_AndNothingOfItRemains()
+    {
+        Task<CommitRefusal?> bad = _commits.CommitAsync(new DeferringWork("b1", "statement"));
+        Task<CommitRefusal?> good = _commits.CommitAsync(new DeferringWork("b2", "accept"));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => bad);
+        Assert.Null(await good);
+        Assert.False(await MarkerWork.ExistsAsync(Database, "b1"));
+        Assert.True(await MarkerWork.ExistsAsync(Database, "b2+"));
+    }
+
     [Fact]
     public async Task Commit_TwoQueuesOnOneDatabase_BothCommit()
     {
@@ -155,4 +219,35 @@ public sealed class SqliteCommitQueueTests : CommitQueueSpec
 public sealed class PostgresCommitQueueTests : CommitQueueSpec
 {
     protected override DatabaseKind Kind => DatabaseKind.Postgres;
+
+    /// <summary>
+    /// Round trips are what cost on PostgreSQL: a lone pipelined work's savepoint travels with its first statement, and
+    /// what it deferred with the COMMIT. Two round trips in all (counted as Npgsql's commands and batches run within
+    /// this test's activity).
+    /// </summary>
+    [Fact]
+    public async Task Commit_APipelinedWorkAlone_TakesTwoRoundTrips()
+    {
+        await Commits.CommitAsync(new DeferringWork("warm", "accept"));
+        using var test = new System.Diagnostics.Activity("round trips").Start();
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Npgsql",
+            Sample = (ref options) =>
+                options.TraceId == test.TraceId ? System.Diagnostics.ActivitySamplingResult.AllData : System.Diagnostics.ActivitySamplingResult.None,
+            ActivityStopped = a => sent.Enqueue(a.GetTagItem("db.query.text") as string ?? a.DisplayName),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        Assert.Null(await Commits.CommitAsync(new DeferringWork("alone", "accept")));
+
+        // A writer opens its connection once (the queue has two on PostgreSQL, and this may be the second's first use).
+        string[] trips = [.. sent.Where(t => !t.StartsWith("CONNECT", StringComparison.Ordinal) && !t.StartsWith("SET plan_cache_mode", StringComparison.Ordinal))];
+        string said = string.Join(" | ", trips);
+        Assert.True(trips.Length == 2, said);
+        Assert.True(trips[0].StartsWith("SAVEPOINT work", StringComparison.Ordinal), said);
+        Assert.True(trips[1].EndsWith("COMMIT", StringComparison.Ordinal), said);
+        Assert.True(await MarkerWork.ExistsAsync(Database, "alone+"));
+    }
 }

@@ -65,3 +65,32 @@ internal sealed class RefusesFirstWork(string marker, string mode) : ICommitWork
         return null;
     }
 }
+
+/// <summary>
+/// Pipelined work (<see cref="ICommitWork.Pipelined"/>): inserts its marker, defers the insert of the marker with "+"
+/// (<see cref="CommitContext.Defer"/>), then, by its mode: commits ("accept"); refuses ("refuse"); defers a statement
+/// that fails ("fail"); or asks for a statement of its own while one is deferred ("statement": a bug).
+/// </summary>
+internal sealed class DeferringWork(string marker, string mode) : ICommitWork
+{
+    public bool Pipelined => true;
+
+    public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+    {
+        await context.ExecuteAsync("INSERT INTO test_markers (id) VALUES (@id)", cancellationToken, ("id", marker));
+        context.Defer("INSERT INTO test_markers (id) VALUES (@id)", ("id", marker + "+"));
+        switch (mode)
+        {
+            case "refuse":
+                return new CommitRefusal("REFUSED", "The work refused after deferring.");
+            case "fail":
+                context.Defer("INSERT INTO test_no_such_table (id) VALUES (@id)", ("id", marker));
+                break;
+            case "statement":
+                await context.Statement("SELECT 1").ExecuteScalarAsync(cancellationToken);
+                break;
+        }
+
+        return null;
+    }
+}

@@ -387,7 +387,7 @@ public sealed partial class CommitQueue : IAsyncDisposable
 
         if (!context.Committed)
         {
-            await tx.CommitAsync(CancellationToken.None);
+            await context.CommitAsync(CancellationToken.None);
         }
 
         // Only now is anything committed: tell the callers, those of durable requests once it is on disk too (a writer
@@ -445,30 +445,56 @@ public sealed partial class CommitQueue : IAsyncDisposable
     /// Runs work in a savepoint. Transient errors abort the whole batch (it is retried); others fail only this request.
     /// Work that refuses before writing needs no savepoint: any error of its aborts the batch, which is then tried
     /// again request by request. With <paramref name="keep"/>, an accepted work's savepoint is not released: no
-    /// statement of other work follows it, and the batch's commit (or rollback) ends it.
+    /// statement of other work follows it, and the batch's commit (or rollback) ends it. Savepoints, their release and
+    /// their rollback travel with the next round trip where they can (<see cref="CommitContext.Defer"/>).
     /// </summary>
     private static async Task<(CommitRefusal? Refused, Exception? Error)> RunWorkAsync(
         ICommitWork work, CommitContext context, DbTransaction tx, CommitWriter writer, bool keep)
     {
+        context.BeginWork();
         if (work.RefusesBeforeWriting)
         {
-            return (await work.ApplyAsync(context, CancellationToken.None), null);
+            if (!work.Pipelined)
+            {
+                await context.FlushAsync(CancellationToken.None);
+            }
+
+            CommitRefusal? refusal = await work.ApplyAsync(context, CancellationToken.None);
+            if (refusal is not null)
+            {
+                context.EndWork(undo: true, savepoint: false);
+            }
+
+            return (refusal, null);
         }
 
-        await writer.SavepointAsync(tx, SavepointStep.Set);
         try
         {
+            if (work.Pipelined || context.HasDeferred)
+            {
+                context.Defer(CommitContext.SetSavepoint);
+                if (!work.Pipelined)
+                {
+                    await context.FlushAsync(CancellationToken.None);
+                }
+            }
+            else
+            {
+                await writer.SetSavepointAsync(tx);
+                context.SavepointSent();
+            }
+
             CommitRefusal? refused = await work.ApplyAsync(context, CancellationToken.None);
             if (refused is not null || !keep)
             {
-                await writer.SavepointAsync(tx, refused is not null ? SavepointStep.RollBack : SavepointStep.Release);
+                context.EndWork(undo: refused is not null, savepoint: true);
             }
 
             return (refused, null);
         }
-        catch (Exception e) when (!DbErrors.IsTransient(e))
+        catch (Exception e) when (!DbErrors.IsTransient(e) && !context.LastSendCarriedEarlierWork)
         {
-            await writer.SavepointAsync(tx, SavepointStep.RollBack);
+            context.EndWork(undo: true, savepoint: true);
             return (null, e);
         }
     }

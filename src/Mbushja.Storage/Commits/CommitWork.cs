@@ -14,6 +14,14 @@ public interface ICommitWork
     Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken);
 
     /// <summary>
+    /// True when the work sends its statements only through <see cref="CommitContext.ExecuteAsync"/> and
+    /// <see cref="CommitContext.Defer"/>: then what the batch deferred before it (its savepoint, the trail lines of the
+    /// work before) travels with its first statement, not in a round trip of its own. Other work finds everything
+    /// deferred before it sent, and may use the connection as it likes.
+    /// </summary>
+    bool Pipelined => false;
+
+    /// <summary>
     /// True when the work refuses, if ever, before it writes anything: a single statement that does all its work or
     /// changes no row (a conditional update), or several whose first is that conditional one. There is nothing to undo
     /// when it refuses, so it runs without a savepoint, two statements fewer (two round trips on PostgreSQL). Should it
@@ -59,13 +67,155 @@ public sealed class CommitContext(
 
     /// <summary>
     /// A statement in this transaction, with named parameters <c>@name</c>; on SQLite prepared once per connection
-    /// (see <see cref="DbExtensions.Reused"/>). Do not dispose it.
+    /// (see <see cref="DbExtensions.Reused"/>). Do not dispose it. Not while statements are deferred (they would run
+    /// after it): <see cref="ExecuteAsync"/> sends them with its statement.
     /// </summary>
-    public DbCommand Statement(string sql, params (string Name, object? Value)[] parameters) => Connection.Reused(sql, Transaction, parameters);
+    public DbCommand Statement(string sql, params (string Name, object? Value)[] parameters)
+    {
+        if (_deferred.Count > 0)
+        {
+            throw new InvalidOperationException("Statements are deferred in this commit: run statements through ExecuteAsync, which sends them first.");
+        }
 
-    /// <summary>Runs a statement and returns the rows it changed.</summary>
-    public Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
-        Statement(sql, parameters).ExecuteNonQueryAsync(ct);
+        _workSent = true;
+        return Connection.Reused(sql, Transaction, parameters);
+    }
+
+    /// <summary>
+    /// Runs a statement and returns the rows it changed. What is deferred travels ahead of it, in the same round trip
+    /// where the engine batches (PostgreSQL).
+    /// </summary>
+    public async Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    {
+        if (_deferred.Count > 0)
+        {
+            return await SendAsync((sql, parameters), ct);
+        }
+
+        LastSendCarriedEarlierWork = false;
+        return await Statement(sql, parameters).ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// A statement whose outcome the work does not need (a trail line, a reply's place in the outbox): it is sent
+    /// with this commit's next round trip, before the next work's statements and before the COMMIT, so it costs no
+    /// round trip of its own. It runs after the work's other statements: never defer what the work reads back. Should
+    /// it fail, the batch fails and is tried again (request by request, in the end).
+    /// </summary>
+    public void Defer(string sql, params (string Name, object? Value)[] parameters)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        _deferred.Add((sql, parameters));
+    }
+
+    /// <summary>Savepoints are statements like any other here, so that they can travel with the work's own.</summary>
+    internal const string SetSavepoint = "SAVEPOINT work";
+
+    private const string ReleaseSavepoint = "RELEASE SAVEPOINT work";
+
+    private const string RollBackSavepoint = "ROLLBACK TO SAVEPOINT work";
+
+    private readonly List<(string Sql, (string Name, object? Value)[] Parameters)> _deferred = [];
+
+    /// <summary>Where the running work's deferred statements begin in <see cref="_deferred"/>.</summary>
+    private int _workStart;
+
+    /// <summary>Whether anything of the running work (its savepoint, a statement) has been sent.</summary>
+    private bool _workSent;
+
+    internal bool HasDeferred => _deferred.Count > 0;
+
+    /// <summary>Whether the last round trip carried statements an earlier work deferred: an error then is not the running work's alone.</summary>
+    internal bool LastSendCarriedEarlierWork { get; private set; }
+
+    /// <summary>A work begins: what is deferred from now on is its own.</summary>
+    internal void BeginWork()
+    {
+        _workStart = _deferred.Count;
+        _workSent = false;
+        LastSendCarriedEarlierWork = false;
+    }
+
+    /// <summary>The running work's savepoint was set apart from the queue (the engine's own way).</summary>
+    internal void SavepointSent() => _workSent = true;
+
+    /// <summary>
+    /// The running work ends. Accepted, its savepoint (if any) is released with the next round trip. Undone: what of it
+    /// is still deferred is dropped, and what was sent is rolled back to its savepoint, with the next round trip too.
+    /// </summary>
+    internal void EndWork(bool undo, bool savepoint)
+    {
+        if (!undo)
+        {
+            if (savepoint)
+            {
+                Defer(ReleaseSavepoint);
+            }
+
+            return;
+        }
+
+        _deferred.RemoveRange(_workStart, _deferred.Count - _workStart);
+        if (savepoint && _workSent)
+        {
+            Defer(RollBackSavepoint);
+            Defer(ReleaseSavepoint);
+        }
+    }
+
+    /// <summary>Sends what is deferred, in one round trip where the engine batches.</summary>
+    internal async Task FlushAsync(CancellationToken ct)
+    {
+        if (_deferred.Count > 0)
+        {
+            await SendAsync(null, ct);
+        }
+    }
+
+    /// <summary>Commits the transaction, with what is deferred in the same round trip where the engine batches.</summary>
+    internal async Task CommitAsync(CancellationToken ct)
+    {
+        if (_deferred.Count > 0 && Connection.CanCreateBatch)
+        {
+            await using DbBatch batch = Connection.CreateBatch();
+            batch.Transaction = Transaction;
+            await CommitWithAsync(batch, ct);
+            return;
+        }
+
+        await FlushAsync(ct);
+        await Transaction.CommitAsync(ct);
+    }
+
+    /// <summary>The deferred statements, then <paramref name="last"/> (if any), whose row count it returns.</summary>
+    private async Task<int> SendAsync((string Sql, (string Name, object? Value)[] Parameters)? last, CancellationToken ct)
+    {
+        LastSendCarriedEarlierWork = _workStart > 0;
+        _workSent = true;
+        (string Sql, (string Name, object? Value)[] Parameters)[] sent = [.. _deferred];
+        _deferred.Clear();
+        _workStart = 0;
+        if (!Connection.CanCreateBatch)
+        {
+            foreach ((string sql, (string, object?)[] parameters) in sent)
+            {
+                await Connection.Reused(sql, Transaction, parameters).ExecuteNonQueryAsync(ct);
+            }
+
+            return last is { } only ? await Connection.Reused(only.Sql, Transaction, only.Parameters).ExecuteNonQueryAsync(ct) : 0;
+        }
+
+        await using DbBatch batch = Connection.CreateBatch();
+        batch.Transaction = Transaction;
+        foreach ((string sql, (string, object?)[] parameters) in sent)
+        {
+            batch.Add(sql, parameters);
+        }
+
+        DbBatchCommand? lastCommand = last is { } l ? batch.Add(l.Sql, l.Parameters) : null;
+        await batch.ExecuteNonQueryAsync(ct);
+        return lastCommand?.RecordsAffected ?? 0;
+    }
 
     /// <summary>
     /// State a participant keeps with the writer's connection for as long as it lives (prepared statements): made by
@@ -94,6 +244,12 @@ public sealed class CommitContext(
     public async Task CommitWithAsync(DbBatch writes, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(writes);
+        for (int i = 0; i < _deferred.Count; i++)
+        {
+            writes.BatchCommands.Insert(i, writes.NewCommand(_deferred[i].Sql, _deferred[i].Parameters));
+        }
+
+        _deferred.Clear();
         writes.Add("COMMIT");
         await writes.ExecuteNonQueryAsync(ct);
         Committed = true;
@@ -138,8 +294,10 @@ public sealed class CommitStatement : ICommitWork
 
     public bool RefusesBeforeWriting => true;
 
+    public bool Pipelined => true;
+
     public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) =>
-        Judge(await context.Statement(Sql, [.. Parameters]).ExecuteNonQueryAsync(cancellationToken));
+        Judge(await context.ExecuteAsync(Sql, cancellationToken, [.. Parameters]));
 
     internal CommitRefusal? Judge(int rows)
     {

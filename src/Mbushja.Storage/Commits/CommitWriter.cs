@@ -60,7 +60,8 @@ internal abstract class CommitWriter(DbConnection connection) : IAsyncDisposable
     /// <summary>Begins a batch's transaction; unless <paramref name="durable"/>, its commit does not wait for the disk.</summary>
     public abstract Task<DbTransaction> BeginAsync(bool durable, CancellationToken ct);
 
-    public abstract Task SavepointAsync(DbTransaction tx, SavepointStep step);
+    /// <summary>Sets the savepoint work runs in (<see cref="CommitContext.SetSavepoint"/>), as the engine does it cheapest.</summary>
+    public abstract Task SetSavepointAsync(DbTransaction tx);
 
     /// <summary>
     /// Whether a durable commit returns before it is on disk, and <see cref="AfterSync"/> tells when it is. The writer
@@ -90,13 +91,6 @@ internal abstract class CommitWriter(DbConnection connection) : IAsyncDisposable
     }
 }
 
-internal enum SavepointStep
-{
-    Set,
-    Release,
-    RollBack,
-}
-
 /// <summary>SQLite: one writer (the file has one), whose commits do not wait for the disk (<c>synchronous = NORMAL</c>).</summary>
 /// <remarks>
 /// A durable batch's callers are told once <see cref="WalSync"/> has synced the log after its commit, while the next
@@ -123,9 +117,9 @@ internal sealed class SqliteCommitEngine(Database database) : CommitEngine
 
         public override Task<DbTransaction> BeginAsync(bool durable, CancellationToken ct) => Connection.BeginTransactionAsync(ct).AsTask();
 
-        /// <summary>Prepared once per connection (<see cref="DbTransaction.SaveAsync"/> and its kin prepare theirs anew each time).</summary>
-        public override Task SavepointAsync(DbTransaction tx, SavepointStep step) =>
-            Connection.Reused(Sql(step), tx).ExecuteNonQueryAsync(CancellationToken.None);
+        /// <summary>Prepared once per connection (<see cref="DbTransaction.SaveAsync"/> prepares its statement anew each time).</summary>
+        public override Task SetSavepointAsync(DbTransaction tx) =>
+            Connection.Reused(CommitContext.SetSavepoint, tx).ExecuteNonQueryAsync(CancellationToken.None);
 
         public override async ValueTask DisposeAsync()
         {
@@ -133,13 +127,6 @@ internal sealed class SqliteCommitEngine(Database database) : CommitEngine
             await base.DisposeAsync();
         }
     }
-
-    internal static string Sql(SavepointStep step) => step switch
-    {
-        SavepointStep.Set => "SAVEPOINT work",
-        SavepointStep.Release => "RELEASE SAVEPOINT work",
-        _ => "ROLLBACK TO SAVEPOINT work; RELEASE SAVEPOINT work",
-    };
 }
 
 /// <summary>
@@ -196,20 +183,10 @@ internal sealed class PostgresCommitEngine(Database database, int writers) : Com
         }
 
         /// <summary>
-        /// Npgsql's own savepoint is kept for setting one (it costs no round trip: it is sent with the next statement);
-        /// release and roll back are statements of our own, sent asynchronously, as Npgsql's were seen to read their
-        /// answer synchronously and, under load, to starve the thread pool (docs/design/write-path.md).
+        /// Npgsql's own savepoint costs no round trip: it is sent with the next statement. (Release and rollback are
+        /// statements of the commit's, deferred to its next round trip: Npgsql's were seen to read their answer
+        /// synchronously and, under load, to starve the thread pool; docs/design/write-path.md.)
         /// </summary>
-        public override async Task SavepointAsync(DbTransaction tx, SavepointStep step)
-        {
-            if (step == SavepointStep.Set)
-            {
-                await tx.SaveAsync("work");
-                return;
-            }
-
-            await using DbCommand command = Connection.Command(SqliteCommitEngine.Sql(step), tx);
-            await command.ExecuteNonQueryAsync(CancellationToken.None);
-        }
+        public override Task SetSavepointAsync(DbTransaction tx) => tx.SaveAsync("work");
     }
 }

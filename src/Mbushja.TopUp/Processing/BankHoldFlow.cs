@@ -249,6 +249,9 @@ public sealed partial class BankHoldFlow(
         // A package's paid-until date is moved before the change of state that may still refuse.
         public bool RefusesBeforeWriting => row.Plan!.Credits.All(c => c.Kind != CreditKind.Package);
 
+        // Without a package, its only statement is the change of state (the reply and trail are deferred).
+        public bool Pipelined => RefusesBeforeWriting;
+
         public async Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken)
         {
             ReplyTexts texts = flow.Texts;

@@ -311,15 +311,53 @@ public sealed partial class Registrations(
     /// The registration a number belongs to at a bank, as holder or authorised person, or null: who may top up by
     /// SMS to that bank's short code.
     /// </summary>
-    public async Task<RegistrationMember?> FindMemberAsync(string bankCode, Msisdn msisdn, CancellationToken ct = default)
+    public async Task<RegistrationMember?> FindMemberAsync(string bankCode, Msisdn msisdn, CancellationToken ct = default) =>
+        (await FindAsync(bankCode, msisdn, withSubscriber: false, ct)).Member;
+
+    /// <summary>
+    /// What SMS Top Up reads of a sender before it decides, in one round trip: the subscriber (for the reply's language)
+    /// and the registration the number belongs to at the bank.
+    /// </summary>
+    public Task<(Subscriber? Subscriber, RegistrationMember? Member)> FindSenderAsync(string bankCode, Msisdn msisdn, CancellationToken ct = default) =>
+        FindAsync(bankCode, msisdn, withSubscriber: true, ct);
+
+    // A member's registration, its authorised persons and its contract accounts, each found from the member's key, so
+    // that the three travel in one round trip.
+    private const string MemberSql =
+        "SELECT m.registration_id, m.role, r.holder_msisdn, r.account_ref, r.created_at FROM registration_members m "
+        + "JOIN bank_registrations r ON r.id = m.registration_id AND r.bank_code = m.bank_code WHERE m.bank_code = @bank AND m.msisdn = @m; "
+        + "SELECT a.msisdn FROM registration_members m JOIN registration_members a ON a.registration_id = m.registration_id "
+        + "WHERE m.bank_code = @bank AND m.msisdn = @m AND a.role = @role ORDER BY a.slot; "
+        + "SELECT s.id, s.kind, s.username, s.contract, s.smart_card, s.number FROM registration_members m "
+        + "JOIN registration_contract_accounts c ON c.registration_id = m.registration_id JOIN service_accounts s ON s.id = c.service_account_id "
+        + "WHERE m.bank_code = @bank AND m.msisdn = @m ORDER BY c.position";
+
+    private async Task<(Subscriber? Subscriber, RegistrationMember? Member)> FindAsync(string bankCode, Msisdn msisdn, bool withSubscriber, CancellationToken ct)
     {
         await using DbConnection connection = await database.OpenReaderAsync(ct);
-        (string Id, string Role)? member = await FindMemberIdAsync(connection, null, bankCode, msisdn, ct);
-        // Registrations are never deleted, so the one the member row names is there.
-        Registration? registration = member is null ? null : await ReadAsync(connection, null, bankCode, member.Value.Id, ct);
-        return registration is null
-            ? null
-            : new RegistrationMember(registration, member!.Value.Role == Holder ? RegistrationRole.Holder : RegistrationRole.Authorized);
+        DbCommand command = connection.Reused(
+            withSubscriber ? Subscribers.FindSql + "; " + MemberSql : MemberSql, null, ("bank", bankCode), ("m", msisdn.E164), ("role", Authorized));
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        Subscriber? subscriber = null;
+        if (withSubscriber)
+        {
+            subscriber = await r.ReadAsync(ct) ? Subscribers.Read(r, msisdn) : null;
+            await r.NextResultAsync(ct);
+        }
+
+        if (!await r.ReadAsync(ct))
+        {
+            return (subscriber, null);
+        }
+
+        (string id, string role, string holder, string accountRef, long createdAt) = (r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4));
+        await r.NextResultAsync(ct);
+        List<Msisdn> authorized = await ReadAuthorizedAsync(r, ct);
+        await r.NextResultAsync(ct);
+        List<ContractAccount> accounts = await ReadContractAccountsAsync(r, ct);
+        var registration = new Registration(
+            id, bankCode, numbering.ParseMsisdn(holder).Value, Iban.Parse(accountRef).Value, authorized, accounts, DateTimeOffset.FromUnixTimeMilliseconds(createdAt));
+        return (subscriber, new RegistrationMember(registration, role == Holder ? RegistrationRole.Holder : RegistrationRole.Authorized));
     }
 
     /// <summary>A registration's audit trail, oldest first; null when there is no such registration at the bank.</summary>
@@ -458,33 +496,21 @@ public sealed partial class Registrations(
             (holder, accountRef, createdAt) = (r.GetString(0), r.GetString(1), r.GetInt64(2));
         }
 
-        var authorized = new List<Msisdn>();
+        List<Msisdn> authorized;
         await using (DbDataReader r = await connection.Reused(
             "SELECT msisdn FROM registration_members WHERE registration_id = @id AND role = @role ORDER BY slot", tx, ("id", id), ("role", Authorized)).ExecuteReaderAsync(ct))
         {
-            while (await r.ReadAsync(ct))
-            {
-                authorized.Add(numbering.ParseMsisdn(r.GetString(0)).Value);
-            }
+            authorized = await ReadAuthorizedAsync(r, ct);
         }
 
-        var accounts = new List<ContractAccount>();
+        List<ContractAccount> accounts;
         await using (DbDataReader r = await connection.Reused(
             "SELECT s.id, s.kind, s.username, s.contract, s.smart_card, s.number FROM registration_contract_accounts c "
             + "JOIN service_accounts s ON s.id = c.service_account_id WHERE c.registration_id = @id ORDER BY c.position",
             tx,
             ("id", id)).ExecuteReaderAsync(ct))
         {
-            while (await r.ReadAsync(ct))
-            {
-                accounts.Add(new ContractAccount(
-                    r.GetString(0),
-                    DomainNames.ParseKind(r.GetString(1)).Value,
-                    r.GetNullableString(2),
-                    r.GetNullableString(3),
-                    r.GetNullableString(4),
-                    r.GetNullableString(5)));
-            }
+            accounts = await ReadContractAccountsAsync(r, ct);
         }
 
         return new Registration(
@@ -495,6 +521,34 @@ public sealed partial class Registrations(
             authorized,
             accounts,
             DateTimeOffset.FromUnixTimeMilliseconds(createdAt));
+    }
+
+    private async Task<List<Msisdn>> ReadAuthorizedAsync(DbDataReader r, CancellationToken ct)
+    {
+        var authorized = new List<Msisdn>();
+        while (await r.ReadAsync(ct))
+        {
+            authorized.Add(numbering.ParseMsisdn(r.GetString(0)).Value);
+        }
+
+        return authorized;
+    }
+
+    private static async Task<List<ContractAccount>> ReadContractAccountsAsync(DbDataReader r, CancellationToken ct)
+    {
+        var accounts = new List<ContractAccount>();
+        while (await r.ReadAsync(ct))
+        {
+            accounts.Add(new ContractAccount(
+                r.GetString(0),
+                DomainNames.ParseKind(r.GetString(1)).Value,
+                r.GetNullableString(2),
+                r.GetNullableString(3),
+                r.GetNullableString(4),
+                r.GetNullableString(5)));
+        }
+
+        return accounts;
     }
 
     /// <summary>Ids are lower-case hex; lookups ignore case like every other identifier.</summary>

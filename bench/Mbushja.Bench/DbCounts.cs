@@ -1,17 +1,21 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Logging;
 using System.Reflection;
+using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Mbushja.Bench;
 
 /// <summary>
 /// Counts that do not depend on the machine's load, for bench/sms and bench/ussd (bench/README.md, "Counts"): the
-/// PostgreSQL round trips of this process and the bytes it allocated. <see cref="Install"/> once, <see cref="Attach"/>
-/// the server's database before its load starts; read with <see cref="Take"/> at both ends of a measured window.
+/// PostgreSQL round trips of this process, the statements SQLite ran in it, and the bytes it allocated.
+/// <see cref="Install"/> once, before the first database is opened, <see cref="Attach"/> the server's database before
+/// its load starts; read with <see cref="Take"/> at both ends of a measured window.
 /// </summary>
 /// <remarks>
+/// <para>
 /// A round trip is one wait for PostgreSQL's answer (one ReadyForQuery). Npgsql makes them two ways, both counted:
 /// <list type="bullet">
 /// <item>an <c>NpgsqlCommand</c> or <c>NpgsqlBatch</c> run, however many statements it holds: Npgsql's meter
@@ -25,11 +29,19 @@ namespace Mbushja.Bench;
 /// Not round trips of their own, so not counted: <c>BEGIN</c> and <c>SAVEPOINT</c> from <c>NpgsqlTransaction</c>, and
 /// the pool's reset of a connection, which Npgsql sends ahead of the next command. Not counted although they are round
 /// trips: opening a new physical connection (startup, authentication, type loading), rare once the pools are warm.
+/// </para>
+/// <para>
+/// A SQLite statement is one run of a prepared statement, counted by SQLite itself when the run ends (its profile
+/// trace, <c>SQLITE_TRACE_PROFILE</c>): <c>BEGIN</c>, <c>COMMIT</c>, <c>SAVEPOINT</c> and <c>PRAGMA</c> included, each
+/// statement of a command text that holds several counted apart. The trace is set on every connection this process
+/// opens after <see cref="Install"/> (SQLite's auto-extension, run at each open), whichever pool or writer opened it.
+/// </para>
 /// </remarks>
 internal static class DbCounts
 {
     private static long s_operations;
     private static long s_transactionEnds;
+    private static long s_sqliteStatements;
     private static MeterListener? s_listener;
     private static readonly AsyncLocal<Tally?> Current = new();
 
@@ -64,6 +76,7 @@ internal static class DbCounts
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Executing(value));
         listener.Start();
         s_listener = listener;
+        SqliteStatements.Install();
     }
 
     /// <summary>
@@ -102,7 +115,8 @@ internal static class DbCounts
     }
 
     public static DbSnapshot Take() =>
-        new(Interlocked.Read(ref s_operations), Interlocked.Read(ref s_transactionEnds), GC.GetTotalAllocatedBytes(precise: true), Stopwatch.GetTimestamp());
+        new(Interlocked.Read(ref s_operations), Interlocked.Read(ref s_transactionEnds), Interlocked.Read(ref s_sqliteStatements),
+            GC.GetTotalAllocatedBytes(precise: true), Stopwatch.GetTimestamp());
 
     private static void Executing(long value)
     {
@@ -118,6 +132,55 @@ internal static class DbCounts
     {
         Interlocked.Increment(ref s_transactionEnds);
         Current.Value?.Add();
+    }
+
+    /// <summary>
+    /// SQLite's profile trace on every connection: an auto-extension (which SQLite runs at each open of a connection)
+    /// sets it, and it counts one statement each time a statement's run ends. Straight into SQLite's library, the one
+    /// Microsoft.Data.Sqlite loads (<c>e_sqlite3</c>): Microsoft.Data.Sqlite has no hook of its own for this.
+    /// </summary>
+    private static class SqliteStatements
+    {
+        private const uint TraceProfile = 0x02;
+
+        // Kept for the life of the process: SQLite holds on to their function pointers.
+        private static readonly AutoExtension Opened = OnOpen;
+        private static readonly Trace Ended = OnEnded;
+        private static readonly IntPtr EndedPointer = Marshal.GetFunctionPointerForDelegate(Ended);
+
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        private delegate int AutoExtension(IntPtr db, IntPtr errorMessage, IntPtr api);
+
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        private delegate int Trace(uint kind, IntPtr context, IntPtr statement, IntPtr nanoseconds);
+
+        public static void Install()
+        {
+            // SQLitePCLRaw sets SQLite up first (what it configures must come before SQLite's initialisation).
+            using (new SqliteConnection())
+            {
+            }
+
+            int rc = RegisterAutoExtension(Marshal.GetFunctionPointerForDelegate(Opened));
+            if (rc != 0)
+            {
+                throw new InvalidOperationException($"DbCounts: sqlite3_auto_extension failed ({rc}): SQLite's statements cannot be counted");
+            }
+        }
+
+        private static int OnOpen(IntPtr db, IntPtr errorMessage, IntPtr api) => SetTrace(db, TraceProfile, EndedPointer, IntPtr.Zero);
+
+        private static int OnEnded(uint kind, IntPtr context, IntPtr statement, IntPtr nanoseconds)
+        {
+            Interlocked.Increment(ref s_sqliteStatements);
+            return 0;
+        }
+
+        [DllImport("e_sqlite3", EntryPoint = "sqlite3_auto_extension", CallingConvention = CallingConvention.Cdecl)]
+        private static extern int RegisterAutoExtension(IntPtr entryPoint);
+
+        [DllImport("e_sqlite3", EntryPoint = "sqlite3_trace_v2", CallingConvention = CallingConvention.Cdecl)]
+        private static extern int SetTrace(IntPtr db, uint mask, IntPtr callback, IntPtr context);
     }
 
     /// <summary>Npgsql's transaction logger: counts the events that are a round trip.</summary>
@@ -141,13 +204,15 @@ internal static class DbCounts
 }
 
 /// <summary>The process's counts at one moment; subtract two for a window.</summary>
-internal readonly record struct DbSnapshot(long Operations, long TransactionEnds, long AllocatedBytes, long Timestamp)
+internal readonly record struct DbSnapshot(long Operations, long TransactionEnds, long SqliteStatements, long AllocatedBytes, long Timestamp)
 {
     public long RoundTrips => Operations + TransactionEnds;
 
     public static DbSnapshot operator -(DbSnapshot later, DbSnapshot earlier) =>
-        new(later.Operations - earlier.Operations, later.TransactionEnds - earlier.TransactionEnds, later.AllocatedBytes - earlier.AllocatedBytes, later.Timestamp - earlier.Timestamp);
+        new(later.Operations - earlier.Operations, later.TransactionEnds - earlier.TransactionEnds, later.SqliteStatements - earlier.SqliteStatements,
+            later.AllocatedBytes - earlier.AllocatedBytes, later.Timestamp - earlier.Timestamp);
 
     public static DbSnapshot operator +(DbSnapshot a, DbSnapshot b) =>
-        new(a.Operations + b.Operations, a.TransactionEnds + b.TransactionEnds, a.AllocatedBytes + b.AllocatedBytes, a.Timestamp + b.Timestamp);
+        new(a.Operations + b.Operations, a.TransactionEnds + b.TransactionEnds, a.SqliteStatements + b.SqliteStatements,
+            a.AllocatedBytes + b.AllocatedBytes, a.Timestamp + b.Timestamp);
 }

@@ -257,7 +257,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
             throw new InvalidOperationException($"A message never moves from {from.ToWire()} to {to.State.ToWire()}.");
         }
 
-        int moved = await context.ExecuteAsync(
+        bool moved = await context.ExpectOneAsync(
             "UPDATE sms_transactions SET state = @to, code = COALESCE(@code, code), reply = COALESCE(@reply, reply), updated_at = @now, "
             + $"lease_until = CASE WHEN @to IN ({TopUpStates.UnfinishedSql}) THEN lease_until ELSE 0 END "
             + "WHERE id = @id AND state = @from",
@@ -268,7 +268,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
             ("now", context.NowMs),
             ("id", id.Value),
             ("from", from.ToWire()));
-        if (moved != 1)
+        if (!moved)
         {
             return new CommitRefusal(StateChanged, $"Message {id} is no longer {from.ToWire()}.");
         }
@@ -359,7 +359,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
             {
                 // The key is taken, or taken over once its window has passed, in one statement: its primary key decides
                 // between two deliveries at once, on any number of servers (no "look, then insert").
-                int claimed = await context.ExecuteAsync(
+                bool claimed = await context.ExpectOneAsync(
                     "INSERT INTO sms_redeliveries (key, transaction_id, first_at) VALUES (@key, @id, @now) "
                     + "ON CONFLICT (key) DO UPDATE SET transaction_id = excluded.transaction_id, first_at = excluded.first_at "
                     + "WHERE sms_redeliveries.first_at < @expired",
@@ -368,14 +368,14 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
                     ("id", row.Id.Value),
                     ("now", context.NowMs),
                     ("expired", (context.Now - redelivery.Window).ToUnixTimeMilliseconds()));
-                if (claimed != 1)
+                if (!claimed)
                 {
                     return new CommitRefusal(Duplicate, "The message was delivered before, within its redelivery window.");
                 }
             }
 
             // ON CONFLICT keeps the transaction usable on PostgreSQL; the unique message id decides a duplicate.
-            int inserted = await context.ExecuteAsync(
+            bool inserted = await context.ExpectOneAsync(
                 $"INSERT INTO sms_transactions ({Columns}) VALUES (@id, @mid, @sender, @msisdn, @to, @text, @bank, @lang, @state, @code, @ref, "
                 + "@amount, @plan, @reply, @route, @now, @now, @lease) ON CONFLICT DO NOTHING",
                 cancellationToken,
@@ -396,7 +396,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
                 ("now", context.NowMs),
                 ("reply", row.Reply),
                 ("lease", row.LeaseUntil.ToUnixTimeMilliseconds()));
-            if (inserted != 1)
+            if (!inserted)
             {
                 return new CommitRefusal(Duplicate, $"Message {row.MessageId} is recorded already.");
             }

@@ -168,6 +168,34 @@ public abstract class CommitQueueSpec : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A statement expected to change one row commits with its work when it does, and the work is refused when it does
+    /// not (a PostgreSQL batch finding that out is tried again, the statement run at once); the rest commits either way.
+    /// </summary>
+    [Fact]
+    public async Task Commit_AnExpectedRowMissing_RefusesOnlyItsWork()
+    {
+        Assert.Null(await _commits.CommitAsync(new MarkerWork("e1", refuse: false)));
+
+        Task<CommitRefusal?>[] burst =
+        [
+            _commits.CommitAsync(new DeferringWork("e0", "accept")),
+            _commits.CommitAsync(new ExpectingWork("e1", "e1-renamed")),
+            _commits.CommitAsync(new ExpectingWork("nobody", "nobody-renamed")),
+            _commits.CommitAsync(new DeferringWork("e2", "accept")),
+        ];
+        CommitRefusal?[] outcomes = await Task.WhenAll(burst);
+
+        Assert.Equal([null, null, "REFUSED", null], outcomes.Select(o => o?.Code));
+        foreach (string marker in (string[])["e0+", "e1-renamed", "e1-renamed+", "e2+"])
+        {
+            Assert.True(await MarkerWork.ExistsAsync(Database, marker), marker);
+        }
+
+        Assert.False(await MarkerWork.ExistsAsync(Database, "e1"));
+        Assert.False(await MarkerWork.ExistsAsync(Database, "nobody-renamed+"));
+    }
+
     /// <summary>A deferred statement that fails fails its own request; what was batched with it commits.</summary>
     [Fact]
     public async Task Commit_ADeferredStatementFails_OnlyItsRequestFails()

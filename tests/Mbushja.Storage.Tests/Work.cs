@@ -94,3 +94,25 @@ internal sealed class DeferringWork(string marker, string mode) : ICommitWork
         return null;
     }
 }
+
+/// <summary>
+/// Pipelined work that expects its statement to change one row (<see cref="CommitContext.ExpectOneAsync"/>): renames
+/// marker <c>from</c> to <c>to</c>, refused when there is no such marker; then defers the insert of <c>to</c> with "+".
+/// </summary>
+internal sealed class ExpectingWork(string from, string to) : ICommitWork
+{
+    public bool Pipelined => true;
+
+    public bool RefusesBeforeWriting => true;
+
+    public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+    {
+        if (!await context.ExpectOneAsync("UPDATE test_markers SET id = @to WHERE id = @from", cancellationToken, ("to", to), ("from", from)))
+        {
+            return new CommitRefusal("REFUSED", "No such marker.");
+        }
+
+        context.Defer("INSERT INTO test_markers (id) VALUES (@id)", ("id", to + "+"));
+        return null;
+    }
+}

@@ -260,6 +260,7 @@ public sealed partial class CommitQueue : IAsyncDisposable
     {
         int attempt = 0;
         bool lookUpAll = false;
+        bool eager = false;
         long? unavailableSince = null;
         while (true)
         {
@@ -267,12 +268,19 @@ public sealed partial class CommitQueue : IAsyncDisposable
             try
             {
                 writer ??= await _engine.OpenWriterAsync(CancellationToken.None);
-                if (await CommitOnceAsync(writer, batch, lookUpAll))
+                if (await CommitOnceAsync(writer, batch, lookUpAll, eager))
                 {
                     return writer;
                 }
 
                 lookUpAll = true;
+            }
+            catch (Exception e) when (!eager && CommitContext.IsUnmetExpectation(e))
+            {
+                // A deferred statement that expected one row changed none (a duplicate, a state moved by another
+                // worker): the transaction is rolled back and the connection fine. Once more, each such statement run
+                // at once, so that its work refuses as it should.
+                eager = true;
             }
             catch (Exception e) when (!lookUpAll && DbErrors.IsUniqueViolation(e))
             {
@@ -339,13 +347,13 @@ public sealed partial class CommitQueue : IAsyncDisposable
 
     /// <summary>Commits a batch in one transaction.</summary>
     /// <returns>False when nothing was committed because an id the participant took for new was taken: try again with lookups.</returns>
-    private async Task<bool> CommitOnceAsync(CommitWriter writer, List<Item> batch, bool lookUpAll)
+    private async Task<bool> CommitOnceAsync(CommitWriter writer, List<Item> batch, bool lookUpAll, bool eager)
     {
         // Stored in milliseconds: the outcome told now must equal the one a replay reads back.
         DateTimeOffset now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
         bool durable = batch.Exists(i => i.Durable);
         await using DbTransaction tx = await writer.BeginAsync(durable, CancellationToken.None);
-        var context = new CommitContext(writer.Connection, tx, _database.Sql, now, writer.State);
+        var context = new CommitContext(writer.Connection, tx, _database.Sql, now, writer.State, eager);
 
         ParticipantBatch? participant = null;
         List<ICommitPart> parts = [.. batch.Select(i => i.Request.Part).OfType<ICommitPart>()];
@@ -492,7 +500,7 @@ public sealed partial class CommitQueue : IAsyncDisposable
 
             return (refused, null);
         }
-        catch (Exception e) when (!DbErrors.IsTransient(e) && !context.LastSendCarriedEarlierWork)
+        catch (Exception e) when (!DbErrors.IsTransient(e) && !context.LastSendCarriedEarlierWork && !CommitContext.IsUnmetExpectation(e))
         {
             context.EndWork(undo: true, savepoint: true);
             return (null, e);

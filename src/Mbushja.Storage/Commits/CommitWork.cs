@@ -50,8 +50,9 @@ public enum Durability
 
 /// <summary>Where work runs: the queue's connection and transaction, the engine's dialect, and the commit's time.</summary>
 /// <param name="connectionState">What participants keep with the writer's connection (<see cref="ConnectionState{T}"/>).</param>
+/// <param name="eager">Statements that expect one row run at once (<see cref="ExpectOneAsync"/>): the batch is tried again after one of them changed none.</param>
 public sealed class CommitContext(
-    DbConnection connection, DbTransaction transaction, SqlDialect sql, DateTimeOffset now, Dictionary<Type, object> connectionState)
+    DbConnection connection, DbTransaction transaction, SqlDialect sql, DateTimeOffset now, Dictionary<Type, object> connectionState, bool eager = false)
 {
     public DbConnection Connection => connection;
 
@@ -107,6 +108,34 @@ public sealed class CommitContext(
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         _deferred.Add((sql, parameters));
     }
+
+    /// <summary>
+    /// A statement that should change exactly one row (a move from one state to the next, an insert a duplicate would
+    /// skip): true when it did. Where the engine batches (PostgreSQL), it is deferred like <see cref="Defer"/> and taken to
+    /// have changed its row, so that it costs no round trip; should it change none, the statement fails the batch, which
+    /// is tried again with every such statement run at once, and the work then hears the truth and refuses. So: the
+    /// work must not read back what this statement writes, and must refuse when it returns false.
+    /// </summary>
+    public async Task<bool> ExpectOneAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    {
+        if (eager || !Connection.CanCreateBatch)
+        {
+            return await ExecuteAsync(sql, ct, parameters) == 1;
+        }
+
+        Defer(ExpectedPrefix + sql + ExpectedSuffix, parameters);
+        return true;
+    }
+
+    // Unless the statement changed exactly one row, an error of our own words (a text that is no integer, built from the
+    // count so that it is not folded at planning): the error that tells the queue to try again eagerly.
+    private const string ExpectedPrefix = "WITH expected AS (";
+    private const string Unmet = "mbushja: expected one row, changed ";
+    private const string ExpectedSuffix = $" RETURNING 1) SELECT CASE WHEN n = 1 THEN 1 ELSE ('{Unmet}' || n)::int END FROM (SELECT count(*) AS n FROM expected) c";
+
+    /// <summary>Whether <paramref name="e"/> is a deferred <see cref="ExpectOneAsync"/> statement that did not change one row.</summary>
+    internal static bool IsUnmetExpectation(Exception e) =>
+        e is DbException { SqlState: "22P02" } && e.Message.Contains(Unmet, StringComparison.Ordinal);
 
     /// <summary>Savepoints are statements like any other here, so that they can travel with the work's own.</summary>
     internal const string SetSavepoint = "SAVEPOINT work";

@@ -112,6 +112,8 @@ public static class ConsoleSetup
             o.Cookie.Name = AntiforgeryCookie;
             o.Cookie.Path = Root;
             o.Cookie.SameSite = SameSiteMode.Strict;
+            // Secure on HTTPS (the server's own, or a trusted proxy's), as the session's cookie.
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.FormFieldName = "__csrf";
         });
 
@@ -176,6 +178,7 @@ public static class ConsoleSetup
                 Path = Root,
                 HttpOnly = true,
                 SameSite = SameSiteMode.Lax,
+                Secure = context.Request.IsHttps,
                 MaxAge = TimeSpan.FromDays(365),
                 IsEssential = true,
             });

@@ -374,6 +374,23 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
         Assert.Contains("/console/sign-in", after.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 
+    /// <summary>Sign-out ends the session on the server: its cookie, copied before, opens nothing afterwards.</summary>
+    [Fact]
+    public async Task SignOut_ASessionCookieCopiedBefore_IsRefusedAfterwards()
+    {
+        using ConsoleClient client = Client();
+        await client.SignInAsync(await host.NewUserAsync(ConsoleRole.Agent));
+        using ConsoleClient copy = new(host.BaseAddress, CopyOf(client.Cookies));
+        Assert.Equal(HttpStatusCode.OK, (await copy.GetTextAsync("/console/lookup")).Status);
+
+        using HttpResponseMessage signedOut = await client.SubmitAsync("/console/lookup", "/console/sign-out");
+        using HttpResponseMessage after = await copy.GetAsync("/console/lookup");
+
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.Contains("/console/sign-in", after.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Root_RedirectsToTheConsole()
     {
@@ -412,6 +429,18 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
         int start = body.IndexOf("class=\"problem\"", StringComparison.Ordinal);
         Assert.True(start >= 0, "No problem shown.");
         return (status, body[start..body.IndexOf("</p>", start, StringComparison.Ordinal)]);
+    }
+
+    /// <summary>Another jar holding the same cookies: a session cookie copied out of a browser.</summary>
+    private CookieContainer CopyOf(CookieContainer cookies)
+    {
+        var copy = new CookieContainer();
+        foreach (Cookie cookie in cookies.GetCookies(new Uri(host.BaseAddress, ConsoleSetup.Root + "/")))
+        {
+            copy.Add(new Cookie(cookie.Name, cookie.Value, cookie.Path, cookie.Domain));
+        }
+
+        return copy;
     }
 }
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Mbushja.WebConsole.Pages;
 
 /// <summary>Sign-in: a wrong name or password says so (the same way for both), a locked-out user is told until when.</summary>
-public sealed class SignInModel(ConsoleUsers users, ConsoleText texts, Mbushja.Domain.OperatorClock clock) : ConsolePage
+public sealed class SignInModel(ConsoleUsers users, ConsoleSessions sessions, ConsoleText texts, Mbushja.Domain.OperatorClock clock) : ConsolePage
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -31,7 +31,8 @@ public sealed class SignInModel(ConsoleUsers users, ConsoleText texts, Mbushja.D
         switch (result.Status)
         {
             case SignInStatus.SignedIn:
-                await HttpContext.SignInAsync(ConsoleSetup.Scheme, ConsoleSetup.Principal(result.User!));
+                string session = await sessions.StartAsync(result.User!.Username, HttpContext.RequestAborted);
+                await HttpContext.SignInAsync(ConsoleSetup.Scheme, ConsoleSetup.Principal(result.User, session));
                 return LocalRedirect(ConsoleSetup.IsLocal(ReturnUrl) ? ReturnUrl! : ConsoleSetup.Root);
             case SignInStatus.LockedOut:
                 Problem = texts.Format("signin.locked", Show.Time(clock, result.LockedUntil));

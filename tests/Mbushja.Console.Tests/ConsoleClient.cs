@@ -47,6 +47,9 @@ public sealed partial class ConsoleClient : IDisposable
 
     public CookieContainer Cookies { get; }
 
+    /// <summary>Headers sent with every request, as a proxy in front of the server adds them (<c>X-Forwarded-For</c>, ...).</summary>
+    public System.Net.Http.Headers.HttpRequestHeaders Headers => _http.DefaultRequestHeaders;
+
     public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(path);
 
     public async Task<(HttpStatusCode Status, string Body)> GetTextAsync(string path)

@@ -146,7 +146,8 @@ public static class MbushjaCli
     {
         var urls = new Option<string>("--urls")
         {
-            Description = "Where to listen (loopback by default).",
+            Description = "Where to listen (loopback by default); several separated by ';'. An https:// address needs --https-certificate "
+                + "(or Kestrel's certificate configuration).",
             DefaultValueFactory = _ => "http://127.0.0.1:8080",
         };
         var data = new Option<DirectoryInfo>("--data")
@@ -178,16 +179,19 @@ public static class MbushjaCli
         });
         var httpsCertificate = new Option<FileInfo?>("--https-certificate")
         {
+            HelpName = "file",
             Description = "Serve HTTPS (give an https:// address in --urls) with this certificate: a PKCS#12 file (.pfx, .p12) or a PEM "
                 + $"file with the certificate chain, and its key unless --https-certificate-key names another file. Its password, if any, "
                 + $"comes from {HttpsPasswordVariable}. HTTPS answers carry HSTS; console cookies are Secure.",
         };
         var httpsKey = new Option<FileInfo?>("--https-certificate-key")
         {
+            HelpName = "file",
             Description = "The PEM private key of a PEM --https-certificate, when it is in a file of its own.",
         };
         var trustedProxy = new Option<string[]>("--trusted-proxy")
         {
+            HelpName = "address|CIDR",
             Description = "A TLS proxy or load balancer in front of the server, as one address or CIDR (10.0.1.0/24); repeat for several. "
                 + "Its X-Forwarded-For gives the client's address (for the gateway allow-list and sign-in throttling) and its "
                 + "X-Forwarded-Proto: https makes console cookies Secure and adds HSTS. Others' X-Forwarded-* are ignored, even with "
@@ -468,7 +472,9 @@ public static class MbushjaCli
                 catch (Exception e) when (e is InvalidOperationException or IOException)
                 {
                     // An address taken, or an https:// address without a certificate: one clear line, not a stack trace.
-                    await errors.WriteLineAsync($"mbushja: cannot start: {e.Message}");
+                    string hint = e.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase) && settings.Https.CertificatePath is null
+                        ? " Give it with --https-certificate (README \"HTTPS\")." : "";
+                    await errors.WriteLineAsync($"mbushja: cannot start: {e.Message.Split('\n')[0].Trim()}{hint}");
                     return 1;
                 }
 

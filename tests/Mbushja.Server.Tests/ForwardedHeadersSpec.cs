@@ -5,6 +5,7 @@ using Mbushja.Server.Http;
 using Mbushja.Storage;
 using Mbushja.Testing;
 using Mbushja.WebConsole;
+using Microsoft.Extensions.Configuration;
 
 namespace Mbushja.Server.Tests;
 
@@ -123,6 +124,36 @@ public sealed class ForwardedHeadersSpec(ForwardedHeadersFixture servers) : ICla
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(response.Headers.Contains("Strict-Transport-Security"));
         Assert.DoesNotContain("; secure", AntiforgeryCookie(response), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.5", "10.0.0.5/32")]
+    [InlineData("10.0.0.5, 10.0.1.0/24", "10.0.0.5/32 10.0.1.0/24")]
+    [InlineData("2001:db8::/32;10.0.0.5", "2001:db8::/32 10.0.0.5/32")]
+    public void TrustedProxies_InTheHostsConfiguration_AreThoseNetworks(string value, string expected)
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection([new(TransportSecurity.TrustedProxiesKey, value)]).Build();
+
+        Assert.Equal(expected, string.Join(' ', TransportSecurity.TrustedProxiesIn(configuration)));
+    }
+
+    [Fact]
+    public void TrustedProxies_AsAListInTheHostsConfiguration_AreThoseNetworks()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            [new(TransportSecurity.TrustedProxiesKey + ":0", "10.0.0.5"), new(TransportSecurity.TrustedProxiesKey + ":1", "10.0.1.0/24")]).Build();
+
+        Assert.Equal("10.0.0.5/32 10.0.1.0/24", string.Join(' ', TransportSecurity.TrustedProxiesIn(configuration)));
+    }
+
+    [Fact]
+    public void TrustedProxies_NotANetworkInTheHostsConfiguration_StopTheStartWithTheReason()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection([new(TransportSecurity.TrustedProxiesKey, "10.0.0.5,10.0.1.7/24")]).Build();
+
+        ConfigurationException refused = Assert.Throws<ConfigurationException>(() => TransportSecurity.TrustedProxiesIn(configuration));
+
+        Assert.Contains("'10.0.1.7/24' is not a network", refused.Message, StringComparison.Ordinal);
     }
 
     private static Task<HttpResponseMessage> InboundAsync(RunningServer server, string? forwardedFor)

@@ -34,6 +34,9 @@ public static class MbushjaCli
 
     public const string KannelPasswordVariable = "MBUSHJA_KANNEL_PASSWORD";
 
+    /// <summary>The password of <c>--https-certificate</c> (a PKCS#12 file's, or an encrypted PEM key's): never on the command line.</summary>
+    public const string HttpsPasswordVariable = "MBUSHJA_HTTPS_CERTIFICATE_PASSWORD";
+
     public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, TextReader? stdin = null)
     {
         TextWriter output = stdout ?? Console.Out;
@@ -143,7 +146,8 @@ public static class MbushjaCli
     {
         var urls = new Option<string>("--urls")
         {
-            Description = "Where to listen (loopback by default).",
+            Description = "Where to listen (loopback by default); several separated by ';'. An https:// address needs --https-certificate "
+                + "(or Kestrel's certificate configuration).",
             DefaultValueFactory = _ => "http://127.0.0.1:8080",
         };
         var data = new Option<DirectoryInfo>("--data")
@@ -169,6 +173,38 @@ public static class MbushjaCli
                 if (!GatewayAccess.TryParseNetwork(token.Value, out _))
                 {
                     result.AddError($"--gateway-allow '{token.Value}' is not a network: write CIDR (10.20.0.0/16, no host bits) or an address.");
+                    return;
+                }
+            }
+        });
+        var httpsCertificate = new Option<FileInfo?>("--https-certificate")
+        {
+            HelpName = "file",
+            Description = "Serve HTTPS (give an https:// address in --urls) with this certificate: a PKCS#12 file (.pfx, .p12) or a PEM "
+                + $"file with the certificate chain, and its key unless --https-certificate-key names another file. Its password, if any, "
+                + $"comes from {HttpsPasswordVariable}. HTTPS answers carry HSTS; console cookies are Secure.",
+        };
+        var httpsKey = new Option<FileInfo?>("--https-certificate-key")
+        {
+            HelpName = "file",
+            Description = "The PEM private key of a PEM --https-certificate, when it is in a file of its own.",
+        };
+        var trustedProxy = new Option<string[]>("--trusted-proxy")
+        {
+            HelpName = "address|CIDR",
+            Description = "A TLS proxy or load balancer in front of the server, as one address or CIDR (10.0.1.0/24); repeat for several. "
+                + "Its X-Forwarded-For gives the client's address (for the gateway allow-list and sign-in throttling) and its "
+                + "X-Forwarded-Proto: https makes console cookies Secure and adds HSTS. Others' X-Forwarded-* are ignored, even with "
+                + $"ASPNETCORE_FORWARDEDHEADERS_ENABLED. The environment may add more: Mbushja__TrustedProxies=10.0.0.5,10.0.1.0/24.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        trustedProxy.Validators.Add(result =>
+        {
+            foreach (System.CommandLine.Parsing.Token token in result.Tokens)
+            {
+                if (!GatewayAccess.TryParseNetwork(token.Value, out _))
+                {
+                    result.AddError($"--trusted-proxy '{token.Value}' is not a network: write CIDR (10.0.1.0/24, no host bits) or an address.");
                     return;
                 }
             }
@@ -307,7 +343,7 @@ public static class MbushjaCli
         });
         var command = new Command("serve", "Run the platform: HTTP APIs, USSD and SMS endpoints, the sandbox bank, SMPP binds.")
         {
-            urls, data, db, demo, gatewayAllow, bankApi, kannelSendSms, kannelReplyVia, outboundAttempts, smsc, smppLong, smppPacked, smppTransliterate, smppWindow,
+            urls, httpsCertificate, httpsKey, trustedProxy, data, db, demo, gatewayAllow, bankApi, kannelSendSms, kannelReplyVia, outboundAttempts, smsc, smppLong, smppPacked, smppTransliterate, smppWindow,
             smppMaxBinds, smppBindLease,
         };
         command.Validators.Add(result =>
@@ -384,6 +420,13 @@ public static class MbushjaCli
             var settings = new ServerSettings
             {
                 Urls = parse.GetValue(urls)!,
+                Https = new HttpsSettings
+                {
+                    CertificatePath = parse.GetValue(httpsCertificate)?.FullName,
+                    KeyPath = parse.GetValue(httpsKey)?.FullName,
+                    Password = Environment.GetEnvironmentVariable(HttpsPasswordVariable) is { Length: > 0 } httpsPassword ? httpsPassword : null,
+                },
+                TrustedProxies = [.. (parse.GetValue(trustedProxy) ?? []).Select(n => GatewayAccess.TryParseNetwork(n, out IPNetwork network) ? network : default)],
                 DataDirectory = folder.FullName,
                 Db = parse.GetValue(db),
                 ConfigDirectory = parse.GetValue(config)?.FullName,
@@ -422,7 +465,19 @@ public static class MbushjaCli
                 string bankApis = bankEndpoints.Count == 0 ? "sandbox bank" : $"bank APIs: {string.Join(", ", bankEndpoints)}; sandbox for the others";
                 await output.WriteLineAsync(
                     $"Mbushja on {settings.Urls} — {store}; {bankApis}; {outbound}{(settings.Demo ? "; demo data loaded" : "")}. Ctrl+C stops.");
-                await app.StartAsync(ct);
+                try
+                {
+                    await app.StartAsync(ct);
+                }
+                catch (Exception e) when (e is InvalidOperationException or IOException)
+                {
+                    // An address taken, or an https:// address without a certificate: one clear line, not a stack trace.
+                    string hint = e.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase) && settings.Https.CertificatePath is null
+                        ? " Give it with --https-certificate (README \"HTTPS\")." : "";
+                    await errors.WriteLineAsync($"mbushja: cannot start: {e.Message.Split('\n')[0].Trim()}{hint}");
+                    return 1;
+                }
+
                 await app.WaitForShutdownAsync(ct);
             }
 

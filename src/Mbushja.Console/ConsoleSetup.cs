@@ -53,6 +53,7 @@ public static class ConsoleSetup
 
     public const string BankClaim = "mbushja:bank";
     public const string StampClaim = "mbushja:stamp";
+    public const string SessionClaim = "mbushja:session";
 
     public static IServiceCollection AddMbushjaConsole(this IServiceCollection services, ConsoleHosting hosting)
     {
@@ -61,6 +62,7 @@ public static class ConsoleSetup
         services.AddSingleton(sp => new ConsoleUsers(
             sp.GetRequiredService<Database>(), sp.GetRequiredService<CommitQueue>(), hosting.Time, hosting.Options, hosting.BankCodes, sp.GetRequiredService<ILogger<ConsoleUsers>>()));
         services.AddSingleton(sp => new ConsoleAudit(sp.GetRequiredService<Database>(), sp.GetRequiredService<CommitQueue>()));
+        services.AddSingleton(sp => new ConsoleSessions(sp.GetRequiredService<Database>(), sp.GetRequiredService<CommitQueue>(), hosting.Time, hosting.Options));
         services.AddSingleton<ConsoleQueries>();
         services.AddHttpContextAccessor();
         services.AddScoped<ConsoleText>();
@@ -112,6 +114,8 @@ public static class ConsoleSetup
             o.Cookie.Name = AntiforgeryCookie;
             o.Cookie.Path = Root;
             o.Cookie.SameSite = SameSiteMode.Strict;
+            // Secure on HTTPS (the server's own, or a trusted proxy's), as the session's cookie.
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.FormFieldName = "__csrf";
         });
 
@@ -176,6 +180,7 @@ public static class ConsoleSetup
                 Path = Root,
                 HttpOnly = true,
                 SameSite = SameSiteMode.Lax,
+                Secure = context.Request.IsHttps,
                 MaxAge = TimeSpan.FromDays(365),
                 IsEssential = true,
             });
@@ -188,14 +193,15 @@ public static class ConsoleSetup
     public static bool IsLocal(string? url) =>
         url is { Length: > 0 } && url.StartsWith(Root, StringComparison.Ordinal) && !url.StartsWith("//", StringComparison.Ordinal) && !url.Contains('\\', StringComparison.Ordinal);
 
-    /// <summary>The principal a signed-in user carries in the session cookie.</summary>
-    public static ClaimsPrincipal Principal(ConsoleUser user)
+    /// <summary>The principal a signed-in user carries in the session cookie, naming the session the server holds for it.</summary>
+    public static ClaimsPrincipal Principal(ConsoleUser user, string sessionId)
     {
         var claims = new List<Claim>
         {
             new(ClaimTypes.Name, user.Username),
             new(ClaimTypes.Role, user.Role.ToWire()),
             new(StampClaim, user.Stamp),
+            new(SessionClaim, sessionId),
         };
         if (user.BankCode is not null)
         {
@@ -206,18 +212,23 @@ public static class ConsoleSetup
     }
 
     /// <summary>
-    /// Every request checks the user is still there with the role the session was given: a changed role, bank or
-    /// password (a new stamp) or a removed user ends the session.
+    /// Every request checks its session is still open on the server (sign-out ends it, on every server of the database)
+    /// and its user still there with the role the session was given: a changed role, bank or password (a new stamp)
+    /// ends the session too. A cookie from before sessions were held on the server names none, and is asked to sign in.
     /// </summary>
     private static async Task ValidatePrincipalAsync(CookieValidatePrincipalContext context)
     {
-        string? name = context.Principal?.Identity?.Name;
-        ConsoleUser? user = name is null ? null : await context.HttpContext.RequestServices.GetRequiredService<ConsoleUsers>().FindAsync(name, context.HttpContext.RequestAborted);
-        if (user is null || user.Stamp != context.Principal!.FindFirstValue(StampClaim))
+        ConsoleSessions sessions = context.HttpContext.RequestServices.GetRequiredService<ConsoleSessions>();
+        string? id = context.Principal?.FindFirstValue(SessionClaim);
+        OpenSession? session = id is null ? null : await sessions.FindAsync(id, context.HttpContext.RequestAborted);
+        if (session is null || session.Username != context.Principal!.Identity?.Name || session.Stamp != context.Principal.FindFirstValue(StampClaim))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(Scheme);
+            return;
         }
+
+        await sessions.SeenAsync(session, context.HttpContext.RequestAborted);
     }
 
     private static readonly Lazy<byte[]> StyleSheet = new(() =>

@@ -1,10 +1,14 @@
+using Mbushja.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Mbushja.Server;
 
-/// <summary>The web host: Kestrel's addresses and limits, and logs that never print what the platform must not log.</summary>
+/// <summary>
+/// The web host: Kestrel's addresses and limits, HTTPS and the trusted proxies (<see cref="TransportSecurity"/>), and
+/// logs that never print what the platform must not log.
+/// </summary>
 internal static class HostSetup
 {
     public static WebApplicationBuilder CreateBuilder(ServerSettings settings)
@@ -16,6 +20,7 @@ internal static class HostSetup
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
         });
+        builder.AddTransportSecurity(settings);
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(settings.MinimumLogLevel);
         builder.Logging.AddSimpleConsole(o =>

@@ -72,6 +72,7 @@ public static class MbushjaServer
         services.AddMbushjaConsole(new ConsoleHosting(settings.Console, settings.Time, settings.DataDirectory, bankCodes) { Phone = PhoneEmulatorFor(settings) });
 
         WebApplication app = builder.Build();
+        app.UseTransportSecurity();
         app.UseMbushjaApis();
         app.UseConsoleHeaders();
         app.UseAuthentication();

@@ -14,6 +14,18 @@ internal static class ServerChecks
     {
         CheckKannel(settings.Kannel);
         CheckSmpp(settings);
+        CheckHttps(settings);
+    }
+
+    /// <summary>A certificate with no https:// address to serve it on is a mistake, not a choice.</summary>
+    private static void CheckHttps(ServerSettings settings)
+    {
+        bool https = settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
+        if (settings.Https.CertificatePath is not null && !https)
+        {
+            throw new ConfigurationException([$"An HTTPS certificate is given, but no address to serve it on: add an https:// address to --urls ({settings.Urls})."]);
+        }
     }
 
     /// <summary>Refuses a bank API for a bank the operator's configuration does not have, or two for one bank.</summary>

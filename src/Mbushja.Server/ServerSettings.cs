@@ -24,6 +24,15 @@ public sealed record ServerSettings
     /// <summary>The clock; tests pass a fake one.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The certificate the server serves HTTPS with (an https:// address in <see cref="Urls"/>); none by default.</summary>
+    public Http.HttpsSettings Https { get; init; } = Http.HttpsSettings.None;
+
+    /// <summary>
+    /// The TLS proxies (or load balancers) whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> are believed; with
+    /// none, nobody's are. The host's configuration may add more (<see cref="Http.TransportSecurity.TrustedProxiesKey"/>).
+    /// </summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
     /// <summary>Who may deliver SMS to the gateway endpoints; loopback without credentials by default.</summary>
     public Http.GatewayAccess Gateway { get; init; } = Http.GatewayAccess.LoopbackOnly;
 
@@ -66,6 +75,7 @@ public sealed record ServerSettings
     /// <summary>Without the admin key, the database's connection string (it may carry a password) or any other secret: records print every member.</summary>
     public override string ToString() =>
         $"ServerSettings {{ Urls = {Urls}, DataDirectory = {DataDirectory}, Db = {(Db is null ? "SQLite in the data folder" : "(set)")}, "
-        + $"ConfigDirectory = {ConfigDirectory ?? "(shipped)"}, AdminKey = (set), Demo = {Demo}, Console = {Console}, Gateway = {Gateway}, "
+        + $"ConfigDirectory = {ConfigDirectory ?? "(shipped)"}, AdminKey = (set), Demo = {Demo}, Console = {Console}, Https = {Https}, "
+        + $"TrustedProxies = [{string.Join(", ", TrustedProxies)}], Gateway = {Gateway}, "
         + $"BankEndpoints = [{string.Join(", ", BankEndpoints)}], Kannel = {Kannel}, Smpp = {Smpp} }}";
 }

@@ -95,26 +95,79 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
     public async Task SignIn_FiveWrongPasswords_LockOutForFifteenMinutesEvenWithTheRightOne()
     {
         string user = await host.NewUserAsync(ConsoleRole.Agent);
+        IPAddress from = ConsoleClient.NewLoopbackAddress();
         for (int i = 1; i <= 5; i++)
         {
-            SignInResult wrong = await host.Users.SignInAsync(user, "wrong-password-" + i);
-            Assert.Equal(i < 5 ? SignInStatus.WrongCredentials : SignInStatus.LockedOut, wrong.Status);
+            (HttpStatusCode status, string problem) = await SignInFromAsync(from, user, "wrong-password-" + i);
+            Assert.Equal(HttpStatusCode.Unauthorized, status);
+            Assert.Contains(i < 5 ? "gabuar" : "bllokuar", problem, StringComparison.Ordinal);
         }
 
-        using (ConsoleClient client = Client())
-        {
-            using HttpResponseMessage locked = await client.SubmitAsync(
-                ConsoleSetup.SignInPath, ConsoleSetup.SignInPath, ("username", user), ("password", ConsoleHost.Password));
-            Assert.Equal(HttpStatusCode.Unauthorized, locked.StatusCode);
-            Assert.Contains("bllokuar", WebUtility.HtmlDecode(await locked.Content.ReadAsStringAsync()), StringComparison.Ordinal);
-        }
-
+        Assert.Contains("bllokuar", (await SignInFromAsync(from, user, ConsoleHost.Password)).Problem, StringComparison.Ordinal);
         host.Clock.Advance(TimeSpan.FromMinutes(14));
-        Assert.Equal(SignInStatus.LockedOut, (await host.Users.SignInAsync(user, ConsoleHost.Password)).Status);
+        Assert.Contains("bllokuar", (await SignInFromAsync(from, user, ConsoleHost.Password)).Problem, StringComparison.Ordinal);
         host.Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
-        using ConsoleClient later = Client();
+        using ConsoleClient later = new(host.BaseAddress, from: from);
         await later.SignInAsync(user);
         Assert.Contains(await host.Server.App.Services.GetRequiredService<ConsoleAudit>().LatestAsync(50, user), e => e.Action == ConsoleActions.UserLockedOut);
+    }
+
+    /// <summary>
+    /// Wrong passwords from one address lock the name out for that address only: nobody outside locks an admin out of
+    /// the console (README "Console").
+    /// </summary>
+    [Fact]
+    public async Task SignIn_FiveWrongPasswordsFromOneAddress_DoNotLockTheUserOutFromAnother()
+    {
+        string admin = await host.NewUserAsync(ConsoleRole.Admin);
+        IPAddress outsider = ConsoleClient.NewLoopbackAddress();
+        for (int i = 1; i <= 6; i++)
+        {
+            await SignInFromAsync(outsider, admin, "wrong-password-" + i);
+        }
+
+        Assert.Contains("bllokuar", (await SignInFromAsync(outsider, admin, ConsoleHost.Password)).Problem, StringComparison.Ordinal);
+        using ConsoleClient own = new(host.BaseAddress, from: ConsoleClient.NewLoopbackAddress());
+        await own.SignInAsync(admin);
+        Assert.Equal(HttpStatusCode.OK, (await own.GetTextAsync("/console/users")).Status);
+    }
+
+    /// <summary>
+    /// Twenty failed sign-ins from one address, whatever the names (here four each for five, so that no name is locked
+    /// out), stop that address: refused with 429 and Retry-After, right password or not, until the block ends; other
+    /// addresses sign in as before.
+    /// </summary>
+    [Fact]
+    public async Task SignIn_TwentyFailuresFromOneAddress_StopThatAddressWithRetryAfter_NotOthers()
+    {
+        string user = await host.NewUserAsync(ConsoleRole.Agent);
+        IPAddress from = ConsoleClient.NewLoopbackAddress();
+        for (int i = 1; i <= 20; i++)
+        {
+            // The twentieth failure is the one that stops the address, and says so.
+            (HttpStatusCode status, string problem) = await SignInFromAsync(from, i <= 4 ? user : $"nobody{(i - 1) / 4}-{from}", "wrong-password-" + i);
+            Assert.Equal(i < 20 ? HttpStatusCode.Unauthorized : HttpStatusCode.TooManyRequests, status);
+            Assert.Contains(i < 20 ? "gabuar" : "nga kjo adresë", problem, StringComparison.Ordinal);
+        }
+
+        using (ConsoleClient client = new(host.BaseAddress, from: from))
+        {
+            using HttpResponseMessage refused = await client.SubmitAsync(
+                ConsoleSetup.SignInPath, ConsoleSetup.SignInPath, ("username", user), ("password", ConsoleHost.Password));
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            TimeSpan retryAfter = Assert.IsType<TimeSpan>(refused.Headers.RetryAfter?.Delta);
+            Assert.InRange(retryAfter, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15));
+            Assert.Contains("nga kjo adresë", WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        }
+
+        using (ConsoleClient elsewhere = new(host.BaseAddress, from: ConsoleClient.NewLoopbackAddress()))
+        {
+            await elsewhere.SignInAsync(user);
+        }
+
+        host.Clock.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(1));
+        using ConsoleClient later = new(host.BaseAddress, from: from);
+        await later.SignInAsync(user);
     }
 
     /// <summary>
@@ -134,6 +187,32 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
         Assert.Single(audit, e => e.Action == ConsoleActions.UserLockedOut);
         Assert.Equal(SignInStatus.LockedOut, (await host.Users.SignInAsync(user, ConsoleHost.Password)).Status);
     }
+
+    /// <summary>
+    /// Forty failed sign-ins sent at once from one address, each for another name, stop the address once, after twenty
+    /// were checked: a try is counted for the address before its password is checked, so those past the limit are
+    /// refused unchecked.
+    /// </summary>
+    [Fact]
+    public async Task SignIn_FortyFailuresAtOnceFromOneAddress_AreCheckedAtMostTwentyTimes()
+    {
+        IPAddress from = ConsoleClient.NewLoopbackAddress();
+
+        SignInResult[] results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() => host.Users.SignInAsync($"nobody{i}", "wrong-password", from))));
+
+        Assert.Equal(19, results.Count(r => r.Status == SignInStatus.WrongCredentials));
+        Assert.Equal(21, results.Count(r => r.Status == SignInStatus.Throttled));
+        Assert.Equal(SignInStatus.Throttled, (await host.Users.SignInAsync("agent", ConsoleHost.Password, from)).Status);
+    }
+
+    [Theory]
+    [InlineData(null, "-")]
+    [InlineData("192.0.2.7", "192.0.2.7")]
+    [InlineData("::ffff:192.0.2.7", "192.0.2.7")]
+    [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2::/64")]
+    public void AddressKey_IPv6CountsByItsSlash64_IPv4ByItself(string? address, string key) =>
+        Assert.Equal(key, ConsoleUsers.AddressKey(address is null ? null : IPAddress.Parse(address)));
 
     /// <summary>After six wrong passwords, a real name and an unknown one get the same page: the lockout tells no names.</summary>
     [Fact]
@@ -374,6 +453,23 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
         Assert.Contains("/console/sign-in", after.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 
+    /// <summary>Sign-out ends the session on the server: its cookie, copied before, opens nothing afterwards.</summary>
+    [Fact]
+    public async Task SignOut_ASessionCookieCopiedBefore_IsRefusedAfterwards()
+    {
+        using ConsoleClient client = Client();
+        await client.SignInAsync(await host.NewUserAsync(ConsoleRole.Agent));
+        using ConsoleClient copy = new(host.BaseAddress, CopyOf(client.Cookies));
+        Assert.Equal(HttpStatusCode.OK, (await copy.GetTextAsync("/console/lookup")).Status);
+
+        using HttpResponseMessage signedOut = await client.SubmitAsync("/console/lookup", "/console/sign-out");
+        using HttpResponseMessage after = await copy.GetAsync("/console/lookup");
+
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.Contains("/console/sign-in", after.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Root_RedirectsToTheConsole()
     {
@@ -398,20 +494,38 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
 
     private async Task<(HttpStatusCode Status, string Problem)> SixthAnswerAsync(string name)
     {
-        HttpStatusCode status = default;
-        string body = "";
+        // Each name from an address of its own: what one name's tries count for the address does not touch the other's.
+        IPAddress from = ConsoleClient.NewLoopbackAddress();
+        (HttpStatusCode Status, string Problem) answer = default;
         for (int i = 1; i <= 6; i++)
         {
-            using ConsoleClient client = Client();
-            using HttpResponseMessage response = await client.SubmitAsync(
-                ConsoleSetup.SignInPath, ConsoleSetup.SignInPath, ("username", name), ("password", "wrong-password-" + i));
-            status = response.StatusCode;
-            body = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+            answer = await SignInFromAsync(from, name, "wrong-password-" + i);
         }
 
+        return answer;
+    }
+
+    /// <summary>A sign-in from <paramref name="from"/>, as a browser there makes it: its status and the problem it shows.</summary>
+    private async Task<(HttpStatusCode Status, string Problem)> SignInFromAsync(IPAddress from, string name, string password)
+    {
+        using ConsoleClient client = new(host.BaseAddress, from: from);
+        using HttpResponseMessage response = await client.SubmitAsync(
+            ConsoleSetup.SignInPath, ConsoleSetup.SignInPath, ("username", name), ("password", password));
+        string body = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
         int start = body.IndexOf("class=\"problem\"", StringComparison.Ordinal);
-        Assert.True(start >= 0, "No problem shown.");
-        return (status, body[start..body.IndexOf("</p>", start, StringComparison.Ordinal)]);
+        return (response.StatusCode, start < 0 ? "" : body[start..body.IndexOf("</p>", start, StringComparison.Ordinal)]);
+    }
+
+    /// <summary>Another jar holding the same cookies: a session cookie copied out of a browser.</summary>
+    private CookieContainer CopyOf(CookieContainer cookies)
+    {
+        var copy = new CookieContainer();
+        foreach (Cookie cookie in cookies.GetCookies(new Uri(host.BaseAddress, ConsoleSetup.Root + "/")))
+        {
+            copy.Add(new Cookie(cookie.Name, cookie.Value, cookie.Path, cookie.Domain));
+        }
+
+        return copy;
     }
 }
 

@@ -32,7 +32,7 @@ public sealed class ConsoleBrowserSpec(SqliteConsoleHost host, Browser browser) 
             }
             else
             {
-                await Expect(tab.Page.Locator(".problem")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Too many wrong passwords: the account is locked until "));
+                await Expect(tab.Page.Locator(".problem")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Too many wrong passwords: this name is locked out from this address until "));
             }
 
             if (attempt is 1 or 5)
@@ -45,7 +45,7 @@ public sealed class ConsoleBrowserSpec(SqliteConsoleHost host, Browser browser) 
         await tab.Page.FillAsync("#username", user);
         await tab.Page.FillAsync("#password", ConsoleHost.Password);
         await tab.Page.ClickAsync("#sign-in");
-        await Expect(tab.Page.Locator(".problem")).ToContainTextAsync("locked until");
+        await Expect(tab.Page.Locator(".problem")).ToContainTextAsync("locked out from this address until");
         await Expect(tab.Page.Locator("#signed-in-as")).ToHaveCountAsync(0);
     }
 

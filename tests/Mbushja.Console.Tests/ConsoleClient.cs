@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 
 namespace Mbushja.WebConsole.Tests;
@@ -13,13 +16,39 @@ public sealed partial class ConsoleClient : IDisposable
 
     /// <param name="baseAddress">The server this client talks to.</param>
     /// <param name="cookies">A jar to share with another client (one browser, two servers behind a load balancer); a new one when null.</param>
-    public ConsoleClient(Uri baseAddress, CookieContainer? cookies = null)
+    /// <param name="from">
+    /// The loopback address the client's connections come from (any of 127.0.0.0/8): another machine, as the server
+    /// sees it. The default: the system's choice, 127.0.0.1.
+    /// </param>
+    /// <param name="trust">The one certificate an HTTPS server may show (a test's self-signed one); null: the system's trust.</param>
+    public ConsoleClient(Uri baseAddress, CookieContainer? cookies = null, IPAddress? from = null, X509Certificate2? trust = null)
     {
         Cookies = cookies ?? new CookieContainer();
-        _http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false }) { BaseAddress = baseAddress };
+        var handler = new SocketsHttpHandler { CookieContainer = Cookies, AllowAutoRedirect = false };
+        if (from is not null)
+        {
+            handler.ConnectCallback = (context, ct) => ConnectFromAsync(from, context.DnsEndPoint, ct);
+        }
+
+        if (trust is not null)
+        {
+            // That certificate, for that name: any other, or a name it was not made for, is refused.
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                certificate is not null && certificate.GetCertHashString() == trust.GetCertHashString()
+                && (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None;
+        }
+
+        _http = new HttpClient(handler) { BaseAddress = baseAddress };
     }
 
+    /// <summary>A loopback address of its own for a test (127.x.y.z), so that what its tries count counts for it alone.</summary>
+    public static IPAddress NewLoopbackAddress() =>
+        new([127, (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(0, 256), (byte)Random.Shared.Next(1, 255)]);
+
     public CookieContainer Cookies { get; }
+
+    /// <summary>Headers sent with every request, as a proxy in front of the server adds them (<c>X-Forwarded-For</c>, ...).</summary>
+    public System.Net.Http.Headers.HttpRequestHeaders Headers => _http.DefaultRequestHeaders;
 
     public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(path);
 
@@ -73,7 +102,27 @@ public sealed partial class ConsoleClient : IDisposable
     public static IEnumerable<KeyValuePair<string, string>> Fields(params (string Name, string Value)[] fields) =>
         fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value));
 
+    /// <summary>The <c>Set-Cookie</c> header a response gave for the cookie <paramref name="name"/>.</summary>
+    public static string SetCookie(HttpResponseMessage response, string name) =>
+        Assert.Single(response.Headers.TryGetValues("Set-Cookie", out IEnumerable<string>? values) ? values : [], v => v.StartsWith(name + "=", StringComparison.Ordinal));
+
     public void Dispose() => _http.Dispose();
+
+    private static async ValueTask<Stream> ConnectFromAsync(IPAddress from, DnsEndPoint server, CancellationToken ct)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.Bind(new IPEndPoint(from, 0));
+            await socket.ConnectAsync(server, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     [GeneratedRegex("name=\"__csrf\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();

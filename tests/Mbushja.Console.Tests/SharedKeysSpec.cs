@@ -81,6 +81,34 @@ public abstract class SharedKeysSpec<THosts>(THosts hosts) : IClassFixture<THost
         Assert.Contains(name, body, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Sign-out on one server ends the session on every server of the database: the session's cookie, copied before
+    /// (or still held by a browser behind the load balancer), opens nothing on the other afterwards.
+    /// </summary>
+    [Fact]
+    public async Task SignOut_OnOneServer_EndsTheSessionOnTheOther()
+    {
+        string name = await NewAgentAsync();
+        using var first = new ConsoleClient(hosts.First.Http.BaseAddress!);
+        await first.SignInAsync(name);
+        var copied = new CookieContainer();
+        Uri console = new(hosts.First.Http.BaseAddress!, ConsoleSetup.Root + "/");
+        foreach (Cookie cookie in first.Cookies.GetCookies(console))
+        {
+            copied.Add(new Cookie(cookie.Name, cookie.Value, cookie.Path, cookie.Domain));
+        }
+
+        using var second = new ConsoleClient(hosts.Second.Http.BaseAddress!, copied);
+        Assert.Equal(HttpStatusCode.OK, (await second.GetTextAsync("/console/lookup")).Status);
+
+        using HttpResponseMessage signedOut = await first.SubmitAsync("/console/lookup", "/console/sign-out");
+        using HttpResponseMessage after = await second.GetAsync("/console/lookup");
+
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.Contains(ConsoleSetup.SignInPath, after.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Start_SecondServerOnTheDatabase_UsesTheFirstServersKeyAndMakesNone()
     {

@@ -191,6 +191,9 @@ public sealed class CliTests
     [InlineData("serve", "--gateway-allow", "127.0.0.0/8", "--gateway-allow", "10.0.0.0/33")]
     [InlineData("serve", "--gateway-allow", "10.1.2.3/8")]
     [InlineData("serve", "--gateway-allow")]
+    [InlineData("serve", "--trusted-proxy", "nonsense")]
+    [InlineData("serve", "--trusted-proxy", "10.0.1.7/24")]
+    [InlineData("serve", "--trusted-proxy")]
     [InlineData("serve", "--kannel-sendsms", "not a url")]
     [InlineData("serve", "--kannel-sendsms", "ftp://kannel/cgi-bin/sendsms")]
     [InlineData("serve", "--kannel-reply-via", "pigeon")]
@@ -259,6 +262,28 @@ public sealed class CliTests
         finally
         {
             Environment.SetEnvironmentVariable(MbushjaCli.GatewayBasicVariable, before);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_HttpsCertificateWithoutAnHttpsAddress_StopsTheStartWithTheReason()
+    {
+        Run run = await RunAsync(
+            "serve", "--https-certificate", "/nowhere/server.pfx", "--data", Path.Combine(Path.GetTempPath(), "mbushja-cli-" + Guid.NewGuid().ToString("N")));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("add an https:// address to --urls", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_Help_NamesTheHttpsAndProxyOptions()
+    {
+        Run run = await RunAsync("serve", "--help");
+
+        Assert.Equal(0, run.ExitCode);
+        foreach (string option in new[] { "--https-certificate", "--https-certificate-key", "--trusted-proxy", MbushjaCli.HttpsPasswordVariable })
+        {
+            Assert.Contains(option, run.Stdout, StringComparison.Ordinal);
         }
     }
 

@@ -1,11 +1,15 @@
+using System.Net;
 using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Mbushja.WebConsole.Pages;
 
-/// <summary>Sign-in: a wrong name or password says so (the same way for both), a locked-out user is told until when.</summary>
-public sealed class SignInModel(ConsoleUsers users, ConsoleText texts, Mbushja.Domain.OperatorClock clock) : ConsolePage
+/// <summary>
+/// Sign-in: a wrong name or password says so (the same way for both); a name locked out for this address, or an
+/// address stopped, is told until when (Retry-After), the same way whether a user has the name or not.
+/// </summary>
+public sealed class SignInModel(ConsoleUsers users, ConsoleSessions sessions, ConsoleText texts, Mbushja.Domain.OperatorClock clock) : ConsolePage
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -27,14 +31,22 @@ public sealed class SignInModel(ConsoleUsers users, ConsoleText texts, Mbushja.D
             return Page();
         }
 
-        Users.SignInResult result = await users.SignInAsync(Login, Password, HttpContext.RequestAborted);
+        // The client's address as the connection gives it, or as a trusted proxy says (README "Behind a TLS proxy").
+        Users.SignInResult result = await users.SignInAsync(Login, Password, HttpContext.Connection.RemoteIpAddress ?? IPAddress.None, HttpContext.RequestAborted);
         switch (result.Status)
         {
             case SignInStatus.SignedIn:
-                await HttpContext.SignInAsync(ConsoleSetup.Scheme, ConsoleSetup.Principal(result.User!));
+                string session = await sessions.StartAsync(result.User!.Username, HttpContext.RequestAborted);
+                await HttpContext.SignInAsync(ConsoleSetup.Scheme, ConsoleSetup.Principal(result.User, session));
                 return LocalRedirect(ConsoleSetup.IsLocal(ReturnUrl) ? ReturnUrl! : ConsoleSetup.Root);
+            case SignInStatus.Throttled:
+                Problem = texts.Format("signin.throttled", Show.Time(clock, result.LockedUntil));
+                RetryAfter(result.LockedUntil);
+                Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status429TooManyRequests;
+                return Page();
             case SignInStatus.LockedOut:
                 Problem = texts.Format("signin.locked", Show.Time(clock, result.LockedUntil));
+                RetryAfter(result.LockedUntil);
                 break;
             default:
                 Problem = texts["signin.wrong"];
@@ -43,5 +55,12 @@ public sealed class SignInModel(ConsoleUsers users, ConsoleText texts, Mbushja.D
 
         Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status401Unauthorized;
         return Page();
+    }
+
+    /// <summary>When to try again, in whole seconds (at least one).</summary>
+    private void RetryAfter(DateTimeOffset? until)
+    {
+        double seconds = until is { } u ? Math.Ceiling((u - clock.UtcNow).TotalSeconds) : 1;
+        Response.Headers.RetryAfter = Math.Max(1, (long)seconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Net;
 using System.Security.Cryptography;
 using Mbushja.Domain;
 using Mbushja.Storage;
@@ -8,12 +9,14 @@ using Microsoft.Extensions.Logging;
 
 namespace Mbushja.WebConsole.Users;
 
-/// <summary>A console user as stored (never with the password hash).</summary>
+/// <summary>
+/// A console user as stored (never with the password hash). <see cref="LockedUntil"/>: the latest end of a lockout of the
+/// name from some address (from the others it signs in).
+/// </summary>
 public sealed record ConsoleUser(
     string Username,
     ConsoleRole Role,
     string? BankCode,
-    int FailedAttempts,
     DateTimeOffset? LockedUntil,
     string Stamp,
     DateTimeOffset CreatedAt)
@@ -29,8 +32,14 @@ public enum SignInStatus
     /// <summary>No such user, or a wrong password: the same answer for both, so names cannot be guessed.</summary>
     WrongCredentials,
 
-    /// <summary>Too many wrong passwords: no sign-in until <see cref="SignInResult.LockedUntil"/>, right password or not.</summary>
+    /// <summary>
+    /// Too many wrong passwords for the name from this address: no sign-in of it from here until
+    /// <see cref="SignInResult.LockedUntil"/>, right password or not. The same for a name nobody has.
+    /// </summary>
     LockedOut,
+
+    /// <summary>Too many failed sign-ins from this address, whatever the names: none from it until <see cref="SignInResult.LockedUntil"/>.</summary>
+    Throttled,
 }
 
 public sealed record SignInResult(SignInStatus Status, ConsoleUser? User = null, DateTimeOffset? LockedUntil = null);
@@ -49,21 +58,24 @@ public static class UserChangeCodes
 }
 
 /// <summary>
-/// The console's users: passwords hashed by ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>, a lockout
-/// after <see cref="ConsoleOptions.MaxFailedAttempts"/> wrong passwords, each try counted by the database before its
-/// password is checked (one conditional UPDATE, no read-modify-write), and every change audited in its own transaction.
+/// The console's users: passwords hashed by ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>; failed sign-ins
+/// counted per client address and per name from an address (docs/design/console-sign-in.md), each try counted by the
+/// database before its password is checked (one conditional upsert, no read-modify-write); every change audited in its
+/// own transaction.
 /// </summary>
 public sealed partial class ConsoleUsers(
     Database database, CommitQueue commits, TimeProvider time, ConsoleOptions options, IReadOnlyCollection<string> bankCodes, ILogger<ConsoleUsers> logger)
 {
-    private const string Columns = "username, role, bank_code, failed_attempts, locked_until, stamp, created_at";
+    private const string Columns = "username, role, bank_code, "
+        + "(SELECT MAX(f.blocked_until) FROM console_sign_in_failures f WHERE f.username = console_users.username), stamp, created_at";
 
-    /// <summary>Unknown names counted at most; past it the counts start again (a flood of names cannot fill the memory).</summary>
-    private const int MaxUnknownNames = 10_000;
+    /// <summary>The address of a sign-in made from none (the command line, a test): counted per name only.</summary>
+    public const string NoAddress = "-";
+
+    /// <summary>The name under which an address's own count is kept (no user has it: a name has 3 characters at least).</summary>
+    private const string EveryName = "";
 
     private static readonly PasswordHasher<ConsoleUser> Hasher = new();
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Tries, DateTimeOffset? LockedUntil)> _unknown = new(StringComparer.Ordinal);
 
     /// <summary>Verified when the user is unknown, so that a wrong name costs as long as a wrong password.</summary>
     private static readonly string DummyHash = Hasher.HashPassword(null!, "not-a-password-" + Guid.NewGuid());
@@ -122,51 +134,66 @@ public sealed partial class ConsoleUsers(
     }
 
     /// <summary>
-    /// Signs in: a locked-out user is refused whatever the password; a wrong password counts towards the lockout, and
-    /// the one that reaches it locks the user out (audited); a right one clears the count. Each try is counted before
-    /// its password is checked, so however many arrive at once, at most the limit are checked before the lockout. An
-    /// unknown name is counted and locked out the same way, so the answers do not tell which names exist.
+    /// Signs in from <paramref name="from"/> (null: from no address, the command line). Refused unchecked, right password
+    /// or not, while the address is stopped (<see cref="ConsoleOptions.MaxFailedSignInsPerAddress"/> failures in
+    /// <see cref="ConsoleOptions.FailureWindow"/>) or the name is locked out for it (<see cref="ConsoleOptions.MaxFailedAttempts"/>);
+    /// the failure that reaches either limit starts it, for <see cref="ConsoleOptions.Lockout"/> (a user's lockout
+    /// audited). A right password clears the name's count for the address. Each try is counted before its password is
+    /// checked, so however many arrive at once, at most the limits are checked. A name nobody has is counted the same
+    /// way, so the answers do not tell which names exist.
     /// </summary>
-    public async Task<SignInResult> SignInAsync(string username, string password, CancellationToken ct = default)
+    public async Task<SignInResult> SignInAsync(string username, string password, IPAddress? from = null, CancellationToken ct = default)
     {
         string name = Normalize(username);
         DateTimeOffset now = time.GetUtcNow();
+        var claim = new ClaimTry(AddressKey(from), name, options, now);
+        await commits.CommitAsync(claim, Durability.Durable, ct);
+        if (claim.Refused is { } refused)
+        {
+            LogRefused(logger, name, claim.Address, refused.Status == SignInStatus.Throttled ? "the address is stopped" : "locked out from the address");
+            return refused;
+        }
+
         (ConsoleUser User, string Hash)? found = await FindWithHashAsync(name, ct);
         if (found is null)
         {
+            // A wrong name costs as long as a wrong password.
             Hasher.VerifyHashedPassword(null!, DummyHash, password);
-            return Unknown(name, now);
+            return await FailedAsync(claim, known: false, ct);
         }
 
         (ConsoleUser user, string hash) = found.Value;
-        if (user.IsLockedAt(now))
-        {
-            LogRefused(logger, name, "locked out");
-            return new SignInResult(SignInStatus.LockedOut, LockedUntil: user.LockedUntil);
-        }
-
-        if (await ClaimTryAsync(name, now, ct) is not { } tries)
-        {
-            // The limit's tries are under way: this one is refused as a lockout, unchecked.
-            LogRefused(logger, name, "locked out");
-            DateTimeOffset? until = (await FindWithHashAsync(name, ct))?.User.LockedUntil;
-            return new SignInResult(SignInStatus.LockedOut, LockedUntil: until > now ? until : now + options.Lockout);
-        }
-
         PasswordVerificationResult verified = Hasher.VerifyHashedPassword(user, hash, password);
         if (verified == PasswordVerificationResult.Failed)
         {
-            return tries >= options.MaxFailedAttempts ? await LockOutAsync(name, now, ct) : Wrong(name);
+            return await FailedAsync(claim, known: true, ct);
         }
 
-        string rehash = verified == PasswordVerificationResult.SuccessRehashNeeded ? Hasher.HashPassword(user, password) : hash;
-        await commits.CommitAsync(
-            CommitStatement.Any(
-                "UPDATE console_users SET failed_attempts = 0, locked_until = NULL, password_hash = @hash WHERE username = @u", ("u", name), ("hash", rehash)),
-            Durability.Durable,
-            ct);
+        string? rehash = verified == PasswordVerificationResult.SuccessRehashNeeded ? Hasher.HashPassword(user, password) : null;
+        await commits.CommitAsync(new Succeeded(claim, rehash), Durability.Durable, ct);
         LogSignedIn(logger, name, user.Role);
-        return new SignInResult(SignInStatus.SignedIn, user with { FailedAttempts = 0, LockedUntil = null });
+        return new SignInResult(SignInStatus.SignedIn, user);
+    }
+
+    /// <summary>
+    /// How a client's address is counted: an IPv4 address (or one mapped into IPv6) as itself, an IPv6 address by its /64,
+    /// which one client usually holds whole; <see cref="NoAddress"/> for none.
+    /// </summary>
+    public static string AddressKey(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return NoAddress;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? new IPNetwork(new IPAddress([.. address.GetAddressBytes()[..8], .. new byte[8]]), 64).ToString()
+            : address.ToString();
     }
 
     /// <summary>Sets a user's role (and bank, for a bank officer). A new stamp ends the user's sessions.</summary>
@@ -193,9 +220,29 @@ public sealed partial class ConsoleUsers(
             ct);
     }
 
-    /// <summary>Lets a locked-out user sign in again at once.</summary>
-    public Task<UserChangeError?> UnlockAsync(string username, string actor, CancellationToken ct = default) =>
-        UpdateAsync(Normalize(username), "failed_attempts = 0, locked_until = NULL", [], actor, ConsoleActions.UserUnlocked, new { }, ct);
+    /// <summary>Lets a locked-out user sign in again at once, from every address (an address stopped for all names stays so).</summary>
+    public async Task<UserChangeError?> UnlockAsync(string username, string actor, CancellationToken ct = default)
+    {
+        string name = Normalize(username);
+        DateTimeOffset now = time.GetUtcNow();
+        return await InTransactionAsync(async (connection, tx) =>
+        {
+            await using (DbCommand forget = connection.Command("DELETE FROM console_sign_in_failures WHERE username = @u", tx, ("u", name)))
+            {
+                await forget.ExecuteNonQueryAsync(ct);
+            }
+
+            await using DbCommand update = connection.Command(
+                "UPDATE console_users SET updated_at = @now WHERE username = @u", tx, ("u", name), ("now", now.ToUnixTimeMilliseconds()));
+            if (await update.ExecuteNonQueryAsync(ct) != 1)
+            {
+                return NoSuchUser(name);
+            }
+
+            await ConsoleAudit.InsertAsync(connection, tx, now, actor, ConsoleActions.UserUnlocked, name, new { }, ct);
+            return null;
+        }, ct);
+    }
 
     public async Task<ConsoleUser?> FindAsync(string username, CancellationToken ct = default) =>
         (await FindWithHashAsync(Normalize(username), ct))?.User;
@@ -215,76 +262,64 @@ public sealed partial class ConsoleUsers(
     }
 
     /// <summary>
-    /// Counts a try before its password is checked, unless the user is locked out or the limit's tries are counted
-    /// already (one statement: tries at once cannot all pass). Returns the tries counted, this one included; null when refused.
+    /// A wrong password (or name): the one that reaches the name's limit for the address locks it out there (audited
+    /// when a user has the name), the one that reaches the address's limit stops the address; either for
+    /// <see cref="ConsoleOptions.Lockout"/>.
     /// </summary>
-    private async Task<long?> ClaimTryAsync(string name, DateTimeOffset now, CancellationToken ct)
+    private async Task<SignInResult> FailedAsync(ClaimTry claim, bool known, CancellationToken ct)
     {
-        var claim = new ClaimTry(name, options.MaxFailedAttempts, now);
-        await commits.CommitAsync(claim, Durability.Durable, ct);
-        return claim.Tries;
-    }
+        bool lockName = claim.NameTries >= options.MaxFailedAttempts;
+        bool stopAddress = claim.CountsAddress && claim.AddressTries >= options.MaxFailedSignInsPerAddress;
+        if (!lockName && !stopAddress)
+        {
+            LogRefused(logger, claim.Name, claim.Address, "wrong username or password");
+            return new SignInResult(SignInStatus.WrongCredentials);
+        }
 
-    /// <summary>The try that reached the limit had a wrong password: the user is locked out (audited), and the count starts again.</summary>
-    private async Task<SignInResult> LockOutAsync(string name, DateTimeOffset now, CancellationToken ct)
-    {
+        DateTimeOffset now = claim.Now;
         DateTimeOffset until = DateTimeOffset.FromUnixTimeMilliseconds((now + options.Lockout).ToUnixTimeMilliseconds());
+        var blocked = new List<string>(2);
+        if (lockName)
+        {
+            blocked.Add(claim.Name);
+        }
+
+        if (stopAddress)
+        {
+            blocked.Add(EveryName);
+        }
+
         await InTransactionAsync(async (connection, tx) =>
         {
-            await using (DbCommand update = connection.Command(
-                "UPDATE console_users SET locked_until = @until, failed_attempts = 0 WHERE username = @u",
-                tx,
-                ("u", name),
-                ("until", until.ToUnixTimeMilliseconds())))
+            foreach (string username in blocked)
             {
-                await update.ExecuteNonQueryAsync(ct);
+                await using DbCommand block = connection.Command(
+                    "UPDATE console_sign_in_failures SET blocked_until = @until, failures = 0, window_start = @now WHERE address = @a AND username = @u",
+                    tx,
+                    ("a", claim.Address),
+                    ("u", username),
+                    ("until", until.ToUnixTimeMilliseconds()),
+                    ("now", now.ToUnixTimeMilliseconds()));
+                await block.ExecuteNonQueryAsync(ct);
             }
 
-            await ConsoleAudit.InsertAsync(
-                connection, tx, now, name, ConsoleActions.UserLockedOut, name, new { attempts = options.MaxFailedAttempts, until }, ct);
+            if (lockName && known)
+            {
+                await ConsoleAudit.InsertAsync(
+                    connection, tx, now, claim.Name, ConsoleActions.UserLockedOut, claim.Name, new { attempts = options.MaxFailedAttempts, until, address = claim.Address }, ct);
+            }
+
             return null;
         }, ct);
 
-        LogLockedOut(logger, name, options.MaxFailedAttempts);
+        if (stopAddress)
+        {
+            LogAddressStopped(logger, claim.Address, options.MaxFailedSignInsPerAddress);
+            return new SignInResult(SignInStatus.Throttled, LockedUntil: until);
+        }
+
+        LogLockedOut(logger, claim.Name, claim.Address, options.MaxFailedAttempts);
         return new SignInResult(SignInStatus.LockedOut, LockedUntil: until);
-    }
-
-    private SignInResult Wrong(string name)
-    {
-        LogRefused(logger, name, "wrong username or password");
-        return new SignInResult(SignInStatus.WrongCredentials);
-    }
-
-    /// <summary>An unknown name: counted and locked out in memory exactly as a user is in the database.</summary>
-    private SignInResult Unknown(string name, DateTimeOffset now)
-    {
-        if (_unknown.Count > MaxUnknownNames)
-        {
-            _unknown.Clear();
-        }
-
-        DateTimeOffset? lockedUntil = null;
-        (int Tries, DateTimeOffset? LockedUntil) Next((int Tries, DateTimeOffset? LockedUntil) was)
-        {
-            if (was.LockedUntil > now)
-            {
-                lockedUntil = was.LockedUntil;
-                return was;
-            }
-
-            int tries = (was.LockedUntil is null ? was.Tries : 0) + 1;
-            if (tries < options.MaxFailedAttempts)
-            {
-                lockedUntil = null;
-                return (tries, null);
-            }
-
-            lockedUntil = DateTimeOffset.FromUnixTimeMilliseconds((now + options.Lockout).ToUnixTimeMilliseconds());
-            return (0, lockedUntil);
-        }
-
-        _unknown.AddOrUpdate(name, _ => Next((0, null)), (_, was) => Next(was));
-        return lockedUntil is { } until ? new SignInResult(SignInStatus.LockedOut, LockedUntil: until) : Wrong(name);
     }
 
     private UserChangeError? CheckBank(ConsoleRole role, string? bankCode, out string? bank)
@@ -346,22 +381,119 @@ public sealed partial class ConsoleUsers(
         }
     }
 
-    /// <summary>Counts a try in one statement, and reads back the count (none when refused).</summary>
-    private sealed class ClaimTry(string name, int max, DateTimeOffset now) : ICommitWork
+    /// <summary>
+    /// Counts a try for the address and for the name from it, before its password is checked, unless either is blocked
+    /// or has its limit's tries counted already (then nothing is counted, and <see cref="Refused"/> says until when).
+    /// Counts whose window is over are purged first.
+    /// </summary>
+    private sealed class ClaimTry(string address, string name, ConsoleOptions options, DateTimeOffset now) : ICommitWork
     {
-        public long? Tries { get; private set; }
+        /// <summary>
+        /// Counts a try for (address, name) in one statement (tries at once cannot all pass); returns the tries counted,
+        /// this one included, or null when the pair is blocked or at its limit. A window that is over, or a block that
+        /// ended, starts the count again.
+        /// </summary>
+        private const string Count =
+            "INSERT INTO console_sign_in_failures (address, username, failures, window_start, blocked_until) VALUES (@a, @u, 1, @now, NULL) "
+            + "ON CONFLICT (address, username) DO UPDATE SET "
+            + "failures = CASE WHEN console_sign_in_failures.window_start <= @stale OR console_sign_in_failures.blocked_until <= @now "
+            + "THEN 1 ELSE console_sign_in_failures.failures + 1 END, "
+            + "window_start = CASE WHEN console_sign_in_failures.window_start <= @stale OR console_sign_in_failures.blocked_until <= @now "
+            + "THEN @now ELSE console_sign_in_failures.window_start END, "
+            + "blocked_until = NULL "
+            + "WHERE (console_sign_in_failures.blocked_until IS NULL OR console_sign_in_failures.blocked_until <= @now) "
+            + "AND (console_sign_in_failures.failures < @max OR console_sign_in_failures.window_start <= @stale) "
+            + "RETURNING failures";
 
-        public bool RefusesBeforeWriting => true;
+        public string Address => address;
+
+        public string Name => name;
+
+        public DateTimeOffset Now => now;
+
+        /// <summary>Whether the address has a count of its own (not for a sign-in from no address).</summary>
+        public bool CountsAddress => address != NoAddress;
+
+        public long AddressTries { get; private set; }
+
+        public long NameTries { get; private set; }
+
+        public SignInResult? Refused { get; private set; }
 
         public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
-            object? tries = await context.Statement(
-                "UPDATE console_users SET failed_attempts = failed_attempts + 1 "
-                + "WHERE username = @u AND failed_attempts < @max AND (locked_until IS NULL OR locked_until <= @now) RETURNING failed_attempts",
-                ("u", name),
-                ("max", max),
-                ("now", now.ToUnixTimeMilliseconds())).ExecuteScalarAsync(cancellationToken);
-            Tries = tries is null or DBNull ? null : Convert.ToInt64(tries, System.Globalization.CultureInfo.InvariantCulture);
+            long nowMs = now.ToUnixTimeMilliseconds();
+            long stale = (now - options.FailureWindow).ToUnixTimeMilliseconds();
+            await context.ExecuteAsync(
+                "DELETE FROM console_sign_in_failures WHERE window_start <= @stale AND (blocked_until IS NULL OR blocked_until <= @now)",
+                cancellationToken,
+                ("stale", stale),
+                ("now", nowMs));
+            if (CountsAddress)
+            {
+                if (await CountAsync(context, EveryName, options.MaxFailedSignInsPerAddress, nowMs, stale, cancellationToken) is not { } tries)
+                {
+                    Refused = new SignInResult(SignInStatus.Throttled, LockedUntil: await UntilAsync(context, EveryName, cancellationToken));
+                    return null;
+                }
+
+                AddressTries = tries;
+            }
+
+            if (await CountAsync(context, name, options.MaxFailedAttempts, nowMs, stale, cancellationToken) is not { } nameTries)
+            {
+                if (CountsAddress)
+                {
+                    // Refused unchecked: no password was tried, so the address's count gives this try back.
+                    await context.ExecuteAsync(GiveBack, cancellationToken, ("a", address));
+                }
+
+                Refused = new SignInResult(SignInStatus.LockedOut, LockedUntil: await UntilAsync(context, name, cancellationToken));
+                return null;
+            }
+
+            NameTries = nameTries;
+            return null;
+        }
+
+        private async Task<long?> CountAsync(CommitContext context, string username, int max, long nowMs, long stale, CancellationToken ct)
+        {
+            object? tries = await context.Statement(Count, ("a", address), ("u", username), ("max", max), ("now", nowMs), ("stale", stale)).ExecuteScalarAsync(ct);
+            return tries is null or DBNull ? null : Convert.ToInt64(tries, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>When a refused pair is free again: its block's end, or a lockout's length from now while its limit's tries are under way.</summary>
+        private async Task<DateTimeOffset> UntilAsync(CommitContext context, string username, CancellationToken ct)
+        {
+            object? until = await context.Statement(
+                "SELECT blocked_until FROM console_sign_in_failures WHERE address = @a AND username = @u", ("a", address), ("u", username)).ExecuteScalarAsync(ct);
+            return until is null or DBNull || Convert.ToInt64(until, System.Globalization.CultureInfo.InvariantCulture) <= now.ToUnixTimeMilliseconds()
+                ? DateTimeOffset.FromUnixTimeMilliseconds((now + options.Lockout).ToUnixTimeMilliseconds())
+                : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(until, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>An address's count gives back a try that checked no password, or one whose password was right.</summary>
+    private const string GiveBack =
+        "UPDATE console_sign_in_failures SET failures = failures - 1 WHERE address = @a AND username = '' AND failures > 0";
+
+    /// <summary>A right password: the name's count for the address is cleared, the address's gives the try back, and the hash is renewed when due.</summary>
+    private sealed class Succeeded(ClaimTry claim, string? rehash) : ICommitWork
+    {
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+        {
+            await context.ExecuteAsync(
+                "DELETE FROM console_sign_in_failures WHERE address = @a AND username = @u", cancellationToken, ("a", claim.Address), ("u", claim.Name));
+            if (claim.CountsAddress)
+            {
+                await context.ExecuteAsync(GiveBack, cancellationToken, ("a", claim.Address));
+            }
+
+            if (rehash is not null)
+            {
+                await context.ExecuteAsync("UPDATE console_users SET password_hash = @hash WHERE username = @u", cancellationToken, ("u", claim.Name), ("hash", rehash));
+            }
+
             return null;
         }
     }
@@ -371,17 +503,16 @@ public sealed partial class ConsoleUsers(
         await using DbConnection connection = await database.OpenAsync(ct);
         await using DbCommand command = connection.Command($"SELECT {Columns}, password_hash FROM console_users WHERE username = @u", null, ("u", name));
         await using DbDataReader r = await command.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? (Read(r), r.GetString(7)) : null;
+        return await r.ReadAsync(ct) ? (Read(r), r.GetString(6)) : null;
     }
 
     private static ConsoleUser Read(DbDataReader r) => new(
         r.GetString(0),
         ConsoleRoles.Parse(r.GetString(1)) ?? throw new InvalidOperationException($"Unknown console role '{r.GetString(1)}' in the database."),
         r.GetNullableString(2),
-        r.GetInt32(3),
-        r.GetNullableInt64(4) is { } until ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null,
-        r.GetString(5),
-        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)));
+        r.GetNullableInt64(3) is { } until ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null,
+        r.GetString(4),
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)));
 
     private static string NewStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
@@ -393,9 +524,12 @@ public sealed partial class ConsoleUsers(
     [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Console sign-in of {Username} ({Role})")]
     private static partial void LogSignedIn(ILogger logger, string username, ConsoleRole role);
 
-    [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Console sign-in of {Username} refused: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string username, string reason);
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Console sign-in of {Username} from {Address} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string username, string address, string reason);
 
-    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Console user {Username} locked out after {Attempts} wrong passwords")]
-    private static partial void LogLockedOut(ILogger logger, string username, int attempts);
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Console name {Username} locked out from {Address} after {Attempts} wrong passwords")]
+    private static partial void LogLockedOut(ILogger logger, string username, string address, int attempts);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Console sign-ins from {Address} stopped after {Failures} failures")]
+    private static partial void LogAddressStopped(ILogger logger, string address, int failures);
 }

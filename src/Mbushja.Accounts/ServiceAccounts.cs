@@ -64,6 +64,42 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
     /// <summary>Finds an account by its id, username, contract, SMART card or fixed number (any accepted form).</summary>
     public async Task<ServiceAccount?> FindAsync(string identifier, CancellationToken ct = default)
     {
+        if (Keys(identifier) is not { } keys)
+        {
+            return null;
+        }
+
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        DbCommand command = connection.Reused(FindSql, null, FindParameters(keys));
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? Read(r) : null;
+    }
+
+    /// <summary>
+    /// <see cref="FindAsync"/>, and the subscriber <paramref name="msisdn"/> (<see cref="Subscribers.FindAsync"/>) in the
+    /// same round trip: a USSD step that takes an account quotes its price against the caller's credit next.
+    /// </summary>
+    public async Task<(ServiceAccount? Account, Subscriber? Subscriber)> FindWithSubscriberAsync(string identifier, Msisdn msisdn, CancellationToken ct = default)
+    {
+        List<string>? keys = Keys(identifier);
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        DbCommand command = keys is null
+            ? connection.Reused(Subscribers.FindSql, null, ("m", msisdn.E164))
+            : connection.Reused(Subscribers.FindSql + "; " + FindSql, null, [("m", msisdn.E164), .. FindParameters(keys)]);
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        Subscriber? subscriber = await r.ReadAsync(ct) ? Subscribers.Read(r, msisdn) : null;
+        ServiceAccount? account = null;
+        if (keys is not null && await r.NextResultAsync(ct) && await r.ReadAsync(ct))
+        {
+            account = Read(r);
+        }
+
+        return (account, subscriber);
+    }
+
+    /// <summary>The keys an identifier is looked up by: itself (lower case) and, if it is one, the fixed number it writes; null for no identifier.</summary>
+    private List<string>? Keys(string identifier)
+    {
         string text = identifier.Trim();
         if (text.Length is 0 or > 128 || text.Contains('\0', StringComparison.Ordinal))
         {
@@ -76,16 +112,15 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
             keys.Add(number.E164);
         }
 
-        await using DbConnection connection = await database.OpenReaderAsync(ct);
-        DbCommand command = connection.Reused(
-            FindSql,
-            null,
+        return keys;
+    }
+
+    private static (string, object?)[] FindParameters(List<string> keys) =>
+        [
             ("id", keys[0]), // ids are lower-case hex; lookups ignore case like every other identifier
             ("k1", keys[0]),
-            ("k2", keys[^1]));
-        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? Read(r) : null;
-    }
+            ("k2", keys[^1]),
+        ];
 
     /// <summary>
     /// In a commit: pays one month of a package for a service account. Paid-until moves one calendar month, in the

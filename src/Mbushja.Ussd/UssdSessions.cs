@@ -93,6 +93,37 @@ public sealed class UssdSessions(Database database, CommitQueue commits, TimePro
             : throw new InvalidOperationException($"The session store refused a write: {refused.Code} {refused.Message}"));
     }
 
+    /// <summary>
+    /// Starts a session at a screen whose text differs only by language, <paramref name="responses"/>: written with the
+    /// language of the subscriber <paramref name="msisdn"/>, found by the same statement, in one round trip. Returns that
+    /// language, or null when nothing was written: the session exists already, or the number is no subscriber (read
+    /// the session, and decide as ever).
+    /// </summary>
+    public async Task<Language?> StartAsync(
+        string sessionId, string key, Msisdn msisdn, UssdState state, IReadOnlyDictionary<Language, string> responses, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(responses);
+        Language[] languages = [.. responses.Keys];
+        string response = string.Concat(languages.Select((l, i) => $"WHEN '{l.ToWire()}' THEN @r{i} "));
+        long now = Now();
+        CommitStatement start = CommitStatement.Returning(
+            $"INSERT INTO ussd_sessions ({Columns}) "
+            + $"SELECT @id, @key, @m, s.language, '', @state, CASE s.language {response}END, @ended, 1, @now, @now FROM subscribers s WHERE s.msisdn = @m "
+            + "ON CONFLICT (session_id) DO NOTHING RETURNING language",
+            new CommitRefusal(Changed, $"USSD session {sessionId} exists, or its number is no subscriber."),
+            [
+                ("id", sessionId),
+                ("key", key),
+                ("m", msisdn.E164),
+                ("state", state.ToJson()),
+                ("ended", false),
+                ("now", now),
+                .. languages.Select((l, i) => ($"r{i}", (object?)responses[l])),
+            ]);
+        CommitRefusal? refused = await commits.CommitAsync(start, Durability.Relaxed, ct);
+        return refused is null && start.Returned is [string language] ? DomainNames.ParseLanguage(language).Value : null;
+    }
+
     /// <summary>Deletes up to <paramref name="limit"/> sessions untouched since <paramref name="before"/>; returns how many.</summary>
     public async Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken ct = default)
     {

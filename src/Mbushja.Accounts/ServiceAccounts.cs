@@ -64,6 +64,42 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
     /// <summary>Finds an account by its id, username, contract, SMART card or fixed number (any accepted form).</summary>
     public async Task<ServiceAccount?> FindAsync(string identifier, CancellationToken ct = default)
     {
+        if (Keys(identifier) is not { } keys)
+        {
+            return null;
+        }
+
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        DbCommand command = connection.Reused(FindSql, null, FindParameters(keys));
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? Read(r) : null;
+    }
+
+    /// <summary>
+    /// <see cref="FindAsync"/>, and the subscriber <paramref name="msisdn"/> (<see cref="Subscribers.FindAsync"/>) in the
+    /// same round trip: a USSD step that takes an account quotes its price against the caller's credit next.
+    /// </summary>
+    public async Task<(ServiceAccount? Account, Subscriber? Subscriber)> FindWithSubscriberAsync(string identifier, Msisdn msisdn, CancellationToken ct = default)
+    {
+        List<string>? keys = Keys(identifier);
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        DbCommand command = keys is null
+            ? connection.Reused(Subscribers.FindSql, null, ("m", msisdn.E164))
+            : connection.Reused(Subscribers.FindSql + "; " + FindSql, null, [("m", msisdn.E164), .. FindParameters(keys)]);
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        Subscriber? subscriber = await r.ReadAsync(ct) ? Subscribers.Read(r, msisdn) : null;
+        ServiceAccount? account = null;
+        if (keys is not null && await r.NextResultAsync(ct) && await r.ReadAsync(ct))
+        {
+            account = Read(r);
+        }
+
+        return (account, subscriber);
+    }
+
+    /// <summary>The keys an identifier is looked up by: itself (lower case) and, if it is one, the fixed number it writes; null for no identifier.</summary>
+    private List<string>? Keys(string identifier)
+    {
         string text = identifier.Trim();
         if (text.Length is 0 or > 128 || text.Contains('\0', StringComparison.Ordinal))
         {
@@ -76,16 +112,15 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
             keys.Add(number.E164);
         }
 
-        await using DbConnection connection = await database.OpenReaderAsync(ct);
-        DbCommand command = connection.Reused(
-            FindSql,
-            null,
+        return keys;
+    }
+
+    private static (string, object?)[] FindParameters(List<string> keys) =>
+        [
             ("id", keys[0]), // ids are lower-case hex; lookups ignore case like every other identifier
             ("k1", keys[0]),
-            ("k2", keys[^1]));
-        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? Read(r) : null;
-    }
+            ("k2", keys[^1]),
+        ];
 
     /// <summary>
     /// In a commit: pays one month of a package for a service account. Paid-until moves one calendar month, in the
@@ -96,21 +131,56 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
     public static async Task<DateTimeOffset> PayMonthAsync(
         CommitContext context, string accountId, string? packageCode, OperatorClock clock, CancellationToken ct)
     {
-        object? value = await context.Statement($"SELECT paid_until FROM service_accounts WHERE id = @id{context.Sql.ForUpdate}", ("id", accountId))
-            .ExecuteScalarAsync(ct);
-        long? current = value is null or DBNull ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+        ArgumentNullException.ThrowIfNull(context);
+        object? value = await context.Statement(PaidUntilSql(context), ("id", accountId)).ExecuteScalarAsync(ct);
+        DateTimeOffset until = MonthFrom(context, value is null or DBNull ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture), clock);
+        context.Wrote(Key(accountId));
+        await context.ExecuteAsync(PayMonthSql, ct, PayMonthParameters(accountId, packageCode, until));
+        return until;
+    }
 
-        DateTimeOffset from = current is { } ms && DateTimeOffset.FromUnixTimeMilliseconds(ms) > context.Now
+    /// <summary>
+    /// What <see cref="PayMonth"/> decides on, for a ledger command's work to read with the ledger's load: the account's
+    /// paid-until, locked (<see cref="LedgerRead"/>).
+    /// </summary>
+    public static LedgerRead PaidUntilRead(CommitContext context, string accountId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new LedgerRead(Key(accountId), PaidUntilSql(context), ("id", accountId));
+    }
+
+    /// <summary>
+    /// <see cref="PayMonthAsync"/> from the paid-until <paramref name="read"/> (<see cref="PaidUntilRead"/>), the write
+    /// deferred to the commit's next round trip (<see cref="CommitContext.Defer"/>).
+    /// </summary>
+    /// <returns>The new paid-until.</returns>
+    public static DateTimeOffset PayMonth(CommitContext context, LedgerRead read, string accountId, string? packageCode, OperatorClock clock)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(read);
+        DateTimeOffset until = MonthFrom(context, read.Rows is [[var value, ..], ..] && value is not null ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) : null, clock);
+        context.Wrote(Key(accountId));
+        context.Defer(PayMonthSql, PayMonthParameters(accountId, packageCode, until));
+        return until;
+    }
+
+    /// <summary>How work names an account's row to <see cref="CommitContext.Wrote"/>.</summary>
+    private static string Key(string accountId) => "service_accounts:" + accountId;
+
+    private static string PaidUntilSql(CommitContext context) => $"SELECT paid_until FROM service_accounts WHERE id = @id{context.Sql.ForUpdate}";
+
+    private const string PayMonthSql = "UPDATE service_accounts SET paid_until = @until, package_code = COALESCE(@package, package_code) WHERE id = @id";
+
+    private static (string, object?)[] PayMonthParameters(string accountId, string? packageCode, DateTimeOffset until) =>
+        [("until", until.ToUnixTimeMilliseconds()), ("package", packageCode), ("id", accountId)];
+
+    /// <summary>One calendar month from max(now, paid-until).</summary>
+    private static DateTimeOffset MonthFrom(CommitContext context, long? paidUntil, OperatorClock clock)
+    {
+        DateTimeOffset from = paidUntil is { } ms && DateTimeOffset.FromUnixTimeMilliseconds(ms) > context.Now
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : context.Now;
-        DateTimeOffset until = clock.AddMonth(from);
-        await context.ExecuteAsync(
-            "UPDATE service_accounts SET paid_until = @until, package_code = COALESCE(@package, package_code) WHERE id = @id",
-            ct,
-            ("until", until.ToUnixTimeMilliseconds()),
-            ("package", packageCode),
-            ("id", accountId));
-        return until;
+        return clock.AddMonth(from);
     }
 
     /// <summary>
@@ -119,14 +189,15 @@ public sealed class ServiceAccounts(Database database, LedgerEngine ledger, Numb
     /// </summary>
     public static async Task TakeBackMonthAsync(CommitContext context, string accountId, OperatorClock clock, CancellationToken ct)
     {
-        object? value = await context.Statement($"SELECT paid_until FROM service_accounts WHERE id = @id{context.Sql.ForUpdate}", ("id", accountId))
-            .ExecuteScalarAsync(ct);
+        ArgumentNullException.ThrowIfNull(context);
+        object? value = await context.Statement(PaidUntilSql(context), ("id", accountId)).ExecuteScalarAsync(ct);
         if (value is null or DBNull)
         {
             return;
         }
 
         DateTimeOffset until = clock.SubtractMonth(DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)));
+        context.Wrote(Key(accountId));
         await context.ExecuteAsync("UPDATE service_accounts SET paid_until = @until WHERE id = @id", ct, ("until", until.ToUnixTimeMilliseconds()), ("id", accountId));
     }
 

@@ -57,7 +57,16 @@ public sealed class Subscribers(Database database, LedgerEngine ledger)
     /// that is no subscriber.
     /// </summary>
     public static async Task<bool> SetLanguageAsync(CommitContext context, Msisdn msisdn, Language language, CancellationToken ct) =>
-        await context.ExecuteAsync("UPDATE subscribers SET language = @l WHERE msisdn = @m", ct, ("l", language.ToWire()), ("m", msisdn.E164)) == 1;
+        await context.ExecuteAsync(SetLanguageSql, ct, ("l", language.ToWire()), ("m", msisdn.E164)) == 1;
+
+    /// <summary><see cref="SetLanguageAsync"/> with the commit's next round trip (<see cref="CommitContext.Defer"/>).</summary>
+    public static void SetLanguage(CommitContext context, Msisdn msisdn, Language language)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Defer(SetLanguageSql, ("l", language.ToWire()), ("m", msisdn.E164));
+    }
+
+    private const string SetLanguageSql = "UPDATE subscribers SET language = @l WHERE msisdn = @m";
 
     private sealed class InsertSubscriber(Msisdn msisdn, Language language, LedgerAccountId account) : ILedgerWork
     {

@@ -93,8 +93,14 @@ public sealed class LedgerEngine
             var transferIds = new HashSet<string>(StringComparer.Ordinal);
             var pendingIds = new HashSet<string>(StringComparer.Ordinal);
             var accountIds = new HashSet<string>(StringComparer.Ordinal);
+            var reads = new Dictionary<LedgerCommand, IReadOnlyList<LedgerRead>>(ReferenceEqualityComparer.Instance);
             foreach (LedgerCommand command in parts.Cast<LedgerCommand>())
             {
+                if (command.Work?.Reads(context) is { Count: > 0 } read)
+                {
+                    reads[command] = read;
+                }
+
                 foreach (LedgerAccountSpec a in command.Accounts)
                 {
                     accountIds.Add(a.Id.Value);
@@ -122,12 +128,18 @@ public sealed class LedgerEngine
             }
 
             var locks = new Dictionary<string, string>(StringComparer.Ordinal);
-            LedgerLoad load = await statements.LoadAsync(context, transferIds, pendingIds, accountIds, locks, cancellationToken);
-            return new Batch(statements, new BatchState(load.Accounts, load.Transfers, load.Resolved, context.Now), locks, lookUpAll);
+            LedgerLoad load = await statements.LoadAsync(
+                context, transferIds, pendingIds, accountIds, locks, [.. reads.Values.SelectMany(r => r)], cancellationToken);
+            return new Batch(statements, new BatchState(load.Accounts, load.Transfers, load.Resolved, context.Now), locks, reads, lookUpAll);
         }
     }
 
-    private sealed class Batch(LedgerStatements statements, BatchState state, Dictionary<string, string> locks, bool lookedUpAll) : ParticipantBatch
+    private sealed class Batch(
+        LedgerStatements statements,
+        BatchState state,
+        Dictionary<string, string> locks,
+        Dictionary<LedgerCommand, IReadOnlyList<LedgerRead>> reads,
+        bool lookedUpAll) : ParticipantBatch
     {
         /// <summary>Commands with no work that were not committed, whose ids were not looked up: checked before the write.</summary>
         private readonly List<LedgerCommand> _unchecked = [];
@@ -143,7 +155,8 @@ public sealed class LedgerEngine
 
             return outcome.Status switch
             {
-                LedgerStatus.Committed => PartStep.Run(outcome, command.Work is { } work ? new BoundWork(work, new LedgerContext(context, Available)) : null),
+                LedgerStatus.Committed => PartStep.Run(
+                    outcome, command.Work is { } work ? new BoundWork(work, new LedgerContext(context, Available, reads.GetValueOrDefault(command))) : null),
                 LedgerStatus.Replayed => PartStep.Replayed(outcome),
                 _ => PartStep.Refused(new CommitRefusal(outcome.Error!.Code, outcome.Error.Message), outcome),
             };
@@ -176,6 +189,18 @@ public sealed class LedgerEngine
 
         public bool Pipelined => work.Pipelined;
 
-        public Task<CommitRefusal?> ApplyAsync(CommitContext commit, CancellationToken cancellationToken) => work.ApplyAsync(context, cancellationToken);
+        /// <summary>The work's reads that did not travel with the load, or that work of the transaction wrote since, are read first.</summary>
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext commit, CancellationToken cancellationToken)
+        {
+            foreach (LedgerRead read in context.Reads)
+            {
+                if (read.Loaded is null || commit.HasWritten(read.Key))
+                {
+                    read.Loaded = await commit.QueryAsync(read.Sql, cancellationToken, [.. read.Parameters]);
+                }
+            }
+
+            return await work.ApplyAsync(context, cancellationToken);
+        }
     }
 }

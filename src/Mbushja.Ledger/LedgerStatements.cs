@@ -23,8 +23,15 @@ internal abstract class LedgerStatements
     /// those given, and those of its pending transfers.
     /// </summary>
     /// <param name="locks">Filled with where each locked account is (PostgreSQL), for the write.</param>
+    /// <param name="reads">Work's reads, read with the load where that saves a round trip (after the accounts' locks); the others are left unread.</param>
     public abstract Task<LedgerLoad> LoadAsync(
-        CommitContext context, IReadOnlyCollection<string> transferIds, IReadOnlySet<string> pendingIds, HashSet<string> accountIds, Dictionary<string, string> locks, CancellationToken ct);
+        CommitContext context,
+        IReadOnlyCollection<string> transferIds,
+        IReadOnlySet<string> pendingIds,
+        HashSet<string> accountIds,
+        Dictionary<string, string> locks,
+        IReadOnlyList<LedgerRead> reads,
+        CancellationToken ct);
 
     /// <summary>Whether any of these transfers exists.</summary>
     public abstract Task<bool> AnyTransferExistsAsync(CommitContext context, IReadOnlyCollection<string> transferIds, CancellationToken ct);
@@ -91,8 +98,15 @@ internal sealed class SqliteLedgerStatements : LedgerStatements
     /// <summary>Accounts read per statement: a batch of one transfer reads its two in one.</summary>
     private const int AccountsPerSelect = 8;
 
+    /// <summary>Work's reads are left to the work's turn: there is no round trip to save, and they then see the work before.</summary>
     public override async Task<LedgerLoad> LoadAsync(
-        CommitContext context, IReadOnlyCollection<string> transferIds, IReadOnlySet<string> pendingIds, HashSet<string> accountIds, Dictionary<string, string> locks, CancellationToken ct)
+        CommitContext context,
+        IReadOnlyCollection<string> transferIds,
+        IReadOnlySet<string> pendingIds,
+        HashSet<string> accountIds,
+        Dictionary<string, string> locks,
+        IReadOnlyList<LedgerRead> reads,
+        CancellationToken ct)
     {
         Prepared p = context.ConnectionState(c => new Prepared(c));
         var transfers = new Dictionary<string, Transfer>(transferIds.Count);
@@ -294,7 +308,13 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
         + "FROM unnest(@id, @b, @pd, @pc) AS u(id, b, pd, pc) WHERE a.id = ANY(@id) AND a.id = u.id";
 
     public override async Task<LedgerLoad> LoadAsync(
-        CommitContext context, IReadOnlyCollection<string> transferIds, IReadOnlySet<string> pendingIds, HashSet<string> accountIds, Dictionary<string, string> locks, CancellationToken ct)
+        CommitContext context,
+        IReadOnlyCollection<string> transferIds,
+        IReadOnlySet<string> pendingIds,
+        HashSet<string> accountIds,
+        Dictionary<string, string> locks,
+        IReadOnlyList<LedgerRead> reads,
+        CancellationToken ct)
     {
         var transfers = new Dictionary<string, Transfer>(transferIds.Count);
         var resolved = new Dictionary<string, TransferState>();
@@ -359,9 +379,18 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
             batch.Add(LockAccounts, ("a", Sorted(accountIds)));
         }
 
+        // Without a round trip to ride, work's reads are left to the work's turn.
         if (batch.BatchCommands.Count == 0)
         {
             return new LedgerLoad(transfers, resolved, accounts);
+        }
+
+        // Work's reads come after the locks: what the locked accounts keep still (a number's payments) is then as the
+        // last transaction that held them left it.
+        bool accountsHere = accountIds.Count > 0;
+        foreach (LedgerRead read in reads)
+        {
+            batch.Add(read.Sql, [.. read.Parameters]);
         }
 
         await using DbDataReader reader = await batch.ExecuteReaderAsync(ct);
@@ -371,7 +400,18 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
             await reader.NextResultAsync(ct);
         }
 
-        await ReadAccountsAsync(reader, accounts, locks, ct);
+        if (accountsHere)
+        {
+            await ReadAccountsAsync(reader, accounts, locks, ct);
+            await reader.NextResultAsync(ct);
+        }
+
+        foreach (LedgerRead read in reads)
+        {
+            read.Loaded = await reader.ReadRowsAsync(ct);
+            await reader.NextResultAsync(ct);
+        }
+
         return new LedgerLoad(transfers, resolved, accounts);
     }
 

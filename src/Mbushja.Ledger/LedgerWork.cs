@@ -20,11 +20,45 @@ public interface ILedgerWork
 
     /// <summary>See <see cref="ICommitWork.Pipelined"/>.</summary>
     bool Pipelined => false;
+
+    /// <summary>
+    /// What the work decides on, read for the batch's commit (its time, its dialect): see <see cref="LedgerRead"/>. The
+    /// work finds them read in <see cref="LedgerContext.Reads"/>, in this order.
+    /// </summary>
+    IReadOnlyList<LedgerRead> Reads(CommitContext context) => [];
+}
+
+/// <summary>
+/// A read a command's work decides on: rows it writes next (locked with <c>FOR UPDATE</c> where the engine has it), or
+/// that the rows the command locks keep still (a number's payments, under its account's lock). Where round trips cost
+/// (PostgreSQL) the ledger sends it with the batch's load, after the accounts' locks, so it costs none; elsewhere it is
+/// read as the work's turn comes. Read with the load, it has not seen the batch's work: any work of the transaction
+/// that writes those rows says so (<see cref="CommitContext.Wrote"/>, by <see cref="Key"/>), and the read is made again
+/// before the work runs, with the next round trip (docs/design/write-path.md, "Round trips").
+/// </summary>
+/// <param name="key">The rows read, named as their writers name them to <see cref="CommitContext.Wrote"/>.</param>
+public sealed class LedgerRead(string key, string sql, params (string Name, object? Value)[] parameters)
+{
+    public string Key { get; } = key;
+
+    public string Sql { get; } = sql;
+
+    public IReadOnlyList<(string Name, object? Value)> Parameters { get; } = parameters;
+
+    /// <summary>The rows read, each its columns' values (null for NULL).</summary>
+    public IReadOnlyList<object?[]> Rows => Loaded ?? throw new InvalidOperationException($"The read of {Key} has not run.");
+
+    /// <summary>The rows, once read; null before.</summary>
+    internal IReadOnlyList<object?[]>? Loaded { get; set; }
 }
 
 /// <summary>Where a command's work runs: the commit's transaction, and the balances as the command leaves them.</summary>
-public sealed class LedgerContext(CommitContext commit, Func<LedgerAccountId, Money?> available)
+/// <param name="reads">The work's reads (<see cref="ILedgerWork.Reads"/>), read.</param>
+public sealed class LedgerContext(CommitContext commit, Func<LedgerAccountId, Money?> available, IReadOnlyList<LedgerRead>? reads = null)
 {
+    /// <summary>What the work asked to read (<see cref="ILedgerWork.Reads"/>), read, in its order.</summary>
+    public IReadOnlyList<LedgerRead> Reads { get; } = reads ?? [];
+
     /// <summary>The commit this command is part of: work that also runs alone takes this.</summary>
     public CommitContext Commit { get; } = commit;
 

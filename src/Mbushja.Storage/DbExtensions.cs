@@ -54,6 +54,25 @@ public static class DbExtensions
 
     private static readonly ConditionalWeakTable<DbConnection, Dictionary<string, DbCommand>> Statements = [];
 
+    /// <summary>The rows of the reader's current result, each as its columns' values (null for NULL).</summary>
+    public static async Task<IReadOnlyList<object?[]>> ReadRowsAsync(this DbDataReader reader, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var rows = new List<object?[]>();
+        while (await reader.ReadAsync(ct))
+        {
+            object?[] row = new object?[reader.FieldCount];
+            for (int i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
     /// <summary>Adds a statement to a batch, with named parameters <c>@name</c>; returns it (its row count, once run).</summary>
     public static DbBatchCommand Add(this DbBatch batch, string sql, params (string Name, object? Value)[] parameters)
     {

@@ -6,7 +6,11 @@ namespace Mbushja.Ussd;
 /// <summary>What the menu reads, from the platform's database.</summary>
 public sealed class UssdData(ServiceAccounts accounts, Subscribers subscribers, UssdPayments payments) : IUssdData
 {
-    public Task<ServiceAccount?> FindAccountAsync(string identifier, CancellationToken ct) => accounts.FindAsync(identifier, ct);
+    public async Task<(ServiceAccount? Account, Money? Credit)> FindAccountAsync(string identifier, Msisdn msisdn, CancellationToken ct)
+    {
+        (ServiceAccount? account, Subscriber? subscriber) = await accounts.FindWithSubscriberAsync(identifier, msisdn, ct);
+        return (account, subscriber?.Credit);
+    }
 
     public async Task<Money?> CreditAsync(Msisdn msisdn, CancellationToken ct) => (await subscribers.FindAsync(msisdn, ct))?.Credit;
 

@@ -35,6 +35,12 @@ public sealed partial class UssdEngine(
 
     public ScreenWriter Writer => _writer;
 
+    /// <summary>
+    /// Whether the start screen reads nothing to open or to show (a menu, as shipped): it is then the same for every
+    /// caller of a language.
+    /// </summary>
+    public bool StartReadsNothing => menu[menu.Start].Type == ScreenType.Menu;
+
     /// <summary>A new session: the start screen.</summary>
     public Task<StepResult> StartAsync(Caller caller, CancellationToken ct) => EnterAsync(caller, UssdState.Empty, menu.Start, ct);
 
@@ -134,7 +140,8 @@ public sealed partial class UssdEngine(
     private IReadOnlyList<Package> UssdPackages => [.. config.Catalog.UssdPackages];
 
     /// <summary>Opens a screen: pushes it, or ends the session when a rule says so, or passes on when it has nothing to ask.</summary>
-    private async Task<StepResult> EnterAsync(Caller caller, UssdState state, string id, CancellationToken ct)
+    /// <param name="credit">The caller's credit, when the step read it already.</param>
+    private async Task<StepResult> EnterAsync(Caller caller, UssdState state, string id, CancellationToken ct, Money? credit = null)
     {
         Language lang = caller.Language;
         Screen screen = menu[id];
@@ -147,9 +154,9 @@ public sealed partial class UssdEngine(
                 return new Finish(menu.Text("end.oncePerMonth", lang, ("date", MessageFormat.Date(next))));
             case ScreenType.Amount when package?.Price is not null:
                 // Nothing to choose for a package with a monthly price: on to the next screen, without a stop here.
-                return await EnterAsync(caller, state, screen.Next!, ct);
+                return await EnterAsync(caller, state, screen.Next!, ct, credit);
             case ScreenType.Confirm:
-                return await QuoteAsync(caller, state.Push(id), ct);
+                return await QuoteAsync(caller, state.Push(id), credit, ct);
             case ScreenType.Info:
                 return new Finish(menu.Text(screen.Text!, lang));
             default:
@@ -158,7 +165,8 @@ public sealed partial class UssdEngine(
     }
 
     /// <summary>The confirmation: price and today's fee are fixed now, and what is shown is what is charged.</summary>
-    private async Task<StepResult> QuoteAsync(Caller caller, UssdState state, CancellationToken ct)
+    /// <param name="known">The caller's credit, when the step read it already.</param>
+    private async Task<StepResult> QuoteAsync(Caller caller, UssdState state, Money? known, CancellationToken ct)
     {
         Package? package = config.Catalog.Find(state.Selection.Package);
         DateOnly today = clock.Today;
@@ -170,7 +178,7 @@ public sealed partial class UssdEngine(
         }
 
         Money fee = prices?.Current.FeeOn(today) ?? config.Catalog.Fees.FeeOn(today);
-        Money credit = await data.CreditAsync(caller.Msisdn, ct) ?? Money.Zero;
+        Money credit = known ?? await data.CreditAsync(caller.Msisdn, ct) ?? Money.Zero;
         if (credit < price.Value + fee)
         {
             return new Finish(menu.Text(
@@ -197,7 +205,7 @@ public sealed partial class UssdEngine(
             return new Proceed(state, menu.Text("error.identifier", lang));
         }
 
-        ServiceAccount? account = await data.FindAccountAsync(input, ct);
+        (ServiceAccount? account, Money? credit) = await data.FindAccountAsync(input, caller.Msisdn, ct);
         if (account is null || !package.AsksFor.Any(kind => Names(account, kind, input)))
         {
             return new Proceed(state, menu.Text("error.unknownAccount", lang, ("account", Short(input)), ("package", package.Name)));
@@ -209,7 +217,7 @@ public sealed partial class UssdEngine(
         }
 
         state = state with { Selection = state.Selection with { AccountId = account.Id, Account = input } };
-        return await EnterAsync(caller, state, screen.Next!, ct);
+        return await EnterAsync(caller, state, screen.Next!, ct, credit ?? Money.Zero);
     }
 
     /// <summary>Whether the input is the account's identifier of that kind (the lookup also knows the others).</summary>

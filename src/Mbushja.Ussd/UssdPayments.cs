@@ -129,15 +129,58 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
         return rows;
     }
 
-    /// <summary>In the payment's transaction: the account, the payment row, the receipt, the session's end.</summary>
+    /// <summary>
+    /// In the payment's transaction: the account, the payment row, the receipt, the session's end. What it decides on
+    /// (the session's version, the number's payment this month, the account's paid-until) is read with the ledger's
+    /// load, and what it writes goes with the ledger's writes and the COMMIT: no round trip of its own
+    /// (docs/design/write-path.md, "Round trips").
+    /// </summary>
     private sealed class Pay(
         UssdPayments payments, SessionWrite session, Quote quote, bool oncePerMonth, string receiptSender, Func<PaymentFacts, PaymentTexts> texts)
         : ILedgerWork
     {
         public PaymentTexts? Texts { get; private set; }
 
-        public async Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken)
+        // Every refusal comes from what was read, before anything is written.
+        public bool RefusesBeforeWriting => true;
+
+        public bool Pipelined => true;
+
+        public IReadOnlyList<LedgerRead> Reads(CommitContext context)
         {
+            List<LedgerRead> reads = [UssdSessions.VersionRead(context, session.SessionId)];
+            if (Month(context) is { } month)
+            {
+                // Under the lock of the number's account, which every payment of the number takes: a payment another
+                // server made is committed by the time this reads (and, made in this batch, marked written).
+                reads.Add(new LedgerRead(
+                    PaidKey(month), "SELECT 1 FROM ussd_payments WHERE msisdn = @m AND month = @month", ("m", session.Msisdn.E164), ("month", month)));
+            }
+
+            if (!quote.ByAmount)
+            {
+                reads.Add(ServiceAccounts.PaidUntilRead(context, quote.ServiceAccountId));
+            }
+
+            return reads;
+        }
+
+        public Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken)
+        {
+            Texts = null;
+            CommitContext commit = context.Commit;
+            if (UssdSessions.Check(session, context.Reads[0]) is { } changed)
+            {
+                return Task.FromResult<CommitRefusal?>(changed);
+            }
+
+            // The month is the commit's, on the operator's calendar: the unique (msisdn, month) has the last word.
+            string? month = Month(commit);
+            if (month is not null && context.Reads[1].Rows.Count > 0)
+            {
+                return Task.FromResult<CommitRefusal?>(new CommitRefusal(AlreadyPaid, $"{session.Msisdn.Masked} has paid in {month} already."));
+            }
+
             string id = session.Key;
             DateTimeOffset? paidUntil = null;
             Money? balance = null;
@@ -147,14 +190,22 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
             }
             else
             {
-                paidUntil = await ServiceAccounts.PayMonthAsync(context.Commit, quote.ServiceAccountId, quote.Package.Code, payments.Clock, cancellationToken);
+                paidUntil = ServiceAccounts.PayMonth(commit, context.Reads[^1], quote.ServiceAccountId, quote.Package.Code, payments.Clock);
             }
 
-            // The month is the commit's, on the operator's calendar: the unique (msisdn, month) decides the rule.
-            string? month = oncePerMonth ? payments.Clock.MonthKey(context.Now) : null;
-            DbCommand insert = context.Statement(
+            Money credit = context.Available(SystemAccounts.Subscriber(session.Msisdn.E164)) ?? Money.Zero;
+            PaymentTexts written = texts(new PaymentFacts(id, quote, paidUntil, balance, credit));
+            UssdSessions.Write(commit, session with { Response = written.Screen });
+            // No ON CONFLICT: a second payment of the number in the month, which the read above did not see, fails the
+            // batch (it is tried again, and then refused here).
+            if (month is not null)
+            {
+                commit.Wrote(PaidKey(month));
+            }
+
+            commit.Defer(
                 "INSERT INTO ussd_payments (id, session_id, msisdn, month, package_code, service_account_id, account, amount, fee, paid_until, balance, created_at) "
-                + "VALUES (@id, @session, @m, @month, @package, @account_id, @account, @amount, @fee, @until, @balance, @now) ON CONFLICT DO NOTHING",
+                + "VALUES (@id, @session, @m, @month, @package, @account_id, @account, @amount, @fee, @until, @balance, @now)",
                 ("id", id),
                 ("session", session.SessionId),
                 ("m", session.Msisdn.E164),
@@ -167,18 +218,15 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
                 ("until", paidUntil?.ToUnixTimeMilliseconds()),
                 ("balance", balance?.Cents),
                 ("now", context.Now.ToUnixTimeMilliseconds()));
-            if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
-            {
-                return new CommitRefusal(AlreadyPaid, $"{session.Msisdn.Masked} has paid in {month} already.");
-            }
-
-            Money credit = context.Available(SystemAccounts.Subscriber(session.Msisdn.E164)) ?? Money.Zero;
-            PaymentTexts written = texts(new PaymentFacts(id, quote, paidUntil, balance, credit));
-            await SmsOutbox.EnqueueAsync(context.Commit, id, OutboxSources.Ussd, session.Msisdn.E164, receiptSender, written.Sms, cancellationToken);
-            CommitRefusal? changed = await UssdSessions.WriteAsync(context.Commit, session with { Response = written.Screen }, cancellationToken);
-            Texts = changed is null ? written : null;
-            return changed;
+            SmsOutbox.Enqueue(commit, id, OutboxSources.Ussd, session.Msisdn.E164, receiptSender, written.Sms);
+            Texts = written;
+            return Task.FromResult<CommitRefusal?>(null);
         }
+
+        private string? Month(CommitContext context) => oncePerMonth ? payments.Clock.MonthKey(context.Now) : null;
+
+        /// <summary>How work names the number's payments of a month to <see cref="CommitContext.Wrote"/>.</summary>
+        private string PaidKey(string month) => $"ussd_payments:{session.Msisdn.E164}:{month}";
     }
 
     private OperatorClock Clock => clock;

@@ -52,6 +52,9 @@ public sealed partial class UssdService(
     /// </summary>
     private readonly MemoryCache _recent = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
+    /// <summary>The start screen in every language (<see cref="StartWrittenAsync"/>), once made.</summary>
+    private StartScreens? _startScreens;
+
     private UssdMenu Menu => engine.Menu;
 
     private UssdSettings Settings => engine.Menu.Settings;
@@ -73,6 +76,11 @@ public sealed partial class UssdService(
 
         string sessionId = request.SessionId!;
         string text = Normalized(request.Text!);
+        if (text.Length == 0 && !_recent.TryGetValue(sessionId, out _) && await StartWrittenAsync(sessionId, number.Value, ct) is { } startedNow)
+        {
+            return startedNow;
+        }
+
         for (int attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             // The session as this server left it saves a read; a write is conditional on its version anyway, and an
@@ -310,6 +318,61 @@ public sealed partial class UssdService(
         return remembered ? Saved.Remembered : Saved.Written;
     }
 
+    /// <summary>
+    /// A session's first request, when this server knows nothing of it: the start is written at once, in the
+    /// subscriber's language, which the same statement finds (one round trip, docs/design/ussd-sessions.md). Null when
+    /// it was not written: the session exists (a repeat, an id reused), the number is no subscriber, or the start
+    /// screen reads what it shows; the request is then answered as any other.
+    /// </summary>
+    private async Task<UssdOutcome?> StartWrittenAsync(string sessionId, Msisdn msisdn, CancellationToken ct)
+    {
+        if ((_startScreens ??= await StartScreensAsync(ct)) is not { } screens || screens.Bodies.Count == 0)
+        {
+            return null;
+        }
+
+        long started = Stopwatch.GetTimestamp();
+        string key = NewKey();
+        Language? written = await sessions.StartAsync(sessionId, key, msisdn, screens.State, screens.Bodies, ct);
+        UssdMetrics.Phase("write", started);
+        if (written is not { } language)
+        {
+            return null;
+        }
+
+        DateTimeOffset now = clock.UtcNow;
+        string body = screens.Bodies[language];
+        var session = new UssdSession(sessionId, key, msisdn.E164, language, "", screens.State, body, false, 1, now, now);
+        _recent.Set(sessionId, new Remembered(session, now, Unwritten: false), new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = Settings.SessionTimeout });
+        return UssdOutcome.Answer(body);
+    }
+
+    /// <summary>The start screen in every language, when it reads nothing to open or show (no bodies otherwise).</summary>
+    private async Task<StartScreens> StartScreensAsync(CancellationToken ct)
+    {
+        if (!engine.StartReadsNothing)
+        {
+            return new StartScreens(UssdState.Empty, new Dictionary<Language, string>());
+        }
+
+        UssdState? state = null;
+        var bodies = new Dictionary<Language, string>();
+        foreach (Language language in Enum.GetValues<Language>())
+        {
+            // The number is not read: the screen reads nothing.
+            var caller = new Caller(default, language);
+            if (await engine.StartAsync(caller, ct) is not Proceed start)
+            {
+                return new StartScreens(UssdState.Empty, new Dictionary<Language, string>());
+            }
+
+            state = start.State;
+            bodies[language] = "CON " + await engine.RenderAsync(caller, start.State, start.Notice, ct);
+        }
+
+        return new StartScreens(state ?? UssdState.Empty, bodies);
+    }
+
     /// <summary>The session as the database has it, if it has it.</summary>
     private async Task<Remembered?> StoredAsync(string sessionId, CancellationToken ct) =>
         await sessions.GetAsync(sessionId, ct) is { } read ? new Remembered(read, read.UpdatedAt, Unwritten: false) : null;
@@ -475,6 +538,9 @@ public sealed partial class UssdService(
     /// <summary>A session as this server left it: <paramref name="Unwritten"/> when it holds steps not stored yet.</summary>
     /// <param name="StoredAt">When the step stored last was written.</param>
     private sealed record Remembered(UssdSession Session, DateTimeOffset StoredAt, bool Unwritten);
+
+    /// <summary>Where a new session stands, and what it shows, by language; no bodies when that depends on more than the language.</summary>
+    private sealed record StartScreens(UssdState State, IReadOnlyDictionary<Language, string> Bodies);
 
     /// <summary>Save the step (if the session is still as read), then answer its response.</summary>
     private sealed record Write(SessionWrite Session) : Decision;

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Mbushja.Accounts;
 using Mbushja.Domain;
+using Mbushja.Ledger;
 using Mbushja.Storage;
 using Mbushja.Storage.Commits;
 
@@ -92,6 +93,37 @@ public sealed class UssdSessions(Database database, CommitQueue commits, TimePro
             : throw new InvalidOperationException($"The session store refused a write: {refused.Code} {refused.Message}"));
     }
 
+    /// <summary>
+    /// Starts a session at a screen whose text differs only by language, <paramref name="responses"/>: written with the
+    /// language of the subscriber <paramref name="msisdn"/>, found by the same statement, in one round trip. Returns that
+    /// language, or null when nothing was written: the session exists already, or the number is no subscriber (read
+    /// the session, and decide as ever).
+    /// </summary>
+    public async Task<Language?> StartAsync(
+        string sessionId, string key, Msisdn msisdn, UssdState state, IReadOnlyDictionary<Language, string> responses, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(responses);
+        Language[] languages = [.. responses.Keys];
+        string response = string.Concat(languages.Select((l, i) => $"WHEN '{l.ToWire()}' THEN @r{i} "));
+        long now = Now();
+        CommitStatement start = CommitStatement.Returning(
+            $"INSERT INTO ussd_sessions ({Columns}) "
+            + $"SELECT @id, @key, @m, s.language, '', @state, CASE s.language {response}END, @ended, 1, @now, @now FROM subscribers s WHERE s.msisdn = @m "
+            + "ON CONFLICT (session_id) DO NOTHING RETURNING language",
+            new CommitRefusal(Changed, $"USSD session {sessionId} exists, or its number is no subscriber."),
+            [
+                ("id", sessionId),
+                ("key", key),
+                ("m", msisdn.E164),
+                ("state", state.ToJson()),
+                ("ended", false),
+                ("now", now),
+                .. languages.Select((l, i) => ($"r{i}", (object?)responses[l])),
+            ]);
+        CommitRefusal? refused = await commits.CommitAsync(start, Durability.Relaxed, ct);
+        return refused is null && start.Returned is [string language] ? DomainNames.ParseLanguage(language).Value : null;
+    }
+
     /// <summary>Deletes up to <paramref name="limit"/> sessions untouched since <paramref name="before"/>; returns how many.</summary>
     public async Task<int> PurgeAsync(DateTimeOffset before, int limit, CancellationToken ct = default)
     {
@@ -104,30 +136,68 @@ public sealed class UssdSessions(Database database, CommitQueue commits, TimePro
     }
 
     /// <summary>In a commit: writes the session if it is still at the version read (stamped <paramref name="now"/>, else the commit's time); else the refusal.</summary>
-    internal static async Task<CommitRefusal?> WriteAsync(CommitContext context, SessionWrite write, CancellationToken ct, long? now = null)
+    private static async Task<CommitRefusal?> WriteAsync(CommitContext context, SessionWrite write, CancellationToken ct, long? now = null)
     {
         (string sql, (string Name, object? Value)[] parameters) = Statement(write, now ?? context.NowMs);
-        if (await context.Statement(sql, parameters).ExecuteNonQueryAsync(ct) != 1)
+        context.Wrote(Key(write.SessionId));
+        if (await context.ExecuteAsync(sql, ct, parameters) != 1)
         {
             return new CommitRefusal(Changed, $"USSD session {write.SessionId} changed since it was read.");
         }
 
         if (write.NewLanguage is { } language)
         {
-            await Subscribers.SetLanguageAsync(context, write.Msisdn, language, ct);
+            Subscribers.SetLanguage(context, write.Msisdn, language);
         }
 
         return null;
     }
 
+    /// <summary>
+    /// What <see cref="Write"/> decides on, for a ledger command's work to read with the ledger's load: the session's
+    /// version, locked (no row: none yet).
+    /// </summary>
+    internal static LedgerRead VersionRead(CommitContext context, string sessionId) =>
+        new(Key(sessionId), $"SELECT version FROM ussd_sessions WHERE session_id = @id{context.Sql.ForUpdate}", ("id", sessionId));
+
+    /// <summary>
+    /// In a ledger command's work: the refusal when the session is not at the version <paramref name="write"/> expects,
+    /// as <paramref name="version"/> read it (<see cref="VersionRead"/>); else null, and <see cref="Write"/> may follow.
+    /// </summary>
+    internal static CommitRefusal? Check(SessionWrite write, LedgerRead version)
+    {
+        long? stored = version.Rows is [[var value, ..], ..] ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) : null;
+        return stored == write.ExpectedVersion ? null : new CommitRefusal(Changed, $"USSD session {write.SessionId} changed since it was read.");
+    }
+
+    /// <summary>
+    /// In a ledger command's work, once <see cref="Check"/> found the session as expected: writes it with the commit's
+    /// next round trip. The row is locked, so the write changes it; a new session's insert that finds a row another
+    /// server inserted since fails the batch, which is tried again and then refused by <see cref="Check"/>.
+    /// </summary>
+    internal static void Write(CommitContext context, SessionWrite write)
+    {
+        (string sql, (string Name, object? Value)[] parameters) = Statement(write, context.NowMs, orNothing: false);
+        context.Wrote(Key(write.SessionId));
+        context.Defer(sql, parameters);
+        if (write.NewLanguage is { } language)
+        {
+            Subscribers.SetLanguage(context, write.Msisdn, language);
+        }
+    }
+
+    /// <summary>How work names a session's row to <see cref="CommitContext.Wrote"/>.</summary>
+    private static string Key(string sessionId) => "ussd_sessions:" + sessionId;
+
     /// <summary>Now, in the milliseconds every time is stored in.</summary>
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The write of a step: a new session's row, or the row changed if it is still at the version read (one row either way, or none).</summary>
-    private static (string Sql, (string Name, object? Value)[] Parameters) Statement(SessionWrite write, long now) => write.ExpectedVersion is not { } version
+    /// <param name="orNothing">A new session's insert that finds the row changes nothing (else it fails: a unique violation).</param>
+    private static (string Sql, (string Name, object? Value)[] Parameters) Statement(SessionWrite write, long now, bool orNothing = true) => write.ExpectedVersion is not { } version
         // The primary key decides which of two first requests creates the session; ON CONFLICT keeps the transaction usable.
-        ? ($"INSERT INTO ussd_sessions ({Columns}) VALUES (@id, @key, @m, @lang, @history, @state, @response, @ended, 1, @now, @now) "
-            + "ON CONFLICT (session_id) DO NOTHING",
+        ? ($"INSERT INTO ussd_sessions ({Columns}) VALUES (@id, @key, @m, @lang, @history, @state, @response, @ended, 1, @now, @now)"
+            + (orNothing ? " ON CONFLICT (session_id) DO NOTHING" : ""),
             [
                 ("id", write.SessionId),
                 ("key", write.Key),
@@ -160,8 +230,10 @@ public sealed class UssdSessions(Database database, CommitQueue commits, TimePro
     /// <summary>A step that also remembers the language chosen in it.</summary>
     private sealed class Save(SessionWrite write, long now) : ICommitWork
     {
-        // The conditional write of the session comes first; the language follows it.
+        // The conditional write of the session comes first; the language follows it, deferred.
         public bool RefusesBeforeWriting => true;
+
+        public bool Pipelined => true;
 
         public Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) => WriteAsync(context, write, cancellationToken, now);
     }

@@ -69,7 +69,11 @@ public sealed record PaymentRecord(DateTimeOffset At, string PackageCode, string
 /// <summary>What the menu reads while it walks: accounts, credit, payments. Reads only; the database in production.</summary>
 public interface IUssdData
 {
-    Task<ServiceAccount?> FindAccountAsync(string identifier, CancellationToken ct);
+    /// <summary>
+    /// The account an identifier names, and the caller's available credit read with it (null for a number that is no
+    /// subscriber): the confirmation that follows an account is quoted against that credit, with no read of its own.
+    /// </summary>
+    Task<(ServiceAccount? Account, Money? Credit)> FindAccountAsync(string identifier, Msisdn msisdn, CancellationToken ct);
 
     /// <summary>The subscriber's available credit; null for a number that is no subscriber.</summary>
     Task<Money?> CreditAsync(Msisdn msisdn, CancellationToken ct);

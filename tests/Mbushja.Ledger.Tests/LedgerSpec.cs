@@ -385,6 +385,42 @@ public abstract class LedgerSpec
         Assert.Null(await h.Queries.GetTransferAsync("bad"));
     }
 
+    /// <summary>
+    /// Work's reads are read for it (with the load, where that saves a round trip), and a read of rows that work before
+    /// it in the batch wrote is made again: two read-modify-writes of one row in one batch add up.
+    /// </summary>
+    [Fact]
+    public async Task Work_Reads_SeeWhatWorkBeforeItInTheBatchWrote()
+    {
+        await using LedgerHarness h = await StartAsync(new CommitQueueOptions { PostgresWriters = 1 });
+        LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
+        LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
+        await using (DbConnection c = await h.Test.Database.OpenAsync())
+        {
+            await using DbCommand create = c.Command(CountingWork.Create);
+            await create.ExecuteNonQueryAsync();
+            await using DbCommand insert = c.Command("INSERT INTO test_counters (id, n) VALUES ('c', 0)");
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        // The writer is held, so that the two commands, queued meanwhile, are committed in one batch.
+        var holding = new HoldingWork();
+        Task<CommitRefusal?> held = h.Commits.CommitAsync(holding);
+        await holding.Entered;
+        var first = new CountingWork("c");
+        var second = new CountingWork("c");
+        Task<LedgerOutcome> one = h.Engine.SubmitAsync(new LedgerCommand([TransferRequest.Single("t1", a, b, Cents(5), "x")]) { Work = first });
+        Task<LedgerOutcome> two = h.Engine.SubmitAsync(new LedgerCommand([TransferRequest.Single("t2", a, b, Cents(5), "x")]) { Work = second });
+        holding.Release();
+
+        Assert.Null(await held);
+        Assert.Equal(LedgerStatus.Committed, (await one).Status);
+        Assert.Equal(LedgerStatus.Committed, (await two).Status);
+        Assert.Equal([0L, 1L], new[] { first.Seen, second.Seen }.Order());
+        Assert.Equal(2, await CountingWork.CountAsync(h.Test.Database, "c"));
+        Assert.Equal(990, await h.BalanceAsync(a));
+    }
+
     [Fact]
     public async Task Database_RefusesOverdraftEvenWithoutTheEngine()
     {
@@ -450,4 +486,48 @@ public sealed class SqliteLedgerTests : LedgerSpec
 public sealed class PostgresLedgerTests : LedgerSpec
 {
     protected override DatabaseKind Kind => DatabaseKind.Postgres;
+
+    /// <summary>
+    /// Round trips are what cost on PostgreSQL: a lone command whose work reads and defers takes two, the load with the
+    /// work's read, and the writes with the COMMIT (counted as Npgsql's commands and batches run within this test's
+    /// activity).
+    /// </summary>
+    [Fact]
+    public async Task Work_ThatReadsAndDefers_Alone_TakesTwoRoundTrips()
+    {
+        await using LedgerHarness h = await LedgerHarness.StartAsync(Kind);
+        LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
+        LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
+        await using (DbConnection c = await h.Test.Database.OpenAsync())
+        {
+            await using DbCommand create = c.Command(CountingWork.Create + "; INSERT INTO test_counters (id, n) VALUES ('c', 0)");
+            await create.ExecuteNonQueryAsync();
+        }
+
+        // Both writers' connections are opened before the count.
+        await Task.WhenAll(
+            h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single("w1", a, b, Money.FromCents(1), "x"))),
+            h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single("w2", a, b, Money.FromCents(1), "x"))));
+        using var test = new System.Diagnostics.Activity("round trips").Start();
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Npgsql",
+            Sample = (ref options) =>
+                options.TraceId == test.TraceId ? System.Diagnostics.ActivitySamplingResult.AllData : System.Diagnostics.ActivitySamplingResult.None,
+            ActivityStopped = a => sent.Enqueue(a.GetTagItem("db.query.text") as string ?? a.DisplayName),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var work = new CountingWork("c");
+
+        LedgerOutcome outcome = await h.Engine.SubmitAsync(new LedgerCommand([TransferRequest.Single("t1", a, b, Money.FromCents(5), "x")]) { Work = work });
+
+        Assert.Equal(LedgerStatus.Committed, outcome.Status);
+        string[] trips = [.. sent.Where(t => !t.StartsWith("CONNECT", StringComparison.Ordinal) && !t.StartsWith("SET plan_cache_mode", StringComparison.Ordinal))];
+        string said = string.Join(" | ", trips);
+        Assert.True(trips.Length == 2, said);
+        Assert.Contains("FROM test_counters", trips[0], StringComparison.Ordinal);
+        Assert.True(trips[1].EndsWith("COMMIT", StringComparison.Ordinal), said);
+        Assert.Equal(1, await CountingWork.CountAsync(h.Test.Database, "c"));
+    }
 }

@@ -226,6 +226,45 @@ public abstract class CommitQueueSpec : IAsyncLifetime
         Assert.True(await MarkerWork.ExistsAsync(Database, "b2+"));
     }
 
+    /// <summary>A read through the commit finds what the work deferred (it travels ahead of the read), and what is committed.</summary>
+    [Fact]
+    public async Task Query_AfterDeferredStatements_FindsWhatWasDeferred()
+    {
+        Assert.Null(await _commits.CommitAsync(new MarkerWork("q1", refuse: false)));
+        var work = new DeferThenQueryWork("q2", "q1", "q2", "q3");
+
+        Assert.Null(await _commits.CommitAsync(work));
+        Assert.Equal(["q1", "q2"], work.Found);
+        Assert.True(await MarkerWork.ExistsAsync(Database, "q2"));
+    }
+
+    /// <summary>
+    /// A write that returns its row commits when it returns one, which the caller then has, and is refused otherwise;
+    /// relaxed (which the engine may commit apart from the queue) or durable.
+    /// </summary>
+    [Theory]
+    [InlineData(Durability.Relaxed)]
+    [InlineData(Durability.Durable)]
+    public async Task Returning_CommitsWhenItReturnsARow_AndIsRefusedWhenItReturnsNone(Durability durability)
+    {
+        string marker = "r-" + durability;
+        CommitStatement Insert() => CommitStatement.Returning(
+            "INSERT INTO test_markers (id) VALUES (@id) ON CONFLICT (id) DO NOTHING RETURNING id, 7",
+            new CommitRefusal("TAKEN", "The marker is there already."),
+            ("id", marker));
+        CommitStatement first = Insert(), second = Insert();
+
+        CommitRefusal? written = await _commits.CommitAsync(first, durability);
+        CommitRefusal? refused = await _commits.CommitAsync(second, durability);
+
+        Assert.Null(written);
+        Assert.Equal(marker, first.Returned?[0]);
+        Assert.Equal(7L, Convert.ToInt64(first.Returned?[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("TAKEN", refused?.Code);
+        Assert.Null(second.Returned);
+        Assert.True(await MarkerWork.ExistsAsync(Database, marker));
+    }
+
     [Fact]
     public async Task Commit_TwoQueuesOnOneDatabase_BothCommit()
     {

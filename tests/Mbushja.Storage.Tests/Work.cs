@@ -116,3 +116,25 @@ internal sealed class ExpectingWork(string from, string to) : ICommitWork
         return null;
     }
 }
+
+/// <summary>
+/// Pipelined work that defers the insert of its marker, then reads the markers it names (<see cref="CommitContext.QueryAsync"/>):
+/// what it deferred travels ahead of the read, which therefore finds it.
+/// </summary>
+internal sealed class DeferThenQueryWork(string marker, params string[] read) : ICommitWork
+{
+    public bool Pipelined => true;
+
+    /// <summary>The markers the read found, in order.</summary>
+    public IReadOnlyList<string> Found { get; private set; } = [];
+
+    public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+    {
+        context.Defer("INSERT INTO test_markers (id) VALUES (@id)", ("id", marker));
+        string slots = string.Join(", ", read.Select((_, i) => "@m" + i));
+        IReadOnlyList<object?[]> rows = await context.QueryAsync(
+            $"SELECT id FROM test_markers WHERE id IN ({slots}) ORDER BY id", cancellationToken, [.. read.Select((m, i) => ("m" + i, (object?)m))]);
+        Found = [.. rows.Select(r => (string)r[0]!)];
+        return null;
+    }
+}

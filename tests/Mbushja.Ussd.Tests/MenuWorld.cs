@@ -106,11 +106,12 @@ internal sealed class MenuWorld : IUssdData
         _ => throw new InvalidOperationException(),
     };
 
-    Task<ServiceAccount?> IUssdData.FindAccountAsync(string identifier, CancellationToken ct)
+    Task<(ServiceAccount? Account, Money? Credit)> IUssdData.FindAccountAsync(string identifier, Msisdn msisdn, CancellationToken ct)
     {
         string key = identifier.Trim();
-        return Task.FromResult(_accounts.FirstOrDefault(a =>
-            new[] { a.Id, a.Username, a.Contract, a.SmartCard }.Any(v => string.Equals(v, key, StringComparison.OrdinalIgnoreCase))));
+        ServiceAccount? account = _accounts.FirstOrDefault(a =>
+            new[] { a.Id, a.Username, a.Contract, a.SmartCard }.Any(v => string.Equals(v, key, StringComparison.OrdinalIgnoreCase)));
+        return Task.FromResult<(ServiceAccount?, Money?)>((account, Money.FromCents(CreditCents)));
     }
 
     Task<Money?> IUssdData.CreditAsync(Msisdn msisdn, CancellationToken ct) => Task.FromResult<Money?>(Money.FromCents(CreditCents));

@@ -511,4 +511,55 @@ public sealed class SqliteUssdServiceTests : UssdServiceSpec
 public sealed class PostgresUssdServiceTests : UssdServiceSpec
 {
     protected override DatabaseKind Kind => DatabaseKind.Postgres;
+
+    /// <summary>
+    /// Round trips are what cost on PostgreSQL (docs/design/ussd-sessions.md): a session walked to its payment on one
+    /// server takes one for each step that reads or writes (the dial writes the session, finding the subscriber's
+    /// language as it does; the package list reads the month's payment; the account is read with the caller's credit;
+    /// a choice of a list reads nothing), and two for the payment (the ledger's load with what the payment decides
+    /// on, then every write with the COMMIT). Counted as Npgsql's commands and batches run within each step's activity.
+    /// </summary>
+    [Fact]
+    public async Task Session_WalkedToItsPayment_TakesOneRoundTripPerStepThatReadsOrWrites_AndTwoForThePayment()
+    {
+        await using ServiceWorld w = await ServiceWorld.CreateAsync(Kind, new DateTimeOffset(2026, 3, 10, 12, 0, 0, TimeSpan.Zero));
+        string phone = await w.SubscriberAsync(5000, Language.En);
+        string user = await w.AccountAsync("INTERNET_1");
+        // Both writers' connections, and the reader's, are opened before the count.
+        await Task.WhenAll(
+            w.SessionAsync("ATUid_warm1", await w.SubscriberAsync(5000), "1", "3", await w.AccountAsync("INTERNET_1"), "1"),
+            w.SessionAsync("ATUid_warm2", await w.SubscriberAsync(5000), "1", "3", await w.AccountAsync("INTERNET_1"), "1"));
+        string session = "ATUid_" + Guid.NewGuid().ToString("N");
+
+        var trips = new List<string[]>();
+        foreach (string text in (string[])["", "1", "1*3", $"1*3*{user}", $"1*3*{user}*1"])
+        {
+            trips.Add(await RoundTripsAsync(() => w.SendAsync(session, phone, text)));
+        }
+
+        string said = string.Join(" || ", trips.Select(t => string.Join(" | ", t)));
+        Assert.True(trips.Select(t => t.Length).SequenceEqual([1, 1, 0, 1, 2]), said);
+        Assert.StartsWith("BEGIN", trips[0][0], StringComparison.Ordinal);
+        Assert.EndsWith("COMMIT", trips[4][1], StringComparison.Ordinal);
+        Assert.Equal(5000 - 1490 - 50, await w.CreditAsync(phone));
+        Assert.Equal(1, await w.CountAsync("SELECT COUNT(*) FROM sms_outbox WHERE recipient = @m AND source = 'ussd'", ("m", ServiceWorld.E164(phone))));
+        Assert.Equal(1, await w.CountAsync("SELECT COUNT(*) FROM ussd_sessions WHERE session_id = @s AND ended AND version = 2", ("s", session)));
+    }
+
+    /// <summary>The statements <paramref name="step"/> sent to PostgreSQL, one per round trip.</summary>
+    private static async Task<string[]> RoundTripsAsync(Func<Task> step)
+    {
+        using var activity = new System.Diagnostics.Activity("round trips").Start();
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Npgsql",
+            Sample = (ref options) =>
+                options.TraceId == activity.TraceId ? System.Diagnostics.ActivitySamplingResult.AllData : System.Diagnostics.ActivitySamplingResult.None,
+            ActivityStopped = a => sent.Enqueue(a.GetTagItem("db.query.text") as string ?? a.DisplayName),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await step();
+        return [.. sent];
+    }
 }

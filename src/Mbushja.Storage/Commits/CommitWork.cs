@@ -14,10 +14,10 @@ public interface ICommitWork
     Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken);
 
     /// <summary>
-    /// True when the work sends its statements only through <see cref="CommitContext.ExecuteAsync"/> and
-    /// <see cref="CommitContext.Defer"/>: then what the batch deferred before it (its savepoint, the trail lines of the
-    /// work before) travels with its first statement, not in a round trip of its own. Other work finds everything
-    /// deferred before it sent, and may use the connection as it likes.
+    /// True when the work sends its statements only through <see cref="CommitContext.ExecuteAsync"/>,
+    /// <see cref="CommitContext.QueryAsync"/> and <see cref="CommitContext.Defer"/>: then what the batch deferred before
+    /// it (its savepoint, the trail lines of the work before) travels with its first statement, not in a round trip of
+    /// its own. Other work finds everything deferred before it sent, and may use the connection as it likes.
     /// </summary>
     bool Pipelined => false;
 
@@ -96,6 +96,48 @@ public sealed class CommitContext(
         LastSendCarriedEarlierWork = false;
         return await Statement(sql, parameters).ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>
+    /// Runs a statement that returns rows (a SELECT, a write with RETURNING) and returns them, each as its columns'
+    /// values (null for NULL). What is deferred travels ahead of it, in the same round trip where the engine batches.
+    /// </summary>
+    public async Task<IReadOnlyList<object?[]>> QueryAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    {
+        LastSendCarriedEarlierWork = false;
+        await using DbBatch? batch = await TakeDeferredAsync(ct);
+        if (batch is null)
+        {
+            await using DbDataReader alone = await Statement(sql, parameters).ExecuteReaderAsync(ct);
+            return await alone.ReadRowsAsync(ct);
+        }
+
+        batch.Add(sql, parameters);
+        await using DbDataReader reader = await batch.ExecuteReaderAsync(ct);
+        // The statement's rows are the last result (a deferred statement returns none, or rows of its own before it).
+        IReadOnlyList<object?[]> rows = await reader.ReadRowsAsync(ct);
+        while (await reader.NextResultAsync(ct))
+        {
+            rows = await reader.ReadRowsAsync(ct);
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Notes that work of this transaction wrote <paramref name="key"/> (rows named the way their writers and readers
+    /// agree on, such as <c>service_accounts:{id}</c>): what was read of them before, with the ledger's load, is stale,
+    /// and is read again before work that decides on it runs (docs/design/write-path.md, "Round trips").
+    /// </summary>
+    public void Wrote(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        (_written ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+    }
+
+    /// <summary>Whether work of this transaction wrote <paramref name="key"/> (<see cref="Wrote"/>).</summary>
+    public bool HasWritten(string key) => _written?.Contains(key) == true;
+
+    private HashSet<string>? _written;
 
     /// <summary>
     /// A statement whose outcome the work does not need (a trail line, a reply's place in the outbox): it is sent
@@ -219,6 +261,28 @@ public sealed class CommitContext(
     /// <summary>The deferred statements, then <paramref name="last"/> (if any), whose row count it returns.</summary>
     private async Task<int> SendAsync((string Sql, (string Name, object? Value)[] Parameters)? last, CancellationToken ct)
     {
+        await using DbBatch? batch = await TakeDeferredAsync(ct);
+        if (batch is null)
+        {
+            return last is { } only ? await Connection.Reused(only.Sql, Transaction, only.Parameters).ExecuteNonQueryAsync(ct) : 0;
+        }
+
+        DbBatchCommand? lastCommand = last is { } l ? batch.Add(l.Sql, l.Parameters) : null;
+        await batch.ExecuteNonQueryAsync(ct);
+        return lastCommand?.RecordsAffected ?? 0;
+    }
+
+    /// <summary>
+    /// Takes what is deferred: where the engine batches, as a batch for the caller to add its statement to and send
+    /// (null when nothing is deferred); elsewhere, run now one statement after another (then null).
+    /// </summary>
+    private async Task<DbBatch?> TakeDeferredAsync(CancellationToken ct)
+    {
+        if (_deferred.Count == 0)
+        {
+            return null;
+        }
+
         LastSendCarriedEarlierWork = _workStart > 0;
         _workSent = true;
         (string Sql, (string Name, object? Value)[] Parameters)[] sent = [.. _deferred];
@@ -231,19 +295,17 @@ public sealed class CommitContext(
                 await Connection.Reused(sql, Transaction, parameters).ExecuteNonQueryAsync(ct);
             }
 
-            return last is { } only ? await Connection.Reused(only.Sql, Transaction, only.Parameters).ExecuteNonQueryAsync(ct) : 0;
+            return null;
         }
 
-        await using DbBatch batch = Connection.CreateBatch();
+        DbBatch batch = Connection.CreateBatch();
         batch.Transaction = Transaction;
         foreach ((string sql, (string, object?)[] parameters) in sent)
         {
             batch.Add(sql, parameters);
         }
 
-        DbBatchCommand? lastCommand = last is { } l ? batch.Add(l.Sql, l.Parameters) : null;
-        await batch.ExecuteNonQueryAsync(ct);
-        return lastCommand?.RecordsAffected ?? 0;
+        return batch;
     }
 
     /// <summary>
@@ -288,16 +350,18 @@ public sealed class CommitContext(
 /// <summary>
 /// Work that is one statement: a conditional one (<see cref="Conditional"/>) commits when it changes exactly one row and
 /// is refused otherwise (a claim, a move from one state to the next); any other (<see cref="Any"/>) always commits, and
-/// says how many rows it changed (a purge). The engine may run it apart from the queue in a single round trip
-/// (PostgreSQL, relaxed), since it needs no savepoint and reads nothing back.
+/// says how many rows it changed (a purge); one that returns a row (<see cref="Returning"/>) is conditional on the row it
+/// returns. The engine may run it apart from the queue in a single round trip (PostgreSQL, relaxed), since it needs no
+/// savepoint and reads back nothing but its own row.
 /// </summary>
 public sealed class CommitStatement : ICommitWork
 {
-    private CommitStatement(string sql, CommitRefusal? refusal, (string Name, object? Value)[] parameters)
+    private CommitStatement(string sql, CommitRefusal? refusal, bool returns, (string Name, object? Value)[] parameters)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
         Sql = sql;
         Refusal = refusal;
+        Returns = returns;
         Parameters = parameters;
     }
 
@@ -305,11 +369,21 @@ public sealed class CommitStatement : ICommitWork
     public static CommitStatement Conditional(string sql, CommitRefusal refusal, params (string Name, object? Value)[] parameters)
     {
         ArgumentNullException.ThrowIfNull(refusal);
-        return new(sql, refusal, parameters);
+        return new(sql, refusal, returns: false, parameters);
     }
 
     /// <summary>A statement that commits whatever it changes (<see cref="Rows"/> tells how much).</summary>
-    public static CommitStatement Any(string sql, params (string Name, object? Value)[] parameters) => new(sql, null, parameters);
+    public static CommitStatement Any(string sql, params (string Name, object? Value)[] parameters) => new(sql, null, returns: false, parameters);
+
+    /// <summary>
+    /// A write that returns the row it wrote (<c>INSERT … ON CONFLICT DO NOTHING RETURNING …</c>): commits when it returns
+    /// exactly one, which <see cref="Returned"/> then holds, and is refused with <paramref name="refusal"/> otherwise.
+    /// </summary>
+    public static CommitStatement Returning(string sql, CommitRefusal refusal, params (string Name, object? Value)[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return new(sql, refusal, returns: true, parameters);
+    }
 
     public string Sql { get; }
 
@@ -318,15 +392,29 @@ public sealed class CommitStatement : ICommitWork
     /// <summary>Null for a statement that commits whatever it changes.</summary>
     public CommitRefusal? Refusal { get; }
 
-    /// <summary>The rows the statement changed, once it ran.</summary>
+    /// <summary>Whether the statement returns rows (<see cref="Returning"/>).</summary>
+    public bool Returns { get; }
+
+    /// <summary>The rows the statement changed (or returned), once it ran.</summary>
     public int Rows { get; private set; }
+
+    /// <summary>The row a <see cref="Returning"/> statement returned, once it committed: its columns' values (null for NULL).</summary>
+    public IReadOnlyList<object?>? Returned { get; private set; }
 
     public bool RefusesBeforeWriting => true;
 
     public bool Pipelined => true;
 
     public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) =>
-        Judge(await context.ExecuteAsync(Sql, cancellationToken, [.. Parameters]));
+        Returns
+            ? Judge(await context.QueryAsync(Sql, cancellationToken, [.. Parameters]))
+            : Judge(await context.ExecuteAsync(Sql, cancellationToken, [.. Parameters]));
+
+    internal CommitRefusal? Judge(IReadOnlyList<object?[]> rows)
+    {
+        Returned = rows.Count == 1 ? rows[0] : null;
+        return Judge(rows.Count);
+    }
 
     internal CommitRefusal? Judge(int rows)
     {

@@ -163,8 +163,21 @@ internal sealed class PostgresCommitEngine(Database database, int writers) : Com
         batch.Add(SqlDialect.Postgres.RelaxedCommit!);
         DbBatchCommand written = batch.Add(statement.Sql, [.. statement.Parameters]);
         batch.Add("COMMIT");
-        await batch.ExecuteNonQueryAsync(ct);
-        return statement.Judge(written.RecordsAffected);
+        if (!statement.Returns)
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+            return statement.Judge(written.RecordsAffected);
+        }
+
+        // The statement's rows are the only ones: BEGIN, SET and COMMIT return none.
+        await using DbDataReader reader = await batch.ExecuteReaderAsync(ct);
+        IReadOnlyList<object?[]> rows = await reader.ReadRowsAsync(ct);
+        while (await reader.NextResultAsync(ct))
+        {
+            rows = rows.Count > 0 ? rows : await reader.ReadRowsAsync(ct);
+        }
+
+        return statement.Judge(rows);
     }
 
     private sealed class Writer(DbConnection connection) : CommitWriter(connection)

@@ -11,6 +11,12 @@ internal sealed class AccountRow(string id, string kind, bool noNegative, long b
 
     public bool IsNew { get; } = isNew;
 
+    /// <summary>
+    /// May go negative, so no command decides anything by its balance (a bank, clearing, revenue, fees): on PostgreSQL
+    /// it is not locked at the load but at the write, and gets the batch's deltas (docs/design/hot-accounts.md).
+    /// </summary>
+    public bool Hot => !NoNegative;
+
     public long Balance { get; set; } = balance;
 
     public long PendingDebits { get; set; } = pendingDebits;

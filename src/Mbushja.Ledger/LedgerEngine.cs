@@ -178,8 +178,9 @@ public sealed class LedgerEngine
             return true;
         }
 
-        private Money? Available(LedgerAccountId id) =>
-            state.Accounts.TryGetValue(id.Value, out AccountRow? row) ? Money.FromCents(row.Balance - row.PendingDebits) : null;
+        private Money? Available(LedgerAccountId id) => !state.Accounts.TryGetValue(id.Value, out AccountRow? row) ? null
+            : row.Hot ? throw new InvalidOperationException($"Account {id} is hot: its balance is not known inside a batch (docs/design/hot-accounts.md).")
+            : Money.FromCents(row.Balance - row.PendingDebits);
     }
 
     /// <summary>A command's work, bound to the batch that runs it.</summary>

@@ -20,9 +20,10 @@ internal abstract class LedgerStatements
     /// <summary>
     /// Loads the transfers a batch names and, for the pending ones it posts or voids (<paramref name="pendingIds"/>), the
     /// transfer that resolved each, if any; and loads and locks, until the transaction ends, the accounts it touches:
-    /// those given, and those of its pending transfers.
+    /// those given, and those of its pending transfers. An engine with several writers may leave hot accounts
+    /// (<see cref="AccountRow.Hot"/>) unlocked until the write.
     /// </summary>
-    /// <param name="locks">Filled with where each locked account is (PostgreSQL), for the write.</param>
+    /// <param name="locks">Filled with where each account locked at the load is (PostgreSQL), for the write.</param>
     /// <param name="reads">Work's reads, read with the load where that saves a round trip (after the accounts' locks); the others are left unread.</param>
     public abstract Task<LedgerLoad> LoadAsync(
         CommitContext context,
@@ -270,7 +271,8 @@ internal sealed class SqliteLedgerStatements : LedgerStatements
 /// <summary>PostgreSQL: round trips and planning are what cost. Two round trips a batch, each statement on the cached generic plan.</summary>
 /// <remarks>
 /// Written so that the generic plan finds rows key by key whatever the sizes (docs/design/write-path.md, "The engines'
-/// fast paths").
+/// fast paths"). Protected accounts are locked at the load; hot ones only in the last round trip, so the two writers
+/// do not queue on the accounts every payment touches (docs/design/hot-accounts.md).
 /// </remarks>
 internal sealed class PostgresLedgerStatements : LedgerStatements
 {
@@ -282,9 +284,20 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
     private const string SelectResolutions =
         $"SELECT t.* FROM unnest(@p) AS k(id) CROSS JOIN LATERAL (SELECT {TransferColumns} FROM ledger_transfers WHERE pending_id = k.id OFFSET 0) t";
 
-    // Locks in the order of @a, which every writer sorts the same way: concurrent batches never deadlock.
+    // Locks the protected accounts in the order of @a, which every writer sorts the same way: concurrent batches never
+    // deadlock. A row the condition leaves out is not locked.
     private const string LockAccounts =
-        $"SELECT a.* FROM unnest(@a) AS k(id) CROSS JOIN LATERAL (SELECT {AccountColumns}, ctid::text FROM ledger_accounts WHERE id = k.id OFFSET 0 FOR UPDATE) a";
+        $"SELECT a.* FROM unnest(@a) AS k(id) CROSS JOIN LATERAL (SELECT {AccountColumns}, ctid::text FROM ledger_accounts WHERE id = k.id AND no_negative OFFSET 0 FOR UPDATE) a";
+
+    // The hot accounts of @a, read without a lock (in the same round trip): their balances only take deltas.
+    private const string ReadHotAccounts =
+        $"SELECT a.* FROM unnest(@a) AS k(id) CROSS JOIN LATERAL (SELECT {AccountColumns} FROM ledger_accounts WHERE id = k.id AND NOT no_negative OFFSET 0) a";
+
+    // Locks the hot accounts the batch changed, in the order of @h (sorted), at the write: the only locks a batch takes
+    // after its first hot one are hot ones in that order, so hot rows never deadlock. NO KEY UPDATE, as an UPDATE
+    // takes: the foreign-key checks of concurrent transfer inserts (KEY SHARE) neither wait for it nor hold it up.
+    private const string LockHotAccounts =
+        "SELECT 1 FROM unnest(@h) AS k(id) CROSS JOIN LATERAL (SELECT 1 FROM ledger_accounts WHERE id = k.id OFFSET 0 FOR NO KEY UPDATE) a";
 
     // New accounts are written with their balances: only accounts that were loaded, and locked, are updated.
     private const string InsertAccounts =
@@ -302,7 +315,8 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
         + "FROM unnest(@row::tid[], @id, @b, @pd, @pc) AS u(row, id, b, pd, pc) WHERE a.ctid = ANY(@row::tid[]) AND a.ctid = u.row AND a.id = u.id";
 
     // After work's statements, by key: work should not touch ledger_accounts, but if it did, a ctid would be stale and
-    // its row missed, where a key always finds it (locked by this transaction, it cannot have gone).
+    // its row missed, where a key always finds it (locked by this transaction, it cannot have gone). Hot accounts are
+    // always updated by key: they were not locked at the load, so the ctid read then may be stale.
     private const string UpdateAccountsByKey =
         "UPDATE ledger_accounts a SET balance = a.balance + u.b, pending_debits = a.pending_debits + u.pd, pending_credits = a.pending_credits + u.pc "
         + "FROM unnest(@id, @b, @pd, @pc) AS u(id, b, pd, pc) WHERE a.id = ANY(@id) AND a.id = u.id";
@@ -333,6 +347,7 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
             if (named.Length > 0)
             {
                 first.Add(LockAccounts, ("a", named));
+                first.Add(ReadHotAccounts, ("a", named));
             }
 
             await using (DbDataReader r = await first.ExecuteReaderAsync(ct))
@@ -348,6 +363,8 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
                 {
                     await r.NextResultAsync(ct);
                     await ReadAccountsAsync(r, accounts, locks, ct);
+                    await r.NextResultAsync(ct);
+                    await ReadHotAccountsAsync(r, accounts, ct);
                 }
             }
 
@@ -358,7 +375,7 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
                 {
                     foreach (string account in (string[])[pending.Debit, pending.Credit])
                     {
-                        if (!locks.ContainsKey(account))
+                        if (!accounts.ContainsKey(account))
                         {
                             accountIds.Add(account);
                         }
@@ -374,9 +391,11 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
             batch.Add(SelectTransfers, ("t", transferIds.ToArray()));
         }
 
-        if (accountIds.Count > 0)
+        string[] rest = Sorted(accountIds);
+        if (rest.Length > 0)
         {
-            batch.Add(LockAccounts, ("a", Sorted(accountIds)));
+            batch.Add(LockAccounts, ("a", rest));
+            batch.Add(ReadHotAccounts, ("a", rest));
         }
 
         // Without a round trip to ride, work's reads are left to the work's turn.
@@ -404,6 +423,8 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
         {
             await ReadAccountsAsync(reader, accounts, locks, ct);
             await reader.NextResultAsync(ct);
+            await ReadHotAccountsAsync(reader, accounts, ct);
+            await reader.NextResultAsync(ct);
         }
 
         foreach (LedgerRead read in reads)
@@ -430,6 +451,15 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
             AccountRow a = ReadAccountRow(reader);
             accounts[a.Id] = a;
             locks[a.Id] = reader.GetString(6);
+        }
+    }
+
+    private static async Task ReadHotAccountsAsync(DbDataReader reader, Dictionary<string, AccountRow> accounts, CancellationToken ct)
+    {
+        while (await reader.ReadAsync(ct))
+        {
+            AccountRow a = ReadAccountRow(reader);
+            accounts[a.Id] = a;
         }
     }
 
@@ -488,21 +518,32 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
                 ("at", t.Select(_ => at).ToArray()));
         }
 
-        AccountRow[] changed = [.. state.Accounts.Values.Where(x => x.Changed && !x.IsNew)];
+        AccountRow[] changed = [.. state.Accounts.Values.Where(x => x.Changed && !x.IsNew && locks.ContainsKey(x.Id))];
         if (changed.Length > 0)
         {
-            (string Name, object? Value)[] deltas =
-            [
-                ("id", changed.Select(x => x.Id).ToArray()),
-                ("b", changed.Select(x => x.Balance - x.LoadedBalance).ToArray()),
-                ("pd", changed.Select(x => x.PendingDebits - x.LoadedPendingDebits).ToArray()),
-                ("pc", changed.Select(x => x.PendingCredits - x.LoadedPendingCredits).ToArray()),
-            ];
+            (string Name, object? Value)[] deltas = Deltas(changed);
             batch.Add(workRan ? UpdateAccountsByKey : UpdateAccounts, workRan ? deltas : [("row", changed.Select(x => locks[x.Id]).ToArray()), .. deltas]);
+        }
+
+        // Last before the COMMIT: nothing after the first hot lock waits for anything but the next hot lock.
+        AccountRow[] hot = [.. state.Accounts.Values.Where(x => x.Changed && !x.IsNew && !locks.ContainsKey(x.Id))];
+        if (hot.Length > 0)
+        {
+            Array.Sort(hot, (x, y) => string.CompareOrdinal(x.Id, y.Id));
+            batch.Add(LockHotAccounts, ("h", hot.Select(x => x.Id).ToArray()));
+            batch.Add(UpdateAccountsByKey, Deltas(hot));
         }
 
         await context.CommitWithAsync(batch, ct);
     }
+
+    private static (string Name, object? Value)[] Deltas(AccountRow[] rows) =>
+    [
+        ("id", rows.Select(x => x.Id).ToArray()),
+        ("b", rows.Select(x => x.Balance - x.LoadedBalance).ToArray()),
+        ("pd", rows.Select(x => x.PendingDebits - x.LoadedPendingDebits).ToArray()),
+        ("pc", rows.Select(x => x.PendingCredits - x.LoadedPendingCredits).ToArray()),
+    ];
 
     private static DbBatch NewBatch(CommitContext context)
     {

@@ -80,7 +80,9 @@ public sealed class LedgerContext(CommitContext commit, Func<LedgerAccountId, Mo
 
     /// <summary>
     /// An account's available balance (balance minus pending debits) as the command leaves it, its transfers included:
-    /// the database has not seen this batch's transfers yet when the work runs. Null for an unknown account.
+    /// the database has not seen this batch's transfers yet when the work runs. Null for an unknown account. Only for a
+    /// protected one (never negative): a hot account's balance is not known inside a batch, and asking throws
+    /// (docs/design/hot-accounts.md).
     /// </summary>
     public Money? Available(LedgerAccountId account) => available(account);
 }

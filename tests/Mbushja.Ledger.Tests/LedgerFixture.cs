@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Mbushja.Domain;
 using Mbushja.Storage;
 using Mbushja.Storage.Commits;
@@ -68,6 +69,45 @@ internal sealed class LedgerHarness : IAsyncDisposable
         Assert.Equal(0, totals.BalanceSum);
         Assert.Equal(totals.PendingDebitSum, totals.PendingCreditSum);
         Assert.Equal(0, totals.OverdrawnAccounts);
+    }
+
+    /// <summary>
+    /// Recomputes every account whose id starts with <paramref name="prefix"/> (all, by default) from the transfers the
+    /// ledger recorded: each balance must be exactly what its transfers add up to (no lost update).
+    /// </summary>
+    public async Task AssertBalancesEqualTheirTransfersAsync(string prefix = "")
+    {
+        var sums = new Dictionary<string, (long Balance, long PendingDebits, long PendingCredits)>();
+        await using DbConnection c = await Test.Database.OpenAsync();
+        await using DbCommand q = c.Command(
+            "SELECT kind, debit_account, credit_account, amount FROM ledger_transfers WHERE debit_account LIKE @p OR credit_account LIKE @p",
+            null,
+            ("p", prefix + "%"));
+        await using DbDataReader r = await q.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            (string kind, string debit, string credit, long amount) = (r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3));
+            // A pending transfer holds its amount; its post or void (a row of its own, with the same accounts and
+            // amount) releases it, and a post moves it.
+            bool moves = kind is "single" or "post";
+            long held = kind switch { "pending" => amount, "post" or "void" => -amount, _ => 0 };
+            Add(debit, moves ? -amount : 0, held, 0);
+            Add(credit, moves ? amount : 0, 0, held);
+        }
+
+        foreach ((string id, (long balance, long pd, long pc)) in sums.Where(s => s.Key.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            LedgerAccount stored = (await Queries.GetAccountAsync(id))!;
+            Assert.True(
+                (balance, pd, pc) == (stored.Balance.Cents, stored.PendingDebits.Cents, stored.PendingCredits.Cents),
+                $"{id}: its transfers add up to {(balance, pd, pc)}, the account says {(stored.Balance.Cents, stored.PendingDebits.Cents, stored.PendingCredits.Cents)}");
+        }
+
+        void Add(string id, long b, long pd, long pc)
+        {
+            (long B, long Pd, long Pc) now = sums.GetValueOrDefault(id);
+            sums[id] = (now.B + b, now.Pd + pd, now.Pc + pc);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -2,19 +2,23 @@ using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Messaging;
+using Mbushja.Storage;
 
 namespace Mbushja.TopUp.Tests;
 
 /// <summary>
 /// A message's money through its bank, step by step, as the ledger keeps it: the hold is a pending transfer bank →
 /// clearing from the moment the message is recorded, the credits leave clearing, the capture posts the hold and a
-/// decline or a release voids it. Each step with its change of state, on the message's trail; exactly one reply.
+/// decline or a release voids it. Each step with its change of state, on the message's trail; exactly one reply. On both
+/// engines: on PostgreSQL the bank's and clearing accounts are hot (docs/design/hot-accounts.md).
 /// </summary>
-public sealed class HoldFlowSpec : IAsyncLifetime
+public abstract class HoldFlowSpec : IAsyncLifetime
 {
     private TopUpHarness _h = null!;
 
-    public async Task InitializeAsync() => _h = await TopUpHarness.StartAsync();
+    protected abstract DatabaseKind Kind { get; }
+
+    public async Task InitializeAsync() => _h = await TopUpHarness.StartAsync(Kind);
 
     public async Task DisposeAsync() => await _h.DisposeAsync();
 
@@ -181,4 +185,14 @@ public sealed class HoldFlowSpec : IAsyncLifetime
     private async Task<List<string>> TrailAsync(TransactionId id) => [.. (await _h.Get<SmsTrail>().ReadAsync(id)).Select(e => e.Kind)];
 
     private async Task<int> RepliesAsync(TransactionId id) => await _h.Get<SmsOutbox>().GetAsync(id.Value) is null ? 0 : 1;
+}
+
+public sealed class SqliteHoldFlowTests : HoldFlowSpec
+{
+    protected override DatabaseKind Kind => DatabaseKind.Sqlite;
+}
+
+public sealed class PostgresHoldFlowTests : HoldFlowSpec
+{
+    protected override DatabaseKind Kind => DatabaseKind.Postgres;
 }

@@ -116,7 +116,7 @@ public sealed partial class ConsoleUsers(
             }
 
             await ConsoleAudit.InsertAsync(connection, tx, now, actor, ConsoleActions.UserCreated, name, new { role = role.ToWire(), bank }, ct);
-            LogCreated(logger, name, role, actor);
+            LogCreated(logger, new LogText(name), role, new LogText(actor));
             return null;
         }, ct);
     }
@@ -141,14 +141,14 @@ public sealed partial class ConsoleUsers(
         (ConsoleUser user, string hash) = found.Value;
         if (user.IsLockedAt(now))
         {
-            LogRefused(logger, name, "locked out");
+            LogRefused(logger, new LogText(name), "locked out");
             return new SignInResult(SignInStatus.LockedOut, LockedUntil: user.LockedUntil);
         }
 
         if (await ClaimTryAsync(name, now, ct) is not { } tries)
         {
             // The limit's tries are under way: this one is refused as a lockout, unchecked.
-            LogRefused(logger, name, "locked out");
+            LogRefused(logger, new LogText(name), "locked out");
             DateTimeOffset? until = (await FindWithHashAsync(name, ct))?.User.LockedUntil;
             return new SignInResult(SignInStatus.LockedOut, LockedUntil: until > now ? until : now + options.Lockout);
         }
@@ -165,7 +165,7 @@ public sealed partial class ConsoleUsers(
                 "UPDATE console_users SET failed_attempts = 0, locked_until = NULL, password_hash = @hash WHERE username = @u", ("u", name), ("hash", rehash)),
             Durability.Durable,
             ct);
-        LogSignedIn(logger, name, user.Role);
+        LogSignedIn(logger, new LogText(name), user.Role);
         return new SignInResult(SignInStatus.SignedIn, user with { FailedAttempts = 0, LockedUntil = null });
     }
 
@@ -245,13 +245,13 @@ public sealed partial class ConsoleUsers(
             return null;
         }, ct);
 
-        LogLockedOut(logger, name, options.MaxFailedAttempts);
+        LogLockedOut(logger, new LogText(name), options.MaxFailedAttempts);
         return new SignInResult(SignInStatus.LockedOut, LockedUntil: until);
     }
 
     private SignInResult Wrong(string name)
     {
-        LogRefused(logger, name, "wrong username or password");
+        LogRefused(logger, new LogText(name), "wrong username or password");
         return new SignInResult(SignInStatus.WrongCredentials);
     }
 
@@ -388,14 +388,14 @@ public sealed partial class ConsoleUsers(
     private static UserChangeError NoSuchUser(string name) => new(ErrorCodes.NotFound, $"There is no user '{name}'.");
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Console user {Username} created as {Role} by {Actor}")]
-    private static partial void LogCreated(ILogger logger, string username, ConsoleRole role, string actor);
+    private static partial void LogCreated(ILogger logger, LogText username, ConsoleRole role, LogText actor);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Console sign-in of {Username} ({Role})")]
-    private static partial void LogSignedIn(ILogger logger, string username, ConsoleRole role);
+    private static partial void LogSignedIn(ILogger logger, LogText username, ConsoleRole role);
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Console sign-in of {Username} refused: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string username, string reason);
+    private static partial void LogRefused(ILogger logger, LogText username, string reason);
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Console user {Username} locked out after {Attempts} wrong passwords")]
-    private static partial void LogLockedOut(ILogger logger, string username, int attempts);
+    private static partial void LogLockedOut(ILogger logger, LogText username, int attempts);
 }

@@ -19,8 +19,16 @@ public sealed class SignInModel(ConsoleUsers users, ConsoleText texts, Mbushja.D
     /// <summary>Sent here from a page: the session ended (or there was none).</summary>
     public bool Expired => ReturnUrl is not null;
 
+    public IActionResult OnGet() => ConsoleSetup.HasControlCharacter(ReturnUrl) ? Refused() : Page();
+
     public async Task<IActionResult> OnPostAsync()
     {
+        if (ConsoleSetup.HasControlCharacter(ReturnUrl))
+        {
+            // Checked before the password: a forged link signs nobody in.
+            return Refused();
+        }
+
         if (string.IsNullOrWhiteSpace(Login) || string.IsNullOrEmpty(Password))
         {
             Problem = texts["signin.wrong"];
@@ -44,4 +52,11 @@ public sealed class SignInModel(ConsoleUsers users, ConsoleText texts, Mbushja.D
         Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status401Unauthorized;
         return Page();
     }
+
+    private ContentResult Refused() => new()
+    {
+        StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status400BadRequest,
+        ContentType = "text/plain; charset=utf-8",
+        Content = texts["link.refused"],
+    };
 }

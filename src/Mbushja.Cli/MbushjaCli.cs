@@ -9,6 +9,7 @@ using Mbushja.Server.Kannel;
 using Mbushja.Server.Smpp;
 using Mbushja.Smpp.Text;
 using Mbushja.Sms;
+using Mbushja.Storage;
 using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
@@ -148,7 +149,8 @@ public static class MbushjaCli
         };
         var data = new Option<DirectoryInfo>("--data")
         {
-            Description = "Data folder: the SQLite database and the generated admin key.",
+            Description = "Data folder: the SQLite database and the generated admin key, readable by its owner only (one that others "
+                + "can write is refused).",
             DefaultValueFactory = _ => new DirectoryInfo(".data"),
         };
         var db = new Option<string?>("--db")
@@ -377,9 +379,29 @@ public static class MbushjaCli
                 }
             }
 
+            // The admin key from the environment first, so that a short one stops the start before anything is written.
+            string? givenKey = Environment.GetEnvironmentVariable(AdminKeyVariable);
+            if (givenKey is not null && !AdminKey.IsLongEnough(givenKey))
+            {
+                await errors.WriteLineAsync(
+                    $"mbushja: {AdminKeyVariable} must have at least {AdminKey.MinLength} characters (blanks do not count): it opens every API, "
+                    + "and a short one is guessed. Give a longer one, or unset it for a generated one.");
+                return 1;
+            }
+
             DirectoryInfo folder = parse.GetValue(data)!;
-            folder.Create();
-            string adminKey = AdminKeyFor(folder, output);
+            string adminKey;
+            try
+            {
+                DataFolder.Open(folder.FullName);
+                adminKey = AdminKeyFor(folder, givenKey, output);
+            }
+            catch (ConfigurationException e)
+            {
+                await errors.WriteLineAsync(e.Message);
+                return 1;
+            }
+
             string? consolePassword = parse.GetValue(demo) ? DemoConsolePasswordFor(folder, output) : null;
             var settings = new ServerSettings
             {
@@ -415,7 +437,7 @@ public static class MbushjaCli
 
             await using (app)
             {
-                string store = settings.Db is null ? $"SQLite {Path.Combine(folder.FullName, "mbushja.db")}" : "the given database";
+                string store = settings.Db is null ? $"SQLite {Path.Combine(folder.FullName, DataFolder.DatabaseFile)}" : "the given database";
                 string outbound = smpp.Binds.Count > 0
                     ? $"SMPP {string.Join(", ", smpp.Binds.Select(b => b.Describe()))}"
                     : kannel.SafeUrl is { } url ? $"replies via Kannel {url}" : "no outbound SMS";
@@ -488,18 +510,27 @@ public static class MbushjaCli
     }
 
     /// <summary>
-    /// The admin key: from <c>MBUSHJA_ADMIN_KEY</c>, or the one stored in the data folder, or a new one that is stored
-    /// (readable by the owner only) and printed this once.
+    /// The admin key: the one given in <c>MBUSHJA_ADMIN_KEY</c>, or the one stored in the data folder, or a new one that
+    /// is stored (readable by the owner only) and printed this once. A stored one shorter than
+    /// <see cref="AdminKey.MinLength"/> stops the start (<see cref="ConfigurationException"/>).
     /// </summary>
-    private static string AdminKeyFor(DirectoryInfo folder, TextWriter output)
+    private static string AdminKeyFor(DirectoryInfo folder, string? given, TextWriter output)
     {
-        if (Environment.GetEnvironmentVariable(AdminKeyVariable) is { Length: > 0 } fromEnvironment)
+        if (given is not null)
         {
-            return fromEnvironment.Trim();
+            return given.Trim();
         }
 
-        string path = Path.Combine(folder.FullName, "admin.key");
+        string path = Path.Combine(folder.FullName, DataFolder.AdminKeyFile);
         (string key, bool created) = SecretFile.ReadOrCreate(path);
+        if (!AdminKey.IsLongEnough(key))
+        {
+            throw new ConfigurationException([
+                $"{path} holds an admin key of fewer than {AdminKey.MinLength} characters: it opens every API, and a short one is guessed. "
+                + "Put a longer one there, or remove the file for a generated one.",
+            ]);
+        }
+
         if (created)
         {
             output.WriteLine($"Admin key (stored in {path}; shown only now): {key}");

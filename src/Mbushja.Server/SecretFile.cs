@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Mbushja.Storage;
 
 namespace Mbushja.Server;
 
@@ -15,12 +16,12 @@ public static class SecretFile
             return (File.ReadAllText(path).Trim(), false);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        DataFolder.CreateOwnerOnlyFolder(Path.GetDirectoryName(Path.GetFullPath(path))!);
         string value = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            options.UnixCreateMode = DataFolder.OwnerOnlyFile;
         }
 
         try

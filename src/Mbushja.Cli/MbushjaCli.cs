@@ -232,19 +232,44 @@ public static class MbushjaCli
                 result.AddError("--outbound-max-attempts must be at least 1.");
             }
         });
+        var smscPasswordFile = new Option<string?>("--smsc-password-file")
+        {
+            Description = $"A file only its owner may read whose first line is the SMSC password, in place of {SmppSettings.PasswordVariable} "
+                + $"({SmppSettings.PasswordVariable}_<SYSTEMID> still comes first).",
+        };
+        smscPasswordFile.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && SecretFile.ReadOwnerOnly(result.Tokens[0].Value, "--smsc-password-file").Error is { } error)
+            {
+                result.AddError(error);
+            }
+        });
         var smsc = new Option<string[]>("--smsc")
         {
-            Description = "Bind to the operator's SMSC over SMPP 3.4: smpp://systemId:password@host:port, optionally ?bind=trx|pair|tx|rx"
-                + "&window=10&system_type=X&name=smsc1; repeat for several binds. Without a password in the URL it comes from "
-                + $"{SmppSettings.PasswordVariable}_<SYSTEMID> or {SmppSettings.PasswordVariable}. Replies then leave by submit_sm. "
+            Description = "Bind to the operator's SMSC over SMPP 3.4: smpp://systemId@host:port, optionally ?bind=trx|pair|tx|rx"
+                + "&window=10&system_type=X&name=smsc1; repeat for several binds. The password comes from "
+                + $"{SmppSettings.PasswordVariable}_<SYSTEMID>, {SmppSettings.PasswordVariable} or --smsc-password-file (one written in the URL "
+                + "works, but every user of the machine can read a command line: the server warns). Replies then leave by submit_sm. "
                 + $"Without --smsc, the configuration folder's {SmppSettings.FileName} may name the binds.",
             Arity = ArgumentArity.OneOrMore,
         };
         smsc.Validators.Add(result =>
         {
+            Func<string, string?> environment = Environment.GetEnvironmentVariable;
+            if (result.GetResult(smscPasswordFile) is { Tokens.Count: > 0 } file)
+            {
+                // An unusable file is the file option's error to report.
+                if (SecretFile.ReadOwnerOnly(file.Tokens[0].Value, "--smsc-password-file").Value is not { } password)
+                {
+                    return;
+                }
+
+                environment = SmppSettings.WithPasswordFile(environment, password);
+            }
+
             for (int i = 0; i < result.Tokens.Count; i++)
             {
-                if (SmppSettings.ParseBind(result.Tokens[i].Value, i, Environment.GetEnvironmentVariable).Error is { } error)
+                if (SmppSettings.ParseBind(result.Tokens[i].Value, i, environment).Error is { } error)
                 {
                     result.AddError(error);
                     return;
@@ -309,8 +334,8 @@ public static class MbushjaCli
         });
         var command = new Command("serve", "Run the platform: HTTP APIs, USSD and SMS endpoints, the sandbox bank, SMPP binds.")
         {
-            urls, data, db, demo, gatewayAllow, bankApi, kannelSendSms, kannelReplyVia, outboundAttempts, smsc, smppLong, smppPacked, smppTransliterate, smppWindow,
-            smppMaxBinds, smppBindLease,
+            urls, data, db, demo, gatewayAllow, bankApi, kannelSendSms, kannelReplyVia, outboundAttempts, smsc, smscPasswordFile, smppLong, smppPacked,
+            smppTransliterate, smppWindow, smppMaxBinds, smppBindLease,
         };
         command.Validators.Add(result =>
         {
@@ -352,9 +377,15 @@ public static class MbushjaCli
             };
 
             string[] smscUrls = parse.GetValue(smsc) ?? [];
+            // Checked by the option's validator: a file given is readable here.
+            Func<string, string?> environment = SmppSettings.WithPasswordFile(
+                Environment.GetEnvironmentVariable,
+                parse.GetValue(smscPasswordFile) is { } passwordFile ? SecretFile.ReadOwnerOnly(passwordFile, "--smsc-password-file").Value : null);
+            var smscBinds = smscUrls.Select((url, i) => SmppSettings.ParseBind(url, i, environment).Binds).ToList();
             SmppSettings smpp = new()
             {
-                Binds = [.. smscUrls.SelectMany((url, i) => SmppSettings.ParseBind(url, i, Environment.GetEnvironmentVariable).Binds)],
+                Binds = [.. smscBinds.SelectMany(b => b)],
+                PasswordsInUrls = [.. smscUrls.Index().Where(u => SmppSettings.HasPasswordInUrl(u.Item)).SelectMany(u => smscBinds[u.Index].Select(b => b.Name))],
                 Text = SmppTextOptions.Default with
                 {
                     LongMessages = SmppSettings.LongMessagesMode(parse.GetValue(smppLong)!)!.Value,
@@ -370,7 +401,7 @@ public static class MbushjaCli
                 // Without --smsc, the operator's configuration folder may name the binds (smpp.json).
                 try
                 {
-                    smpp = SmppSettings.Load(parse.GetValue(config)?.FullName ?? OperatorConfig.DefaultDirectory, Environment.GetEnvironmentVariable) ?? smpp;
+                    smpp = SmppSettings.Load(parse.GetValue(config)?.FullName ?? OperatorConfig.DefaultDirectory, environment) ?? smpp;
                 }
                 catch (ConfigurationException e)
                 {

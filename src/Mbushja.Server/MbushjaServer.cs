@@ -97,17 +97,31 @@ public static partial class MbushjaServer
         return app;
     }
 
-    /// <summary>What the operator should mend, said once at start: files an older version left readable by others (now owner-only).</summary>
+    /// <summary>
+    /// What the operator should mend, said once at start: files an older version left readable by others (now
+    /// owner-only), and SMPP passwords written in a bind's URL (on the command line, every user of the machine reads
+    /// them in <c>/proc/PID/cmdline</c>).
+    /// </summary>
     private static void LogStartWarnings(ILogger logger, ServerSettings settings, IReadOnlyList<string> tightened)
     {
         if (tightened.Count > 0)
         {
             LogTightened(logger, settings.DataDirectory, string.Join(", ", tightened));
         }
+
+        foreach (string bind in settings.Smpp.PasswordsInUrls)
+        {
+            LogSmppPasswordInUrl(logger, bind);
+        }
     }
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Data folder {Folder}: made owner-only what others could read ({Changed}), as an older version left it")]
     private static partial void LogTightened(ILogger logger, string folder, string changed);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning,
+        Message = "SMPP {Bind}: its password is written in its smpp:// URL, where others may read it (every user of this machine on a command line); "
+            + "give it in " + SmppSettings.PasswordVariable + "_<SYSTEMID>, " + SmppSettings.PasswordVariable + " or a file (--smsc-password-file) instead")]
+    private static partial void LogSmppPasswordInUrl(ILogger logger, string bind);
 
     /// <summary>Said on standard error before the host (and its logging) exists; the reason names no password.</summary>
     private static void WaitingForDatabase(Exception reason) =>

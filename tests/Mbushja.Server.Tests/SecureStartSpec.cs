@@ -8,7 +8,7 @@ namespace Mbushja.Server.Tests;
 
 /// <summary>
 /// What a server starts with, secure by default (README "Security"): a data folder only its owner may read, an admin
-/// key too long to guess.
+/// key too long to guess, and no SMSC password on the command line.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // file modes are Unix's
 [Collection(ProcessEnvironment.Name)]
@@ -225,6 +225,91 @@ public sealed class SecureStartSpec
         Assert.Contains("32 characters", refused.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(settings.DataDirectory), "The data folder was made for a server that does not start.");
     }
+
+    // ---------------------------------------------------------------- the SMSC password: not on the command line --
+
+    [Fact]
+    public async Task Serve_SmscPasswordFromAnOwnerOnlyFile_IsTaken()
+    {
+        string data = NewFolderPath();
+        string file = Path.Combine(Path.GetTempPath(), "mbushja-smsc-pw-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(file, "s3cret\n");
+        File.SetUnixFileMode(file, OwnerOnlyFile);
+        try
+        {
+            await WithEnvironmentAsync(new Dictionary<string, string?> { [BindPasswordVariable] = null }, async () =>
+            {
+                Run run = await RunCliAsync(["serve", "--data", data, "--smsc-password-file", file, .. StopsAtTheBindLimit]);
+
+                Assert.True(run.ExitCode == 1, run.Stderr);
+                Assert.Contains(BindLimitReason, run.Stderr, StringComparison.Ordinal);
+            });
+        }
+        finally
+        {
+            File.Delete(file);
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Serve_SmscPasswordFileOthersCanRead_ExitsTwoWithTheReason_NeverThePassword()
+    {
+        string file = Path.Combine(Path.GetTempPath(), "mbushja-smsc-pw-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(file, "s3cret\n");
+        File.SetUnixFileMode(file, OwnerOnlyFile | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        try
+        {
+            Run run = await RunCliAsync("serve", "--smsc", "smpp://mbushja@smsc1.example", "--smsc-password-file", file);
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains(file, run.Stderr, StringComparison.Ordinal);
+            Assert.Contains("owner", run.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("s3cret", run.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Start_WithAnSmscPasswordInTheUrl_WarnsWithoutThePassword()
+    {
+        await using FakeSmsc smsc = FakeSmsc.Start();
+        await using TestDatabase database = await TestDatabase.CreateAsync(DatabaseKind.Sqlite);
+        string url = $"smpp://{FakeSmsc.SystemId}:{FakeSmsc.Password}@127.0.0.1:{smsc.Port}?name=inurl";
+        (IReadOnlyList<Mbushja.Smpp.Session.SmppSessionOptions> binds, string? error) = Smpp.SmppSettings.ParseBind(url, 0, _ => null);
+        Assert.Null(error);
+        var log = new ListLogger();
+        RunningServer server = await RunningServer.StartAsync(database.Option, configure: s => s with
+        {
+            Smpp = SmppServerFixture.SettingsFor([.. binds]) with { PasswordsInUrls = ["inurl"] },
+            LogProviders = [log],
+        });
+        try
+        {
+            (LogLevel level, _, string text) = Assert.Single(log.Lines, l => l.Text.Contains("password", StringComparison.OrdinalIgnoreCase) && l.Text.Contains("inurl", StringComparison.Ordinal));
+
+            Assert.Equal(LogLevel.Warning, level);
+            Assert.Contains("MBUSHJA_SMPP_PASSWORD", text, StringComparison.Ordinal);
+            Assert.DoesNotContain(FakeSmsc.Password, log.All, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("smpp://mbushja:pw@smsc:2775", true)]
+    [InlineData("smpp://mbushja:@smsc:2775", true)]
+    [InlineData("smpp://mbushja@smsc:2775", false)]
+    public void HasPasswordInUrl_TellsAUrlThatCarriesOne(string url, bool expected) =>
+        Assert.Equal(expected, Smpp.SmppSettings.HasPasswordInUrl(url));
 }
 
 /// <summary>

@@ -13,6 +13,7 @@
 //   - Kannel (bearerbox + smsbox, configured here in --tmp) relays each MO to an HTTP responder that answers at once,
 //     and sends the body back as the reply: what an operator would deploy instead.
 // Prints msgs/s and p50/p99 for both, and the ratio.
+const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 const net = require('net');
@@ -204,9 +205,9 @@ async function mbushja() {
   const peer = await startPeer('mbushja', 'bench-pw');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const key = 'bench-admin-key-' + process.pid;
+  const key = 'bench-admin-key-' + crypto.randomBytes(16).toString('hex'); // 32 characters at least
   const server = start('mbushja', 'dotnet', [cli, 'serve', '--urls', base, '--data', path.join(tmp, 'mbushja-data'),
-    '--smsc', `smpp://mbushja:bench-pw@127.0.0.1:${peer.port}`], { MBUSHJA_ADMIN_KEY: key });
+    '--smsc', `smpp://mbushja@127.0.0.1:${peer.port}`], { MBUSHJA_ADMIN_KEY: key, MBUSHJA_SMPP_PASSWORD: 'bench-pw' });
   for (let i = 0; ; i++) {
     try {
       if ((await fetch(base + '/health')).ok) break;

@@ -9,6 +9,7 @@ using Mbushja.Server.Kannel;
 using Mbushja.Server.Smpp;
 using Mbushja.Smpp.Text;
 using Mbushja.Sms;
+using Mbushja.Storage;
 using Mbushja.TopUp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
@@ -152,7 +153,8 @@ public static class MbushjaCli
         };
         var data = new Option<DirectoryInfo>("--data")
         {
-            Description = "Data folder: the SQLite database and the generated admin key.",
+            Description = "Data folder: the SQLite database and the generated admin key, readable by its owner only (one that others "
+                + "can write is refused).",
             DefaultValueFactory = _ => new DirectoryInfo(".data"),
         };
         var db = new Option<string?>("--db")
@@ -266,19 +268,44 @@ public static class MbushjaCli
                 result.AddError("--outbound-max-attempts must be at least 1.");
             }
         });
+        var smscPasswordFile = new Option<string?>("--smsc-password-file")
+        {
+            Description = $"A file only its owner may read whose first line is the SMSC password, in place of {SmppSettings.PasswordVariable} "
+                + $"({SmppSettings.PasswordVariable}_<SYSTEMID> still comes first).",
+        };
+        smscPasswordFile.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && SecretFile.ReadOwnerOnly(result.Tokens[0].Value, "--smsc-password-file").Error is { } error)
+            {
+                result.AddError(error);
+            }
+        });
         var smsc = new Option<string[]>("--smsc")
         {
-            Description = "Bind to the operator's SMSC over SMPP 3.4: smpp://systemId:password@host:port, optionally ?bind=trx|pair|tx|rx"
-                + "&window=10&system_type=X&name=smsc1; repeat for several binds. Without a password in the URL it comes from "
-                + $"{SmppSettings.PasswordVariable}_<SYSTEMID> or {SmppSettings.PasswordVariable}. Replies then leave by submit_sm. "
+            Description = "Bind to the operator's SMSC over SMPP 3.4: smpp://systemId@host:port, optionally ?bind=trx|pair|tx|rx"
+                + "&window=10&system_type=X&name=smsc1; repeat for several binds. The password comes from "
+                + $"{SmppSettings.PasswordVariable}_<SYSTEMID>, {SmppSettings.PasswordVariable} or --smsc-password-file (one written in the URL "
+                + "works, but every user of the machine can read a command line: the server warns). Replies then leave by submit_sm. "
                 + $"Without --smsc, the configuration folder's {SmppSettings.FileName} may name the binds.",
             Arity = ArgumentArity.OneOrMore,
         };
         smsc.Validators.Add(result =>
         {
+            Func<string, string?> environment = Environment.GetEnvironmentVariable;
+            if (result.GetResult(smscPasswordFile) is { Tokens.Count: > 0 } file)
+            {
+                // An unusable file is the file option's error to report.
+                if (SecretFile.ReadOwnerOnly(file.Tokens[0].Value, "--smsc-password-file").Value is not { } password)
+                {
+                    return;
+                }
+
+                environment = SmppSettings.WithPasswordFile(environment, password);
+            }
+
             for (int i = 0; i < result.Tokens.Count; i++)
             {
-                if (SmppSettings.ParseBind(result.Tokens[i].Value, i, Environment.GetEnvironmentVariable).Error is { } error)
+                if (SmppSettings.ParseBind(result.Tokens[i].Value, i, environment).Error is { } error)
                 {
                     result.AddError(error);
                     return;
@@ -343,8 +370,8 @@ public static class MbushjaCli
         });
         var command = new Command("serve", "Run the platform: HTTP APIs, USSD and SMS endpoints, the sandbox bank, SMPP binds.")
         {
-            urls, httpsCertificate, httpsKey, trustedProxy, data, db, demo, gatewayAllow, bankApi, kannelSendSms, kannelReplyVia, outboundAttempts, smsc, smppLong, smppPacked, smppTransliterate, smppWindow,
-            smppMaxBinds, smppBindLease,
+            urls, httpsCertificate, httpsKey, trustedProxy, data, db, demo, gatewayAllow, bankApi, kannelSendSms, kannelReplyVia, outboundAttempts, smsc, smscPasswordFile,
+            smppLong, smppPacked, smppTransliterate, smppWindow, smppMaxBinds, smppBindLease,
         };
         command.Validators.Add(result =>
         {
@@ -386,9 +413,15 @@ public static class MbushjaCli
             };
 
             string[] smscUrls = parse.GetValue(smsc) ?? [];
+            // Checked by the option's validator: a file given is readable here.
+            Func<string, string?> environment = SmppSettings.WithPasswordFile(
+                Environment.GetEnvironmentVariable,
+                parse.GetValue(smscPasswordFile) is { } passwordFile ? SecretFile.ReadOwnerOnly(passwordFile, "--smsc-password-file").Value : null);
+            var smscBinds = smscUrls.Select((url, i) => SmppSettings.ParseBind(url, i, environment).Binds).ToList();
             SmppSettings smpp = new()
             {
-                Binds = [.. smscUrls.SelectMany((url, i) => SmppSettings.ParseBind(url, i, Environment.GetEnvironmentVariable).Binds)],
+                Binds = [.. smscBinds.SelectMany(b => b)],
+                PasswordsInUrls = [.. smscUrls.Index().Where(u => SmppSettings.HasPasswordInUrl(u.Item)).SelectMany(u => smscBinds[u.Index].Select(b => b.Name))],
                 Text = SmppTextOptions.Default with
                 {
                     LongMessages = SmppSettings.LongMessagesMode(parse.GetValue(smppLong)!)!.Value,
@@ -404,7 +437,7 @@ public static class MbushjaCli
                 // Without --smsc, the operator's configuration folder may name the binds (smpp.json).
                 try
                 {
-                    smpp = SmppSettings.Load(parse.GetValue(config)?.FullName ?? OperatorConfig.DefaultDirectory, Environment.GetEnvironmentVariable) ?? smpp;
+                    smpp = SmppSettings.Load(parse.GetValue(config)?.FullName ?? OperatorConfig.DefaultDirectory, environment) ?? smpp;
                 }
                 catch (ConfigurationException e)
                 {
@@ -413,9 +446,29 @@ public static class MbushjaCli
                 }
             }
 
+            // The admin key from the environment first, so that a short one stops the start before anything is written.
+            string? givenKey = Environment.GetEnvironmentVariable(AdminKeyVariable);
+            if (givenKey is not null && !AdminKey.IsLongEnough(givenKey))
+            {
+                await errors.WriteLineAsync(
+                    $"mbushja: {AdminKeyVariable} must have at least {AdminKey.MinLength} characters (blanks do not count): it opens every API, "
+                    + "and a short one is guessed. Give a longer one, or unset it for a generated one.");
+                return 1;
+            }
+
             DirectoryInfo folder = parse.GetValue(data)!;
-            folder.Create();
-            string adminKey = AdminKeyFor(folder, output);
+            string adminKey;
+            try
+            {
+                DataFolder.Open(folder.FullName);
+                adminKey = AdminKeyFor(folder, givenKey, output);
+            }
+            catch (ConfigurationException e)
+            {
+                await errors.WriteLineAsync(e.Message);
+                return 1;
+            }
+
             string? consolePassword = parse.GetValue(demo) ? DemoConsolePasswordFor(folder, output) : null;
             var settings = new ServerSettings
             {
@@ -458,7 +511,7 @@ public static class MbushjaCli
 
             await using (app)
             {
-                string store = settings.Db is null ? $"SQLite {Path.Combine(folder.FullName, "mbushja.db")}" : "the given database";
+                string store = settings.Db is null ? $"SQLite {Path.Combine(folder.FullName, DataFolder.DatabaseFile)}" : "the given database";
                 string outbound = smpp.Binds.Count > 0
                     ? $"SMPP {string.Join(", ", smpp.Binds.Select(b => b.Describe()))}"
                     : kannel.SafeUrl is { } url ? $"replies via Kannel {url}" : "no outbound SMS";
@@ -543,18 +596,27 @@ public static class MbushjaCli
     }
 
     /// <summary>
-    /// The admin key: from <c>MBUSHJA_ADMIN_KEY</c>, or the one stored in the data folder, or a new one that is stored
-    /// (readable by the owner only) and printed this once.
+    /// The admin key: the one given in <c>MBUSHJA_ADMIN_KEY</c>, or the one stored in the data folder, or a new one that
+    /// is stored (readable by the owner only) and printed this once. A stored one shorter than
+    /// <see cref="AdminKey.MinLength"/> stops the start (<see cref="ConfigurationException"/>).
     /// </summary>
-    private static string AdminKeyFor(DirectoryInfo folder, TextWriter output)
+    private static string AdminKeyFor(DirectoryInfo folder, string? given, TextWriter output)
     {
-        if (Environment.GetEnvironmentVariable(AdminKeyVariable) is { Length: > 0 } fromEnvironment)
+        if (given is not null)
         {
-            return fromEnvironment.Trim();
+            return given.Trim();
         }
 
-        string path = Path.Combine(folder.FullName, "admin.key");
+        string path = Path.Combine(folder.FullName, DataFolder.AdminKeyFile);
         (string key, bool created) = SecretFile.ReadOrCreate(path);
+        if (!AdminKey.IsLongEnough(key))
+        {
+            throw new ConfigurationException([
+                $"{path} holds an admin key of fewer than {AdminKey.MinLength} characters: it opens every API, and a short one is guessed. "
+                + "Put a longer one there, or remove the file for a generated one.",
+            ]);
+        }
+
         if (created)
         {
             output.WriteLine($"Admin key (stored in {path}; shown only now): {key}");

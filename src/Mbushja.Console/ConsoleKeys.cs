@@ -25,7 +25,7 @@ namespace Mbushja.WebConsole;
 public sealed partial class ConsoleKeys(Database database, CommitQueue commits, string folder, ILogger<ConsoleKeys> logger) : IXmlRepository
 {
     /// <summary>The folder, in the data folder, where the keys were kept before they moved to the database.</summary>
-    public const string FolderName = "console-keys";
+    public const string FolderName = DataFolder.ConsoleKeysFolder;
 
     /// <summary>Insert-if-absent: the primary key decides that a name is stored once, whoever stores it first.</summary>
     private const string Insert = "INSERT INTO console_keys (name, xml, created_at) VALUES (@name, @xml, @now) ON CONFLICT (name) DO NOTHING";

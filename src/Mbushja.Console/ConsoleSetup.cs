@@ -150,31 +150,46 @@ public static class ConsoleSetup
 
     /// <summary>
     /// Console responses are the user's own data: never cached, never framed, no script or style from elsewhere. Before
-    /// authentication, so that its redirects carry them too.
+    /// authentication, so that its redirects carry them too; and again as the response starts, because an error page
+    /// (a 500 from the exception handler, a 503 while no database takes writes) is written on a cleared response.
     /// </summary>
     public static WebApplication UseConsoleHeaders(this WebApplication app)
     {
         app.UseWhen(c => c.Request.Path.StartsWithSegments(Root), branch => branch.Use(async (context, next) =>
         {
-            IHeaderDictionary headers = context.Response.Headers;
-            // What antiforgery sets on every page with a form: set the same here, or it warns at each such page.
-            headers.CacheControl = "no-cache, no-store";
-            headers.Pragma = "no-cache";
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-            headers["Referrer-Policy"] = "same-origin";
+            SetSecurityHeaders(context.Response.Headers);
+            context.Response.OnStarting(() =>
+            {
+                SetSecurityHeaders(context.Response.Headers);
+                return Task.CompletedTask;
+            });
             await next(context);
         }));
         return app;
+    }
+
+    private static void SetSecurityHeaders(IHeaderDictionary headers)
+    {
+        // What antiforgery sets on every page with a form: set the same here, or it warns at each such page.
+        headers.CacheControl = "no-cache, no-store";
+        headers.Pragma = "no-cache";
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        headers["Referrer-Policy"] = "same-origin";
     }
 
     public static WebApplication MapMbushjaConsole(this WebApplication app)
     {
         app.MapRazorPages();
         app.MapGet(Root + "/console.css", () => TypedResults.Bytes(StyleSheet.Value, "text/css; charset=utf-8")).ExcludeFromDescription();
-        app.MapGet(Root + "/language/{language}", (string language, string? returnUrl, HttpContext context) =>
+        app.MapGet(Root + "/language/{language}", IResult (string language, string? returnUrl, HttpContext context) =>
         {
+            if (HasControlCharacter(returnUrl))
+            {
+                return LinkRefused(context.RequestServices.GetRequiredService<ConsoleText>());
+            }
+
             context.Response.Cookies.Append(ConsoleText.Cookie, ConsoleText.Pick(language), new CookieOptions
             {
                 Path = Root,
@@ -187,6 +202,20 @@ public static class ConsoleSetup
             return TypedResults.Redirect(IsLocal(returnUrl) ? returnUrl! : Root);
         }).ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>
+    /// Whether a <c>returnUrl</c> carries a control character (CR and LF above all): no address of this site has one,
+    /// and in a redirect's <c>Location</c> it would forge a header line. Such a link is refused with 400
+    /// (<see cref="LinkRefused"/>), not followed.
+    /// </summary>
+    public static bool HasControlCharacter(string? url) => url is not null && url.Any(char.IsControl);
+
+    /// <summary>The answer to a link that cannot be followed (<see cref="HasControlCharacter"/>): 400, and nothing done.</summary>
+    public static IResult LinkRefused(ConsoleText texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        return TypedResults.Text(texts["link.refused"], "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
     }
 
     /// <summary>A path of this site (<c>/console/...</c>), never another site's address.</summary>

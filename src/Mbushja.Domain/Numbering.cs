@@ -35,7 +35,10 @@ public enum LineKind
 /// <summary>Helpers shared by the number types.</summary>
 public static class Numbering
 {
-    /// <summary>Masks a number or any identifier for logs: keeps the first 6 and the last 2 characters.</summary>
+    /// <summary>
+    /// Masks a number or any identifier for logs: keeps the first 6 and the last 2 characters, escaped as
+    /// <see cref="LogText"/> escapes them (a sender is whatever a gateway was given).
+    /// </summary>
     public static string Mask(string? value)
     {
         if (string.IsNullOrEmpty(value))
@@ -48,7 +51,7 @@ public static class Numbering
             return new string('*', value.Length);
         }
 
-        return string.Concat(value.AsSpan(0, 6), new string('*', value.Length - 8), value.AsSpan(value.Length - 2));
+        return LogText.Escape(string.Concat(value.AsSpan(0, 6), new string('*', value.Length - 8), value.AsSpan(value.Length - 2)));
     }
 }
 

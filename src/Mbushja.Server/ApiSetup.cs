@@ -78,7 +78,13 @@ internal static partial class ApiSetup
     /// <summary>Every failure is a problem with a stable code; a status without a body gets one too.</summary>
     public static WebApplication UseMbushjaApis(this WebApplication app)
     {
-        app.UseExceptionHandler(error => error.Run(WriteUnhandledAsync));
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = WriteUnhandledAsync,
+            // A request the client got wrong (a body over the limit, one that breaks off) is no failure of ours: one warning
+            // line (WriteUnhandledAsync), not an error with its stack.
+            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException,
+        });
         app.Use(RefuseWhileUnavailableAsync);
         app.UseStatusCodePages();
         return app;
@@ -142,6 +148,34 @@ internal static partial class ApiSetup
     [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "No database takes writes ({Reason}): requests are answered 503 until one does")]
     private static partial void LogUnavailable(ILogger logger, string reason);
 
+    /// <summary>
+    /// One line for a request the client got wrong: the method and the endpoint's route (its pattern, so no number or
+    /// account in a path reaches the log), with the limit of a body that was over it.
+    /// </summary>
+    private static void LogBadRequest(HttpContext context, int status)
+    {
+        ILogger logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Mbushja.Server");
+        IExceptionHandlerFeature? failure = context.Features.Get<IExceptionHandlerFeature>();
+        string route = failure?.Endpoint is Microsoft.AspNetCore.Routing.RouteEndpoint { RoutePattern.RawText: { } pattern }
+            ? "/" + pattern.TrimStart('/')
+            : "(no endpoint)";
+        if (status == StatusCodes.Status413PayloadTooLarge)
+        {
+            long? limit = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+            LogBodyTooLarge(logger, context.Request.Method, route, limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "the server's");
+        }
+        else
+        {
+            LogUnreadable(logger, context.Request.Method, route, status);
+        }
+    }
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "{Method} {Route}: the body is over the limit of {Limit} bytes; answered 413")]
+    private static partial void LogBodyTooLarge(ILogger logger, string method, string route, string limit);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "{Method} {Route}: the request cannot be read; answered {Status}")]
+    private static partial void LogUnreadable(ILogger logger, string method, string route, int status);
+
     /// <summary>What a refusal for want of a database tells the caller to wait, in seconds.</summary>
     internal const string RetryAfterSeconds = "2";
 
@@ -159,6 +193,11 @@ internal static partial class ApiSetup
             _ when DbErrors.IsUnavailable(error) => (503, ErrorCodes.Unavailable, UnavailableDetail),
             _ => (500, ErrorCodes.Internal, "Something went wrong on our side; nothing was charged twice. Try again."),
         };
+        if (error is BadHttpRequestException)
+        {
+            LogBadRequest(context, status);
+        }
+
         IProblemDetailsService problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
         context.Response.StatusCode = status;
         if (status == StatusCodes.Status503ServiceUnavailable)

@@ -59,7 +59,7 @@ public static class DemoData
     ];
 
     /// <summary>The file of the data folder that keeps the demo console users' password.</summary>
-    public const string ConsolePasswordFile = "console.password";
+    public const string ConsolePasswordFile = Storage.DataFolder.ConsolePasswordFile;
 
     /// <summary>What the holder's current account at each sandbox bank holds when the demo starts: 500.00 EUR.</summary>
     public static Money BankBalance { get; } = Money.FromCents(50_000);

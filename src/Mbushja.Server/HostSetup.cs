@@ -28,6 +28,11 @@ internal static class HostSetup
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss ";
         });
+        foreach (ILoggerProvider provider in settings.LogProviders)
+        {
+            builder.Logging.AddProvider(provider);
+        }
+
         // ASP.NET Core's request logs print paths, and paths carry MSISDNs: only warnings from it.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);

@@ -25,7 +25,7 @@ namespace Mbushja.Server;
 /// commit queue, ledger, accounts, messaging, SMS Top Up, USSD, the bank connector (and the sandbox bank for banks
 /// without an API), the gateways, the console and the APIs.
 /// </summary>
-public static class MbushjaServer
+public static partial class MbushjaServer
 {
     /// <summary>
     /// Loads the configuration, brings the database schema up to date, loads demo data when asked, and returns the
@@ -42,8 +42,11 @@ public static class MbushjaServer
         UssdMenu ussdMenu = UssdMenu.Load(configDirectory, config.Catalog);
         string[] bankCodes = [.. banks.Banks.Select(b => b.Code)];
 
+        // Only its owner may read or write the data folder and what it keeps (README "Security").
+        DataFolder.Open(settings.DataDirectory);
         WebApplicationBuilder builder = HostSetup.CreateBuilder(settings);
         Database database = Database.FromOption(settings.Db, settings.DataDirectory);
+        IReadOnlyList<string> tightened = DataFolder.Tighten(settings.DataDirectory, database.SqliteFile);
         // A server started while no primary takes writes (a failover) waits for one rather than exiting.
         await Failover.UntilWritableAsync(database.MigrateAsync, settings.Time, WaitingForDatabase, ct);
 
@@ -73,6 +76,7 @@ public static class MbushjaServer
 
         WebApplication app = builder.Build();
         app.UseTransportSecurity();
+        LogStartWarnings(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mbushja.Server"), settings, tightened);
         app.UseMbushjaApis();
         app.UseConsoleHeaders();
         app.UseAuthentication();
@@ -93,6 +97,32 @@ public static class MbushjaServer
         app.Lifetime.ApplicationStopped.Register(() => database.DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;
     }
+
+    /// <summary>
+    /// What the operator should mend, said once at start: files an older version left readable by others (now
+    /// owner-only), and SMPP passwords written in a bind's URL (on the command line, every user of the machine reads
+    /// them in <c>/proc/PID/cmdline</c>).
+    /// </summary>
+    private static void LogStartWarnings(ILogger logger, ServerSettings settings, IReadOnlyList<string> tightened)
+    {
+        if (tightened.Count > 0)
+        {
+            LogTightened(logger, settings.DataDirectory, string.Join(", ", tightened));
+        }
+
+        foreach (string bind in settings.Smpp.PasswordsInUrls)
+        {
+            LogSmppPasswordInUrl(logger, bind);
+        }
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Data folder {Folder}: made owner-only what others could read ({Changed}), as an older version left it")]
+    private static partial void LogTightened(ILogger logger, string folder, string changed);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning,
+        Message = "SMPP {Bind}: its password is written in its smpp:// URL, where others may read it (every user of this machine on a command line); "
+            + "give it in " + SmppSettings.PasswordVariable + "_<SYSTEMID>, " + SmppSettings.PasswordVariable + " or a file (--smsc-password-file) instead")]
+    private static partial void LogSmppPasswordInUrl(ILogger logger, string bind);
 
     /// <summary>Said on standard error before the host (and its logging) exists; the reason names no password.</summary>
     private static void WaitingForDatabase(Exception reason) =>

@@ -1,5 +1,6 @@
 using Mbushja.Banks.Connector;
 using Mbushja.Domain;
+using Mbushja.Server.Http;
 using Mbushja.Server.Kannel;
 using Mbushja.Sms;
 using Mbushja.TopUp;
@@ -9,9 +10,10 @@ namespace Mbushja.Server;
 /// <summary>What the server refuses to start with, every reason at once (<see cref="ConfigurationException"/>).</summary>
 internal static class ServerChecks
 {
-    /// <summary>The settings that need nothing loaded: the gateways.</summary>
+    /// <summary>The settings that need nothing loaded: the admin key and the gateways.</summary>
     public static void Check(ServerSettings settings)
     {
+        CheckAdminKey(settings.AdminKey);
         CheckKannel(settings.Kannel);
         CheckSmpp(settings);
         CheckHttps(settings);
@@ -25,6 +27,18 @@ internal static class ServerChecks
         if (settings.Https.CertificatePath is not null && !https)
         {
             throw new ConfigurationException([$"An HTTPS certificate is given, but no address to serve it on: add an https:// address to --urls ({settings.Urls})."]);
+        }
+    }
+
+    /// <summary>Refuses an admin key shorter than <see cref="AdminKey.MinLength"/> (it opens every API), without showing it.</summary>
+    private static void CheckAdminKey(string key)
+    {
+        if (!AdminKey.IsLongEnough(key))
+        {
+            throw new ConfigurationException([
+                $"The admin key has fewer than {AdminKey.MinLength} characters (blanks do not count): it opens every API, and a short one is guessed. "
+                + "Give a longer one, or none for a generated one.",
+            ]);
         }
     }
 

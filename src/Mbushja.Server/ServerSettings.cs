@@ -60,6 +60,9 @@ public sealed record ServerSettings
     /// <summary>The least important log level written (Information: one line per SMS; Warning for benchmarks).</summary>
     public Microsoft.Extensions.Logging.LogLevel MinimumLogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
+    /// <summary>Where logs go besides standard output (tests read the logs through one); the same filters apply.</summary>
+    public IReadOnlyList<Microsoft.Extensions.Logging.ILoggerProvider> LogProviders { get; init; } = [];
+
     /// <summary>The web console's sign-in rules: lockout after wrong passwords, idle expiry of a session.</summary>
     public Mbushja.WebConsole.ConsoleOptions Console { get; init; } = Mbushja.WebConsole.ConsoleOptions.Default;
 

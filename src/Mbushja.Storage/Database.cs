@@ -54,11 +54,16 @@ public sealed class Database : IAsyncDisposable
     /// <summary>The connection string; it may hold a password, so it is never logged.</summary>
     public string ConnectionString { get; }
 
-    /// <summary>A SQLite database in a file (created when missing).</summary>
+    /// <summary>The SQLite database's file, full path; null on PostgreSQL.</summary>
+    public string? SqliteFile => Kind == DatabaseKind.Sqlite ? new SqliteConnectionStringBuilder(ConnectionString).DataSource : null;
+
+    /// <summary>A SQLite database in a file (created when missing, readable by its owner only: <see cref="DataFolder"/>).</summary>
     public static Database Sqlite(string path)
     {
         string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        DataFolder.CreateOwnerOnlyFolder(Path.GetDirectoryName(full)!);
+        // SQLite makes its -wal, -shm and journal with the database's own mode, so they are owner-only too.
+        DataFolder.CreateOwnerOnlyFile(full);
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = full,
@@ -126,7 +131,7 @@ public sealed class Database : IAsyncDisposable
     {
         if (string.IsNullOrWhiteSpace(db))
         {
-            return Sqlite(Path.Combine(dataDirectory, "mbushja.db"));
+            return Sqlite(Path.Combine(dataDirectory, DataFolder.DatabaseFile));
         }
 
         bool postgres = PostgresUrl.IsUrl(db) || db.Contains("host=", StringComparison.OrdinalIgnoreCase);

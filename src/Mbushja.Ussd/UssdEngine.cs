@@ -22,7 +22,7 @@ public sealed partial class UssdEngine(
     public const int MaxInput = AccountIdentifier.MaxLength;
 
     private readonly ScreenWriter _writer = new(
-        menu.Settings.Transliterate, text => LogCut(logger ?? (ILogger)NullLogger.Instance, text.Split('\n')[0]));
+        menu.Settings.Transliterate, text => LogCut(logger ?? (ILogger)NullLogger.Instance, new LogText(text.Split('\n')[0])));
 
     private static readonly Language[] Languages = Enum.GetValues<Language>();
 
@@ -342,7 +342,7 @@ public sealed partial class UssdEngine(
             : null;
 
     [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "A USSD screen was cut to fit 182 characters (\"{FirstLine}\"): shorten its texts in ussd.json")]
-    private static partial void LogCut(ILogger logger, string firstLine);
+    private static partial void LogCut(ILogger logger, LogText firstLine);
 
     /// <summary>What a page of a list that reads nothing depends on.</summary>
     private readonly record struct PageKey(string Screen, Language Language, int Page, string? Notice, bool Back, string? Package);

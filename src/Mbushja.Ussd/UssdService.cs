@@ -123,7 +123,7 @@ public sealed partial class UssdService(
             _recent.Remove(sessionId);
         }
 
-        LogContended(logger, sessionId);
+        LogContended(logger, new LogText(sessionId));
         return End(Menu.Text("end.failed", config.DefaultLanguage));
     }
 
@@ -520,7 +520,7 @@ public sealed partial class UssdService(
     private static partial void LogPaymentRefused(ILogger logger, string key, string msisdn, string code, string? message);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "USSD session {Session} kept changing under this request; answered with a failure")]
-    private static partial void LogContended(ILogger logger, string session);
+    private static partial void LogContended(ILogger logger, LogText session);
 
     private abstract record Decision;
 

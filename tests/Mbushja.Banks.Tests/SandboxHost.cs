@@ -21,7 +21,7 @@ namespace Mbushja.Banks.Tests;
 /// </summary>
 public sealed class SandboxHost : IAsyncLifetime
 {
-    public const string AdminKey = "sandbox-test-admin-key-41d2";
+    public const string AdminKey = "sandbox-test-admin-key-41d2-c85e07b93fa6";
 
     public static readonly IReadOnlyDictionary<string, string> Secrets = new Dictionary<string, string>
     {

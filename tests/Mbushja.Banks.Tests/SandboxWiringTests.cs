@@ -25,7 +25,7 @@ public sealed class SandboxWiringTests
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(urls);
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(new AdminKey("wiring-test-admin-key"));
+        builder.Services.AddSingleton(new AdminKey("wiring-test-admin-key-62f1d0a8e4c79b35"));
         builder.Services.AddAuthentication(AdminKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();

@@ -27,7 +27,7 @@ namespace Mbushja.Failover.Tests;
 /// </summary>
 public sealed class FailoverRun : IAsyncDisposable
 {
-    public const string AdminKey = "failover-admin-key-3b8e5c";
+    public const string AdminKey = "failover-admin-key-3b8e5c-9d41a7f2e06b";
     private const string Bank = "BEK";
     private const string ShortCode = "50005";
     private static readonly Money Funds = Money.FromCents(10_000_000);

@@ -13,7 +13,7 @@ namespace Mbushja.Server.Tests;
 /// </summary>
 public sealed class RunningServer : IAsyncDisposable
 {
-    public const string AdminKey = "test-admin-key-7c1f0e9a";
+    public const string AdminKey = "test-admin-key-7c1f0e9a-5d2b8e41c6f3";
 
     private readonly string _dataDirectory;
 

@@ -12,7 +12,7 @@ public sealed class SettingsPrintingTests
     {
         var settings = new ServerSettings
         {
-            AdminKey = "admin-key-SECRET-1",
+            AdminKey = "admin-key-SECRET-1-of-thirty-two-chars",
             Db = "Host=db;Username=mbushja;Password=db-SECRET-2;Database=mbushja",
             Gateway = GatewayAccess.LoopbackOnly with { BearerToken = "token-SECRET-3", BasicCredentials = "kannel:basic-SECRET-4" },
             BankEndpoints = [new BankEndpoint("TEB", new Uri("https://bank.example/v1/"), "bank-SECRET-5-long-enough")],
@@ -28,7 +28,7 @@ public sealed class SettingsPrintingTests
     [Fact]
     public void AdminKey_ToString_ShowsNoSecret()
     {
-        var key = new AdminKey("admin-key-SECRET-9");
+        var key = new AdminKey("admin-key-SECRET-9-of-thirty-two-chars");
 
         Assert.DoesNotContain("SECRET", key.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("SECRET", new { key }.ToString(), StringComparison.Ordinal);

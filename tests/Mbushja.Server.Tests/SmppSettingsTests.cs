@@ -238,7 +238,7 @@ public sealed class SmppSettingsTests
         SmppSettings settings = SmppSettings.None with { Binds = Parse("smpp://m:hush@smsc?bind=pair").Binds };
 
         Assert.DoesNotContain("hush", settings.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("hush", (new ServerSettings { AdminKey = "k", Smpp = settings }).ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("hush", (new ServerSettings { AdminKey = "admin-key-of-thirty-two-characters", Smpp = settings }).ToString(), StringComparison.Ordinal);
         Assert.Contains("smsc1-tx", settings.ToString(), StringComparison.Ordinal);
     }
 }

@@ -23,8 +23,16 @@ public sealed class SignInModel(ConsoleUsers users, ConsoleSessions sessions, Co
     /// <summary>Sent here from a page: the session ended (or there was none).</summary>
     public bool Expired => ReturnUrl is not null;
 
+    public IActionResult OnGet() => ConsoleSetup.HasControlCharacter(ReturnUrl) ? Refused() : Page();
+
     public async Task<IActionResult> OnPostAsync()
     {
+        if (ConsoleSetup.HasControlCharacter(ReturnUrl))
+        {
+            // Checked before the password: a forged link signs nobody in.
+            return Refused();
+        }
+
         if (string.IsNullOrWhiteSpace(Login) || string.IsNullOrEmpty(Password))
         {
             Problem = texts["signin.wrong"];
@@ -63,4 +71,11 @@ public sealed class SignInModel(ConsoleUsers users, ConsoleSessions sessions, Co
         double seconds = until is { } u ? Math.Ceiling((u - clock.UtcNow).TotalSeconds) : 1;
         Response.Headers.RetryAfter = Math.Max(1, (long)seconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    private ContentResult Refused() => new()
+    {
+        StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status400BadRequest,
+        ContentType = "text/plain; charset=utf-8",
+        Content = texts["link.refused"],
+    };
 }

@@ -128,7 +128,7 @@ public sealed partial class ConsoleUsers(
             }
 
             await ConsoleAudit.InsertAsync(connection, tx, now, actor, ConsoleActions.UserCreated, name, new { role = role.ToWire(), bank }, ct);
-            LogCreated(logger, name, role, actor);
+            LogCreated(logger, new LogText(name), role, new LogText(actor));
             return null;
         }, ct);
     }
@@ -150,7 +150,7 @@ public sealed partial class ConsoleUsers(
         await commits.CommitAsync(claim, Durability.Durable, ct);
         if (claim.Refused is { } refused)
         {
-            LogRefused(logger, name, claim.Address, refused.Status == SignInStatus.Throttled ? "the address is stopped" : "locked out from the address");
+            LogRefused(logger, new LogText(name), claim.Address, refused.Status == SignInStatus.Throttled ? "the address is stopped" : "locked out from the address");
             return refused;
         }
 
@@ -171,7 +171,7 @@ public sealed partial class ConsoleUsers(
 
         string? rehash = verified == PasswordVerificationResult.SuccessRehashNeeded ? Hasher.HashPassword(user, password) : null;
         await commits.CommitAsync(new Succeeded(claim, rehash), Durability.Durable, ct);
-        LogSignedIn(logger, name, user.Role);
+        LogSignedIn(logger, new LogText(name), user.Role);
         return new SignInResult(SignInStatus.SignedIn, user);
     }
 
@@ -272,7 +272,7 @@ public sealed partial class ConsoleUsers(
         bool stopAddress = claim.CountsAddress && claim.AddressTries >= options.MaxFailedSignInsPerAddress;
         if (!lockName && !stopAddress)
         {
-            LogRefused(logger, claim.Name, claim.Address, "wrong username or password");
+            LogRefused(logger, new LogText(claim.Name), claim.Address, "wrong username or password");
             return new SignInResult(SignInStatus.WrongCredentials);
         }
 
@@ -318,7 +318,7 @@ public sealed partial class ConsoleUsers(
             return new SignInResult(SignInStatus.Throttled, LockedUntil: until);
         }
 
-        LogLockedOut(logger, claim.Name, claim.Address, options.MaxFailedAttempts);
+        LogLockedOut(logger, new LogText(claim.Name), claim.Address, options.MaxFailedAttempts);
         return new SignInResult(SignInStatus.LockedOut, LockedUntil: until);
     }
 
@@ -519,16 +519,16 @@ public sealed partial class ConsoleUsers(
     private static UserChangeError NoSuchUser(string name) => new(ErrorCodes.NotFound, $"There is no user '{name}'.");
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Console user {Username} created as {Role} by {Actor}")]
-    private static partial void LogCreated(ILogger logger, string username, ConsoleRole role, string actor);
+    private static partial void LogCreated(ILogger logger, LogText username, ConsoleRole role, LogText actor);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Console sign-in of {Username} ({Role})")]
-    private static partial void LogSignedIn(ILogger logger, string username, ConsoleRole role);
+    private static partial void LogSignedIn(ILogger logger, LogText username, ConsoleRole role);
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Console sign-in of {Username} from {Address} refused: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string username, string address, string reason);
+    private static partial void LogRefused(ILogger logger, LogText username, string address, string reason);
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Console name {Username} locked out from {Address} after {Attempts} wrong passwords")]
-    private static partial void LogLockedOut(ILogger logger, string username, string address, int attempts);
+    private static partial void LogLockedOut(ILogger logger, LogText username, string address, int attempts);
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Console sign-ins from {Address} stopped after {Failures} failures")]
     private static partial void LogAddressStopped(ILogger logger, string address, int failures);

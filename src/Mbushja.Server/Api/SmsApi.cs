@@ -83,6 +83,10 @@ public static class SmsApi
             {
                 form = await request.ReadFormAsync(ct);
             }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return Problems.Of(StatusCodes.Status413PayloadTooLarge, ErrorCodes.BodyTooLarge, "The body is too large.");
+            }
             catch (Exception e) when (e is InvalidDataException or IOException)
             {
                 // Over the form limits, or a multipart body that breaks off: the request is malformed.

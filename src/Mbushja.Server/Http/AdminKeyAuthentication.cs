@@ -20,6 +20,12 @@ public sealed record AdminKey(string Value)
     /// </summary>
     public byte[] Hash { get; } = AdminKeyAuthenticationHandler.HashOf(Value);
 
+    /// <summary>The shortest admin key a server starts with: a shorter one is guessed sooner (a generated one has 43).</summary>
+    public const int MinLength = 32;
+
+    /// <summary>Whether a key is long enough to start with; blanks around it do not count.</summary>
+    public static bool IsLongEnough(string? key) => key is not null && key.Trim().Length >= MinLength;
+
     /// <summary>Never the key: a record would print it.</summary>
     public override string ToString() => "AdminKey { (set) }";
 }

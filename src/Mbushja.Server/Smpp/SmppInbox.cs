@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Mbushja.Domain;
 using Mbushja.Messaging;
 using Mbushja.Server.Api;
 using Mbushja.Smpp;
@@ -163,7 +164,7 @@ public sealed partial class SmppInbox(
             SmscMessageId.Keys(receipt.MessageId), receipt.MessageId, state, receipt.Status, receipt.Error, cancellationToken);
         if (match is null)
         {
-            LogUnknownReceipt(logger, receipt.MessageId, receipt.Status);
+            LogUnknownReceipt(logger, new LogText(receipt.MessageId), new LogText(receipt.Status));
         }
 
         // Recorded, or about no reply of ours: either way there is nothing for the SMSC to send again.
@@ -243,7 +244,7 @@ public sealed partial class SmppInbox(
     private static partial void LogIncomplete(ILogger logger, string id, int received, int total);
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "SMPP: delivery receipt for {MessageId} ({Status}) matches no reply")]
-    private static partial void LogUnknownReceipt(ILogger logger, string messageId, string? status);
+    private static partial void LogUnknownReceipt(ILogger logger, LogText messageId, LogText status);
 
     [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "SMPP {Bind}: USSD ({Operation}) refused: USSD over SMPP is switched off (smpp.json ussd.enabled)")]
     private static partial void LogUssdRefused(ILogger logger, string bind, UssdServiceOp operation);

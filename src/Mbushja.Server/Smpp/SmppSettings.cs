@@ -117,14 +117,34 @@ public sealed record SmppSettings
     /// <summary>How often long messages past their timeout and old redelivery keys are looked for.</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The binds (by name) whose password is written in their URL, where others may read it (every user of the machine
+    /// reads a command line): the server warns about each at start.
+    /// </summary>
+    public IReadOnlyList<string> PasswordsInUrls { get; init; } = [];
+
+    /// <summary>Whether an <c>smpp://</c> URL carries a password (<c>systemId:password@host</c>, an empty one too).</summary>
+    public static bool HasPasswordInUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) && uri.UserInfo.Contains(':', StringComparison.Ordinal);
+
+    /// <summary>
+    /// The environment as <see cref="ParseBind"/> reads it, with the password of a file (<c>--smsc-password-file</c>)
+    /// in the place of <see cref="PasswordVariable"/>; a bind's own <see cref="PasswordVariable"/>_<c>SYSTEMID</c> still
+    /// comes first.
+    /// </summary>
+    public static Func<string, string?> WithPasswordFile(Func<string, string?> environment, string? password) =>
+        password is null ? environment : name => name == PasswordVariable ? password : environment(name);
+
     /// <summary>The environment variable that gives the password of binds whose URL has none.</summary>
     public const string PasswordVariable = "MBUSHJA_SMPP_PASSWORD";
 
     /// <summary>
-    /// The sessions of one <c>--smsc</c> URL, <c>smpp://systemId:password@host:port</c>, with optional query settings:
+    /// The sessions of one <c>--smsc</c> URL, <c>smpp://systemId@host:port</c>, with optional query settings:
     /// <c>bind=trx|pair|tx|rx</c> (a transceiver, or a transmitter and a receiver), <c>window=10</c>,
-    /// <c>system_type=...</c>, <c>name=...</c> (for logs and metrics; default <c>smsc</c>N). Without a password in the
-    /// URL it comes from <see cref="PasswordVariable"/>_<c>SYSTEMID</c>, then <see cref="PasswordVariable"/>.
+    /// <c>system_type=...</c>, <c>name=...</c> (for logs and metrics; default <c>smsc</c>N). The password comes from
+    /// <see cref="PasswordVariable"/>_<c>SYSTEMID</c>, then <see cref="PasswordVariable"/> (or the file
+    /// <see cref="WithPasswordFile"/> puts there); one written in the URL (<c>systemId:password@</c>) comes first, and
+    /// the server warns about it (<see cref="PasswordsInUrls"/>).
     /// Never throws: a URL that cannot be used gives the reason, which never shows the password.
     /// </summary>
     public static (IReadOnlyList<SmppSessionOptions> Binds, string? Error) ParseBind(string url, int index, Func<string, string?> environment)
@@ -133,7 +153,7 @@ public sealed record SmppSettings
         ArgumentNullException.ThrowIfNull(environment);
         if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Scheme != "smpp" || uri.Host.Length == 0 || uri.UserInfo.Length == 0)
         {
-            return ([], "--smsc must be smpp://systemId:password@host:port (the password may come from " + PasswordVariable + ").");
+            return ([], "--smsc must be smpp://systemId@host:port (the password from " + PasswordVariable + " or --smsc-password-file).");
         }
 
         string[] user = uri.UserInfo.Split(':', 2);
@@ -142,7 +162,7 @@ public sealed record SmppSettings
         password ??= environment(PasswordVariable + "_" + systemId.ToUpperInvariant()) ?? environment(PasswordVariable);
         if (password is null)
         {
-            return ([], $"--smsc for system_id '{systemId}' at {uri.Host}: no password in the URL, nor in {PasswordVariable}_{systemId.ToUpperInvariant()} or {PasswordVariable}.");
+            return ([], $"--smsc for system_id '{systemId}' at {uri.Host}: no password in {PasswordVariable}_{systemId.ToUpperInvariant()}, {PasswordVariable} or --smsc-password-file.");
         }
 
         var query = System.Web.HttpUtility.ParseQueryString(uri.Query);
@@ -216,6 +236,7 @@ public sealed record SmppSettings
 
         var errors = new List<string>();
         var binds = new List<SmppSessionOptions>();
+        var passwordsInUrls = new List<string>();
         string[] urls = file?.Binds ?? [];
         if (urls.Length == 0)
         {
@@ -231,6 +252,10 @@ public sealed record SmppSettings
             }
 
             binds.AddRange(parsed);
+            if (HasPasswordInUrl(urls[i]))
+            {
+                passwordsInUrls.AddRange(parsed.Select(b => b.Name));
+            }
         }
 
         LongMessageMode? mode = LongMessagesMode(file?.LongMessages ?? "udh8");
@@ -285,6 +310,7 @@ public sealed record SmppSettings
             MaxBindsPerSystemId = file.MaxBindsPerSystemId,
             BindLease = file.BindLeaseSeconds is { } leaseSeconds ? TimeSpan.FromSeconds(leaseSeconds) : None.BindLease,
             Ussd = ussd,
+            PasswordsInUrls = passwordsInUrls,
         };
     }
 

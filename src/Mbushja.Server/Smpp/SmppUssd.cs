@@ -52,14 +52,14 @@ public sealed partial class SmppUssd(
         string masked = Numbering.Mask(part.Source.Address);
         if (tlvs.ItsSessionInfo is not { } info)
         {
-            LogRefused(logger, masked, operation, "no its_session_info");
+            LogRefused(logger, masked, operation, new LogText("no its_session_info"));
             return CommandStatus.MissingOptionalParameter;
         }
 
         UssdStep step = Options.Classify(operation);
         if (step == UssdStep.Unknown)
         {
-            LogRefused(logger, masked, operation, "a ussd_service_op this operator's variant does not use");
+            LogRefused(logger, masked, operation, new LogText("a ussd_service_op this operator's variant does not use"));
             return CommandStatus.InvalidOptionalParameterValue;
         }
 
@@ -90,7 +90,7 @@ public sealed partial class SmppUssd(
         {
             if (Dialled(part) is not { } inputs)
             {
-                LogRefused(logger, masked, operation, $"not the service code {Options.ServiceCode ?? MenuServiceCode}");
+                LogRefused(logger, masked, operation, new LogText($"not the service code {Options.ServiceCode ?? MenuServiceCode}"));
                 return CommandStatus.InvalidDestinationAddress;
             }
 
@@ -125,7 +125,7 @@ public sealed partial class SmppUssd(
         UssdOutcome outcome = await ussd.HandleAsync(new UssdRequest(sessionId, MenuServiceCode, Sender(part.Source), history), cancellationToken);
         if (outcome.Body is not { } body)
         {
-            LogRefused(logger, masked, operation, $"{outcome.Refusal?.Code}: {outcome.Refusal?.Message}");
+            LogRefused(logger, masked, operation, new LogText($"{outcome.Refusal?.Code}: {outcome.Refusal?.Message}"));
             return outcome.Field == "phoneNumber" ? CommandStatus.InvalidSourceAddress : CommandStatus.ReceiverRejectMessage;
         }
 
@@ -254,7 +254,7 @@ public sealed partial class SmppUssd(
     private sealed record Screen(ReplyTo To, string Body, string? DialogueKey, long Version);
 
     [LoggerMessage(EventId = 4131, Level = LogLevel.Warning, Message = "SMPP USSD from {Msisdn}: ussd_service_op {Operation} refused: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string msisdn, byte operation, string reason);
+    private static partial void LogRefused(ILogger logger, string msisdn, byte operation, LogText reason);
 
     [LoggerMessage(EventId = 4132, Level = LogLevel.Information, Message = "SMPP USSD from {Msisdn}, session {Session}: delivered again before its screen got through; the screen goes again")]
     private static partial void LogRepeat(ILogger logger, string msisdn, byte session);

@@ -41,7 +41,10 @@ public enum SmppSessionEnd
     /// <summary>The SMSC did not answer an enquire_link: the link is taken for dead.</summary>
     LinkDead,
 
-    /// <summary>A command_length below 16 octets: no later PDU can be found on this stream (§3.2).</summary>
+    /// <summary>
+    /// A header that cannot be trusted (a command_length below 16 octets, or over the limit with an unknown
+    /// command_id): no later PDU can be found on this stream (§3.2). It was answered generic_nack first.
+    /// </summary>
     FramingLost,
 
     /// <summary>Closed by this side without an unbind (dispose, a failed bind).</summary>

@@ -7,6 +7,7 @@ using Mbushja.Server;
 using Mbushja.Server.Http;
 using Mbushja.Server.Kannel;
 using Mbushja.Server.Smpp;
+using Mbushja.Smpp.Session;
 using Mbushja.Smpp.Text;
 using Mbushja.Sms;
 using Mbushja.Storage;
@@ -368,10 +369,24 @@ public static class MbushjaCli
                 result.AddError($"--smpp-bind-lease must be at least {SmppSettings.MinBindLease.TotalSeconds:0} seconds.");
             }
         });
+        var smppMaxQueued = new Option<int>("--smpp-max-queued-pdus")
+        {
+            Description = "PDUs waiting to be written to the SMSC per bind, at most; beyond it sending waits and reading pauses, "
+                + "so an SMSC that stops reading costs this much memory, not more.",
+            DefaultValueFactory = _ => SmppSessionOptions.Default.MaxQueuedPdus,
+        };
+        smppMaxQueued.Validators.Add(result => AtLeastOne(result, "--smpp-max-queued-pdus"));
+        var smppMaxInbound = new Option<int>("--smpp-max-inbound-in-flight")
+        {
+            Description = "Received messages handled at once per bind, at most; beyond it nothing more is read until one is answered "
+                + "(keep it at or above the SMSC's window).",
+            DefaultValueFactory = _ => SmppSessionOptions.Default.MaxInboundInFlight,
+        };
+        smppMaxInbound.Validators.Add(result => AtLeastOne(result, "--smpp-max-inbound-in-flight"));
         var command = new Command("serve", "Run the platform: HTTP APIs, USSD and SMS endpoints, the sandbox bank, SMPP binds.")
         {
             urls, httpsCertificate, httpsKey, trustedProxy, data, db, demo, gatewayAllow, bankApi, kannelSendSms, kannelReplyVia, outboundAttempts, smsc, smscPasswordFile,
-            smppLong, smppPacked, smppTransliterate, smppWindow, smppMaxBinds, smppBindLease,
+            smppLong, smppPacked, smppTransliterate, smppWindow, smppMaxBinds, smppBindLease, smppMaxQueued, smppMaxInbound,
         };
         command.Validators.Add(result =>
         {
@@ -418,7 +433,7 @@ public static class MbushjaCli
                 Environment.GetEnvironmentVariable,
                 parse.GetValue(smscPasswordFile) is { } passwordFile ? SecretFile.ReadOwnerOnly(passwordFile, "--smsc-password-file").Value : null);
             var smscBinds = smscUrls.Select((url, i) => SmppSettings.ParseBind(url, i, environment).Binds).ToList();
-            SmppSettings smpp = new()
+            SmppSettings smpp = new SmppSettings
             {
                 Binds = [.. smscBinds.SelectMany(b => b)],
                 PasswordsInUrls = [.. smscUrls.Index().Where(u => SmppSettings.HasPasswordInUrl(u.Item)).SelectMany(u => smscBinds[u.Index].Select(b => b.Name))],
@@ -431,7 +446,7 @@ public static class MbushjaCli
                 RedeliveryWindow = TimeSpan.FromSeconds(parse.GetValue(smppWindow)),
                 MaxBindsPerSystemId = parse.GetValue(smppMaxBinds),
                 BindLease = TimeSpan.FromSeconds(parse.GetValue(smppBindLease)),
-            };
+            }.WithSessionLimits(parse.GetValue(smppMaxQueued), parse.GetValue(smppMaxInbound));
             if (smscUrls.Length == 0)
             {
                 // Without --smsc, the operator's configuration folder may name the binds (smpp.json).
@@ -576,6 +591,15 @@ public static class MbushjaCli
         }
 
         return GatewayAccess.LoopbackOnly with { BearerToken = token, BasicCredentials = basic };
+    }
+
+    /// <summary>A count option below 1 is refused; read from the token, as a value that is no number is the parser's to report.</summary>
+    private static void AtLeastOne(System.CommandLine.Parsing.OptionResult result, string name)
+    {
+        if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int value) && value < 1)
+        {
+            result.AddError($"{name} must be at least 1.");
+        }
     }
 
     private static bool IsHttpUrl(string value) =>

@@ -31,9 +31,9 @@ public sealed class DecodeError
     public uint? SequenceNumber { get; }
 
     /// <summary>
-    /// True when command_length cannot be trusted (below the header's 16 octets): no later PDU on this connection can
-    /// be found, so after answering the session must close it (and reconnect). Otherwise the bad PDU has been skipped
-    /// and the session goes on.
+    /// True when command_length cannot be trusted (below the header's 16 octets, or over the limit with a command_id
+    /// SMPP 3.4 does not know): no later PDU on this connection can be found, so after answering the session must
+    /// close it (and reconnect). Otherwise the bad PDU has been skipped and the session goes on.
     /// </summary>
     public bool FramingLost { get; }
 

@@ -27,8 +27,9 @@ public sealed class SmppFrameReader(SmppCodecOptions? options = null)
     /// Reads the next frame from <paramref name="buffer"/> and moves the buffer past it. A frame that is a PDU gives
     /// <see cref="DecodeResult.Pdu"/>; one that is not gives <see cref="DecodeResult.Error"/>, to answer with
     /// <see cref="DecodeError.Answer"/>. A PDU over <see cref="SmppCodecOptions.MaxCommandLength"/> is reported as soon
-    /// as its header is in and then skipped as it arrives. When the error's <see cref="DecodeError.FramingLost"/> is
-    /// set the buffer is left as it is: the connection has to be closed.
+    /// as its header is in and then skipped as it arrives, when its command_id is one SMPP 3.4 knows. When the error's
+    /// <see cref="DecodeError.FramingLost"/> is set (a command_length below 16, or over the limit with an unknown
+    /// command_id) the buffer is left as it is: the connection has to be closed.
     /// </summary>
     public bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out DecodeResult result)
     {
@@ -66,6 +67,15 @@ public sealed class SmppFrameReader(SmppCodecOptions? options = null)
 
             buffer.Slice(0, Pdu.HeaderLength).CopyTo(header);
             PduHeader read = PduDecoder.ReadHeader(header);
+            if (!Enum.IsDefined(read.CommandId))
+            {
+                // Too long and no command SMPP 3.4 knows: octets out of step rather than a big PDU, so its length
+                // cannot be trusted to skip it either (docs/design/smpp-limits.md, "Framing").
+                result = DecodeResult.Fail(new DecodeError(
+                    CommandStatus.InvalidCommandLength, DecodeMessages.LengthOverLimit(length, _options.MaxCommandLength), read.CommandId, read.SequenceNumber, framingLost: true));
+                return true;
+            }
+
             result = DecodeResult.Fail(new DecodeError(
                 CommandStatus.InvalidCommandLength, DecodeMessages.LengthOverLimit(length, _options.MaxCommandLength), read.CommandId, read.SequenceNumber));
             long now = Math.Min(length, buffer.Length);

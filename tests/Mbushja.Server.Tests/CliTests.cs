@@ -220,6 +220,9 @@ public sealed class CliTests
     [InlineData("serve", "--smpp-bind-lease", "long")]
     [InlineData("serve", "--smpp-max-binds-per-system-id", "many")]
     [InlineData("serve", "--smpp-max-binds-per-system-id=-1")]
+    [InlineData("serve", "--smpp-max-queued-pdus", "0")]
+    [InlineData("serve", "--smpp-max-queued-pdus", "many")]
+    [InlineData("serve", "--smpp-max-inbound-in-flight", "0")]
     public async Task Run_BadArguments_ExitsTwoWithOneLineOnStderrAndNothingOnStdout(params string[] args)
     {
         Run run = await RunAsync(args);

@@ -50,7 +50,7 @@ public abstract class MetricsSpec(ServerFixture server)
     }
 }
 
-/// <summary>The SMPP bind state on /metrics: 1 per bound session and per slot held, by bind name.</summary>
+/// <summary>The SMPP bind state on /metrics: 1 per bound session and per slot held, PDUs waiting to be written, by bind name.</summary>
 public sealed class SmppMetricsSpec
 {
     [Fact]
@@ -71,6 +71,8 @@ public sealed class SmppMetricsSpec
         while (!text.Contains("mbushja_smpp_mbushja_smpp_binds{bind=\"metrics-bind\"} 1", StringComparison.Ordinal));
 
         Assert.Contains("mbushja_smpp_mbushja_smpp_pdus{bind=\"metrics-bind\",", text, StringComparison.Ordinal);
+        // The bind request went through the outgoing queue, so its gauge is shown.
+        Assert.Contains("mbushja_smpp_mbushja_smpp_outgoing_queued{bind=\"metrics-bind\"}", text, StringComparison.Ordinal);
         // Binds shared by lease (the default): the slot is held before the bind connects.
         Assert.Contains("mbushja_smpp_mbushja_smpp_bind_slots_held{bind=\"metrics-bind\"} 1", text, StringComparison.Ordinal);
     }

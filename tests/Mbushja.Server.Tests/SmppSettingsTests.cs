@@ -233,6 +233,36 @@ public sealed class SmppSettingsTests
     }
 
     [Fact]
+    public void Load_SessionLimits_AreTakenByEveryBind_AndDefaultAsTheSession()
+    {
+        SmppSettings limited = SmppSettings.Load(Folder("""{"binds": ["smpp://a:b@c?bind=pair"], "maxQueuedPdus": 32, "maxInboundInFlight": 4}"""), _ => null)!;
+        SmppSettings plain = SmppSettings.Load(Folder("""{"binds": ["smpp://a:b@c"]}"""), _ => null)!;
+
+        Assert.All(limited.Binds, b => Assert.Equal((32, 4), (b.MaxQueuedPdus, b.MaxInboundInFlight)));
+        Assert.Equal((128, 64), (plain.Binds[0].MaxQueuedPdus, plain.Binds[0].MaxInboundInFlight));
+    }
+
+    [Fact]
+    public void Load_SessionLimitsBelowOne_AreReported()
+    {
+        Mbushja.Domain.ConfigurationException wrong = Assert.Throws<Mbushja.Domain.ConfigurationException>(
+            () => SmppSettings.Load(Folder("""{"binds": ["smpp://a:b@c"], "maxQueuedPdus": 0, "maxInboundInFlight": -1}"""), _ => null));
+
+        Assert.Equal(["smpp.json: maxQueuedPdus must be at least 1.", "smpp.json: maxInboundInFlight must be at least 1."], wrong.Errors);
+    }
+
+    [Fact]
+    public void WithSessionLimits_EveryBindTakesThem()
+    {
+        SmppSettings settings = SmppSettings.None with { Binds = [.. Parse("smpp://m:pw@smsc?bind=pair&window=20").Binds] };
+
+        SmppSettings limited = settings.WithSessionLimits(maxQueuedPdus: 50, maxInboundInFlight: 5);
+
+        Assert.All(limited.Binds, b => Assert.Equal((50, 5, 20), (b.MaxQueuedPdus, b.MaxInboundInFlight, b.WindowSize)));
+        Assert.Equal(2, limited.Binds.Count);
+    }
+
+    [Fact]
     public void ToString_ShowsNoPassword()
     {
         SmppSettings settings = SmppSettings.None with { Binds = Parse("smpp://m:hush@smsc?bind=pair").Binds };

@@ -90,6 +90,19 @@ public sealed class FrameReaderTests
     }
 
     [Fact]
+    public void TryReadFrame_OverTheLimitWithAnUnknownCommandId_LosesTheFraming_AndLeavesTheBuffer()
+    {
+        var frames = new SmppFrameReader(new SmppCodecOptions { MaxCommandLength = 64 });
+        var buffer = new ReadOnlySequence<byte>(Hex.Parse("FFFFFFFF 00000099 00000000 0000000C 0000"));
+
+        Assert.True(frames.TryReadFrame(ref buffer, out DecodeResult result));
+
+        Assert.Equal((CommandStatus.InvalidCommandLength, 12u, true), (result.Error!.Status, result.Error.SequenceNumber, result.Error.FramingLost));
+        Assert.IsType<GenericNack>(result.Error.Answer());
+        Assert.Equal(18, buffer.Length);
+    }
+
+    [Fact]
     public void TryReadFrame_OverTheLimitWithOnlyFourOctets_WaitsForTheHeader()
     {
         var frames = new SmppFrameReader(new SmppCodecOptions { MaxCommandLength = 64 });

@@ -385,17 +385,37 @@ public sealed class FakeSmscConnection
     {
         if (Interlocked.Exchange(ref _open, 0) == 1)
         {
-            try
-            {
-                _socket.Shutdown(SocketShutdown.Both);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                // Gone already.
-            }
+            CloseSocket();
+        }
+    }
 
-            _socket.Close();
-            _smsc.Changed();
+    private void CloseSocket()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Gone already.
+        }
+
+        _socket.Close();
+        _smsc.Changed();
+    }
+
+    /// <summary>
+    /// Answers the ESME's unbind and closes. The connection is over for this SMSC before the answer leaves: an ESME that
+    /// reads it and closes at once must find it closed here already, not a moment later.
+    /// </summary>
+    private async Task AnswerUnbindAsync(Pdu unbind)
+    {
+        IsBound = false;
+        bool wasOpen = Interlocked.Exchange(ref _open, 0) == 1;
+        await SendAsync(unbind.CreateResponse()!);
+        if (wasOpen)
+        {
+            CloseSocket();
         }
     }
 
@@ -520,9 +540,7 @@ public sealed class FakeSmscConnection
             case EnquireLink:
                 break;
             case Unbind:
-                await SendAsync(pdu.CreateResponse()!);
-                IsBound = false;
-                Drop();
+                await AnswerUnbindAsync(pdu);
                 break;
             case SubmitSm submit:
                 int number = _smsc.RecordSubmit(submit);

@@ -114,6 +114,13 @@ public sealed record SmppSettings
         return errors;
     }
 
+    /// <summary>
+    /// Every bind with the same limits on what its session holds (docs/design/smpp-limits.md): PDUs waiting to be
+    /// written (<c>--smpp-max-queued-pdus</c>) and received messages handled at once (<c>--smpp-max-inbound-in-flight</c>).
+    /// </summary>
+    public SmppSettings WithSessionLimits(int maxQueuedPdus, int maxInboundInFlight) =>
+        this with { Binds = [.. Binds.Select(b => b with { MaxQueuedPdus = maxQueuedPdus, MaxInboundInFlight = maxInboundInFlight })] };
+
     /// <summary>How often long messages past their timeout and old redelivery keys are looked for.</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -209,7 +216,7 @@ public sealed record SmppSettings
     /// The SMPP settings in <see cref="FileName"/> of the operator's configuration folder, or null when there is none:
     /// <c>{"binds": ["smpp://systemId@host:port?bind=pair", ...], "longMessages": "udh8", "gsm7Packed": false,
     /// "transliterate": false, "registeredDelivery": 1, "redeliveryWindowSeconds": 600, "maxBindsPerSystemId": 2,
-    /// "bindLeaseSeconds": 30, "ussd": {"begin": [1], "continue": [18],
+    /// "bindLeaseSeconds": 30, "maxQueuedPdus": 128, "maxInboundInFlight": 64, "ussd": {"begin": [1], "continue": [18],
     /// "menu": 2, "end": 17, "via": "submit_sm", "serviceCode": "*101#", "serviceType": ""}}</c>, passwords as for
     /// <c>--smsc</c> (best from the environment: the file is no place for them). Every mistake is reported at once
     /// (<see cref="ConfigurationException"/>), without a password.
@@ -284,6 +291,16 @@ public sealed record SmppSettings
             errors.Add($"{FileName}: bindLeaseSeconds must be at least {MinBindLease.TotalSeconds:0}.");
         }
 
+        if (file?.MaxQueuedPdus is < 1)
+        {
+            errors.Add($"{FileName}: maxQueuedPdus must be at least 1.");
+        }
+
+        if (file?.MaxInboundInFlight is < 1)
+        {
+            errors.Add($"{FileName}: maxInboundInFlight must be at least 1.");
+        }
+
         SmppUssdSettings ussd = SmppUssdSettings.From(file?.Ussd, errors, FileName);
         if (errors.Count == 0)
         {
@@ -311,7 +328,9 @@ public sealed record SmppSettings
             BindLease = file.BindLeaseSeconds is { } leaseSeconds ? TimeSpan.FromSeconds(leaseSeconds) : None.BindLease,
             Ussd = ussd,
             PasswordsInUrls = passwordsInUrls,
-        };
+        }.WithSessionLimits(
+            file.MaxQueuedPdus ?? SmppSessionOptions.Default.MaxQueuedPdus,
+            file.MaxInboundInFlight ?? SmppSessionOptions.Default.MaxInboundInFlight);
     }
 
     /// <summary>How long replies leave, by its name in options and files: udh8, udh16, sar, payload.</summary>
@@ -341,6 +360,8 @@ public sealed record SmppSettings
         int? RedeliveryWindowSeconds,
         int? MaxBindsPerSystemId,
         int? BindLeaseSeconds,
+        int? MaxQueuedPdus,
+        int? MaxInboundInFlight,
         SmppUssdSettings.File? Ussd);
 
     /// <summary>Without passwords: records print every member.</summary>

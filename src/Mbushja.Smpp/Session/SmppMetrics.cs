@@ -6,8 +6,9 @@ namespace Mbushja.Smpp.Session;
 
 /// <summary>
 /// SMPP metrics (meter <c>Mbushja.Smpp</c>), tagged by bind name: binds up, PDUs each way by command and status,
-/// undecodable input, response times, timeouts, throttling pauses and reconnects; and, when servers share the binds,
-/// slots held, binds waiting for one and slots lost.
+/// PDUs waiting to be written and received messages being handled, undecodable input, response times, timeouts,
+/// throttling pauses and reconnects; and, when servers share the binds, slots held, binds waiting for one and slots
+/// lost.
 /// </summary>
 public static class SmppMetrics
 {
@@ -20,6 +21,12 @@ public static class SmppMetrics
 
     private static readonly Counter<long> Pdus = Meter.CreateCounter<long>(
         "mbushja.smpp.pdus", description: "PDUs sent and received, by direction, command and status.");
+
+    private static readonly UpDownCounter<long> Queued = Meter.CreateUpDownCounter<long>(
+        "mbushja.smpp.outgoing.queued", description: "PDUs waiting to be written to the SMSC (at most SmppSessionOptions.MaxQueuedPdus per session).");
+
+    private static readonly UpDownCounter<long> InboundInFlight = Meter.CreateUpDownCounter<long>(
+        "mbushja.smpp.inbound.in_flight", description: "Received messages being made safe (at most SmppSessionOptions.MaxInboundInFlight per session).");
 
     private static readonly Counter<long> DecodeErrors = Meter.CreateCounter<long>(
         "mbushja.smpp.decode_errors", description: "Received octets that were no readable PDU, by the status answered.");
@@ -57,6 +64,10 @@ public static class SmppMetrics
 
     internal static void Pdu(string bind, string direction, Pdu pdu) =>
         Pdus.Add(1, Tag("bind", bind), Tag("direction", direction), Tag("command", pdu.CommandId.ToString()), Tag("status", pdu.CommandStatus.ToString()));
+
+    internal static void OutgoingQueued(string bind, int delta) => Queued.Add(delta, Tag("bind", bind));
+
+    internal static void Inbound(string bind, int delta) => InboundInFlight.Add(delta, Tag("bind", bind));
 
     internal static void DecodeError(string bind, CommandStatus status) => DecodeErrors.Add(1, Tag("bind", bind), Tag("status", status.ToString()));
 

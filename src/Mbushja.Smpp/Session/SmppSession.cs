@@ -41,7 +41,10 @@ public enum SmppSessionEnd
     /// <summary>The SMSC did not answer an enquire_link: the link is taken for dead.</summary>
     LinkDead,
 
-    /// <summary>A command_length below 16 octets: no later PDU can be found on this stream (§3.2).</summary>
+    /// <summary>
+    /// A header that cannot be trusted (a command_length below 16 octets, or over the limit with an unknown
+    /// command_id): no later PDU can be found on this stream (§3.2). It was answered generic_nack first.
+    /// </summary>
     FramingLost,
 
     /// <summary>Closed by this side without an unbind (dispose, a failed bind).</summary>
@@ -73,6 +76,9 @@ public interface ISmppInboundHandler
 /// requests with response timeouts, enquire_link both ways, generic_nack for what cannot be read, throttling pauses,
 /// and a clean unbind. Encoding and decoding are the codec's (<see cref="PduEncoder"/>, <see cref="SmppFrameReader"/>);
 /// this class only moves PDUs. A lost session is not reopened here: <see cref="SmppClient"/> does that.
+/// Memory is bounded whatever the SMSC does: at most <see cref="SmppSessionOptions.MaxQueuedPdus"/> PDUs wait to be
+/// written and <see cref="SmppSessionOptions.MaxInboundInFlight"/> received messages are handled at once; beyond
+/// either, reading pauses and TCP pushes back (docs/design/smpp-limits.md).
 /// </summary>
 public sealed partial class SmppSession : IAsyncDisposable
 {
@@ -85,7 +91,11 @@ public sealed partial class SmppSession : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
+    // Bounded by _queueRoom, not by the channel: a room is taken before a PDU is queued and given back once the PDU is
+    // flushed, so what the write loop has taken out but not yet flushed counts too.
     private readonly Channel<Pdu> _outgoing = Channel.CreateUnbounded<Pdu>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _queueRoom;
+    private readonly SemaphoreSlim _inboundRoom;
     private readonly ConcurrentDictionary<uint, PendingRequest> _pending = new();
     private readonly SemaphoreSlim _window;
     private readonly CancellationTokenSource _closing = new();
@@ -99,6 +109,7 @@ public sealed partial class SmppSession : IAsyncDisposable
     private int _closed;
     private int _sequence;
     private int _inbound;
+    private int _queued;
     private long _lastReceived;
     private int _throttles;
     private DateTimeOffset _pausedUntil;
@@ -115,6 +126,8 @@ public sealed partial class SmppSession : IAsyncDisposable
         _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
         _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
         _window = new SemaphoreSlim(options.WindowSize, options.WindowSize);
+        _queueRoom = new SemaphoreSlim(options.MaxQueuedPdus, options.MaxQueuedPdus);
+        _inboundRoom = new SemaphoreSlim(options.MaxInboundInFlight, options.MaxInboundInFlight);
         _lastReceived = time.GetTimestamp();
     }
 
@@ -127,6 +140,12 @@ public sealed partial class SmppSession : IAsyncDisposable
 
     /// <summary>Requests that may still be sent before the window is full.</summary>
     public int FreeWindow => _window.CurrentCount;
+
+    /// <summary>PDUs waiting to be written now: at most <see cref="SmppSessionOptions.MaxQueuedPdus"/>.</summary>
+    public int QueuedPdus => Volatile.Read(ref _queued);
+
+    /// <summary>Received messages being handled now: at most <see cref="SmppSessionOptions.MaxInboundInFlight"/>.</summary>
+    public int InboundInFlight => Volatile.Read(ref _inbound);
 
     /// <summary>Completes, never faulted, when the connection is gone, with the reason.</summary>
     public Task<SmppSessionEnd> Completion => _completion.Task;
@@ -182,9 +201,10 @@ public sealed partial class SmppSession : IAsyncDisposable
     /// <summary>
     /// Sends <paramref name="request"/> (numbering it) once the window has room and no throttling pause holds, and
     /// returns the SMSC's response, whatever its status: a generic_nack too. Throws <see cref="SmppTimeoutException"/>
-    /// without a response in time, <see cref="SmppConnectionException"/> when the connection goes first,
-    /// <see cref="SmppNotBoundException"/> when the session is not bound (or is unbinding), and
-    /// <see cref="ArgumentException"/> for a request that cannot be encoded (nothing is sent then).
+    /// without a response in time (or without room in the outgoing queue within as long: nothing was sent then),
+    /// <see cref="SmppConnectionException"/> when the connection goes first, <see cref="SmppNotBoundException"/> when
+    /// the session is not bound (or is unbinding), and <see cref="ArgumentException"/> for a request that cannot be
+    /// encoded (nothing is sent then).
     /// </summary>
     public async Task<Pdu> SendAsync(Pdu request, CancellationToken cancellationToken = default)
     {
@@ -292,8 +312,12 @@ public sealed partial class SmppSession : IAsyncDisposable
             }
         }
 
+        bool roomTaken = false;
         try
         {
+            await WaitForRoomAsync(request.CommandId, cancellationToken, linked.Token);
+            roomTaken = true;
+
             // The session may have started to unbind while this request waited for room: nothing more goes out then.
             if (requireBound && State != SmppSessionState.Bound)
             {
@@ -304,7 +328,8 @@ public sealed partial class SmppSession : IAsyncDisposable
             request.SequenceNumber = sequence;
             var pending = new PendingRequest(request.CommandId, Stopwatch.GetTimestamp());
             _pending[sequence] = pending;
-            if (!_outgoing.Writer.TryWrite(request))
+            roomTaken = false;
+            if (!TryQueue(request))
             {
                 _pending.TryRemove(sequence, out _);
                 throw Closed();
@@ -348,11 +373,89 @@ public sealed partial class SmppSession : IAsyncDisposable
         }
         finally
         {
+            if (roomTaken)
+            {
+                _queueRoom.Release();
+            }
+
             if (useWindow)
             {
                 _window.Release();
             }
         }
+    }
+
+    /// <summary>
+    /// Takes room in the outgoing queue for a request, waiting at most the response timeout: an SMSC that reads nothing
+    /// leaves no room, and a request that cannot even be queued is as unanswered (so an enquire_link finds the link dead).
+    /// </summary>
+    private async Task WaitForRoomAsync(CommandId command, CancellationToken cancellationToken, CancellationToken closingOrCancelled)
+    {
+        if (_queueRoom.Wait(0))
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(_options.ResponseTimeout, _time);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(closingOrCancelled, timeout.Token);
+        try
+        {
+            await _queueRoom.WaitAsync(waiting.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            if (_closing.IsCancellationRequested)
+            {
+                throw Closed();
+            }
+
+            SmppMetrics.Timeout(_options.Name, command);
+            LogQueueFull(_logger, _options.Name, command, _options.MaxQueuedPdus, _options.ResponseTimeout);
+            throw new SmppTimeoutException($"SMPP {_options.Name}: no room to send {command} within {_options.ResponseTimeout} ({_options.MaxQueuedPdus} PDUs wait to be written).");
+        }
+    }
+
+    /// <summary>
+    /// Queues an answer (a response, a generic_nack) once there is room. The read loop awaits it, so while the SMSC
+    /// reads nothing this side reads nothing either. Throws <see cref="OperationCanceledException"/> once closing.
+    /// </summary>
+    private async ValueTask AnswerAsync(Pdu answer)
+    {
+        if (!_queueRoom.Wait(0))
+        {
+            await _queueRoom.WaitAsync(_closing.Token);
+        }
+
+        TryQueue(answer);
+    }
+
+    /// <summary>With room taken: queues <paramref name="pdu"/>, or gives the room back when the session is closing.</summary>
+    private bool TryQueue(Pdu pdu)
+    {
+        CountQueued(1);
+        if (_outgoing.Writer.TryWrite(pdu))
+        {
+            return true;
+        }
+
+        Written(1);
+        return false;
+    }
+
+    /// <summary><paramref name="count"/> PDUs left the queue (flushed, or dropped at the close): their room is free.</summary>
+    private void Written(int count)
+    {
+        if (count > 0)
+        {
+            CountQueued(-count);
+            _queueRoom.Release(count);
+        }
+    }
+
+    private void CountQueued(int delta)
+    {
+        Interlocked.Add(ref _queued, delta);
+        SmppMetrics.OutgoingQueued(_options.Name, delta);
     }
 
     /// <summary>0x00000001–0x7FFFFFFF, then round again (§3.2).</summary>
@@ -433,7 +536,7 @@ public sealed partial class SmppSession : IAsyncDisposable
                         Pdu answer = error.Answer();
                         SmppMetrics.DecodeError(_options.Name, error.Status);
                         LogUndecodable(_logger, _options.Name, answer.CommandId, error.Status, error.Detail);
-                        Send(answer);
+                        await AnswerAsync(answer);
                         if (error.FramingLost)
                         {
                             framingLost = true;
@@ -443,7 +546,7 @@ public sealed partial class SmppSession : IAsyncDisposable
                         continue;
                     }
 
-                    Dispatch(frame.Pdu!);
+                    await DispatchAsync(frame.Pdu!);
                 }
 
                 _input.AdvanceTo(buffer.Start, buffer.End);
@@ -479,13 +582,15 @@ public sealed partial class SmppSession : IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         Exception? failure = null;
+        ChannelReader<Pdu> reader = _outgoing.Reader;
+        int unflushed = 0;
         try
         {
-            ChannelReader<Pdu> reader = _outgoing.Reader;
             while (await reader.WaitToReadAsync(_closing.Token))
             {
                 while (reader.TryRead(out Pdu? pdu))
                 {
+                    unflushed++;
                     try
                     {
                         PduEncoder.Write(_output, pdu);
@@ -506,6 +611,8 @@ public sealed partial class SmppSession : IAsyncDisposable
                 }
 
                 FlushResult flushed = await _output.FlushAsync(_closing.Token);
+                Written(unflushed);
+                unflushed = 0;
                 if (flushed.IsCompleted)
                 {
                     break;
@@ -522,13 +629,29 @@ public sealed partial class SmppSession : IAsyncDisposable
         }
         finally
         {
-            await _output.CompleteAsync();
+            // Nothing is queued after this; what was never written gives its room back (and leaves the metric).
+            _outgoing.Writer.TryComplete();
+            while (reader.TryRead(out _))
+            {
+                unflushed++;
+            }
+
+            Written(unflushed);
+            try
+            {
+                // Writes what the pipe still holds: with a peer that does not read, this waits for the socket to go.
+                await _output.CompleteAsync();
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                failure ??= e;
+            }
         }
 
         Close(SmppSessionEnd.ConnectionLost, failure, flush: false);
     }
 
-    private void Dispatch(Pdu pdu)
+    private async ValueTask DispatchAsync(Pdu pdu)
     {
         SmppMetrics.Pdu(_options.Name, "in", pdu);
         LogPdu(_logger, _options.Name, "received", pdu.CommandId, pdu.SequenceNumber, pdu.CommandStatus);
@@ -564,30 +687,38 @@ public sealed partial class SmppSession : IAsyncDisposable
         switch (pdu)
         {
             case EnquireLink:
-                Send(pdu.CreateResponse()!);
+                await AnswerAsync(pdu.CreateResponse()!);
                 break;
             case Unbind:
-                Send(pdu.CreateResponse()!);
+                await AnswerAsync(pdu.CreateResponse()!);
                 LogUnboundBySmsc(_logger, _options.Name);
                 Close(SmppSessionEnd.UnboundBySmsc, null, flush: true);
                 break;
             case DeliverSm or DataSm when State is SmppSessionState.Bound or SmppSessionState.Unbinding && _options.BindType.CanReceive():
+                // Reading waits here while MaxInboundInFlight messages are being handled.
+                if (!_inboundRoom.Wait(0))
+                {
+                    await _inboundRoom.WaitAsync(_closing.Token);
+                }
+
+                Interlocked.Increment(ref _inbound);
+                SmppMetrics.Inbound(_options.Name, 1);
                 _ = HandleInboundAsync(pdu);
                 break;
             case DeliverSm or DataSm:
-                Send(pdu.CreateResponse(CommandStatus.InvalidBindStatus)!);
+                await AnswerAsync(pdu.CreateResponse(CommandStatus.InvalidBindStatus)!);
                 break;
             default:
                 // A request an SMSC should not send an ESME (a bind, submit_sm, outbind on a bound session).
-                Send(pdu.CreateResponse(CommandStatus.InvalidBindStatus)
+                await AnswerAsync(pdu.CreateResponse(CommandStatus.InvalidBindStatus)
                     ?? new GenericNack { CommandStatus = CommandStatus.InvalidCommandId, SequenceNumber = pdu.SequenceNumber });
                 break;
         }
     }
 
+    /// <summary>Makes a received message safe and answers it; holds one of the MaxInboundInFlight rooms until then.</summary>
     private async Task HandleInboundAsync(Pdu message)
     {
-        Interlocked.Increment(ref _inbound);
         CommandStatus status;
         try
         {
@@ -599,12 +730,22 @@ public sealed partial class SmppSession : IAsyncDisposable
             LogInboundFailed(_logger, _options.Name, message.CommandId, message.SequenceNumber, e);
             status = CommandStatus.ReceiverTemporaryAppError;
         }
+
+        try
+        {
+            await AnswerAsync(message.CreateResponse(status)!);
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing: unanswered, the SMSC delivers it again.
+        }
         finally
         {
             Interlocked.Decrement(ref _inbound);
+            SmppMetrics.Inbound(_options.Name, -1);
+            _inboundRoom.Release();
         }
 
-        Send(message.CreateResponse(status)!);
         _handler.OnAnswered(this, message, status);
     }
 
@@ -645,9 +786,6 @@ public sealed partial class SmppSession : IAsyncDisposable
             // Closed meanwhile.
         }
     }
-
-    /// <summary>Queues a PDU for the write loop; dropped once the session is closing.</summary>
-    private void Send(Pdu pdu) => _outgoing.Writer.TryWrite(pdu);
 
     private SmppConnectionException Closed() => new($"SMPP {_options.Name}: the session is closed.");
 
@@ -769,6 +907,9 @@ public sealed partial class SmppSession : IAsyncDisposable
 
     [LoggerMessage(EventId = 4015, Level = LogLevel.Warning, Message = "SMPP {Bind}: the SMSC answered generic_nack {Status} #{Sequence}")]
     private static partial void LogNacked(ILogger logger, string bind, CommandStatus status, uint sequence);
+
+    [LoggerMessage(EventId = 4019, Level = LogLevel.Warning, Message = "SMPP {Bind}: no room to send {Command} within {Timeout}: {Limit} PDUs wait to be written (the SMSC reads too slowly, or not at all)")]
+    private static partial void LogQueueFull(ILogger logger, string bind, CommandId command, int limit, TimeSpan timeout);
 
     [LoggerMessage(EventId = 4016, Level = LogLevel.Trace, Message = "SMPP {Bind} {Direction} {Command} #{Sequence} {Status}")]
     private static partial void LogPdu(ILogger logger, string bind, string direction, CommandId command, uint sequence, CommandStatus status);

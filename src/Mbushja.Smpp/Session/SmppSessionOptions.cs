@@ -115,9 +115,35 @@ public sealed record SmppSessionOptions
         init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A window holds at least one request.");
     } = 10;
 
+    /// <summary>
+    /// PDUs waiting to be written to the SMSC, at most (default 128): queued, or handed to the socket and not yet
+    /// flushed. Beyond it, whoever sends waits (a request within its response timeout, an answer while reading pauses),
+    /// so an SMSC that stops reading costs this many PDUs of memory, not more. Above <see cref="WindowSize"/> plus
+    /// <see cref="MaxInboundInFlight"/>, a healthy SMSC never meets it (docs/design/smpp-limits.md).
+    /// </summary>
+    public int MaxQueuedPdus
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The outgoing queue holds at least one PDU.");
+    } = 128;
+
+    /// <summary>
+    /// Received messages (deliver_sm, data_sm) being made safe at once, at most (default 64, above the windows SMSCs
+    /// use): beyond it nothing more is read from the socket until one is answered, so TCP pushes back on the SMSC.
+    /// Below the SMSC's window, reading also pauses whenever the store is slow, and responses to submits wait behind.
+    /// </summary>
+    public int MaxInboundInFlight
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "At least one received message is handled at a time.");
+    } = 64;
+
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a request waits for its response (bind, submit_sm, enquire_link, unbind).</summary>
+    /// <summary>
+    /// How long a request waits for its response (bind, submit_sm, enquire_link, unbind); and, before that, at most
+    /// as long for room in the outgoing queue (<see cref="MaxQueuedPdus"/>).
+    /// </summary>
     public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>An idle link is checked with enquire_link this often (§4.11); no answer within the response timeout closes it.</summary>
@@ -146,7 +172,7 @@ public sealed record SmppSessionOptions
     // Records print every member: the password must not be one of them.
     public override string ToString() =>
         $"SmppSessionOptions {{ {Describe()}, SystemType = {SystemType}, Password = {(Password.Length == 0 ? "" : "(set)")}, WindowSize = {WindowSize}, "
-        + $"ResponseTimeout = {ResponseTimeout}, EnquireLinkInterval = {EnquireLinkInterval} }}";
+        + $"MaxQueuedPdus = {MaxQueuedPdus}, MaxInboundInFlight = {MaxInboundInFlight}, ResponseTimeout = {ResponseTimeout}, EnquireLinkInterval = {EnquireLinkInterval} }}";
 
     private static string Checked(string value, int max, string name)
     {

@@ -114,6 +114,9 @@ public sealed class SmppClientSlotTests : IAsyncLifetime
         ScriptedSlot slot = _slots.Give();
         client.Start();
         await _smsc.WaitUntilAsync(s => s.BoundNow == 1, "the bind");
+        // The client's side of the bind too: stopped while the bind_resp is still on its way, the handshake ends with no
+        // session to unbind (as in the test above).
+        await client.WaitForBindAsync().WaitAsync(Wait);
         FakeSmscConnection bound = _smsc.Bound!;
         slot.Connection = bound;
 

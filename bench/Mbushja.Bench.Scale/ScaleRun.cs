@@ -267,12 +267,13 @@ internal static partial class ScaleRun
                 await p.TimeAsync("USSD menu: last payments", () => UssdAsync(gateway, session, number, LastPaymentsChoice, "CON "));
             }),
 
-            // The console, signed in as a supervisor: the lookup of a number, an account and a reference, and a
-            // transaction's page (its trail, transfers and reversal).
+            // The console, signed in as a supervisor: the lookup of a number, an account and a reference, a transaction's
+            // page (its trail, transfers and reversal), and the dashboard every sign-in lands on.
             Read("console: lookup of a number", () => PageAsync(console, $"/console/lookup?q={Local(Subscriber())}")),
             Read("console: lookup of a username", () => PageAsync(console, $"/console/lookup?q=user{Account()}")),
             Read("console: lookup of a reference", () => PageAsync(console, $"/console/lookup?q={Reference(TopUp())}")),
             Read("console: transaction page", () => PageAsync(console, $"/console/transactions/{ScaleSeed.TopUpId(TopUp())}")),
+            Read("console: dashboard (today and 30 days)", () => PageAsync(console, "/console/dashboard")),
 
             // The API's reads, with the admin key.
             Read("API: GET subscribers/{msisdn}", () => GetAsync(api, $"/api/v1/subscribers/{Uri.EscapeDataString(ScaleSeed.SubscriberE164(Subscriber()))}")),

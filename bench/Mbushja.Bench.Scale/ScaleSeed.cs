@@ -77,7 +77,12 @@ internal sealed class ScaleSeed(Database database, Sizes s, IReadOnlyList<Mbushj
         {
             foreach (string sql in statements)
             {
+                var took = Stopwatch.StartNew();
                 await ExecuteAsync(connection, tx, sql);
+                if (took.Elapsed > TimeSpan.FromSeconds(10))
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {took.Elapsed.TotalSeconds:F0} s: {sql[..Math.Min(100, sql.Length)]}"));
+                }
             }
 
             await tx.CommitAsync();

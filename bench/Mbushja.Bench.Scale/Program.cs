@@ -49,7 +49,7 @@ for (int i = 0; i < args.Length; i++)
 
 foreach (Sizes sizes in new[] { small, large })
 {
-    if (sizes.UssdPayments + reps + (reps / 10) + 10 > sizes.Subscribers)
+    if (sizes.UssdPayments + (2 * reps) + 10 > sizes.Subscribers) // the warm-up pays too, up to reps rounds
     {
         Console.Error.WriteLine($"Mbushja.Bench.Scale: {sizes} leaves too few numbers that have not paid by USSD this month for {reps} rounds.");
         return 2;
@@ -80,7 +80,7 @@ foreach (string engine in engines)
 }
 
 string table = string.Create(CultureInfo.InvariantCulture, $"""
-    Mbushja.Bench.Scale {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z: {Environment.ProcessorCount} cores; {reps} rounds of every operation in turn (settlement and reconciliation every eighth round; after {reps / 10} unmeasured rounds), one at a time, wall clock per call; start-up {restarts} times after the rounds
+    Mbushja.Bench.Scale {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z: {Environment.ProcessorCount} cores; {reps} rounds of every operation in turn (settlement and reconciliation every eighth round; after at least {reps / 10} unmeasured rounds, on until the JIT is quiet), one at a time, wall clock per call; start-up {restarts} times after the rounds (after 2 unmeasured)
     small: {small}
     large: {large}
 

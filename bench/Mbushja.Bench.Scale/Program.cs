@@ -13,6 +13,7 @@ var small = new Sizes(Subscribers: 10_000, ServiceAccounts: 2_000, TopUps: 50_00
 var large = new Sizes(Subscribers: 1_000_000, ServiceAccounts: 200_000, TopUps: 2_000_000, UssdPayments: 250_000, Days: 90);
 int reps = 300;
 int restarts = 5;
+bool keep = false;
 for (int i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -24,6 +25,7 @@ for (int i = 0; i < args.Length; i++)
         case "--engines": engines = Next().Split(','); break;
         case "--reps": reps = Int(); break;
         case "--restarts": restarts = Int(); break;
+        case "--keep": keep = true; break;
         case "--small-subscribers": small = small with { Subscribers = Int() }; break;
         case "--small-service-accounts": small = small with { ServiceAccounts = Int() }; break;
         case "--small-topups": small = small with { TopUps = Int() }; break;
@@ -41,7 +43,7 @@ for (int i = 0; i < args.Length; i++)
             break;
         default:
             Console.Error.WriteLine(
-                $"Mbushja.Bench.Scale: unknown argument {args[i]}. Options: --engines sqlite,postgres --reps N --restarts N --quick --out FILE, "
+                $"Mbushja.Bench.Scale: unknown argument {args[i]}. Options: --engines sqlite,postgres --reps N --restarts N --quick --keep --out FILE, "
                 + "--small-|--large- subscribers, service-accounts, topups, ussd-payments, days");
             return 2;
     }
@@ -66,8 +68,8 @@ foreach (string engine in engines)
         continue;
     }
 
-    ScaleResult smallResult = await ScaleRun.RunAsync(engine, pg, "small", small, reps, restarts);
-    ScaleResult largeResult = await ScaleRun.RunAsync(engine, pg, "large", large, reps, restarts);
+    ScaleResult smallResult = await ScaleRun.RunAsync(engine, pg, "small", small, reps, restarts, keep);
+    ScaleResult largeResult = await ScaleRun.RunAsync(engine, pg, "large", large, reps, restarts, keep);
     notes.Add($"{engine} small: {smallResult.Note}");
     notes.Add($"{engine} large: {largeResult.Note}");
     foreach ((string operation, Timing s) in smallResult.Timings)

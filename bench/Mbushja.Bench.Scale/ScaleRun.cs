@@ -79,7 +79,8 @@ internal static partial class ScaleRun
     /// <summary>Holders at the first bank whose sandbox account is funded: the senders of the timed top-ups.</summary>
     private const int LiveHolders = 500;
 
-    public static async Task<ScaleResult> RunAsync(string engine, string? pgAdmin, string label, Sizes sizes, int reps, int restarts)
+    /// <param name="keep">Leave the database (to EXPLAIN its reads): the SQLite file in its folder, or the PostgreSQL database.</param>
+    public static async Task<ScaleResult> RunAsync(string engine, string? pgAdmin, string label, Sizes sizes, int reps, int restarts, bool keep)
     {
         string data = Path.Combine(Path.GetTempPath(), "mbushja-bench-scale-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
@@ -184,8 +185,16 @@ internal static partial class ScaleRun
             }
 
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(data, recursive: true);
-            await serverDb.DisposeAsync();
+            if (keep)
+            {
+                string kept = engine == "postgres" ? "database " + new Npgsql.NpgsqlConnectionStringBuilder(serverDb.Option).Database : serverDb.Option;
+                Console.WriteLine($"  {engine} {label}: kept {kept}");
+            }
+            else
+            {
+                Directory.Delete(data, recursive: true);
+                await serverDb.DisposeAsync();
+            }
         }
     }
 

@@ -16,20 +16,15 @@ public sealed class DashboardModel(ConsoleQueries queries, OperatorClock clock, 
     public async Task OnGetAsync()
     {
         DateOnly today = clock.Today;
-        DateTimeOffset end = LocalMidnight(today.AddDays(1));
-        PeriodFigures day = await queries.FiguresAsync(LocalMidnight(today), end, HttpContext.RequestAborted);
-        PeriodFigures month = await queries.FiguresAsync(LocalMidnight(today.AddDays(1 - Days)), end, HttpContext.RequestAborted);
+        // Day by day: the past days that can no longer change are read once (ConsoleQueries.DaysAsync), today every time.
+        IReadOnlyList<PeriodFigures> days = await queries.DaysAsync(today.AddDays(1 - Days), today, HttpContext.RequestAborted);
+        PeriodFigures day = days[^1];
+        PeriodFigures month = ConsoleQueries.Sum(days);
         Periods =
         [
             (texts["dashboard.today"], day, Charts("today", day)),
             (texts.Format("dashboard.lastdays", Days), month, Charts("days30", month)),
         ];
-    }
-
-    private DateTimeOffset LocalMidnight(DateOnly date)
-    {
-        DateTime local = date.ToDateTime(TimeOnly.MinValue);
-        return new DateTimeOffset(local, clock.Zone.GetUtcOffset(local));
     }
 
     private List<BarChart> Charts(string id, PeriodFigures f)

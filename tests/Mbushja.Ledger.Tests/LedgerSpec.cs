@@ -2,6 +2,7 @@ using System.Data.Common;
 using Mbushja.Domain;
 using Mbushja.Storage;
 using Mbushja.Storage.Commits;
+using Mbushja.Testing;
 
 namespace Mbushja.Ledger.Tests;
 
@@ -508,22 +509,13 @@ public sealed class PostgresLedgerTests : LedgerSpec
         await Task.WhenAll(
             h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single("w1", a, b, Money.FromCents(1), "x"))),
             h.Engine.SubmitAsync(LedgerCommand.Of(TransferRequest.Single("w2", a, b, Money.FromCents(1), "x"))));
-        using var test = new System.Diagnostics.Activity("round trips").Start();
-        var sent = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "Npgsql",
-            Sample = (ref options) =>
-                options.TraceId == test.TraceId ? System.Diagnostics.ActivitySamplingResult.AllData : System.Diagnostics.ActivitySamplingResult.None,
-            ActivityStopped = a => sent.Enqueue(a.GetTagItem("db.query.text") as string ?? a.DisplayName),
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var counted = new RoundTrips();
         var work = new CountingWork("c");
 
         LedgerOutcome outcome = await h.Engine.SubmitAsync(new LedgerCommand([TransferRequest.Single("t1", a, b, Money.FromCents(5), "x")]) { Work = work });
 
         Assert.Equal(LedgerStatus.Committed, outcome.Status);
-        string[] trips = [.. sent.Where(t => !t.StartsWith("CONNECT", StringComparison.Ordinal) && !t.StartsWith("SET plan_cache_mode", StringComparison.Ordinal))];
+        string[] trips = counted.SentByWork();
         string said = string.Join(" | ", trips);
         Assert.True(trips.Length == 2, said);
         Assert.Contains("FROM test_counters", trips[0], StringComparison.Ordinal);

@@ -296,21 +296,12 @@ public sealed class PostgresCommitQueueTests : CommitQueueSpec
     public async Task Commit_APipelinedWorkAlone_TakesTwoRoundTrips()
     {
         await Commits.CommitAsync(new DeferringWork("warm", "accept"));
-        using var test = new System.Diagnostics.Activity("round trips").Start();
-        var sent = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "Npgsql",
-            Sample = (ref options) =>
-                options.TraceId == test.TraceId ? System.Diagnostics.ActivitySamplingResult.AllData : System.Diagnostics.ActivitySamplingResult.None,
-            ActivityStopped = a => sent.Enqueue(a.GetTagItem("db.query.text") as string ?? a.DisplayName),
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var counted = new RoundTrips();
 
         Assert.Null(await Commits.CommitAsync(new DeferringWork("alone", "accept")));
 
         // A writer opens its connection once (the queue has two on PostgreSQL, and this may be the second's first use).
-        string[] trips = [.. sent.Where(t => !t.StartsWith("CONNECT", StringComparison.Ordinal) && !t.StartsWith("SET plan_cache_mode", StringComparison.Ordinal))];
+        string[] trips = counted.SentByWork();
         string said = string.Join(" | ", trips);
         Assert.True(trips.Length == 2, said);
         Assert.True(trips[0].StartsWith("SAVEPOINT work", StringComparison.Ordinal), said);

@@ -1,6 +1,7 @@
 using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Storage;
+using Mbushja.Testing;
 
 namespace Mbushja.Ussd.Tests;
 
@@ -534,7 +535,7 @@ public sealed class PostgresUssdServiceTests : UssdServiceSpec
         var trips = new List<string[]>();
         foreach (string text in (string[])["", "1", "1*3", $"1*3*{user}", $"1*3*{user}*1"])
         {
-            trips.Add(await RoundTripsAsync(() => w.SendAsync(session, phone, text)));
+            trips.Add(await RoundTrips.OfAsync(() => w.SendAsync(session, phone, text)));
         }
 
         string said = string.Join(" || ", trips.Select(t => string.Join(" | ", t)));
@@ -544,22 +545,5 @@ public sealed class PostgresUssdServiceTests : UssdServiceSpec
         Assert.Equal(5000 - 1490 - 50, await w.CreditAsync(phone));
         Assert.Equal(1, await w.CountAsync("SELECT COUNT(*) FROM sms_outbox WHERE recipient = @m AND source = 'ussd'", ("m", ServiceWorld.E164(phone))));
         Assert.Equal(1, await w.CountAsync("SELECT COUNT(*) FROM ussd_sessions WHERE session_id = @s AND ended AND version = 2", ("s", session)));
-    }
-
-    /// <summary>The statements <paramref name="step"/> sent to PostgreSQL, one per round trip.</summary>
-    private static async Task<string[]> RoundTripsAsync(Func<Task> step)
-    {
-        using var activity = new System.Diagnostics.Activity("round trips").Start();
-        var sent = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "Npgsql",
-            Sample = (ref options) =>
-                options.TraceId == activity.TraceId ? System.Diagnostics.ActivitySamplingResult.AllData : System.Diagnostics.ActivitySamplingResult.None,
-            ActivityStopped = a => sent.Enqueue(a.GetTagItem("db.query.text") as string ?? a.DisplayName),
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
-        await step();
-        return [.. sent];
     }
 }

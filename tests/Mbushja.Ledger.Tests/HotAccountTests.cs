@@ -13,7 +13,7 @@ public abstract class HotAccountTests
 {
     private static readonly LedgerAccountSpec Bank = new(new LedgerAccountId("bank:HOT"), "bank", NoNegative: false);
     private static readonly LedgerAccountSpec Clearing = new(new LedgerAccountId("clearing:HOT"), "clearing", NoNegative: false);
-    private static readonly LedgerAccountSpec Revenue = new(new LedgerAccountId("rev:packages"), "system", NoNegative: false);
+    protected static readonly LedgerAccountSpec Revenue = new(new LedgerAccountId("rev:packages"), "system", NoNegative: false);
     private static readonly LedgerAccountSpec Fee = new(new LedgerAccountId("fee:revenue"), "system", NoNegative: false);
 
     protected abstract DatabaseKind Kind { get; }
@@ -140,50 +140,34 @@ public sealed class PostgresHotAccountTests : HotAccountTests
         await using LedgerHarness h = await LedgerHarness.StartAsync(Kind);
         LedgerAccountId first = await h.OpenProtectedAsync("sub:first", 100);
         LedgerAccountId second = await h.OpenProtectedAsync("sub:second", 100);
-        var revenue = new LedgerAccountSpec(new LedgerAccountId("rev:packages"), "system", NoNegative: false);
-        Assert.Equal(LedgerStatus.Committed, (await h.Engine.SubmitAsync(new LedgerCommand([]) { Accounts = [revenue] })).Status);
-        var gate = new Gate();
+        Assert.Equal(LedgerStatus.Committed, (await h.Engine.SubmitAsync(new LedgerCommand([]) { Accounts = [Revenue] })).Status);
+        var holding = new HoldingWork();
 
-        TransferRequest[] heldTransfers = [TransferRequest.Single("held", first, revenue.Id, Money.FromCents(10), "x")];
-        TransferRequest[] otherTransfers = [TransferRequest.Single("other", second, revenue.Id, Money.FromCents(7), "x")];
+        TransferRequest[] heldTransfers = [TransferRequest.Single("held", first, Revenue.Id, Money.FromCents(10), "x")];
+        TransferRequest[] otherTransfers = [TransferRequest.Single("other", second, Revenue.Id, Money.FromCents(7), "x")];
 
-        Task<LedgerOutcome> held = h.Engine.SubmitAsync(new LedgerCommand(heldTransfers) { Accounts = [revenue], Work = gate });
+        Task<LedgerOutcome> held = h.Engine.SubmitAsync(new LedgerCommand(heldTransfers) { Accounts = [Revenue], Work = holding });
         try
         {
-            await gate.Entered.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            await holding.Entered.WaitAsync(TimeSpan.FromSeconds(60));
 
             // The first writer is busy with the held batch: this one goes to the second writer. Were the revenue row
             // locked at the held batch's load, this would wait for its release.
-            LedgerOutcome other = await h.Engine.SubmitAsync(new LedgerCommand(otherTransfers) { Accounts = [revenue] }).WaitAsync(TimeSpan.FromSeconds(30));
+            LedgerOutcome other = await h.Engine.SubmitAsync(new LedgerCommand(otherTransfers) { Accounts = [Revenue] }).WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.Equal(LedgerStatus.Committed, other.Status);
             Assert.False(held.IsCompleted);
-            Assert.Equal(7, await h.BalanceAsync(revenue.Id));
+            Assert.Equal(7, await h.BalanceAsync(Revenue.Id));
         }
         finally
         {
-            gate.Release.TrySetResult();
+            holding.Release();
         }
 
         Assert.Equal(LedgerStatus.Committed, (await held).Status);
-        Assert.Equal(17, await h.BalanceAsync(revenue.Id));
+        Assert.Equal(17, await h.BalanceAsync(Revenue.Id));
         Assert.Equal(90, await h.BalanceAsync(first));
         await h.AssertInvariantsAsync();
         await h.AssertBalancesEqualTheirTransfersAsync();
-    }
-
-    /// <summary>Work that says when it runs, then waits to be let go.</summary>
-    private sealed class Gate : ILedgerWork
-    {
-        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public async Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken)
-        {
-            Entered.TrySetResult();
-            await Release.Task;
-            return null;
-        }
     }
 }

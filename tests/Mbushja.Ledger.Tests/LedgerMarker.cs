@@ -63,6 +63,19 @@ internal sealed class CountingWork(string counter) : ILedgerWork
         return Task.FromResult<CommitRefusal?>(null);
     }
 
+    /// <summary>Makes the counters' table and the counter <paramref name="counter"/>, at 0.</summary>
+    public static async Task CreateAsync(Database database, string counter)
+    {
+        await using DbConnection c = await database.OpenAsync();
+        await using (DbCommand create = c.Command(Create))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using DbCommand insert = c.Command("INSERT INTO test_counters (id, n) VALUES (@id, 0)", null, ("id", counter));
+        await insert.ExecuteNonQueryAsync();
+    }
+
     public static async Task<long> CountAsync(Database database, string counter)
     {
         await using DbConnection c = await database.OpenAsync();
@@ -71,8 +84,11 @@ internal sealed class CountingWork(string counter) : ILedgerWork
     }
 }
 
-/// <summary>Work that holds its batch's writer until released: what is submitted meanwhile queues up for one batch.</summary>
-internal sealed class HoldingWork : ICommitWork
+/// <summary>
+/// Work that holds its batch's writer until released, alone (what is submitted meanwhile queues up for one batch) or as
+/// a command's work (its batch stays open, the command's accounts as its load left them).
+/// </summary>
+internal sealed class HoldingWork : ICommitWork, ILedgerWork
 {
     private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -81,7 +97,11 @@ internal sealed class HoldingWork : ICommitWork
 
     public void Release() => _released.TrySetResult();
 
-    public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+    public Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) => HoldAsync();
+
+    public Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken) => HoldAsync();
+
+    private async Task<CommitRefusal?> HoldAsync()
     {
         _entered.TrySetResult();
         await _released.Task;

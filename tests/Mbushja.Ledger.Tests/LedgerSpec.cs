@@ -396,13 +396,7 @@ public abstract class LedgerSpec
         await using LedgerHarness h = await StartAsync(new CommitQueueOptions { PostgresWriters = 1 });
         LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
         LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
-        await using (DbConnection c = await h.Test.Database.OpenAsync())
-        {
-            await using DbCommand create = c.Command(CountingWork.Create);
-            await create.ExecuteNonQueryAsync();
-            await using DbCommand insert = c.Command("INSERT INTO test_counters (id, n) VALUES ('c', 0)");
-            await insert.ExecuteNonQueryAsync();
-        }
+        await CountingWork.CreateAsync(h.Test.Database, "c");
 
         // The writer is held, so that the two commands, queued meanwhile, are committed in one batch.
         var holding = new HoldingWork();
@@ -499,11 +493,7 @@ public sealed class PostgresLedgerTests : LedgerSpec
         await using LedgerHarness h = await LedgerHarness.StartAsync(Kind);
         LedgerAccountId a = await h.OpenProtectedAsync("sub:a", 1000);
         LedgerAccountId b = await h.OpenProtectedAsync("sub:b", 0);
-        await using (DbConnection c = await h.Test.Database.OpenAsync())
-        {
-            await using DbCommand create = c.Command(CountingWork.Create + "; INSERT INTO test_counters (id, n) VALUES ('c', 0)");
-            await create.ExecuteNonQueryAsync();
-        }
+        await CountingWork.CreateAsync(h.Test.Database, "c");
 
         // Both writers' connections are opened before the count.
         await Task.WhenAll(

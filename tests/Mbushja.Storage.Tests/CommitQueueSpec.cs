@@ -157,15 +157,7 @@ public abstract class CommitQueueSpec : IAsyncLifetime
         CommitRefusal?[] outcomes = await Task.WhenAll(burst);
 
         Assert.Equal([null, "REFUSED", "REFUSED", null, "REFUSED", null, null], outcomes.Select(o => o?.Code));
-        foreach (string marker in (string[])["p1", "p1+", "p4", "p4+", "p6", "p7", "p7+"])
-        {
-            Assert.True(await MarkerWork.ExistsAsync(Database, marker), marker);
-        }
-
-        foreach (string marker in (string[])["p2", "p2+", "p3", "p5"])
-        {
-            Assert.False(await MarkerWork.ExistsAsync(Database, marker), marker);
-        }
+        await AssertMarkersAsync(there: ["p1", "p1+", "p4", "p4+", "p6", "p7", "p7+"], gone: ["p2", "p2+", "p3", "p5"]);
     }
 
     /// <summary>
@@ -187,13 +179,7 @@ public abstract class CommitQueueSpec : IAsyncLifetime
         CommitRefusal?[] outcomes = await Task.WhenAll(burst);
 
         Assert.Equal([null, null, "REFUSED", null], outcomes.Select(o => o?.Code));
-        foreach (string marker in (string[])["e0+", "e1-renamed", "e1-renamed+", "e2+"])
-        {
-            Assert.True(await MarkerWork.ExistsAsync(Database, marker), marker);
-        }
-
-        Assert.False(await MarkerWork.ExistsAsync(Database, "e1"));
-        Assert.False(await MarkerWork.ExistsAsync(Database, "nobody-renamed+"));
+        await AssertMarkersAsync(there: ["e0+", "e1-renamed", "e1-renamed+", "e2+"], gone: ["e1", "nobody-renamed+"]);
     }
 
     /// <summary>A deferred statement that fails fails its own request; what was batched with it commits.</summary>
@@ -207,10 +193,7 @@ public abstract class CommitQueueSpec : IAsyncLifetime
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => failing);
         Assert.Null(await before);
         Assert.Null(await after);
-        Assert.True(await MarkerWork.ExistsAsync(Database, "f1+"));
-        Assert.True(await MarkerWork.ExistsAsync(Database, "f3+"));
-        Assert.False(await MarkerWork.ExistsAsync(Database, "f2"));
-        Assert.False(await MarkerWork.ExistsAsync(Database, "f2+"));
+        await AssertMarkersAsync(there: ["f1+", "f3+"], gone: ["f2", "f2+"]);
     }
 
     /// <summary>A statement asked for while others are deferred would run before them: a bug, refused loudly.</summary>
@@ -222,8 +205,7 @@ public abstract class CommitQueueSpec : IAsyncLifetime
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => bad);
         Assert.Null(await good);
-        Assert.False(await MarkerWork.ExistsAsync(Database, "b1"));
-        Assert.True(await MarkerWork.ExistsAsync(Database, "b2+"));
+        await AssertMarkersAsync(there: ["b2+"], gone: ["b1"]);
     }
 
     /// <summary>A read through the commit finds what the work deferred (it travels ahead of the read), and what is committed.</summary>
@@ -275,6 +257,20 @@ public abstract class CommitQueueSpec : IAsyncLifetime
 
         Assert.All(outcomes, Assert.Null);
         Assert.True(await MarkerWork.ExistsAsync(Database, "q49"));
+    }
+
+    /// <summary>Each marker of <paramref name="there"/> was committed, and none of <paramref name="gone"/> remains.</summary>
+    private async Task AssertMarkersAsync(string[] there, string[] gone)
+    {
+        foreach (string marker in there)
+        {
+            Assert.True(await MarkerWork.ExistsAsync(Database, marker), marker);
+        }
+
+        foreach (string marker in gone)
+        {
+            Assert.False(await MarkerWork.ExistsAsync(Database, marker), marker);
+        }
     }
 }
 

@@ -27,8 +27,7 @@ public sealed class HttpsSpec
     {
         using X509Certificate2 certificate = SelfSigned();
         using var folder = new TempFolder();
-        string pfx = Path.Combine(folder.Path, "server.pfx");
-        await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pkcs12, CertificatePassword));
+        string pfx = await WritePkcs12Async(certificate, folder);
 
         // As ASP.NET Core reads it from the environment (Kestrel__Certificates__Default__Path, ...).
         await SignInOverHttpsAsync(certificate, s => s, app =>
@@ -43,8 +42,7 @@ public sealed class HttpsSpec
     {
         using X509Certificate2 certificate = SelfSigned();
         using var folder = new TempFolder();
-        string pfx = Path.Combine(folder.Path, "server.pfx");
-        await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pkcs12, CertificatePassword));
+        string pfx = await WritePkcs12Async(certificate, folder);
 
         await SignInOverHttpsAsync(certificate, s => s with { Https = new HttpsSettings { CertificatePath = pfx, Password = CertificatePassword } }, _ => { });
     }
@@ -71,8 +69,7 @@ public sealed class HttpsSpec
     {
         using X509Certificate2 certificate = SelfSigned();
         using var folder = new TempFolder();
-        string pfx = Path.Combine(folder.Path, "server.pfx");
-        await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pkcs12, CertificatePassword));
+        string pfx = await WritePkcs12Async(certificate, folder);
         await using TestDatabase database = await TestDatabase.CreateAsync(DatabaseKind.Sqlite);
 
         ConfigurationException refused = await Assert.ThrowsAsync<ConfigurationException>(() => RunningServer.StartAsync(
@@ -115,6 +112,14 @@ public sealed class HttpsSpec
         Assert.Contains("; secure", ConsoleClient.SetCookie(signIn, ConsoleSetup.SessionCookie), StringComparison.OrdinalIgnoreCase);
         (HttpStatusCode status, _) = await client.GetTextAsync("/console/users");
         Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    /// <summary>Writes the certificate with its key as a PKCS#12 file, under <see cref="CertificatePassword"/>; returns its path.</summary>
+    private static async Task<string> WritePkcs12Async(X509Certificate2 certificate, TempFolder folder)
+    {
+        string pfx = Path.Combine(folder.Path, "server.pfx");
+        await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pkcs12, CertificatePassword));
+        return pfx;
     }
 
     /// <summary>A self-signed server certificate for 127.0.0.1 (and localhost), valid from yesterday for a month.</summary>

@@ -169,17 +169,7 @@ public static class MbushjaCli
                 + $"several. Default: loopback only. Credentials gateways must send: {GatewayTokenVariable} (bearer) or {GatewayBasicVariable} (user:password).",
             Arity = ArgumentArity.OneOrMore,
         };
-        gatewayAllow.Validators.Add(result =>
-        {
-            foreach (System.CommandLine.Parsing.Token token in result.Tokens)
-            {
-                if (!GatewayAccess.TryParseNetwork(token.Value, out _))
-                {
-                    result.AddError($"--gateway-allow '{token.Value}' is not a network: write CIDR (10.20.0.0/16, no host bits) or an address.");
-                    return;
-                }
-            }
-        });
+        gatewayAllow.Validators.Add(result => NetworksOnly(result, "--gateway-allow", "10.20.0.0/16"));
         var httpsCertificate = new Option<FileInfo?>("--https-certificate")
         {
             HelpName = "file",
@@ -201,17 +191,7 @@ public static class MbushjaCli
                 + $"ASPNETCORE_FORWARDEDHEADERS_ENABLED. The environment may add more: Mbushja__TrustedProxies=10.0.0.5,10.0.1.0/24.",
             Arity = ArgumentArity.OneOrMore,
         };
-        trustedProxy.Validators.Add(result =>
-        {
-            foreach (System.CommandLine.Parsing.Token token in result.Tokens)
-            {
-                if (!GatewayAccess.TryParseNetwork(token.Value, out _))
-                {
-                    result.AddError($"--trusted-proxy '{token.Value}' is not a network: write CIDR (10.0.1.0/24, no host bits) or an address.");
-                    return;
-                }
-            }
-        });
+        trustedProxy.Validators.Add(result => NetworksOnly(result, "--trusted-proxy", "10.0.1.0/24"));
         var bankApi = new Option<string[]>("--bank-api")
         {
             Description = "A bank's real connector API as CODE=URL (TEB=https://api.teb.example/mbushja/v1/); repeat for several. Its shared "
@@ -599,6 +579,19 @@ public static class MbushjaCli
         if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int value) && value < 1)
         {
             result.AddError($"{name} must be at least 1.");
+        }
+    }
+
+    /// <summary>A network option's values are CIDR networks or addresses; the first that is not one is refused, with an example.</summary>
+    private static void NetworksOnly(System.CommandLine.Parsing.OptionResult result, string name, string example)
+    {
+        foreach (System.CommandLine.Parsing.Token token in result.Tokens)
+        {
+            if (!GatewayAccess.TryParseNetwork(token.Value, out _))
+            {
+                result.AddError($"{name} '{token.Value}' is not a network: write CIDR ({example}, no host bits) or an address.");
+                return;
+            }
         }
     }
 

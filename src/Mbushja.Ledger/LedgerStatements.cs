@@ -346,8 +346,7 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
             string[] named = Sorted(accountIds);
             if (named.Length > 0)
             {
-                first.Add(LockAccounts, ("a", named));
-                first.Add(ReadHotAccounts, ("a", named));
+                AddAccounts(first, named);
             }
 
             await using (DbDataReader r = await first.ExecuteReaderAsync(ct))
@@ -363,8 +362,6 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
                 {
                     await r.NextResultAsync(ct);
                     await ReadAccountsAsync(r, accounts, locks, ct);
-                    await r.NextResultAsync(ct);
-                    await ReadHotAccountsAsync(r, accounts, ct);
                 }
             }
 
@@ -394,8 +391,7 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
         string[] rest = Sorted(accountIds);
         if (rest.Length > 0)
         {
-            batch.Add(LockAccounts, ("a", rest));
-            batch.Add(ReadHotAccounts, ("a", rest));
+            AddAccounts(batch, rest);
         }
 
         // Without a round trip to ride, work's reads are left to the work's turn.
@@ -423,8 +419,6 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
         {
             await ReadAccountsAsync(reader, accounts, locks, ct);
             await reader.NextResultAsync(ct);
-            await ReadHotAccountsAsync(reader, accounts, ct);
-            await reader.NextResultAsync(ct);
         }
 
         foreach (LedgerRead read in reads)
@@ -444,6 +438,17 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
         return sorted;
     }
 
+    /// <summary>Locks the protected accounts of <paramref name="ids"/> and reads the hot ones: two statements, read by <see cref="ReadAccountsAsync"/>.</summary>
+    private static void AddAccounts(DbBatch batch, string[] ids)
+    {
+        batch.Add(LockAccounts, ("a", ids));
+        batch.Add(ReadHotAccounts, ("a", ids));
+    }
+
+    /// <summary>
+    /// The two results of <see cref="AddAccounts"/>, from the reader's current one: the protected accounts with where each
+    /// is locked (for the write), then the hot ones. The reader is left on the second.
+    /// </summary>
     private static async Task ReadAccountsAsync(DbDataReader reader, Dictionary<string, AccountRow> accounts, Dictionary<string, string> locks, CancellationToken ct)
     {
         while (await reader.ReadAsync(ct))
@@ -452,10 +457,8 @@ internal sealed class PostgresLedgerStatements : LedgerStatements
             accounts[a.Id] = a;
             locks[a.Id] = reader.GetString(6);
         }
-    }
 
-    private static async Task ReadHotAccountsAsync(DbDataReader reader, Dictionary<string, AccountRow> accounts, CancellationToken ct)
-    {
+        await reader.NextResultAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             AccountRow a = ReadAccountRow(reader);

@@ -33,23 +33,16 @@ public sealed class LogForgingSpec
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(DatabaseKind.Sqlite);
         var log = new ListLogger();
-        RunningServer server = await RunningServer.StartAsync(database.Option, configure: s => s with { LogProviders = [log] });
-        try
-        {
-            ConsoleUsers users = server.App.Services.GetRequiredService<ConsoleUsers>();
+        await using RunningServer server = await RunningServer.StartAsync(database.Option, configure: s => s with { LogProviders = [log] });
+        ConsoleUsers users = server.App.Services.GetRequiredService<ConsoleUsers>();
 
-            await users.SignInAsync("nobody" + Forged, "any password");
+        await users.SignInAsync("nobody" + Forged, "any password");
 
-            string line = Assert.Single(log.Lines, l => l.Event.Id == 6003).Text;
-            // Names are compared in lower case: the line shows the name so.
-            Assert.Contains(@"nobody\r\n02:00:00 info:", line, StringComparison.Ordinal);
-            Assert.Contains(@"\u001b[2j\u2028\u202e", line, StringComparison.Ordinal);
-            AssertNoForgedLine(log);
-        }
-        finally
-        {
-            await server.DisposeAsync();
-        }
+        string line = Assert.Single(log.Lines, l => l.Event.Id == 6003).Text;
+        // Names are compared in lower case: the line shows the name so.
+        Assert.Contains(@"nobody\r\n02:00:00 info:", line, StringComparison.Ordinal);
+        Assert.Contains(@"\u001b[2j\u2028\u202e", line, StringComparison.Ordinal);
+        AssertNoForgedLine(log);
     }
 
     [Fact]
@@ -57,23 +50,16 @@ public sealed class LogForgingSpec
     {
         await using TestDatabase database = await TestDatabase.CreateAsync(DatabaseKind.Sqlite);
         var log = new ListLogger();
-        RunningServer server = await RunningServer.StartAsync(database.Option, configure: s => s with { LogProviders = [log] });
-        try
-        {
-            string from = "\u001b[2J\r\n049123456";
-            using var content = new StringContent(Api.Json(new { from, to = "50005", text = "5" }), Encoding.UTF8, "application/json");
+        await using RunningServer server = await RunningServer.StartAsync(database.Option, configure: s => s with { LogProviders = [log] });
+        string from = "\u001b[2J\r\n049123456";
+        using var content = new StringContent(Api.Json(new { from, to = "50005", text = "5" }), Encoding.UTF8, "application/json");
 
-            using HttpResponseMessage response = await server.Http.PostAsync("/api/v1/sms/inbound", content);
+        using HttpResponseMessage response = await server.Http.PostAsync("/api/v1/sms/inbound", content);
 
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            string line = Assert.Single(log.Lines, l => l.Event.Id == 3001 && l.Text.Contains("refused", StringComparison.Ordinal)).Text;
-            Assert.Contains(@"\u001b[2J\r\n", line, StringComparison.Ordinal);
-            Assert.DoesNotContain("049123456", line, StringComparison.Ordinal);
-            AssertNoForgedLine(log);
-        }
-        finally
-        {
-            await server.DisposeAsync();
-        }
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        string line = Assert.Single(log.Lines, l => l.Event.Id == 3001 && l.Text.Contains("refused", StringComparison.Ordinal)).Text;
+        Assert.Contains(@"\u001b[2J\r\n", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("049123456", line, StringComparison.Ordinal);
+        AssertNoForgedLine(log);
     }
 }

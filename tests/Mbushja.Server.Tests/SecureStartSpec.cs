@@ -285,23 +285,16 @@ public sealed class SecureStartSpec
         (IReadOnlyList<Mbushja.Smpp.Session.SmppSessionOptions> binds, string? error) = Smpp.SmppSettings.ParseBind(url, 0, _ => null);
         Assert.Null(error);
         var log = new ListLogger();
-        RunningServer server = await RunningServer.StartAsync(database.Option, configure: s => s with
+        await using RunningServer server = await RunningServer.StartAsync(database.Option, configure: s => s with
         {
             Smpp = SmppServerFixture.SettingsFor([.. binds]) with { PasswordsInUrls = ["inurl"] },
             LogProviders = [log],
         });
-        try
-        {
-            (LogLevel level, _, string text) = Assert.Single(log.Lines, l => l.Text.Contains("password", StringComparison.OrdinalIgnoreCase) && l.Text.Contains("inurl", StringComparison.Ordinal));
+        (LogLevel level, _, string text) = Assert.Single(log.Lines, l => l.Text.Contains("password", StringComparison.OrdinalIgnoreCase) && l.Text.Contains("inurl", StringComparison.Ordinal));
 
-            Assert.Equal(LogLevel.Warning, level);
-            Assert.Contains("MBUSHJA_SMPP_PASSWORD", text, StringComparison.Ordinal);
-            Assert.DoesNotContain(FakeSmsc.Password, log.All, StringComparison.Ordinal);
-        }
-        finally
-        {
-            await server.DisposeAsync();
-        }
+        Assert.Equal(LogLevel.Warning, level);
+        Assert.Contains("MBUSHJA_SMPP_PASSWORD", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(FakeSmsc.Password, log.All, StringComparison.Ordinal);
     }
 
     [Theory]

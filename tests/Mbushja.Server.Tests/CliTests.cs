@@ -11,9 +11,11 @@ public sealed class CliTests
 {
     private const string ContractExample = """{"ok":true,"bank":"TEB","command":{"kind":"mobile","targets":[{"msisdn":"+38349123456","amountCents":500}]}}""";
 
-    private sealed record Run(int ExitCode, string Stdout, string Stderr);
+    /// <summary>What an in-process run of the command line gave: its exit code and what it wrote.</summary>
+    internal sealed record Run(int ExitCode, string Stdout, string Stderr);
 
-    private static async Task<Run> RunAsync(params string[] args)
+    /// <summary>Runs the command line in process (also for the secure-start specs).</summary>
+    internal static async Task<Run> RunAsync(params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();

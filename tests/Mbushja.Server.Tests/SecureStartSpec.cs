@@ -18,16 +18,6 @@ public sealed class SecureStartSpec
 
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    private sealed record Run(int ExitCode, string Stdout, string Stderr);
-
-    private static async Task<Run> RunCliAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        int exit = await MbushjaCli.RunAsync(args, stdout, stderr);
-        return new Run(exit, stdout.ToString(), stderr.ToString());
-    }
-
     /// <summary>
     /// Two binds of one system_id where the SMSC allows one: the start stops at the server's own checks, after every
     /// check of the command line, so a test that gets this reason knows those checks let the arguments through (and no
@@ -145,7 +135,7 @@ public sealed class SecureStartSpec
         {
             await WithEnvironmentAsync(new Dictionary<string, string?> { [BindPasswordVariable] = "pw" }, async () =>
             {
-                Run run = await RunCliAsync(["serve", "--data", data, .. StopsAtTheBindLimit]);
+                CliTests.Run run = await CliTests.RunAsync(["serve", "--data", data, .. StopsAtTheBindLimit]);
 
                 Assert.Equal(1, run.ExitCode);
                 Assert.Contains(data, run.Stderr, StringComparison.Ordinal);
@@ -173,7 +163,7 @@ public sealed class SecureStartSpec
         {
             await WithEnvironmentAsync(new Dictionary<string, string?> { [MbushjaCli.AdminKeyVariable] = key, [BindPasswordVariable] = "pw" }, async () =>
             {
-                Run run = await RunCliAsync(["serve", "--data", data, .. StopsAtTheBindLimit]);
+                CliTests.Run run = await CliTests.RunAsync(["serve", "--data", data, .. StopsAtTheBindLimit]);
 
                 Assert.Equal(1, run.ExitCode);
                 Assert.Contains($"{MbushjaCli.AdminKeyVariable}", run.Stderr, StringComparison.Ordinal);
@@ -203,7 +193,7 @@ public sealed class SecureStartSpec
                 new Dictionary<string, string?> { [MbushjaCli.AdminKeyVariable] = "admin-key-of-thirty-two-chars-ok", [BindPasswordVariable] = "pw" },
                 async () =>
                 {
-                    Run run = await RunCliAsync(["serve", "--data", data, .. StopsAtTheBindLimit]);
+                    CliTests.Run run = await CliTests.RunAsync(["serve", "--data", data, .. StopsAtTheBindLimit]);
 
                     Assert.Equal(1, run.ExitCode);
                     Assert.Contains(BindLimitReason, run.Stderr, StringComparison.Ordinal);
@@ -239,7 +229,7 @@ public sealed class SecureStartSpec
         {
             await WithEnvironmentAsync(new Dictionary<string, string?> { [BindPasswordVariable] = null }, async () =>
             {
-                Run run = await RunCliAsync(["serve", "--data", data, "--smsc-password-file", file, .. StopsAtTheBindLimit]);
+                CliTests.Run run = await CliTests.RunAsync(["serve", "--data", data, "--smsc-password-file", file, .. StopsAtTheBindLimit]);
 
                 Assert.True(run.ExitCode == 1, run.Stderr);
                 Assert.Contains(BindLimitReason, run.Stderr, StringComparison.Ordinal);
@@ -263,7 +253,7 @@ public sealed class SecureStartSpec
         File.SetUnixFileMode(file, OwnerOnlyFile | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         try
         {
-            Run run = await RunCliAsync("serve", "--smsc", "smpp://mbushja@smsc1.example", "--smsc-password-file", file);
+            CliTests.Run run = await CliTests.RunAsync("serve", "--smsc", "smpp://mbushja@smsc1.example", "--smsc-password-file", file);
 
             Assert.Equal(2, run.ExitCode);
             Assert.Contains(file, run.Stderr, StringComparison.Ordinal);

@@ -99,51 +99,20 @@ public sealed class SmppBackPressureTests
     private sealed class Gate : ISmppInboundHandler
     {
         private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly Lock _lock = new();
-        private readonly List<(int Count, TaskCompletionSource Reached)> _watchers = [];
-        private int _holding;
-        private int _most;
+        private readonly HighWater _held = new();
 
-        public int MostAtOnce => Volatile.Read(ref _most);
+        public int MostAtOnce => (int)_held.Highest;
 
         public void Open() => _open.TrySetResult();
 
-        public Task Holding(int count)
-        {
-            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_lock)
-            {
-                if (_holding >= count)
-                {
-                    reached.TrySetResult();
-                }
-                else
-                {
-                    _watchers.Add((count, reached));
-                }
-            }
-
-            return reached.Task;
-        }
+        /// <summary>Completes once it has held <paramref name="count"/> messages at once.</summary>
+        public Task Holding(int count) => _held.Reached(count);
 
         public async ValueTask<CommandStatus> OnMessageAsync(SmppSession session, Pdu message, CancellationToken cancellationToken)
         {
-            lock (_lock)
-            {
-                _holding++;
-                _most = Math.Max(_most, _holding);
-                foreach ((int count, TaskCompletionSource reached) in _watchers.Where(w => _holding >= w.Count))
-                {
-                    reached.TrySetResult();
-                }
-            }
-
+            _held.Add(1);
             await _open.Task;
-            lock (_lock)
-            {
-                _holding--;
-            }
-
+            _held.Add(-1);
             return CommandStatus.Ok;
         }
     }
@@ -153,10 +122,7 @@ public sealed class SmppBackPressureTests
 internal sealed class GaugeWatch : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private readonly Lock _lock = new();
-    private readonly List<(long Value, TaskCompletionSource Reached)> _watchers = [];
-    private long _now;
-    private long _highest;
+    private readonly HighWater _value = new();
 
     public GaugeWatch(string instrument, string bind)
     {
@@ -173,66 +139,19 @@ internal sealed class GaugeWatch : IDisposable
             {
                 if (tag.Key == "bind" && Equals(tag.Value, bind))
                 {
-                    Add(value);
+                    _value.Add(value);
                 }
             }
         });
         _listener.Start();
     }
 
-    public long Now
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _now;
-            }
-        }
-    }
+    public long Now => _value.Now;
 
-    public long Highest
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _highest;
-            }
-        }
-    }
+    public long Highest => _value.Highest;
 
     /// <summary>Completes once the value has been at least <paramref name="value"/>.</summary>
-    public Task Reached(long value)
-    {
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_lock)
-        {
-            if (_highest >= value)
-            {
-                reached.TrySetResult();
-            }
-            else
-            {
-                _watchers.Add((value, reached));
-            }
-        }
-
-        return reached.Task;
-    }
-
-    private void Add(long delta)
-    {
-        lock (_lock)
-        {
-            _now += delta;
-            _highest = Math.Max(_highest, _now);
-            foreach ((long value, TaskCompletionSource reached) in _watchers.Where(w => _highest >= w.Value))
-            {
-                reached.TrySetResult();
-            }
-        }
-    }
+    public Task Reached(long value) => _value.Reached(value);
 
     public void Dispose() => _listener.Dispose();
 }

@@ -85,7 +85,7 @@ public sealed class UssdSessions(Database database, CommitQueue commits, TimePro
         // A step's write is one conditional statement, which the engine may commit beside the queue (PostgreSQL, in one
         // round trip); a language chosen in the step is written with it, only if the session's write succeeds.
         (string sql, (string Name, object? Value)[] parameters) = Statement(write, Now());
-        var changed = new CommitRefusal(Changed, $"USSD session {write.SessionId} changed since it was read.");
+        CommitRefusal changed = ChangedSince(write);
         ICommitWork work = write.NewLanguage is null ? CommitStatement.Conditional(sql, changed, parameters) : new Save(write, Now());
         CommitRefusal? refused = await commits.CommitAsync(work, Durability.Relaxed, ct);
         return refused is null || (refused.Code == Changed
@@ -142,7 +142,7 @@ public sealed class UssdSessions(Database database, CommitQueue commits, TimePro
         context.Wrote(Key(write.SessionId));
         if (await context.ExecuteAsync(sql, ct, parameters) != 1)
         {
-            return new CommitRefusal(Changed, $"USSD session {write.SessionId} changed since it was read.");
+            return ChangedSince(write);
         }
 
         if (write.NewLanguage is { } language)
@@ -167,7 +167,7 @@ public sealed class UssdSessions(Database database, CommitQueue commits, TimePro
     internal static CommitRefusal? Check(SessionWrite write, LedgerRead version)
     {
         long? stored = version.Rows is [[var value, ..], ..] ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) : null;
-        return stored == write.ExpectedVersion ? null : new CommitRefusal(Changed, $"USSD session {write.SessionId} changed since it was read.");
+        return stored == write.ExpectedVersion ? null : ChangedSince(write);
     }
 
     /// <summary>
@@ -185,6 +185,9 @@ public sealed class UssdSessions(Database database, CommitQueue commits, TimePro
             Subscribers.SetLanguage(context, write.Msisdn, language);
         }
     }
+
+    /// <summary>The refusal of a write whose session is no longer at the version it read (<see cref="Changed"/>).</summary>
+    private static CommitRefusal ChangedSince(SessionWrite write) => new(Changed, $"USSD session {write.SessionId} changed since it was read.");
 
     /// <summary>How work names a session's row to <see cref="CommitContext.Wrote"/>.</summary>
     private static string Key(string sessionId) => "ussd_sessions:" + sessionId;

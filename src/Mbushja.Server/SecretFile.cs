@@ -54,7 +54,7 @@ public static class SecretFile
             return (null, $"{option} {path}: no such file.");
         }
 
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & NotOwner) != 0)
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & DataFolder.OthersAny) != 0)
         {
             return (null, $"{option} {path}: others may read or write it; make it readable by its owner only (chmod 600 {path}).");
         }
@@ -72,7 +72,4 @@ public static class SecretFile
 
         return value.Length == 0 ? (null, $"{option} {path}: its first line is empty.") : (value, null);
     }
-
-    private const UnixFileMode NotOwner = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 }

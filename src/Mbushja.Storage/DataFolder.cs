@@ -30,7 +30,8 @@ public static class DataFolder
 
     private const UnixFileMode OthersWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
 
-    private const UnixFileMode OthersAny = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+    /// <summary>Any access by the group or others: what an owner-only file or folder has none of.</summary>
+    public const UnixFileMode OthersAny = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
         | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     /// <summary>The files a SQLite database is kept in: the database, its write-ahead log, its shared memory and a rollback journal.</summary>

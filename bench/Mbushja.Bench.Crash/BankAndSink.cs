@@ -16,7 +16,7 @@ internal enum BankFault
 {
     None,
 
-    /// <summary>Answered after 0.3–1.8 s (within the connector's 2 s attempt).</summary>
+    /// <summary>Answered 0.3–1.5 s later than the others (within the connector's 2 s attempt).</summary>
     Slow,
 
     /// <summary>500, 502 or 503 without doing anything.</summary>
@@ -72,10 +72,11 @@ internal sealed class BankAndSink : IAsyncDisposable
     /// <summary>Bank requests per fault met.</summary>
     public IReadOnlyDictionary<BankFault, int> Faults => _faults;
 
-    public static async Task<BankAndSink> StartAsync(double faultShare, Stopwatch clock)
+    public static async Task<BankAndSink> StartAsync(TimeSpan latency, double faultShare, Stopwatch clock)
     {
         string secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var bank = new SandboxBank([KeyValuePair.Create(BankCode, secret)]);
+        bank.Configure(BankCode, new SandboxSettings(LatencyMs: (int)latency.TotalMilliseconds));
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseSetting("urls", "http://127.0.0.1:0");
         builder.Logging.ClearProviders();
@@ -111,7 +112,7 @@ internal sealed class BankAndSink : IAsyncDisposable
                     await next(context);
                     break;
                 case BankFault.Slow:
-                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(300, 1800)), context.RequestAborted);
+                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(300, 1500)), context.RequestAborted);
                     await next(context);
                     break;
                 case BankFault.Error:

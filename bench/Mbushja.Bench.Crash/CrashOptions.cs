@@ -12,7 +12,7 @@ internal sealed record Layout(string Engine, int Servers)
 internal sealed record CrashOptions
 {
     public const string Usage =
-        "bench/crash [--engine sqlite|postgres] [--servers N] [--kills N] [--rate R] [--holders N] [--bank-faults F] "
+        "bench/crash [--engine sqlite|postgres] [--servers N] [--kills N] [--rate R] [--holders N] [--bank-latency MS] [--bank-faults F] "
         + "[--kill-gap MIN-MAX] [--gateway-timeout S] [--retry-after-cap S] [--drain-timeout S] [--kannel-reply-via response|sendsms] "
         + "[--server-arg ARG]... [--keep] [--out FILE]";
 
@@ -20,16 +20,19 @@ internal sealed record CrashOptions
     public IReadOnlyList<Layout> Layouts { get; init; } = [new("sqlite", 1), new("postgres", 2), new("postgres", 3)];
 
     /// <summary>SIGKILLs per layout.</summary>
-    public int Kills { get; init; } = 4;
+    public int Kills { get; init; } = 5;
 
     /// <summary>Seconds between two kills, drawn at random in this range (the first after as long again for warm-up).</summary>
-    public (double Min, double Max) KillGap { get; init; } = (4, 8);
+    public (double Min, double Max) KillGap { get; init; } = (3, 6);
 
     /// <summary>New messages per second from all gateways together (open loop: they arrive whatever the servers do).</summary>
     public double Rate { get; init; } = 25;
 
     /// <summary>Subscribers registered at the bank who send top-ups.</summary>
     public int Holders { get; init; } = 300;
+
+    /// <summary>How long the bank takes to answer every request (a real bank is not instant: a crash catches this many top-ups in flight).</summary>
+    public TimeSpan BankLatency { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The share of bank requests that meet a fault (slow, 5xx, applied then dropped, no answer).</summary>
     public double BankFaults { get; init; } = 0.08;
@@ -96,6 +99,9 @@ internal sealed record CrashOptions
                         break;
                     case "--holders":
                         options = options with { Holders = (int)Number() };
+                        break;
+                    case "--bank-latency":
+                        options = options with { BankLatency = TimeSpan.FromMilliseconds(Number()) };
                         break;
                     case "--bank-faults":
                         options = options with { BankFaults = Number() };
@@ -164,9 +170,9 @@ internal sealed record CrashOptions
             _ => [],
         };
         options = options with { Layouts = layouts, ServerArgs = serverArgs };
-        if (options.Kills < 0 || options.Rate <= 0 || options.Holders < 1 || options.BankFaults is < 0 or > 1 || options.KillGap.Min <= 0 || options.KillGap.Max < options.KillGap.Min)
+        if (options.Kills < 0 || options.Rate <= 0 || options.Holders < 1 || options.BankFaults is < 0 or > 1 || options.BankLatency.TotalMilliseconds is < 0 or > 60_000 || options.KillGap.Min <= 0 || options.KillGap.Max < options.KillGap.Min)
         {
-            return (null, "--kills ≥ 0, --rate > 0, --holders ≥ 1, --bank-faults in 0..1, --kill-gap MIN-MAX with 0 < MIN ≤ MAX");
+            return (null, "--kills ≥ 0, --rate > 0, --holders ≥ 1, --bank-latency 0..60000 ms, --bank-faults in 0..1, --kill-gap MIN-MAX with 0 < MIN ≤ MAX");
         }
 
         if (options.KannelReplyVia is not ("response" or "sendsms"))

@@ -72,11 +72,34 @@ public static class MbushjaCli
         if (parsed.Errors.Count > 0)
         {
             string command = parsed.CommandResult.Command == root ? "" : parsed.CommandResult.Command.Name + " ";
-            await errors.WriteLineAsync($"mbushja: {parsed.Errors[0].Message} (see 'mbushja {command}--help')");
+            await errors.WriteLineAsync($"mbushja: {FirstError(parsed, root)} (see 'mbushja {command}--help')");
             return BadArguments;
         }
 
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors });
+    }
+
+    /// <summary>
+    /// What went wrong, said for people: at the top level, a word that is no command is named as such (the parser's own
+    /// first error there is "Required command was not provided", which reads as if nothing was typed).
+    /// </summary>
+    private static string FirstError(ParseResult parsed, RootCommand root)
+    {
+        string commands = string.Join(", ", root.Subcommands.Select(c => c.Name));
+        if (parsed.CommandResult.Command == root)
+        {
+            if (parsed.UnmatchedTokens.FirstOrDefault(t => !t.StartsWith('-')) is { } unknown)
+            {
+                return $"unknown command '{unknown}'; the commands are {commands}.";
+            }
+
+            if (parsed.Tokens.Count == 0)
+            {
+                return $"say what to do: {commands}.";
+            }
+        }
+
+        return parsed.Errors[0].Message;
     }
 
     private static Command ParseCommand(Option<DirectoryInfo?> config, TextWriter output, TextWriter errors)

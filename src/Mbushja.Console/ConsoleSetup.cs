@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.AspNetCore.Mvc.Core.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -49,6 +50,9 @@ public static class ConsoleSetup
     public const string SignInPath = Root + "/sign-in";
     public const string DeniedPath = Root + "/denied";
     public const string SessionCookie = "mbushja.console";
+
+    /// <summary>Added to the sign-in link when the browser's session ended (it still sent the session's cookie).</summary>
+    public const string SessionEndedParameter = "ended";
     public const string AntiforgeryCookie = "mbushja.console.af";
 
     public const string BankClaim = "mbushja:bank";
@@ -135,6 +139,17 @@ public static class ConsoleSetup
             o.SlidingExpiration = true;
             o.TimeProvider = hosting.Time;
             o.Events.OnValidatePrincipal = ValidatePrincipalAsync;
+            // "Your session ended" only to a browser that had one: a first visit is simply asked to sign in.
+            Func<RedirectContext<CookieAuthenticationOptions>, Task> redirect = o.Events.OnRedirectToLogin;
+            o.Events.OnRedirectToLogin = context =>
+            {
+                if (context.Request.Cookies.ContainsKey(SessionCookie))
+                {
+                    context.RedirectUri = QueryHelpers.AddQueryString(context.RedirectUri, SessionEndedParameter, "true");
+                }
+
+                return redirect(context);
+            };
         });
 
         services.AddAuthorization(o =>
@@ -183,6 +198,9 @@ public static class ConsoleSetup
     {
         app.MapRazorPages();
         app.MapGet(Root + "/console.css", () => TypedResults.Bytes(StyleSheet.Value, "text/css; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet(FaviconPath, () => TypedResults.Bytes(Favicon.Value, "image/svg+xml")).ExcludeFromDescription();
+        // Browsers ask for /favicon.ico whatever a page names; it is the same icon.
+        app.MapGet("/favicon.ico", () => TypedResults.Redirect(FaviconPath, permanent: true)).ExcludeFromDescription();
         app.MapGet(Root + "/language/{language}", IResult (string language, string? returnUrl, HttpContext context) =>
         {
             if (HasControlCharacter(returnUrl))
@@ -260,14 +278,20 @@ public static class ConsoleSetup
         await sessions.SeenAsync(session, context.HttpContext.RequestAborted);
     }
 
-    private static readonly Lazy<byte[]> StyleSheet = new(() =>
+    public const string FaviconPath = Root + "/favicon.svg";
+
+    private static readonly Lazy<byte[]> StyleSheet = new(() => Resource("console.css"));
+
+    private static readonly Lazy<byte[]> Favicon = new(() => Resource("favicon.svg"));
+
+    private static byte[] Resource(string name)
     {
-        using Stream stream = typeof(ConsoleSetup).Assembly.GetManifestResourceStream("Mbushja.WebConsole.console.css")
-            ?? throw new InvalidOperationException("The console's style sheet is missing from its assembly.");
+        using Stream stream = typeof(ConsoleSetup).Assembly.GetManifestResourceStream("Mbushja.WebConsole." + name)
+            ?? throw new InvalidOperationException($"The console's {name} is missing from its assembly.");
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
-    });
+    }
 
     /// <summary>
     /// A form whose antiforgery token is missing or forged is refused with a clear 400 page, and its handler never runs:

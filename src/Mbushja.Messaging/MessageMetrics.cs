@@ -13,12 +13,12 @@ public enum MessageOutcome
 /// <summary>Messages handled, by channel, bank, outcome and code (<c>mbushja.messages</c>), for operators' dashboards.</summary>
 public static class MessageMetrics
 {
-    public const string MeterName = "Mbushja.Messages";
+    public const string MeterName = "Mbushja";
 
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Counter<long> Messages = Meter.CreateCounter<long>(
-        "mbushja.messages", unit: "{message}", description: "Messages handled, by channel (sms, ussd), bank, outcome (completed, rejected, failed) and code.");
+        "messages", unit: "{message}", description: "Messages handled, by channel (sms, ussd), bank, outcome (completed, rejected, failed) and code.");
 
     /// <summary>
     /// One message handled, once, when its answer is decided. <paramref name="bank"/> is the bank's code, or empty when

@@ -33,6 +33,8 @@ internal static partial class ApiSetup
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
             // Amounts are JSON integers, as JsonBody reads them; the OpenAPI document is made from these options.
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            // An enum goes out as its name, never as a number a client would have to look up.
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
         });
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddMissingCode);
         services.AddAuthentication(AdminKeyAuthenticationHandler.SchemeName)

@@ -1,6 +1,7 @@
 using Mbushja.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Mbushja.Server;
@@ -40,6 +41,25 @@ internal static class HostSetup
         // their password hashes and the money already, and is guarded as such: its "keys not encrypted at rest" warning
         // says nothing new.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        // A start that fails (an address in use) is reported by whoever starts the host (the CLI: one line); the host's own
+        // "Hosting failed to start" would repeat it with a stack trace. After the start, the host's errors are logged.
+        var start = new StartLogging();
+        builder.Services.AddSingleton(start);
+        builder.Logging.AddFilter(HostCategory, level => level < LogLevel.Error || start.Started);
         return builder;
+    }
+
+    /// <summary>Marks the start done, so the host's own errors (a background service that fails) are logged again.</summary>
+    public static void LogHostErrorsOnceStarted(WebApplication app)
+    {
+        StartLogging start = app.Services.GetRequiredService<StartLogging>();
+        app.Lifetime.ApplicationStarted.Register(() => start.Started = true);
+    }
+
+    private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+
+    private sealed class StartLogging
+    {
+        public volatile bool Started;
     }
 }

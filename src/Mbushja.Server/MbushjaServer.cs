@@ -75,6 +75,7 @@ public static partial class MbushjaServer
         services.AddMbushjaConsole(new ConsoleHosting(settings.Console, settings.Time, settings.DataDirectory, bankCodes) { Phone = PhoneEmulatorFor(settings) });
 
         WebApplication app = builder.Build();
+        HostSetup.LogHostErrorsOnceStarted(app);
         app.UseTransportSecurity();
         LogStartWarnings(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mbushja.Server"), settings, tightened);
         app.UseMbushjaApis();

@@ -9,18 +9,18 @@ namespace Mbushja.TopUp;
 /// </summary>
 public static class TopUpMetrics
 {
-    public const string MeterName = "Mbushja.TopUp";
+    public const string MeterName = "Mbushja.Sms";
 
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Histogram<double> StepDuration = Meter.CreateHistogram<double>(
-        "mbushja.sms.step.duration", unit: "s", description: "Duration of one step of an SMS top-up.");
+        "step.duration", unit: "s", description: "Duration of one step of an SMS top-up.");
 
     private static readonly Counter<long> Reversals = Meter.CreateCounter<long>(
-        "mbushja.reversals", unit: "{reversal}", description: "Reversals asked, by bank and outcome (reversed, or the refusal's code).");
+        "reversals", unit: "{reversal}", description: "Reversals asked, by bank and outcome (reversed, or the refusal's code).");
 
     private static readonly Counter<long> Refunds = Meter.CreateCounter<long>(
-        "mbushja.refunds", unit: "{refund}", description: "Refund answers recorded for reversals, by bank and state (refunded, rejected, no_answer).");
+        "refunds", unit: "{refund}", description: "Refund answers recorded for reversals, by bank and state (refunded, rejected, no_answer).");
 
     internal static void Reversal(string bank, string outcome) => Reversals.Add(1, new("bank", bank), new("outcome", outcome));
 

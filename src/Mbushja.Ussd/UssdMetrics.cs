@@ -15,7 +15,7 @@ public static class UssdMetrics
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Histogram<double> PhaseDuration = Meter.CreateHistogram<double>(
-        "mbushja.ussd.step.duration", unit: "s", description: "Duration of one phase of a USSD step.");
+        "step.duration", unit: "s", description: "Duration of one phase of a USSD step.");
 
     internal static void Phase(string phase, long startedTimestamp) =>
         PhaseDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, new KeyValuePair<string, object?>("phase", phase));

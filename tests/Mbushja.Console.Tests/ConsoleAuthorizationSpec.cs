@@ -304,6 +304,41 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
     }
 
     [Fact]
+    public async Task Favicon_IsServedToAnyone_AndTheBrowsersDefaultAddressLeadsToIt()
+    {
+        using ConsoleClient client = Client();
+
+        using HttpResponseMessage moved = await client.GetAsync("/favicon.ico");
+        using HttpResponseMessage icon = await client.GetAsync(moved.Headers.Location!.OriginalString);
+
+        Assert.Equal(HttpStatusCode.MovedPermanently, moved.StatusCode);
+        Assert.Equal(ConsoleSetup.FaviconPath, moved.Headers.Location.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, icon.StatusCode);
+        Assert.Equal("image/svg+xml", icon.Content.Headers.ContentType!.MediaType);
+        Assert.StartsWith("<svg", await icon.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignIn_SaysTheSessionEnded_OnlyToABrowserThatHadOne()
+    {
+        using ConsoleClient client = Client();
+
+        using (HttpResponseMessage first = await client.GetAsync("/console/lookup"))
+        {
+            string page = (await client.GetTextAsync(first.Headers.Location!.OriginalString)).Body;
+            Assert.Contains("id=\"username\"", page, StringComparison.Ordinal);
+            Assert.DoesNotContain("session-note", page, StringComparison.Ordinal);
+        }
+
+        await client.SignInAsync(await host.NewUserAsync(ConsoleRole.Agent));
+        host.Clock.Advance(TimeSpan.FromMinutes(31));
+        using HttpResponseMessage ended = await client.GetAsync("/console/lookup");
+        string again = (await client.GetTextAsync(ended.Headers.Location!.OriginalString)).Body;
+
+        Assert.Contains("session-note", again, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Session_OfAUserWhoseRoleChanged_GoesBackToSignIn()
     {
         string user = await host.NewUserAsync(ConsoleRole.Admin);

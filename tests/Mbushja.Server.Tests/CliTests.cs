@@ -237,6 +237,18 @@ public sealed class CliTests
     }
 
     [Theory]
+    [InlineData("mbushja: unknown command 'bogus'; the commands are serve, parse, phone, users. (see 'mbushja --help')\n", "bogus")]
+    [InlineData("mbushja: say what to do: serve, parse, phone, users. (see 'mbushja --help')\n")]
+    public async Task Run_NoCommandOrAnUnknownOne_SaysWhichAndNamesTheCommands(string expected, params string[] args)
+    {
+        Run run = await RunAsync(args);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        Assert.Equal(expected, run.Stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
     [InlineData("postgres://mbushja:s3cret@db-a:5432,db-b:99999/mbushja", "'99999' is not a port")]
     [InlineData("postgres://mbushja:s3cret@db-a:5432/mbushja?target_session_attrs=master", "'master' is not a value of its parameter 'target_session_attrs'")]
     public async Task Serve_DbUrlThatCannotBeRead_ExitsWithTheReason_NeverThePassword(string url, string reason)

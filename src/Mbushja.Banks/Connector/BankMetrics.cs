@@ -10,7 +10,7 @@ namespace Mbushja.Banks.Connector;
 /// </summary>
 public static class BankMetrics
 {
-    public const string MeterName = "Mbushja.Banks";
+    public const string MeterName = "Mbushja.Bank";
 
     /// <summary>The outcome of a call that got no usable answer (timeouts, 5xx, unsigned or malformed answers).</summary>
     public const string NoAnswer = "no_answer";
@@ -18,10 +18,10 @@ public static class BankMetrics
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Counter<long> Calls = Meter.CreateCounter<long>(
-        "mbushja.bank.calls", unit: "{call}", description: "Bank connector calls by bank, operation and outcome.");
+        "calls", unit: "{call}", description: "Bank connector calls by bank, operation and outcome.");
 
     private static readonly Histogram<double> CallDuration = Meter.CreateHistogram<double>(
-        "mbushja.bank.call.duration", unit: "s", description: "Duration of one bank connector call, its retries included.");
+        "call.duration", unit: "s", description: "Duration of one bank connector call, its retries included.");
 
     internal static void Call(string bank, string operation, string outcome) =>
         Calls.Add(1, new("bank", bank), new("operation", operation.ToLowerInvariant()), new("outcome", outcome));

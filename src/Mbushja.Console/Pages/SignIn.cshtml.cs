@@ -20,8 +20,9 @@ public sealed class SignInModel(ConsoleUsers users, ConsoleSessions sessions, Co
     [BindProperty]
     public string? Password { get; set; }
 
-    /// <summary>Sent here from a page: the session ended (or there was none).</summary>
-    public bool Expired => ReturnUrl is not null;
+    /// <summary>Sent here from a page because the session this browser had ended (not on a first visit).</summary>
+    [BindProperty(Name = ConsoleSetup.SessionEndedParameter, SupportsGet = true)]
+    public bool Expired { get; set; }
 
     public IActionResult OnGet() => ConsoleSetup.HasControlCharacter(ReturnUrl) ? Refused() : Page();
 

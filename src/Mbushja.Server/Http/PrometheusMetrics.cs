@@ -62,7 +62,8 @@ public static partial class PrometheusMetrics
     }
 
     private static bool Exported(Instrument instrument) =>
-        instrument.Meter.Name.StartsWith("Mbushja.", StringComparison.Ordinal)
+        instrument.Meter.Name == MessageMetrics.MeterName
+        || instrument.Meter.Name.StartsWith("Mbushja.", StringComparison.Ordinal)
         || instrument.Meter.Name is "System.Runtime" or "Microsoft.AspNetCore.Hosting" or "Microsoft.AspNetCore.Server.Kestrel";
 
     /// <summary>Seconds get Prometheus' usual buckets (5 ms to 10 s); counts of things (batch sizes) powers of two.</summary>

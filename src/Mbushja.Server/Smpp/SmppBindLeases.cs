@@ -64,7 +64,7 @@ public sealed partial class SmppBindLeases(CommitQueue commits, Database databas
     private static readonly Meter Meter = new(SmppMetrics.MeterName);
 
     private static readonly Counter<long> Renewals = Meter.CreateCounter<long>(
-        "mbushja.smpp.bind_slots.renewals", description: "Renewals of bind slot leases, by outcome: renewed, refused (another server holds it), failed (no answer).");
+        "bind_slots.renewals", description: "Renewals of bind slot leases, by outcome: renewed, refused (another server holds it), failed (no answer).");
 
     /// <summary>This server's name in the lease table: random, made at its start (a restarted server is another holder).</summary>
     public string Holder { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));

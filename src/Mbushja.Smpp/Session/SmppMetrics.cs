@@ -17,40 +17,40 @@ public static class SmppMetrics
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly UpDownCounter<long> Bound = Meter.CreateUpDownCounter<long>(
-        "mbushja.smpp.binds", description: "Sessions bound to an SMSC (1 per bound session).");
+        "binds", description: "Sessions bound to an SMSC (1 per bound session).");
 
     private static readonly Counter<long> Pdus = Meter.CreateCounter<long>(
-        "mbushja.smpp.pdus", description: "PDUs sent and received, by direction, command and status.");
+        "pdus", description: "PDUs sent and received, by direction, command and status.");
 
     private static readonly UpDownCounter<long> Queued = Meter.CreateUpDownCounter<long>(
-        "mbushja.smpp.outgoing.queued", description: "PDUs waiting to be written to the SMSC (at most SmppSessionOptions.MaxQueuedPdus per session).");
+        "outgoing.queued", description: "PDUs waiting to be written to the SMSC (at most SmppSessionOptions.MaxQueuedPdus per session).");
 
     private static readonly UpDownCounter<long> InboundInFlight = Meter.CreateUpDownCounter<long>(
-        "mbushja.smpp.inbound.in_flight", description: "Received messages being made safe (at most SmppSessionOptions.MaxInboundInFlight per session).");
+        "inbound.in_flight", description: "Received messages being made safe (at most SmppSessionOptions.MaxInboundInFlight per session).");
 
     private static readonly Counter<long> DecodeErrors = Meter.CreateCounter<long>(
-        "mbushja.smpp.decode_errors", description: "Received octets that were no readable PDU, by the status answered.");
+        "decode_errors", description: "Received octets that were no readable PDU, by the status answered.");
 
     private static readonly Histogram<double> ResponseTime = Meter.CreateHistogram<double>(
-        "mbushja.smpp.response.duration", unit: "s", description: "Time from a request to its response.");
+        "response.duration", unit: "s", description: "Time from a request to its response.");
 
     private static readonly Counter<long> Timeouts = Meter.CreateCounter<long>(
-        "mbushja.smpp.timeouts", description: "Requests without a response within the response timeout.");
+        "timeouts", description: "Requests without a response within the response timeout.");
 
     private static readonly Counter<long> Throttles = Meter.CreateCounter<long>(
-        "mbushja.smpp.throttled", description: "Responses ESME_RTHROTTLED or ESME_RMSGQFUL that paused submits.");
+        "throttled", description: "Responses ESME_RTHROTTLED or ESME_RMSGQFUL that paused submits.");
 
     private static readonly Counter<long> Reconnects = Meter.CreateCounter<long>(
-        "mbushja.smpp.reconnects", description: "Connection attempts after the first.");
+        "reconnects", description: "Connection attempts after the first.");
 
     private static readonly UpDownCounter<long> SlotsHeld = Meter.CreateUpDownCounter<long>(
-        "mbushja.smpp.bind_slots.held", description: "Bind slots this server holds, when servers share the binds (1 per slot held).");
+        "bind_slots.held", description: "Bind slots this server holds, when servers share the binds (1 per slot held).");
 
     private static readonly UpDownCounter<long> SlotsWaiting = Meter.CreateUpDownCounter<long>(
-        "mbushja.smpp.bind_slots.waiting", description: "Binds waiting for a slot that other servers hold (1 per bind waiting).");
+        "bind_slots.waiting", description: "Binds waiting for a slot that other servers hold (1 per bind waiting).");
 
     private static readonly Counter<long> SlotsLost = Meter.CreateCounter<long>(
-        "mbushja.smpp.bind_slots.lost", description: "Binds ended because their slot could not be kept (its lease was not renewed in time).");
+        "bind_slots.lost", description: "Binds ended because their slot could not be kept (its lease was not renewed in time).");
 
     internal static void SlotHeld(string bind, int delta) => SlotsHeld.Add(delta, Tag("bind", bind));
 

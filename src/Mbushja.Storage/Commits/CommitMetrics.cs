@@ -10,15 +10,15 @@ namespace Mbushja.Storage.Commits;
 /// </summary>
 public static class CommitMetrics
 {
-    public const string MeterName = "Mbushja.Commits";
+    public const string MeterName = "Mbushja.Commit";
 
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
-        "mbushja.commit.batch.size", unit: "{request}", description: "Requests committed in one database transaction.");
+        "batch.size", unit: "{request}", description: "Requests committed in one database transaction.");
 
     private static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>(
-        "mbushja.commit.batch.duration", unit: "s", description: "From a batch's first statement to its commit.");
+        "batch.duration", unit: "s", description: "From a batch's first statement to its commit.");
 
     internal static void Batch(int requests, long startedTimestamp)
     {

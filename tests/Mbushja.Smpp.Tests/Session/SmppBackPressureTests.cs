@@ -20,7 +20,7 @@ public sealed class SmppBackPressureTests
     {
         const int bound = 16;
         string name = "silent-" + Guid.NewGuid().ToString("N")[..8];
-        using var queued = new GaugeWatch("mbushja.smpp.outgoing.queued", name);
+        using var queued = new GaugeWatch("outgoing.queued", name);
         var clock = new SteppingClock(DateTimeOffset.UtcNow);
         await using SilentSmsc peer = SilentSmsc.Start();
         var options = new SmppSessionOptions { Name = name, Port = peer.Port, SystemId = "mbushja", Password = "pw", MaxQueuedPdus = bound };

@@ -408,7 +408,7 @@ public sealed class SmppSessionTests : IAsyncLifetime
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == SmppMetrics.MeterName && instrument.Name == "mbushja.smpp.binds")
+            if (instrument.Meter.Name == SmppMetrics.MeterName && instrument.Name == "binds")
             {
                 l.EnableMeasurementEvents(instrument);
             }

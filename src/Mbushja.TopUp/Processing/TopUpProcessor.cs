@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Mbushja.TopUp;
 
-/// <summary>Timings of SMS Top Up (README "Several servers"; docs/design/replies-and-leases.md).</summary>
+/// <summary>Timings of SMS Top Up (README "Several servers and crashes"; docs/design/replies-and-leases.md).</summary>
 public sealed record TopUpOptions
 {
     public static TopUpOptions Default { get; } = new();
@@ -63,8 +63,8 @@ public sealed partial class TopUpProcessor(
     /// decision, a refusal's reply included, and for a valid one the ledger's hold of its total. Once this returns, the
     /// message is the platform's: a gateway that waits for nothing more (an SMSC's deliver_sm) may be answered, and
     /// <see cref="FinishAsync"/> carries it on; should that not happen (a crash), the recovery sweep does: at once when
-    /// this server restarts, or once the lease runs out on another. With a <paramref name="redelivery"/> key, the same key again within its window is the same message
-    /// (for gateways that give no stable message id).
+    /// this server restarts, or once the lease runs out on another. With a <paramref name="redelivery"/> key, the same
+    /// key again within its window is the same message (for gateways that give no stable message id).
     /// </summary>
     public async Task<AcceptedSms> AcceptAsync(InboundSms sms, RedeliveryKey? redelivery = null, CancellationToken ct = default)
     {

@@ -386,10 +386,55 @@ public static class MbushjaCli
             DefaultValueFactory = _ => SmppSessionOptions.Default.MaxInboundInFlight,
         };
         smppMaxInbound.Validators.Add(result => AtLeastOne(result, "--smpp-max-inbound-in-flight"));
+        var instanceId = new Option<string?>("--instance-id")
+        {
+            HelpName = "id",
+            Description = "This server's name among the servers on one database, written on the leases of the work it takes: a restart "
+                + "with the same id takes its unfinished work back at once. Letters, digits and . - _ :, at most "
+                + $"{ServerInstance.MaxIdLength}. Default: the host name and a digest of the data folder's path (the same at every restart). "
+                + "Two servers must not share one: a start with the id of a running server is refused.",
+        };
+        instanceId.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && ServerInstance.Check(result.Tokens[0].Value) is { } error)
+            {
+                result.AddError("--instance-id: " + error);
+            }
+        });
+        var workLease = new Option<int>("--work-lease")
+        {
+            HelpName = "seconds",
+            Description = "Seconds a server holds an unfinished message or refund without renewing its lease; renewed while the work runs, "
+                + "so another server takes a dead server's work over this long after its last renewal.",
+            DefaultValueFactory = _ => (int)TopUpOptions.Default.Lease.TotalSeconds,
+        };
+        workLease.Validators.Add(result => AtLeast(result, "--work-lease", 2));
+        var workLeaseRenewal = new Option<int>("--work-lease-renewal")
+        {
+            HelpName = "seconds",
+            Description = "Seconds between renewals of the leases of the work under way (one statement for all of them); at most half of --work-lease.",
+            DefaultValueFactory = _ => (int)TopUpOptions.Default.LeaseRenewal.TotalSeconds,
+        };
+        workLeaseRenewal.Validators.Add(result => AtLeast(result, "--work-lease-renewal", 1));
+        var resendWait = new Option<int>("--resend-wait")
+        {
+            HelpName = "seconds",
+            Description = "Seconds a resent message that is still being finished waits for its answer before 503 STILL_PROCESSING "
+                + "with Retry-After (0 to 60).",
+            DefaultValueFactory = _ => (int)TopUpOptions.Default.DuplicateWait.TotalSeconds,
+        };
+        resendWait.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int seconds) && seconds is < 0 or > 60)
+            {
+                result.AddError("--resend-wait must be 0 to 60 seconds.");
+            }
+        });
         var command = new Command("serve", "Run the platform: HTTP APIs, USSD and SMS endpoints, the sandbox bank, SMPP binds.")
         {
-            urls, httpsCertificate, httpsKey, trustedProxy, data, db, demo, gatewayAllow, bankApi, kannelSendSms, kannelReplyVia, outboundAttempts, smsc, smscPasswordFile,
-            smppLong, smppPacked, smppTransliterate, smppWindow, smppMaxBinds, smppBindLease, smppMaxQueued, smppMaxInbound,
+            urls, httpsCertificate, httpsKey, trustedProxy, data, db, demo, instanceId, workLease, workLeaseRenewal, resendWait, gatewayAllow, bankApi, kannelSendSms,
+            kannelReplyVia, outboundAttempts, smsc, smscPasswordFile, smppLong, smppPacked, smppTransliterate, smppWindow, smppMaxBinds, smppBindLease, smppMaxQueued,
+            smppMaxInbound,
         };
         command.Validators.Add(result =>
         {
@@ -403,6 +448,18 @@ public static class MbushjaCli
             if (smscUrls > 0 && result.GetValue(kannelSendSms) is not null)
             {
                 result.AddError("Replies leave either by SMPP (--smsc) or by Kannel's sendsms (--kannel-sendsms), not both.");
+            }
+
+            // Read from the tokens: a value that is no number is the option's error to report.
+            int Seconds(Option<int> option) =>
+                result.GetResult(option) is { Tokens: [{ } token] } && int.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out int value)
+                    ? value
+                    : (int)(option == workLease ? TopUpOptions.Default.Lease : TopUpOptions.Default.LeaseRenewal).TotalSeconds;
+            // A value below its own least is that option's error alone.
+            if (Seconds(workLease) >= 2 && Seconds(workLeaseRenewal) >= 1 && Seconds(workLeaseRenewal) * 2 > Seconds(workLease))
+            {
+                result.AddError($"--work-lease-renewal ({Seconds(workLeaseRenewal)} s) must be at most half of --work-lease ({Seconds(workLease)} s): "
+                    + "one late renewal must not lose a live worker's lease.");
             }
         });
         command.SetAction(async (parse, ct) =>
@@ -509,6 +566,13 @@ public static class MbushjaCli
                 Kannel = kannel,
                 Smpp = smpp,
                 Outbox = OutboxOptions.Default with { MaxAttempts = parse.GetValue(outboundAttempts) },
+                InstanceId = parse.GetValue(instanceId),
+                TopUp = TopUpOptions.Default with
+                {
+                    Lease = TimeSpan.FromSeconds(parse.GetValue(workLease)),
+                    LeaseRenewal = TimeSpan.FromSeconds(parse.GetValue(workLeaseRenewal)),
+                    DuplicateWait = TimeSpan.FromSeconds(parse.GetValue(resendWait)),
+                },
             };
             WebApplication app;
             try
@@ -597,11 +661,13 @@ public static class MbushjaCli
     }
 
     /// <summary>A count option below 1 is refused; read from the token, as a value that is no number is the parser's to report.</summary>
-    private static void AtLeastOne(System.CommandLine.Parsing.OptionResult result, string name)
+    private static void AtLeastOne(System.CommandLine.Parsing.OptionResult result, string name) => AtLeast(result, name, 1);
+
+    private static void AtLeast(System.CommandLine.Parsing.OptionResult result, string name, int least)
     {
-        if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int value) && value < 1)
+        if (result.Tokens.Count > 0 && int.TryParse(result.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out int value) && value < least)
         {
-            result.AddError($"{name} must be at least 1.");
+            result.AddError($"{name} must be at least {least}.");
         }
     }
 

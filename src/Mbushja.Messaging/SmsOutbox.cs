@@ -7,7 +7,10 @@ namespace Mbushja.Messaging;
 /// <summary>Where a reply stands (the <c>sms_outbox.state</c> column).</summary>
 public static class OutboxStates
 {
-    /// <summary>Went back in the HTTP response of the gateway that delivered the message.</summary>
+    /// <summary>
+    /// Goes back in the HTTP response of the gateway that delivered the message (and in the answer to a repeat of it):
+    /// never through the outbound gateway once a repeat's answer carried it (<c>answered_at</c>).
+    /// </summary>
     public const string Inline = "inline";
 
     /// <summary>Waits for the outbound gateway; <c>next_at</c> says when it may be tried (or until when it is leased).</summary>
@@ -89,16 +92,52 @@ public sealed class SmsOutbox(Database database, CommitQueue commits, IMessageTr
 
     /// <summary>
     /// In a commit: a reply recorded for an HTTP response that nobody will read goes out through the outbound gateway
-    /// instead (inline → pending). False when it was not inline (already pending, or none yet).
+    /// instead (inline → pending). False when it was not inline (already pending, or none yet), or when an answer to a
+    /// repeat of the message carried it (<see cref="KeepForResponseAsync"/>): then it is the responses' for good.
     /// </summary>
     public static async Task<bool> SendInlineAsync(CommitContext context, string id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(context);
         return await context.ExecuteAsync(
-            "UPDATE sms_outbox SET state = @pending, next_at = @now WHERE transaction_id = @id AND state = @inline",
+            "UPDATE sms_outbox SET state = @pending, next_at = @now WHERE transaction_id = @id AND state = @inline AND answered_at IS NULL",
             ct,
             ("pending", OutboxStates.Pending),
             ("inline", OutboxStates.Inline),
+            ("now", context.NowMs),
+            ("id", id)) == 1;
+    }
+
+    /// <summary>
+    /// In a commit, for the HTTP answer to a repeat of a message (its gateway sent it again): an inline reply is marked
+    /// as carried by a response, so that the first request's caller, should it have gone, does not hand it to the
+    /// outbound gateway after all (<see cref="SendInlineAsync"/>). False when the reply is not inline.
+    /// </summary>
+    public static async Task<bool> KeepForResponseAsync(CommitContext context, string id, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return await context.ExecuteAsync(
+            "UPDATE sms_outbox SET answered_at = COALESCE(answered_at, @now) WHERE transaction_id = @id AND state = @inline",
+            ct,
+            ("inline", OutboxStates.Inline),
+            ("now", context.NowMs),
+            ("id", id)) == 1;
+    }
+
+    /// <summary>
+    /// In a commit, for the HTTP answer to a repeat of a message: a reply waiting for the outbound gateway that no
+    /// worker has tried yet is taken back for that answer (pending → inline, marked as carried by a response). The
+    /// dispatcher's claim is conditional on the row being pending, and this on no claim having been made: of the two,
+    /// one wins, on any number of servers. False when an attempt was made (or the reply was sent, or given up): the
+    /// outbound gateway has it.
+    /// </summary>
+    public static async Task<bool> TakeBackAsync(CommitContext context, string id, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return await context.ExecuteAsync(
+            "UPDATE sms_outbox SET state = @inline, answered_at = @now WHERE transaction_id = @id AND state = @pending AND attempts = 0",
+            ct,
+            ("inline", OutboxStates.Inline),
+            ("pending", OutboxStates.Pending),
             ("now", context.NowMs),
             ("id", id)) == 1;
     }

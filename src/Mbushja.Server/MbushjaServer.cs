@@ -57,6 +57,8 @@ public static partial class MbushjaServer
         services.AddSingleton(settings.Time);
         services.AddSingleton(new OperatorClock(settings.Time, config.TimeZone));
         services.AddStorage(database, settings.Time);
+        // Who this server is among those on the database: the holder of its leases (docs/design/replies-and-leases.md).
+        services.AddServerInstance(ServerInstance.Start(settings.InstanceId ?? ServerInstance.DefaultId(settings.DataDirectory)));
         services.AddLedger();
         services.AddAccounts();
         services.AddMessaging(settings.Outbox);
@@ -68,6 +70,8 @@ public static partial class MbushjaServer
         services.AddBankConnector(settings.BankEndpoints);
         services.AddSandboxBank(bankCodes.Where(code => !settings.BankEndpoints.Any(e => string.Equals(e.Code, code, StringComparison.OrdinalIgnoreCase))));
         AddGateways(services, settings);
+        // Before the sweep: hosted services stop in reverse, so leases are renewed until the work left running drains.
+        services.AddHostedService<LeaseHeartbeatService>();
         services.AddHostedService<TopUpRecoveryService>();
         services.AddHostedService<OutboxDispatchService>();
         services.AddHostedService<UssdSweepService>();
@@ -87,6 +91,29 @@ public static partial class MbushjaServer
         app.MapMbushjaConsole();
         app.MapGet("/", () => TypedResults.Redirect(ConsoleSetup.Root)).ExcludeFromDescription();
         app.MapPrometheusMetrics();
+
+        // This server's instance id is its own (a live server holding it refuses the start); the leases its last run
+        // held end now, so that the first sweep takes its unfinished work back at once.
+        int ended = 0;
+        try
+        {
+            await Failover.UntilWritableAsync(
+                token => app.Services.GetRequiredService<ServerInstances>().RegisterAsync(settings.TopUp.Lease, token), settings.Time, WaitingForDatabase, ct);
+            await Failover.UntilWritableAsync(
+                async token => ended = await app.Services.GetRequiredService<WorkLeases>().EndOwnAsync(token), settings.Time, WaitingForDatabase, ct);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        if (ended > 0)
+        {
+            ILogger startLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mbushja.Server");
+            string instance = app.Services.GetRequiredService<ServerInstance>().Id;
+            LogTakingBack(startLogger, instance, ended);
+        }
 
         // Prices and fees recorded over the catalog file, in force from the first request on.
         await Failover.UntilWritableAsync(app.Services.GetRequiredService<CatalogChanges>().RefreshAsync, settings.Time, WaitingForDatabase, ct);
@@ -116,6 +143,9 @@ public static partial class MbushjaServer
             LogSmppPasswordInUrl(logger, bind);
         }
     }
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Instance {Instance}: taking back {Count} unfinished messages and refunds its last run left")]
+    private static partial void LogTakingBack(ILogger logger, string instance, int count);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Data folder {Folder}: made owner-only what others could read ({Changed}), as an older version left it")]
     private static partial void LogTightened(ILogger logger, string folder, string changed);

@@ -17,6 +17,36 @@ internal static class ServerChecks
         CheckKannel(settings.Kannel);
         CheckSmpp(settings);
         CheckHttps(settings);
+        CheckWork(settings);
+    }
+
+    /// <summary>
+    /// The instance id, and timings that would let another server take work from a live one: a lease renewed less often
+    /// than twice within its length is lost to one slow renewal.
+    /// </summary>
+    private static void CheckWork(ServerSettings settings)
+    {
+        var errors = new List<string>();
+        if (settings.InstanceId is { } id && Mbushja.Storage.ServerInstance.Check(id) is { } invalid)
+        {
+            errors.Add("--instance-id: " + invalid);
+        }
+
+        TopUpOptions work = settings.TopUp;
+        if (work.LeaseRenewal <= TimeSpan.Zero || work.LeaseRenewal * 2 > work.Lease)
+        {
+            errors.Add($"The work lease ({work.Lease.TotalSeconds:0.###} s) must be at least twice its renewal interval ({work.LeaseRenewal.TotalSeconds:0.###} s).");
+        }
+
+        if (work.DuplicateWait < TimeSpan.Zero)
+        {
+            errors.Add("The wait of a resent message cannot be negative.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
     }
 
     /// <summary>A certificate with no https:// address to serve it on is a mistake, not a choice.</summary>

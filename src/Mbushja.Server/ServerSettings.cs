@@ -51,11 +51,21 @@ public sealed record ServerSettings
     /// <summary>How pending replies are sent: attempts, back-off, leases.</summary>
     public Mbushja.Messaging.OutboxOptions Outbox { get; init; } = Mbushja.Messaging.OutboxOptions.Default;
 
-    /// <summary>SMS Top Up timings (leases, duplicate waits).</summary>
+    /// <summary>SMS Top Up timings (work leases and their renewal, duplicate waits, bank retries).</summary>
     public Mbushja.TopUp.TopUpOptions TopUp { get; init; } = Mbushja.TopUp.TopUpOptions.Default;
 
-    /// <summary>How often unfinished messages are looked for (after a crash, or a bank that did not answer); null: only at start-up.</summary>
-    public TimeSpan? RecoveryInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// This server's name among the servers on its database, the holder of the leases it takes: the same at every
+    /// restart, so that a restarted server takes back its own unfinished work at once. Null: the host's name and a
+    /// digest of the data folder's path (<see cref="Mbushja.Storage.ServerInstance.DefaultId"/>).
+    /// </summary>
+    public string? InstanceId { get; init; }
+
+    /// <summary>
+    /// How often unfinished work is looked for (a dead server's whose leases ran out, or a bank that did not answer);
+    /// null: only at start-up. With the lease, it bounds how soon a dead server's work is taken over.
+    /// </summary>
+    public TimeSpan? RecoveryInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The least important log level written (Information: one line per SMS; Warning for benchmarks).</summary>
     public Microsoft.Extensions.Logging.LogLevel MinimumLogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
@@ -77,7 +87,8 @@ public sealed record ServerSettings
 
     /// <summary>Without the admin key, the database's connection string (it may carry a password) or any other secret: records print every member.</summary>
     public override string ToString() =>
-        $"ServerSettings {{ Urls = {Urls}, DataDirectory = {DataDirectory}, Db = {(Db is null ? "SQLite in the data folder" : "(set)")}, "
+        $"ServerSettings {{ Urls = {Urls}, DataDirectory = {DataDirectory}, InstanceId = {InstanceId ?? "(from the host and data folder)"}, "
+        + $"Db = {(Db is null ? "SQLite in the data folder" : "(set)")}, "
         + $"ConfigDirectory = {ConfigDirectory ?? "(shipped)"}, AdminKey = (set), Demo = {Demo}, Console = {Console}, Https = {Https}, "
         + $"TrustedProxies = [{string.Join(", ", TrustedProxies)}], Gateway = {Gateway}, "
         + $"BankEndpoints = [{string.Join(", ", BankEndpoints)}], Kannel = {Kannel}, Smpp = {Smpp} }}";

@@ -29,5 +29,17 @@ public sealed class SqlDialect
     /// </summary>
     public string? RelaxedCommit => Kind == DatabaseKind.Postgres ? "SET LOCAL synchronous_commit = off" : null;
 
+    /// <summary>
+    /// Tests a text column against a list given as one parameter, <see cref="TextList"/>'s value: one statement and one
+    /// plan whatever the list's length (PostgreSQL reads an array, SQLite a JSON array).
+    /// </summary>
+    public string InTextList(string column, string parameter) => Kind == DatabaseKind.Postgres
+        ? $"{column} = ANY(@{parameter})"
+        : $"{column} IN (SELECT value FROM json_each(@{parameter}))";
+
+    /// <summary>The value of the parameter that <see cref="InTextList"/> names.</summary>
+    public object TextList(IReadOnlyCollection<string> values) =>
+        Kind == DatabaseKind.Postgres ? values.ToArray() : System.Text.Json.JsonSerializer.Serialize(values);
+
     public static SqlDialect Of(DatabaseKind kind) => kind == DatabaseKind.Postgres ? Postgres : Sqlite;
 }

@@ -14,4 +14,12 @@ public static class StorageServices
         services.AddSingleton(sp => new CommitQueue(database, time, options, sp.GetService<ILogger<CommitQueue>>()));
         return services;
     }
+
+    /// <summary>Registers who this server is among the servers on the database (<see cref="ServerInstance"/>) and their table.</summary>
+    public static IServiceCollection AddServerInstance(this IServiceCollection services, ServerInstance instance)
+    {
+        services.AddSingleton(instance);
+        services.AddSingleton<ServerInstances>();
+        return services;
+    }
 }

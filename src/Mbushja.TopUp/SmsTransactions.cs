@@ -47,7 +47,7 @@ public sealed record Transition(TopUpState State, string? Code, string? Reply, b
 /// they make); and every change of state is conditional on the state before it, which is what keeps two workers from
 /// both acting.
 /// </summary>
-public sealed class SmsTransactions(Database database, LedgerEngine ledger)
+public sealed class SmsTransactions(Database database, LedgerEngine ledger, ServerInstance instance)
 {
     /// <summary>The refusal when the row was not in the state the change expects (another worker moved it).</summary>
     public const string StateChanged = "STATE_CHANGED";
@@ -71,7 +71,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         if (row.Plan is { } plan)
         {
             TransferRequest hold = Hold(row.Id, plan);
-            var accept = new Accept(row, [.. trail, LedgerLine("ledger.hold", hold)], redelivery);
+            var accept = new Accept(row, [.. trail, LedgerLine("ledger.hold", hold)], redelivery, instance.Id);
             LedgerOutcome outcome = await ledger.SubmitAsync(
                 new LedgerCommand([hold]) { Accounts = [TopUpAccounts.Bank(plan.BankCode), TopUpAccounts.Clearing(plan.BankCode)], Work = LedgerWork.Of(accept) },
                 ct);
@@ -79,7 +79,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         }
         else
         {
-            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery), Durability.Durable, ct);
+            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id), Durability.Durable, ct);
         }
 
         return refused is null || (refused.Code == Duplicate ? false : throw Unexpected(refused));
@@ -158,19 +158,54 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
         }
     }
 
-    /// <summary>Takes an unfinished message whose lease ran out, for this worker, until <paramref name="until"/>.</summary>
+    /// <summary>
+    /// For the HTTP answer to a repeat of a decided message (the gateway sent it again): whether that answer carries the
+    /// reply. It does when the reply is the responses' (inline), or is taken back from the outbox before any attempt to
+    /// send it; not when the outbound gateway has it (an attempt was made, it was sent, or given up). Decided durably
+    /// before the answer leaves, by conditional writes that the outbox's claim excludes: exactly one route, on any
+    /// number of servers (docs/design/replies-and-leases.md).
+    /// </summary>
+    public async Task<ReplyDelivery> AnswerAsync(TransactionId id, CancellationToken ct = default)
+    {
+        var answer = new AnswerInResponse(id);
+        if (await ledger.Commits.CommitAsync(answer, Durability.Durable, ct) is { } refused)
+        {
+            throw Unexpected(refused);
+        }
+
+        return answer.Delivery;
+    }
+
+    /// <summary>Takes an unfinished message whose lease ran out, for this server, until <paramref name="until"/>.</summary>
     public async Task<bool> ClaimAsync(SmsTransaction row, DateTimeOffset until, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(row);
         var claim = CommitStatement.Conditional(
-            "UPDATE sms_transactions SET lease_until = @until WHERE id = @id AND state = @state AND lease_until = @was",
+            "UPDATE sms_transactions SET lease_until = @until, lease_holder = @holder WHERE id = @id AND state = @state AND lease_until = @was",
             new CommitRefusal(StateChanged, $"Message {row.Id} was taken by another worker."),
             ("until", until.ToUnixTimeMilliseconds()),
+            ("holder", instance.Id),
             ("id", row.Id.Value),
             ("state", row.State.ToWire()),
             ("was", row.LeaseUntil.ToUnixTimeMilliseconds()));
         return await ledger.Commits.CommitAsync(claim, Durability.Durable, ct) is null;
     }
+
+    /// <summary>
+    /// The bank did not answer this server's capture or void: the message waits until <paramref name="until"/> before
+    /// the bank is asked again (by whichever server sweeps then), if it is still <paramref name="state"/> and this
+    /// server's. Relaxed: lost in a power cut, the bank is only asked sooner.
+    /// </summary>
+    public async Task PostponeAsync(TransactionId id, TopUpState state, DateTimeOffset until, CancellationToken ct = default) =>
+        await ledger.Commits.CommitAsync(
+            CommitStatement.Any(
+                "UPDATE sms_transactions SET lease_until = @until WHERE id = @id AND state = @state AND lease_holder = @holder",
+                ("until", until.ToUnixTimeMilliseconds()),
+                ("id", id.Value),
+                ("state", state.ToWire()),
+                ("holder", instance.Id)),
+            Durability.Relaxed,
+            ct);
 
     public async Task<SmsTransaction?> GetAsync(TransactionId id, CancellationToken ct = default) =>
         (await QueryAsync($"SELECT {Columns} FROM sms_transactions WHERE id = @p", id.Value, ct)).FirstOrDefault();
@@ -339,7 +374,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
     private static InvalidOperationException Unexpected(CommitRefusal refusal) =>
         new($"The message store refused a write: {refusal.Code} {refusal.Message}");
 
-    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery) : ICommitWork
+    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, string holder) : ICommitWork
     {
         private readonly string? _plan = row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan);
 
@@ -376,8 +411,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
 
             // ON CONFLICT keeps the transaction usable on PostgreSQL; the unique message id decides a duplicate.
             bool inserted = await context.ExpectOneAsync(
-                $"INSERT INTO sms_transactions ({Columns}) VALUES (@id, @mid, @sender, @msisdn, @to, @text, @bank, @lang, @state, @code, @ref, "
-                + "@amount, @plan, @reply, @route, @now, @now, @lease) ON CONFLICT DO NOTHING",
+                $"INSERT INTO sms_transactions ({Columns}, lease_holder) VALUES (@id, @mid, @sender, @msisdn, @to, @text, @bank, @lang, @state, @code, @ref, "
+                + "@amount, @plan, @reply, @route, @now, @now, @lease, @holder) ON CONFLICT DO NOTHING",
                 cancellationToken,
                 ("id", row.Id.Value),
                 ("mid", row.MessageId),
@@ -395,7 +430,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
                 ("route", row.Route == ReplyRoute.Outbound ? "outbound" : "response"),
                 ("now", context.NowMs),
                 ("reply", row.Reply),
-                ("lease", row.LeaseUntil.ToUnixTimeMilliseconds()));
+                ("lease", row.LeaseUntil.ToUnixTimeMilliseconds()),
+                ("holder", TopUpStates.IsUnfinished(row.State) ? holder : null));
             if (!inserted)
             {
                 return new CommitRefusal(Duplicate, $"Message {row.MessageId} is recorded already.");
@@ -422,6 +458,34 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
 
         public Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) =>
             ApplyTransitionAsync(context, row, from, to, cancellationToken);
+    }
+
+    private sealed class AnswerInResponse(TransactionId id) : ICommitWork
+    {
+        public ReplyDelivery Delivery { get; private set; }
+
+        public bool RefusesBeforeWriting => true;
+
+        public bool Pipelined => true;
+
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+        {
+            if (await SmsOutbox.KeepForResponseAsync(context, id.Value, cancellationToken))
+            {
+                Delivery = ReplyDelivery.InAnswer;
+            }
+            else if (await SmsOutbox.TakeBackAsync(context, id.Value, cancellationToken))
+            {
+                Delivery = ReplyDelivery.InAnswer;
+                SmsTrail.Append(context, id, [new TrailEntry("reply", new { route = "response", why = "the message came again before the reply was sent" })]);
+            }
+            else
+            {
+                Delivery = ReplyDelivery.Separately;
+            }
+
+            return null;
+        }
     }
 
     private sealed class SendInline(TransactionId id) : ICommitWork

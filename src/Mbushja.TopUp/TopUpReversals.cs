@@ -66,6 +66,7 @@ public sealed partial class TopUpReversals(
     OperatorConfig config,
     OperatorClock clock,
     TopUpOptions options,
+    WorkLeases leases,
     ILogger<TopUpReversals> logger)
 {
     public const int MaxReasonLength = 500;
@@ -128,7 +129,7 @@ public sealed partial class TopUpReversals(
             new("reversal.requested", new { by = requestedBy, reason, refundId = reversal.RefundId, amountCents = reversal.Amount.Cents }),
             SmsTransactions.LedgerLine("reversal.ledger", transfers),
         ];
-        var command = new LedgerCommand(transfers) { Work = new Record(reversal, plan, trail, now + options.Lease, clock) };
+        var command = new LedgerCommand(transfers) { Work = new Record(reversal, plan, trail, now + options.Lease, leases.Holder, clock) };
         LedgerOutcome outcome = await ledger.SubmitAsync(command, ct);
         switch (outcome.Status)
         {
@@ -167,7 +168,8 @@ public sealed partial class TopUpReversals(
 
     /// <summary>
     /// Asks the bank again for the refunds that have no answer yet and whose lease ran out (their worker died, or the
-    /// bank did not answer): at start-up and with every recovery sweep. Returns how many it asked.
+    /// bank did not answer <see cref="TopUpOptions.BankRetry"/> ago): at start-up and with every recovery sweep. Returns
+    /// how many it asked.
     /// </summary>
     public async Task<int> RetryRefundsAsync(CancellationToken ct = default)
     {
@@ -180,9 +182,11 @@ public sealed partial class TopUpReversals(
         {
             long until = (clock.UtcNow + options.Lease).ToUnixTimeMilliseconds();
             var claim = CommitStatement.Conditional(
-                $"UPDATE sms_reversals SET lease_until = @until WHERE transaction_id = @id AND state = '{ReversalStates.Refunding}' AND lease_until = @was",
+                $"UPDATE sms_reversals SET lease_until = @until, lease_holder = @holder WHERE transaction_id = @id AND state = '{ReversalStates.Refunding}' "
+                + "AND lease_until = @was",
                 new CommitRefusal(SmsTransactions.StateChanged, "The refund was taken by another worker."),
                 ("until", until),
+                ("holder", leases.Holder),
                 ("id", reversal.TransactionId.Value),
                 ("was", lease));
             if (await ledger.Commits.CommitAsync(claim, Durability.Durable, ct) is null)
@@ -195,12 +199,20 @@ public sealed partial class TopUpReversals(
         return asked;
     }
 
-    /// <summary>Asks the bank for the refund once (the connector retries within the call), and records what it said.</summary>
+    /// <summary>
+    /// Asks the bank for the refund once (the connector retries within the call), under the refund's renewed lease, and
+    /// records what it said; without an answer, the bank is asked again after <see cref="TopUpOptions.BankRetry"/>.
+    /// </summary>
     private async Task<Reversal> RefundAsync(Reversal reversal, CancellationToken ct)
     {
         var request = new RefundRequest(
             reversal.RefundId, reversal.TransactionId.Value, reversal.AccountRef, reversal.Amount, reversal.TransactionId.RefundReference(config.Name));
-        RefundCall call = await bank.RefundAsync(reversal.BankCode, request, ct);
+        RefundCall call;
+        using (leases.Refund(reversal.TransactionId))
+        {
+            call = await bank.RefundAsync(reversal.BankCode, request, ct);
+        }
+
         string? state = call.Reply?.Status switch
         {
             RefundStatus.Refunded => ReversalStates.Refunded,
@@ -217,7 +229,8 @@ public sealed partial class TopUpReversals(
             failure = call.Failure,
             attempts = call.Attempts,
         });
-        if (await ledger.Commits.CommitAsync(new RecordRefund(reversal.TransactionId, state, call.Reply?.Code, entry), Durability.Durable, ct) is not null)
+        var record = new RecordRefund(reversal.TransactionId, state, call.Reply?.Code, entry, clock.UtcNow + options.BankRetry);
+        if (await ledger.Commits.CommitAsync(record, Durability.Durable, ct) is not null)
         {
             // Another worker recorded the answer first (the same answer: the bank knows the refund by its id).
             return await GetAsync(reversal.TransactionId, ct) ?? reversal;
@@ -291,7 +304,8 @@ public sealed partial class TopUpReversals(
     /// In the reversal's ledger transaction: the transaction must still be completed; the row (its primary key refuses a
     /// second reversal), the paid-until dates taken back, the trail.
     /// </summary>
-    private sealed class Record(Reversal reversal, TopUpPlan plan, IReadOnlyList<TrailEntry> trail, DateTimeOffset leaseUntil, OperatorClock clock) : ILedgerWork
+    private sealed class Record(Reversal reversal, TopUpPlan plan, IReadOnlyList<TrailEntry> trail, DateTimeOffset leaseUntil, string holder, OperatorClock clock)
+        : ILedgerWork
     {
         public async Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken)
         {
@@ -305,8 +319,8 @@ public sealed partial class TopUpReversals(
 
             long now = context.Now.ToUnixTimeMilliseconds();
             DbCommand insert = context.Statement(
-                $"INSERT INTO sms_reversals ({Columns}) VALUES (@id, @refund, @bank, @ref, @amount, @reason, @by, @state, NULL, 0, @now, @now, @lease) "
-                + "ON CONFLICT DO NOTHING",
+                $"INSERT INTO sms_reversals ({Columns}, lease_holder) VALUES (@id, @refund, @bank, @ref, @amount, @reason, @by, @state, NULL, 0, @now, @now, "
+                + "@lease, @holder) ON CONFLICT DO NOTHING",
                 ("id", reversal.TransactionId.Value),
                 ("refund", reversal.RefundId),
                 ("bank", reversal.BankCode),
@@ -316,7 +330,8 @@ public sealed partial class TopUpReversals(
                 ("by", reversal.RequestedBy),
                 ("state", ReversalStates.Refunding),
                 ("now", now),
-                ("lease", leaseUntil.ToUnixTimeMilliseconds()));
+                ("lease", leaseUntil.ToUnixTimeMilliseconds()),
+                ("holder", holder));
             if (await insert.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 return new CommitRefusal(ErrorCodes.AlreadyReversed, "The transaction is reversed already.");
@@ -333,17 +348,21 @@ public sealed partial class TopUpReversals(
         }
     }
 
-    /// <summary>Records a refund attempt: its answer (final: refunded or rejected), or none (still refunding), and its trail line.</summary>
-    private sealed class RecordRefund(TransactionId transactionId, string? state, string? code, TrailEntry entry) : ICommitWork
+    /// <summary>
+    /// Records a refund attempt: its answer (final: refunded or rejected), or none (still refunding, asked again from
+    /// <paramref name="retryAt"/>), and its trail line.
+    /// </summary>
+    private sealed class RecordRefund(TransactionId transactionId, string? state, string? code, TrailEntry entry, DateTimeOffset retryAt) : ICommitWork
     {
         public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
             DbCommand update = context.Statement(
                 "UPDATE sms_reversals SET state = COALESCE(@state, state), refund_code = COALESCE(@code, refund_code), attempts = attempts + 1, "
-                + $"updated_at = @now WHERE transaction_id = @id AND state = '{ReversalStates.Refunding}'",
+                + $"updated_at = @now, lease_until = @retry WHERE transaction_id = @id AND state = '{ReversalStates.Refunding}'",
                 ("state", state),
                 ("code", code),
                 ("now", context.NowMs),
+                ("retry", retryAt.ToUnixTimeMilliseconds()),
                 ("id", transactionId.Value));
             if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
             {

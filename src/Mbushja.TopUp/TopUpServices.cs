@@ -3,7 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Mbushja.TopUp;
 
-/// <summary>How SMS Top Up is registered (the bank connector, storage, ledger, accounts and messaging are registered apart).</summary>
+/// <summary>
+/// How SMS Top Up is registered (the bank connector, storage with the server's instance, ledger, accounts and messaging
+/// are registered apart).
+/// </summary>
 public static class TopUpServices
 {
     public static IServiceCollection AddSmsTopUp(this IServiceCollection services, ReplyTexts replies, TopUpOptions options)
@@ -17,6 +20,7 @@ public static class TopUpServices
         services.AddSingleton<IMessageTrail>(sp => sp.GetRequiredService<SmsTrail>());
         services.AddSingleton<TopUpTransfers>();
         services.AddSingleton<TopUpWork>();
+        services.AddSingleton<WorkLeases>();
         services.AddSingleton<BankHoldFlow>();
         services.AddSingleton<TopUpProcessor>();
         services.AddSingleton<TopUpRecovery>();

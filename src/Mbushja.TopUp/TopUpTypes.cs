@@ -49,7 +49,61 @@ public enum TopUpStatus
 }
 
 /// <summary>The answer for one inbound message; the same message id always gets the same one.</summary>
-public sealed record TopUpResult(TopUpStatus Status, string? Code, TransactionId TransactionId, string Reply);
+/// <param name="Reply">The reply's text, whichever way it leaves (<see cref="Delivery"/>).</param>
+public sealed record TopUpResult(TopUpStatus Status, string? Code, TransactionId TransactionId, string Reply)
+{
+    /// <summary>
+    /// Whether this answer carries the reply to the subscriber, or the reply leaves (or left) separately, through the
+    /// outbound gateway: never both (docs/design/replies-and-leases.md).
+    /// </summary>
+    public ReplyDelivery Delivery { get; init; }
+
+    /// <summary>
+    /// Another worker committed this answer while its caller, which reads replies in its response, was at the bank: the
+    /// reply may be bound for the outbox, and the caller settles whether its answer carries it.
+    /// </summary>
+    internal bool DecidedElsewhere { get; init; }
+
+    /// <summary>This result for a request whose reply goes out through the outbound gateway when <paramref name="outbound"/>.</summary>
+    internal TopUpResult Via(bool outbound) => this with { Delivery = outbound ? ReplyDelivery.Separately : ReplyDelivery.InAnswer };
+}
+
+/// <summary>How the reply of an answered message reaches the subscriber, from the point of view of one answer.</summary>
+public enum ReplyDelivery
+{
+    /// <summary>In this answer: the gateway sends it back (the JSON endpoint's <c>reply</c>, the sms-service's body).</summary>
+    InAnswer,
+
+    /// <summary>Not in this answer: it goes (or went) out through the outbound gateway, Kannel's sendsms or SMPP, once.</summary>
+    Separately,
+}
+
+/// <summary>
+/// A repeat of a message that is still being finished, after waiting for it a while: try again after
+/// <see cref="RetryAfter"/> (HTTP 503 <c>STILL_PROCESSING</c> with <c>Retry-After</c>).
+/// </summary>
+public sealed class StillProcessingException : TimeoutException
+{
+    public StillProcessingException()
+    {
+    }
+
+    public StillProcessingException(string message)
+        : base(message)
+    {
+    }
+
+    public StillProcessingException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public StillProcessingException(string message, TimeSpan retryAfter)
+        : base(message) => RetryAfter = retryAfter;
+
+    /// <summary>When to ask again: once the message's worker, or the server that takes its work over, may have finished it.</summary>
+    public TimeSpan RetryAfter { get; } = TimeSpan.FromSeconds(1);
+}
 
 /// <summary>What one credit of a message does.</summary>
 public enum CreditKind

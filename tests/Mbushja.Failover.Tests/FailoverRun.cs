@@ -113,7 +113,7 @@ public sealed class FailoverRun : IAsyncDisposable
             AdminKey = AdminKey,
             BankEndpoints = _bank.EndpointsAt(bankUrl),
             // Short leases: what a failover leaves unfinished is finished within seconds by either server.
-            TopUp = Mbushja.TopUp.TopUpOptions.Default with { Lease = TimeSpan.FromSeconds(5) },
+            TopUp = Mbushja.TopUp.TopUpOptions.Default with { Lease = TimeSpan.FromSeconds(5), LeaseRenewal = TimeSpan.FromSeconds(1) },
             RecoveryInterval = TimeSpan.FromSeconds(1),
             MinimumLogLevel = LogLevel.Critical,
         };

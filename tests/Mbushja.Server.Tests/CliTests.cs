@@ -225,6 +225,14 @@ public sealed class CliTests
     [InlineData("serve", "--smpp-max-queued-pdus", "0")]
     [InlineData("serve", "--smpp-max-queued-pdus", "many")]
     [InlineData("serve", "--smpp-max-inbound-in-flight", "0")]
+    [InlineData("serve", "--instance-id", "two words")]
+    [InlineData("serve", "--work-lease", "1")]
+    [InlineData("serve", "--work-lease", "long")]
+    [InlineData("serve", "--work-lease-renewal", "0")]
+    [InlineData("serve", "--work-lease", "10", "--work-lease-renewal", "6")]
+    [InlineData("serve", "--work-lease-renewal", "6")] // more than half the default lease (10 s)
+    [InlineData("serve", "--resend-wait", "61")]
+    [InlineData("serve", "--resend-wait=-1")]
     public async Task Run_BadArguments_ExitsTwoWithOneLineOnStderrAndNothingOnStdout(params string[] args)
     {
         Run run = await RunAsync(args);
@@ -234,6 +242,20 @@ public sealed class CliTests
         Assert.EndsWith("\n", run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', run.Stderr[..^1]);
         Assert.StartsWith("mbushja: ", run.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>The work's timings and the instance id are refused with a reason that names the option and the rule.</summary>
+    [Theory]
+    [InlineData("--instance-id", "a/b", "--instance-id: An instance id has 1 to 64 characters")]
+    [InlineData("--work-lease", "1", "--work-lease must be at least 2.")]
+    [InlineData("--work-lease-renewal", "6", "--work-lease-renewal (6 s) must be at most half of --work-lease (10 s)")]
+    [InlineData("--resend-wait", "120", "--resend-wait must be 0 to 60 seconds.")]
+    public async Task Serve_WorkOptionsOutOfBounds_SayWhich(string option, string value, string reason)
+    {
+        Run run = await RunAsync("serve", option, value);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(reason, run.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]

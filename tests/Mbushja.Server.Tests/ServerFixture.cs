@@ -43,8 +43,8 @@ public sealed class RunningServer : IAsyncDisposable
             Db = db,
             AdminKey = AdminKey,
             Demo = demo,
-            // Short leases, so that a test can watch the recovery sweep take over work a bank left unfinished.
-            TopUp = TopUpOptions.Default with { Lease = TimeSpan.FromSeconds(1) },
+            // Short leases and bank retries, so that a test can watch the recovery sweep take over work a bank left unfinished.
+            TopUp = TopUpOptions.Default with { Lease = TimeSpan.FromSeconds(1), LeaseRenewal = TimeSpan.FromMilliseconds(300), BankRetry = TimeSpan.FromSeconds(1) },
         };
         WebApplication app = await MbushjaServer.BuildAsync(configure is null ? settings : configure(settings));
         prepare?.Invoke(app);

@@ -24,7 +24,7 @@ internal sealed class TopUpWorld(ServerFixture server)
             where T : notnull => services.GetRequiredService<T>();
         var holds = new BankHoldFlow(
             Get<SmsTransactions>(), bank, Get<BankDirectory>(), Get<ReplyTexts>(), Get<OperatorConfig>(), Get<OperatorClock>(), Get<TopUpWork>(),
-            Get<ILogger<BankHoldFlow>>());
+            Get<WorkLeases>(), Get<TopUpOptions>(), Get<ILogger<BankHoldFlow>>());
         return new TopUpProcessor(Get<TopUpPlanner>(), Get<SmsTransactions>(), holds, Get<TopUpWork>(), Get<OperatorClock>(), Get<TopUpOptions>(), Get<ILogger<TopUpProcessor>>());
     }
 

@@ -124,8 +124,11 @@ public abstract class HoldFlowSpec : IAsyncLifetime
         Assert.Equal(TopUpState.Voiding, (await _h.RowAsync(result.TransactionId))!.State);
         Assert.Equal(500, (await _h.AccountAsync("bank:BEK"))!.PendingDebits.Cents);
 
+        // The bank is asked again once the retry's wait is over, not at every lease.
         _h.Bank.AnswersVoid = true;
         _h.Clock.Advance(TopUpOptions.Default.Lease + TimeSpan.FromSeconds(1));
+        Assert.Equal(0, await _h.Get<TopUpRecovery>().RecoverAsync());
+        _h.Clock.Advance(TopUpOptions.Default.BankRetry);
         Assert.Equal(1, await _h.Get<TopUpRecovery>().RecoverAsync());
 
         Assert.Equal(TopUpState.Failed, (await _h.RowAsync(result.TransactionId))!.State);
@@ -165,7 +168,7 @@ public abstract class HoldFlowSpec : IAsyncLifetime
         Assert.Equal(500, (await _h.AccountAsync("bank:BEK"))!.PendingDebits.Cents);
 
         _h.Bank.AnswersCapture = true;
-        _h.Clock.Advance(TopUpOptions.Default.Lease + TimeSpan.FromSeconds(1));
+        _h.Clock.Advance(TopUpOptions.Default.BankRetry + TimeSpan.FromSeconds(1));
         await _h.Get<TopUpRecovery>().RecoverAsync();
         SmsTransaction row = (await _h.RowAsync(result.TransactionId))!;
         await _h.Get<BankHoldFlow>().CaptureAsync(row with { State = TopUpState.Credited }, CancellationToken.None);

@@ -28,7 +28,27 @@ internal sealed class ScriptedBank : IBankConnector
 
     public HoldStatus? HoldOf(string holdId) => _holds.TryGetValue(holdId, out HoldStatus status) ? status : null;
 
-    public Task<BankCall> HoldAsync(string bankCode, HoldRequest request, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// When set, a hold waits for this before the bank answers (a slow bank), having first completed
+    /// <see cref="HoldAsked"/>; it does not stop for its caller's token, as a bank's answer does not.
+    /// </summary>
+    public Task? HoldGate { get; set; }
+
+    /// <summary>Completed when a hold reaches <see cref="HoldGate"/>.</summary>
+    public TaskCompletionSource HoldAsked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task<BankCall> HoldAsync(string bankCode, HoldRequest request, CancellationToken cancellationToken = default)
+    {
+        if (HoldGate is { } gate)
+        {
+            HoldAsked.TrySetResult();
+            await gate;
+        }
+
+        return await AnswerHoldAsync(request);
+    }
+
+    private Task<BankCall> AnswerHoldAsync(HoldRequest request)
     {
         Calls.Enqueue(("hold", request.HoldId));
         if (HoldAnswer is not { } answer)

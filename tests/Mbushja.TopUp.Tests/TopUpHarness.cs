@@ -23,6 +23,9 @@ internal sealed class TopUpHarness : IAsyncDisposable
 
     private readonly ServiceProvider _services;
 
+    /// <summary>False for a harness on another's database: that one deletes it.</summary>
+    private bool _ownsDatabase = true;
+
     private TopUpHarness(TestDatabase database, ServiceProvider services, FakeClock clock, ScriptedBank bank)
     {
         Test = database;
@@ -42,11 +45,22 @@ internal sealed class TopUpHarness : IAsyncDisposable
     public T Get<T>()
         where T : notnull => _services.GetRequiredService<T>();
 
-    public static async Task<TopUpHarness> StartAsync(DatabaseKind kind = DatabaseKind.Sqlite, TestDatabase? database = null)
+    /// <summary>
+    /// A harness on a fresh database, or on <paramref name="database"/> (another harness's: then the holder is
+    /// registered already, and <paramref name="clock"/> and <paramref name="bank"/> may be shared too), as the server
+    /// instance <paramref name="instanceId"/> (a fresh one when null). Several on one database are several servers.
+    /// </summary>
+    public static async Task<TopUpHarness> StartAsync(
+        DatabaseKind kind = DatabaseKind.Sqlite,
+        TestDatabase? database = null,
+        string? instanceId = null,
+        FakeClock? clock = null,
+        ScriptedBank? bank = null,
+        TopUpOptions? options = null)
     {
         TestDatabase test = database ?? await TestDatabase.CreateAsync(kind);
-        var clock = new FakeClock(new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero));
-        var bank = new ScriptedBank();
+        clock ??= new FakeClock(new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero));
+        bank ??= new ScriptedBank();
         OperatorConfig config = OperatorConfig.Load(ShippedConfig.Directory);
         var services = new ServiceCollection();
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
@@ -56,14 +70,23 @@ internal sealed class TopUpHarness : IAsyncDisposable
         services.AddSingleton<TimeProvider>(clock);
         services.AddSingleton(new OperatorClock(clock, config.TimeZone));
         services.AddStorage(test.Database, clock);
+        services.AddServerInstance(ServerInstance.Start(instanceId ?? "harness-" + Guid.NewGuid().ToString("N")[..8]));
         services.AddLedger();
         services.AddAccounts();
         services.AddMessaging(OutboxOptions.Default);
         services.AddSmsGrammars(BankDirectory.Load(ShippedConfig.Directory));
-        services.AddSmsTopUp(ReplyTexts.Load(ShippedConfig.Directory), TopUpOptions.Default);
+        services.AddSmsTopUp(ReplyTexts.Load(ShippedConfig.Directory), options ?? TopUpOptions.Default);
         services.AddSingleton<IBankConnector>(bank);
-        var harness = new TopUpHarness(test, services.BuildServiceProvider(), clock, bank);
-        await harness.RegisterHolderAsync();
+        var harness = new TopUpHarness(test, services.BuildServiceProvider(), clock, bank) { _ownsDatabase = database is null };
+        if (database is null)
+        {
+            await harness.RegisterHolderAsync();
+        }
+        else
+        {
+            harness.Holder = harness.Get<NumberingPlan>().ParseMsisdn(HolderNational).Value;
+        }
+
         return harness;
     }
 
@@ -94,6 +117,13 @@ internal sealed class TopUpHarness : IAsyncDisposable
         Assert.Equal(0, totals.OverdrawnAccounts);
     }
 
+    /// <summary>What a server does at its start after the database is up: registers its instance, ends its last run's leases.</summary>
+    public async Task StartServerAsync()
+    {
+        await Get<ServerInstances>().RegisterAsync(Get<TopUpOptions>().Lease);
+        await Get<WorkLeases>().EndOwnAsync();
+    }
+
     /// <summary>Waits for the work an answer left running (the capture).</summary>
     public Task SettleAsync() => Get<TopUpWork>().DrainAsync(TimeSpan.FromSeconds(30));
 
@@ -102,6 +132,9 @@ internal sealed class TopUpHarness : IAsyncDisposable
         await Get<TopUpWork>().DrainAsync(TimeSpan.FromSeconds(30));
         await Get<CommitQueue>().DisposeAsync();
         await _services.DisposeAsync();
-        await Test.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            await Test.DisposeAsync();
+        }
     }
 }

@@ -12,9 +12,25 @@ namespace Mbushja.Server.Api;
 
 public sealed record InboundSmsRequest(string? From, string? To, string? Text, string? MessageId = null);
 
-public sealed record InboundSmsResponse(string Status, string? Code, string? TransactionId, string Reply)
+/// <summary>The JSON endpoint's answer (SPEC section 5), and whether its reply went out separately.</summary>
+/// <param name="Reply">The reply for the gateway to send back; empty when it leaves (or left) separately.</param>
+/// <param name="ReplySent">
+/// <c>"separately"</c> when the reply is not in this answer because it goes (or went) out through the outbound gateway
+/// (the answer to a repeat of a message whose reply was already on its way); absent otherwise.
+/// </param>
+public sealed record InboundSmsResponse(
+    string Status,
+    string? Code,
+    string? TransactionId,
+    string Reply,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? ReplySent = null)
 {
-    public static InboundSmsResponse From(TopUpResult r) => new(r.Status.ToWire(), r.Code, r.TransactionId.Value, r.Reply);
+    /// <summary>The value of <see cref="ReplySent"/> when the reply leaves through the outbound gateway.</summary>
+    public const string Separately = "separately";
+
+    public static InboundSmsResponse From(TopUpResult r) => r.Delivery == ReplyDelivery.InAnswer
+        ? new(r.Status.ToWire(), r.Code, r.TransactionId.Value, r.Reply)
+        : new(r.Status.ToWire(), r.Code, r.TransactionId.Value, "", Separately);
 }
 
 /// <summary>
@@ -35,14 +51,19 @@ public static class SmsApi
         RouteGroupBuilder gateway = app.MapGroup("").AddEndpointFilter(new GatewayAccessFilter(access));
         gateway.MapPost("/api/v1/sms/inbound", InboundAsync)
             .Accepts<InboundSmsRequest>("application/json")
-            .WithSummary("An SMS to a bank's short code: tops up, and answers with the reply to send back.")
-            .WithDescription("The same messageId again returns the first result and charges nothing more.");
+            .WithSummary("An SMS to a bank's short code: tops up, and answers with the reply to send back (or replySent: \"separately\").")
+            .WithDescription(
+                "The same messageId again returns the first result (same transactionId) and charges nothing more. Exactly one reply "
+                + "reaches the subscriber: when a repeat comes after the reply went out through the outbound gateway (Kannel's sendsms, "
+                + "SMPP), the answer's reply is empty and replySent is \"separately\"; send nothing then. A repeat of a message still being "
+                + "finished waits a few seconds, then gets 503 STILL_PROCESSING with Retry-After.");
         gateway.MapMethods(
                 "/kannel/sms-service",
                 ["GET", "POST"],
                 (HttpRequest request, TopUpProcessor processor, CancellationToken ct) => KannelAsync(request, processor, kannelReplyVia, ct))
             .WithSummary(kannelReplyVia == ReplyRoute.Response
-                ? "Kannel sms-service: sender, receiver, text (and id) as query or form parameters; the reply is the response body."
+                ? "Kannel sms-service: sender, receiver, text (and id) as query or form parameters; the reply is the response body "
+                    + "(empty when a repeat of the message comes after its reply went out through sendsms)."
                 : "Kannel sms-service: sender, receiver, text (and id) as query or form parameters; an empty body, the reply follows through sendsms.")
             .WithDescription("Kannel get-url example: http://127.0.0.1:8080/kannel/sms-service?from=%p&to=%P&text=%a&id=%I");
         return app;
@@ -69,7 +90,7 @@ public static class SmsApi
         }
         catch (TimeoutException e)
         {
-            return Problems.Of(StatusCodes.Status503ServiceUnavailable, ErrorCodes.StillProcessing, e.Message);
+            return StillProcessing(request, e);
         }
     }
 
@@ -132,13 +153,22 @@ public static class SmsApi
         try
         {
             TopUpResult result = await processor.ProcessAsync(new InboundSms(from, to, text, id, replyVia), ct);
-            // Via sendsms the reply waits in the outbox; an empty body tells Kannel (omit-empty) to send nothing itself.
-            return TypedResults.Text(replyVia == ReplyRoute.Response ? result.Reply : "", "text/plain; charset=utf-8");
+            // Via sendsms (or when a repeat finds the reply on its way there) the reply leaves through the outbox; an
+            // empty body tells Kannel (omit-empty) to send nothing itself.
+            return TypedResults.Text(result.Delivery == ReplyDelivery.InAnswer ? result.Reply : "", "text/plain; charset=utf-8");
         }
         catch (TimeoutException e)
         {
-            return Problems.Of(StatusCodes.Status503ServiceUnavailable, ErrorCodes.StillProcessing, e.Message);
+            return StillProcessing(request, e);
         }
+    }
+
+    /// <summary>A repeat of a message still being finished: 503 <c>STILL_PROCESSING</c>, and when to send it again.</summary>
+    private static ProblemHttpResult StillProcessing(HttpRequest request, TimeoutException e)
+    {
+        TimeSpan after = e is StillProcessingException still ? still.RetryAfter : TimeSpan.FromSeconds(1);
+        request.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Of(StatusCodes.Status503ServiceUnavailable, ErrorCodes.StillProcessing, e.Message);
     }
 
     private static ProblemHttpResult? Check(string? from, string? to, string? text, string? messageId)

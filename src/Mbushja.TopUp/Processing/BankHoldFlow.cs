@@ -25,6 +25,8 @@ public sealed partial class BankHoldFlow(
     OperatorConfig config,
     OperatorClock clock,
     TopUpWork work,
+    WorkLeases leases,
+    TopUpOptions options,
     ILogger<BankHoldFlow> logger)
 {
     /// <summary>
@@ -33,6 +35,8 @@ public sealed partial class BankHoldFlow(
     /// </summary>
     public async Task<TopUpResult> HoldAndCreditAsync(SmsTransaction row, bool outbound, CancellationToken ct)
     {
+        // The message's lease is renewed while this runs: no other server takes it over from a live worker.
+        using WorkLeases.Hold lease = leases.Message(row.Id);
         TopUpPlan plan = row.Plan!;
         var trail = new List<TrailEntry>();
         long started = Stopwatch.GetTimestamp();
@@ -62,16 +66,64 @@ public sealed partial class BankHoldFlow(
         }
     }
 
-    /// <summary>credited → completed once the bank confirms the capture, with the post of the hold; without an answer the sweep tries again later.</summary>
+    /// <summary>
+    /// credited → completed once the bank confirms the capture, with the post of the hold; without an answer the sweep
+    /// tries again after <see cref="TopUpOptions.BankRetry"/>.
+    /// </summary>
     public async Task CaptureAsync(SmsTransaction row, CancellationToken ct)
     {
+        if (!await CapturedAsync(row, ct))
+        {
+            await store.PostponeAsync(row.Id, TopUpState.Credited, clock.UtcNow + options.BankRetry, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// voiding → failed once the bank confirms the void, with the void of the hold; without an answer the sweep tries
+    /// again after <see cref="TopUpOptions.BankRetry"/>.
+    /// </summary>
+    public async Task VoidAsync(SmsTransaction row, CancellationToken ct)
+    {
+        if (!await VoidedAsync(row, ct))
+        {
+            await store.PostponeAsync(row.Id, TopUpState.Voiding, clock.UtcNow + options.BankRetry, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Goes on with an unfinished message from where it stands (the recovery sweep, once it holds its lease): the bank's
+    /// hold and the credits, the capture, or the void. A reply it makes goes out through the outbound gateway.
+    /// </summary>
+    public async Task ContinueAsync(SmsTransaction row, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        switch (row.State)
+        {
+            case TopUpState.Holding:
+                // Nobody waits for this answer in an HTTP response any more: the reply goes out through the gateway (a
+                // repeat of the message may yet take it back for its answer, before any attempt: SmsTransactions.AnswerAsync).
+                await HoldAndCreditAsync(row, outbound: true, ct);
+                break;
+            case TopUpState.Credited:
+                await CaptureAsync(row, ct);
+                break;
+            case TopUpState.Voiding:
+                await VoidAsync(row, ct);
+                break;
+        }
+    }
+
+    /// <summary>The capture, under the message's renewed lease; false when the bank did not answer.</summary>
+    private async Task<bool> CapturedAsync(SmsTransaction row, CancellationToken ct)
+    {
+        using WorkLeases.Hold lease = leases.Message(row.Id);
         long started = Stopwatch.GetTimestamp();
         BankCall capture = await bank.CaptureAsync(row.Plan!.BankCode, row.Id.Value, ct);
         TopUpMetrics.Phase("capture", started);
         if (capture.Reply is not { } answer)
         {
             LogBankSilent(logger, row.Id.Value, "capture", capture.Failure);
-            return;
+            return false;
         }
 
         if (answer.Status != HoldStatus.Captured)
@@ -90,16 +142,18 @@ public sealed partial class BankHoldFlow(
             TransferRequest.Post(row.Id.CaptureTransfer, row.Id.HoldTransfer, "sms.capture"),
             CancellationToken.None));
         TopUpMetrics.Phase("complete", started);
+        return true;
     }
 
-    /// <summary>voiding → failed once the bank confirms the void, with the void of the hold; without an answer the sweep tries again later.</summary>
-    public async Task VoidAsync(SmsTransaction row, CancellationToken ct)
+    /// <summary>The void, under the message's renewed lease; false when the bank did not answer.</summary>
+    private async Task<bool> VoidedAsync(SmsTransaction row, CancellationToken ct)
     {
+        using WorkLeases.Hold lease = leases.Message(row.Id);
         BankCall call = await bank.VoidAsync(row.Plan!.BankCode, row.Id.Value, ct);
         if (call.Reply is not { } answer)
         {
             LogBankSilent(logger, row.Id.Value, "void", call.Failure);
-            return;
+            return false;
         }
 
         if (answer.Status == HoldStatus.Captured)
@@ -109,6 +163,7 @@ public sealed partial class BankHoldFlow(
 
         await Patiently(() => store.MoveAsync(
             row, TopUpState.Voiding, new Transition(TopUpState.Failed, null, null, false, [BankTrail("bank.void", call, null)]), Void(row.Id), CancellationToken.None));
+        return true;
     }
 
     /// <summary>
@@ -147,7 +202,7 @@ public sealed partial class BankHoldFlow(
                 return await AbandonAsync(row, trail, outbound, ct);
             }
 
-            return await CurrentAnswerAsync(row.Id, ct);
+            return await CurrentAnswerAsync(row.Id, outbound, ct);
         }
 
         // Committed now: the work wrote the reply. Replayed (an earlier try committed): it is in the row.
@@ -155,15 +210,16 @@ public sealed partial class BankHoldFlow(
         if (outcome.Status == LedgerStatus.Committed && credits.Reply is { } reply)
         {
             MessageMetrics.Message("sms", plan.BankCode, MessageOutcome.Completed, null);
-            result = new TopUpResult(TopUpStatus.Completed, null, row.Id, reply);
+            result = new TopUpResult(TopUpStatus.Completed, null, row.Id, reply).Via(outbound);
         }
         else
         {
-            result = await CurrentAnswerAsync(row.Id, ct);
+            // Committed by another worker (the sweep took the message over), or by an earlier try of this one.
+            result = await CurrentAnswerAsync(row.Id, outbound, ct);
         }
 
-        // The message stays credited under its lease until the bank confirms; a capture that does not finish here (no
-        // answer, a shutdown, a crash) is the recovery sweep's once the lease runs out.
+        // The message stays credited under its lease (renewed while the capture runs) until the bank confirms; a
+        // capture that does not finish here (no answer, a shutdown, a crash) is the recovery sweep's.
         work.Start(row.Id.Value + ":capture", row.Id, () => CaptureAsync(row with { State = TopUpState.Credited }, CancellationToken.None));
         return result;
     }
@@ -190,22 +246,29 @@ public sealed partial class BankHoldFlow(
             LogDecided(logger, row.Id.Value, transition.State, transition.Code);
             TopUpStatus status = TopUpStates.StatusOf(transition.State)!.Value;
             MessageMetrics.Message("sms", row.BankCode, status.ToOutcome(), transition.Code);
-            return new TopUpResult(status, transition.Code, row.Id, transition.Reply!);
+            return new TopUpResult(status, transition.Code, row.Id, transition.Reply!).Via(transition.ReplyOutbound);
         }
 
-        return await CurrentAnswerAsync(row.Id, ct);
+        return await CurrentAnswerAsync(row.Id, transition.ReplyOutbound, ct);
     }
 
-    private async Task<TopUpResult> CurrentAnswerAsync(TransactionId id, CancellationToken ct)
+    /// <summary>
+    /// The answer another worker (or an earlier try) committed. Its reply may be bound for the outbox: whether a caller
+    /// that reads replies in its response gets it is settled by that caller, who knows whether it still waits
+    /// (<see cref="TopUpProcessor.FinishAsync"/>); until then, not in the answer.
+    /// </summary>
+    private async Task<TopUpResult> CurrentAnswerAsync(TransactionId id, bool outbound, CancellationToken ct)
     {
         SmsTransaction? row = await store.GetAsync(id, ct);
-        return row?.Result ?? throw new InvalidOperationException($"Message {id} has no answer yet.");
+        TopUpResult result = row?.Result ?? throw new InvalidOperationException($"Message {id} has no answer yet.");
+        return result.Via(outbound: true) with { DecidedElsewhere = !outbound };
     }
 
     /// <summary>
     /// A step after the bank's answer, run again while no database takes writes (a failover): the bank holds money the
-    /// ledger must follow, and the step's ids make a second run recognise the first. Shorter than the lease, after
-    /// which the recovery sweep would take the message over.
+    /// ledger must follow, and the step's ids make a second run recognise the first. Leases cannot be renewed meanwhile,
+    /// so another server may take the message over once a primary takes writes again: every step is conditional on the
+    /// state before it, and the one that finds the message moved answers with what the other committed.
     /// </summary>
     private async Task<T> Patiently<T>(Func<Task<T>> step) => await _patience.ExecuteAsync(async _ => await step(), CancellationToken.None);
 

@@ -5,19 +5,31 @@ using Microsoft.Extensions.Logging;
 
 namespace Mbushja.TopUp;
 
-/// <summary>Timings of SMS Top Up.</summary>
+/// <summary>Timings of SMS Top Up (README "Several servers and crashes"; docs/design/replies-and-leases.md).</summary>
 public sealed record TopUpOptions
 {
     public static TopUpOptions Default { get; } = new();
 
-    /// <summary>How long a worker owns an unfinished message before the recovery sweep may take it over.</summary>
-    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long a server holds unfinished work (a message on its way through its bank, a refund being asked) without
+    /// renewing its lease: once it runs out, another server takes the work over. Renewed while the work runs.
+    /// </summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a repeated message id waits for the first delivery's answer.</summary>
-    public TimeSpan DuplicateWait { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How often the leases of the work under way are renewed, all in one commit: well within <see cref="Lease"/>.</summary>
+    public TimeSpan LeaseRenewal { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a repeated message id waits for the first delivery's answer before it is told to try again (503).</summary>
+    public TimeSpan DuplicateWait { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long work the bank did not answer (a capture, a void, a refund) waits before the bank is asked again.</summary>
+    public TimeSpan BankRetry { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Unfinished messages taken per recovery sweep.</summary>
     public int SweepBatch { get; init; } = 200;
+
+    /// <summary>Messages a recovery sweep finishes at once (after a crash: the dead server's whole work in flight).</summary>
+    public int RecoveryParallelism { get; init; } = 16;
 }
 
 /// <summary>
@@ -36,20 +48,23 @@ public sealed partial class TopUpProcessor(
     ILogger<TopUpProcessor> logger,
     OutboxSignal? outbox = null)
 {
-    /// <summary>Handles one inbound message and returns its answer; the same message id always gets the first answer.</summary>
+    /// <summary>
+    /// Handles one inbound message and returns its answer; the same message id always gets the first answer, with the
+    /// reply in it only if it is not on its way out by another route (<see cref="TopUpResult.Delivery"/>).
+    /// </summary>
     public async Task<TopUpResult> ProcessAsync(InboundSms sms, CancellationToken ct = default)
     {
         AcceptedSms accepted = await AcceptAsync(sms, redelivery: null, ct);
-        return accepted.Row is { } row ? await FinishAsync(row, ct) : await FirstAnswerAsync(accepted.MessageId!, ct);
+        return accepted.Row is { } row ? await FinishAsync(row, ct) : await FirstAnswerAsync(accepted.MessageId!, sms.Route, ct);
     }
 
     /// <summary>
     /// The first half of <see cref="ProcessAsync"/>: judges the message (reads only) and records it durably with that
     /// decision, a refusal's reply included, and for a valid one the ledger's hold of its total. Once this returns, the
     /// message is the platform's: a gateway that waits for nothing more (an SMSC's deliver_sm) may be answered, and
-    /// <see cref="FinishAsync"/> carries it on; should that not happen (a crash), the recovery sweep does once the lease
-    /// runs out. With a <paramref name="redelivery"/> key, the same key again within its window is the same message
-    /// (for gateways that give no stable message id).
+    /// <see cref="FinishAsync"/> carries it on; should that not happen (a crash), the recovery sweep does: at once when
+    /// this server restarts, or once the lease runs out on another. With a <paramref name="redelivery"/> key, the same
+    /// key again within its window is the same message (for gateways that give no stable message id).
     /// </summary>
     public async Task<AcceptedSms> AcceptAsync(InboundSms sms, RedeliveryKey? redelivery = null, CancellationToken ct = default)
     {
@@ -97,6 +112,7 @@ public sealed partial class TopUpProcessor(
     public async Task<TopUpResult> FinishAsync(SmsTransaction row, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(row);
+        bool outbound = row.Route == ReplyRoute.Outbound;
         if (row.Plan is null)
         {
             if (logger.IsEnabled(LogLevel.Information))
@@ -106,23 +122,24 @@ public sealed partial class TopUpProcessor(
             }
 
             MessageMetrics.Message("sms", row.BankCode, MessageOutcome.Rejected, row.Code);
-            return row.Result!;
+            return row.Result!.Via(outbound);
         }
 
-        bool outbound = row.Route == ReplyRoute.Outbound;
         TopUpResult result;
         try
         {
-            result = await holds.HoldAndCreditAsync(row, outbound, ct);
+            // Not the caller's token: a gateway that stops waiting does not stop the bank's hold half-way; the reply it
+            // will not read goes out through the outbound gateway instead (below).
+            result = await holds.HoldAndCreditAsync(row, outbound, CancellationToken.None);
         }
         finally
         {
             if (!outbound && ct.IsCancellationRequested)
             {
-                // The caller that was to read the reply in its response gave up (a gateway's timeout): a reply it
-                // committed for that response goes out through the gateway instead. The writes that commit a reply do
-                // not stop for the caller, so whatever this message committed is in by now; if it committed none
-                // (the caller left during the bank's answer), the recovery sweep sends it, outbound.
+                // The caller that was to read the reply in its response gave up (a gateway's timeout): the reply it
+                // committed for that response goes out through the gateway instead, unless the answer to a repeat of the
+                // message carried it meanwhile (SmsOutbox.SendInlineAsync). If it committed none (an exception), the
+                // recovery sweep finishes the message once its lease runs out, outbound.
                 await store.SendInlineReplyAsync(row.Id, CancellationToken.None);
                 outbox?.Notify();
             }
@@ -134,6 +151,13 @@ public sealed partial class TopUpProcessor(
         }
 
         ct.ThrowIfCancellationRequested();
+        if (result.DecidedElsewhere)
+        {
+            // Another worker took the message over and decided it (a lease that could not be renewed in time): its reply
+            // may be bound for the outbox, and this answer carries it only if taken back before any attempt.
+            result = result with { Delivery = await store.AnswerAsync(row.Id, CancellationToken.None), DecidedElsewhere = false };
+        }
+
         return result;
     }
 
@@ -151,20 +175,31 @@ public sealed partial class TopUpProcessor(
     /// <summary>Waits, up to <paramref name="timeout"/>, for the work answered messages left running (captures, finishing).</summary>
     public Task DrainAsync(TimeSpan timeout) => work.DrainAsync(timeout);
 
-    /// <summary>The answer of a message some other path decided (or is deciding): waits for its reply.</summary>
-    private async Task<TopUpResult> FirstAnswerAsync(string messageId, CancellationToken ct)
+    /// <summary>
+    /// The answer of a message some other path decided (or is deciding): waits for its reply, up to
+    /// <see cref="TopUpOptions.DuplicateWait"/>, then throws <see cref="StillProcessingException"/>. For a gateway that
+    /// reads replies in responses, this answer carries the reply only if no other route has it
+    /// (<see cref="SmsTransactions.AnswerAsync"/>): exactly one reply, however often the message comes.
+    /// </summary>
+    private async Task<TopUpResult> FirstAnswerAsync(string messageId, ReplyRoute route, CancellationToken ct)
     {
         DateTimeOffset deadline = clock.UtcNow + options.DuplicateWait;
         while (true)
         {
-            if (await store.FindByMessageIdAsync(messageId, ct) is { Result: { } result })
+            SmsTransaction? row = await store.FindByMessageIdAsync(messageId, ct);
+            if (row is { Result: { } result })
             {
-                return result;
+                return route == ReplyRoute.Outbound
+                    ? result.Via(outbound: true)
+                    : result with { Delivery = await store.AnswerAsync(row.Id, ct) };
             }
 
-            if (clock.UtcNow > deadline)
+            if (clock.UtcNow >= deadline)
             {
-                throw new TimeoutException($"Message {messageId} is still being processed.");
+                // Its worker is alive and renews the lease, or is dead and the lease runs out (then a sweep takes it over).
+                TimeSpan left = (row?.LeaseUntil ?? clock.UtcNow) - clock.UtcNow;
+                TimeSpan retryAfter = left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left > options.Lease ? options.Lease : left;
+                throw new StillProcessingException($"Message {messageId} is still being processed; send it again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.", retryAfter);
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), clock.Time, ct);

@@ -5,9 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace Mbushja.TopUp;
 
 /// <summary>
-/// Finishes the unfinished messages whose worker is gone (their lease ran out): at start-up after a crash, and
-/// periodically for bank calls that had no answer. A message is taken by a claim on its lease, so of several servers
-/// sweeping at once one finishes it.
+/// Finishes the unfinished messages whose worker is gone (their lease ran out, or ended when their server restarted):
+/// at start-up after a crash, and every few seconds for another server's crash or a bank call that had no answer. A
+/// message is taken by a claim on its lease, so of several servers sweeping at once one finishes it; several at once
+/// (<see cref="TopUpOptions.RecoveryParallelism"/>), so that a dead server's whole work in flight is answered within
+/// seconds.
 /// </summary>
 public sealed partial class TopUpRecovery(
     SmsTransactions store, BankHoldFlow holds, OperatorClock clock, TopUpOptions options, ILogger<TopUpRecovery> logger, OutboxSignal? outbox = null)
@@ -16,36 +18,27 @@ public sealed partial class TopUpRecovery(
     public async Task<int> RecoverAsync(CancellationToken ct = default)
     {
         int taken = 0;
-        foreach (SmsTransaction expired in await store.ExpiredAsync(clock.UtcNow, options.SweepBatch, ct))
-        {
-            DateTimeOffset until = clock.UtcNow + options.Lease;
-            if (!await store.ClaimAsync(expired, until, ct))
+        List<SmsTransaction> expired = await store.ExpiredAsync(clock.UtcNow, options.SweepBatch, ct);
+        await Parallel.ForEachAsync(
+            expired,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.RecoveryParallelism), CancellationToken = ct },
+            async (row, token) =>
             {
-                continue;
-            }
+                DateTimeOffset until = clock.UtcNow + options.Lease;
+                if (!await store.ClaimAsync(row, until, token))
+                {
+                    return;
+                }
 
-            taken++;
-            SmsTransaction row = expired with { LeaseUntil = until };
-            LogRecovering(logger, row.Id.Value, row.State);
-            switch (row.State)
-            {
-                case TopUpState.Holding:
-                    // Nobody waits for this answer in an HTTP response any more: the reply goes out through the gateway.
-                    await holds.HoldAndCreditAsync(row, outbound: true, ct);
-                    break;
-                case TopUpState.Credited:
-                    await holds.CaptureAsync(row, ct);
-                    break;
-                case TopUpState.Voiding:
-                    await holds.VoidAsync(row, ct);
-                    break;
-            }
-        }
-
-        if (taken > 0)
-        {
-            outbox?.Notify();
-        }
+                Interlocked.Increment(ref taken);
+                LogRecovering(logger, row.Id.Value, row.State);
+                // Its lease is renewed from here on, while the bank is asked (BankHoldFlow holds it).
+                await holds.ContinueAsync(row with { LeaseUntil = until }, token);
+                if (row.State == TopUpState.Holding)
+                {
+                    outbox?.Notify();
+                }
+            });
 
         return taken;
     }

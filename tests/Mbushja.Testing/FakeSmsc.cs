@@ -78,6 +78,9 @@ public sealed class FakeSmsc : IAsyncDisposable
     /// <summary>Sent right behind a successful bind_resp, in the same write (an SMSC with messages queued for the ESME).</summary>
     public Func<Pdu>? SendAfterBind { get; set; }
 
+    /// <summary>The system_id this SMSC gives in its bind_resp (up to 15 characters of Latin-1).</summary>
+    public string SystemIdInBindResp { get; set; } = SmscSystemId;
+
     public bool AnswerEnquireLink { get; set; } = true;
 
     /// <summary>How long each enquire_link is left before it is answered.</summary>
@@ -468,9 +471,9 @@ public sealed class FakeSmscConnection
                 {
                     response = bind switch
                     {
-                        BindTransmitter => new BindTransmitterResp { SystemId = FakeSmsc.SmscSystemId, SequenceNumber = bind.SequenceNumber },
-                        BindReceiver => new BindReceiverResp { SystemId = FakeSmsc.SmscSystemId, SequenceNumber = bind.SequenceNumber },
-                        _ => new BindTransceiverResp { SystemId = FakeSmsc.SmscSystemId, SequenceNumber = bind.SequenceNumber },
+                        BindTransmitter => new BindTransmitterResp { SystemId = _smsc.SystemIdInBindResp, SequenceNumber = bind.SequenceNumber },
+                        BindReceiver => new BindReceiverResp { SystemId = _smsc.SystemIdInBindResp, SequenceNumber = bind.SequenceNumber },
+                        _ => new BindTransceiverResp { SystemId = _smsc.SystemIdInBindResp, SequenceNumber = bind.SequenceNumber },
                     };
                 }
 

@@ -481,6 +481,20 @@ public sealed class SmppSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SmscSystemIdWithControlCharacters_IsLoggedEscaped()
+    {
+        // What the SMSC names itself is its text, not ours: a CR/LF would forge a log line, an ESC or a CSI drive a terminal.
+        _smsc.SystemIdInBindResp = "\r\nforge\u001b[2J\u009b";
+
+        await using SmppSession session = await ConnectAsync();
+
+        Assert.Equal(_smsc.SystemIdInBindResp, session.SmscSystemId);
+        string bound = (await _logs.WaitForAsync(4001)).Text;
+        Assert.EndsWith(@"SMSC '\r\nforge\u001b[2J\u009b'", bound, StringComparison.Ordinal);
+        Assert.All(_logs.Lines, l => Assert.False(l.Text.IndexOfAny(['\r', '\n', '\u001b', '\u009b']) >= 0, l.Text));
+    }
+
+    [Fact]
     public async Task ResponseOfAnotherCommand_WithTheSequenceOfASubmitInFlight_DoesNotAnswerTheSubmit()
     {
         // The SMSC sends a response to a request never sent (an enquire_link_resp) that happens to carry the sequence

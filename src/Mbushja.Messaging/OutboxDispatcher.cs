@@ -117,7 +117,7 @@ public sealed partial class OutboxDispatcher(
             // The last attempt's worker died before it heard the gateway: nothing more is tried.
             if (await outbox.FailAsync(due, [Trail("reply.failed", due.Attempts, "the last attempt did not finish")], CancellationToken.None))
             {
-                LogGaveUp(logger, due.TransactionId, Numbering.Mask(due.Recipient), due.Attempts, "the last attempt did not finish");
+                LogGaveUp(logger, due.TransactionId, Numbering.Mask(due.Recipient), due.Attempts, new LogText("the last attempt did not finish"));
             }
 
             return true;
@@ -150,7 +150,7 @@ public sealed partial class OutboxDispatcher(
         {
             if (await outbox.FailAsync(claimed, [Trail("reply.failed", claimed.Attempts, detail)], CancellationToken.None))
             {
-                LogGaveUp(logger, claimed.TransactionId, masked, claimed.Attempts, detail);
+                LogGaveUp(logger, claimed.TransactionId, masked, claimed.Attempts, new LogText(detail));
             }
         }
         else
@@ -158,7 +158,7 @@ public sealed partial class OutboxDispatcher(
             TimeSpan wait = options.RetryDelay(claimed.Attempts);
             if (await outbox.RetryAsync(claimed, time.GetUtcNow() + wait, [Trail("reply.retry", claimed.Attempts, detail)], CancellationToken.None))
             {
-                LogRetry(logger, claimed.TransactionId, masked, gateway.Name, claimed.Attempts, detail, wait);
+                LogRetry(logger, claimed.TransactionId, masked, gateway.Name, claimed.Attempts, new LogText(detail), wait);
             }
         }
 
@@ -177,8 +177,8 @@ public sealed partial class OutboxDispatcher(
     private static partial void LogSent(ILogger logger, string id, string recipient, string gateway, int attempt);
 
     [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "Reply to SMS {Id} for {Recipient}: {Gateway} refused attempt {Attempt} ({Detail}); trying again in {Wait}")]
-    private static partial void LogRetry(ILogger logger, string id, string recipient, string gateway, int attempt, string detail, TimeSpan wait);
+    private static partial void LogRetry(ILogger logger, string id, string recipient, string gateway, int attempt, LogText detail, TimeSpan wait);
 
     [LoggerMessage(EventId = 3203, Level = LogLevel.Error, Message = "Reply to SMS {Id} for {Recipient} given up after {Attempts} attempts ({Detail})")]
-    private static partial void LogGaveUp(ILogger logger, string id, string recipient, int attempts, string detail);
+    private static partial void LogGaveUp(ILogger logger, string id, string recipient, int attempts, LogText detail);
 }

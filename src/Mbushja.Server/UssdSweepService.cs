@@ -48,6 +48,6 @@ public sealed partial class UssdSweepService(UssdSessions sessions, UssdMenu men
         }
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "Deleting old USSD sessions failed; tried again later")]
+    [LoggerMessage(EventId = 4321, Level = LogLevel.Error, Message = "Deleting old USSD sessions failed; tried again later")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }

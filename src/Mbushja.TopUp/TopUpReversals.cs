@@ -239,11 +239,11 @@ public sealed partial class TopUpReversals(
         TopUpMetrics.Refund(reversal.BankCode, state ?? BankMetrics.NoAnswer);
         if (state is null)
         {
-            LogRefundPending(logger, reversal.TransactionId.Value, reversal.BankCode, call.Failure ?? "not found");
+            LogRefundPending(logger, reversal.TransactionId.Value, reversal.BankCode, new LogText(call.Failure ?? "not found"));
         }
         else if (state == ReversalStates.Rejected)
         {
-            LogRefundRejected(logger, reversal.TransactionId.Value, reversal.BankCode, call.Reply?.Code);
+            LogRefundRejected(logger, reversal.TransactionId.Value, reversal.BankCode, new LogText(call.Reply?.Code));
         }
 
         return await GetAsync(reversal.TransactionId, ct) ?? reversal;
@@ -291,14 +291,14 @@ public sealed partial class TopUpReversals(
         return rows;
     }
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "SMS {Id} reversed on the ledger ({Bank}, {AmountCents} cents); asking the bank's refund")]
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "SMS {Id} reversed on the ledger ({Bank}, {AmountCents} cents); asking the bank's refund")]
     private static partial void LogReversed(ILogger logger, string id, string bank, long amountCents);
 
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "SMS {Id}: bank {Bank} gave no answer to the refund ({Failure}); the recovery sweep asks again")]
-    private static partial void LogRefundPending(ILogger logger, string id, string bank, string failure);
+    [LoggerMessage(EventId = 3302, Level = LogLevel.Warning, Message = "SMS {Id}: bank {Bank} gave no answer to the refund ({Failure}); the recovery sweep asks again")]
+    private static partial void LogRefundPending(ILogger logger, string id, string bank, LogText failure);
 
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Error, Message = "SMS {Id}: bank {Bank} rejected the refund ({Code}); finance must settle it by hand")]
-    private static partial void LogRefundRejected(ILogger logger, string id, string bank, string? code);
+    [LoggerMessage(EventId = 3303, Level = LogLevel.Error, Message = "SMS {Id}: bank {Bank} rejected the refund ({Code}); finance must settle it by hand")]
+    private static partial void LogRefundRejected(ILogger logger, string id, string bank, LogText code);
 
     /// <summary>
     /// In the reversal's ledger transaction: the transaction must still be completed; the row (its primary key refuses a

@@ -341,7 +341,7 @@ public sealed partial class UssdEngine(
             ? n - 1
             : null;
 
-    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "A USSD screen was cut to fit 182 characters (\"{FirstLine}\"): shorten its texts in ussd.json")]
+    [LoggerMessage(EventId = 4311, Level = LogLevel.Warning, Message = "A USSD screen was cut to fit 182 characters (\"{FirstLine}\"): shorten its texts in ussd.json")]
     private static partial void LogCut(ILogger logger, LogText firstLine);
 
     /// <summary>What a page of a list that reads nothing depends on.</summary>

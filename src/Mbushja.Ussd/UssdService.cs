@@ -510,16 +510,16 @@ public sealed partial class UssdService(
 
     private static string NewKey() => Guid.CreateVersion7().ToString("N");
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "USSD payment {Key} by {Msisdn}: {Package} for service account {Account}, {TotalCents} cents")]
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "USSD payment {Key} by {Msisdn}: {Package} for service account {Account}, {TotalCents} cents")]
     private static partial void LogPaid(ILogger logger, string key, string msisdn, string package, string account, long totalCents);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "USSD payment {Key} by {Msisdn} refused: {Code}")]
+    [LoggerMessage(EventId = 4302, Level = LogLevel.Information, Message = "USSD payment {Key} by {Msisdn} refused: {Code}")]
     private static partial void LogRefused(ILogger logger, string key, string msisdn, string code);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "USSD payment {Key} by {Msisdn}: the ledger refused it ({Code}: {Message})")]
+    [LoggerMessage(EventId = 4303, Level = LogLevel.Error, Message = "USSD payment {Key} by {Msisdn}: the ledger refused it ({Code}: {Message})")]
     private static partial void LogPaymentRefused(ILogger logger, string key, string msisdn, string code, string? message);
 
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "USSD session {Session} kept changing under this request; answered with a failure")]
+    [LoggerMessage(EventId = 4304, Level = LogLevel.Warning, Message = "USSD session {Session} kept changing under this request; answered with a failure")]
     private static partial void LogContended(ILogger logger, LogText session);
 
     private abstract record Decision;

@@ -6,6 +6,7 @@ using Mbushja.Domain;
 using Mbushja.Http;
 using Mbushja.Sandbox;
 using Mbushja.Server.Http;
+using Mbushja.Testing;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -89,14 +90,20 @@ public sealed class SandboxHost : IAsyncLifetime
         [.. Secrets.Select(s => new BankEndpoint(s.Key, new Uri(BaseAddress, $"/sandbox/banks/{s.Key}/api/"), secretOf?.Invoke(s.Key) ?? s.Value))];
 
     /// <summary>
-    /// A connector with small backoff: 3 attempts, 5 ms apart. Attempts may take 5 s, so a loaded test machine does
-    /// not turn into retries that the attempt counts would show; the timeout tests set their own.
+    /// How long an attempt may take in tests that are not about timeouts: long enough that a busy machine never turns
+    /// into retries that the attempt counts would show.
+    /// </summary>
+    public static TimeSpan AttemptTimeout => Timeouts.Hang;
+
+    /// <summary>
+    /// A connector with small backoff: 3 attempts, 5 ms apart, each given <see cref="AttemptTimeout"/>; the timeout
+    /// tests set their own.
     /// </summary>
     public HttpBankConnector Connector(BankConnectorOptions? options = null, Func<string, string>? secretOf = null) =>
         new(Endpoints(secretOf), options ?? new BankConnectorOptions
         {
             MaxAttempts = 3,
-            AttemptTimeout = TimeSpan.FromSeconds(5),
+            AttemptTimeout = AttemptTimeout,
             RetryDelay = TimeSpan.FromMilliseconds(5),
             MaxRetryDelay = TimeSpan.FromMilliseconds(20),
         });

@@ -5,6 +5,7 @@ using Mbushja.Cli;
 using Mbushja.Domain;
 using Mbushja.Sandbox;
 using Mbushja.Sms;
+using Mbushja.Testing;
 using Mbushja.TopUp;
 using Mbushja.WebConsole.Users;
 using Microsoft.Extensions.DependencyInjection;
@@ -244,14 +245,14 @@ public sealed class BanksPhoneBrowserSpec(SqliteConsoleHost host, Browser browse
         return stdout.ToString().TrimEnd('\n');
     }
 
-    /// <summary>The capture follows the reply (a two-phase debit: docs/money.md): waits for it, a few seconds at most.</summary>
+    /// <summary>The capture follows the reply (a two-phase debit: docs/money.md): waits for it.</summary>
     private static async Task WaitUntilAsync(Func<bool> done)
     {
-        for (int i = 0; i < 100 && !done(); i++)
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
+        while (!done())
         {
+            Assert.True(DateTime.UtcNow < deadline, $"The sandbox bank's account did not move within {Timeouts.Hang}.");
             await Task.Delay(100);
         }
-
-        Assert.True(done(), "The sandbox bank's account did not move.");
     }
 }

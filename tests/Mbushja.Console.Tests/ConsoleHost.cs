@@ -75,17 +75,12 @@ public abstract partial class ConsoleHost : IAsyncLifetime
     public async Task WaitForCaptureAsync(string transactionId)
     {
         var transactions = Server.App.Services.GetRequiredService<Mbushja.TopUp.SmsTransactions>();
-        for (int i = 0; i < 200; i++)
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
+        while ((await transactions.GetAsync(Mbushja.TopUp.TransactionId.FromStored(transactionId)))?.State != Mbushja.TopUp.TopUpState.Completed)
         {
-            if ((await transactions.GetAsync(Mbushja.TopUp.TransactionId.FromStored(transactionId)))?.State == Mbushja.TopUp.TopUpState.Completed)
-            {
-                return;
-            }
-
+            Assert.True(DateTime.UtcNow < deadline, $"Top-up {transactionId} was not captured within {Timeouts.Hang}.");
             await Task.Delay(50);
         }
-
-        Assert.Fail($"Top-up {transactionId} was not captured within 10 s.");
     }
 
     /// <summary>The demo registration at a bank (holder <c>049111111</c>), as it stands now.</summary>

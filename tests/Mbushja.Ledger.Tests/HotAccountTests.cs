@@ -1,6 +1,7 @@
 using Mbushja.Domain;
 using Mbushja.Storage;
 using Mbushja.Storage.Commits;
+using Mbushja.Testing;
 
 namespace Mbushja.Ledger.Tests;
 
@@ -149,11 +150,11 @@ public sealed class PostgresHotAccountTests : HotAccountTests
         Task<LedgerOutcome> held = h.Engine.SubmitAsync(new LedgerCommand(heldTransfers) { Accounts = [Revenue], Work = holding });
         try
         {
-            await holding.Entered.WaitAsync(TimeSpan.FromSeconds(60));
+            await holding.Entered.WaitAsync(Timeouts.Hang);
 
             // The first writer is busy with the held batch: this one goes to the second writer. Were the revenue row
             // locked at the held batch's load, this would wait for its release.
-            LedgerOutcome other = await h.Engine.SubmitAsync(new LedgerCommand(otherTransfers) { Accounts = [Revenue] }).WaitAsync(TimeSpan.FromSeconds(30));
+            LedgerOutcome other = await h.Engine.SubmitAsync(new LedgerCommand(otherTransfers) { Accounts = [Revenue] }).WaitAsync(Timeouts.Hang);
 
             Assert.Equal(LedgerStatus.Committed, other.Status);
             Assert.False(held.IsCompleted);

@@ -79,7 +79,7 @@ public sealed class DatabaseOutageSpec : IAsyncLifetime
     {
         _proxy.Cut();
         Task<RunningServer> starting = RunningServer.StartAsync(_db, demo: true);
-        await _proxy.WaitForRefusalsAsync(3, TimeSpan.FromSeconds(60));
+        await _proxy.WaitForRefusalsAsync(3, Timeouts.Hang);
         Assert.False(starting.IsCompleted, starting.Exception?.ToString());
 
         _proxy.Restore();
@@ -104,12 +104,12 @@ public sealed class DatabaseOutageSpec : IAsyncLifetime
         _proxy.Cut();
         await WaitForAsync(() => Task.FromResult(bank.GetAccount("BEK", account)!.Held == Money.FromCents(500) || sending.IsCompleted), "the bank's hold");
         Assert.False(sending.IsCompleted, sending.IsCompleted ? await (await sending).Content.ReadAsStringAsync() : "");
-        await _proxy.WaitForRefusalsAsync(3, TimeSpan.FromSeconds(30));
+        await _proxy.WaitForRefusalsAsync(3, Timeouts.Hang);
         Assert.False(sending.IsCompleted);
         bank.Configure("BEK", new SandboxSettings());
         _proxy.Restore();
 
-        JsonElement answer = await (await sending.WaitAsync(TimeSpan.FromSeconds(60))).ExpectAsync(HttpStatusCode.OK);
+        JsonElement answer = await (await sending.WaitAsync(Timeouts.Hang)).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("completed", answer.String("status"));
         Assert.Equal(before + 500, await CreditAsync(server));
         await WaitForAsync(() => Task.FromResult(bank.GetAccount("BEK", account)!.Held == Money.Zero), "the capture");
@@ -162,7 +162,7 @@ public sealed class DatabaseOutageSpec : IAsyncLifetime
 
     private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var deadline = new CancellationTokenSource(Timeouts.Hang);
         while (!await condition())
         {
             try
@@ -171,7 +171,7 @@ public sealed class DatabaseOutageSpec : IAsyncLifetime
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"Waited 60 s for {what}.");
+                throw new TimeoutException($"Waited {Timeouts.Hang} for {what}.");
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Mbushja.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -54,7 +55,7 @@ public sealed class FakeKannel : IAsyncDisposable
     /// <summary>Waits until <paramref name="recipient"/> has had <paramref name="count"/> requests; fails the test after a while.</summary>
     public async Task<IReadOnlyList<SendSmsRequest>> WaitForAsync(string recipient, int count, TimeSpan? timeout = null)
     {
-        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        DateTime deadline = DateTime.UtcNow + (timeout ?? Timeouts.Hang);
         while (To(recipient).Count < count)
         {
             Assert.True(DateTime.UtcNow < deadline, $"Kannel had {To(recipient).Count} of {count} sendsms requests for {recipient}.");

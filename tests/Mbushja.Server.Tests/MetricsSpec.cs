@@ -60,11 +60,11 @@ public sealed class SmppMetricsSpec
         await using TestDatabase database = await TestDatabase.CreateAsync(DatabaseKind.Sqlite);
         await using RunningServer server = await RunningServer.StartAsync(
             database.Option, configure: s => s with { Smpp = SmppServerFixture.SettingsFor(SmppServerFixture.BindTo(smsc, "metrics-bind")) });
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
         string text;
         do
         {
-            Assert.True(DateTime.UtcNow < deadline, "The bind is not shown as up after 20 s.");
+            Assert.True(DateTime.UtcNow < deadline, $"The bind is not shown as up after {Timeouts.Hang}.");
             await Task.Delay(20);
             text = await server.Http.GetStringAsync("/metrics");
         }

@@ -70,7 +70,7 @@ public sealed class NodeSmsc : IAsyncDisposable
 
     public async Task<JsonElement> WaitForAsync(string kind, Func<JsonElement, bool>? which = null, TimeSpan? timeout = null)
     {
-        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        DateTime deadline = DateTime.UtcNow + (timeout ?? Timeouts.Hang);
         while (true)
         {
             if (Events(kind).FirstOrDefault(which ?? (_ => true)) is { ValueKind: JsonValueKind.Object } found)

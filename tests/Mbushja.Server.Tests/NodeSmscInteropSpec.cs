@@ -5,6 +5,7 @@ using Mbushja.Server.Smpp;
 using Mbushja.Smpp.Session;
 using Mbushja.Smpp.Text;
 using Mbushja.Storage;
+using Mbushja.Testing;
 
 namespace Mbushja.Server.Tests;
 
@@ -65,7 +66,7 @@ public sealed class NodeSmscInteropSpec(NodeSmscServerFixture server) : IClassFi
 
         Assert.Equal(NodeSmsc.SystemId, bound.GetProperty("system_id").GetString());
         Assert.Equal(0x34, bound.GetProperty("interface_version").GetInt32());
-        await Smsc.WaitForAsync("enquire_link", timeout: TimeSpan.FromSeconds(10));
+        await Smsc.WaitForAsync("enquire_link");
         Assert.Equal(0, await Smsc.EnquireLinkAsync());
     }
 
@@ -129,7 +130,7 @@ public sealed class NodeSmscInteropSpec(NodeSmscServerFixture server) : IClassFi
     private async Task<string> ReplyAtNodeAsync(string national, string expected)
     {
         int count = OutboundText.Encode(expected, 1).Parts.Count;
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
         while (PartsTo(national).Length < count)
         {
             Assert.True(DateTime.UtcNow < deadline, $"node-smpp got {PartsTo(national).Length} of {count} parts.");
@@ -147,7 +148,7 @@ public sealed class NodeSmscInteropSpec(NodeSmscServerFixture server) : IClassFi
 
     private async Task<JsonElement> TransactionAsync(string msisdn)
     {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
         while (true)
         {
             JsonElement list = await (await server.Http.GetAsAdminAsync("/api/v1/transactions?msisdn=" + msisdn)).ExpectAsync(HttpStatusCode.OK);
@@ -164,7 +165,7 @@ public sealed class NodeSmscInteropSpec(NodeSmscServerFixture server) : IClassFi
 
     private async Task WaitForTrailAsync(string id, string kind, int count)
     {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
         while ((await _world.TransactionAsync(id)).GetProperty("trail").EnumerateArray().Count(e => e.String("kind") == kind) < count)
         {
             Assert.True(DateTime.UtcNow < deadline, $"Fewer than {count} {kind} on the trail of {id}.");

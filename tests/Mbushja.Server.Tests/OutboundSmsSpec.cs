@@ -325,7 +325,7 @@ public abstract class OutboundSmsSpec(OutboundServerFixture server) : IAsyncLife
     /// <summary>Waits for the reply to reach <paramref name="state"/>.</summary>
     private async Task<OutboxMessage> OutboxStateAsync(string id, string state)
     {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
         while (true)
         {
             OutboxMessage? row = await Outbox.GetAsync(id);

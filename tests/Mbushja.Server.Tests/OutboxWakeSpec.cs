@@ -39,7 +39,7 @@ public sealed class OutboxWakeSpec(SlowPollSmppServerFixture server) : IClassFix
         });
 
         Assert.Equal(CommandStatus.Ok, answer.CommandStatus);
-        IReadOnlyList<SubmitSm> reply = await server.Smsc.WaitForSubmitsAsync(1, TimeSpan.FromSeconds(20), s => s.Destination.Address == "383" + holder[1..]);
+        IReadOnlyList<SubmitSm> reply = await server.Smsc.WaitForSubmitsAsync(1, which: s => s.Destination.Address == "383" + holder[1..]);
         Assert.NotEmpty(reply);
         Assert.Equal(500, await _world.CreditAsync(holder));
     }

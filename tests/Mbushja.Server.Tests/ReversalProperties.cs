@@ -6,6 +6,7 @@ using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Sandbox;
 using Mbushja.Storage;
+using Mbushja.Testing;
 using Mbushja.TopUp;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -99,10 +100,10 @@ public abstract class ReversalProperties(ServerFixture server)
     /// <summary>What the recovery sweep does every few seconds, until no refund waits for the bank (leases are 1 s here).</summary>
     private async Task SweepRefundsAsync(TopUpReversals reversals)
     {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
         while (await SumAsync("SELECT COUNT(*) FROM sms_reversals WHERE state = 'refunding'") > 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, "A refund still waits for the bank after 30 s of sweeps.");
+            Assert.True(DateTime.UtcNow < deadline, $"A refund still waits for the bank after {Timeouts.Hang} of sweeps.");
             await reversals.RetryRefundsAsync();
             await Task.Delay(200);
         }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Mbushja.Domain;
 using Mbushja.Sandbox;
+using Mbushja.Testing;
 using Mbushja.TopUp;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,6 +16,9 @@ namespace Mbushja.Server.Tests;
 public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
 {
     private const long Funds = 100_000;
+
+    /// <summary>A sandbox bank's failure countdown that no test reaches: the bank is down until the test says otherwise.</summary>
+    private const int BankDown = 1_000_000;
 
     private readonly TopUpWorld _world = new(server);
 
@@ -189,13 +193,15 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         string holder = await _world.SubscriberAsync();
         string iban = await _world.RegisterAsync("BPB", holder, Funds);
         string id = (await _world.SmsAsync("BPB", holder, "5")).String("transactionId");
-        // Every attempt of the connector's first call fails (3 attempts); with applyThenError500 the bank acts each time.
-        await _world.BankSettingsAsync("BPB", new { failNext = 3, failMode });
+        // Every call fails until the test lifts it (with applyThenError500 the bank acts each time): the server's own
+        // sweep may ask too while the reversal's call retries, and finds the bank as down.
+        await _world.BankSettingsAsync("BPB", new { failNext = BankDown, failMode });
 
         JsonElement reversal = await (await ReverseAsync(id, "Bank was down", "agim")).ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal("refunding", reversal.String("refundState"));
         Assert.Equal(0, await _world.CreditAsync(holder)); // the ledger side is done at once
+        await _world.BankSettingsAsync("BPB", new { failNext = 0 });
         await RefundsSettledAsync();
         JsonElement after = await (await Server.Http.GetAsAdminAsync($"/api/v1/transactions/{id}/reversal")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("refunded", after.String("refundState"));
@@ -217,14 +223,16 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
         string holder = await _world.SubscriberAsync();
         string iban = await _world.RegisterAsync("RBKO", holder, Funds);
         string id = (await _world.SmsAsync("RBKO", holder, $"{holder}5")).String("transactionId");
-        await _world.BankSettingsAsync("RBKO", new { failNext = 3, failMode = "error500" });
+        // Down until the test lifts it: a sweep that runs while the reversal's own call retries finds it down too.
+        await _world.BankSettingsAsync("RBKO", new { failNext = BankDown, failMode = "error500" });
         Assert.Equal("refunding", (await (await ReverseAsync(id, "Bank was down", "agim")).ExpectAsync(HttpStatusCode.OK)).String("refundState"));
+        await _world.BankSettingsAsync("RBKO", new { failNext = 0 });
 
         // Nobody calls the sweep here: the server's recovery service runs it every few seconds.
-        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
         while ((await (await Server.Http.GetAsAdminAsync($"/api/v1/transactions/{id}/reversal")).ExpectAsync(HttpStatusCode.OK)).String("refundState") != "refunded")
         {
-            Assert.True(DateTime.UtcNow < deadline, "The recovery service did not make the refund within 30 s.");
+            Assert.True(DateTime.UtcNow < deadline, $"The recovery service did not make the refund within {Timeouts.Hang}.");
             await Task.Delay(200);
         }
 
@@ -237,7 +245,7 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
     {
         TopUpReversals reversals = Server.Server.App.Services.GetRequiredService<TopUpReversals>();
         Mbushja.Storage.Database database = Server.Server.App.Services.GetRequiredService<Mbushja.Storage.Database>();
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
         while (true)
         {
             await using System.Data.Common.DbConnection connection = await database.OpenAsync();
@@ -247,7 +255,7 @@ public abstract class ReversalSpec(ServerFixture server) : IAsyncLifetime
                 return;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, "A refund still waits for the bank after 20 s of sweeps.");
+            Assert.True(DateTime.UtcNow < deadline, $"A refund still waits for the bank after {Timeouts.Hang} of sweeps.");
             await reversals.RetryRefundsAsync();
             await Task.Delay(200);
         }

@@ -123,10 +123,10 @@ public abstract class ServerFixture : IAsyncLifetime
     {
         TopUpRecovery recovery = Server.App.Services.GetRequiredService<TopUpRecovery>();
         SmsTransactions store = Server.App.Services.GetRequiredService<SmsTransactions>();
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
         while ((await store.ExpiredAsync(DateTimeOffset.MaxValue, 1)).Count > 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, "Unfinished SMS top-ups remain after 20 s of recovery.");
+            Assert.True(DateTime.UtcNow < deadline, $"Unfinished SMS top-ups remain after {Timeouts.Hang} of recovery.");
             await recovery.RecoverAsync();
             await Task.Delay(100);
         }

@@ -119,7 +119,7 @@ public abstract class SmppBindLeasesSpec : IAsyncLifetime
         (RunningServer server, LeaseWatch watch) = await StartAsync(maxBinds: null, "one");
         SmppLeaseEvent taken = await watch.WaitForAsync(e => e.Change == SmppLeaseChange.Taken, "the slot is taken");
         await _smsc.WaitUntilAsync(s => s.BoundNow == 1, "the bind");
-        await server.App.Services.GetRequiredService<SmppClientGroup>().Clients[0].WaitForBindAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await server.App.Services.GetRequiredService<SmppClientGroup>().Clients[0].WaitForBindAsync().WaitAsync(Timeouts.Hang);
         FakeSmscConnection bound = _smsc.Bound!;
 
         await using (await LockLeasesAsync())
@@ -128,7 +128,7 @@ public abstract class SmppBindLeasesSpec : IAsyncLifetime
             _clock.Advance(Lease / 3); // two thirds: no renewal came through
 
             await watch.WaitForAsync(e => e.Change == SmppLeaseChange.Lost, "the slot is lost");
-            await bound.Closed.WaitAsync(TimeSpan.FromSeconds(20));
+            await bound.Closed.WaitAsync(Timeouts.Hang);
             DateTimeOffset gone = _clock.GetUtcNow();
             SmppBindLease stored = Assert.Single(await LeasesAsync(server));
 
@@ -298,7 +298,7 @@ public abstract class SmppBindLeasesSpec : IAsyncLifetime
         /// <summary>The first event from number <paramref name="after"/> on that matches <paramref name="which"/>.</summary>
         public async Task<SmppLeaseEvent> WaitForAsync(Func<SmppLeaseEvent, bool> which, string what, int after = 0)
         {
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            using var limit = new CancellationTokenSource(Timeouts.Hang);
             while (true)
             {
                 Task changed;
@@ -318,7 +318,7 @@ public abstract class SmppBindLeasesSpec : IAsyncLifetime
                 }
                 catch (OperationCanceledException)
                 {
-                    throw new TimeoutException($"Not within 20 s: {what}. Seen: {string.Join("; ", Events)}");
+                    throw new TimeoutException($"Not within {Timeouts.Hang}: {what}. Seen: {string.Join("; ", Events)}");
                 }
             }
         }

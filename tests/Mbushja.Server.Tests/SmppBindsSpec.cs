@@ -23,7 +23,7 @@ public sealed class SmppBindsSpec
         });
         try
         {
-            DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+            DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
             while (smsc.Connections.Count(c => c.IsBound) < 3)
             {
                 Assert.True(DateTime.UtcNow < deadline, $"{smsc.Connections.Count(c => c.IsBound)} of 3 binds.");

@@ -15,12 +15,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Mbushja.Server.Tests;
 
-/// <summary>A server bound to a scripted SMSC (one transceiver), with a fast outbox and short SMPP timings.</summary>
+/// <summary>
+/// A server bound to a scripted SMSC (one transceiver), with a fast outbox and quick reconnects. Its timeouts are long
+/// enough never to expire on a busy machine while a test waits: a test that needs one to expire makes it (an answer
+/// held back until the outbox tried again, a long message's first part aged in the database).
+/// </summary>
 public abstract class SmppServerFixture : ServerFixture
 {
     public FakeSmsc Smsc { get; private set; } = null!;
 
-    public static readonly TimeSpan ReassemblyTimeout = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan ReassemblyTimeout = TimeSpan.FromMinutes(10);
 
     public static SmppSessionOptions BindTo(FakeSmsc smsc, string name = "smsc1") => new()
     {
@@ -29,7 +33,8 @@ public abstract class SmppServerFixture : ServerFixture
         Port = smsc.Port,
         SystemId = FakeSmsc.SystemId,
         Password = FakeSmsc.Password,
-        ResponseTimeout = TimeSpan.FromSeconds(3),
+        // Long, as a lost answer costs a test this much; short enough to watch one time out (SlowSubmitResponse_...).
+        ResponseTimeout = TimeSpan.FromSeconds(10),
         Reconnect = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)),
         Throttle = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400)),
     };
@@ -318,17 +323,31 @@ public abstract class SmppTopUpSpec(SmppServerFixture server) : IAsyncLifetime
 
     /// <summary>
     /// submit_sm_resp later than the response timeout: the attempt counts as failed and the outbox tries again. Whether
-    /// the SMSC took the first copy cannot be known, so the subscriber may get the reply twice; never zero times.
+    /// the SMSC took the first copy cannot be known, so the subscriber may get the reply twice; never zero times. The
+    /// first answer is held back until the second copy came, so it is late however long the timeout takes.
     /// </summary>
     [Fact]
     public async Task SlowSubmitResponse_TimesOut_AndTheOutboxTriesAgain()
     {
         string stranger = await _world.SubscriberAsync(language: "en");
         string to = "383" + stranger[1..];
-        int slow = 0;
-        Smsc.OnSubmit = (s, _) => s.Destination.Address == to && Interlocked.Exchange(ref slow, 1) == 0
-            ? new SubmitAnswer(Delay: TimeSpan.FromSeconds(4))
-            : SubmitAnswer.Accept;
+        var secondCame = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int copies = 0;
+        Smsc.OnSubmit = (s, _) =>
+        {
+            if (s.Destination.Address != to)
+            {
+                return SubmitAnswer.Accept;
+            }
+
+            if (Interlocked.Increment(ref copies) == 1)
+            {
+                return new SubmitAnswer(Until: secondCame.Task);
+            }
+
+            secondCame.TrySetResult();
+            return SubmitAnswer.Accept;
+        };
         try
         {
             await DeliverAsync(stranger, "50005", "5");
@@ -378,6 +397,9 @@ public abstract class SmppTopUpSpec(SmppServerFixture server) : IAsyncLifetime
         byte reference = unchecked((byte)server.NextSuffix());
 
         Pdu answer = await Smsc.Bound!.RequestAsync(Part(stranger, "50005", "first half of something ", reference, 1, 3));
+        // Its first part came longer ago than the timeout: the next sweep handles what came. (The timeout is long here so
+        // that the parts of the other tests never wait past it, however slowly they come.)
+        await ExecuteAsync($"UPDATE smpp_long_messages SET first_at = first_at - {(long)(SmppServerFixture.ReassemblyTimeout.TotalMilliseconds * 2)} WHERE done = 0");
 
         Assert.Equal(CommandStatus.Ok, answer.CommandStatus);
         (JsonElement transaction, SubmitSm[] reply) = await ReplyAsync(stranger);
@@ -420,7 +442,7 @@ public abstract class SmppTopUpSpec(SmppServerFixture server) : IAsyncLifetime
                 // submit_sm may come first and drop the connection before the answer: an SMSC would deliver again.
             }
 
-            FakeSmscConnection after = await Smsc.WaitForBindAsync(TimeSpan.FromSeconds(20), before);
+            FakeSmscConnection after = await Smsc.WaitForBindAsync(after: before);
             string id = (await SingleTransactionAsync(stranger)).String("id");
             await OutboxStateAsync(id, OutboxStates.Sent);
             Assert.NotSame(before, after);
@@ -520,7 +542,7 @@ public abstract class SmppTopUpSpec(SmppServerFixture server) : IAsyncLifetime
 
     private async Task<JsonElement> SingleTransactionAsync(string msisdn, TimeSpan? timeout = null)
     {
-        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        DateTime deadline = DateTime.UtcNow + (timeout ?? Timeouts.Hang);
         while (true)
         {
             JsonElement list = await (await server.Http.GetAsAdminAsync("/api/v1/transactions?msisdn=" + msisdn)).ExpectAsync(HttpStatusCode.OK);
@@ -540,7 +562,7 @@ public abstract class SmppTopUpSpec(SmppServerFixture server) : IAsyncLifetime
 
     private async Task<JsonElement> TrailEntryAsync(string id, string kind)
     {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
         while (true)
         {
             JsonElement[] trail = [.. (await _world.TransactionAsync(id)).GetProperty("trail").EnumerateArray()];
@@ -549,7 +571,7 @@ public abstract class SmppTopUpSpec(SmppServerFixture server) : IAsyncLifetime
                 return entry.GetProperty("detail");
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"No {kind} on the trail of {id} after 20 s.");
+            Assert.True(DateTime.UtcNow < deadline, $"No {kind} on the trail of {id} after {Timeouts.Hang}.");
             await Task.Delay(20);
         }
     }
@@ -557,7 +579,7 @@ public abstract class SmppTopUpSpec(SmppServerFixture server) : IAsyncLifetime
     private async Task<OutboxMessage> OutboxStateAsync(string id, string state)
     {
         SmsOutbox outbox = server.Server.App.Services.GetRequiredService<SmsOutbox>();
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
         while (true)
         {
             OutboxMessage? row = await outbox.GetAsync(id);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Sms;
+using Mbushja.Testing;
 using Mbushja.TopUp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -141,10 +142,10 @@ internal sealed class TopUpWorld(ServerFixture server)
     /// <summary>Waits until a completed top-up's hold is captured (its state leaves <c>credited</c>).</summary>
     public async Task CapturedAsync(string transactionId)
     {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        DateTime deadline = DateTime.UtcNow + Timeouts.Hang;
         while ((await TransactionAsync(transactionId)).GetProperty("transaction").String("state") == "credited")
         {
-            Assert.True(DateTime.UtcNow < deadline, $"Transaction {transactionId} is still not captured after 20 s.");
+            Assert.True(DateTime.UtcNow < deadline, $"Transaction {transactionId} is still not captured after {Timeouts.Hang}.");
             await Task.Delay(20);
         }
     }

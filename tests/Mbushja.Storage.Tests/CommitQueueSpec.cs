@@ -129,7 +129,7 @@ public abstract class CommitQueueSpec : IAsyncLifetime
         Task<CommitRefusal?> queued = queue.CommitAsync(new MarkerWork("last", refuse: false));
 
         await queue.DisposeAsync();
-        await queue.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await queue.DisposeAsync().AsTask().WaitAsync(Timeouts.Hang);
 
         Assert.Null(await queued);
         Assert.True(await MarkerWork.ExistsAsync(Database, "last"));

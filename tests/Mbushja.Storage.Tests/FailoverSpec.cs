@@ -100,11 +100,11 @@ public sealed class FailoverSpec
 
         proxy.Cut();
         Task<CommitRefusal?> during = commits.CommitAsync(new MarkerWork("during", refuse: false));
-        await proxy.WaitForRefusalsAsync(2, TimeSpan.FromSeconds(30));
+        await proxy.WaitForRefusalsAsync(2, Timeouts.Hang);
         Assert.False(during.IsCompleted);
         proxy.Restore();
 
-        Assert.Null(await during.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Null(await during.WaitAsync(Timeouts.Hang));
         Assert.True(await MarkerWork.ExistsAsync(test.Database, "during"));
     }
 

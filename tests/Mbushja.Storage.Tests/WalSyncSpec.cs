@@ -27,7 +27,7 @@ public sealed class WalSyncSpec : IDisposable
             sync.After(() => t.SetResult(), e => t.SetException(e));
         }
 
-        await Task.WhenAll(told.Select(t => t.Task)).WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(told.Select(t => t.Task)).WaitAsync(Timeouts.Hang);
     }
 
     [Fact]
@@ -37,14 +37,14 @@ public sealed class WalSyncSpec : IDisposable
         await using var sync = new WalSync(Path.Combine(_folder, "missing-wal"));
         var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         sync.After(() => first.SetResult(), e => first.SetException(e));
-        IOException failure = await Assert.ThrowsAsync<IOException>(() => first.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        IOException failure = await Assert.ThrowsAsync<IOException>(() => first.Task.WaitAsync(Timeouts.Hang));
         Assert.Contains("could not be synced", failure.Message, StringComparison.Ordinal);
 
         // A file there now changes nothing: the failed sync may have lost commits that were told nothing.
         await File.WriteAllBytesAsync(Path.Combine(_folder, "missing-wal"), new byte[4096]);
         var later = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         sync.After(() => later.SetResult(), e => later.SetException(e));
-        await Assert.ThrowsAsync<IOException>(() => later.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAsync<IOException>(() => later.Task.WaitAsync(Timeouts.Hang));
     }
 }
 

@@ -14,8 +14,9 @@ namespace Mbushja.Testing;
 /// <param name="Answer">False: never answer (a lost response).</param>
 /// <param name="Drop">Drop the connection instead of answering.</param>
 /// <param name="MessageId">The message_id to give; null: the next of the SMSC's own ids.</param>
+/// <param name="Until">Answer only once this completes (a test's signal: an answer that comes late, exactly when the test says).</param>
 public sealed record SubmitAnswer(
-    CommandStatus Status = CommandStatus.Ok, TimeSpan Delay = default, bool Answer = true, bool Drop = false, string? MessageId = null)
+    CommandStatus Status = CommandStatus.Ok, TimeSpan Delay = default, bool Answer = true, bool Drop = false, string? MessageId = null, Task? Until = null)
 {
     public static SubmitAnswer Accept { get; } = new();
 }
@@ -47,17 +48,22 @@ public sealed class FakeSmsc : IAsyncDisposable
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _mostBound;
 
-    private FakeSmsc()
+    private FakeSmsc(TimeProvider? clock)
     {
+        Clock = clock ?? TimeProvider.System;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _accepting = Task.Run(AcceptLoopAsync);
     }
 
-    public static FakeSmsc Start() => new();
+    /// <summary>Starts listening; <paramref name="clock"/> dates the connections (<see cref="FakeSmscConnection.ConnectedAt"/>).</summary>
+    public static FakeSmsc Start(TimeProvider? clock = null) => new(clock);
 
     public int Port { get; }
+
+    /// <summary>The clock that dates connections: the one the ESME under test uses, so that waits can be compared exactly.</summary>
+    public TimeProvider Clock { get; }
 
     /// <summary>The status a bind gets; by default Ok for the right credentials, ESME_RINVPASWD otherwise.</summary>
     public Func<Bind, CommandStatus> OnBind { get; set; } = bind =>
@@ -71,6 +77,9 @@ public sealed class FakeSmsc : IAsyncDisposable
 
     /// <summary>Sent right behind a successful bind_resp, in the same write (an SMSC with messages queued for the ESME).</summary>
     public Func<Pdu>? SendAfterBind { get; set; }
+
+    /// <summary>The system_id this SMSC gives in its bind_resp (up to 15 characters of Latin-1).</summary>
+    public string SystemIdInBindResp { get; set; } = SmscSystemId;
 
     public bool AnswerEnquireLink { get; set; } = true;
 
@@ -91,12 +100,12 @@ public sealed class FakeSmsc : IAsyncDisposable
     /// <summary>
     /// Waits until <paramref name="condition"/> holds, looking again at each change this SMSC sees (a connection, a
     /// bind, a PDU, a close): no polling. Throws <see cref="TimeoutException"/> with <paramref name="what"/> when it
-    /// does not hold within <paramref name="timeout"/> (default 20 s).
+    /// does not hold within <paramref name="timeout"/> (default <see cref="Timeouts.Hang"/>).
     /// </summary>
     public async Task WaitUntilAsync(Func<FakeSmsc, bool> condition, string what, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
-        using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        using var limit = new CancellationTokenSource(timeout ?? Timeouts.Hang);
         while (true)
         {
             Task changed;
@@ -116,7 +125,7 @@ public sealed class FakeSmsc : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"Not within {timeout ?? TimeSpan.FromSeconds(20)}: {what} ({BoundNow} bound now, {Connections.Count} connections).");
+                throw new TimeoutException($"Not within {timeout ?? Timeouts.Hang}: {what} ({BoundNow} bound now, {Connections.Count} connections).");
             }
         }
     }
@@ -161,42 +170,20 @@ public sealed class FakeSmsc : IAsyncDisposable
     /// <summary>Waits for a bound connection (a new one when <paramref name="after"/> is given).</summary>
     public async Task<FakeSmscConnection> WaitForBindAsync(TimeSpan? timeout = null, FakeSmscConnection? after = null)
     {
-        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            if (Bound is { } bound && bound != after)
-            {
-                return bound;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"No ESME bound within {timeout ?? TimeSpan.FromSeconds(20)} ({Connections.Count} connections).");
-            }
-
-            await Task.Delay(10);
-        }
+        FakeSmscConnection? found = null;
+        await WaitUntilAsync(
+            s => (found = s.Bound) is { } bound && bound != after,
+            after is null ? "an ESME bound" : "an ESME bound again",
+            timeout);
+        return found!;
     }
 
     /// <summary>Waits until <paramref name="count"/> submit_sm were received (in all).</summary>
     public async Task<IReadOnlyList<SubmitSm>> WaitForSubmitsAsync(int count, TimeSpan? timeout = null, Func<SubmitSm, bool>? which = null)
     {
-        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            SubmitSm[] submits = [.. Submits.Where(which ?? (_ => true))];
-            if (submits.Length >= count)
-            {
-                return submits;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{submits.Length} of {count} submit_sm within {timeout ?? TimeSpan.FromSeconds(20)}.");
-            }
-
-            await Task.Delay(10);
-        }
+        SubmitSm[] submits = [];
+        await WaitUntilAsync(s => (submits = [.. s.Submits.Where(which ?? (_ => true))]).Length >= count, $"{count} submit_sm", timeout);
+        return submits;
     }
 
     internal string NextMessageId() => MessageIds(Interlocked.Increment(ref _messageIds));
@@ -307,7 +294,7 @@ public sealed class FakeSmscConnection
         _smsc = smsc;
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        ConnectedAt = DateTimeOffset.UtcNow;
+        ConnectedAt = smsc.Clock.GetUtcNow();
         _ = Task.Run(() => ReadLoopAsync(stop), CancellationToken.None);
     }
 
@@ -336,7 +323,7 @@ public sealed class FakeSmscConnection
         var response = new TaskCompletionSource<Pdu>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting[sequence] = response;
         await SendAsync(request);
-        return await response.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(20));
+        return await response.Task.WaitAsync(timeout ?? Timeouts.Hang);
     }
 
     /// <summary>Sends a PDU as it is (its sequence number included).</summary>
@@ -363,21 +350,9 @@ public sealed class FakeSmscConnection
     public async Task<T> WaitForAsync<T>(Func<T, bool>? which = null, TimeSpan? timeout = null)
         where T : Pdu
     {
-        DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            if (Received.OfType<T>().FirstOrDefault(which ?? (_ => true)) is { } found)
-            {
-                return found;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"No {typeof(T).Name} within {timeout ?? TimeSpan.FromSeconds(20)}.");
-            }
-
-            await Task.Delay(10);
-        }
+        T? found = null;
+        await _smsc.WaitUntilAsync(_ => (found = Received.OfType<T>().FirstOrDefault(which ?? (_ => true))) is not null, $"a {typeof(T).Name}", timeout);
+        return found!;
     }
 
     /// <summary>Closes the socket at once, as a crash or a broken network would.</summary>
@@ -496,9 +471,9 @@ public sealed class FakeSmscConnection
                 {
                     response = bind switch
                     {
-                        BindTransmitter => new BindTransmitterResp { SystemId = FakeSmsc.SmscSystemId, SequenceNumber = bind.SequenceNumber },
-                        BindReceiver => new BindReceiverResp { SystemId = FakeSmsc.SmscSystemId, SequenceNumber = bind.SequenceNumber },
-                        _ => new BindTransceiverResp { SystemId = FakeSmsc.SmscSystemId, SequenceNumber = bind.SequenceNumber },
+                        BindTransmitter => new BindTransmitterResp { SystemId = _smsc.SystemIdInBindResp, SequenceNumber = bind.SequenceNumber },
+                        BindReceiver => new BindReceiverResp { SystemId = _smsc.SystemIdInBindResp, SequenceNumber = bind.SequenceNumber },
+                        _ => new BindTransceiverResp { SystemId = _smsc.SystemIdInBindResp, SequenceNumber = bind.SequenceNumber },
                     };
                 }
 
@@ -557,6 +532,11 @@ public sealed class FakeSmscConnection
         if (answer.Delay > TimeSpan.Zero)
         {
             await Task.Delay(answer.Delay);
+        }
+
+        if (answer.Until is { } until)
+        {
+            await until;
         }
 
         if (answer.Drop)

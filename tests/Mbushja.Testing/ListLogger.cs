@@ -7,6 +7,8 @@ namespace Mbushja.Testing;
 public sealed class ListLogger : ILogger, ILoggerProvider
 {
     private readonly ConcurrentQueue<(LogLevel Level, EventId Event, string Text)> _lines = new();
+    private readonly Lock _changeLock = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IReadOnlyList<(LogLevel Level, EventId Event, string Text)> Lines => [.. _lines];
 
@@ -22,6 +24,49 @@ public sealed class ListLogger : ILogger, ILoggerProvider
     {
         ArgumentNullException.ThrowIfNull(formatter);
         _lines.Enqueue((logLevel, eventId, formatter(state, exception) + (exception is null ? "" : " | " + exception)));
+        TaskCompletionSource changed;
+        lock (_changeLock)
+        {
+            changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        changed.TrySetResult();
+    }
+
+    /// <summary>
+    /// Waits for the first line with event id <paramref name="eventId"/> (and matching <paramref name="which"/>), looking
+    /// again at each line logged: a log line is often the only sign that something happened inside. Throws
+    /// <see cref="TimeoutException"/> when none comes within <paramref name="timeout"/> (default <see cref="Timeouts.Hang"/>).
+    /// </summary>
+    public async Task<(LogLevel Level, EventId Event, string Text)> WaitForAsync(int eventId, Func<string, bool>? which = null, TimeSpan? timeout = null)
+    {
+        using var limit = new CancellationTokenSource(timeout ?? Timeouts.Hang);
+        while (true)
+        {
+            Task changed;
+            lock (_changeLock)
+            {
+                changed = _changed.Task;
+            }
+
+            foreach ((LogLevel Level, EventId Event, string Text) line in _lines)
+            {
+                if (line.Event.Id == eventId && (which is null || which(line.Text)))
+                {
+                    return line;
+                }
+            }
+
+            try
+            {
+                await changed.WaitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"No log line {eventId} within {timeout ?? Timeouts.Hang}; the log:\n{All}");
+            }
+        }
     }
 
     public ILogger CreateLogger(string categoryName) => this;

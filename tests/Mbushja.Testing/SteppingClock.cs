@@ -49,6 +49,28 @@ public sealed class SteppingClock : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Moves the clock ahead by <paramref name="step"/> again and again until <paramref name="task"/> ends, letting what
+    /// each step woke run between steps (a timer armed just after a step is stepped over by the next). Only the clock
+    /// decides what fires; the pause between steps only paces them. Throws <see cref="TimeoutException"/> after
+    /// <see cref="Timeouts.Hang"/>.
+    /// </summary>
+    public async Task AdvanceUntilAsync(Task task, TimeSpan step)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        using var limit = new CancellationTokenSource(Timeouts.Hang);
+        while (!task.IsCompleted)
+        {
+            if (limit.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Stepped the clock by {step} for {Timeouts.Hang} and the task did not end.");
+            }
+
+            Advance(step);
+            await Task.WhenAny(task, Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None));
+        }
+    }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new SteppingTimer(this, callback, state);

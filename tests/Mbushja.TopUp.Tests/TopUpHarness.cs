@@ -125,11 +125,11 @@ internal sealed class TopUpHarness : IAsyncDisposable
     }
 
     /// <summary>Waits for the work an answer left running (the capture).</summary>
-    public Task SettleAsync() => Get<TopUpWork>().DrainAsync(TimeSpan.FromSeconds(30));
+    public Task SettleAsync() => Get<TopUpWork>().DrainAsync(Timeouts.Hang);
 
     public async ValueTask DisposeAsync()
     {
-        await Get<TopUpWork>().DrainAsync(TimeSpan.FromSeconds(30));
+        await Get<TopUpWork>().DrainAsync(Timeouts.Hang);
         await Get<CommitQueue>().DisposeAsync();
         await _services.DisposeAsync();
         if (_ownsDatabase)

@@ -139,7 +139,7 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
         (object? answer, string failure, int attempts) = await SendAsync(bankCode, operation, method, path, body, holdId, cancellationToken);
         if (answer is BankReply reply)
         {
-            LogAnswer(bankCode, operation, holdId, reply.Status, reply.Code, attempts);
+            LogAnswer(bankCode, operation, holdId, reply.Status, new LogText(reply.Code), attempts);
             BankMetrics.Call(bankCode, operation.ToString(), reply.Status.ToWire());
             return BankCall.Answer(reply, attempts);
         }
@@ -154,7 +154,7 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
         (object? answer, string failure, int attempts) = await SendAsync(bankCode, operation, method, path, body, refundId, cancellationToken);
         if (answer is RefundReply reply)
         {
-            LogRefundAnswer(bankCode, operation, refundId, reply.Status, reply.Code, attempts);
+            LogRefundAnswer(bankCode, operation, refundId, reply.Status, new LogText(reply.Code), attempts);
             BankMetrics.Call(bankCode, operation.ToString(), reply.Status.ToWire());
             return new RefundCall(reply, null, attempts);
         }
@@ -307,7 +307,7 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
 
     private string NoAnswer(Call call, string failure)
     {
-        LogNoAnswer(call.Endpoint.Code, call.Operation, call.Id, call.Attempts, failure);
+        LogNoAnswer(call.Endpoint.Code, call.Operation, call.Id, call.Attempts, new LogText(failure));
         return failure;
     }
 
@@ -333,7 +333,7 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
                         string reason = args.Outcome.Exception is null
                             ? args.Outcome.Result.Failure ?? "no answer"
                             : $"no answer within {options.AttemptTimeout.TotalMilliseconds:0} ms";
-                        LogRetry(call.Endpoint.Code, call.Operation, call.Id, call.Attempts, reason, args.RetryDelay.TotalMilliseconds);
+                        LogRetry(call.Endpoint.Code, call.Operation, call.Id, call.Attempts, new LogText(reason), args.RetryDelay.TotalMilliseconds);
                     }
 
                     return default;
@@ -396,19 +396,19 @@ public sealed partial class HttpBankConnector : IBankConnector, IDisposable
     private partial void LogHold(string bank, string holdId, MaskedAccount account, long amountCents);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Debug, Message = "Bank {Bank}: {Operation} of hold {HoldId} answered {Status} {Code} after {Attempts} attempt(s)")]
-    private partial void LogAnswer(string bank, BankOperation operation, string holdId, HoldStatus status, string? code, int attempts);
+    private partial void LogAnswer(string bank, BankOperation operation, string holdId, HoldStatus status, LogText code, int attempts);
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Bank {Bank}: {Operation} of hold {HoldId}, attempt {Attempt} failed ({Reason}); retrying in {DelayMs:0} ms")]
-    private partial void LogRetry(string bank, BankOperation operation, string holdId, int attempt, string reason, double delayMs);
+    private partial void LogRetry(string bank, BankOperation operation, string holdId, int attempt, LogText reason, double delayMs);
 
     [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Bank {Bank}: {Operation} of hold {HoldId} has no answer after {Attempts} attempt(s): {Failure}")]
-    private partial void LogNoAnswer(string bank, BankOperation operation, string holdId, int attempts, string failure);
+    private partial void LogNoAnswer(string bank, BankOperation operation, string holdId, int attempts, LogText failure);
 
     [LoggerMessage(EventId = 4106, Level = LogLevel.Information, Message = "Bank {Bank}: refund {RefundId} of hold {HoldId} asked to account {Account} for {AmountCents} cents")]
     private partial void LogRefund(string bank, string refundId, string holdId, MaskedAccount account, long amountCents);
 
     [LoggerMessage(EventId = 4107, Level = LogLevel.Information, Message = "Bank {Bank}: {Operation} {RefundId} answered {Status} {Code} after {Attempts} attempt(s)")]
-    private partial void LogRefundAnswer(string bank, BankOperation operation, string refundId, RefundStatus status, string? code, int attempts);
+    private partial void LogRefundAnswer(string bank, BankOperation operation, string refundId, RefundStatus status, LogText code, int attempts);
 
     [LoggerMessage(EventId = 4105, Level = LogLevel.Error, Message = "Bank {Bank}: no endpoint is configured")]
     private partial void LogNoEndpoint(string bank);

@@ -99,6 +99,6 @@ public static partial class SubscribersApi
         return found is null ? Problems.NotFoundOf($"Subscriber {number.Value.E164}") : TypedResults.Ok(SubscriberResponse.From(found));
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Subscriber {Msisdn} created with {CreditCents} cents")]
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Subscriber {Msisdn} created with {CreditCents} cents")]
     private static partial void LogCreated(ILogger logger, string msisdn, long creditCents);
 }

@@ -237,18 +237,18 @@ public sealed partial class SmppInbox(
         hash.AppendData(value);
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "SMPP: {MessageId} was delivered again; acknowledged, nothing more")]
+    [LoggerMessage(EventId = 4151, Level = LogLevel.Debug, Message = "SMPP: {MessageId} was delivered again; acknowledged, nothing more")]
     private static partial void LogRepeat(ILogger logger, string messageId);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "SMPP: long message {Id} had {Received} of {Total} parts when its time ran out; handled with those")]
+    [LoggerMessage(EventId = 4152, Level = LogLevel.Warning, Message = "SMPP: long message {Id} had {Received} of {Total} parts when its time ran out; handled with those")]
     private static partial void LogIncomplete(ILogger logger, string id, int received, int total);
 
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "SMPP: delivery receipt for {MessageId} ({Status}) matches no reply")]
+    [LoggerMessage(EventId = 4153, Level = LogLevel.Information, Message = "SMPP: delivery receipt for {MessageId} ({Status}) matches no reply")]
     private static partial void LogUnknownReceipt(ILogger logger, LogText messageId, LogText status);
 
-    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "SMPP {Bind}: USSD ({Operation}) refused: USSD over SMPP is switched off (smpp.json ussd.enabled)")]
+    [LoggerMessage(EventId = 4154, Level = LogLevel.Warning, Message = "SMPP {Bind}: USSD ({Operation}) refused: USSD over SMPP is switched off (smpp.json ussd.enabled)")]
     private static partial void LogUssdRefused(ILogger logger, string bind, UssdServiceOp operation);
 
-    [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "SMPP {Bind}: notification (esm_class 0x{EsmClass:X2}) without a message id; acknowledged")]
+    [LoggerMessage(EventId = 4155, Level = LogLevel.Information, Message = "SMPP {Bind}: notification (esm_class 0x{EsmClass:X2}) without a message id; acknowledged")]
     private static partial void LogNotificationWithoutId(ILogger logger, string bind, byte esmClass);
 }

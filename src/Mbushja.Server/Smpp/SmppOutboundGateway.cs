@@ -64,7 +64,7 @@ public sealed partial class SmppOutboundGateway(
             if (logger.IsEnabled(LogLevel.Debug))
             {
                 string masked = Numbering.Mask(sms.Recipient);
-                LogPartAccepted(logger, sms.TransactionId, number, parts.Length, masked, smscId, bind);
+                LogPartAccepted(logger, sms.TransactionId, number, parts.Length, masked, new LogText(smscId), bind);
             }
         }
 
@@ -127,5 +127,5 @@ public sealed partial class SmppOutboundGateway(
     }
 
     [LoggerMessage(EventId = 4111, Level = LogLevel.Debug, Message = "Reply to SMS {Id}: part {Part}/{Parts} to {Recipient} accepted as {SmscId} on {Bind}")]
-    private static partial void LogPartAccepted(ILogger logger, string id, int part, int parts, string recipient, string smscId, string bind);
+    private static partial void LogPartAccepted(ILogger logger, string id, int part, int parts, string recipient, LogText smscId, string bind);
 }

@@ -180,7 +180,7 @@ public sealed partial class SmppUssd(
         catch (Exception e)
         {
             // Nobody waits for this task: what went wrong is logged, and the SMSC's redelivery sends the screen again.
-            LogScreenFailed(logger, Numbering.Mask(screen.To.Source.Address), e.Message);
+            LogScreenFailed(logger, Numbering.Mask(screen.To.Source.Address), new LogText(e.Message));
         }
     }
 
@@ -266,5 +266,5 @@ public sealed partial class SmppUssd(
     private static partial void LogScreenRefused(ILogger logger, string msisdn, CommandStatus status);
 
     [LoggerMessage(EventId = 4135, Level = LogLevel.Warning, Message = "SMPP USSD screen to {Msisdn} not sent: {Reason}")]
-    private static partial void LogScreenFailed(ILogger logger, string msisdn, string reason);
+    private static partial void LogScreenFailed(ILogger logger, string msisdn, LogText reason);
 }

@@ -1,3 +1,4 @@
+using Mbushja.Domain;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -172,11 +173,11 @@ public sealed partial class SmppClient : IAsyncDisposable
                 {
                     // Wrong credentials stay wrong until someone fixes them: no quick retries.
                     failures = Math.Max(failures, 30);
-                    LogCredentialsRefused(_logger, Name, e.Message);
+                    LogCredentialsRefused(_logger, Name, new LogText(e.Message));
                 }
                 else
                 {
-                    LogConnectFailed(_logger, Name, e.Message);
+                    LogConnectFailed(_logger, Name, new LogText(e.Message));
                 }
             }
             finally
@@ -289,7 +290,7 @@ public sealed partial class SmppClient : IAsyncDisposable
     private static TaskCompletionSource<SmppSession> NewBound() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "SMPP {Bind}: {Reason}")]
-    private static partial void LogConnectFailed(ILogger logger, string bind, string reason);
+    private static partial void LogConnectFailed(ILogger logger, string bind, LogText reason);
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "SMPP {Bind}: connecting again in {Delay}")]
     private static partial void LogReconnecting(ILogger logger, string bind, TimeSpan delay);
@@ -298,5 +299,5 @@ public sealed partial class SmppClient : IAsyncDisposable
     private static partial void LogSlotLost(ILogger logger, string bind);
 
     [LoggerMessage(EventId = 4017, Level = LogLevel.Error, Message = "SMPP {Bind}: {Reason} Check the system_id and password; trying again with the longest waits")]
-    private static partial void LogCredentialsRefused(ILogger logger, string bind, string reason);
+    private static partial void LogCredentialsRefused(ILogger logger, string bind, LogText reason);
 }

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Mbushja.Domain;
 using Mbushja.Smpp.Pdus;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -255,7 +256,7 @@ public sealed partial class SmppSession : IAsyncDisposable
         }
         catch (SmppException e)
         {
-            LogUnbindUnanswered(_logger, _options.Name, e.Message);
+            LogUnbindUnanswered(_logger, _options.Name, new LogText(e.Message));
         }
 
         Close(SmppSessionEnd.Unbound, null, flush: true);
@@ -292,7 +293,7 @@ public sealed partial class SmppSession : IAsyncDisposable
         }
 
         SmppMetrics.BindUp(_options.Name);
-        LogBound(_logger, _options.Name, _options.BindType, _options.Host, _options.Port, SmscSystemId);
+        LogBound(_logger, _options.Name, _options.BindType, _options.Host, _options.Port, new LogText(SmscSystemId));
 
         _enquireLoop = Task.Run(EnquireLinkLoopAsync, CancellationToken.None);
     }
@@ -535,7 +536,7 @@ public sealed partial class SmppSession : IAsyncDisposable
                     {
                         Pdu answer = error.Answer();
                         SmppMetrics.DecodeError(_options.Name, error.Status);
-                        LogUndecodable(_logger, _options.Name, answer.CommandId, error.Status, error.Detail);
+                        LogUndecodable(_logger, _options.Name, answer.CommandId, error.Status, new LogText(error.Detail));
                         await AnswerAsync(answer);
                         if (error.FramingLost)
                         {
@@ -828,7 +829,7 @@ public sealed partial class SmppSession : IAsyncDisposable
 
         if (end is not (SmppSessionEnd.Unbound or SmppSessionEnd.Aborted))
         {
-            LogClosed(_logger, _options.Name, end, failure?.Message ?? string.Empty);
+            LogClosed(_logger, _options.Name, end, new LogText(failure?.Message));
         }
 
         _ = FinishCloseAsync(end);
@@ -870,16 +871,16 @@ public sealed partial class SmppSession : IAsyncDisposable
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "SMPP {Bind} bound ({BindType}) to {Host}:{Port}, SMSC '{SmscSystemId}'")]
-    private static partial void LogBound(ILogger logger, string bind, SmppBindType bindType, string host, int port, string smscSystemId);
+    private static partial void LogBound(ILogger logger, string bind, SmppBindType bindType, string host, int port, LogText smscSystemId);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "SMPP {Bind}: {Host}:{Port} refused the bind with {Status}")]
     private static partial void LogBindRefused(ILogger logger, string bind, string host, int port, CommandStatus status);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "SMPP {Bind}: session closed ({End}) {Detail}")]
-    private static partial void LogClosed(ILogger logger, string bind, SmppSessionEnd end, string detail);
+    private static partial void LogClosed(ILogger logger, string bind, SmppSessionEnd end, LogText detail);
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "SMPP {Bind}: undecodable PDU answered with {Answer} {Status}: {Detail}")]
-    private static partial void LogUndecodable(ILogger logger, string bind, CommandId answer, CommandStatus status, string detail);
+    private static partial void LogUndecodable(ILogger logger, string bind, CommandId answer, CommandStatus status, LogText detail);
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "SMPP {Bind}: enquire_link not answered within {Timeout}; closing the link")]
     private static partial void LogLinkDead(ILogger logger, string bind, TimeSpan timeout);
@@ -900,7 +901,7 @@ public sealed partial class SmppSession : IAsyncDisposable
     private static partial void LogUnbound(ILogger logger, string bind);
 
     [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = "SMPP {Bind}: unbind not completed ({Reason}); closing")]
-    private static partial void LogUnbindUnanswered(ILogger logger, string bind, string reason);
+    private static partial void LogUnbindUnanswered(ILogger logger, string bind, LogText reason);
 
     [LoggerMessage(EventId = 4014, Level = LogLevel.Information, Message = "SMPP {Bind}: the SMSC unbound")]
     private static partial void LogUnboundBySmsc(ILogger logger, string bind);

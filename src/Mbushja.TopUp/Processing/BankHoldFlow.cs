@@ -122,7 +122,7 @@ public sealed partial class BankHoldFlow(
         TopUpMetrics.Phase("capture", started);
         if (capture.Reply is not { } answer)
         {
-            LogBankSilent(logger, row.Id.Value, "capture", capture.Failure);
+            LogBankSilent(logger, row.Id.Value, "capture", new LogText(capture.Failure));
             return false;
         }
 
@@ -130,7 +130,7 @@ public sealed partial class BankHoldFlow(
         {
             // Credited without the money: only a bank that broke the contract (voided a hold it was told to keep) does
             // this. The ledger posts what was credited; the reconciliation shows the bank's side.
-            LogCaptureRefused(logger, row.Id.Value, answer.Status, answer.Code);
+            LogCaptureRefused(logger, row.Id.Value, answer.Status, new LogText(answer.Code));
         }
 
         started = Stopwatch.GetTimestamp();
@@ -152,13 +152,13 @@ public sealed partial class BankHoldFlow(
         BankCall call = await bank.VoidAsync(row.Plan!.BankCode, row.Id.Value, ct);
         if (call.Reply is not { } answer)
         {
-            LogBankSilent(logger, row.Id.Value, "void", call.Failure);
+            LogBankSilent(logger, row.Id.Value, "void", new LogText(call.Failure));
             return false;
         }
 
         if (answer.Status == HoldStatus.Captured)
         {
-            LogCaptureRefused(logger, row.Id.Value, answer.Status, answer.Code);
+            LogCaptureRefused(logger, row.Id.Value, answer.Status, new LogText(answer.Code));
         }
 
         await Patiently(() => store.MoveAsync(
@@ -295,10 +295,10 @@ public sealed partial class BankHoldFlow(
     private static partial void LogDecided(ILogger logger, string id, TopUpState state, string? code);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "SMS {Id}: the bank did not answer the {Operation} ({Failure}); the recovery sweep tries again")]
-    private static partial void LogBankSilent(ILogger logger, string id, string operation, string? failure);
+    private static partial void LogBankSilent(ILogger logger, string id, string operation, LogText failure);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Critical, Message = "SMS {Id}: the bank's {Status} {Code} contradicts what the platform did with the hold; finance must reconcile")]
-    private static partial void LogCaptureRefused(ILogger logger, string id, HoldStatus status, string? code);
+    private static partial void LogCaptureRefused(ILogger logger, string id, HoldStatus status, LogText code);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "SMS {Id}: the ledger refused the credits ({Code}: {Message}); voiding the hold")]
     private static partial void LogCreditRefused(ILogger logger, string id, string? code, string? message);

@@ -560,15 +560,15 @@ public sealed partial class Registrations(
     private static RegistrationOutcome NoRegistration(string bank, string id) =>
         RegistrationOutcome.Refused(ErrorCodes.NotFound, $"Registration {id} at {bank} was not found.");
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Registration {Id} at {Bank} created for {Holder}, account {AccountRef}, {Authorized} authorised")]
+    [LoggerMessage(EventId = 3401, Level = LogLevel.Information, Message = "Registration {Id} at {Bank} created for {Holder}, account {AccountRef}, {Authorized} authorised")]
     private static partial void LogCreated(ILogger logger, string id, string bank, string holder, string accountRef, int authorized);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Registration {Id} at {Bank}: {Msisdn} authorised")]
+    [LoggerMessage(EventId = 3402, Level = LogLevel.Information, Message = "Registration {Id} at {Bank}: {Msisdn} authorised")]
     private static partial void LogAuthorizedAdded(ILogger logger, string id, string bank, string msisdn);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Registration {Id} at {Bank}: {Msisdn} no longer authorised")]
+    [LoggerMessage(EventId = 3403, Level = LogLevel.Information, Message = "Registration {Id} at {Bank}: {Msisdn} no longer authorised")]
     private static partial void LogAuthorizedRemoved(ILogger logger, string id, string bank, string msisdn);
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Registration {Id} at {Bank}: account changed to {AccountRef}")]
+    [LoggerMessage(EventId = 3404, Level = LogLevel.Information, Message = "Registration {Id} at {Bank}: account changed to {AccountRef}")]
     private static partial void LogAccountChanged(ILogger logger, string id, string bank, string accountRef);
 }

@@ -31,11 +31,12 @@ public sealed class SmppBackPressureTests
         // Every enquire_link asks for an answer the peer never reads: without a bound they pile up in the session.
         // (Up to a million: a session without the bound would hold some hundred megabytes, not eat the machine.)
         peer.Flood(new EnquireLink(), times: 1_000_000);
-        await queued.Reached(bound).WaitAsync(TimeSpan.FromSeconds(30));
+        await queued.Reached(bound).WaitAsync(Timeouts.Hang);
 
         // Reading has paused, so the link goes idle; its enquire_link cannot even be queued, and that is a dead link.
         clock.Advance(options.EnquireLinkInterval);
-        SmppSessionEnd end = await StepUntilAsync(clock, options.ResponseTimeout, session.Completion);
+        await clock.AdvanceUntilAsync(session.Completion, options.ResponseTimeout);
+        SmppSessionEnd end = await session.Completion;
 
         Assert.Equal((SmppSessionEnd.LinkDead, bound, 0, 0), (end, queued.Highest, queued.Now, session.QueuedPdus));
         Assert.True(peer.Sent > 10 * bound, $"the peer sent {peer.Sent} enquire_link");
@@ -61,7 +62,7 @@ public sealed class SmppBackPressureTests
         byte[] octets = [.. Enumerable.Range(1, 5).SelectMany(i => PduEncoder.ToArray(new DeliverSm { ShortMessage = "5"u8.ToArray(), SequenceNumber = (uint)i })),
             .. PduEncoder.ToArray(new EnquireLink { SequenceNumber = 6 })];
         await connection.SendRawAsync(octets);
-        await handler.Holding(2).WaitAsync(TimeSpan.FromSeconds(10));
+        await handler.Holding(2).WaitAsync(Timeouts.Hang);
         int heldAtOnce = session.InboundInFlight;
         handler.Open();
         await connection.WaitForAsync<EnquireLinkResp>();
@@ -80,19 +81,6 @@ public sealed class SmppBackPressureTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new SmppSessionOptions { MaxQueuedPdus = 0 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new SmppSessionOptions { MaxInboundInFlight = 0 });
-    }
-
-    /// <summary>Steps the clock until <paramref name="task"/> ends, giving the session a moment between steps.</summary>
-    private static async Task<T> StepUntilAsync<T>(SteppingClock clock, TimeSpan step, Task<T> task)
-    {
-        DateTime giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!task.IsCompleted && DateTime.UtcNow < giveUp)
-        {
-            clock.Advance(step);
-            await Task.WhenAny(task, Task.Delay(TimeSpan.FromMilliseconds(100)));
-        }
-
-        return await task.WaitAsync(TimeSpan.FromSeconds(1));
     }
 
     /// <summary>Holds every message until opened; counts how many it holds at once.</summary>

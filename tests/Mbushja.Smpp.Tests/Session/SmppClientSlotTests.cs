@@ -12,7 +12,7 @@ namespace Mbushja.Smpp.Tests.Session;
 /// </summary>
 public sealed class SmppClientSlotTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Wait = Timeouts.Hang;
 
     private readonly FakeSmsc _smsc = FakeSmsc.Start();
     private readonly ListLogger _logs = new();
@@ -30,7 +30,7 @@ public sealed class SmppClientSlotTests : IAsyncLifetime
             Port = _smsc.Port,
             SystemId = FakeSmsc.SystemId,
             Password = FakeSmsc.Password,
-            ResponseTimeout = TimeSpan.FromSeconds(3),
+            ResponseTimeout = Timeouts.Hang,
             Reconnect = new Backoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), Jitter: 0),
         },
         new SmppSessionTests.Answering(CommandStatus.Ok),
@@ -186,7 +186,7 @@ public sealed class SmppClientSlotTests : IAsyncLifetime
 
         public CancellationToken Lost => _lost.Token;
 
-        public TimeSpan UnbindWithin => TimeSpan.FromSeconds(2);
+        public TimeSpan UnbindWithin => Timeouts.Hang;
 
         public Task Released => _released.Task;
 

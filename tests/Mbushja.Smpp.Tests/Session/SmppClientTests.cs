@@ -21,7 +21,7 @@ public sealed class SmppClientTests : IAsyncLifetime
         Port = _smsc.Port,
         SystemId = FakeSmsc.SystemId,
         Password = FakeSmsc.Password,
-        ResponseTimeout = TimeSpan.FromSeconds(3),
+        ResponseTimeout = Timeouts.Hang,
         Reconnect = new Backoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(800), Jitter: 0),
         StableAfter = TimeSpan.FromSeconds(30),
     };
@@ -32,19 +32,42 @@ public sealed class SmppClientTests : IAsyncLifetime
     [Fact]
     public async Task ReconnectStorm_SmscDropsEveryBind_WaitsGrowUntilABindHolds()
     {
-        _smsc.DropAfterBind(5);
-        await using SmppClient client = Client(Options());
+        // The client waits on a clock the test moves, and the SMSC dates its connections on the same clock. A connection
+        // is dated before its bind, hence before the drop that starts the client's wait: the next one comes a full wait
+        // later at least, however busy the machine.
+        var clock = new SteppingClock(DateTimeOffset.UtcNow);
+        await using FakeSmsc smsc = FakeSmsc.Start(clock);
+        smsc.DropAfterBind(5);
+        TimeSpan never = TimeSpan.FromDays(1); // connecting, answers and a stable bind are not what the clock is moved for
+        await using SmppClient client = new(
+            Options() with
+            {
+                Port = smsc.Port,
+                Reconnect = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(16), Jitter: 0),
+                ConnectTimeout = never,
+                ResponseTimeout = never,
+                EnquireLinkInterval = never,
+                StableAfter = never,
+            },
+            new SmppSessionTests.Answering(CommandStatus.Ok),
+            _logs,
+            clock,
+            new Random(7));
 
         client.Start();
-        await _smsc.WaitForBindAsync(TimeSpan.FromSeconds(20));
-        await client.WaitForBindAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        Task sixthHolds = smsc.WaitUntilAsync(s => s.Connections.Count >= 6 && s.Bound == s.Connections[5], "a sixth connection, bound and kept");
+        await clock.AdvanceUntilAsync(sixthHolds, TimeSpan.FromMilliseconds(500));
+        await sixthHolds;
+        await client.WaitForBindAsync().WaitAsync(Timeouts.Hang);
 
-        DateTimeOffset[] connected = [.. _smsc.Connections.Select(c => c.ConnectedAt)];
+        DateTimeOffset[] connected = [.. smsc.Connections.Select(c => c.ConnectedAt)];
         Assert.Equal(6, connected.Length);
         Assert.Equal(6, client.ConnectAttempts);
-        // Waits of 50, 100, 200, 400 and 800 ms (no jitter here): 1.55 s from the first connection to the sixth.
-        // Measured where the fake accepts, which a busy machine may delay, hence the margin.
-        Assert.True(connected[^1] - connected[0] >= TimeSpan.FromMilliseconds(1200), string.Join(", ", connected.Select(c => c.ToString("ss.fff", System.Globalization.CultureInfo.InvariantCulture))));
+        // Waits of 1, 2, 4, 8 and 16 s (no jitter here).
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.True(connected[i + 1] - connected[i] >= TimeSpan.FromSeconds(1 << i), $"connection {i + 2} came {connected[i + 1] - connected[i]} after connection {i + 1}");
+        }
     }
 
     [Fact]
@@ -54,7 +77,7 @@ public sealed class SmppClientTests : IAsyncLifetime
         await using SmppClient client = Client(Options());
 
         client.Start();
-        SmppSession session = await client.WaitForBindAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        SmppSession session = await client.WaitForBindAsync().WaitAsync(Timeouts.Hang);
 
         Assert.Equal(SmppSessionState.Bound, session.State);
         Assert.Equal(4, client.ConnectAttempts);
@@ -66,7 +89,7 @@ public sealed class SmppClientTests : IAsyncLifetime
         _smsc.OnSubmit = (_, n) => n <= 3 ? new SubmitAnswer(Answer: false) : SubmitAnswer.Accept;
         await using SmppClient client = Client(Options());
         client.Start();
-        SmppSession first = await client.WaitForBindAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        SmppSession first = await client.WaitForBindAsync().WaitAsync(Timeouts.Hang);
         SubmitSm[] messages = [.. Enumerable.Range(0, 3).Select(i => new SubmitSm { ShortMessage = new[] { (byte)('a' + i) } })];
         Task<Pdu>[] inFlight = [.. messages.Select(m => first.SendAsync(m))];
         await _smsc.WaitForSubmitsAsync(3);
@@ -79,7 +102,7 @@ public sealed class SmppClientTests : IAsyncLifetime
         }
 
         await _smsc.WaitForBindAsync(after: dropped);
-        SmppSession second = await client.WaitForBindAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        SmppSession second = await client.WaitForBindAsync().WaitAsync(Timeouts.Hang);
         Pdu[] again = await Task.WhenAll(messages.Select(m => second.SendAsync(m)));
 
         Assert.NotSame(first, second);
@@ -89,12 +112,21 @@ public sealed class SmppClientTests : IAsyncLifetime
     [Fact]
     public async Task WrongPassword_IsLoggedWithoutThePassword_AndTriedAgainOnlyAtTheLongestWait()
     {
-        await using SmppClient client = Client(Options() with { Password = "nope123" });
+        // On a clock that moves only with real time here: the longest wait (10 min) cannot pass during the test.
+        var clock = new SteppingClock(DateTimeOffset.UtcNow);
+        var longest = TimeSpan.FromMinutes(10);
+        await using SmppClient client = new(
+            Options() with { Password = "nope123", Reconnect = new Backoff(TimeSpan.FromMilliseconds(50), longest, Jitter: 0) },
+            new SmppSessionTests.Answering(CommandStatus.Ok),
+            _logs,
+            clock,
+            new Random(7));
 
         client.Start();
-        await Task.Delay(1500);
+        string waiting = (await _logs.WaitForAsync(4005)).Text;
 
-        Assert.InRange(client.ConnectAttempts, 1, 3);
+        Assert.EndsWith($"connecting again in {longest}", waiting, StringComparison.Ordinal);
+        Assert.Equal(1, client.ConnectAttempts);
         Assert.Null(client.Session);
         Assert.Contains("InvalidPassword", _logs.All, StringComparison.Ordinal);
         Assert.DoesNotContain("nope123", _logs.All, StringComparison.Ordinal);
@@ -105,10 +137,10 @@ public sealed class SmppClientTests : IAsyncLifetime
     {
         SmppClient client = Client(Options());
         client.Start();
-        await client.WaitForBindAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        await client.WaitForBindAsync().WaitAsync(Timeouts.Hang);
 
+        // StopAsync returns once the client's loop has ended: nothing is left to connect again.
         await client.StopAsync();
-        await Task.Delay(300);
 
         FakeSmscConnection only = Assert.Single(_smsc.Connections);
         Assert.IsType<Unbind>(only.Received[^1]);
@@ -125,9 +157,9 @@ public sealed class SmppClientTests : IAsyncLifetime
         SmppClient rx = new(Options("pair-rx") with { BindType = SmppBindType.Receiver }, received, _logs);
         await using var group = new SmppClientGroup([rx, tx]);
         group.Start();
-        await Task.WhenAll(tx.WaitForBindAsync(), rx.WaitForBindAsync()).WaitAsync(TimeSpan.FromSeconds(5));
+        await Task.WhenAll(tx.WaitForBindAsync(), rx.WaitForBindAsync()).WaitAsync(Timeouts.Hang);
 
-        (Pdu response, SmppSession via) = await group.SendAsync(new SubmitSm { ShortMessage = "x"u8.ToArray() }, TimeSpan.FromSeconds(1));
+        (Pdu response, SmppSession via) = await group.SendAsync(new SubmitSm { ShortMessage = "x"u8.ToArray() }, Timeouts.Hang);
         FakeSmscConnection receiver = _smsc.Connections.Single(c => c.BindRequest is BindReceiver);
         Pdu delivered = await receiver.RequestAsync(new DeliverSm { ShortMessage = "5"u8.ToArray() });
 
@@ -144,10 +176,10 @@ public sealed class SmppClientTests : IAsyncLifetime
         SmppClient[] clients = [Client(Options("a")), Client(Options("b"))];
         await using var group = new SmppClientGroup(clients);
         group.Start();
-        await Task.WhenAll(clients.Select(c => c.WaitForBindAsync())).WaitAsync(TimeSpan.FromSeconds(5));
+        await Task.WhenAll(clients.Select(c => c.WaitForBindAsync())).WaitAsync(Timeouts.Hang);
 
         string[] via = await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
-            (await group.SendAsync(new SubmitSm { ShortMessage = "x"u8.ToArray() }, TimeSpan.FromSeconds(1))).Session.Options.Name));
+            (await group.SendAsync(new SubmitSm { ShortMessage = "x"u8.ToArray() }, Timeouts.Hang)).Session.Options.Name));
 
         Assert.Equal(["a", "b"], via.Distinct().Order());
     }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Mbushja.Smpp.Pdus;
 using Mbushja.Smpp.Session;
@@ -9,7 +9,8 @@ namespace Mbushja.Smpp.Tests.Session;
 /// <summary>
 /// One session against a scripted SMSC on a real socket (127.0.0.1:0): the bind, the window, response timeouts,
 /// enquire_link both ways, throttling, what cannot be read, unbind either way, and received messages answered with
-/// what the handler says.
+/// what the handler says. Waits that matter are on a clock the test shares or moves (a <see cref="SteppingClock"/>),
+/// and answers come late when the test releases them, so a busy machine changes how long a test takes, not its outcome.
 /// </summary>
 public sealed class SmppSessionTests : IAsyncLifetime
 {
@@ -27,12 +28,12 @@ public sealed class SmppSessionTests : IAsyncLifetime
         Port = _smsc.Port,
         SystemId = FakeSmsc.SystemId,
         Password = FakeSmsc.Password,
-        ResponseTimeout = TimeSpan.FromSeconds(3),
+        ResponseTimeout = Timeouts.Hang,
         Throttle = new Backoff(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2), Jitter: 0),
     };
 
-    private Task<SmppSession> ConnectAsync(SmppSessionOptions? options = null, ISmppInboundHandler? handler = null) =>
-        SmppSession.ConnectAsync(options ?? Options, handler ?? new Answering(CommandStatus.Ok), _logs);
+    private Task<SmppSession> ConnectAsync(SmppSessionOptions? options = null, ISmppInboundHandler? handler = null, TimeProvider? time = null) =>
+        SmppSession.ConnectAsync(options ?? Options, handler ?? new Answering(CommandStatus.Ok), _logs, time);
 
     private static SubmitSm Submit(string text = "hello") => new()
     {
@@ -94,7 +95,7 @@ public sealed class SmppSessionTests : IAsyncLifetime
     {
         await using SmppSession session = await ConnectAsync(Options with { EnquireLinkInterval = TimeSpan.FromMilliseconds(200) });
 
-        await _smsc.Connections.Single().WaitForAsync<EnquireLink>(timeout: TimeSpan.FromSeconds(5));
+        await _smsc.Connections.Single().WaitForAsync<EnquireLink>();
 
         Assert.Equal(SmppSessionState.Bound, session.State);
     }
@@ -109,24 +110,29 @@ public sealed class SmppSessionTests : IAsyncLifetime
             ResponseTimeout = TimeSpan.FromMilliseconds(300),
         });
 
-        SmppSessionEnd end = await session.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        SmppSessionEnd end = await session.Completion.WaitAsync(Timeouts.Hang);
 
         Assert.Equal(SmppSessionEnd.LinkDead, end);
-        await _smsc.Connections.Single().Closed.WaitAsync(TimeSpan.FromSeconds(5));
+        await _smsc.Connections.Single().Closed.WaitAsync(Timeouts.Hang);
     }
 
     [Fact]
     public async Task Window_TenOutstanding_TheEleventhWaitsForAResponse()
     {
-        _smsc.OnSubmit = (_, n) => n <= 10 ? new SubmitAnswer(Delay: TimeSpan.FromMilliseconds(800)) : SubmitAnswer.Accept;
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _smsc.OnSubmit = (_, n) => n <= 10 ? new SubmitAnswer(Until: answer.Task) : SubmitAnswer.Accept;
         await using SmppSession session = await ConnectAsync();
 
         Task<Pdu>[] sends = [.. Enumerable.Range(0, 11).Select(i => session.SendAsync(Submit($"m{i}")))];
         await _smsc.WaitForSubmitsAsync(10);
-        await Task.Delay(300);
+        // A send with room in the window is queued before SendAsync returns, and the session answers this enquire_link
+        // behind everything queued: had the eleventh gone, the SMSC would have it before the answer.
+        await _smsc.Connections.Single().RequestAsync(new EnquireLink());
 
         Assert.Equal(10, _smsc.Submits.Count);
         Assert.Equal(0, session.FreeWindow);
+        Assert.False(sends[10].IsCompleted);
+        answer.SetResult();
         Pdu[] responses = await Task.WhenAll(sends);
         Assert.All(responses, r => Assert.Equal(CommandStatus.Ok, Assert.IsType<SubmitSmResp>(r).CommandStatus));
         Assert.Equal(11, _smsc.Submits.Count);
@@ -150,19 +156,28 @@ public sealed class SmppSessionTests : IAsyncLifetime
             Assert.True(failed.IsTransient);
         }
 
-        Assert.Equal(SmppSessionEnd.ConnectionLost, await session.Completion.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(SmppSessionEnd.ConnectionLost, await session.Completion.WaitAsync(Timeouts.Hang));
         await Assert.ThrowsAsync<SmppNotBoundException>(() => session.SendAsync(Submit()));
     }
 
     [Fact]
     public async Task SlowResponse_TimesOut_FreesItsWindowSlot_AndTheLateAnswerIsIgnored()
     {
-        _smsc.OnSubmit = (_, n) => n == 1 ? new SubmitAnswer(Delay: TimeSpan.FromMilliseconds(900)) : SubmitAnswer.Accept;
-        await using SmppSession session = await ConnectAsync(Options with { WindowSize = 1, ResponseTimeout = TimeSpan.FromMilliseconds(400) });
+        // The response timeout runs on a clock the test moves; the slow answer comes when the test releases it.
+        var clock = new SteppingClock(DateTimeOffset.UtcNow);
+        var late = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _smsc.OnSubmit = (_, n) => n == 1 ? new SubmitAnswer(Until: late.Task) : SubmitAnswer.Accept;
+        TimeSpan timeout = TimeSpan.FromSeconds(30);
+        await using SmppSession session = await ConnectAsync(
+            Options with { WindowSize = 1, ResponseTimeout = timeout, EnquireLinkInterval = TimeSpan.FromDays(1) }, time: clock);
 
-        await Assert.ThrowsAsync<SmppTimeoutException>(() => session.SendAsync(Submit("slow")));
+        Task<Pdu> slow = session.SendAsync(Submit("slow"));
+        await _smsc.WaitForSubmitsAsync(1);
+        await clock.AdvanceUntilAsync(slow, timeout);
+        await Assert.ThrowsAsync<SmppTimeoutException>(() => slow);
         Pdu next = await session.SendAsync(Submit("next"));
-        await Task.Delay(800);
+        late.SetResult();
+        await _logs.WaitForAsync(4010); // the late submit_sm_resp, read and set aside
 
         Assert.Equal(CommandStatus.Ok, next.CommandStatus);
         Assert.Equal(SmppSessionState.Bound, session.State);
@@ -174,32 +189,43 @@ public sealed class SmppSessionTests : IAsyncLifetime
     [InlineData(CommandStatus.MessageQueueFull)]
     public async Task ThrottlingAnswer_PausesTheNextSubmits(CommandStatus status)
     {
-        _smsc.OnSubmit = (_, n) => n == 1 ? new SubmitAnswer(status) : SubmitAnswer.Accept;
-        await using SmppSession session = await ConnectAsync();
+        // One clock for the session and the SMSC: the pause starts once the session reads the throttling answer, which
+        // is after the SMSC received the first submit, so the second reaches the SMSC a full pause later at least.
+        var clock = new SteppingClock(DateTimeOffset.UtcNow);
+        var received = new ConcurrentDictionary<int, DateTimeOffset>();
+        _smsc.OnSubmit = (_, n) =>
+        {
+            received[n] = clock.GetUtcNow();
+            return n == 1 ? new SubmitAnswer(status) : SubmitAnswer.Accept;
+        };
+        await using SmppSession session = await ConnectAsync(time: clock);
 
         Pdu first = await session.SendAsync(Submit("1"));
-        var watch = Stopwatch.StartNew();
         Pdu second = await session.SendAsync(Submit("2"));
 
         Assert.Equal(status, first.CommandStatus);
         Assert.Equal(CommandStatus.Ok, second.CommandStatus);
-        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(280), $"the second submit left after {watch.Elapsed}");
+        Assert.True(received[2] - received[1] >= Options.Throttle.Initial, $"the second submit came {received[2] - received[1]} after the first");
     }
 
     [Fact]
     public async Task ThrottlingAgainAndAgain_PausesGrowLonger()
     {
-        _smsc.OnSubmit = (_, n) => n <= 2 ? new SubmitAnswer(CommandStatus.Throttled) : SubmitAnswer.Accept;
-        await using SmppSession session = await ConnectAsync();
+        var clock = new SteppingClock(DateTimeOffset.UtcNow);
+        var received = new ConcurrentDictionary<int, DateTimeOffset>();
+        _smsc.OnSubmit = (_, n) =>
+        {
+            received[n] = clock.GetUtcNow();
+            return n <= 2 ? new SubmitAnswer(CommandStatus.Throttled) : SubmitAnswer.Accept;
+        };
+        await using SmppSession session = await ConnectAsync(time: clock);
 
         await session.SendAsync(Submit("1"));
-        var watch = Stopwatch.StartNew();
         await session.SendAsync(Submit("2"));
-        TimeSpan firstPause = watch.Elapsed;
-        watch.Restart();
         await session.SendAsync(Submit("3"));
 
-        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(560), $"second pause {watch.Elapsed} after a first of {firstPause}");
+        // The second throttling answer pauses twice as long as the first (no jitter here).
+        Assert.True(received[3] - received[2] >= 2 * Options.Throttle.Initial, $"second pause {received[3] - received[2]} after a first of {received[2] - received[1]}");
     }
 
     [Fact]
@@ -256,13 +282,13 @@ public sealed class SmppSessionTests : IAsyncLifetime
         FakeSmscConnection smsc = _smsc.Connections.Single();
 
         await smsc.SendRawAsync(octets);
-        GenericNack nack = await smsc.WaitForAsync<GenericNack>(timeout: TimeSpan.FromSeconds(10));
+        GenericNack nack = await smsc.WaitForAsync<GenericNack>();
 
         Assert.True((status, sequence) == (nack.CommandStatus, nack.SequenceNumber), $"{name}: answered {nack.CommandStatus} #{nack.SequenceNumber}");
         if (closes)
         {
-            Assert.Equal(SmppSessionEnd.FramingLost, await session.Completion.WaitAsync(TimeSpan.FromSeconds(10)));
-            await smsc.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(SmppSessionEnd.FramingLost, await session.Completion.WaitAsync(Timeouts.Hang));
+            await smsc.Closed.WaitAsync(Timeouts.Hang);
         }
         else
         {
@@ -284,19 +310,23 @@ public sealed class SmppSessionTests : IAsyncLifetime
         Assert.Equal(SmppSessionEnd.Unbound, await session.Completion);
         FakeSmscConnection smsc = _smsc.Connections.Single();
         Assert.IsType<Unbind>(smsc.Received[^1]);
-        await smsc.Closed.WaitAsync(TimeSpan.FromSeconds(5));
+        await smsc.Closed.WaitAsync(Timeouts.Hang);
         await session.DisposeAsync();
     }
 
     [Fact]
     public async Task UnbindAsync_WaitsForTheRequestsInFlight()
     {
-        _smsc.OnSubmit = (_, _) => new SubmitAnswer(Delay: TimeSpan.FromMilliseconds(400));
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _smsc.OnSubmit = (_, _) => new SubmitAnswer(Until: answer.Task);
         await using SmppSession session = await ConnectAsync();
         Task<Pdu> send = session.SendAsync(Submit());
         await _smsc.WaitForSubmitsAsync(1);
 
-        await session.UnbindAsync();
+        // Answered only once the unbind has begun: an unbind that went out first would close before the answer.
+        Task unbinding = session.UnbindAsync();
+        answer.SetResult();
+        await unbinding;
 
         Assert.Equal(CommandStatus.Ok, (await send).CommandStatus);
         Pdu[] received = [.. _smsc.Connections.Single().Received];
@@ -306,13 +336,17 @@ public sealed class SmppSessionTests : IAsyncLifetime
     [Fact]
     public async Task UnbindAsync_ARequestStillWaitingForTheWindow_IsNotSent()
     {
-        _smsc.OnSubmit = (_, _) => new SubmitAnswer(Delay: TimeSpan.FromMilliseconds(400));
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _smsc.OnSubmit = (_, _) => new SubmitAnswer(Until: answer.Task);
         await using SmppSession session = await ConnectAsync(Options with { WindowSize = 1 });
         Task<Pdu> inFlight = session.SendAsync(Submit("1"));
         await _smsc.WaitForSubmitsAsync(1);
         Task<Pdu> waiting = session.SendAsync(Submit("2"));
 
-        await session.UnbindAsync();
+        // The window frees only once the unbind has begun.
+        Task unbinding = session.UnbindAsync();
+        answer.SetResult();
+        await unbinding;
 
         Assert.Equal(CommandStatus.Ok, (await inFlight).CommandStatus);
         await Assert.ThrowsAnyAsync<SmppException>(() => waiting);
@@ -327,7 +361,7 @@ public sealed class SmppSessionTests : IAsyncLifetime
         Pdu answer = await _smsc.Connections.Single().RequestAsync(new Unbind());
 
         Assert.IsType<UnbindResp>(answer);
-        Assert.Equal(SmppSessionEnd.UnboundBySmsc, await session.Completion.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(SmppSessionEnd.UnboundBySmsc, await session.Completion.WaitAsync(Timeouts.Hang));
     }
 
     [Theory]
@@ -381,10 +415,13 @@ public sealed class SmppSessionTests : IAsyncLifetime
     [Fact]
     public async Task HandlerTooSlow_DeliverSmIsAnsweredTemporaryErrorInTime()
     {
-        var handler = new Answering(CommandStatus.Ok, delay: TimeSpan.FromSeconds(5));
+        // The handler answers only when the test lets it, which is after the session had to answer for it.
+        var stuck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new Answering(CommandStatus.Ok, until: stuck.Task);
         await using SmppSession session = await ConnectAsync(Options with { InboundTimeout = TimeSpan.FromMilliseconds(300) }, handler);
 
-        Pdu answer = await _smsc.Connections.Single().RequestAsync(new DeliverSm { ShortMessage = "5"u8.ToArray() }, TimeSpan.FromSeconds(3));
+        Pdu answer = await _smsc.Connections.Single().RequestAsync(new DeliverSm { ShortMessage = "5"u8.ToArray() });
+        stuck.SetResult();
 
         Assert.Equal(CommandStatus.ReceiverTemporaryAppError, answer.CommandStatus);
     }
@@ -444,6 +481,20 @@ public sealed class SmppSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SmscSystemIdWithControlCharacters_IsLoggedEscaped()
+    {
+        // What the SMSC names itself is its text, not ours: a CR/LF would forge a log line, an ESC or a CSI drive a terminal.
+        _smsc.SystemIdInBindResp = "\r\nforge\u001b[2J\u009b";
+
+        await using SmppSession session = await ConnectAsync();
+
+        Assert.Equal(_smsc.SystemIdInBindResp, session.SmscSystemId);
+        string bound = (await _logs.WaitForAsync(4001)).Text;
+        Assert.EndsWith(@"SMSC '\r\nforge\u001b[2J\u009b'", bound, StringComparison.Ordinal);
+        Assert.All(_logs.Lines, l => Assert.False(l.Text.IndexOfAny(['\r', '\n', '\u001b', '\u009b']) >= 0, l.Text));
+    }
+
+    [Fact]
     public async Task ResponseOfAnotherCommand_WithTheSequenceOfASubmitInFlight_DoesNotAnswerTheSubmit()
     {
         // The SMSC sends a response to a request never sent (an enquire_link_resp) that happens to carry the sequence
@@ -457,7 +508,7 @@ public sealed class SmppSessionTests : IAsyncLifetime
         await smsc.SendAsync(new EnquireLinkResp { SequenceNumber = submitted.SequenceNumber });
         await smsc.SendAsync(new SubmitSmResp { MessageId = "REAL-ID", SequenceNumber = submitted.SequenceNumber });
 
-        Pdu response = await send.WaitAsync(TimeSpan.FromSeconds(5));
+        Pdu response = await send.WaitAsync(Timeouts.Hang);
 
         // The submit_sm is answered by its own submit_sm_resp: the SMSC accepted it as REAL-ID. Taking the
         // enquire_link_resp as its answer makes the gateway refuse the reply and the outbox send it again (a duplicate
@@ -466,8 +517,8 @@ public sealed class SmppSessionTests : IAsyncLifetime
         Assert.Equal("REAL-ID", resp.MessageId);
     }
 
-    /// <summary>Answers every message with one status (after a delay, or by throwing), and keeps them.</summary>
-    internal sealed class Answering(CommandStatus status, bool fail = false, TimeSpan delay = default) : ISmppInboundHandler
+    /// <summary>Answers every message with one status (once <paramref name="until"/> completes, or by throwing), and keeps them.</summary>
+    internal sealed class Answering(CommandStatus status, bool fail = false, Task? until = null) : ISmppInboundHandler
     {
         private readonly System.Collections.Concurrent.ConcurrentQueue<Pdu> _messages = new();
 
@@ -476,9 +527,9 @@ public sealed class SmppSessionTests : IAsyncLifetime
         public async ValueTask<CommandStatus> OnMessageAsync(SmppSession session, Pdu message, CancellationToken cancellationToken)
         {
             _messages.Enqueue(message);
-            if (delay > TimeSpan.Zero)
+            if (until is not null)
             {
-                await Task.Delay(delay, CancellationToken.None);
+                await until;
             }
 
             return fail ? throw new InvalidOperationException("the store is down") : status;

@@ -207,7 +207,7 @@ public sealed partial class BankHoldFlow(
     /// ledger must follow, and the step's ids make a second run recognise the first. Shorter than the lease, after
     /// which the recovery sweep would take the message over.
     /// </summary>
-    private async Task<T> Patiently<T>(Func<Task<T>> step) => await _patience.ExecuteAsync(async _ => await step(), CancellationToken.None);
+    private Task<T> Patiently<T>(Func<Task<T>> step) => Failover.PatientlyAsync(_patience, step);
 
     private readonly Polly.ResiliencePipeline _patience = Failover.Patience(clock.Time, TimeSpan.FromSeconds(45));
 

@@ -23,6 +23,8 @@ string[] engines = ["sqlite", "postgres"];
 int[] latencies = [0, 50];
 int? clientsOverride = null;
 string? outFile = null;
+bool statements = false;
+double profile = 0;
 for (int i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -37,8 +39,10 @@ for (int i = 0; i < args.Length; i++)
         case "--clients": clientsOverride = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--out": outFile = Next(); break;
         case "--quick": seconds = 4; warmup = 2; break;
+        case "--statements": statements = true; break;
+        case "--profile": profile = double.Parse(Next(), CultureInfo.InvariantCulture); break;
         default:
-            Console.Error.WriteLine($"Mbushja.Bench.Sms: unknown argument {args[i]}. Options: --duration S --warmup S --rounds N --engines sqlite,postgres --bank-latency 0,50 --clients N --quick --out FILE");
+            Console.Error.WriteLine($"Mbushja.Bench.Sms: unknown argument {args[i]}. Options: --duration S --warmup S --rounds N --engines sqlite,postgres --bank-latency 0,50 --clients N --quick --statements --profile S --out FILE");
             return 2;
     }
 }
@@ -58,7 +62,7 @@ foreach (string engine in engines)
     {
         // Enough messages in flight to keep the pipeline full while the bank waits: waits must overlap.
         int clients = clientsOverride ?? (latency == 0 ? 64 : 384);
-        ScenarioResult result = await Scenario.RunAsync(engine, pg, latency, clients, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(seconds), rounds);
+        ScenarioResult result = await Scenario.RunAsync(engine, pg, latency, clients, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(seconds), rounds, statements, profile);
         results.Add(result);
         Console.WriteLine(result.Row);
     }
@@ -148,7 +152,9 @@ internal static class Scenario
     /// <summary>Each closed loop runs this long before its window opens: the clients' first messages all at once settle.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
-    public static async Task<ScenarioResult> RunAsync(string engine, string? pgAdmin, int bankLatencyMs, int clients, TimeSpan warmup, TimeSpan duration, int rounds)
+    /// <param name="statements">SQLite: print which statements the top-up's windows ran, per top-up (a profile of its database work).</param>
+    public static async Task<ScenarioResult> RunAsync(
+        string engine, string? pgAdmin, int bankLatencyMs, int clients, TimeSpan warmup, TimeSpan duration, int rounds, bool statements = false, double profile = 0)
     {
         string data = Path.Combine(Path.GetTempPath(), "mbushja-bench-sms-" + Guid.NewGuid().ToString("N"));
         ServerDatabase serverDb = await ServerDatabase.CreateAsync(engine, pgAdmin, "sms", data);
@@ -190,7 +196,7 @@ internal static class Scenario
             async Task<Slice> RealAsync(int loop, TimeSpan measured)
             {
                 steps.Listening = true;
-                Slice slice = await ClosedLoopAsync(real, holders, clients, loop, measured);
+                Slice slice = await ClosedLoopAsync(real, holders, clients, loop, measured, statements && measured > TimeSpan.Zero);
                 steps.Listening = false;
                 return slice;
             }
@@ -214,6 +220,19 @@ internal static class Scenario
             }
 
             double warmedSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            if (profile > 0)
+            {
+                // For a profiler attached from outside (dotnet-trace collect -p): the top-up alone, after the warm-up,
+                // for the given seconds, between two lines it can wait for.
+                Console.WriteLine($"  profile: top-up only for {profile} s, starting in 3 s (pid {Environment.ProcessId})");
+                await Task.Delay(TimeSpan.FromSeconds(3));
+                TimeSpan jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+                long methodsBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+                Slice alone = await ClosedLoopAsync(real, holders, clients, loop++, TimeSpan.FromSeconds(profile));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  profile: done, {alone.Completed / alone.Seconds:N0} top-ups/s, {alone.Cpu.TotalMicroseconds / Math.Max(1, alone.Completed):N0} µs CPU each; "
+                    + $"the JIT meanwhile: {(System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds:N0} ms, {System.Runtime.JitInfo.GetCompiledMethodCount() - methodsBefore:N0} methods"));
+            }
 
             // Measured: the ceiling and the top-up by turns (ABAB), each a slice of its own closed loop, so that the
             // machine's other load falls on both.
@@ -227,6 +246,16 @@ internal static class Scenario
             }
 
             Console.WriteLine($"  {engine}, bank {bankLatencyMs} ms: warmed up {warmedSeconds:F1} s; means: {steps.Summary()}");
+            if (statements)
+            {
+                // Which statements the top-up's windows ran, per top-up: where its SQLite statements come from.
+                foreach ((string sql, long runs) in DbCounts.TakeBreakdown())
+                {
+                    string shown = sql.Length > 150 ? sql[..150] + "…" : sql;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {runs / (double)Math.Max(1, topUp.Completed),6:F3} per top-up  {shown}"));
+                }
+            }
+
             string check = await CheckAsync(services, sandbox, holders.Length);
             string ceilingCheck = await ceiling.CheckAsync();
             bool ok = check.StartsWith("ok", StringComparison.Ordinal) && ceilingCheck.StartsWith("ceiling ok", StringComparison.Ordinal)
@@ -263,7 +292,7 @@ internal static class Scenario
     /// measured for <paramref name="measured"/> (nothing when zero: a warm-up); once they stop, the work their answers
     /// left running (the captures) finishes before the next loop.
     /// </summary>
-    private static async Task<Slice> ClosedLoopAsync(Target target, string[] holders, int clients, int loop, TimeSpan measured)
+    private static async Task<Slice> ClosedLoopAsync(Target target, string[] holders, int clients, int loop, TimeSpan measured, bool breakDown = false)
     {
         var window = new Window();
         // CPU of this process (clients, server and bank) and the counts (bench/README.md, "Counts") over the window.
@@ -272,9 +301,11 @@ internal static class Scenario
             await Task.Delay(Settle);
             window.Open(measured);
             DbSnapshot counted = DbCounts.Take();
+            DbCounts.BreakingDown = breakDown;
             TimeSpan from = Process.GetCurrentProcess().TotalProcessorTime;
             await Task.Delay(measured);
             TimeSpan used = Process.GetCurrentProcess().TotalProcessorTime - from;
+            DbCounts.BreakingDown = false;
             return (used, DbCounts.Take() - counted);
         });
         var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>

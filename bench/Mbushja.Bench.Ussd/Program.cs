@@ -60,6 +60,7 @@ DbCounts.Install();
 var plan = new Plan(clients, rate, rounds, TimeSpan.FromSeconds(warmup), TimeSpan.FromSeconds(slice), TimeSpan.FromSeconds(paceSeconds), TimeSpan.FromSeconds(quietWait));
 var rows = new List<string>();
 var notes = new List<string>();
+var byEngine = new List<EngineFigures>();
 bool allOk = true;
 foreach (string engine in engines)
 {
@@ -69,10 +70,20 @@ foreach (string engine in engines)
         continue;
     }
 
-    (List<string> engineRows, string note, bool ok) = await Scenario.RunAsync(engine, pg, plan);
+    (List<string> engineRows, string note, bool ok, EngineFigures figures) = await Scenario.RunAsync(engine, pg, plan);
     rows.AddRange(engineRows);
     notes.Add(note);
     allOk &= ok;
+    byEngine.Add(figures);
+}
+
+// The issue's target: PostgreSQL's steps/s at least 0.6 of SQLite's in the same run (closed loop, sessions paying).
+if (byEngine.Find(f => f.Engine == "sqlite") is { } lite && byEngine.Find(f => f.Engine == "postgres") is { } postgres)
+{
+    double paying = postgres.Paying / lite.Paying;
+    notes.Add(string.Create(CultureInfo.InvariantCulture,
+        $"PG/SQLite, closed loop: sessions paying {paying:F2} of SQLite's steps/s (target >= 0.6: {(paying >= 0.6 ? "met" : "missed")}), "
+        + $"CPU µs per step {postgres.PayingCpu / lite.PayingCpu:F2}; sessions cancelling {postgres.Cancelling / lite.Cancelling:F2}, CPU {postgres.CancellingCpu / lite.CancellingCpu:F2}."));
 }
 
 string table = string.Create(CultureInfo.InvariantCulture, $"""
@@ -80,13 +91,13 @@ string table = string.Create(CultureInfo.InvariantCulture, $"""
     Closed loop: {clients} clients, {rounds} rounds of {slice:0.#} s slices (after {warmup:0.#} s warm-up each) per side, taking turns; steps/s is the median of the rounds, latencies are over all of them.
     Fixed rate: {rate:N0} steps/s for {paceSeconds:0.#} s after a warm-up; a step's latency counts from when it was due.
 
-    | engine | endpoint | load | steps/s | p50 ms | p99 ms | max ms | DB round trips per step | DB round trips per payment | KB allocated per step | errors | result |
-    |---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|
+    | engine | endpoint | load | steps/s | p50 ms | p99 ms | max ms | DB round trips (PG) or statements (SQLite) per step | per payment | CPU µs per step | KB allocated per step | errors | result |
+    |---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|
     {string.Join(Environment.NewLine, rows)}
 
     {string.Join(Environment.NewLine, notes)}
 
-    DB round trips: on PostgreSQL, Npgsql commands and batches run plus NpgsqlTransaction's own COMMIT/ROLLBACK/RELEASE (each one wait for the server), over the measured windows, per step answered; "-" on SQLite (not counted). Per payment: all the window's round trips less those made in the requests of the other steps (a ledger batch runs in one payment's request for all it commits, or in none), per confirmation step that pays. KB allocated: the whole process (load generator and server; the ceiling's row is the load generator and an empty endpoint) over the measured windows, per step.
+    DB round trips: on PostgreSQL, Npgsql commands and batches run plus NpgsqlTransaction's own COMMIT/ROLLBACK/RELEASE (each one wait for the server), over the measured windows, per step answered. Statements: on SQLite, each run of a statement SQLite reports through its profile trace (BEGIN, COMMIT and SAVEPOINT included). Per payment: all the window's round trips (statements) less those made in the requests of the other steps (a ledger batch runs in one payment's request for all it commits, or in none), per confirmation step that pays. CPU and KB allocated: the whole process (load generator and server; the ceiling's row is the load generator and an empty endpoint) over the measured windows, per step.
 
     Targets: /ussd at least 50% of the empty endpoint's steps/s, and p99 under 10 ms at {rate:N0} steps/s.
 
@@ -99,6 +110,9 @@ if (outFile is not null)
 }
 
 return allOk ? 0 : 1;
+
+/// <summary>One engine's closed-loop figures: steps/s (median of the rounds) and CPU µs per step, paying and cancelling.</summary>
+internal sealed record EngineFigures(string Engine, double Paying, double PayingCpu, double Cancelling, double CancellingCpu);
 
 /// <summary>How the run is cut up.</summary>
 internal sealed record Plan(int Clients, int Rate, int Rounds, TimeSpan Warmup, TimeSpan Slice, TimeSpan Paced, TimeSpan QuietWait);
@@ -136,7 +150,7 @@ internal static class Scenario
 
     private const int AccountsPerPackage = 250;
 
-    public static async Task<(List<string> Rows, string Note, bool Ok)> RunAsync(string engine, string? pgAdmin, Plan plan)
+    public static async Task<(List<string> Rows, string Note, bool Ok, EngineFigures Figures)> RunAsync(string engine, string? pgAdmin, Plan plan)
     {
         string data = Path.Combine(Path.GetTempPath(), "mbushja-bench-ussd-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
@@ -152,12 +166,12 @@ internal static class Scenario
             MinimumLogLevel = LogLevel.Warning,
         });
         DbCounts.Attach(app.Services.GetRequiredService<Database>());
-        // Which step a round trip was made for: each request's own tally (bench/README.md, "Counts").
+        // Which step a round trip (or SQLite statement) was made for: each request's own tally (bench/README.md, "Counts").
         app.Use(async (context, next) =>
         {
             DbCounts.Tally tally = DbCounts.Track();
             await next(context);
-            StepCounts.Add(context.Request.Headers.ContainsKey(Session.PaymentHeader), tally.RoundTrips);
+            StepCounts.Add(context.Request.Headers.ContainsKey(Session.PaymentHeader), tally.Operations);
         });
         await app.StartAsync();
         WebApplication ceiling = await CeilingAsync();
@@ -268,15 +282,15 @@ internal static class Scenario
                 Console.WriteLine(row);
             }
 
-            Console.WriteLine($"  {engine}, counted: paying (closed loop) {counted.Paying.Summary()}");
-            Console.WriteLine($"  {engine}, counted: cancelling (closed loop) {counted.Cancelling.Summary()}");
-            Console.WriteLine($"  {engine}, counted: paying ({plan.Rate} steps/s) {pacedCounted.Summary()}");
+            Console.WriteLine($"  {engine}, counted: paying (closed loop) {counted.Paying.Summary(engine)}");
+            Console.WriteLine($"  {engine}, counted: cancelling (closed loop) {counted.Cancelling.Summary(engine)}");
+            Console.WriteLine($"  {engine}, counted: paying ({plan.Rate} steps/s) {pacedCounted.Summary(engine)}");
 
             string beyond = walker.BeyondThePool == 0 ? "" : $" {walker.BeyondThePool:N0} paying sessions came after every number of the pool had paid, and were refused.";
             string note = string.Create(CultureInfo.InvariantCulture,
                 $"{engine}: after the run {check}.{beyond} CPU used outside this process (other programs{(engine == "postgres" ? ", PostgreSQL among them" : "")}): "
                 + $"median {Median(others):F0}% of the machine during the rounds, {pacedOther:F0}% during the fixed rate; waited {quiet.Waited.TotalSeconds:F0} s for quiet.");
-            return (rows, note, ok);
+            return (rows, note, ok, new EngineFigures(engine, Median(rates.Paying), counted.Paying.CpuPerStep, Median(rates.Cancelling), counted.Cancelling.CpuPerStep));
         }
         finally
         {
@@ -768,39 +782,42 @@ internal sealed class Load
     }
 }
 
-/// <summary>Steps the server answered, and the round trips each request made, apart for the payments (marked by the load generator).</summary>
+/// <summary>
+/// Steps the server answered, and the round trips (PostgreSQL) or statements (SQLite) each request made, apart for the
+/// payments (marked by the load generator).
+/// </summary>
 internal static class StepCounts
 {
     private static long s_payments;
-    private static long s_paymentRoundTrips;
+    private static long s_paymentOperations;
     private static long s_others;
-    private static long s_otherRoundTrips;
+    private static long s_otherOperations;
 
-    public static void Add(bool payment, long roundTrips)
+    public static void Add(bool payment, long operations)
     {
         if (payment)
         {
             Interlocked.Increment(ref s_payments);
-            Interlocked.Add(ref s_paymentRoundTrips, roundTrips);
+            Interlocked.Add(ref s_paymentOperations, operations);
         }
         else
         {
             Interlocked.Increment(ref s_others);
-            Interlocked.Add(ref s_otherRoundTrips, roundTrips);
+            Interlocked.Add(ref s_otherOperations, operations);
         }
     }
 
     public static StepSnapshot Take() =>
-        new(Interlocked.Read(ref s_payments), Interlocked.Read(ref s_paymentRoundTrips), Interlocked.Read(ref s_others), Interlocked.Read(ref s_otherRoundTrips));
+        new(Interlocked.Read(ref s_payments), Interlocked.Read(ref s_paymentOperations), Interlocked.Read(ref s_others), Interlocked.Read(ref s_otherOperations));
 }
 
-internal readonly record struct StepSnapshot(long Payments, long PaymentRoundTrips, long Others, long OtherRoundTrips)
+internal readonly record struct StepSnapshot(long Payments, long PaymentOperations, long Others, long OtherOperations)
 {
     public static StepSnapshot operator -(StepSnapshot a, StepSnapshot b) =>
-        new(a.Payments - b.Payments, a.PaymentRoundTrips - b.PaymentRoundTrips, a.Others - b.Others, a.OtherRoundTrips - b.OtherRoundTrips);
+        new(a.Payments - b.Payments, a.PaymentOperations - b.PaymentOperations, a.Others - b.Others, a.OtherOperations - b.OtherOperations);
 
     public static StepSnapshot operator +(StepSnapshot a, StepSnapshot b) =>
-        new(a.Payments + b.Payments, a.PaymentRoundTrips + b.PaymentRoundTrips, a.Others + b.Others, a.OtherRoundTrips + b.OtherRoundTrips);
+        new(a.Payments + b.Payments, a.PaymentOperations + b.PaymentOperations, a.Others + b.Others, a.OtherOperations + b.OtherOperations);
 }
 
 /// <summary>The counts of one side's measured windows, summed over its slices.</summary>
@@ -817,28 +834,37 @@ internal sealed class Counted
         _answered += answered;
     }
 
-    /// <summary>The table's columns: round trips per step, per payment, KB allocated per step.</summary>
+    /// <summary>Process CPU per step answered, in µs.</summary>
+    public double CpuPerStep => TimeSpan.FromTicks(_counts.CpuTicks).TotalMicroseconds / Math.Max(1, _answered);
+
+    /// <summary>
+    /// The table's columns: round trips (PostgreSQL) or statements (SQLite) per step and per payment, CPU µs per step,
+    /// KB allocated per step.
+    /// </summary>
     public string Columns(string engine, bool ceiling = false)
     {
         double perStep = 1.0 / Math.Max(1, _answered);
-        string roundTrips = engine == "postgres" ? (_counts.RoundTrips * perStep).ToString("F2", CultureInfo.InvariantCulture) : "-";
+        long operations = _counts.DbOperations(engine);
+        string perStepOps = (operations * perStep).ToString("F2", CultureInfo.InvariantCulture);
         // A ledger batch runs in the flow of whichever payment committed the queue, or in none (most of them, under
         // load: they reach no request's tally), so a payment's round trips are what the window made beyond the menu
         // steps' own tallies: all of it, less what the other steps' requests made, per payment step. With sessions
-        // that only cancel, the same difference is about 0.
-        string perPayment = engine == "postgres" && !ceiling && _steps.Payments > 0
-            ? ((double)(_counts.RoundTrips - _steps.OtherRoundTrips) / _steps.Payments).ToString("F2", CultureInfo.InvariantCulture)
+        // that only cancel, the same difference is about 0. Statements on SQLite likewise.
+        string perPayment = !ceiling && _steps.Payments > 0
+            ? ((double)(operations - _steps.OtherOperations) / _steps.Payments).ToString("F2", CultureInfo.InvariantCulture)
             : "-";
-        return string.Create(CultureInfo.InvariantCulture, $"{(ceiling ? "-" : roundTrips)} | {perPayment} | {_counts.AllocatedBytes * perStep / 1024:N1}");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{(ceiling ? "-" : perStepOps)} | {perPayment} | {CpuPerStep:N0} | {_counts.AllocatedBytes * perStep / 1024:N1}");
     }
 
-    public string Summary()
+    public string Summary(string engine)
     {
         long stepsSeen = _steps.Payments + _steps.Others;
+        string what = engine == "postgres" ? "round trips" : "statements";
         return string.Create(CultureInfo.InvariantCulture,
             $"{_answered:N0} steps answered in the windows, {_counts.Operations:N0} Npgsql commands/batches + {_counts.TransactionEnds:N0} NpgsqlTransaction ends, "
-            + $"{_counts.AllocatedBytes / 1e6:N1} MB allocated; by request: {_steps.Payments:N0} payment steps with {_steps.PaymentRoundTrips:N0} round trips, "
-            + $"{_steps.Others:N0} other steps with {_steps.OtherRoundTrips:N0} ({(double)_steps.OtherRoundTrips / Math.Max(1, _steps.Others):F2} each, the DB round trips per other step); "
-            + $"{_counts.RoundTrips - _steps.PaymentRoundTrips - _steps.OtherRoundTrips:N0} round trips outside any request's tally ({stepsSeen:N0} requests seen)");
+            + $"{_counts.SqliteStatements:N0} SQLite statements, {_counts.AllocatedBytes / 1e6:N1} MB allocated; by request: {_steps.Payments:N0} payment steps with {_steps.PaymentOperations:N0} {what}, "
+            + $"{_steps.Others:N0} other steps with {_steps.OtherOperations:N0} ({(double)_steps.OtherOperations / Math.Max(1, _steps.Others):F2} each, the DB {what} per other step); "
+            + $"{_counts.DbOperations(engine) - _steps.PaymentOperations - _steps.OtherOperations:N0} {what} outside any request's tally ({stepsSeen:N0} requests seen)");
     }
 }

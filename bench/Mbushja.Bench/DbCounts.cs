@@ -44,15 +44,45 @@ internal static class DbCounts
     private static long s_sqliteStatements;
     private static MeterListener? s_listener;
     private static readonly AsyncLocal<Tally?> Current = new();
+    private static volatile bool s_breakingDown;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> Breakdown = new(StringComparer.Ordinal);
 
-    /// <summary>Round trips made within one request (while <see cref="Track"/>'s tally is current in its flow).</summary>
+    /// <summary>
+    /// While true, SQLite's statements are also counted by their text (<see cref="TakeBreakdown"/>): which statements a
+    /// window ran, for a profile of the database work (bench/sms <c>--statements</c>). Costs a string per statement.
+    /// </summary>
+    public static bool BreakingDown
+    {
+        get => s_breakingDown;
+        set => s_breakingDown = value;
+    }
+
+    /// <summary>The statements counted by text since the last call, most run first; the counts start again.</summary>
+    public static IReadOnlyList<(string Sql, long Runs)> TakeBreakdown()
+    {
+        var taken = new List<(string, long)>();
+        foreach (string sql in Breakdown.Keys)
+        {
+            if (Breakdown.TryRemove(sql, out long runs))
+            {
+                taken.Add((sql, runs));
+            }
+        }
+
+        return [.. taken.OrderByDescending(t => t.Item2)];
+    }
+
+    /// <summary>
+    /// Round trips (PostgreSQL) or statements (SQLite) made within one request (while <see cref="Track"/>'s tally is
+    /// current in its flow; SQLite reports a statement on the thread that ran it, so in that flow too).
+    /// </summary>
     internal sealed class Tally
     {
-        private long _roundTrips;
+        private long _operations;
 
-        public long RoundTrips => Interlocked.Read(ref _roundTrips);
+        public long Operations => Interlocked.Read(ref _operations);
 
-        public void Add() => Interlocked.Increment(ref _roundTrips);
+        public void Add() => Interlocked.Increment(ref _operations);
     }
 
     public static void Install()
@@ -106,7 +136,7 @@ internal static class DbCounts
         source.Clear();
     }
 
-    /// <summary>Makes a fresh tally current for the rest of this flow (a request): the round trips made in it add to it.</summary>
+    /// <summary>Makes a fresh tally current for the rest of this flow (a request): the round trips or statements made in it add to it.</summary>
     public static Tally Track()
     {
         var tally = new Tally();
@@ -114,9 +144,12 @@ internal static class DbCounts
         return tally;
     }
 
-    public static DbSnapshot Take() =>
-        new(Interlocked.Read(ref s_operations), Interlocked.Read(ref s_transactionEnds), Interlocked.Read(ref s_sqliteStatements),
-            GC.GetTotalAllocatedBytes(precise: true), Stopwatch.GetTimestamp());
+    public static DbSnapshot Take()
+    {
+        using var process = Process.GetCurrentProcess();
+        return new(Interlocked.Read(ref s_operations), Interlocked.Read(ref s_transactionEnds), Interlocked.Read(ref s_sqliteStatements),
+            GC.GetTotalAllocatedBytes(precise: true), Stopwatch.GetTimestamp(), process.TotalProcessorTime.Ticks);
+    }
 
     private static void Executing(long value)
     {
@@ -173,8 +206,19 @@ internal static class DbCounts
         private static int OnEnded(uint kind, IntPtr context, IntPtr statement, IntPtr nanoseconds)
         {
             Interlocked.Increment(ref s_sqliteStatements);
+            Current.Value?.Add();
+            if (s_breakingDown)
+            {
+                // The statement's text, as prepared (parameters unbound): a diagnostic, so the string per run is fine.
+                string sql = Marshal.PtrToStringUTF8(StatementSql(statement)) ?? "?";
+                Breakdown.AddOrUpdate(sql, 1, (_, n) => n + 1);
+            }
+
             return 0;
         }
+
+        [DllImport("e_sqlite3", EntryPoint = "sqlite3_sql", CallingConvention = CallingConvention.Cdecl)]
+        private static extern IntPtr StatementSql(IntPtr statement);
 
         [DllImport("e_sqlite3", EntryPoint = "sqlite3_auto_extension", CallingConvention = CallingConvention.Cdecl)]
         private static extern int RegisterAutoExtension(IntPtr entryPoint);
@@ -203,16 +247,19 @@ internal static class DbCounts
     }
 }
 
-/// <summary>The process's counts at one moment; subtract two for a window.</summary>
-internal readonly record struct DbSnapshot(long Operations, long TransactionEnds, long SqliteStatements, long AllocatedBytes, long Timestamp)
+/// <summary>The process's counts at one moment (and its CPU time, in ticks); subtract two for a window.</summary>
+internal readonly record struct DbSnapshot(long Operations, long TransactionEnds, long SqliteStatements, long AllocatedBytes, long Timestamp, long CpuTicks = 0)
 {
     public long RoundTrips => Operations + TransactionEnds;
 
+    /// <summary>What is counted of the database work on <paramref name="engine"/>: round trips on PostgreSQL, statements on SQLite.</summary>
+    public long DbOperations(string engine) => engine == "postgres" ? RoundTrips : SqliteStatements;
+
     public static DbSnapshot operator -(DbSnapshot later, DbSnapshot earlier) =>
         new(later.Operations - earlier.Operations, later.TransactionEnds - earlier.TransactionEnds, later.SqliteStatements - earlier.SqliteStatements,
-            later.AllocatedBytes - earlier.AllocatedBytes, later.Timestamp - earlier.Timestamp);
+            later.AllocatedBytes - earlier.AllocatedBytes, later.Timestamp - earlier.Timestamp, later.CpuTicks - earlier.CpuTicks);
 
     public static DbSnapshot operator +(DbSnapshot a, DbSnapshot b) =>
         new(a.Operations + b.Operations, a.TransactionEnds + b.TransactionEnds, a.SqliteStatements + b.SqliteStatements,
-            a.AllocatedBytes + b.AllocatedBytes, a.Timestamp + b.Timestamp);
+            a.AllocatedBytes + b.AllocatedBytes, a.Timestamp + b.Timestamp, a.CpuTicks + b.CpuTicks);
 }

@@ -99,6 +99,9 @@ internal sealed class SqliteLedgerStatements : LedgerStatements
     /// <summary>Accounts read per statement: a batch of one transfer reads its two in one.</summary>
     private const int AccountsPerSelect = 8;
 
+    /// <summary>Transfer ids, and as many pending ids, read per statement.</summary>
+    private const int TransfersPerSelect = 8;
+
     /// <summary>Work's reads are left to the work's turn: there is no round trip to save, and they then see the work before.</summary>
     public override async Task<LedgerLoad> LoadAsync(
         CommitContext context,
@@ -112,29 +115,25 @@ internal sealed class SqliteLedgerStatements : LedgerStatements
         Prepared p = context.ConnectionState(c => new Prepared(c));
         var transfers = new Dictionary<string, Transfer>(transferIds.Count);
         var resolved = new Dictionary<string, TransferState>();
-        foreach (string id in transferIds)
+        // The transfers named and the resolutions of the pending ones, in one statement per chunk of keys (a batch of
+        // one capture: one statement where a lookup per key took three).
+        await ForEachTransferAsync(p, context, transferIds, pendingIds, Found, ct);
+
+        void Found(Transfer t)
         {
-            await using (DbDataReader r = await Prepared.Bind(p.SelectTransfer, context, id).ExecuteReaderAsync(ct))
+            if (transferIds.Contains(t.Id))
             {
-                if (await r.ReadAsync(ct))
+                transfers[t.Id] = t;
+                if (pendingIds.Contains(t.Id))
                 {
-                    Transfer t = ReadTransfer(r);
-                    transfers[id] = t;
-                    if (pendingIds.Contains(id))
-                    {
-                        accountIds.Add(t.Debit);
-                        accountIds.Add(t.Credit);
-                    }
+                    accountIds.Add(t.Debit);
+                    accountIds.Add(t.Credit);
                 }
             }
 
-            if (pendingIds.Contains(id))
+            if (t.PendingId is { } pendingId && pendingIds.Contains(pendingId))
             {
-                await using DbDataReader r = await Prepared.Bind(p.SelectResolution, context, id).ExecuteReaderAsync(ct);
-                if (await r.ReadAsync(ct))
-                {
-                    AddResolution(resolved, ReadTransfer(r));
-                }
+                AddResolution(resolved, t);
             }
         }
 
@@ -163,16 +162,36 @@ internal sealed class SqliteLedgerStatements : LedgerStatements
     public override async Task<bool> AnyTransferExistsAsync(CommitContext context, IReadOnlyCollection<string> transferIds, CancellationToken ct)
     {
         Prepared p = context.ConnectionState(c => new Prepared(c));
-        foreach (string id in transferIds)
+        bool any = false;
+        await ForEachTransferAsync(p, context, transferIds, new HashSet<string>(), _ => any = true, ct);
+        return any;
+    }
+
+    /// <summary>
+    /// Reads the transfers whose id is in <paramref name="ids"/> or whose pending_id is in <paramref name="pendingIds"/>
+    /// (SQLite answers the OR from both indexes, each row once), <see cref="TransfersPerSelect"/> keys of each a statement.
+    /// </summary>
+    private static async Task ForEachTransferAsync(
+        Prepared p, CommitContext context, IReadOnlyCollection<string> ids, IReadOnlyCollection<string> pendingIds, Action<Transfer> found, CancellationToken ct)
+    {
+        string[] byId = [.. ids];
+        string[] byPending = [.. pendingIds];
+        p.SelectTransfers.Transaction = context.Transaction;
+        for (int start = 0; start < byId.Length || start < byPending.Length; start += TransfersPerSelect)
         {
-            await using DbDataReader r = await Prepared.Bind(p.SelectTransfer, context, id).ExecuteReaderAsync(ct);
-            if (await r.ReadAsync(ct))
+            // Slots left over are NULL, which IN never matches.
+            for (int i = 0; i < TransfersPerSelect; i++)
             {
-                return true;
+                p.SelectTransfers.Parameters[i].Value = start + i < byId.Length ? byId[start + i] : DBNull.Value;
+                p.SelectTransfers.Parameters[TransfersPerSelect + i].Value = start + i < byPending.Length ? byPending[start + i] : DBNull.Value;
+            }
+
+            await using DbDataReader r = await p.SelectTransfers.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                found(ReadTransfer(r));
             }
         }
-
-        return false;
     }
 
     public override async Task WriteAsync(CommitContext context, BatchState state, bool workRan, IReadOnlyDictionary<string, string> locks, CancellationToken ct)
@@ -206,8 +225,13 @@ internal sealed class SqliteLedgerStatements : LedgerStatements
     {
         public Prepared(DbConnection connection)
         {
-            SelectTransfer = Prepare(connection, $"SELECT {TransferColumns} FROM ledger_transfers WHERE id = @id", "id");
-            SelectResolution = Prepare(connection, $"SELECT {TransferColumns} FROM ledger_transfers WHERE pending_id = @id", "id");
+            string[] ids = [.. Enumerable.Range(0, TransfersPerSelect).Select(i => "t" + i)];
+            string[] pending = [.. Enumerable.Range(0, TransfersPerSelect).Select(i => "p" + i)];
+            SelectTransfers = Prepare(
+                connection,
+                $"SELECT {TransferColumns} FROM ledger_transfers WHERE id IN ({string.Join(", ", ids.Select(x => "@" + x))}) "
+                + $"OR pending_id IN ({string.Join(", ", pending.Select(x => "@" + x))})",
+                [.. ids, .. pending]);
             string[] slots = [.. Enumerable.Range(0, AccountsPerSelect).Select(i => "a" + i)];
             SelectAccounts = Prepare(
                 connection, $"SELECT {AccountColumns} FROM ledger_accounts WHERE id IN ({string.Join(", ", slots.Select(x => "@" + x))})", slots);
@@ -223,9 +247,7 @@ internal sealed class SqliteLedgerStatements : LedgerStatements
                 "id", "b", "pd", "pc");
         }
 
-        public DbCommand SelectTransfer { get; }
-
-        public DbCommand SelectResolution { get; }
+        public DbCommand SelectTransfers { get; }
 
         public DbCommand SelectAccounts { get; }
 
@@ -260,7 +282,7 @@ internal sealed class SqliteLedgerStatements : LedgerStatements
 
         public void Dispose()
         {
-            foreach (DbCommand c in new[] { SelectTransfer, SelectResolution, SelectAccounts, InsertAccount, InsertTransfer, ApplyDelta })
+            foreach (DbCommand c in new[] { SelectTransfers, SelectAccounts, InsertAccount, InsertTransfer, ApplyDelta })
             {
                 c.Dispose();
             }

@@ -43,13 +43,49 @@ public static class DbExtensions
         }
 
         command.Transaction = transaction;
-        command.Parameters.Clear();
+        DbParameterCollection bound = command.Parameters;
+        if (SameNames(bound, parameters))
+        {
+            // The same statement with the same names (as it nearly always is): new values in the parameters it has.
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                bound[i].Value = parameters[i].Value ?? DBNull.Value;
+            }
+
+            return command;
+        }
+
+        bound.Clear();
         foreach ((string name, object? value) in parameters)
         {
             command.AddParameter(name, value);
         }
 
         return command;
+    }
+
+    /// <summary>Whether <paramref name="bound"/> holds exactly these names, in this order (as <see cref="AddParameter"/> names them).</summary>
+    private static bool SameNames(DbParameterCollection bound, (string Name, object? Value)[] parameters)
+    {
+        if (bound.Count != parameters.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            string had = bound[i].ParameterName;
+            string name = parameters[i].Name;
+            bool same = had.Length == name.Length
+                ? string.Equals(had, name, StringComparison.Ordinal)
+                : had.Length == name.Length + 1 && had[0] == '@' && had.AsSpan(1).SequenceEqual(name);
+            if (!same)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static readonly ConditionalWeakTable<DbConnection, Dictionary<string, DbCommand>> Statements = [];

@@ -23,6 +23,27 @@ public static class Failover
         WhileUnavailable(time, TimeSpan.FromMilliseconds(50), MaxDelay, 4 + (int)Math.Ceiling(limit / MaxDelay), onRetry: null);
 
     /// <summary>
+    /// Runs <paramref name="step"/> once, and only when that try found no writable database hands it to
+    /// <paramref name="patience"/> (<see cref="Patience"/>), which runs it again at once and then after each wait: the
+    /// common case, a database that takes the write, costs no pipeline state (the path of every held message).
+    /// </summary>
+    public static async Task<T> PatientlyAsync<T>(ResiliencePipeline patience, Func<Task<T>> step)
+    {
+        ArgumentNullException.ThrowIfNull(patience);
+        ArgumentNullException.ThrowIfNull(step);
+        try
+        {
+            return await step();
+        }
+        catch (Exception e) when (DbErrors.IsUnavailable(e))
+        {
+            // A failover: from here on as patience runs it.
+        }
+
+        return await patience.ExecuteAsync(async _ => await step(), CancellationToken.None);
+    }
+
+    /// <summary>
     /// Runs <paramref name="step"/> until no failover stands in its way: for a server starting while no primary takes
     /// writes, which waits for one instead of failing (<paramref name="waiting"/> hears why, once per try).
     /// </summary>

@@ -69,15 +69,32 @@ public sealed class SmsTrail(Database database) : IMessageTrail
     /// <summary>One statement for all the lines (the SQL for each count of lines is prepared once per connection).</summary>
     private static (string Sql, (string, object?)[] Parameters) Insert(CommitContext context, TransactionId id, IReadOnlyList<TrailEntry> entries)
     {
-        var values = new StringBuilder();
-        var parameters = new List<(string, object?)>(2 + (2 * entries.Count)) { ("id", id.Value), ("at", context.NowMs) };
+        var parameters = new (string, object?)[2 + (2 * entries.Count)];
+        parameters[0] = ("id", id.Value);
+        parameters[1] = ("at", context.NowMs);
         for (int i = 0; i < entries.Count; i++)
         {
-            values.Append(i == 0 ? "" : ", ").Append("(@id, @at, @k").Append(i).Append(", @d").Append(i).Append(')');
-            parameters.Add(("k" + i, entries[i].Kind));
-            parameters.Add(("d" + i, entries[i].Stored));
+            (string kind, string detail) = i < Names.Length ? Names[i] : ("k" + i, "d" + i);
+            parameters[2 + (2 * i)] = (kind, entries[i].Kind);
+            parameters[3 + (2 * i)] = (detail, entries[i].Stored);
         }
 
-        return ("INSERT INTO sms_events (transaction_id, at, kind, detail) VALUES " + values, [.. parameters]);
+        return (entries.Count < Statements.Length ? Statements[entries.Count] : InsertSql(entries.Count), parameters);
+    }
+
+    /// <summary>The statement for each count of lines a step writes (a top-up's steps write 1 to 4), and their parameters' names: built once.</summary>
+    private static readonly string[] Statements = [.. Enumerable.Range(0, 9).Select(InsertSql)];
+
+    private static readonly (string Kind, string Detail)[] Names = [.. Enumerable.Range(0, 8).Select(i => ("k" + i, "d" + i))];
+
+    private static string InsertSql(int lines)
+    {
+        var values = new StringBuilder();
+        for (int i = 0; i < lines; i++)
+        {
+            values.Append(i == 0 ? "" : ", ").Append("(@id, @at, @k").Append(i).Append(", @d").Append(i).Append(')');
+        }
+
+        return "INSERT INTO sms_events (transaction_id, at, kind, detail) VALUES " + values;
     }
 }

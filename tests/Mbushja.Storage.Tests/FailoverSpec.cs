@@ -162,4 +162,21 @@ public sealed class FailoverSpec
             await command.ExecuteNonQueryAsync();
         }
     }
+
+    [Fact]
+    public async Task Patiently_RunsAStepAgain_OnlyWhileNoDatabaseTakesWrites()
+    {
+        Polly.ResiliencePipeline patience = Failover.Patience(TimeProvider.System, TimeSpan.FromSeconds(5));
+        int runs = 0;
+        // A failover: the first try finds no primary, the next one commits.
+        int done = await Failover.PatientlyAsync(patience, () => ++runs == 1 ? throw Unavailable() : Task.FromResult(runs));
+        Assert.Equal(2, done);
+
+        // Anything else is the request's own error: it goes to the caller after one try.
+        runs = 0;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Failover.PatientlyAsync<int>(patience, () => ++runs > 0 ? throw new InvalidOperationException("no") : Task.FromResult(0)));
+        Assert.Equal(1, runs);
+    }
+
+    private static PostgresException Unavailable() => new("the database system is shutting down", "FATAL", "FATAL", PostgresErrorCodes.AdminShutdown);
 }

@@ -270,7 +270,7 @@ public sealed partial class BankHoldFlow(
     /// so another server may take the message over once a primary takes writes again: every step is conditional on the
     /// state before it, and the one that finds the message moved answers with what the other committed.
     /// </summary>
-    private async Task<T> Patiently<T>(Func<Task<T>> step) => await _patience.ExecuteAsync(async _ => await step(), CancellationToken.None);
+    private Task<T> Patiently<T>(Func<Task<T>> step) => Failover.PatientlyAsync(_patience, step);
 
     private readonly Polly.ResiliencePipeline _patience = Failover.Patience(clock.Time, TimeSpan.FromSeconds(45));
 

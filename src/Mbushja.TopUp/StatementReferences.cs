@@ -128,7 +128,9 @@ public sealed partial class StatementReferences
             }
         }
 
-        string bank = ids.Concat(texts).Select(s => s?.Trim()).FirstOrDefault(s => !string.IsNullOrEmpty(s)) ?? $"line {line}";
+        // None of ours: the bank's own reference of it (its AcctSvcrRef first: NtryRef is often a mere sequence number).
+        string?[] bankFirst = [tx?.Refs.ServicerReference, alone ? entry.ServicerReference : null, .. ids];
+        string bank = bankFirst.Concat(texts).Select(s => s?.Trim()).FirstOrDefault(s => !string.IsNullOrEmpty(s)) ?? $"line {line}";
         return (bank.Length > TransactionId.MaxLength ? bank[..TransactionId.MaxLength] : bank, false);
     }
 

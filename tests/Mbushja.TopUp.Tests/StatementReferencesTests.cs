@@ -40,7 +40,8 @@ public sealed class StatementReferencesTests
         { "a reference text that names two lines", CamtRefs.None, ["IPKO 12345678"], null, "IPKO 12345678" },
         { "an id inside a longer word is none", CamtRefs.None, ["X" + Hold], null, "X" + Hold },
         { "a reference text inside a longer word is none", CamtRefs.None, ["IPKO C7D8E9012"], null, "IPKO C7D8E9012" },
-        { "NOTHING: the bank's own reference", new CamtRefs(ServicerReference: "TEB-FEE-1"), [], null, "TEB-FEE-1" },
+        { "NOTHING: the bank's own reference", new CamtRefs(ServicerReference: "TEB-FEE-1", EndToEndId: "BANK-E2E-1"), [], null, "TEB-FEE-1" },
+        { "NOTHING: another reference of the bank's", new CamtRefs(EndToEndId: "BANK-E2E-1"), ["Fee"], null, "BANK-E2E-1" },
     };
 
     [Theory]
@@ -64,6 +65,14 @@ public sealed class StatementReferencesTests
         List<StatementLine> lines = Day.Lines(Document(single, batch));
 
         Assert.Equal([(Hold, 500L), ("line 41", 300L), (Other, 400L)], lines.Select(l => (l.Reference, l.Amount.Cents)));
+    }
+
+    [Fact]
+    public void Lines_AnEntryWithoutOurReference_KeepsTheBanksAcctSvcrRef_RatherThanItsNtryRef()
+    {
+        CamtEntry entry = Entry(200, Tx(200, CamtRefs.None, ["Payment"])) with { EntryReference = "4", ServicerReference = "TEB2026031000000004" };
+
+        Assert.Equal("TEB2026031000000004", Assert.Single(Day.Lines(Document(entry))).Reference);
     }
 
     [Fact]

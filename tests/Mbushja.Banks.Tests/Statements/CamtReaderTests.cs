@@ -140,6 +140,7 @@ public sealed class CamtReaderTests
         { "a notification in a statement's namespace", "054.08", "camt.054.001.08\">", "camt.053.001.08\">", ErrorCodes.UnsupportedStatement, "<BkToCstmrDbtCdtNtfctn>", "BkToCstmrDbtCdtNtfctn" },
         { "not well-formed", "053.08", "</NtryRef>", "</NtryRf>", ErrorCodes.MalformedStatement, "</NtryRf>", null },
         { "cut short", "053.02", "<!-- Not booked yet", "</Ntry", ErrorCodes.MalformedStatement, null, null },
+        { "a second document after the first", "054.08", "</Document>", "</Document>\n<Document/>", ErrorCodes.MalformedStatement, "<Document/>", null },
         { "an entity declared", "053.08", "<Document", "<!DOCTYPE lol [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;\">]>\n<Document", ErrorCodes.MalformedStatement, null, null },
     };
 

@@ -175,7 +175,6 @@ public sealed class CamtReaderTests
         { "empty", [], ErrorCodes.MalformedStatement },
         { "CSV", "reference,date,amount\r\nx,2026-03-10,5.00\r\n"u8.ToArray(), ErrorCodes.MalformedStatement },
         { "a UTF-16 file with a DTD (past the byte scan: the XML reader prohibits it)", Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("<?xml version=\"1.0\" encoding=\"UTF-16\"?><!DOCTYPE d [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><d>&e;</d>")).ToArray(), ErrorCodes.MalformedStatement },
-        { "over the limit", new byte[CamtReader.MaxBytes + 1], ErrorCodes.StatementTooLarge },
     };
 
     [Theory]
@@ -186,6 +185,19 @@ public sealed class CamtReaderTests
 
         Assert.False(result.Succeeded, why);
         Assert.Equal(code, result.Error.Code);
+    }
+
+    /// <summary>
+    /// A fact, not a row of <see cref="Hostile"/>: xUnit serialises theory rows element by element, and a row of 20 MB
+    /// took the test process past 12 GB.
+    /// </summary>
+    [Fact]
+    public void Read_OverTheSizeLimit_IsTooLarge()
+    {
+        CamtReadResult result = CamtReader.Read(new byte[CamtReader.MaxBytes + 1]);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(ErrorCodes.StatementTooLarge, result.Error.Code);
     }
 
     [Fact]

@@ -75,6 +75,11 @@ public static class ErrorCodes
     // Reconciliation of a bank's statement.
     public const string MalformedStatement = "MALFORMED_STATEMENT";
     public const string StatementTooLarge = "STATEMENT_TOO_LARGE";
+    public const string UnsupportedStatement = "UNSUPPORTED_STATEMENT";
+    public const string WrongStatementCurrency = "WRONG_STATEMENT_CURRENCY";
+    public const string WrongStatementDay = "WRONG_STATEMENT_DAY";
+    public const string WrongStatementAccount = "WRONG_STATEMENT_ACCOUNT";
+    public const string NoSettlementAccount = "NO_SETTLEMENT_ACCOUNT";
 
     // USSD callbacks.
     public const string UnknownServiceCode = "UNKNOWN_SERVICE_CODE";

@@ -12,6 +12,12 @@ public sealed record Bank(string Code, string Name, string ShortCode, Money MinA
     /// <summary>The forms of the bank's grammar, in the order they are declared.</summary>
     public IReadOnlyList<SmsForm> Forms { get; init; } = [];
 
+    /// <summary>
+    /// The operator's account at the bank, which captured top-ups are paid into and refunds paid from: the account the
+    /// bank's statements (camt.053, camt.054) must be of (docs/bank-statement-camt.md). Null when not configured.
+    /// </summary>
+    public Iban? SettlementAccount { get; init; }
+
     /// <summary>The bank's syntax help, by language (sent when a text is not understood).</summary>
     public IReadOnlyDictionary<Language, string> Help { get; init; } = new Dictionary<Language, string>();
 
@@ -117,6 +123,20 @@ public sealed class BankDirectory
             errors.Add($"{where}: minAmount and maxAmount must be amounts with minAmount <= maxAmount.");
         }
 
+        Iban? settlementAccount = null;
+        if (b.SettlementAccount is not null)
+        {
+            ParseResult<Iban> iban = Iban.Parse(b.SettlementAccount);
+            if (iban.Success)
+            {
+                settlementAccount = iban.Value;
+            }
+            else
+            {
+                errors.Add($"{where}: settlementAccount: {iban.Error.Message}");
+            }
+        }
+
         var forms = new List<SmsForm>();
         if (b.Forms is null || b.Forms.Length == 0)
         {
@@ -165,7 +185,7 @@ public sealed class BankDirectory
 
         return errors.Count > before
             ? null
-            : new Bank(b.Code!.Trim(), b.Name!.Trim(), b.ShortCode!.Trim(), min.Value, max.Value) { Forms = forms, Help = help };
+            : new Bank(b.Code!.Trim(), b.Name!.Trim(), b.ShortCode!.Trim(), min.Value, max.Value) { Forms = forms, Help = help, SettlementAccount = settlementAccount };
     }
 
     private static ParseResult<TargetKind> ParseKind(string? text) => text?.Trim().ToUpperInvariant() switch
@@ -185,7 +205,7 @@ public sealed class BankDirectory
         AllowTrailingCommas = true,
     };
 
-    private sealed record BankFile(string? Code, string? Name, string? ShortCode, string? MinAmount, string? MaxAmount, FormFile[]? Forms, Dictionary<string, string?>? Help);
+    private sealed record BankFile(string? Code, string? Name, string? ShortCode, string? MinAmount, string? MaxAmount, string? SettlementAccount, FormFile[]? Forms, Dictionary<string, string?>? Help);
 
     private sealed record FormFile(string? Pattern, string? Kind, bool? Multi, string[]? Examples);
 }

@@ -4,7 +4,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CsvHelper;
+using Mbushja.Banks.Statements;
 using Mbushja.Domain;
+using Mbushja.Sms;
 using Mbushja.Storage;
 using Mbushja.Storage.Commits;
 
@@ -18,7 +20,7 @@ public sealed record ReconciliationError(string Code, string Message, long? Line
 /// <param name="Kind">The platform's line kind (<see cref="SettlementKinds"/>), when the platform has the reference.</param>
 /// <param name="Platform">The platform's amount: positive for a top-up, negative for a reversal's refund.</param>
 /// <param name="Bank">The statement's amount.</param>
-/// <param name="StatementLine">The line of the statement (1 = the header).</param>
+/// <param name="StatementLine">The line of the statement (CSV: 1 = the header; camt: its first TxDtls, or its Ntry without one).</param>
 /// <remarks>Recorded as JSON with its report: the amounts keep their names there, as integer cents.</remarks>
 public sealed record ReconciliationItem(
     string Reference,
@@ -32,6 +34,8 @@ public sealed record ReconciliationItem(
 /// reference, same amount), <see cref="MissingAtBank"/> (the platform's, not on the statement),
 /// <see cref="MissingHere"/> (on the statement, unknown to the platform), <see cref="Mismatched"/> (both, amounts differ).
 /// </summary>
+/// <param name="StatementLines">The statement's lines (CSV), or its booked transactions after those of one reference are summed (camt).</param>
+/// <param name="Format">What was read: <c>csv</c>, or the ISO 20022 message (<c>camt.053.001.08</c>).</param>
 public sealed record ReconciliationReport(
     string Id,
     string BankCode,
@@ -42,7 +46,18 @@ public sealed record ReconciliationReport(
     IReadOnlyList<ReconciliationItem> Matched,
     IReadOnlyList<ReconciliationItem> MissingAtBank,
     IReadOnlyList<ReconciliationItem> MissingHere,
-    IReadOnlyList<ReconciliationItem> Mismatched);
+    IReadOnlyList<ReconciliationItem> Mismatched,
+    string Format = ReconciliationFormats.Csv);
+
+/// <summary>The statement formats reconciliation reads (docs/bank-statement-csv.md, docs/bank-statement-camt.md).</summary>
+public static class ReconciliationFormats
+{
+    public const string Csv = "csv";
+}
+
+/// <summary>A statement's movement as reconciliation compares it: Mbushja's reference (or the bank's own), the amount signed
+/// (positive: money taken from the customer; negative: given back) and where the statement has it.</summary>
+public sealed record StatementLine(string Reference, Money Amount, long Line);
 
 /// <summary>A reconciliation as recorded, without its lines.</summary>
 public sealed record ReconciliationSummary(
@@ -57,17 +72,25 @@ public sealed record ReconciliationOutcome(ReconciliationReport? Report, Reconci
 }
 
 /// <summary>
-/// Reconciliation of a bank's statement (format in docs/bank-statement-csv.md): the bank's CSV of one day, read whole
-/// and checked first (a malformed line or field refuses the statement, naming them; too large refuses it before reading
-/// on), then compared with <see cref="Settlements.ForDayAsync"/> of that bank and day, and recorded with who uploaded
-/// it. Only well-formed statements are recorded.
+/// Reconciliation of a bank's statement of one day, in either format, told apart by its content: the bank's CSV
+/// (docs/bank-statement-csv.md) or its ISO 20022 camt.053 statement or camt.054 notification of the operator's settlement
+/// account at the bank (docs/bank-statement-camt.md). The statement is read whole and checked first (malformed, of another
+/// day or another account, too large: refused with the reason, nothing recorded), then compared with
+/// <see cref="Settlements.ForDayAsync"/> of that bank and day, and the report is recorded with who uploaded it.
 /// </summary>
-public sealed class Reconciliations(Database database, CommitQueue commits, Settlements settlements, OperatorClock clock)
+public sealed class Reconciliations(
+    Database database, CommitQueue commits, Settlements settlements, OperatorClock clock, BankDirectory banks, OperatorConfig config)
 {
-    /// <summary>The largest statement read: 5 MiB.</summary>
+    /// <summary>The largest CSV statement read: 5 MiB.</summary>
     public const long MaxBytes = 5L * 1024 * 1024;
 
-    /// <summary>The most statement lines read, the header aside.</summary>
+    /// <summary>The largest camt.053/camt.054 message read: 20 MiB (XML spends some 700 bytes on an entry).</summary>
+    public const long MaxXmlBytes = CamtReader.MaxBytes;
+
+    /// <summary>The largest statement of either format: what an upload may carry.</summary>
+    public const long MaxAnyBytes = MaxXmlBytes > MaxBytes ? MaxXmlBytes : MaxBytes;
+
+    /// <summary>The most statement lines read, the header aside (camt: transactions).</summary>
     public const int MaxLines = 100_000;
 
     /// <summary>The columns a statement must have (others are ignored), in any order, names case-insensitive.</summary>
@@ -75,30 +98,82 @@ public sealed class Reconciliations(Database database, CommitQueue commits, Sett
 
     private static readonly JsonSerializerOptions ReportJson = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Checks a statement of <paramref name="bankCode"/> for <paramref name="date"/> and records the report.</summary>
-    public async Task<ReconciliationOutcome> ReconcileAsync(string bankCode, DateOnly date, Stream statement, string uploadedBy, CancellationToken ct = default)
+    /// <summary>
+    /// Checks a statement of <paramref name="bankCode"/> and records the report. The day is <paramref name="date"/>; when
+    /// none is given, a camt message's own day (its period, else its booking day) and a CSV's today.
+    /// </summary>
+    public async Task<ReconciliationOutcome> ReconcileAsync(string bankCode, DateOnly? date, Stream statement, string uploadedBy, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(bankCode);
         ArgumentNullException.ThrowIfNull(statement);
-        (List<StatementLine>? lines, ReconciliationError? error) = await ReadAsync(statement, date, ct);
-        if (error is not null)
+        (byte[] bytes, bool over) = await ReadAllAsync(statement, MaxAnyBytes, ct);
+        bool xml = CamtReader.LooksLikeXml(bytes);
+        if (over || (!xml && bytes.Length > MaxBytes))
         {
-            return new ReconciliationOutcome(null, error);
+            return Refused(TooLarge(xml ? MaxXmlBytes : MaxBytes));
         }
 
-        Settlement settlement = await settlements.ForDayAsync(bankCode, date, ct);
+        Settlement settlement;
+        List<StatementLine> lines;
+        string format;
+        if (xml)
+        {
+            CamtReadResult read = CamtReader.Read(bytes);
+            if (!read.Succeeded)
+            {
+                return Refused(new ReconciliationError(read.Error.Code, read.Error.Message, read.Error.Line, read.Error.Field));
+            }
+
+            if (CheckAccount(bankCode, read.Document) is { } wrongAccount)
+            {
+                return Refused(wrongAccount);
+            }
+
+            if (DayOf(read.Document, date, out DateOnly day) is { } wrongDay)
+            {
+                return Refused(wrongDay);
+            }
+
+            settlement = await settlements.ForDayAsync(bankCode, day, ct);
+            lines = new StatementReferences(config.Name, settlement.Lines.Select(Reference)).Lines(read.Document);
+            format = read.Document.Message.Id;
+        }
+        else
+        {
+            DateOnly day = date ?? clock.Today;
+            (List<StatementLine>? csv, ReconciliationError? error) = ReadCsv(bytes, day, ct);
+            if (error is not null)
+            {
+                return Refused(error);
+            }
+
+            settlement = await settlements.ForDayAsync(bankCode, day, ct);
+            lines = csv!;
+            format = ReconciliationFormats.Csv;
+        }
+
+        ReconciliationReport report = Compare(settlement, lines, uploadedBy, format);
+        await RecordAsync(report, ct);
+        return new ReconciliationOutcome(report, null);
+    }
+
+    /// <summary>The reference the bank knows a settlement line by: a top-up's hold id (its transaction id), a reversal's refund id.</summary>
+    public static string Reference(SettlementLine line) =>
+        line.Kind == SettlementKinds.Reversal ? TransactionId.FromStored(line.TransactionId).RefundId : line.TransactionId;
+
+    /// <summary>Each statement line against the settlement, by reference (case-insensitive).</summary>
+    private ReconciliationReport Compare(Settlement settlement, List<StatementLine> lines, string uploadedBy, string format)
+    {
         var expected = new Dictionary<string, (string Kind, Money Amount)>(StringComparer.OrdinalIgnoreCase);
         foreach (SettlementLine line in settlement.Lines)
         {
-            // The bank knows a top-up by its hold id (the transaction id), and a reversal by its refund id.
-            string reference = line.Kind == SettlementKinds.Reversal ? "rf-" + line.TransactionId : line.TransactionId;
-            expected[reference] = (line.Kind, line.Amount);
+            expected[Reference(line)] = (line.Kind, line.Amount);
         }
 
         var matched = new List<ReconciliationItem>();
         var missingHere = new List<ReconciliationItem>();
         var mismatched = new List<ReconciliationItem>();
-        foreach (StatementLine line in lines!)
+        foreach (StatementLine line in lines)
         {
             if (!expected.Remove(line.Reference, out (string Kind, Money Amount) platform))
             {
@@ -112,11 +187,115 @@ public sealed class Reconciliations(Database database, CommitQueue commits, Sett
 
         List<ReconciliationItem> missingAtBank = [.. expected.Select(e => new ReconciliationItem(e.Key, e.Value.Kind, e.Value.Amount, null, null))
             .OrderBy(i => i.Reference, StringComparer.Ordinal)];
-        var report = new ReconciliationReport(
-            Guid.CreateVersion7().ToString("N"), bankCode, date, uploadedBy, clock.UtcNow, lines.Count, matched, missingAtBank, missingHere, mismatched);
-        await RecordAsync(report, ct);
-        return new ReconciliationOutcome(report, null);
+        return new ReconciliationReport(
+            Guid.CreateVersion7().ToString("N"),
+            settlement.BankCode,
+            settlement.Date,
+            uploadedBy,
+            clock.UtcNow,
+            lines.Count,
+            matched,
+            missingAtBank,
+            missingHere,
+            mismatched,
+            format);
     }
+
+    /// <summary>Every report of the message must be of the bank's settlement account (its configuration's <c>settlementAccount</c>).</summary>
+    private ReconciliationError? CheckAccount(string bankCode, CamtDocument document)
+    {
+        Bank? bank = banks.ByCode(bankCode);
+        if (bank?.SettlementAccount is not { } account)
+        {
+            return new ReconciliationError(
+                ErrorCodes.NoSettlementAccount,
+                $"No settlement account is configured for {bankCode} (settlementAccount in its banks/{bankCode}.json), so a statement of an account cannot be checked against it.");
+        }
+
+        foreach (CamtReport report in document.Reports)
+        {
+            if (report.Account.Iban != account)
+            {
+                return Refuse(
+                    ErrorCodes.WrongStatementAccount,
+                    $"The statement is of account {report.Account}, not of {bank.Code}'s settlement account {account.Masked}.",
+                    report.Line,
+                    $"{document.Message.ReportElement}/Acct");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The one day the message covers, in the operator's time zone: each report's period (a period ending at a midnight
+    /// ends the day before) and each booked entry's booking day must be it, and it must be <paramref name="asked"/> when
+    /// a day is asked.
+    /// </summary>
+    private ReconciliationError? DayOf(CamtDocument document, DateOnly? asked, out DateOnly day)
+    {
+        TimeZoneInfo zone = clock.Zone;
+        string r = document.Message.ReportElement;
+        DateOnly? found = asked;
+        day = default;
+        foreach (CamtReport report in document.Reports)
+        {
+            if (report.Period is not { } period)
+            {
+                continue;
+            }
+
+            DateOnly from = period.From.DayIn(zone), to = period.To.LastDayIn(zone);
+            if (from != to)
+            {
+                return Refuse(
+                    ErrorCodes.WrongStatementDay,
+                    $"The statement covers {Day(from)} to {Day(to)} ({zone.Id}): a statement is reconciled one day at a time; ask the bank for one per day.",
+                    report.Line,
+                    $"{r}/FrToDt");
+            }
+
+            if (found is { } expected && from != expected)
+            {
+                return Refuse(ErrorCodes.WrongStatementDay, $"The statement is of {Day(from)}, not of {Day(expected)}{(asked is null ? ", the day of the one before it" : ", the day asked")}.", report.Line, $"{r}/FrToDt");
+            }
+
+            found = from;
+        }
+
+        foreach (CamtEntry entry in document.Entries.Where(e => e.Status == CamtEntryStatus.Booked))
+        {
+            DateOnly booked = entry.Booking!.Value.DayIn(zone);
+            if (found is { } expected && booked != expected)
+            {
+                return Refuse(
+                    ErrorCodes.WrongStatementDay,
+                    $"The entry was booked on {Day(booked)}, not on {Day(expected)}, the statement's day: a statement is reconciled one day at a time.",
+                    entry.Line,
+                    $"{r}/Ntry/BookgDt");
+            }
+
+            found = booked;
+        }
+
+        if (found is not { } known)
+        {
+            return new ReconciliationError(
+                ErrorCodes.WrongStatementDay, "The statement names no day (no FrToDt and no booked entry): say which day it is (?date=YYYY-MM-DD).", null, "date");
+        }
+
+        day = known;
+        return null;
+
+        static string Day(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    }
+
+    private static ReconciliationOutcome Refused(ReconciliationError error) => new(null, error);
+
+    private static ReconciliationError Refuse(string code, string message, long line, string field) => new(code, $"Line {line}: {message}", line, field);
+
+    private static ReconciliationError TooLarge(long limit) =>
+        new(ErrorCodes.StatementTooLarge, $"The statement is larger than {limit / (1024 * 1024)} MB; split it by day.");
 
     /// <summary>The reconciliations of a bank, newest first.</summary>
     public async Task<List<ReconciliationSummary>> ListAsync(string bankCode, int limit = 50, CancellationToken ct = default)
@@ -168,8 +347,8 @@ public sealed class Reconciliations(Database database, CommitQueue commits, Sett
         await commits.CommitAsync(insert, Durability.Durable, ct);
     }
 
-    /// <summary>Reads and checks the whole statement; nothing is compared before every line is known good.</summary>
-    private static async Task<(List<StatementLine>? Lines, ReconciliationError? Error)> ReadAsync(Stream statement, DateOnly date, CancellationToken ct)
+    /// <summary>Reads and checks the whole CSV statement; nothing is compared before every line is known good.</summary>
+    private static (List<StatementLine>? Lines, ReconciliationError? Error) ReadCsv(byte[] bytes, DateOnly date, CancellationToken ct)
     {
         var options = new CsvReaderOptions
         {
@@ -182,14 +361,6 @@ public sealed class Reconciliations(Database database, CommitQueue commits, Sett
             FieldCountMismatch = CsvFieldCountHandling.Allow,
             MissingField = CsvMissingFieldHandling.ReturnEmpty,
         };
-
-        // At most 5 MB, read whole before parsing: the parser then works on memory, never waits on the network.
-        byte[]? bytes = await ReadAllAsync(statement, ct);
-        if (bytes is null)
-        {
-            return (null, new ReconciliationError(
-                ErrorCodes.StatementTooLarge, $"The statement is larger than {MaxBytes / (1024 * 1024)} MB; split it by day."));
-        }
 
         if (System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out int valid, out _) != System.Buffers.OperationStatus.Done)
         {
@@ -296,24 +467,25 @@ public sealed class Reconciliations(Database database, CommitQueue commits, Sett
     private static ReconciliationError Malformed(long line, string? field, string message) =>
         new(ErrorCodes.MalformedStatement, field is null ? $"Line {line}: {message}" : $"Line {line}, field '{field}': {message}", line, field);
 
-    private sealed record StatementLine(string Reference, Money Amount, long Line);
-
-    /// <summary>The whole body, or null when it is over <see cref="MaxBytes"/> (reading stops one byte past it).</summary>
-    private static async Task<byte[]?> ReadAllAsync(Stream statement, CancellationToken ct)
+    /// <summary>
+    /// The whole body, or its first <paramref name="limit"/> bytes and true when it is longer (reading stops there), enough
+    /// to tell its format by.
+    /// </summary>
+    private static async Task<(byte[] Bytes, bool Over)> ReadAllAsync(Stream statement, long limit, CancellationToken ct)
     {
         using var buffer = new MemoryStream();
         byte[] chunk = new byte[64 * 1024];
         int read;
         while ((read = await statement.ReadAsync(chunk, ct)) > 0)
         {
-            if (buffer.Length + read > MaxBytes)
+            if (buffer.Length + read > limit)
             {
-                return null;
+                return (buffer.ToArray(), true);
             }
 
             buffer.Write(chunk, 0, read);
         }
 
-        return buffer.ToArray();
+        return (buffer.ToArray(), false);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Mbushja.Domain;
+using Mbushja.Testing;
 using Mbushja.TopUp;
 using Mbushja.WebConsole.Users;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,8 @@ namespace Mbushja.WebConsole.Tests;
 /// <summary>
 /// The console's money pages (README "Console") in Chromium: a supervisor reverses a top-up made through the SMS API
 /// (and a second reversal is refused), the day's settlement with its CSV download, reconciliation uploads (matched, a
-/// mismatch, malformed, too large) and a catalog change scheduled by an admin. Each page seen is photographed into
+/// mismatch, malformed, too large; a camt.053 with every kind of difference, and of another account or day) and a catalog
+/// change scheduled by an admin. Each page seen is photographed into
 /// <c>.artifacts/screenshots/</c>.
 /// </summary>
 public sealed class ConsoleMoneyBrowserSpec(SqliteConsoleHost host, Browser browser) : IClassFixture<SqliteConsoleHost>, IClassFixture<Browser>
@@ -150,11 +152,76 @@ public sealed class ConsoleMoneyBrowserSpec(SqliteConsoleHost host, Browser brow
         }
 
         await UploadAsync(tab, "teb-huge.csv", huge.ToString());
-        await Expect(tab.Page.Locator(".problem")).ToHaveTextAsync("The statement is larger than 5 MB or 100000 lines: nothing was stored. Split it by day.");
+        await Expect(tab.Page.Locator(".problem")).ToHaveTextAsync("The statement is over the limit (CSV 5 MB or 100000 lines, camt XML 20 MB): nothing was stored. Split it by day.");
         await Expect(tab.Page.Locator("#earlier tr.earlier")).ToHaveCountAsync(2);
         await tab.ShotAsync("too-large");
 
         Assert.Equal(2, (await host.Server.App.Services.GetRequiredService<ConsoleAudit>().LatestAsync(100)).Count(e => e.Action == ConsoleActions.StatementReconciled));
+    }
+
+    /// <summary>
+    /// A bank officer uploads the bank's camt.053 of the day (docs/bank-statement-camt.md): one statement with every kind
+    /// of difference (a top-up booked at another amount, one the bank never booked, a fee only the bank has, the rest
+    /// matched, some in a batch entry, one credited and reversed by the bank, one found by the reference text alone), then
+    /// statements of another account and another day, which are refused with the reason and store nothing.
+    /// </summary>
+    [Fact]
+    public async Task Reconciliation_OfACamt053_ShowsEveryKindOfDifference_AndRefusesAnotherAccountOrDay()
+    {
+        (string reversed, _) = await ReversedTopUpAsync("1");
+        string batched = await TopUpAsync("2"), byText = await TopUpAsync("3"), mismatched = await TopUpAsync("4"), unbooked = await TopUpAsync("5");
+        string settlementAccount = host.Server.App.Services.GetRequiredService<Mbushja.Sms.BankDirectory>().ByCode(Teb)!.SettlementAccount!.Value.Value;
+        Settlement settlement = await Settlements().ForDayAsync(Teb, Clock.Today);
+        var statement = new CamtStatement("camt.053.001.08", settlementAccount, Clock.Today);
+        foreach (SettlementLine line in settlement.Lines.Where(l => !new[] { batched, byText, mismatched, unbooked }.Contains(l.TransactionId)))
+        {
+            statement.Entry(line.Amount.Cents, Reconciliations.Reference(line));
+        }
+
+        statement
+            .Batch((200, batched, null), (300, null, $"IPKO {byText[^8..].ToUpperInvariant()}"))
+            .Entry(500, mismatched)           // the top-up was 4.00
+            .Entry(700, "019cd6a61e657f7f9b43e5f6a7b8c956")
+            .Entry(-700, "019cd6a61e657f7f9b43e5f6a7b8c956", reversal: true)
+            .Entry(-150, servicerRef: "TEB-FEE-1");
+        await using ConsoleTab tab = await OpenAsync("reconciliation-camt");
+        await tab.SignInAsync(await host.NewUserAsync(ConsoleRole.BankOfficer, Teb));
+        await tab.GoAsync($"/console/reconciliation?bank={Teb}&date={Today}");
+        await Expect(tab.Page.Locator("#upload .hint")).ToContainTextAsync("XK37************0157");
+
+        await UploadAsync(tab, "teb-camt053.xml", statement.ToString(), "application/xml");
+
+        await Expect(tab.Page.Locator(".notice")).ToHaveTextAsync("The statement was reconciled and the report recorded.");
+        await Expect(tab.Page.Locator("#report-format")).ToHaveTextAsync("camt.053.001.08");
+        await Expect(tab.Page.Locator("#count-matched")).ToHaveTextAsync((settlement.Lines.Count - 2).ToString(CultureInfo.InvariantCulture));
+        await Expect(tab.Page.Locator("#count-mismatched")).ToHaveTextAsync("1");
+        await Expect(tab.Page.Locator("#count-missing-at-bank")).ToHaveTextAsync("1");
+        await Expect(tab.Page.Locator("#count-missing-here")).ToHaveTextAsync("2");
+        await Expect(tab.Page.Locator($"#items-mismatched tr.item[data-reference='{mismatched}']")).ToContainTextAsync("5.00 EUR");
+        await Expect(tab.Page.Locator($"#items-missing-at-bank tr.item[data-reference='{unbooked}']")).ToContainTextAsync("5.00 EUR");
+        await Expect(tab.Page.Locator("#items-missing-here tr.item[data-reference='TEB-FEE-1']")).ToContainTextAsync("-1.50 EUR");
+        await Expect(tab.Page.Locator("#items-missing-here tr.item[data-reference='019cd6a61e657f7f9b43e5f6a7b8c956']")).ToContainTextAsync("0.00 EUR");
+        await Expect(tab.Page.Locator($"#items-matched tr.item[data-reference='{byText}']")).ToHaveCountAsync(1);
+        await Expect(tab.Page.Locator($"#items-matched tr.item[data-reference='{batched}']")).ToHaveCountAsync(1);
+        await Expect(tab.Page.Locator($"#items-matched tr.item[data-reference='rf-{reversed}']")).ToContainTextAsync("-1.00 EUR");
+        int recorded = await tab.Page.Locator("#earlier tr.earlier").CountAsync();
+        await tab.ShotAsync("camt-report");
+
+        string otherAccount = new CamtStatement("camt.053.001.08", "XK051212012345678906", Clock.Today).Entry(200, batched).ToString();
+        await UploadAsync(tab, "other-account.xml", otherAccount, "application/xml");
+        await Expect(tab.Page.Locator(".problem")).ToContainTextAsync("The statement was refused whole, nothing was stored. Line 5: The statement is of account XK05************8906, not of TEB's settlement account XK37************0157. (element Stmt/Acct)");
+        await Expect(tab.Page.Locator("#report")).ToHaveCountAsync(0);
+        await tab.ShotAsync("camt-other-account");
+
+        string yesterday = new CamtStatement("camt.054.001.02", settlementAccount, Clock.Today.AddDays(-1)).Entry(200, batched).ToString();
+        await UploadAsync(tab, "yesterday.xml", yesterday, "application/xml");
+        await Expect(tab.Page.Locator(".problem")).ToContainTextAsync($"is of {Clock.Today.AddDays(-1):yyyy-MM-dd}, not of {Today}, the day asked.");
+        await Expect(tab.Page.Locator("#earlier tr.earlier")).ToHaveCountAsync(recorded);
+        await tab.ShotAsync("camt-other-day");
+
+        Assert.Contains(
+            await host.Server.App.Services.GetRequiredService<ConsoleAudit>().LatestAsync(100),
+            e => e.Action == ConsoleActions.StatementReconciled && e.Details.Contains("camt.053.001.08", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -209,6 +276,15 @@ public sealed class ConsoleMoneyBrowserSpec(SqliteConsoleHost host, Browser brow
         return (id!, reply);
     }
 
+    /// <summary>A completed TEB top-up of the demo holder's own number through the SMS API, captured.</summary>
+    private async Task<string> TopUpAsync(string amount)
+    {
+        (string status, string? id, _) = await host.SendSmsAsync("049111111", TebShortCode, "049111111 " + amount);
+        Assert.Equal("completed", status);
+        await host.WaitForCaptureAsync(id!);
+        return id!;
+    }
+
     private Settlements Settlements() => host.Server.App.Services.GetRequiredService<Settlements>();
 
     private async Task<string> SettlementCsvAsync()
@@ -231,9 +307,9 @@ public sealed class ConsoleMoneyBrowserSpec(SqliteConsoleHost host, Browser brow
         return csv.ToString();
     }
 
-    private static async Task UploadAsync(ConsoleTab tab, string name, string csv)
+    private static async Task UploadAsync(ConsoleTab tab, string name, string content, string type = "text/csv")
     {
-        await tab.Page.SetInputFilesAsync("#statement", new FilePayload { Name = name, MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(csv) });
+        await tab.Page.SetInputFilesAsync("#statement", new FilePayload { Name = name, MimeType = type, Buffer = Encoding.UTF8.GetBytes(content) });
         // The page that answers the upload, not the one it was sent from: wait for the POST's answer, then its page.
         await tab.Page.RunAndWaitForResponseAsync(
             () => tab.Page.ClickAsync("#upload-statement"),

@@ -99,6 +99,29 @@ public sealed class GrammarLoadingTests
     }
 
     [Fact]
+    public void Load_SettlementAccount_IsAnIbanWhenGiven_AndOptional()
+    {
+        using ConfigCopy config = new ConfigCopy()
+            .With("XYZ", BankJson("XYZ", "50999", """{ "pattern": "{amount}", "kind": "mobile" }""").Replace("\"forms\"", "\"settlementAccount\": \"xk05 1212 0123 4567 8906\", \"forms\"", StringComparison.Ordinal))
+            .With("ABC", BankJson("ABC", "50998", """{ "pattern": "{amount}", "kind": "mobile" }"""));
+
+        BankDirectory banks = BankDirectory.Load(config.Path);
+
+        Assert.Equal("XK051212012345678906", banks.ByCode("XYZ")!.SettlementAccount?.Value);
+        Assert.Null(banks.ByCode("ABC")!.SettlementAccount);
+        Assert.Equal("XK372001990000000157", BankDirectory.Load(Grammars.Shipped).ByCode("TEB")!.SettlementAccount?.Value);
+    }
+
+    [Fact]
+    public void Load_SettlementAccountThatIsNoIban_IsRefused()
+    {
+        using ConfigCopy config = new ConfigCopy().With(
+            "XYZ", BankJson("XYZ", "50999", """{ "pattern": "{amount}", "kind": "mobile" }""").Replace("\"forms\"", "\"settlementAccount\": \"XK05 1212 0123 4567 8907\", \"forms\"", StringComparison.Ordinal));
+
+        Assert.Contains(Refused(config).Errors, m => m.StartsWith("banks/XYZ.json: settlementAccount: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Load_ShortCodeOfAnotherBank_IsRefused()
     {
         using ConfigCopy config = new ConfigCopy().With("XYZ", BankJson("XYZ", "50005", """{ "pattern": "{amount}", "kind": "mobile" }"""));

@@ -48,6 +48,7 @@ public sealed record SettlementLineResponse(
 }
 
 /// <summary>A reconciliation on the wire, its four lists as the domain's report names them (see <c>ReconciliationReport</c>).</summary>
+/// <param name="Format">What the statement was: <c>csv</c>, or the ISO 20022 message read (<c>camt.053.001.08</c>).</param>
 public sealed record ReconciliationReportResponse(
     string Id,
     string BankCode,
@@ -58,10 +59,11 @@ public sealed record ReconciliationReportResponse(
     IReadOnlyList<ReconciliationItemResponse> Matched,
     IReadOnlyList<ReconciliationItemResponse> MissingAtBank,
     IReadOnlyList<ReconciliationItemResponse> MissingHere,
-    IReadOnlyList<ReconciliationItemResponse> Mismatched)
+    IReadOnlyList<ReconciliationItemResponse> Mismatched,
+    string Format)
 {
     public static ReconciliationReportResponse Of(ReconciliationReport r) => new(
-        r.Id, r.BankCode, r.Date, r.UploadedBy, r.UploadedAt, r.StatementLines, Items(r.Matched), Items(r.MissingAtBank), Items(r.MissingHere), Items(r.Mismatched));
+        r.Id, r.BankCode, r.Date, r.UploadedBy, r.UploadedAt, r.StatementLines, Items(r.Matched), Items(r.MissingAtBank), Items(r.MissingHere), Items(r.Mismatched), r.Format);
 
     private static ReconciliationItemResponse[] Items(IReadOnlyList<ReconciliationItem> items) => [.. items.Select(ReconciliationItemResponse.Of)];
 }
@@ -71,7 +73,7 @@ public sealed record ReconciliationReportResponse(
 /// <param name="Kind">The platform's line kind (<see cref="SettlementKinds"/>), when the platform has the reference.</param>
 /// <param name="PlatformCents">The platform's amount: positive for a top-up, negative for a reversal's refund.</param>
 /// <param name="BankCents">The statement's amount, in cents.</param>
-/// <param name="StatementLine">The line of the statement (1 = the header).</param>
+/// <param name="StatementLine">The line of the statement (CSV: 1 = the header; camt: the line of the transaction's TxDtls, or of its Ntry).</param>
 public sealed record ReconciliationItemResponse(string Reference, string? Kind, long? PlatformCents, long? BankCents, long? StatementLine)
 {
     public static ReconciliationItemResponse Of(ReconciliationItem i) => new(i.Reference, i.Kind, i.Platform?.Cents, i.Bank?.Cents, i.StatementLine);
@@ -81,7 +83,8 @@ public sealed record ReconciliationList(IReadOnlyList<ReconciliationSummary> Rec
 
 /// <summary>
 /// A bank's money for finance (docs/money.md): the settlement of a day (JSON, or CSV as docs/settlement-csv.md
-/// describes), and the reconciliation of the bank's statement (docs/bank-statement-csv.md).
+/// describes), and the reconciliation of the bank's statement: its CSV (docs/bank-statement-csv.md) or its ISO 20022
+/// camt.053 statement or camt.054 notification (docs/bank-statement-camt.md), told apart by their content.
 /// </summary>
 public static class BankFinanceApi
 {
@@ -92,9 +95,10 @@ public static class BankFinanceApi
         api.MapGet("/banks/{code}/settlement.csv", SettlementCsvAsync)
             .WithSummary("The same settlement as RFC 4180 CSV (columns in docs/settlement-csv.md).");
         api.MapPost("/banks/{code}/reconciliation", ReconcileAsync)
-            .WithSummary("Reconciles the bank's statement CSV of one day (?date=YYYY-MM-DD, optional ?by=who): matched, missing at the bank, "
-                + "missing here, amount mismatches. A malformed statement is refused naming the line and field (400), one over 5 MB or "
-                + "100,000 lines with 413; then nothing is recorded.");
+            .WithSummary("Reconciles the bank's statement of one day, its CSV or an ISO 20022 camt.053/camt.054 message of the bank's settlement "
+                + "account (?date=YYYY-MM-DD, a camt message's own day by default; optional ?by=who): matched, missing at the bank, missing here, "
+                + "amount mismatches. A malformed statement, one of another day or account, or in another currency, is refused naming the line and "
+                + "element (400); a CSV over 5 MB or 100,000 lines, a camt message over 20 MB, with 413; then nothing is recorded.");
         api.MapGet("/banks/{code}/reconciliations", ListAsync)
             .WithSummary("A bank's recorded reconciliations, newest first.");
         return api;
@@ -134,15 +138,17 @@ public static class BankFinanceApi
             return problem;
         }
 
-        if (request.ContentLength > Reconciliations.MaxBytes)
+        // A body announced larger than its format allows is refused before it is read (a format not announced: the larger).
+        long allowed = IsCsv(request.ContentType) ? Reconciliations.MaxBytes : Reconciliations.MaxAnyBytes;
+        if (request.ContentLength > allowed)
         {
-            return TooLarge($"The statement is larger than {Reconciliations.MaxBytes / (1024 * 1024)} MB; split it by day.");
+            return TooLarge($"The statement is larger than {allowed / (1024 * 1024)} MB; split it by day.");
         }
 
         // The server's body limit is for JSON requests; a statement may be larger. Reconciliations counts the bytes itself.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = Reconciliations.MaxBytes + 1;
+            limit.MaxRequestBodySize = Reconciliations.MaxAnyBytes + 1;
         }
 
         string uploadedBy = string.IsNullOrWhiteSpace(by) ? "admin" : by.Trim();
@@ -159,11 +165,12 @@ public static class BankFinanceApi
         ReconciliationOutcome outcome;
         try
         {
-            outcome = await reconciliations.ReconcileAsync(bank!.Code, day, request.Body, uploadedBy, ct);
+            // No ?date=: a camt message says its own day (a CSV's is today).
+            outcome = await reconciliations.ReconcileAsync(bank!.Code, string.IsNullOrWhiteSpace(date) ? null : day, request.Body, uploadedBy, ct);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return TooLarge($"The statement is larger than {Reconciliations.MaxBytes / (1024 * 1024)} MB; split it by day.");
+            return TooLarge($"The statement is larger than {Reconciliations.MaxAnyBytes / (1024 * 1024)} MB; split it by day.");
         }
 
         if (outcome.Succeeded)
@@ -214,6 +221,10 @@ public static class BankFinanceApi
 
         return null;
     }
+
+    private static bool IsCsv(string? contentType) =>
+        System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out System.Net.Http.Headers.MediaTypeHeaderValue? type)
+        && type.MediaType?.ToLowerInvariant() is "text/csv" or "application/csv";
 
     private static ProblemHttpResult UnknownBankProblem(string code) =>
         Problems.Of(StatusCodes.Status404NotFound, ErrorCodes.UnknownBank, $"There is no bank '{code}'.", "code");

@@ -8,9 +8,10 @@ using Microsoft.AspNetCore.Mvc;
 namespace Mbushja.WebConsole.Pages.Finance;
 
 /// <summary>
-/// Reconciliation of a bank's statement of one day (docs/bank-statement-csv.md): the CSV uploaded here, checked by
-/// <see cref="Reconciliations"/> against the settlement, the report shown and recorded (and audited); a malformed or
-/// too large statement is refused whole with the service's reason, and nothing is recorded.
+/// Reconciliation of a bank's statement of one day: its CSV (docs/bank-statement-csv.md) or its ISO 20022 camt.053/camt.054
+/// message (docs/bank-statement-camt.md) uploaded here, checked by <see cref="Reconciliations"/> against the settlement, the
+/// report shown and recorded (and audited); a statement that is malformed, of another day or account, or too large is
+/// refused whole with the service's reason, and nothing is recorded.
 /// </summary>
 /// <remarks>
 /// The server takes small request bodies; this form takes the service's limit and room for the form around it, so
@@ -22,8 +23,8 @@ public sealed class ReconciliationModel(
     Reconciliations reconciliations, ConsoleAudit audit, BankDirectory banks, OperatorClock clock, ConsoleText texts)
     : FinancePage(banks, clock, texts)
 {
-    /// <summary>The largest upload the form reads: the service's limit and 1 MiB for the form and a margin.</summary>
-    public const long UploadLimit = Reconciliations.MaxBytes + (1024 * 1024);
+    /// <summary>The largest upload the form reads: the service's largest limit and 1 MiB for the form and a margin.</summary>
+    public const long UploadLimit = Reconciliations.MaxAnyBytes + (1024 * 1024);
 
     public const int EarlierShown = 50;
 
@@ -35,6 +36,8 @@ public sealed class ReconciliationModel(
     public IReadOnlyList<ReconciliationSummary> Earlier { get; private set; } = [];
 
     public static long LimitMegabytes => Reconciliations.MaxBytes / (1024 * 1024);
+
+    public static long XmlLimitMegabytes => Reconciliations.MaxXmlBytes / (1024 * 1024);
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -75,6 +78,7 @@ public sealed class ReconciliationModel(
                 {
                     report = Report.Id,
                     file = file.FileName,
+                    format = Report.Format,
                     lines = Report.StatementLines,
                     matched = Report.Matched.Count,
                     missingAtBank = Report.MissingAtBank.Count,
@@ -86,13 +90,15 @@ public sealed class ReconciliationModel(
             else if (outcome.Error.Code == ErrorCodes.StatementTooLarge)
             {
                 Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                Problem = Texts.Format("recon.toolarge", LimitMegabytes, Reconciliations.MaxLines);
+                Problem = Texts.Format("recon.toolarge", LimitMegabytes, Reconciliations.MaxLines, XmlLimitMegabytes);
             }
             else
             {
+                // The service's sentence names the line; the element too when it does not say it already (a camt message's).
                 Response.StatusCode = StatusCodes.Status400BadRequest;
                 ReconciliationError error = outcome.Error;
-                Problem = Texts.Format("recon.malformed", error.Line?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "—", error.Field ?? "—", error.Message);
+                string element = error.Field is { } field && !error.Message.Contains($"'{field}'", StringComparison.Ordinal) ? " " + Texts.Format("recon.element", field) : "";
+                Problem = Texts.Format("recon.refused", error.Message + element);
             }
         }
 

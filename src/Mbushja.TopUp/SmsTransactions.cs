@@ -80,7 +80,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger)
     internal const string ByReferenceSql =
         Select + " WHERE t.id = @id OR substr(t.id, length(t.id) - 7) = @ref ORDER BY t.received_at DESC, t.id DESC LIMIT @limit";
 
-    /// <summary>A sender's messages, newest first, a page at a time (ix_sms_transactions_msisdn).</summary>
+    /// <summary>A sender's messages, newest first, a page at a time (ix_sms_transactions_sender).</summary>
     internal static string BySenderSql(bool before) =>
         Select + " WHERE t.msisdn = @m" + (before ? " AND " + PageCursor.Condition("t.received_at", "t.id") : "")
         + " ORDER BY t.received_at DESC, t.id DESC LIMIT @limit";

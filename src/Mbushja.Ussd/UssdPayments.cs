@@ -116,7 +116,7 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
     internal const string ByReferenceSql =
         $"SELECT {RowColumns} FROM ussd_payments WHERE id = @id OR substr(id, length(id) - 7) = @ref ORDER BY created_at DESC, id DESC LIMIT @limit";
 
-    /// <summary>A number's (ix_ussd_payments_msisdn) or an account's (ix_ussd_payments_account) payments, newest first, a page at a time.</summary>
+    /// <summary>A number's (ix_ussd_payments_number) or an account's (ix_ussd_payments_paid) payments, newest first, a page at a time.</summary>
     internal static string PageSql(string column, bool before) =>
         $"SELECT {RowColumns} FROM ussd_payments WHERE {column} = @v" + (before ? " AND " + PageCursor.Condition("created_at", "id") : "")
         + " ORDER BY created_at DESC, id DESC LIMIT @limit";

@@ -15,3 +15,14 @@ CREATE TABLE sms_targets (
 -- A USSD receipt quotes its payment's reference (the id's last 8 characters), as an SMS reply quotes its message's
 -- (ix_sms_transactions_ref of 0007).
 CREATE INDEX ix_ussd_payments_ref ON ussd_payments (substr(id, length(id) - 7));
+
+-- A number's messages and payments, and an account's payments, newest first: indexes in the lists' whole order (time,
+-- then id), which replace those by (key, time). With the id left out, the rows of one millisecond had to be put in
+-- order after the read, and PostgreSQL then preferred walking the whole table's time index back from now, filtering
+-- for the key: quick for a busy number, the whole table for one whose payments are all old (LookupPlanSpec).
+CREATE INDEX ix_sms_transactions_sender ON sms_transactions (msisdn, received_at, id);
+DROP INDEX ix_sms_transactions_msisdn;
+CREATE INDEX ix_ussd_payments_number ON ussd_payments (msisdn, created_at, id);
+DROP INDEX ix_ussd_payments_msisdn;
+CREATE INDEX ix_ussd_payments_paid ON ussd_payments (service_account_id, created_at, id);
+DROP INDEX ix_ussd_payments_account;

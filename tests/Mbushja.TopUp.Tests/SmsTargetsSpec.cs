@@ -38,7 +38,7 @@ public abstract class SmsTargetsSpec : IAsyncLifetime
 
         // As before the table: no rows, then the migration's script for this engine over the recorded plans.
         await ExecuteAsync("DELETE FROM sms_targets");
-        DbUp.Engine.SqlScript script = Assert.Single(Database.Scripts(Kind), s => s.Name.EndsWith(".0017_targets_of_earlier_messages.sql", StringComparison.Ordinal));
+        DbUp.Engine.SqlScript script = Assert.Single(Database.Scripts(Kind), s => s.Name.EndsWith(".0018_targets_of_earlier_messages.sql", StringComparison.Ordinal));
         await ExecuteAsync(script.Contents);
 
         Assert.Equal(expected.Order(), await TargetsAsync());

@@ -252,7 +252,9 @@ internal static partial class ScaleRun
             Read("read: subscriber by msisdn", async () => await subscribers.FindAsync(numbering.ParseMsisdn(ScaleSeed.SubscriberE164(Subscriber())).Value) is null ? 0 : 1),
             Read("read: transactions of an msisdn (50)", async () => (await transactions.ListAsync(ScaleSeed.SubscriberE164(Subscriber()), null, null, 50)).Count),
             Read("read: transactions, latest page (50)", async () => (await transactions.ListAsync(null, null, null, 50)).Count),
-            Read("read: transaction by reference", async () => await transactions.FindByReferenceAsync(Reference(TopUp())) is null ? 0 : 1),
+            Read("read: transaction by reference", async () => (await transactions.ByReferenceAsync(Reference(TopUp()))).Count),
+            Read("read: top-ups a number received (a page)", async () =>
+                (await transactions.ToTargetAsync(ScaleSeed.SubscriberE164(Subscriber()), null, Mbushja.WebConsole.Pages.LookupModel.PageSize)).Rows.Count),
             new Operation(8, p => p.TimeAsync("read: settlement of a bank's day", async () =>
                 (await settlements.ForDayAsync(banks[random.Next(banks.Length)].Code, Day())).Lines.Count)),
 
@@ -295,6 +297,8 @@ internal static partial class ScaleRun
             Read("console: lookup of a number", () => PageAsync(console, $"/console/lookup?q={Local(Subscriber())}")),
             Read("console: lookup of a username", () => PageAsync(console, $"/console/lookup?q=user{Account()}")),
             Read("console: lookup of a reference", () => PageAsync(console, $"/console/lookup?q={Reference(TopUp())}")),
+            Read("console: lookup of a USSD receipt's reference", () =>
+                PageAsync(console, $"/console/lookup?q={ScaleSeed.PaymentId(random.Next(sizes.UssdPayments))[^8..].ToUpperInvariant()}")),
             Read("console: transaction page", () => PageAsync(console, $"/console/transactions/{ScaleSeed.TopUpId(TopUp())}")),
             Read("console: dashboard (today and 30 days)", () => PageAsync(console, "/console/dashboard")),
 

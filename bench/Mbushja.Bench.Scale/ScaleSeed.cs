@@ -57,6 +57,9 @@ internal sealed class ScaleSeed(Database database, Sizes s, IReadOnlyList<Mbushj
     /// <summary>Top-up n's id: 32 hex characters, like the product's.</summary>
     public static string TopUpId(long n) => string.Create(CultureInfo.InvariantCulture, $"{n:x8}{n:x8}{n:x8}{n:x8}");
 
+    /// <summary>The id of USSD payment <paramref name="u"/> (and the reference its receipt quotes is its last 8 characters).</summary>
+    public static string PaymentId(long u) => TopUpId(u + PaymentIds);
+
     /// <summary>Subscriber n's bank account, the IBAN its registration names.</summary>
     public static Iban HolderIban(int n) => Iban.ForKosovoAccount(string.Create(CultureInfo.InvariantCulture, $"1212{n:D12}"));
 
@@ -241,6 +244,8 @@ internal sealed class ScaleSeed(Database database, Sizes s, IReadOnlyList<Mbushj
             "INSERT INTO sms_transactions (id, message_id, sender, msisdn, short_code, text, bank_code, language, state, code, account_ref, amount, plan, reply, reply_route, received_at, updated_at, lease_until) "
                 + $"SELECT {Id("g.n")}, 'm' || g.n, {Msisdn(K("g.n"))}, {Msisdn(K("g.n"))}, {ShortCode(K("g.n"))}, '5', {Bank(K("g.n"))}, 'sq', 'completed', NULL, {IbanSql(K("g.n"))}, {TopUpCents}, "
                 + $"{PlanOf("g.n")}, {TopUpReply("g.n")}, 'response', {At("g.n")}, {At("g.n")} + 1200, 0 FROM {Series(s.TopUps)}",
+            "INSERT INTO sms_targets (target, received_at, transaction_id) "
+                + $"SELECT {Msisdn(K("g.n"))}, {At("g.n")}, {Id("g.n")} FROM {Series(s.TopUps)}",
             "INSERT INTO sms_events (transaction_id, at, kind, detail) "
                 + $"SELECT {Id("(g.n / 8)")}, {At("(g.n / 8)")} + {Case("g.n % 8", trailDelays.Select(d => d.ToString(CultureInfo.InvariantCulture)))}, "
                 + $"{Case("g.n % 8", trailKinds.Select(k => $"'{k}'"))}, {TrailLine("(g.n / 8)", "g.n % 8")} FROM {Series(8L * s.TopUps)}",

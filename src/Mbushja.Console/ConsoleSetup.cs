@@ -64,8 +64,14 @@ public static class ConsoleSetup
         services.AddSingleton(hosting.Options);
         services.AddSingleton(hosting.Phone);
         services.AddSingleton(sp => new ConsoleUsers(
-            sp.GetRequiredService<Database>(), sp.GetRequiredService<CommitQueue>(), hosting.Time, hosting.Options, hosting.BankCodes, sp.GetRequiredService<ILogger<ConsoleUsers>>()));
-        services.AddSingleton(sp => new ConsoleAudit(sp.GetRequiredService<Database>(), sp.GetRequiredService<CommitQueue>()));
+            sp.GetRequiredService<Database>(),
+            sp.GetRequiredService<CommitQueue>(),
+            hosting.Time,
+            hosting.Options,
+            hosting.BankCodes,
+            sp.GetRequiredService<ILogger<ConsoleUsers>>(),
+            sp.GetRequiredService<IHttpContextAccessor>()));
+        services.AddSingleton(sp => new ConsoleAudit(sp.GetRequiredService<Database>(), sp.GetRequiredService<CommitQueue>(), sp.GetRequiredService<IHttpContextAccessor>()));
         services.AddSingleton(sp => new ConsoleSessions(sp.GetRequiredService<Database>(), sp.GetRequiredService<CommitQueue>(), hosting.Time, hosting.Options));
         services.AddSingleton<ConsoleQueries>();
         services.AddHttpContextAccessor();

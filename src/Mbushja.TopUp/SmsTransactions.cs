@@ -28,6 +28,15 @@ public sealed record SmsTransaction(
     DateTimeOffset UpdatedAt,
     DateTimeOffset LeaseUntil)
 {
+    /// <summary>
+    /// Where the message's reversal's refund stands (<see cref="ReversalStates"/>) once a supervisor reversed it; null
+    /// when it was never reversed. The message's own <see cref="State"/> stays as its processing left it (completed).
+    /// </summary>
+    public string? Reversal { get; init; }
+
+    /// <summary>What people and the API are shown as its state: <c>reversed</c> once reversed, else its state.</summary>
+    public string ShownState => Reversal is null ? State.ToWire() : TopUpStates.Reversed;
+
     /// <summary>The answer once the message is decided; null while it waits for the bank.</summary>
     public TopUpResult? Result => Reply is not null && TopUpStates.StatusOf(State) is { } status
         ? new TopUpResult(status, Code, Id, Reply)
@@ -57,6 +66,30 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
 
     private const string Columns =
         "id, message_id, sender, msisdn, short_code, text, bank_code, language, state, code, account_ref, amount, plan, reply, reply_route, received_at, updated_at, lease_until";
+
+    /// <summary>A message as read, <c>t</c>, with its reversal's state (an index probe of <c>sms_reversals</c>'s key).</summary>
+    private const string Select =
+        "SELECT t.id, t.message_id, t.sender, t.msisdn, t.short_code, t.text, t.bank_code, t.language, t.state, t.code, t.account_ref, t.amount, t.plan, "
+        + "t.reply, t.reply_route, t.received_at, t.updated_at, t.lease_until, (SELECT r.state FROM sms_reversals r WHERE r.transaction_id = t.id) "
+        + "FROM sms_transactions t";
+
+    /// <summary>The most messages one reference is looked up to (eight hex digits of a random tail: one almost always).</summary>
+    public const int MaxByReference = 20;
+
+    /// <summary>The messages of one reference (the expression is the one ix_sms_transactions_ref indexes), or of a whole id.</summary>
+    internal const string ByReferenceSql =
+        Select + " WHERE t.id = @id OR substr(t.id, length(t.id) - 7) = @ref ORDER BY t.received_at DESC, t.id DESC LIMIT @limit";
+
+    /// <summary>A sender's messages, newest first, a page at a time (ix_sms_transactions_sender).</summary>
+    internal static string BySenderSql(bool before) =>
+        Select + " WHERE t.msisdn = @m" + (before ? " AND " + PageCursor.Condition("t.received_at", "t.id") : "")
+        + " ORDER BY t.received_at DESC, t.id DESC LIMIT @limit";
+
+    /// <summary>The messages that pay a target (a number or a service account), newest first, a page at a time (sms_targets' key).</summary>
+    internal static string ToTargetSql(bool before) =>
+        Select + " JOIN sms_targets g ON g.transaction_id = t.id WHERE g.target = @target"
+        + (before ? " AND " + PageCursor.Condition("g.received_at", "g.transaction_id") : "")
+        + " ORDER BY g.received_at DESC, g.transaction_id DESC LIMIT @limit";
 
     /// <summary>
     /// Records a new message with its decision: holding (a plan: the ledger holds its total pending, bank → clearing,
@@ -208,34 +241,51 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
             ct);
 
     public async Task<SmsTransaction?> GetAsync(TransactionId id, CancellationToken ct = default) =>
-        (await QueryAsync($"SELECT {Columns} FROM sms_transactions WHERE id = @p", id.Value, ct)).FirstOrDefault();
+        (await QueryAsync($"{Select} WHERE t.id = @p", id.Value, ct)).FirstOrDefault();
 
     public async Task<SmsTransaction?> FindByMessageIdAsync(string messageId, CancellationToken ct = default) =>
-        (await QueryAsync($"SELECT {Columns} FROM sms_transactions WHERE message_id = @p", messageId, ct)).FirstOrDefault();
+        (await QueryAsync($"{Select} WHERE t.message_id = @p", messageId, ct)).FirstOrDefault();
 
-    /// <summary>The message a reference names: the eight characters a reply quotes, or a whole id; the newest when several share a reference.</summary>
-    public async Task<SmsTransaction?> FindByReferenceAsync(string reference, CancellationToken ct = default)
+    /// <summary>
+    /// The messages a reference names, newest first: the eight characters a reply quotes (<c>F73BB564</c>, as
+    /// <see cref="TransactionId.ShortRef"/> writes it), or a whole id. Empty for text that cannot be either.
+    /// </summary>
+    public async Task<List<SmsTransaction>> ByReferenceAsync(string reference, CancellationToken ct = default)
     {
         if (!TransactionId.TryParse(reference, out TransactionId id) || id.Value.Length < 8)
         {
-            return null;
+            return [];
         }
 
-        await using DbConnection connection = await database.OpenAsync(ct);
-        // The expression is the one ix_sms_transactions_ref indexes.
-        return (await ReadAllAsync(
-            connection.Command(
-                $"SELECT {Columns} FROM sms_transactions WHERE id = @id OR substr(id, length(id) - 7) = @ref ORDER BY received_at DESC LIMIT 1",
-                null,
-                ("id", id.Value),
-                ("ref", id.Value.Length == 8 ? id.Value : "-")),
-            ct)).FirstOrDefault();
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        return await ReadAllAsync(
+            connection.Reused(ByReferenceSql, null, ("id", id.Value), ("ref", id.Value.Length == 8 ? id.Value : "-"), ("limit", MaxByReference)), ct);
+    }
+
+    /// <summary>A page of the messages a number sent (E.164), newest first.</summary>
+    public async Task<Paged<SmsTransaction>> BySenderAsync(string msisdn, PageCursor? before, int size, CancellationToken ct = default) =>
+        await PageAsync(BySenderSql(before is not null), ("m", msisdn), before, size, ct);
+
+    /// <summary>
+    /// A page of the messages that pay a target, newest first: a number's top-ups received (its E.164), or a service
+    /// account's payments by SMS (its id); a message that names it twice is listed once.
+    /// </summary>
+    public async Task<Paged<SmsTransaction>> ToTargetAsync(string target, PageCursor? before, int size, CancellationToken ct = default) =>
+        await PageAsync(ToTargetSql(before is not null), ("target", target), before, size, ct);
+
+    private async Task<Paged<SmsTransaction>> PageAsync(string sql, (string, object?) key, PageCursor? before, int size, CancellationToken ct)
+    {
+        size = Math.Clamp(size, 1, 500);
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        (string, object?)[] parameters = [key, ("limit", size + 1), .. before?.Parameters ?? []];
+        List<SmsTransaction> rows = await ReadAllAsync(connection.Reused(sql, null, parameters), ct);
+        return Paged<SmsTransaction>.Of(rows, size, t => new PageCursor(t.ReceivedAt.ToUnixTimeMilliseconds(), t.Id.Value));
     }
 
     /// <summary>Unfinished messages whose lease has run out: a worker died with them, or the bank never answered.</summary>
     public Task<List<SmsTransaction>> ExpiredAsync(DateTimeOffset now, int limit, CancellationToken ct = default) =>
         QueryAsync(
-            $"SELECT {Columns} FROM sms_transactions WHERE state IN ({TopUpStates.UnfinishedSql}) AND lease_until < @p ORDER BY lease_until LIMIT {limit}",
+            $"{Select} WHERE t.state IN ({TopUpStates.UnfinishedSql}) AND t.lease_until < @p ORDER BY t.lease_until LIMIT {limit}",
             now.ToUnixTimeMilliseconds(),
             ct);
 
@@ -272,10 +322,10 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     {
         await using DbConnection connection = await database.OpenAsync(ct);
         // No "@m IS NULL" trick: PostgreSQL cannot type a parameter that is only ever null.
-        string bySender = msisdn is null ? "" : "msisdn = @m AND ";
+        string bySender = msisdn is null ? "" : "t.msisdn = @m AND ";
         await using DbCommand command = connection.Command(
-            $"SELECT {Columns} FROM sms_transactions WHERE {bySender}received_at >= @from AND received_at < @to "
-            + $"ORDER BY received_at DESC, id DESC LIMIT {limit}",
+            $"{Select} WHERE {bySender}t.received_at >= @from AND t.received_at < @to "
+            + $"ORDER BY t.received_at DESC, t.id DESC LIMIT {limit}",
             null,
             ("m", msisdn ?? ""),
             ("from", (from ?? DateTimeOffset.UnixEpoch).ToUnixTimeMilliseconds()),
@@ -333,6 +383,45 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         SmsTrail.Append(context, row.Id, trail);
     }
 
+    /// <summary>
+    /// Whom a plan pays, for <c>sms_targets</c>: each mobile credit's number (E.164) and each other credit's service
+    /// account, once each.
+    /// </summary>
+    public static IReadOnlyList<string> TargetsOf(TopUpPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        const string subscriber = "sub:";
+        return
+        [
+            .. plan.Credits
+                .Select(c => c.Kind == CreditKind.Mobile && c.LedgerAccount.StartsWith(subscriber, StringComparison.Ordinal)
+                    ? c.LedgerAccount[subscriber.Length..]
+                    : c.ServiceAccountId)
+                .OfType<string>()
+                .Distinct(StringComparer.Ordinal),
+        ];
+    }
+
+    /// <summary>The message's targets, with the commit's next round trip (after the message's own row, which they name).</summary>
+    private static void InsertTargets(CommitContext context, SmsTransaction row, TopUpPlan plan)
+    {
+        IReadOnlyList<string> targets = TargetsOf(plan);
+        if (targets.Count == 0)
+        {
+            return;
+        }
+
+        var values = new System.Text.StringBuilder();
+        var parameters = new List<(string, object?)>(2 + targets.Count) { ("id", row.Id.Value), ("at", context.NowMs) };
+        for (int i = 0; i < targets.Count; i++)
+        {
+            values.Append(i == 0 ? "" : ", ").Append("(@g").Append(i).Append(", @at, @id)");
+            parameters.Add(("g" + i, targets[i]));
+        }
+
+        context.Defer("INSERT INTO sms_targets (target, received_at, transaction_id) VALUES " + values, [.. parameters]);
+    }
+
     private async Task<List<SmsTransaction>> QueryAsync(string sql, object parameter, CancellationToken ct)
     {
         await using DbConnection connection = await database.OpenReaderAsync(ct);
@@ -365,7 +454,10 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
                 r.GetString(14) == "outbound" ? ReplyRoute.Outbound : ReplyRoute.Response,
                 DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(15)),
                 DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(16)),
-                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(17))));
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(17)))
+            {
+                Reversal = r.FieldCount > 18 ? r.GetNullableString(18) : null,
+            });
         }
 
         return rows;
@@ -435,6 +527,11 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
             if (!inserted)
             {
                 return new CommitRefusal(Duplicate, $"Message {row.MessageId} is recorded already.");
+            }
+
+            if (row.Plan is { } plan)
+            {
+                InsertTargets(context, row, plan);
             }
 
             if (row.Reply is not null)

@@ -43,6 +43,12 @@ public static class TopUpStates
         (TopUpState.Voiding, TopUpState.Failed),
     ];
 
+    /// <summary>
+    /// How a completed top-up that a supervisor reversed is shown (lists, its page, the API's <c>state</c>): not a state
+    /// of its processing, which ended completed, but what became of it after (<see cref="SmsTransaction.Reversal"/>).
+    /// </summary>
+    public const string Reversed = "reversed";
+
     /// <summary>The states a message is recorded in first.</summary>
     public static readonly IReadOnlyList<TopUpState> Initial = [TopUpState.Holding, TopUpState.Rejected];
 

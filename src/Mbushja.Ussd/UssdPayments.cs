@@ -15,7 +15,13 @@ namespace Mbushja.Ussd;
 public sealed record PaymentFacts(string Id, Quote Quote, DateTimeOffset? PaidUntil, Money? Balance, Money Credit);
 
 /// <summary>A payment as customer care lists it.</summary>
-public sealed record UssdPaymentRow(string Id, string Msisdn, string PackageCode, string Account, Money Amount, Money Fee, DateTimeOffset At);
+/// <param name="ServiceAccountId">The account it paid (<paramref name="Account"/> is how the subscriber named it).</param>
+public sealed record UssdPaymentRow(
+    string Id, string Msisdn, string PackageCode, string Account, Money Amount, Money Fee, DateTimeOffset At, string ServiceAccountId)
+{
+    /// <summary>The reference its screen and receipt quote (<c>Ref F73BB564</c>).</summary>
+    public string Reference => MessageFormat.Reference(Id);
+}
 
 /// <summary>The texts of a payment: the last screen and the receipt SMS, written once the payment's facts are known.</summary>
 public sealed record PaymentTexts(string Screen, string Sms);
@@ -101,29 +107,63 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
         return (r.GetInt64(0), Money.FromCents(r.GetInt64(1)));
     }
 
-    /// <summary>Payments made for a service account, newest first.</summary>
-    public Task<IReadOnlyList<UssdPaymentRow>> ForAccountAsync(string serviceAccountId, int limit, CancellationToken ct = default) =>
-        ListAsync("service_account_id", serviceAccountId, limit, ct);
+    /// <summary>The most payments one reference is looked up to (eight hex digits of a random tail: one almost always).</summary>
+    public const int MaxByReference = 20;
 
-    /// <summary>Payments made by a number, newest first.</summary>
-    public Task<IReadOnlyList<UssdPaymentRow>> ByNumberAsync(Msisdn msisdn, int limit, CancellationToken ct = default) =>
-        ListAsync("msisdn", msisdn.E164, limit, ct);
+    private const string RowColumns = "id, msisdn, package_code, account, amount, fee, created_at, service_account_id";
 
-    private async Task<IReadOnlyList<UssdPaymentRow>> ListAsync(string column, string value, int limit, CancellationToken ct)
+    /// <summary>The payments of one reference (ix_ussd_payments_ref indexes the expression), or of a whole id.</summary>
+    internal const string ByReferenceSql =
+        $"SELECT {RowColumns} FROM ussd_payments WHERE id = @id OR substr(id, length(id) - 7) = @ref ORDER BY created_at DESC, id DESC LIMIT @limit";
+
+    /// <summary>A number's (ix_ussd_payments_number) or an account's (ix_ussd_payments_paid) payments, newest first, a page at a time.</summary>
+    internal static string PageSql(string column, bool before) =>
+        $"SELECT {RowColumns} FROM ussd_payments WHERE {column} = @v" + (before ? " AND " + PageCursor.Condition("created_at", "id") : "")
+        + " ORDER BY created_at DESC, id DESC LIMIT @limit";
+
+    /// <summary>
+    /// The payments a reference names, newest first: the eight characters a screen and receipt quote (<c>F73BB564</c>),
+    /// or a whole id. Empty for text that cannot be either.
+    /// </summary>
+    public async Task<IReadOnlyList<UssdPaymentRow>> ByReferenceAsync(string reference, CancellationToken ct = default)
     {
-        await using DbConnection connection = await database.OpenAsync(ct);
-        await using DbCommand command = connection.Command(
-            $"SELECT id, msisdn, package_code, account, amount, fee, created_at FROM ussd_payments WHERE {column} = @v "
-            + $"ORDER BY created_at DESC, id DESC LIMIT {Math.Clamp(limit, 1, 500)}",
-            null,
-            ("v", value));
+        string text = reference.Trim().ToLowerInvariant();
+        if (text.Length is < 8 or > 64 || !text.All(char.IsAsciiLetterOrDigit))
+        {
+            return [];
+        }
+
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        return await ReadAsync(
+            connection.Reused(ByReferenceSql, null, ("id", text), ("ref", text.Length == 8 ? text : "-"), ("limit", MaxByReference)), ct);
+    }
+
+    /// <summary>A page of the payments made for a service account, newest first.</summary>
+    public Task<Paged<UssdPaymentRow>> ForAccountAsync(string serviceAccountId, PageCursor? before, int size, CancellationToken ct = default) =>
+        PageAsync("service_account_id", serviceAccountId, before, size, ct);
+
+    /// <summary>A page of the payments made by a number, newest first.</summary>
+    public Task<Paged<UssdPaymentRow>> ByNumberAsync(Msisdn msisdn, PageCursor? before, int size, CancellationToken ct = default) =>
+        PageAsync("msisdn", msisdn.E164, before, size, ct);
+
+    private async Task<Paged<UssdPaymentRow>> PageAsync(string column, string value, PageCursor? before, int size, CancellationToken ct)
+    {
+        size = Math.Clamp(size, 1, 500);
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        (string, object?)[] parameters = [("v", value), ("limit", size + 1), .. before?.Parameters ?? []];
+        List<UssdPaymentRow> rows = await ReadAsync(connection.Reused(PageSql(column, before is not null), null, parameters), ct);
+        return Paged<UssdPaymentRow>.Of(rows, size, p => new PageCursor(p.At.ToUnixTimeMilliseconds(), p.Id));
+    }
+
+    private static async Task<List<UssdPaymentRow>> ReadAsync(DbCommand command, CancellationToken ct)
+    {
         await using DbDataReader r = await command.ExecuteReaderAsync(ct);
         var rows = new List<UssdPaymentRow>();
         while (await r.ReadAsync(ct))
         {
             rows.Add(new UssdPaymentRow(
                 r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Money.FromCents(r.GetInt64(4)), Money.FromCents(r.GetInt64(5)),
-                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))));
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.GetString(7)));
         }
 
         return rows;

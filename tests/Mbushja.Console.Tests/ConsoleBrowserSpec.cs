@@ -99,7 +99,9 @@ public sealed class ConsoleBrowserSpec(SqliteConsoleHost host, Browser browser) 
         await Expect(tab.Page.Locator("#subscriber h2")).ToHaveTextAsync("+38349222222");
         await Expect(tab.Page.Locator("#credit")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+\.\d\d EUR$"));
         await Expect(tab.Page.Locator("#subscriber table.registrations tbody tr")).ToHaveCountAsync(6);
-        await Expect(tab.Page.Locator("#subscriber a.tx-link", new() { HasText = ConsoleHost.ReferenceIn(reply) })).ToHaveCountAsync(1);
+        // Its own number: the top-up is one it sent and one it received.
+        await Expect(tab.Page.Locator("#subscriber #sent a.tx-link", new() { HasText = ConsoleHost.ReferenceIn(reply) })).ToHaveCountAsync(1);
+        await Expect(tab.Page.Locator("#subscriber #received a.tx-link", new() { HasText = ConsoleHost.ReferenceIn(reply) })).ToHaveCountAsync(1);
         await tab.ShotAsync("by-number");
 
         await tab.Page.FillAsync("#q", "700100200");

@@ -103,6 +103,11 @@ public sealed class SqliteConsoleHost : ConsoleHost
     protected override DatabaseKind Kind => DatabaseKind.Sqlite;
 }
 
+public sealed class PostgresConsoleHost : ConsoleHost
+{
+    protected override DatabaseKind Kind => DatabaseKind.Postgres;
+}
+
 /// <summary>A host on a clock that moves only when a test says so: lockouts and idle sessions end without waiting.</summary>
 public abstract class FakeClockConsoleHost : ConsoleHost
 {

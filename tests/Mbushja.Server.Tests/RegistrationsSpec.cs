@@ -375,7 +375,7 @@ public abstract class RegistrationsSpec(ServerFixture server) : IAsyncLifetime
         JsonElement[] audit = await AuditAsync("BEK", id);
 
         Assert.Equal(["created", "authorized_added", "authorized_removed"], Actions(audit));
-        Assert.All(audit, e => Assert.Equal("admin", e.String("actor")));
+        Assert.All(audit, e => Assert.Equal("api", e.String("actor")));
         Assert.All(audit, e => Assert.Equal(JsonValueKind.String, e.GetProperty("at").ValueKind));
         JsonElement created = audit[0].GetProperty("details");
         Assert.Equal(E164(holder), created.String("holder"));

@@ -61,10 +61,16 @@ public static class UserChangeCodes
 /// The console's users: passwords hashed by ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>; failed sign-ins
 /// counted per client address and per name from an address (docs/design/console-sign-in.md), each try counted by the
 /// database before its password is checked (one conditional upsert, no read-modify-write); every change audited in its
-/// own transaction.
+/// own transaction, with the client's address of the request that made it (<paramref name="http"/>; none on the command line).
 /// </summary>
 public sealed partial class ConsoleUsers(
-    Database database, CommitQueue commits, TimeProvider time, ConsoleOptions options, IReadOnlyCollection<string> bankCodes, ILogger<ConsoleUsers> logger)
+    Database database,
+    CommitQueue commits,
+    TimeProvider time,
+    ConsoleOptions options,
+    IReadOnlyCollection<string> bankCodes,
+    ILogger<ConsoleUsers> logger,
+    Microsoft.AspNetCore.Http.IHttpContextAccessor? http = null)
 {
     private const string Columns = "username, role, bank_code, "
         + "(SELECT MAX(f.blocked_until) FROM console_sign_in_failures f WHERE f.username = console_users.username), stamp, created_at";
@@ -79,6 +85,9 @@ public sealed partial class ConsoleUsers(
 
     /// <summary>Verified when the user is unknown, so that a wrong name costs as long as a wrong password.</summary>
     private static readonly string DummyHash = Hasher.HashPassword(null!, "not-a-password-" + Guid.NewGuid());
+
+    /// <summary>The client's address of the request being served, for the audit; null on the command line.</summary>
+    private string? Address => ConsoleAudit.AddressOf(http?.HttpContext);
 
     /// <summary>The name as stored: trimmed and lower-case.</summary>
     public static string Normalize(string username) => username.Trim().ToLowerInvariant();
@@ -127,7 +136,7 @@ public sealed partial class ConsoleUsers(
                 return new UserChangeError(UserChangeCodes.UsernameTaken, $"There is a user '{name}' already.");
             }
 
-            await ConsoleAudit.InsertAsync(connection, tx, now, actor, ConsoleActions.UserCreated, name, new { role = role.ToWire(), bank }, ct);
+            await ConsoleAudit.InsertAsync(connection, tx, now, actor, ConsoleActions.UserCreated, name, new { role = role.ToWire(), bank }, ct, Address);
             LogCreated(logger, new LogText(name), role, new LogText(actor));
             return null;
         }, ct);
@@ -239,7 +248,7 @@ public sealed partial class ConsoleUsers(
                 return NoSuchUser(name);
             }
 
-            await ConsoleAudit.InsertAsync(connection, tx, now, actor, ConsoleActions.UserUnlocked, name, new { }, ct);
+            await ConsoleAudit.InsertAsync(connection, tx, now, actor, ConsoleActions.UserUnlocked, name, new { }, ct, Address);
             return null;
         }, ct);
     }
@@ -306,7 +315,7 @@ public sealed partial class ConsoleUsers(
             if (lockName && known)
             {
                 await ConsoleAudit.InsertAsync(
-                    connection, tx, now, claim.Name, ConsoleActions.UserLockedOut, claim.Name, new { attempts = options.MaxFailedAttempts, until, address = claim.Address }, ct);
+                    connection, tx, now, claim.Name, ConsoleActions.UserLockedOut, claim.Name, new { attempts = options.MaxFailedAttempts, until, address = claim.Address }, ct, Address);
             }
 
             return null;
@@ -357,7 +366,7 @@ public sealed partial class ConsoleUsers(
                 return NoSuchUser(name);
             }
 
-            await ConsoleAudit.InsertAsync(connection, tx, now, actor, action, name, details, ct);
+            await ConsoleAudit.InsertAsync(connection, tx, now, actor, action, name, details, ct, Address);
             return null;
         }, ct);
     }

@@ -4,6 +4,7 @@ using Mbushja.Domain;
 using Mbushja.Http;
 using Mbushja.Sms;
 using Mbushja.TopUp;
+using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -175,7 +176,18 @@ public static class BankFinanceApi
 
         if (outcome.Succeeded)
         {
-            return TypedResults.Ok(ReconciliationReportResponse.Of(outcome.Report));
+            ReconciliationReport report = outcome.Report;
+            await request.HttpContext.AuditAsync(ConsoleActions.StatementReconciled, $"{bank!.Code}/{day:yyyy-MM-dd}", new
+            {
+                report = report.Id,
+                by = uploadedBy,
+                lines = report.StatementLines,
+                matched = report.Matched.Count,
+                missingAtBank = report.MissingAtBank.Count,
+                missingHere = report.MissingHere.Count,
+                mismatched = report.Mismatched.Count,
+            });
+            return TypedResults.Ok(ReconciliationReportResponse.Of(report));
         }
 
         ReconciliationError error = outcome.Error;

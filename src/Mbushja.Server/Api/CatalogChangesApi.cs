@@ -2,6 +2,7 @@ using System.Globalization;
 using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Http;
+using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -80,7 +81,18 @@ public static class CatalogChangesApi
         CatalogChangeOutcome outcome = await changes.ScheduleAsync(kind.Value, body.PackageCode, Money.FromCents(amount), from, body.By ?? "", body.Reason ?? "", ct);
         if (outcome.Succeeded)
         {
-            return TypedResults.Created("/api/v1/catalog/changes", CatalogChangeResponse.Of(outcome.Change));
+            CatalogChange change = outcome.Change;
+            // Named as the console names it: the package's code, or "fee".
+            await request.HttpContext.AuditAsync(ConsoleActions.CatalogChangeScheduled, change.PackageCode ?? "fee", new
+            {
+                change = change.Id,
+                kind = body.Kind,
+                amountCents = change.Amount.Cents,
+                effectiveFrom = change.EffectiveFrom.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                by = change.ChangedBy,
+                reason = change.Reason,
+            });
+            return TypedResults.Created("/api/v1/catalog/changes", CatalogChangeResponse.Of(change));
         }
 
         CatalogChangeError error = outcome.Error;

@@ -3,6 +3,7 @@ using Mbushja.Domain;
 using Mbushja.Http;
 using Mbushja.Sms;
 using Mbushja.TopUp;
+using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -141,6 +142,13 @@ public static class RegistrationsApi
         }
 
         Registration created = outcome.Registration;
+        await request.HttpContext.AuditAsync(ConsoleActions.RegistrationCreated, $"{created.BankCode}/{created.Id}", new
+        {
+            holder = created.Holder.E164,
+            accountRef = created.AccountRef.Value,
+            authorized = created.Authorized.Select(a => a.E164),
+            contractAccounts = created.ContractAccounts.Select(a => a.Id),
+        });
         return TypedResults.Created(Location(created), RegistrationResponse.From(created));
     }
 
@@ -213,6 +221,8 @@ public static class RegistrationsApi
             return Refused(outcome.Error);
         }
 
+        await request.HttpContext.AuditAsync(
+            ConsoleActions.AuthorizedAdded, $"{outcome.Registration.BankCode}/{outcome.Registration.Id}", new { msisdn = msisdn.Value.E164 });
         return TypedResults.Created(Location(outcome.Registration), RegistrationResponse.From(outcome.Registration));
     }
 
@@ -231,7 +241,13 @@ public static class RegistrationsApi
         }
 
         RegistrationOutcome outcome = await registrations.RemoveAuthorizedAsync(bank.Code, id, number.Value, Actor(context), context.RequestAborted);
-        return outcome.Succeeded ? TypedResults.NoContent() : Refused(outcome.Error);
+        if (!outcome.Succeeded)
+        {
+            return Refused(outcome.Error);
+        }
+
+        await context.AuditAsync(ConsoleActions.AuthorizedRemoved, $"{outcome.Registration.BankCode}/{outcome.Registration.Id}", new { msisdn = number.Value.E164 });
+        return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<AuditTrailResponse>, ProblemHttpResult>> AuditAsync(
@@ -260,8 +276,8 @@ public static class RegistrationsApi
         return document.RootElement.Clone();
     }
 
-    /// <summary>Who made the change, for the audit: the authenticated caller's name ("admin" for the admin key).</summary>
-    private static string Actor(HttpContext context) => context.User.Identity?.Name ?? "unknown";
+    /// <summary>Who made the change, for the registration's history: the authenticated caller's name ("api" for the admin key).</summary>
+    private static string Actor(HttpContext context) => ApiAudit.Actor(context);
 
     private static string Location(Registration r) => $"/api/v1/banks/{r.BankCode}/registrations/{r.Id}";
 

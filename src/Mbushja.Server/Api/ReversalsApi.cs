@@ -1,6 +1,7 @@
 using Mbushja.Domain;
 using Mbushja.Http;
 using Mbushja.TopUp;
+using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -73,7 +74,18 @@ public static class ReversalsApi
         ReversalOutcome outcome = await reversals.ReverseAsync(id, body.Reason ?? "", body.By ?? "", ct);
         if (outcome.Succeeded)
         {
-            return TypedResults.Ok(ReversalResponse.Of(outcome.Reversal));
+            Reversal reversal = outcome.Reversal;
+            await request.HttpContext.AuditAsync(ConsoleActions.TransactionReversed, reversal.TransactionId.Value, new
+            {
+                reference = reversal.TransactionId.ShortRef,
+                bank = reversal.BankCode,
+                amountCents = reversal.Amount.Cents,
+                reason = reversal.Reason,
+                by = reversal.RequestedBy,
+                refundState = reversal.State,
+                refundCode = reversal.RefundCode,
+            });
+            return TypedResults.Ok(ReversalResponse.Of(reversal));
         }
 
         ReversalError error = outcome.Error;

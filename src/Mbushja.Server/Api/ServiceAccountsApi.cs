@@ -2,6 +2,7 @@ using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Http;
 using Mbushja.Ledger;
+using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -66,6 +67,21 @@ public static class ServiceAccountsApi
         }
 
         ServiceAccount created = (await accounts.FindAsync(id))!;
+        // The object is named as people name it (the console's lookup finds it by it); the id is in the details.
+        await request.HttpContext.AuditAsync(
+            ConsoleActions.ServiceAccountCreated,
+            created.Username ?? created.Contract ?? created.SmartCard ?? created.Number?.E164 ?? created.Id,
+            new
+            {
+                id = created.Id,
+                kind = created.Kind.ToWire(),
+                packageCode = created.PackageCode,
+                username = created.Username,
+                contract = created.Contract,
+                smartCard = created.SmartCard,
+                number = created.Number?.E164,
+                balanceCents = created.Balance.Cents,
+            });
         return TypedResults.Created($"/api/v1/service-accounts/{id}", ServiceAccountResponse.From(created));
     }
 

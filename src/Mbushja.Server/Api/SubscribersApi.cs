@@ -2,6 +2,7 @@ using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Http;
 using Mbushja.Ledger;
+using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -82,6 +83,8 @@ public static partial class SubscribersApi
         }
 
         LogCreated(logger, msisdn.Value.Masked, credit.Value.Cents);
+        await request.HttpContext.AuditAsync(
+            ConsoleActions.SubscriberCreated, msisdn.Value.E164, new { creditCents = credit.Value.Cents, language = language.ToWire() });
         Subscriber created = (await subscribers.FindAsync(msisdn.Value))!;
         return TypedResults.Created($"/api/v1/subscribers/{Uri.EscapeDataString(created.Msisdn.E164)}", SubscriberResponse.From(created));
     }

@@ -11,6 +11,12 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Mbushja.Server.Api;
 
+/// <param name="State">
+/// Where the message stands: holding, credited, voiding, completed, rejected, declined, failed, or <c>reversed</c> once
+/// a supervisor reversed a completed top-up (<paramref name="Reversal"/> then says where its bank refund stands).
+/// </param>
+/// <param name="Status">The answer's status, as <c>POST /api/v1/sms/inbound</c> gave it (completed, rejected, failed): it stays.</param>
+/// <param name="Reversal">The reversal's refund state (refunding, refunded, rejected); null when it was never reversed.</param>
 public sealed record TransactionSummary(
     string Id,
     string Channel,
@@ -26,7 +32,8 @@ public sealed record TransactionSummary(
     string? Reply,
     string Reference,
     DateTimeOffset ReceivedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    string? Reversal = null)
 {
     public static TransactionSummary Of(SmsTransaction t) => new(
         t.Id.Value,
@@ -35,7 +42,7 @@ public sealed record TransactionSummary(
         t.Msisdn ?? t.Sender,
         t.ShortCode,
         t.BankCode,
-        t.State.ToWire(),
+        t.ShownState,
         TopUpStates.StatusOf(t.State)?.ToWire(),
         t.Code,
         t.Amount?.Cents,
@@ -43,7 +50,8 @@ public sealed record TransactionSummary(
         t.Reply,
         t.Id.ShortRef,
         t.ReceivedAt,
-        t.UpdatedAt);
+        t.UpdatedAt,
+        t.Reversal);
 }
 
 public sealed record TrailEvent(int Seq, DateTimeOffset At, string Kind, JsonElement Detail);

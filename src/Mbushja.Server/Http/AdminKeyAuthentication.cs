@@ -62,7 +62,8 @@ public sealed class AdminKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("Wrong key."));
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, AdminRole)], SchemeName);
+        // Named "api" in the audit logs (the console's admin users are people; this is whoever holds the key).
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, Mbushja.WebConsole.Users.ConsoleAudit.ApiActor), new Claim(ClaimTypes.Role, AdminRole)], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 

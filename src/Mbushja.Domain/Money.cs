@@ -14,6 +14,10 @@ public readonly record struct Money : IComparable<Money>
     /// <summary>The largest amount any API accepts: 10 million EUR, far above any top-up, far below overflow.</summary>
     public const long MaxCents = 1_000_000_000L;
 
+    /// <summary>An amount as a person writes it: a point or a comma, digits on both sides; nine digits of euros is
+    /// already 10x <see cref="MaxCents"/>.</summary>
+    private static readonly DecimalCents PersonsAmount = new(".,", MaxWholeDigits: 9, BareSeparator: false);
+
     private Money(long cents) => Cents = cents;
 
     public long Cents { get; }
@@ -50,47 +54,13 @@ public readonly record struct Money : IComparable<Money>
             return ParseResult<Money>.Fail(ErrorCodes.InvalidAmount, "The amount is missing.");
         }
 
-        int separator = text.IndexOfAny('.', ',');
-        ReadOnlySpan<char> whole = separator < 0 ? text : text[..separator];
-        ReadOnlySpan<char> fraction = separator < 0 ? [] : text[(separator + 1)..];
-        if (whole.IsEmpty || !IsDigits(whole) || (separator >= 0 && (fraction.IsEmpty || !IsDigits(fraction))))
+        return PersonsAmount.Read(text, out long cents) switch
         {
-            return ParseResult<Money>.Fail(ErrorCodes.InvalidAmount, $"'{text}' is not an amount; write it like 5 or 2.50.");
-        }
-
-        if (fraction.Length > 2)
-        {
-            return ParseResult<Money>.Fail(ErrorCodes.InvalidAmount, $"'{text}' has more than two decimals.");
-        }
-
-        // Nine digits of euros is already 10x MaxCents: anything longer is refused before it can overflow.
-        whole = whole.TrimStart('0');
-        if (whole.Length > 9)
-        {
-            return ParseResult<Money>.Fail(ErrorCodes.InvalidAmount, $"'{text}' is too large.");
-        }
-
-        long euros = whole.IsEmpty ? 0 : long.Parse(whole, NumberStyles.None, CultureInfo.InvariantCulture);
-        long cents = fraction.Length switch
-        {
-            0 => 0,
-            1 => (fraction[0] - '0') * 10,
-            _ => ((fraction[0] - '0') * 10) + (fraction[1] - '0'),
+            DecimalCentsRefusal.None => Positive(cents),
+            DecimalCentsRefusal.TooManyDecimals => ParseResult<Money>.Fail(ErrorCodes.InvalidAmount, $"'{text}' has more than two decimals."),
+            DecimalCentsRefusal.TooLarge => ParseResult<Money>.Fail(ErrorCodes.InvalidAmount, $"'{text}' is too large."),
+            _ => ParseResult<Money>.Fail(ErrorCodes.InvalidAmount, $"'{text}' is not an amount; write it like 5 or 2.50."),
         };
-        return Positive((euros * 100) + cents);
-    }
-
-    private static bool IsDigits(ReadOnlySpan<char> text)
-    {
-        foreach (char c in text)
-        {
-            if (c is < '0' or > '9')
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     public static Money operator +(Money left, Money right) => new(checked(left.Cents + right.Cents));

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
 using Mbushja.Domain;
@@ -669,6 +668,9 @@ public static class CamtReader
     /// <summary>SEPA's placeholder for "no end-to-end id" reads as none.</summary>
     private static string? Provided(string? id) => id is null || id.Equals("NOTPROVIDED", StringComparison.OrdinalIgnoreCase) ? null : id;
 
+    /// <summary>xs:decimal as ISO 20022 writes amounts: a point only, either side of it may be bare, 13 digits at most (18 in all, 2 after the point).</summary>
+    private static readonly DecimalCents Iso20022Amount = new(".", MaxWholeDigits: 13, BareSeparator: true);
+
     /// <summary>
     /// An ISO 20022 amount (xs:decimal, at least zero: <c>5</c>, <c>5.5</c>, <c>5.50</c>, <c>+5.50</c>, <c>.50</c>) in cents,
     /// exactly: at most two decimals (EUR has cents), no sign but <c>+</c>, no exponent, at most 13 digits before the point.
@@ -681,45 +683,12 @@ public static class CamtReader
             s = s[1..];
         }
 
-        int point = s.IndexOf('.');
-        ReadOnlySpan<char> whole = point < 0 ? s : s[..point];
-        ReadOnlySpan<char> fraction = point < 0 ? [] : s[(point + 1)..];
-        if ((whole.IsEmpty && fraction.IsEmpty) || !IsDigits(whole) || !IsDigits(fraction))
+        return Iso20022Amount.Read(s, out long cents) switch
         {
-            return ParseResult<long>.Fail(ErrorCodes.MalformedStatement, $"'{text.Trim()}' is not an amount (digits, a point, no sign: 5.00).");
-        }
-
-        if (fraction.Length > 2)
-        {
-            return ParseResult<long>.Fail(ErrorCodes.MalformedStatement, $"'{text.Trim()}' has more than two decimals: EUR amounts are in cents.");
-        }
-
-        whole = whole.TrimStart('0');
-        if (whole.Length > 13)
-        {
-            return ParseResult<long>.Fail(ErrorCodes.MalformedStatement, $"'{text.Trim()}' is too large.");
-        }
-
-        long euros = whole.IsEmpty ? 0 : long.Parse(whole, NumberStyles.None, CultureInfo.InvariantCulture);
-        long cents = fraction.Length switch
-        {
-            0 => 0,
-            1 => (fraction[0] - '0') * 10,
-            _ => ((fraction[0] - '0') * 10) + (fraction[1] - '0'),
+            DecimalCentsRefusal.None => ParseResult<long>.Ok(cents),
+            DecimalCentsRefusal.TooManyDecimals => ParseResult<long>.Fail(ErrorCodes.MalformedStatement, $"'{text.Trim()}' has more than two decimals: EUR amounts are in cents."),
+            DecimalCentsRefusal.TooLarge => ParseResult<long>.Fail(ErrorCodes.MalformedStatement, $"'{text.Trim()}' is too large."),
+            _ => ParseResult<long>.Fail(ErrorCodes.MalformedStatement, $"'{text.Trim()}' is not an amount (digits, a point, no sign: 5.00)."),
         };
-        return ParseResult<long>.Ok((euros * 100) + cents);
-    }
-
-    private static bool IsDigits(ReadOnlySpan<char> text)
-    {
-        foreach (char c in text)
-        {
-            if (c is < '0' or > '9')
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

@@ -81,7 +81,7 @@ public sealed class SmsSubmits(Database database, CommitQueue commits, IMessageT
             if (inserted == 1)
             {
                 await trail.AppendAsync(
-                    context, transactionId, [new TrailEntry("reply.part", new { part = part.Part, parts = part.Parts, messageId = part.SmscMessageId, bind })], cancellationToken);
+                    context, transactionId, [new TrailEntry(TrailKind.ReplyPart, new { part = part.Part, parts = part.Parts, messageId = part.SmscMessageId, bind })], cancellationToken);
             }
 
             return null;
@@ -139,7 +139,7 @@ public sealed class SmsSubmits(Database database, CommitQueue commits, IMessageT
             }
 
             await trail.AppendAsync(
-                context, id, [new TrailEntry("reply.receipt", new { part, parts, messageId = smscMessageId, state, stat = status, err = error })], cancellationToken);
+                context, id, [new TrailEntry(TrailKind.ReplyReceipt, new { part, parts, messageId = smscMessageId, state, stat = status, err = error })], cancellationToken);
             return null;
         }
     }

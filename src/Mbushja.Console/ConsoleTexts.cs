@@ -4,14 +4,14 @@ using Microsoft.AspNetCore.Http;
 namespace Mbushja.WebConsole;
 
 /// <summary>
-/// The console's texts in every language it speaks (Albanian first, then English), read from the tables of
+/// The console's texts in every language it speaks (Albanian first, then English and Serbian in Latin script), read from the tables of
 /// <c>Texts/*.json</c> (inside the assembly; one per area of the console, so that work on one area does not touch the
 /// others'). A key missing a language, or declared in two tables, is refused at start-up, not shown blank.
 /// </summary>
 public sealed class ConsoleTexts
 {
     /// <summary>The languages of the console, the default first.</summary>
-    public static IReadOnlyList<string> Languages { get; } = ["sq", "en"];
+    public static IReadOnlyList<string> Languages { get; } = ["sq", "en", "sr"];
 
     private readonly Dictionary<string, Dictionary<string, string>> _texts;
 

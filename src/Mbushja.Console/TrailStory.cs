@@ -43,6 +43,115 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
         _ => [],
     };
 
+    /// <summary>The text keys a USSD payment's story comes from (it keeps no trail: its rows are told instead).</summary>
+    public static IReadOnlyList<string> PaymentKeys { get; } =
+    [
+        "story.ussd.paid", "story.ussd.ledger", "story.ussd.package", "story.ussd.amount", "story.ussd.fee", "story.ussd.paiduntil",
+        "story.ussd.balance", "story.ussd.receipt.pending", "story.ussd.receipt.sent", "story.ussd.receipt.failed", "story.ussd.part",
+        "story.ussd.delivered", "story.ussd.receiptstate", "trail.ussd.paid", "trail.ussd.ledger", "trail.ussd.receipt", "trail.ussd.part",
+        "trail.ussd.delivered",
+    ];
+
+    /// <summary>
+    /// A USSD payment told as a story from what it left: the payment (its price, fee and what it paid), the ledger's
+    /// transfers from the payer's credit, the receipt SMS in the outbox, and the SMSC's parts and delivery receipts.
+    /// </summary>
+    /// <param name="date">A day on the operator's calendar, as the console writes it.</param>
+    public IReadOnlyList<StoryLine> TellPayment(
+        Mbushja.Ussd.UssdPaymentFacts facts,
+        IReadOnlyList<Mbushja.Ledger.Transfer> transfers,
+        OutboxMessage? receipt,
+        IReadOnlyList<SubmittedPartState> parts,
+        Func<DateTimeOffset?, string> date)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(transfers);
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(date);
+        Mbushja.Ussd.UssdPaymentRow p = facts.Payment;
+        var lines = new List<StoryLine>();
+        void Add(DateTimeOffset at, string kind, string actor, string sentence, object detail, bool problem = false) =>
+            lines.Add(new StoryLine(lines.Count + 1, at, kind, actor, sentence, JsonSerializer.Serialize(detail, Json), problem));
+
+        Add(p.At, "ussd.paid", p.Msisdn, F("story.ussd.paid", p.Msisdn, p.PackageCode, p.Account, Show.Money(p.Amount), Show.Money(p.Fee)), new
+        {
+            id = p.Id,
+            msisdn = p.Msisdn,
+            package = p.PackageCode,
+            account = p.Account,
+            amountCents = p.Amount.Cents,
+            feeCents = p.Fee.Cents,
+            paidUntil = facts.PaidUntil,
+            balanceCents = facts.Balance?.Cents,
+        });
+        if (transfers.Count > 0)
+        {
+            var items = new List<string>();
+            foreach (Mbushja.Ledger.Transfer t in transfers)
+            {
+                items.Add(t.Id.EndsWith(":fee", StringComparison.Ordinal) ? F("story.ussd.fee", Show.Money(t.Amount))
+                    : facts.PaidUntil is null && facts.Balance is not null ? F("story.ussd.amount", Show.Money(t.Amount), p.Account)
+                    : F("story.ussd.package", Show.Money(t.Amount), p.PackageCode));
+            }
+
+            Money total = transfers.Aggregate(Money.Zero, (sum, t) => sum + t.Amount);
+            Add(transfers[0].CreatedAt, "ussd.ledger", T("story.by.ledger"), F("story.ussd.ledger", Show.Money(total), p.Msisdn, string.Join(", ", items)), new
+            {
+                transfers = transfers.Select(t => new { id = t.Id, debit = t.Debit, credit = t.Credit, amountCents = t.Amount.Cents, code = t.Code }),
+            });
+        }
+
+        if (facts.PaidUntil is { } until)
+        {
+            lines[^1] = lines[^1] with { Sentence = lines[^1].Sentence + " " + F("story.ussd.paiduntil", p.Account, date(until)) };
+        }
+        else if (facts.Balance is { } balance)
+        {
+            lines[^1] = lines[^1] with { Sentence = lines[^1].Sentence + " " + F("story.ussd.balance", p.Account, Show.Money(balance)) };
+        }
+
+        if (receipt is not null)
+        {
+            object detail = new { recipient = receipt.Recipient, sender = receipt.Sender, text = receipt.Text, state = receipt.State, attempts = receipt.Attempts };
+            switch (receipt.State)
+            {
+                case "sent":
+                    Add(receipt.CreatedAt, "ussd.receipt", T("story.by.platform"), F("story.ussd.receipt.sent", receipt.Recipient, receipt.Attempts, receipt.Text, receipt.Sender), detail);
+                    break;
+                case "failed":
+                    Add(receipt.CreatedAt, "ussd.receipt", T("story.by.platform"), F("story.ussd.receipt.failed", receipt.Recipient, receipt.Attempts), detail, problem: true);
+                    break;
+                default:
+                    Add(receipt.CreatedAt, "ussd.receipt", T("story.by.platform"), F("story.ussd.receipt.pending", receipt.Recipient, receipt.Attempts, receipt.Text), detail);
+                    break;
+            }
+        }
+
+        foreach (SubmittedPartState part in parts)
+        {
+            Add(part.SubmittedAt, "ussd.part", T("story.by.smsc"), F("story.ussd.part", part.Part, part.Parts), new { part.Part, part.Parts, submittedAt = part.SubmittedAt });
+            if (part.ReceiptState is { } state && part.ReceiptAt is { } at)
+            {
+                object detail = new { part.Part, part.Parts, state };
+                if (state is "delivered")
+                {
+                    Add(at, "ussd.delivered", T("story.by.smsc"), F("story.ussd.delivered", part.Part, part.Parts), detail);
+                }
+                else
+                {
+                    Add(at, "ussd.delivered", T("story.by.smsc"), F("story.ussd.receiptstate", part.Part, part.Parts, Known("story.receipt." + state) ?? state), detail, problem: true);
+                }
+            }
+        }
+
+        return [.. lines.OrderBy(l => l.At).ThenBy(l => l.Seq)];
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     /// <summary>A top-up's whole trail, told.</summary>
     public IReadOnlyList<StoryLine> Tell(SmsTransaction row, IReadOnlyList<SmsEvent> trail) => [.. trail.Select(e => Tell(row, e))];
 

@@ -53,6 +53,16 @@ public sealed partial class ConsoleTextsSpec
         Assert.Equal("Prijava na konzolu", ConsoleTexts.Shipped.Get("signin.title", "sr"));
     }
 
+    [Fact]
+    public void EveryAuditedAction_IsInWords()
+    {
+        string[] actions = [.. typeof(Mbushja.WebConsole.Users.ConsoleActions).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!)];
+
+        Assert.NotEmpty(actions);
+        string[] missing = [.. actions.Where(a => !ConsoleTexts.Shipped.Has("action." + a))];
+        Assert.Empty(missing);
+    }
+
     private static string[] Placeholders(string? text) =>
         text is null ? [] : [.. Placeholder().Matches(text).Select(m => m.Value).Distinct().Order(StringComparer.Ordinal)];
 

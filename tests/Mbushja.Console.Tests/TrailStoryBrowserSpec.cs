@@ -87,6 +87,59 @@ public sealed class TrailStoryBrowserSpec(SqliteConsoleHost host, Browser browse
         await tab.ShotAsync("lookup");
     }
 
+    /// <summary>What an agent reads of a USSD payment, per language: who paid what from their credit, and what the ledger took.</summary>
+    public static TheoryData<string, string, string, string> PaymentLanguages() => new()
+    {
+        { "sq", "049600001", "+38349600001 pagoi INTERNET_1 për drita me USSD nga krediti: 14.90 EUR dhe tarifa 0.50 EUR.", "Libri mori 15.40 EUR nga krediti i +38349600001" },
+        { "en", "049600002", "+38349600002 paid INTERNET_1 for drita by USSD from prepaid credit: 14.90 EUR and a fee of 0.50 EUR.", "The ledger took 15.40 EUR from +38349600002's credit" },
+        { "sr", "049600005", "+38349600005 je platio INTERNET_1 za drita putem USSD-a iz kredita: 14.90 EUR i naknada 0.50 EUR.", "Glavna knjiga je skinula 15.40 EUR sa kredita broja +38349600005" },
+    };
+
+    [Theory]
+    [MemberData(nameof(PaymentLanguages))]
+    public async Task Payment_ByUssd_ReadsAsAStoryFromItsReference(string language, string number, string paid, string charged)
+    {
+        string reference = ConsoleHost.ReferenceIn(await PayByUssdAsync(number, "1", "3", "drita", "1"));
+        await using ConsoleTab tab = await ConsoleTab.OpenAsync(browser, host.BaseAddress, "story-ussd-" + language, language);
+        await tab.SignInAsync("agent");
+        await tab.GoAsync("/console/lookup?q=" + reference);
+
+        await tab.Page.ClickAsync($"#found-payment tr.payment[data-ref='{reference}'] a.pay-link");
+
+        await Expect(tab.Page.Locator("#reference")).ToHaveTextAsync(reference);
+        await Expect(tab.Page.Locator("h1")).ToContainTextAsync(Text("payment.title", language));
+        await Expect(Sentence(tab, "ussd.paid")).ToHaveTextAsync(paid);
+        await Expect(Line(tab, "ussd.paid").Locator(".actor")).ToHaveTextAsync("+383" + number[1..]);
+        await Expect(Sentence(tab, "ussd.ledger")).ToContainTextAsync(charged);
+        await Expect(Line(tab, "ussd.receipt")).ToHaveCountAsync(1);
+        await Line(tab, "ussd.ledger").Locator("details.raw summary").ClickAsync();
+        await Expect(Line(tab, "ussd.ledger").Locator("details.raw pre")).ToContainTextAsync("\"amountCents\": 50");
+        await tab.ShotAsync("payment");
+    }
+
+    /// <summary>A USSD session through the aggregator's callback (<c>POST /ussd</c>), one answer at a time; the last screen.</summary>
+    private async Task<string> PayByUssdAsync(string number, params string[] answers)
+    {
+        string session = "story-" + Guid.NewGuid().ToString("N");
+        string screen = "";
+        for (int step = 0; step <= answers.Length; step++)
+        {
+            using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["sessionId"] = session,
+                ["serviceCode"] = "*101#",
+                ["phoneNumber"] = number,
+                ["text"] = string.Join("*", answers.Take(step)),
+            });
+            using HttpResponseMessage response = await host.Server.Http.PostAsync("/ussd", form);
+            screen = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, screen);
+        }
+
+        Assert.StartsWith("END ", screen, StringComparison.Ordinal);
+        return screen;
+    }
+
     private static ILocator Line(ConsoleTab tab, string kind) => tab.Page.Locator($"#trail li.event[data-kind='{kind}']");
 
     private static ILocator Sentence(ConsoleTab tab, string kind) => Line(tab, kind).Locator("p.sentence");

@@ -63,6 +63,22 @@ public sealed partial class ConsoleTextsSpec
         Assert.Empty(missing);
     }
 
+    [Fact]
+    public void EveryKindOfTargetAndAccount_AndEveryLanguage_IsInWords()
+    {
+        string[] names =
+        [
+            .. Enum.GetNames<Mbushja.Sms.TargetKind>().Select(n => "kind." + n.ToLowerInvariant()),
+            .. Enum.GetNames<Mbushja.Domain.ServiceKind>().Select(n => "kind." + n.ToLowerInvariant()),
+            .. Enum.GetNames<Mbushja.Domain.Language>().Select(n => "lang." + n.ToLowerInvariant()),
+            .. Enum.GetValues<Mbushja.TopUp.TopUpState>().Select(s => "state." + Mbushja.TopUp.TopUpStates.ToWire(s)),
+            "state." + Mbushja.TopUp.TopUpStates.Reversed,
+        ];
+
+        string[] missing = [.. names.Where(n => !ConsoleTexts.Shipped.Has(n))];
+        Assert.Empty(missing);
+    }
+
     private static string[] Placeholders(string? text) =>
         text is null ? [] : [.. Placeholder().Matches(text).Select(m => m.Value).Distinct().Order(StringComparer.Ordinal)];
 

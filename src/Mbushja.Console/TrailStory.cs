@@ -152,6 +152,41 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>The text keys a registration's change history is told with, one per action (<c>RegistrationActions</c>).</summary>
+    public static IReadOnlyList<string> ChangeKeys { get; } =
+        ["history.created", "history.authorized_added", "history.authorized_removed", "history.account_changed", "history.nobody"];
+
+    /// <summary>A change of a registration, told: who did what to it; a change it cannot read as its action and JSON.</summary>
+    public string TellChange(string action, string actor, string details)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(details);
+            JsonElement d = document.RootElement;
+            switch (action)
+            {
+                case "created":
+                    string[] authorized = d.TryGetProperty("authorized", out JsonElement list) && list.ValueKind == JsonValueKind.Array
+                        ? [.. list.EnumerateArray().Select(e => e.GetString() ?? "")]
+                        : [];
+                    return F("history.created", actor, Str(d, "holder"), Str(d, "accountRef"), authorized.Length == 0 ? T("history.nobody") : string.Join(", ", authorized));
+                case "authorized_added":
+                    return F("history.authorized_added", actor, Str(d, "msisdn"));
+                case "authorized_removed":
+                    return F("history.authorized_removed", actor, Str(d, "msisdn"));
+                case "account_changed":
+                    return F("history.account_changed", actor, Str(d, "before") ?? "—", Str(d, "accountRef"));
+            }
+        }
+        catch (JsonException)
+        {
+            // Told plainly below: the JSON stays beside it.
+        }
+
+        return F("history.unknown", actor, action);
+    }
+
     /// <summary>A top-up's whole trail, told.</summary>
     public IReadOnlyList<StoryLine> Tell(SmsTransaction row, IReadOnlyList<SmsEvent> trail) => [.. trail.Select(e => Tell(row, e))];
 

@@ -163,5 +163,29 @@ public sealed class TrailStorySpec
         Assert.Equal("not json", line.Detail);
     }
 
+    [Theory]
+    [InlineData("created", """{"holder":"+38349111111","accountRef":"XK051212012345678906","authorized":["+38349222222"],"contractAccounts":[]}""", "teb.officer registered +38349111111 with the account XK051212012345678906; authorised: +38349222222.")]
+    [InlineData("authorized_added", """{"msisdn":"+38349222222","slot":1}""", "teb.officer added +38349222222 as an authorised person.")]
+    [InlineData("authorized_removed", """{"msisdn":"+38349222222","slot":1}""", "teb.officer removed the authorised person +38349222222.")]
+    [InlineData("account_changed", """{"before":"XK051212012345678906","accountRef":"XK051212012345678907"}""", "teb.officer changed the bank account from XK051212012345678906 to XK051212012345678907.")]
+    public void ARegistrationsChange_IsToldAsASentence(string action, string details, string english)
+    {
+        Assert.Equal(english, Story("en").TellChange(action, "teb.officer", details));
+        foreach (string language in ConsoleTexts.Languages)
+        {
+            Assert.NotEqual($"teb.officer: {action}", Story(language).TellChange(action, "teb.officer", details));
+        }
+    }
+
+    [Fact]
+    public void EveryRegistrationAction_HasItsSentence()
+    {
+        string[] actions = [.. typeof(RegistrationActions).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!)];
+        string[] missing = [.. actions.Where(a => !TrailStory.ChangeKeys.Contains("history." + a) || !ConsoleTexts.Shipped.Has("history." + a))];
+
+        Assert.NotEmpty(actions);
+        Assert.Empty(missing);
+    }
+
     private static TrailStory Story(string language) => new(ConsoleTexts.Shipped, language, code => code == "TEB" ? "TEB Bank" : code ?? "—");
 }

@@ -105,6 +105,7 @@ public static class ConsoleSetup
             o.Conventions.AuthorizePage("/Dashboard", ConsolePolicies.CustomerCare);
             o.Conventions.AuthorizePage("/Lookup", ConsolePolicies.CustomerCare);
             o.Conventions.AuthorizePage("/Transaction", ConsolePolicies.CustomerCare);
+            o.Conventions.AuthorizePage("/Payment", ConsolePolicies.CustomerCare);
             o.Conventions.AuthorizeFolder("/Registrations", ConsolePolicies.Registrations);
             o.Conventions.AuthorizeFolder("/Finance", ConsolePolicies.Finance);
             o.Conventions.AuthorizePage("/Catalog", ConsolePolicies.Admin);

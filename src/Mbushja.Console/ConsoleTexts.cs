@@ -4,14 +4,14 @@ using Microsoft.AspNetCore.Http;
 namespace Mbushja.WebConsole;
 
 /// <summary>
-/// The console's texts in every language it speaks (Albanian first, then English), read from the tables of
+/// The console's texts in every language it speaks (Albanian first, then English and Serbian in Latin script), read from the tables of
 /// <c>Texts/*.json</c> (inside the assembly; one per area of the console, so that work on one area does not touch the
 /// others'). A key missing a language, or declared in two tables, is refused at start-up, not shown blank.
 /// </summary>
 public sealed class ConsoleTexts
 {
     /// <summary>The languages of the console, the default first.</summary>
-    public static IReadOnlyList<string> Languages { get; } = ["sq", "en"];
+    public static IReadOnlyList<string> Languages { get; } = ["sq", "en", "sr"];
 
     private readonly Dictionary<string, Dictionary<string, string>> _texts;
 
@@ -20,6 +20,9 @@ public sealed class ConsoleTexts
     public static ConsoleTexts Shipped { get; } = Load();
 
     public IEnumerable<string> Keys => _texts.Keys;
+
+    /// <summary>Whether there is a text for <paramref name="key"/> (in every language: the load refuses anything less).</summary>
+    public bool Has(string key) => _texts.ContainsKey(key);
 
     /// <summary>A text in a language; an unknown key is a bug and throws, so a page never shows a key instead of a text.</summary>
     public string Get(string key, string language) =>
@@ -76,6 +79,22 @@ public sealed class ConsoleText(IHttpContextAccessor accessor)
 
     /// <summary>A text with its <c>{0}</c>, <c>{1}</c> filled in.</summary>
     public string Format(string key, params object?[] values) => string.Format(System.Globalization.CultureInfo.InvariantCulture, this[key], values);
+
+    /// <summary>A top-up's state as people are shown it (<c>reversed</c> once reversed), in words, with its refusal's reason.</summary>
+    public string StateOf(Mbushja.TopUp.SmsTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        return State(transaction.ShownState) + (transaction.Code is null ? "" : " · " + Code(transaction.Code));
+    }
+
+    /// <summary>A top-up state in words; an unknown one as it is.</summary>
+    public string State(string state) => _texts.Has("state." + state) ? this["state." + state] : state;
+
+    /// <summary>A refusal code in words; an unknown one as it is.</summary>
+    public string Code(string code) => _texts.Has("code." + code) ? this["code." + code] : code;
+
+    /// <summary>The trail of a top-up told in this language (<see cref="TrailStory"/>).</summary>
+    public TrailStory Story(Func<string?, string> bankName) => new(_texts, Language, bankName);
 
     public static string Pick(string? language) =>
         language is not null && ConsoleTexts.Languages.Contains(language) ? language : ConsoleTexts.Languages[0];

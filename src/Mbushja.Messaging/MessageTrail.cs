@@ -4,14 +4,15 @@ using Mbushja.Storage.Commits;
 namespace Mbushja.Messaging;
 
 /// <summary>A line to add to a message's trail; its detail is an object serialised as JSON (a string is stored as it is).</summary>
-public sealed class TrailEntry(string kind, object detail)
+public sealed class TrailEntry(TrailKind kind, object detail)
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public string Kind { get; } = kind;
+    /// <summary>The line's kind as stored (<see cref="TrailKind.Name"/>).</summary>
+    public string Kind { get; } = kind.Name;
 
     /// <summary>The detail as stored, made with the line: not on the commit queue's writer, which every write waits for.</summary>
     public string Stored { get; } = detail as string ?? JsonSerializer.Serialize(detail, Options);

@@ -115,7 +115,7 @@ public sealed partial class OutboxDispatcher(
         if (due.Attempts >= options.MaxAttempts)
         {
             // The last attempt's worker died before it heard the gateway: nothing more is tried.
-            if (await outbox.FailAsync(due, [Trail("reply.failed", due.Attempts, "the last attempt did not finish")], CancellationToken.None))
+            if (await outbox.FailAsync(due, [Trail(TrailKind.ReplyFailed, due.Attempts, "the last attempt did not finish")], CancellationToken.None))
             {
                 LogGaveUp(logger, due.TransactionId, Numbering.Mask(due.Recipient), due.Attempts, new LogText("the last attempt did not finish"));
             }
@@ -143,12 +143,12 @@ public sealed partial class OutboxDispatcher(
         // What the gateway said is recorded even when the server is stopping: a sent reply must not be sent again.
         if (outcome.Accepted)
         {
-            await outbox.SentAsync(claimed, [Trail("reply.sent", claimed.Attempts, detail)], CancellationToken.None);
+            await outbox.SentAsync(claimed, [Trail(TrailKind.ReplySent, claimed.Attempts, detail)], CancellationToken.None);
             LogSent(logger, claimed.TransactionId, masked, gateway.Name, claimed.Attempts);
         }
         else if (claimed.Attempts >= options.MaxAttempts)
         {
-            if (await outbox.FailAsync(claimed, [Trail("reply.failed", claimed.Attempts, detail)], CancellationToken.None))
+            if (await outbox.FailAsync(claimed, [Trail(TrailKind.ReplyFailed, claimed.Attempts, detail)], CancellationToken.None))
             {
                 LogGaveUp(logger, claimed.TransactionId, masked, claimed.Attempts, new LogText(detail));
             }
@@ -156,7 +156,7 @@ public sealed partial class OutboxDispatcher(
         else
         {
             TimeSpan wait = options.RetryDelay(claimed.Attempts);
-            if (await outbox.RetryAsync(claimed, time.GetUtcNow() + wait, [Trail("reply.retry", claimed.Attempts, detail)], CancellationToken.None))
+            if (await outbox.RetryAsync(claimed, time.GetUtcNow() + wait, [Trail(TrailKind.ReplyRetry, claimed.Attempts, detail)], CancellationToken.None))
             {
                 LogRetry(logger, claimed.TransactionId, masked, gateway.Name, claimed.Attempts, new LogText(detail), wait);
             }
@@ -165,7 +165,7 @@ public sealed partial class OutboxDispatcher(
         return true;
     }
 
-    private TrailEntry Trail(string kind, int attempt, string detail) => new(kind, new { gateway = gateway.Name, attempt, answer = detail });
+    private TrailEntry Trail(TrailKind kind, int attempt, string detail) => new(kind, new { gateway = gateway.Name, attempt, answer = detail });
 
     private static string Shorten(string detail)
     {

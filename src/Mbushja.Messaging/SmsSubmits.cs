@@ -7,6 +7,9 @@ namespace Mbushja.Messaging;
 /// <summary>A part of a reply the SMSC accepted, and the SMSC's id for it.</summary>
 public sealed record SubmittedPart(int Part, int Parts, string SmscMessageId);
 
+/// <summary>A part of a reply the SMSC accepted, when, and the last delivery receipt for it.</summary>
+public sealed record SubmittedPartState(int Part, int Parts, DateTimeOffset SubmittedAt, string? ReceiptState, DateTimeOffset? ReceiptAt);
+
 /// <summary>The reply part a delivery receipt is about.</summary>
 public sealed record ReceiptMatch(string TransactionId, int Part, int Parts);
 
@@ -29,6 +32,27 @@ public sealed class SmsSubmits(Database database, CommitQueue commits, IMessageT
         while (await r.ReadAsync(ct))
         {
             parts.Add(new SubmittedPart(r.GetInt32(0), r.GetInt32(1), r.GetString(2)));
+        }
+
+        return parts;
+    }
+
+    /// <summary>The parts of a reply accepted so far, with their last delivery receipt (for the console's story of a USSD receipt, which keeps no trail).</summary>
+    public async Task<List<SubmittedPartState>> StatesAsync(string transactionId, CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command(
+            "SELECT part, parts, submitted_at, receipt_state, receipt_at FROM sms_submits WHERE transaction_id = @id ORDER BY part", null, ("id", transactionId));
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        var parts = new List<SubmittedPartState>();
+        while (await r.ReadAsync(ct))
+        {
+            parts.Add(new SubmittedPartState(
+                r.GetInt32(0),
+                r.GetInt32(1),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
+                r.IsDBNull(3) ? null : r.GetString(3),
+                r.IsDBNull(4) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4))));
         }
 
         return parts;
@@ -81,7 +105,7 @@ public sealed class SmsSubmits(Database database, CommitQueue commits, IMessageT
             if (inserted == 1)
             {
                 await trail.AppendAsync(
-                    context, transactionId, [new TrailEntry("reply.part", new { part = part.Part, parts = part.Parts, messageId = part.SmscMessageId, bind })], cancellationToken);
+                    context, transactionId, [new TrailEntry(TrailKind.ReplyPart, new { part = part.Part, parts = part.Parts, messageId = part.SmscMessageId, bind })], cancellationToken);
             }
 
             return null;
@@ -139,7 +163,7 @@ public sealed class SmsSubmits(Database database, CommitQueue commits, IMessageT
             }
 
             await trail.AppendAsync(
-                context, id, [new TrailEntry("reply.receipt", new { part, parts, messageId = smscMessageId, state, stat = status, err = error })], cancellationToken);
+                context, id, [new TrailEntry(TrailKind.ReplyReceipt, new { part, parts, messageId = smscMessageId, state, stat = status, err = error })], cancellationToken);
             return null;
         }
     }

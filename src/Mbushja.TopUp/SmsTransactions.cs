@@ -104,7 +104,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         if (row.Plan is { } plan)
         {
             TransferRequest hold = Hold(row.Id, plan);
-            var accept = new Accept(row, [.. trail, LedgerLine("ledger.hold", hold)], redelivery, instance.Id);
+            var accept = new Accept(row, [.. trail, LedgerLine(TrailKind.LedgerHold, hold)], redelivery, instance.Id);
             LedgerOutcome outcome = await ledger.SubmitAsync(
                 new LedgerCommand([hold]) { Accounts = [TopUpAccounts.Bank(plan.BankCode), TopUpAccounts.Clearing(plan.BankCode)], Work = LedgerWork.Of(accept) },
                 ct);
@@ -123,7 +123,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         TransferRequest.Pending(id.HoldTransfer, TopUpAccounts.Bank(plan.BankCode).Id, TopUpAccounts.Clearing(plan.BankCode).Id, plan.Total, "sms.hold");
 
     /// <summary>A trail line naming the ledger transfers a step made.</summary>
-    public static TrailEntry LedgerLine(string kind, params TransferRequest[] transfers) => new(kind, new
+    public static TrailEntry LedgerLine(TrailKind kind, params TransferRequest[] transfers) => new(kind, new
     {
         transfers = transfers.Select(t => new { id = t.Id, debit = t.Debit.Value, credit = t.Credit.Value, amountCents = t.Amount.Cents, pendingId = t.PendingId }),
     });
@@ -172,11 +172,11 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         return refused is null || (refused.Code == StateChanged ? false : throw Unexpected(refused));
     }
 
-    private static string LedgerKind(TransferRequest transfer) => transfer.Kind switch
+    private static TrailKind LedgerKind(TransferRequest transfer) => transfer.Kind switch
     {
-        TransferKind.Post => "ledger.capture",
-        TransferKind.Void => "ledger.void",
-        _ => "ledger",
+        TransferKind.Post => TrailKind.LedgerCapture,
+        TransferKind.Void => TrailKind.LedgerVoid,
+        _ => TrailKind.Ledger,
     };
 
     /// <summary>
@@ -379,7 +379,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         // The outbox's primary key makes a second reply for one message impossible.
         SmsOutbox.Enqueue(
             context, row.Id.Value, OutboxSources.Sms, row.Msisdn ?? row.Sender, row.ShortCode, reply, outbound ? OutboxStates.Pending : OutboxStates.Inline);
-        trail.Add(new TrailEntry("reply", new { text = reply, route = outbound ? "outbound" : "response" }));
+        trail.Add(new TrailEntry(TrailKind.Reply, new { text = reply, route = outbound ? "outbound" : "response" }));
         SmsTrail.Append(context, row.Id, trail);
     }
 
@@ -574,7 +574,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
             else if (await SmsOutbox.TakeBackAsync(context, id.Value, cancellationToken))
             {
                 Delivery = ReplyDelivery.InAnswer;
-                SmsTrail.Append(context, id, [new TrailEntry("reply", new { route = "response", why = "the message came again before the reply was sent" })]);
+                SmsTrail.Append(context, id, [new TrailEntry(TrailKind.Reply, new { route = "response", why = "the message came again before the reply was sent" })]);
             }
             else
             {
@@ -595,7 +595,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         {
             if (await SmsOutbox.SendInlineAsync(context, id.Value, cancellationToken))
             {
-                SmsTrail.Append(context, id, [new TrailEntry("reply", new { route = "outbound", why = "the caller stopped waiting for the response" })]);
+                SmsTrail.Append(context, id, [new TrailEntry(TrailKind.Reply, new { route = "outbound", why = "the caller stopped waiting for the response" })]);
             }
 
             return null;

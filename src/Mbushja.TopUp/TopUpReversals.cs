@@ -72,6 +72,12 @@ public sealed partial class TopUpReversals(
     public const int MaxReasonLength = 500;
     public const int MaxActorLength = 100;
 
+    /// <summary>A reversal asked in the console by the signed-in user.</summary>
+    public const string ViaConsole = "console";
+
+    /// <summary>A reversal asked through the admin API, with its key, by the name the caller gives.</summary>
+    public const string ViaApi = "api";
+
     /// <summary>The ledger's code for the transfers of a reversal.</summary>
     public const string TransferCode = "sms.reversal";
 
@@ -84,7 +90,8 @@ public sealed partial class TopUpReversals(
     /// when the transaction is unknown, not completed, reversed already, or a credit of it was spent.
     /// </summary>
     /// <param name="requestedBy">Who asks (the signed-in supervisor, or the name an API caller gives): on the trail.</param>
-    public async Task<ReversalOutcome> ReverseAsync(string transactionId, string reason, string requestedBy, CancellationToken ct = default)
+    /// <param name="via">Where it was asked, <see cref="ViaConsole"/> or <see cref="ViaApi"/>: on the trail, so its story says who did it.</param>
+    public async Task<ReversalOutcome> ReverseAsync(string transactionId, string reason, string requestedBy, string via = ViaApi, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(transactionId);
         if ((Check(reason, "reason", MaxReasonLength) ?? Check(requestedBy, "by", MaxActorLength)) is { } invalid)
@@ -126,8 +133,8 @@ public sealed partial class TopUpReversals(
             row.Id, row.Id.RefundId, plan.BankCode, plan.AccountRef, plan.Total, reason, requestedBy, ReversalStates.Refunding, null, 0, now, now);
         TrailEntry[] trail =
         [
-            new("reversal.requested", new { by = requestedBy, reason, refundId = reversal.RefundId, amountCents = reversal.Amount.Cents }),
-            SmsTransactions.LedgerLine("reversal.ledger", transfers),
+            new(TrailKind.ReversalRequested, new { by = requestedBy, via, reason, refundId = reversal.RefundId, amountCents = reversal.Amount.Cents }),
+            SmsTransactions.LedgerLine(TrailKind.ReversalLedger, transfers),
         ];
         var command = new LedgerCommand(transfers) { Work = new Record(reversal, plan, trail, now + options.Lease, leases.Holder, clock) };
         LedgerOutcome outcome = await ledger.SubmitAsync(command, ct);
@@ -220,7 +227,7 @@ public sealed partial class TopUpReversals(
             // A refund answered "not found" is one the bank never took: asked again, like no answer.
             _ => null,
         };
-        var entry = new TrailEntry("bank.refund", new
+        var entry = new TrailEntry(TrailKind.BankRefund, new
         {
             refundId = reversal.RefundId,
             amountCents = reversal.Amount.Cents,

@@ -23,6 +23,9 @@ public sealed record UssdPaymentRow(
     public string Reference => MessageFormat.Reference(Id);
 }
 
+/// <summary>A payment with what it changed: the account's paid-until date (a package) or its balance (an amount).</summary>
+public sealed record UssdPaymentFacts(UssdPaymentRow Payment, DateTimeOffset? PaidUntil, Money? Balance);
+
 /// <summary>The texts of a payment: the last screen and the receipt SMS, written once the payment's facts are known.</summary>
 public sealed record PaymentTexts(string Screen, string Sms);
 
@@ -51,11 +54,11 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
         LedgerAccountId payee = quote.ByAmount ? SystemAccounts.Service(quote.ServiceAccountId) : SystemAccounts.PackageRevenue.Id;
         List<TransferRequest> transfers =
         [
-            TransferRequest.Single($"ussd:{id}:pay", payer, payee, quote.Price, quote.ByAmount ? "ussd.amount" : "ussd.package"),
+            TransferRequest.Single(TransferIds(id)[0], payer, payee, quote.Price, quote.ByAmount ? "ussd.amount" : "ussd.package"),
         ];
         if (quote.Fee > Money.Zero)
         {
-            transfers.Add(TransferRequest.Single($"ussd:{id}:fee", payer, SystemAccounts.FeeRevenue.Id, quote.Fee, "ussd.fee"));
+            transfers.Add(TransferRequest.Single(TransferIds(id)[1], payer, SystemAccounts.FeeRevenue.Id, quote.Fee, "ussd.fee"));
         }
 
         var effect = new Pay(this, session, quote, oncePerMonth, receiptSender, texts);
@@ -137,6 +140,31 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
         return await ReadAsync(
             connection.Reused(ByReferenceSql, null, ("id", text), ("ref", text.Length == 8 ? text : "-"), ("limit", MaxByReference)), ct);
     }
+
+    /// <summary>One payment by its whole id, with what it changed; null when there is none.</summary>
+    public async Task<UssdPaymentFacts?> GetAsync(string id, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        await using DbConnection connection = await database.OpenReaderAsync(ct);
+        await using DbCommand command = connection.Command(
+            $"SELECT {RowColumns}, paid_until, balance FROM ussd_payments WHERE id = @id", null, ("id", id));
+        await using DbDataReader r = await command.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct))
+        {
+            return null;
+        }
+
+        var row = new UssdPaymentRow(
+            r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Money.FromCents(r.GetInt64(4)), Money.FromCents(r.GetInt64(5)),
+            DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.GetString(7));
+        return new UssdPaymentFacts(
+            row,
+            r.IsDBNull(8) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)),
+            r.IsDBNull(9) ? null : Money.FromCents(r.GetInt64(9)));
+    }
+
+    /// <summary>The ledger's transfers of a payment (the price, and the fee when there is one), by their ids.</summary>
+    public static IReadOnlyList<string> TransferIds(string id) => [$"ussd:{id}:pay", $"ussd:{id}:fee"];
 
     /// <summary>A page of the payments made for a service account, newest first.</summary>
     public Task<Paged<UssdPaymentRow>> ForAccountAsync(string serviceAccountId, PageCursor? before, int size, CancellationToken ct = default) =>

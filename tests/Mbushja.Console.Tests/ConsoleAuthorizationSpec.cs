@@ -13,7 +13,7 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
 {
     public static TheoryData<string> ConsolePaths { get; } =
     [
-        "/console", "/console/dashboard", "/console/lookup?q=049111111", "/console/transactions/0123456789abcdef",
+        "/console", "/console/dashboard", "/console/lookup?q=049111111", "/console/transactions/0123456789abcdef", "/console/payments/0123456789abcdef",
         "/console/registrations", "/console/registrations/TEB/0123456789abcdef", "/console/users", "/console/audit",
         "/console/banks", "/console/banks?bank=TEB", "/console/phone", "/console/phone?msisdn=049111111",
         "/console/settlement", "/console/reconciliation", "/console/catalog",

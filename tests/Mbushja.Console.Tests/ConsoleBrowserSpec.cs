@@ -208,6 +208,8 @@ public sealed class ConsoleBrowserSpec(SqliteConsoleHost host, Browser browser) 
         await Expect(tab.Page.Locator("#account-ref")).ToHaveTextAsync(otherIban);
         await Expect(tab.Page.Locator("#history tr.change")).ToHaveCountAsync(4); // created, removed, added, account changed
         await Expect(tab.Page.Locator("#history")).ToContainTextAsync("teb.officer");
+        await Expect(tab.Page.Locator("#history tr.change[data-action='account_changed'] td.sentence"))
+            .ToHaveTextAsync($"teb.officer changed the bank account from {iban} to {otherIban}.");
         await tab.ShotAsync("history");
 
         // Another bank's registrations: refused with the reason.

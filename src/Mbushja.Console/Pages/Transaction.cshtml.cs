@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Mbushja.Domain;
 using Mbushja.Ledger;
+using Mbushja.Messaging;
+using Mbushja.Sms;
 using Mbushja.TopUp;
 using Mbushja.WebConsole.Users;
 using Microsoft.AspNetCore.Authorization;
@@ -15,7 +17,7 @@ namespace Mbushja.WebConsole.Pages;
 /// admin asks here with a reason and a confirmation (<see cref="TopUpReversals"/> does it, as the signed-in user).
 /// </summary>
 public sealed class TransactionModel(
-    SmsTransactions store, SmsTrail trail, TopUpTransfers transfers, TopUpReversals reversals, ConsoleAudit audit, ConsoleText texts, IAuthorizationService authorization)
+    SmsTransactions store, SmsTrail trail, TopUpTransfers transfers, TopUpReversals reversals, BankDirectory banks, ConsoleAudit audit, ConsoleText texts, IAuthorizationService authorization)
     : ConsolePage
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -26,7 +28,10 @@ public sealed class TransactionModel(
 
     public IReadOnlyList<Transfer> Transfers { get; private set; } = [];
 
-    public IEnumerable<SmsEvent> Receipts => Trail.Where(e => e.Kind == "reply.receipt");
+    public IEnumerable<SmsEvent> Receipts => Trail.Where(e => e.Kind == TrailKind.ReplyReceipt.Name);
+
+    /// <summary>The trail told in words in the reader's language, each line with its JSON (docs/design/trail-story.md).</summary>
+    public IReadOnlyList<StoryLine> Story { get; private set; } = [];
 
     /// <summary>The transaction's reversal, once asked: who, why, where its refund stands.</summary>
     public Reversal? Reversal { get; private set; }
@@ -83,7 +88,7 @@ public sealed class TransactionModel(
             return Page();
         }
 
-        ReversalOutcome outcome = await reversals.ReverseAsync(Row.Id.Value, Reason, Username, ct);
+        ReversalOutcome outcome = await reversals.ReverseAsync(Row.Id.Value, Reason, Username, TopUpReversals.ViaConsole, ct);
         if (outcome.Succeeded)
         {
             Reversal reversal = outcome.Reversal;
@@ -140,6 +145,7 @@ public sealed class TransactionModel(
         Trail = await trail.ReadAsync(row.Id, ct);
         Reversal = await reversals.GetAsync(row.Id, ct);
         Transfers = await transfers.OfAsync(row, ct);
+        Story = texts.Story(code => banks.ByCode(code)?.Name ?? code ?? "—").Tell(row, Trail);
         return true;
     }
 }

@@ -71,7 +71,7 @@ public static class ReversalsApi
             return control;
         }
 
-        ReversalOutcome outcome = await reversals.ReverseAsync(id, body.Reason ?? "", body.By ?? "", ct);
+        ReversalOutcome outcome = await reversals.ReverseAsync(id, body.Reason ?? "", body.By ?? "", TopUpReversals.ViaApi, ct);
         if (outcome.Succeeded)
         {
             Reversal reversal = outcome.Reversal;

@@ -42,12 +42,12 @@ public sealed partial class BankHoldFlow(
         long started = Stopwatch.GetTimestamp();
         BankCall hold = await bank.HoldAsync(plan.BankCode, new HoldRequest(row.Id.Value, plan.AccountRef, plan.Total, row.Id.BankReference(config.Name)), ct);
         TopUpMetrics.Phase("hold", started);
-        trail.Add(BankTrail("bank.hold", hold, plan.Total));
+        trail.Add(BankTrail(TrailKind.BankHold, hold, plan.Total));
         BankReply? answer = hold.Reply;
         if (answer is null)
         {
             BankCall status = await bank.StatusAsync(plan.BankCode, row.Id.Value, ct);
-            trail.Add(BankTrail("bank.status", status, null));
+            trail.Add(BankTrail(TrailKind.BankStatus, status, null));
             answer = status.Reply;
         }
 
@@ -138,7 +138,7 @@ public sealed partial class BankHoldFlow(
         await Patiently(() => store.MoveAsync(
             row,
             TopUpState.Credited,
-            new Transition(TopUpState.Completed, null, null, false, [BankTrail("bank.capture", capture, null)]),
+            new Transition(TopUpState.Completed, null, null, false, [BankTrail(TrailKind.BankCapture, capture, null)]),
             TransferRequest.Post(row.Id.CaptureTransfer, row.Id.HoldTransfer, "sms.capture"),
             CancellationToken.None));
         TopUpMetrics.Phase("complete", started);
@@ -162,7 +162,7 @@ public sealed partial class BankHoldFlow(
         }
 
         await Patiently(() => store.MoveAsync(
-            row, TopUpState.Voiding, new Transition(TopUpState.Failed, null, null, false, [BankTrail("bank.void", call, null)]), Void(row.Id), CancellationToken.None));
+            row, TopUpState.Voiding, new Transition(TopUpState.Failed, null, null, false, [BankTrail(TrailKind.BankVoid, call, null)]), Void(row.Id), CancellationToken.None));
         return true;
     }
 
@@ -186,7 +186,7 @@ public sealed partial class BankHoldFlow(
                 credit.Kind == CreditKind.Package ? "sms.package" : "sms.topup");
         }
 
-        trail.Add(SmsTransactions.LedgerLine("ledger", transfers));
+        trail.Add(SmsTransactions.LedgerLine(TrailKind.Ledger, transfers));
         var credits = new Credit(this, row, trail, outbound);
         var command = new LedgerCommand(transfers) { Accounts = [clearing, TopUpAccounts.PackageRevenue], Work = credits };
         long started = Stopwatch.GetTimestamp();
@@ -282,7 +282,7 @@ public sealed partial class BankHoldFlow(
 
     private string BankName(SmsTransaction row) => banks.ByCode(row.BankCode)?.Name ?? row.BankCode ?? "";
 
-    private static TrailEntry BankTrail(string kind, BankCall call, Money? amount) => new(kind, new
+    private static TrailEntry BankTrail(TrailKind kind, BankCall call, Money? amount) => new(kind, new
     {
         amountCents = amount?.Cents,
         status = call.Reply?.Status.ToString().ToLowerInvariant(),

@@ -96,8 +96,8 @@ public sealed partial class TopUpProcessor(
             decision.Plan is null ? DateTimeOffset.UnixEpoch : now + options.Lease);
         TrailEntry[] trail =
         [
-            new("received", new { from = sms.From, to = sms.To, text = sms.Text, messageId = sms.MessageId }),
-            new("interpreted", decision.Interpretation),
+            new(TrailKind.Received, new { from = sms.From, to = sms.To, text = sms.Text, messageId = sms.MessageId }),
+            new(TrailKind.Interpreted, decision.Interpretation),
         ];
         started = Stopwatch.GetTimestamp();
         bool accepted = await store.AcceptAsync(row, trail, redelivery, ct);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Ledger;
@@ -77,7 +78,8 @@ public static partial class DemoData
         {
             string banks = string.Join(", ", DemoDay.Messages.Select(m => m.Bank).Distinct());
             string folder = Path.Combine(settings.DataDirectory, DemoDay.StatementsFolder);
-            LogDayLoaded(logger, DemoDay.Day, DemoDay.Messages.Count, banks, folder);
+            string day = DemoDay.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            LogDayLoaded(logger, day, DemoDay.Messages.Count, banks, folder);
         }
 
         // The day spent at the banks; every start funds the accounts afresh, as the README says.
@@ -183,7 +185,7 @@ public static partial class DemoData
     }
 
     [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Demo: loaded the settled day {Day} ({Count} SMS top-ups at {Banks}) and its bank statements, in {Folder}")]
-    private static partial void LogDayLoaded(ILogger logger, DateOnly day, int count, string banks, string folder);
+    private static partial void LogDayLoaded(ILogger logger, string day, int count, string banks, string folder);
 
     private static AccountIdentifier? Identifier(string? text, IdentifierKind kind) =>
         text is null ? null : AccountIdentifier.Parse(text, kind).Value;

@@ -45,8 +45,8 @@ public static partial class DemoDay
     [
         new("demo-2026-03-02-1", new TimeOnly(8, 47), "TEB", "+38349111111", "ipko drita int", TopUpState.Completed),
         new("demo-2026-03-02-2", new TimeOnly(10, 20), "BEK", "+38349111111", "tv arta.tv", TopUpState.Completed),
-        // Two numbers in one message (a batch), reversed at 12:40: sent to the wrong numbers.
-        new("demo-2026-03-02-3", new TimeOnly(12, 5), "TEB", "+38349222222", "49444444 5 # 43333333 2,50", TopUpState.Completed, Reversal: new TimeOnly(12, 40)),
+        // Two numbers in one message (a batch): the sender's own and another, reversed at 12:40.
+        new("demo-2026-03-02-3", new TimeOnly(12, 5), "TEB", "+38349222222", "49222222 5 # 43333333 2,50", TopUpState.Completed, Reversal: new TimeOnly(12, 40)),
         new("demo-2026-03-02-4", new TimeOnly(15, 32), "BEK", "+38349222222", "DUOTV besa.duo", TopUpState.Completed),
         // 14.90 EUR when the account at BEK holds 3.60: the bank declines the hold, nothing moves.
         new("demo-2026-03-02-5", new TimeOnly(17, 55), "BEK", "+38349111111", "internet drita", TopUpState.Declined),
@@ -143,7 +143,7 @@ public static partial class DemoDay
             if (message.Reversal is { } reversedAt)
             {
                 clock.Set(At(operatorClock, reversedAt));
-                ReversalOutcome reversed = await reversals.ReverseAsync(row.Id.Value, "sent to the wrong numbers", ReversedBy, ct);
+                ReversalOutcome reversed = await reversals.ReverseAsync(row.Id.Value, "sent by mistake", ReversedBy, ct);
                 if (reversed.Reversal?.State != ReversalStates.Refunded)
                 {
                     throw new InvalidOperationException(

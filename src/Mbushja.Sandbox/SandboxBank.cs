@@ -42,6 +42,15 @@ public sealed record SandboxAccount(string AccountRef, Money Balance, Money Held
 /// <summary>A hold as the sandbox keeps it. A tombstone (a void of an id never held) has no account and no amount.</summary>
 public sealed record SandboxHold(string HoldId, string? AccountRef, Money Amount, HoldStatus Status, string? Code);
 
+/// <summary>
+/// Money the sandbox moved on the operator's settlement account at the bank, as the bank books it: a captured hold
+/// paid in (positive) or a refund paid out (negative), with the platform's id for it and the text sent with it. What
+/// the bank's end-of-day statement lists (<see cref="SandboxStatements"/>).
+/// </summary>
+/// <param name="Id">The hold id of a capture, the refund id of a refund.</param>
+/// <param name="Reference">The text the platform sent with the hold or the refund (<c>IPKO F73BB564</c>).</param>
+public sealed record SandboxBooking(string Id, string Reference, Money Amount, DateTimeOffset At);
+
 /// <summary>What a bank API operation answers: the HTTP status and the body.</summary>
 public readonly record struct SandboxAnswer(int HttpStatus, HoldAnswerBody Body);
 
@@ -226,8 +235,11 @@ public sealed class SandboxBank
         }
     }
 
-    /// <summary><c>POST holds/{holdId}/capture</c>: move the held money (idempotent).</summary>
-    public SandboxAnswer Capture(string bankCode, string holdId)
+    /// <summary>
+    /// <c>POST holds/{holdId}/capture</c>: move the held money (idempotent), booked at <paramref name="at"/> (now, by
+    /// <see cref="Time"/>, unless a caller in-process books it on a day of its own: <see cref="SandboxConnector"/>).
+    /// </summary>
+    public SandboxAnswer Capture(string bankCode, string holdId, DateTimeOffset? at = null)
     {
         BankState bank = Bank(bankCode);
         lock (bank.Gate)
@@ -244,6 +256,7 @@ public sealed class SandboxBank
                     account.Held -= hold.Amount;
                     account.Balance -= hold.Amount;
                     hold.Status = HoldStatus.Captured;
+                    bank.Bookings.Add(new SandboxBooking(hold.Id, hold.Reference ?? "", hold.Amount, at ?? Time.GetUtcNow()));
                     return Ok(hold, null);
                 case HoldStatus.Captured:
                     return Ok(hold, null);
@@ -296,9 +309,10 @@ public sealed class SandboxBank
     /// <summary>
     /// <c>POST refunds</c>: gives <paramref name="amount"/> of a captured hold back to the holder's current account
     /// (its balance goes up), at most the hold's amount over all its refunds. Idempotent by refund id: the same id with
-    /// the same content answers as the first time and moves nothing more; with other content, 409.
+    /// the same content answers as the first time and moves nothing more; with other content, 409. Booked at
+    /// <paramref name="at"/>, as a capture is.
     /// </summary>
-    public SandboxRefundAnswer Refund(string bankCode, string refundId, string holdId, string accountRef, Money amount, string reference)
+    public SandboxRefundAnswer Refund(string bankCode, string refundId, string holdId, string accountRef, Money amount, string reference, DateTimeOffset? at = null)
     {
         BankState bank = Bank(bankCode);
         string key = Normalize(accountRef);
@@ -334,6 +348,7 @@ public sealed class SandboxBank
                 account.Balance += amount;
                 hold.Refunded += amount;
                 refund.Status = RefundStatus.Refunded;
+                bank.Bookings.Add(new SandboxBooking(refundId, reference, -amount, at ?? Time.GetUtcNow()));
             }
 
             return new SandboxRefundAnswer(200, refund.Body(refund.Message));
@@ -360,6 +375,16 @@ public sealed class SandboxBank
         {
             RefundEntry[] made = [.. bank.Refunds.Values.Where(r => r.HoldId == holdId && r.Status == RefundStatus.Refunded)];
             return (made.Length, made.Aggregate(Money.Zero, (sum, r) => sum + r.Amount));
+        }
+    }
+
+    /// <summary>What the bank booked on the operator's settlement account from <paramref name="from"/> (inclusive) to <paramref name="to"/>, in the order it booked it.</summary>
+    public IReadOnlyList<SandboxBooking> BookingsOf(string bankCode, DateTimeOffset from, DateTimeOffset to)
+    {
+        BankState bank = Bank(bankCode);
+        lock (bank.Gate)
+        {
+            return [.. bank.Bookings.Where(b => b.At >= from && b.At < to)];
         }
     }
 
@@ -394,6 +419,8 @@ public sealed class SandboxBank
         public Dictionary<string, HoldEntry> Holds { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, RefundEntry> Refunds { get; } = new(StringComparer.Ordinal);
+
+        public List<SandboxBooking> Bookings { get; } = [];
 
         public SandboxSettings Settings { get; set; } = SandboxSettings.Default;
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Mbushja.Accounts;
 using Mbushja.Domain;
 using Mbushja.Ledger;
@@ -6,6 +7,7 @@ using Mbushja.Sms;
 using Mbushja.TopUp;
 using Mbushja.WebConsole.Users;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Mbushja.Server;
 
@@ -14,7 +16,7 @@ namespace Mbushja.Server;
 /// every package, so every SMS form and every package of the USSD menu can be tried at once. Loading it twice changes
 /// nothing.
 /// </summary>
-public static class DemoData
+public static partial class DemoData
 {
     public static IReadOnlyList<(string Msisdn, Money Credit, Language Language)> Subscribers { get; } =
     [
@@ -69,13 +71,25 @@ public static class DemoData
     {
         T Get<T>()
             where T : notnull => services.GetRequiredService<T>();
-        await LoadAsync(
+        IReadOnlyDictionary<string, Iban> accounts = await LoadAsync(
             Get<OperatorConfig>(), Get<Subscribers>(), Get<ServiceAccounts>(), Get<Registrations>(), Get<BankDirectory>().Banks.Select(b => b.Code), Get<SandboxBank>(), ct);
+        ILogger logger = Get<ILoggerFactory>().CreateLogger("Mbushja.Demo");
+        if (await DemoDay.LoadAsync(services, settings, accounts, ct))
+        {
+            string banks = string.Join(", ", DemoDay.Messages.Select(m => m.Bank).Distinct());
+            string folder = Path.Combine(settings.DataDirectory, DemoDay.StatementsFolder);
+            string day = DemoDay.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            LogDayLoaded(logger, day, DemoDay.Messages.Count, banks, folder);
+        }
+
+        // The day spent at the banks; every start funds the accounts afresh, as the README says.
+        FundAccounts(Get<SandboxBank>(), accounts);
         await LoadConsoleUsersAsync(
             Get<ConsoleUsers>(), settings.ConsoleDemoPassword ?? SecretFile.ReadOrCreate(Path.Combine(settings.DataDirectory, ConsolePasswordFile)).Value, ct);
     }
 
-    public static async Task LoadAsync(
+    /// <summary>Loads what is missing of the demo data set; returns the holder's current account at each bank.</summary>
+    public static async Task<IReadOnlyDictionary<string, Iban>> LoadAsync(
         OperatorConfig config,
         Subscribers subscribers,
         ServiceAccounts accounts,
@@ -113,6 +127,7 @@ public static class DemoData
             }
         }
 
+        var ibans = new Dictionary<string, Iban>(StringComparer.OrdinalIgnoreCase);
         int n = 0;
         foreach (string bank in bankCodes)
         {
@@ -132,7 +147,18 @@ public static class DemoData
                 throw new InvalidOperationException($"Demo registration at {bank} could not be created: {error.Message}");
             }
 
-            // The sandbox bank keeps its accounts in memory: every start funds them afresh. A real bank funds its own.
+            ibans.Add(bank, iban);
+        }
+
+        FundAccounts(sandbox, ibans);
+        return ibans;
+    }
+
+    /// <summary>The sandbox bank keeps its accounts in memory: every start funds them afresh. A real bank funds its own.</summary>
+    private static void FundAccounts(SandboxBank sandbox, IReadOnlyDictionary<string, Iban> accounts)
+    {
+        foreach ((string bank, Iban iban) in accounts)
+        {
             if (sandbox.Knows(bank))
             {
                 sandbox.SetAccount(bank, iban.Value, BankBalance);
@@ -157,6 +183,9 @@ public static class DemoData
             }
         }
     }
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Demo: loaded the settled day {Day} ({Count} SMS top-ups at {Banks}) and its bank statements, in {Folder}")]
+    private static partial void LogDayLoaded(ILogger logger, string day, int count, string banks, string folder);
 
     private static AccountIdentifier? Identifier(string? text, IdentifierKind kind) =>
         text is null ? null : AccountIdentifier.Parse(text, kind).Value;

@@ -21,6 +21,9 @@ public static class DataFolder
     /// <summary>The demo console users' password (<c>serve --demo</c>).</summary>
     public const string ConsolePasswordFile = "console.password";
 
+    /// <summary>The bank statements of the demo's settled day (<c>serve --demo</c>), as the sandbox bank wrote them.</summary>
+    public const string StatementsFolder = "statements";
+
     /// <summary>Where versions before the database held them kept the console's cookie keys.</summary>
     public const string ConsoleKeysFolder = "console-keys";
 
@@ -91,11 +94,10 @@ public static class DataFolder
             Tighten(file, OwnerOnlyFile, full, changed);
         }
 
-        string keys = Path.Combine(full, ConsoleKeysFolder);
-        if (Directory.Exists(keys))
+        foreach (string kept in new[] { ConsoleKeysFolder, StatementsFolder }.Select(f => Path.Combine(full, f)).Where(Directory.Exists))
         {
-            Tighten(keys, OwnerOnlyFolder, full, changed);
-            foreach (string file in Directory.EnumerateFiles(keys))
+            Tighten(kept, OwnerOnlyFolder, full, changed);
+            foreach (string file in Directory.EnumerateFiles(kept))
             {
                 Tighten(file, OwnerOnlyFile, full, changed);
             }
@@ -125,6 +127,29 @@ public static class DataFolder
         {
             // Another process made it first.
         }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="text"/> (UTF-8, no byte-order mark) to <paramref name="path"/> whole or not at all: to a new
+    /// owner-only file beside it, then moved over it.
+    /// </summary>
+    public static void WriteOwnerOnlyFile(string path, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string temporary = path + ".new";
+        File.Delete(temporary);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnlyFile;
+        }
+
+        using (var writer = new StreamWriter(temporary, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), options))
+        {
+            writer.Write(text);
+        }
+
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Makes a folder, and any missing parent, owner-only; one that is there is left as it is.</summary>

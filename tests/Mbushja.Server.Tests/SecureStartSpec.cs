@@ -98,8 +98,12 @@ public sealed class SecureStartSpec
         Directory.CreateDirectory(keys);
         File.SetUnixFileMode(keys, ReadableFolder);
         await File.WriteAllTextAsync(Path.Combine(keys, "key-1.xml"), "<key/>");
+        string statements = Path.Combine(data, "statements");
+        Directory.CreateDirectory(statements);
+        File.SetUnixFileMode(statements, ReadableFolder);
+        await File.WriteAllTextAsync(Path.Combine(statements, "TEB-2026-03-02.csv"), "reference,date,amount\r\n");
         await File.WriteAllTextAsync(Path.Combine(data, "admin.key"), new string('k', 43));
-        foreach (string file in new[] { "mbushja.db", "admin.key", "console-keys/key-1.xml" })
+        foreach (string file in new[] { "mbushja.db", "admin.key", "console-keys/key-1.xml", "statements/TEB-2026-03-02.csv" })
         {
             File.SetUnixFileMode(Path.Combine(data, file), Readable);
         }
@@ -110,11 +114,13 @@ public sealed class SecureStartSpec
         {
             Assert.Equal(OwnerOnlyFolder, File.GetUnixFileMode(data));
             Assert.Equal(OwnerOnlyFolder, File.GetUnixFileMode(keys));
-            Assert.All(new[] { "mbushja.db", "admin.key", "console-keys/key-1.xml" }, file => Assert.Equal(OwnerOnlyFile, File.GetUnixFileMode(Path.Combine(data, file))));
+            Assert.Equal(OwnerOnlyFolder, File.GetUnixFileMode(statements));
+            Assert.All(new[] { "mbushja.db", "admin.key", "console-keys/key-1.xml", "statements/TEB-2026-03-02.csv" }, file => Assert.Equal(OwnerOnlyFile, File.GetUnixFileMode(Path.Combine(data, file))));
             (LogLevel level, _, string text) = Assert.Single(log.Lines, l => l.Text.Contains("owner-only", StringComparison.Ordinal));
             Assert.Equal(LogLevel.Warning, level);
             Assert.Contains("mbushja.db", text, StringComparison.Ordinal);
             Assert.Contains("console-keys", text, StringComparison.Ordinal);
+            Assert.Contains("statements/TEB-2026-03-02.csv", text, StringComparison.Ordinal);
         }
         finally
         {

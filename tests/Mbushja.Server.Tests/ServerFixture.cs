@@ -28,6 +28,9 @@ public sealed class RunningServer : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>The server's data folder (removed with the server).</summary>
+    public string DataDirectory => _dataDirectory;
+
     /// <summary>
     /// Builds (migrating the database, loading demo data when asked) and starts a server on a free loopback port;
     /// <paramref name="prepare"/> sees the application built and not started (to watch its services from the first moment).

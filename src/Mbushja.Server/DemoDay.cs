@@ -143,7 +143,7 @@ public static partial class DemoDay
             if (message.Reversal is { } reversedAt)
             {
                 clock.Set(At(operatorClock, reversedAt));
-                ReversalOutcome reversed = await reversals.ReverseAsync(row.Id.Value, "sent by mistake", ReversedBy, ct);
+                ReversalOutcome reversed = await reversals.ReverseAsync(row.Id.Value, "sent by mistake", ReversedBy, TopUpReversals.ViaConsole, ct);
                 if (reversed.Reversal?.State != ReversalStates.Refunded)
                 {
                     throw new InvalidOperationException(

@@ -4,6 +4,7 @@ using Mbushja.Banks.Connector;
 using Mbushja.Domain;
 using Mbushja.Messaging;
 using Mbushja.Storage;
+using Mbushja.Testing;
 
 namespace Mbushja.TopUp.Tests;
 
@@ -125,6 +126,31 @@ public abstract class ControlsSpec : IAsyncLifetime
         H.Bank.HoldAnswer = HoldStatus.Held;
         Assert.Equal(TopUpStatus.Completed, (await SendAsync(TopUpHarness.HolderNational, "10")).Status);
         Assert.Equal(ControlCodes.DailyCap, (await SendAsync(TopUpHarness.HolderNational, "1")).Code);
+    }
+
+    [Fact]
+    public async Task Caps_LoweredWhileATopUpIsPending_ItKeepsWhatItTook_AndGivesItBackWhenDeclined()
+    {
+        await StartAsync(BankControls.Default);
+        await SetCapsAsync(null, "10", null);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        H.Bank.HoldGate = gate.Task;
+        H.Bank.HoldAnswer = HoldStatus.Declined;
+        Task<TopUpResult> pending = H.Get<TopUpProcessor>().ProcessAsync(Sms(TopUpHarness.HolderNational, "8"));
+        await H.Bank.HoldAsked.Task.WaitAsync(Timeouts.Hang);
+
+        await SetCapsAsync(null, "5", null);
+        RegistrationCaps lowered = await CapsAsync();
+        Assert.Equal((800L, 0L), (lowered.Registration.UsedToday.Cents, lowered.Registration.LeftToday!.Value.Cents));
+        H.Bank.HoldGate = null;
+        Assert.Equal(ControlCodes.DailyCap, (await SendAsync(TopUpHarness.HolderNational, "1")).Code);
+
+        gate.SetResult();
+        Assert.Equal(ErrorCodes.BankDeclined, (await pending).Code);
+        await H.SettleAsync();
+        Assert.Equal(0, (await CapsAsync()).Registration.UsedToday.Cents);
+        H.Bank.HoldAnswer = HoldStatus.Held;
+        Assert.Equal(TopUpStatus.Completed, (await SendAsync(TopUpHarness.HolderNational, "5")).Status);
     }
 
     [Fact]

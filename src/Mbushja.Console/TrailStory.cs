@@ -23,6 +23,7 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
     {
         "received" => ["story.received"],
         "interpreted" => ["story.interpreted.ok", "story.interpreted.refused", "story.target.package", "story.target.registered"],
+        "control" => ["story.control"],
         "ledger.hold" => ["story.ledger.hold"],
         "bank.hold" => ["story.bank.hold.held", "story.bank.hold.declined", "story.bank.hold.none"],
         "bank.status" => ["story.bank.status.answer", "story.bank.status.none"],
@@ -234,6 +235,8 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
                 }
 
                 return (platform, F("story.interpreted.ok", bankName(Str(d, "bank") ?? row.BankCode), Targets(d), Show.Money(row.Plan?.Total ?? row.Amount)), false);
+            case "control":
+                return (platform, F("story.control", Code(row.Code)), true);
             case "ledger.hold":
                 return (T("story.by.ledger"), F("story.ledger.hold", Show.Money(Sum(d)), bank), false);
             case "bank.hold":

@@ -196,6 +196,9 @@ internal sealed class SqliteLedgerStatements : LedgerStatements
 
     public override async Task WriteAsync(CommitContext context, BatchState state, bool workRan, IReadOnlyDictionary<string, string> locks, CancellationToken ct)
     {
+        // What the batch's work deferred goes first: a refused work's ROLLBACK TO SAVEPOINT left for the COMMIT would
+        // otherwise undo the transfers written here after that savepoint (and the other commands' holds with them).
+        await context.FlushAsync(ct);
         Prepared p = context.ConnectionState(c => new Prepared(c));
         long at = context.NowMs;
         foreach (AccountRow a in state.NewAccounts)

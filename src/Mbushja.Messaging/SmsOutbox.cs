@@ -31,6 +31,9 @@ public static class OutboxSources
 
     /// <summary>The receipt of a USSD payment: its id is the payment's.</summary>
     public const string Ussd = "ussd";
+
+    /// <summary>A notice that answers nothing (a holder told of an authorised person's SIM change): its id is its own, no trail.</summary>
+    public const string Notice = "notice";
 }
 
 /// <summary>A reply in the outbox.</summary>

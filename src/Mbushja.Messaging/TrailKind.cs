@@ -18,6 +18,9 @@ public readonly record struct TrailKind
     /// <summary>How the text was read (<c>mbushja parse</c>'s JSON): the command and its targets, or the refusal.</summary>
     public static readonly TrailKind Interpreted = new("interpreted");
 
+    /// <summary>A control refused the message as it was recorded (a cap, a velocity limit, a SIM change): which, and its figures.</summary>
+    public static readonly TrailKind Control = new("control");
+
     /// <summary>The ledger's hold of the total: a pending transfer from the bank's account to its clearing account.</summary>
     public static readonly TrailKind LedgerHold = new("ledger.hold");
 
@@ -72,7 +75,7 @@ public readonly record struct TrailKind
     /// <summary>Every kind, in the order a top-up's trail usually tells them.</summary>
     public static IReadOnlyList<TrailKind> All { get; } =
     [
-        Received, Interpreted, LedgerHold, BankHold, BankStatus, Ledger, Reply, BankCapture, LedgerCapture, BankVoid, LedgerVoid,
+        Received, Interpreted, Control, LedgerHold, BankHold, BankStatus, Ledger, Reply, BankCapture, LedgerCapture, BankVoid, LedgerVoid,
         ReversalRequested, ReversalLedger, BankRefund, ReplySent, ReplyRetry, ReplyFailed, ReplyPart, ReplyReceipt,
     ];
 

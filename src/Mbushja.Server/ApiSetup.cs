@@ -102,6 +102,7 @@ internal static partial class ApiSetup
             .MapSubscribersApi()
             .MapServiceAccountsApi()
             .MapRegistrationsApi()
+            .MapControlsApi()
             .MapTransactionsApi()
             .MapReversalsApi()
             .MapBankFinanceApi()

@@ -63,6 +63,7 @@ public static partial class MbushjaServer
         services.AddAccounts();
         services.AddMessaging(settings.Outbox);
         services.AddSmsGrammars(banks);
+        services.AddSingleton(ControlSettings.Load(configDirectory));
         services.AddSmsTopUp(replies, settings.TopUp);
         services.AddUssd(ussdMenu);
         // Banks with a configured API are called there; the sandbox bank answers for the others, over real HTTP on this

@@ -10,9 +10,20 @@ namespace Mbushja.Server;
 /// message is claimed by a conditional update before it is touched.
 /// </summary>
 public sealed partial class TopUpRecoveryService(
-    TopUpRecovery recovery, TopUpWork work, TopUpReversals reversals, ServerSettings settings, IHostApplicationLifetime lifetime, ILogger<TopUpRecoveryService> logger)
+    TopUpRecovery recovery,
+    TopUpWork work,
+    TopUpReversals reversals,
+    TopUpControls controls,
+    ServerSettings settings,
+    IHostApplicationLifetime lifetime,
+    ILogger<TopUpRecoveryService> logger)
     : BackgroundService
 {
+    /// <summary>How often the controls' ended windows are forgotten (docs/design/controls.md).</summary>
+    private static readonly TimeSpan ForgetEvery = TimeSpan.FromMinutes(1);
+
+    private DateTimeOffset _forgotten = DateTimeOffset.MinValue;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // The sandbox bank listens on this server's own address: sweep once the server takes traffic.
@@ -46,6 +57,12 @@ public sealed partial class TopUpRecoveryService(
                     }
                 }
                 while (taken > 0 && !stoppingToken.IsCancellationRequested);
+
+                if (settings.Time.GetUtcNow() - _forgotten >= ForgetEvery)
+                {
+                    await controls.ForgetEndedAsync(stoppingToken);
+                    _forgotten = settings.Time.GetUtcNow();
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -19,10 +19,13 @@ public sealed partial class ReplyTexts
         ErrorCodes.UnknownCommand, ErrorCodes.UnknownShortCode, ErrorCodes.InvalidNumber, ErrorCodes.NotOperatorNumber,
         ErrorCodes.AmountOutOfRange, ErrorCodes.NotRegistered, ErrorCodes.UnknownAccount, ErrorCodes.BankDeclined,
         ErrorCodes.BankUnavailable, "reason.other", "part",
+        .. ControlCodes.All.Select(code => "controls." + code),
+        "controls.SIM_CHANGED.holder", "controls.whose.registration", "controls.whose.person", "controls.per.minute", "controls.per.hour",
     ];
 
     private static readonly HashSet<string> Placeholders =
-        ["parts", "total", "bank", "ref", "target", "amount", "balance", "package", "paidUntil", "help", "min", "max", "reason", "n", "of", "part"];
+        ["parts", "total", "bank", "ref", "target", "amount", "balance", "package", "paidUntil", "help", "min", "max", "reason", "n", "of", "part",
+            "cap", "left", "whose", "limit", "per", "until", "number"];
 
     private readonly Dictionary<string, Dictionary<Language, string>> _texts;
 

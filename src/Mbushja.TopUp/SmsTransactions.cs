@@ -56,8 +56,24 @@ public sealed record Transition(TopUpState State, string? Code, string? Reply, b
 /// they make); and every change of state is conditional on the state before it, which is what keeps two workers from
 /// both acting.
 /// </summary>
-public sealed class SmsTransactions(Database database, LedgerEngine ledger, ServerInstance instance)
+/// <summary>What recording a message did.</summary>
+public enum AcceptOutcome
 {
+    /// <summary>Recorded with its decision (and, for a plan, the ledger's hold and what it consumes of its controls).</summary>
+    Accepted,
+
+    /// <summary>Recorded already (the message id, or the redelivery key within its window): nothing written.</summary>
+    Duplicate,
+
+    /// <summary>A control refused the plan (<see cref="TopUpControls"/>): nothing written; record the refusal instead.</summary>
+    Controlled,
+}
+
+public sealed class SmsTransactions(Database database, LedgerEngine ledger, ServerInstance instance, TopUpControls? controls = null)
+{
+    /// <summary>The controls the messages recorded here consume (null: none, as in a store made without them).</summary>
+    public TopUpControls? Controls => controls;
+
     /// <summary>The refusal when the row was not in the state the change expects (another worker moved it).</summary>
     public const string StateChanged = "STATE_CHANGED";
 
@@ -97,14 +113,26 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     /// or the <paramref name="redelivery"/> key was seen within its window: the caller answers with the first result
     /// (or, to an SMSC, just acknowledges the repeat).
     /// </summary>
-    public async Task<bool> AcceptAsync(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery = null, CancellationToken ct = default)
+    public async Task<bool> AcceptAsync(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery = null, CancellationToken ct = default) =>
+        await RecordAsync(row, trail, redelivery, ct) switch
+        {
+            AcceptOutcome.Accepted => true,
+            AcceptOutcome.Duplicate => false,
+            _ => throw new InvalidOperationException($"Message {row.Id} was refused by a control; record it with RecordAsync."),
+        };
+
+    /// <summary>
+    /// <see cref="AcceptAsync"/>, and for a plan its controls (caps, velocity, SIM-swap cool-down) consumed in the same
+    /// commit as the hold: <see cref="AcceptOutcome.Controlled"/> when one refused it, and then nothing was written.
+    /// </summary>
+    public async Task<AcceptOutcome> RecordAsync(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(row);
         CommitRefusal? refused;
         if (row.Plan is { } plan)
         {
             TransferRequest hold = Hold(row.Id, plan);
-            var accept = new Accept(row, [.. trail, LedgerLine(TrailKind.LedgerHold, hold)], redelivery, instance.Id);
+            var accept = new Accept(row, [.. trail, LedgerLine(TrailKind.LedgerHold, hold)], redelivery, instance.Id, controls);
             LedgerOutcome outcome = await ledger.SubmitAsync(
                 new LedgerCommand([hold]) { Accounts = [TopUpAccounts.Bank(plan.BankCode), TopUpAccounts.Clearing(plan.BankCode)], Work = LedgerWork.Of(accept) },
                 ct);
@@ -112,10 +140,16 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         }
         else
         {
-            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id), Durability.Durable, ct);
+            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id, null), Durability.Durable, ct);
         }
 
-        return refused is null || (refused.Code == Duplicate ? false : throw Unexpected(refused));
+        return refused?.Code switch
+        {
+            null => AcceptOutcome.Accepted,
+            Duplicate => AcceptOutcome.Duplicate,
+            TopUpControls.Refused => AcceptOutcome.Controlled,
+            _ => throw Unexpected(refused),
+        };
     }
 
     /// <summary>The bank's hold as the ledger keeps it: pending, bank → clearing, the message's total.</summary>
@@ -149,7 +183,9 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     public async Task<bool> MoveAsync(SmsTransaction row, TopUpState from, Transition to, TransferRequest? transfer = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(row);
-        var move = new Move(row, from, transfer is null ? to : to with { Trail = [.. to.Trail, LedgerLine(LedgerKind(transfer), transfer)] });
+        // A hold voided (declined, or released after no answer) gives its amount back to the caps it consumed.
+        TopUpControls? giveBack = transfer?.Kind == TransferKind.Void ? controls : null;
+        var move = new Move(row, from, transfer is null ? to : to with { Trail = [.. to.Trail, LedgerLine(LedgerKind(transfer), transfer)] }, giveBack);
         CommitRefusal? refused;
         if (transfer is null)
         {
@@ -466,12 +502,15 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     private static InvalidOperationException Unexpected(CommitRefusal refusal) =>
         new($"The message store refused a write: {refusal.Code} {refusal.Message}");
 
-    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, string holder) : ICommitWork
+    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, string holder, TopUpControls? controls) : ICommitWork
     {
         private readonly string? _plan = row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan);
 
-        // A redelivery key is written before the insert that may still refuse; without one, the insert is first.
-        public bool RefusesBeforeWriting => redelivery is null;
+        private readonly bool _controlled = controls is not null && row.Plan?.RegistrationId is not null;
+
+        // A redelivery key is written before the insert that may still refuse; without one, the insert is first. The
+        // controls refuse after the insert.
+        public bool RefusesBeforeWriting => redelivery is null && !_controlled;
 
         public bool Pipelined => true;
 
@@ -529,6 +568,11 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
                 return new CommitRefusal(Duplicate, $"Message {row.MessageId} is recorded already.");
             }
 
+            if (_controlled && !await controls!.ChargeAsync(context, row, cancellationToken))
+            {
+                return new CommitRefusal(TopUpControls.Refused, $"Message {row.Id} was refused by a control.");
+            }
+
             if (row.Plan is { } plan)
             {
                 InsertTargets(context, row, plan);
@@ -547,14 +591,22 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         }
     }
 
-    private sealed class Move(SmsTransaction row, TopUpState from, Transition to) : ICommitWork
+    private sealed class Move(SmsTransaction row, TopUpState from, Transition to, TopUpControls? giveBack) : ICommitWork
     {
         public bool RefusesBeforeWriting => true;
 
         public bool Pipelined => true;
 
-        public Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) =>
-            ApplyTransitionAsync(context, row, from, to, cancellationToken);
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+        {
+            CommitRefusal? refused = await ApplyTransitionAsync(context, row, from, to, cancellationToken);
+            if (refused is null && giveBack is not null && row.Plan is { } plan)
+            {
+                giveBack.GiveBack(context, plan, row.Msisdn, row.ReceivedAt);
+            }
+
+            return refused;
+        }
     }
 
     private sealed class AnswerInResponse(TransactionId id) : ICommitWork

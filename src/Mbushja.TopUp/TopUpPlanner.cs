@@ -84,7 +84,11 @@ public sealed class TopUpPlanner(
             credits.Add(credit);
         }
 
-        var plan = new TopUpPlan(bank!.Code, member.Registration.AccountRef.Value, credits);
+        var plan = new TopUpPlan(bank!.Code, member.Registration.AccountRef.Value, credits)
+        {
+            RegistrationId = member.Registration.Id,
+            ByAuthorized = member.Role == RegistrationRole.Authorized,
+        };
         return new TopUpDecision(plan, null, null, language, sender!.Value.E164, bank, trail);
 
         TopUpDecision RefuseText(string code) => code switch

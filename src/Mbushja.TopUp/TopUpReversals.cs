@@ -136,7 +136,7 @@ public sealed partial class TopUpReversals(
             new(TrailKind.ReversalRequested, new { by = requestedBy, via, reason, refundId = reversal.RefundId, amountCents = reversal.Amount.Cents }),
             SmsTransactions.LedgerLine(TrailKind.ReversalLedger, transfers),
         ];
-        var command = new LedgerCommand(transfers) { Work = new Record(reversal, plan, trail, now + options.Lease, leases.Holder, clock) };
+        var command = new LedgerCommand(transfers) { Work = new Record(reversal, plan, trail, now + options.Lease, leases.Holder, clock, row, transactions.Controls) };
         LedgerOutcome outcome = await ledger.SubmitAsync(command, ct);
         switch (outcome.Status)
         {
@@ -311,7 +311,8 @@ public sealed partial class TopUpReversals(
     /// In the reversal's ledger transaction: the transaction must still be completed; the row (its primary key refuses a
     /// second reversal), the paid-until dates taken back, the trail.
     /// </summary>
-    private sealed class Record(Reversal reversal, TopUpPlan plan, IReadOnlyList<TrailEntry> trail, DateTimeOffset leaseUntil, string holder, OperatorClock clock)
+    private sealed class Record(
+        Reversal reversal, TopUpPlan plan, IReadOnlyList<TrailEntry> trail, DateTimeOffset leaseUntil, string holder, OperatorClock clock, SmsTransaction row, TopUpControls? controls)
         : ILedgerWork
     {
         public async Task<CommitRefusal?> ApplyAsync(LedgerContext context, CancellationToken cancellationToken)
@@ -351,6 +352,9 @@ public sealed partial class TopUpReversals(
             }
 
             await SmsTrail.AppendAsync(context.Commit, reversal.TransactionId, trail, cancellationToken);
+
+            // The amount goes back to the caps the top-up consumed (docs/design/controls.md).
+            controls?.GiveBack(context.Commit, plan, row.Msisdn, row.ReceivedAt);
             return null;
         }
     }

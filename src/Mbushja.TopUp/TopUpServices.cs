@@ -1,5 +1,6 @@
 using Mbushja.Messaging;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Mbushja.TopUp;
 
@@ -28,6 +29,10 @@ public static class TopUpServices
         services.AddSingleton<Settlements>();
         services.AddSingleton<Reconciliations>();
         services.AddSingleton<InboundParts>();
+        services.TryAddSingleton(ControlSettings.Default);
+        services.AddSingleton<TopUpControls>();
+        services.AddSingleton<SpendingCaps>();
+        services.AddSingleton<SimChanges>();
         return services;
     }
 }

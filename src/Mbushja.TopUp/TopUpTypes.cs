@@ -134,6 +134,17 @@ public sealed record PlannedCredit(
 /// <summary>A message found valid as a whole: one hold of <see cref="Total"/> on the account, then these credits.</summary>
 public sealed record TopUpPlan(string BankCode, string AccountRef, IReadOnlyList<PlannedCredit> Credits)
 {
+    /// <summary>
+    /// The registration that pays, whose caps the message consumes (docs/design/controls.md); null in a plan made
+    /// before the controls, which then consumes none and gives none back.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RegistrationId { get; init; }
+
+    /// <summary>The sender is one of the registration's authorised persons (not its holder): their own caps apply too.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ByAuthorized { get; init; }
+
     [JsonIgnore]
     public Money Total => Credits.Aggregate(Money.Zero, (sum, c) => sum + c.Amount);
 }

@@ -50,6 +50,9 @@ public abstract class ApiAuditSpec(ServerFixture server) : IAsyncLifetime
         "POST /api/v1/transactions/{id}/reversal",
         "POST /api/v1/catalog/changes",
         "POST /api/v1/banks/{code}/reconciliation",
+        "PUT /api/v1/banks/{bankCode}/registrations/{id}/caps",
+        "PUT /api/v1/banks/{bankCode}/registrations/{id}/authorized/{msisdn}/caps",
+        "POST /api/v1/sim-changes",
     ];
 
     [Fact]
@@ -130,6 +133,27 @@ public abstract class ApiAuditSpec(ServerFixture server) : IAsyncLifetime
         // The registration's own history names the same caller.
         JsonElement history = await (await Http.GetAsAdminAsync($"/api/v1/banks/NLB/registrations/{created.String("id")}/audit")).ExpectAsync(HttpStatusCode.OK);
         Assert.All(history.GetProperty("entries").EnumerateArray(), e => Assert.Equal(ConsoleAudit.ApiActor, e.String("actor")));
+    }
+
+    [Fact]
+    public async Task Caps_OfTheRegistrationAndOfAPerson_EachIsAuditedOnTheRegistration()
+    {
+        string holder = await _world.SubscriberAsync();
+        string person = await _world.SubscriberAsync();
+        await _world.RegisterAsync("BPB", holder, 10_000, [person]);
+        string id = (await (await Http.GetAsAdminAsync($"/api/v1/banks/BPB/registrations?msisdn={holder}")).ExpectAsync(HttpStatusCode.OK)).String("id");
+        await (await Http.SendAsync(HttpMethod.Put, $"/api/v1/banks/BPB/registrations/{id}/caps", Body("{\"dailyCents\": 1000}"), Api.Admin)).ExpectAsync(HttpStatusCode.OK);
+        await (await Http.SendAsync(HttpMethod.Put, $"/api/v1/banks/BPB/registrations/{id}/authorized/{person}/caps", Body("{\"monthlyCents\": 5000}"), Api.Admin))
+            .ExpectAsync(HttpStatusCode.OK);
+
+        ConsoleAuditEntry[] entries = [.. (await EntriesAsync("BPB/" + id)).Where(e => e.Action == ConsoleActions.CapsSet)];
+
+        Assert.Equal(2, entries.Length);
+        Assert.All(entries, AssertFromTheApi);
+        Assert.Equal((TopUpWorld.E164(person), 5000L), (Details(entries[0]).String("msisdn"), Details(entries[0]).GetProperty("monthlyCents").GetInt64()));
+        Assert.Equal(1000, Details(entries[1]).GetProperty("dailyCents").GetInt64());
+
+        static StringContent Body(string json) => new(json, Encoding.UTF8, "application/json");
     }
 
     [Fact]

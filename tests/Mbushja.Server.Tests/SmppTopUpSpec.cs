@@ -161,6 +161,22 @@ public abstract class SmppTopUpSpec(SmppServerFixture server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MoTopUp_FromANumberWhoseSimChanged_RefusedBySubmitSm_NothingCharged()
+    {
+        string holder = await _world.SubscriberAsync(language: "en");
+        await _world.RegisterAsync("BEK", holder, Funds);
+        await (await server.Http.PostJsonAsync("/api/v1/sim-changes", Api.Json(new { msisdn = holder }))).ExpectAsync(HttpStatusCode.Created);
+
+        Pdu answer = await DeliverAsync(holder, "50005", "5");
+
+        Assert.Equal(CommandStatus.Ok, answer.CommandStatus);
+        (JsonElement transaction, SubmitSm[] reply) = await ReplyAsync(holder);
+        Assert.Equal(("rejected", "SIM_CHANGED"), (transaction.String("status"), transaction.String("code")));
+        Assert.StartsWith("This number's SIM card was changed recently.", TextOf(reply), StringComparison.Ordinal);
+        Assert.Equal(0, await _world.CreditAsync(holder));
+    }
+
+    [Fact]
     public async Task SameDeliverSmTwiceAtOnce_OnTwoConnections_OneCharge()
     {
         string holder = await _world.SubscriberAsync();

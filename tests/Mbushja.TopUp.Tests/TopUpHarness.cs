@@ -56,7 +56,8 @@ internal sealed class TopUpHarness : IAsyncDisposable
         string? instanceId = null,
         FakeClock? clock = null,
         ScriptedBank? bank = null,
-        TopUpOptions? options = null)
+        TopUpOptions? options = null,
+        ControlSettings? controls = null)
     {
         TestDatabase test = database ?? await TestDatabase.CreateAsync(kind);
         clock ??= new FakeClock(new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero));
@@ -75,6 +76,7 @@ internal sealed class TopUpHarness : IAsyncDisposable
         services.AddAccounts();
         services.AddMessaging(OutboxOptions.Default);
         services.AddSmsGrammars(BankDirectory.Load(ShippedConfig.Directory));
+        services.AddSingleton(controls ?? ControlSettings.Load(ShippedConfig.Directory));
         services.AddSmsTopUp(ReplyTexts.Load(ShippedConfig.Directory), options ?? TopUpOptions.Default);
         services.AddSingleton<IBankConnector>(bank);
         var harness = new TopUpHarness(test, services.BuildServiceProvider(), clock, bank) { _ownsDatabase = database is null };

@@ -21,7 +21,8 @@ public sealed partial class LookupModel(
     Mbushja.TopUp.Registrations registrations,
     BankDirectory banks,
     SmsTransactions transactions,
-    UssdPayments payments) : ConsolePage
+    UssdPayments payments,
+    SimChanges simChanges) : ConsolePage
 {
     public const int PageSize = 20;
 
@@ -57,6 +58,12 @@ public sealed partial class LookupModel(
     public Msisdn? Number { get; private set; }
 
     public Subscriber? Subscriber { get; private set; }
+
+    /// <summary>The number's reported SIM changes, newest first (docs/design/controls.md).</summary>
+    public IReadOnlyList<SimChange> SimChanges { get; private set; } = [];
+
+    /// <summary>The banks at which SMS Top Up from the number is paused by its last SIM change, and until when.</summary>
+    public IReadOnlyList<SimPause> SimPaused { get; private set; } = [];
 
     public IReadOnlyList<RegistrationMember> Registrations { get; private set; } = [];
 
@@ -115,6 +122,7 @@ public sealed partial class LookupModel(
             Sent = await transactions.BySenderAsync(msisdn.E164, PageCursor.Parse(SentFrom), PageSize, ct);
             Received = await transactions.ToTargetAsync(msisdn.E164, PageCursor.Parse(ReceivedFrom), PageSize, ct);
             Payments = await payments.ByNumberAsync(msisdn, PageCursor.Parse(UssdFrom), PageSize, ct);
+            (SimChanges, SimPaused) = await simChanges.OfAsync(msisdn, ct);
         }
 
         Account = await accounts.FindAsync(q, ct);

@@ -39,6 +39,9 @@ public static class ConsoleActions
     public const string CatalogChangeScheduled = "catalog.change_scheduled";
     public const string SubscriberCreated = "subscriber.created";
     public const string ServiceAccountCreated = "service_account.created";
+    public const string CapsSet = "registration.caps_set";
+    public const string SimChangeRecorded = "sim_change.recorded";
+    public const string SimChangesReported = "sim_changes.reported";
 }
 
 /// <summary>

@@ -158,22 +158,30 @@ public sealed class CommitContext(
     /// is tried again with every such statement run at once, and the work then hears the truth and refuses. So: the
     /// work must not read back what this statement writes, and must refuse when it returns false.
     /// </summary>
-    public async Task<bool> ExpectOneAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    public Task<bool> ExpectOneAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
+        ExpectRowsAsync(sql, 1, ct, parameters);
+
+    /// <summary>
+    /// <see cref="ExpectOneAsync"/> for a statement that should change exactly <paramref name="rows"/> rows (an upsert of
+    /// several rows, each conditional): true when it did; deferred where the engine batches, like that one.
+    /// </summary>
+    public async Task<bool> ExpectRowsAsync(string sql, int rows, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
         if (eager || !Connection.CanCreateBatch)
         {
-            return await ExecuteAsync(sql, ct, parameters) == 1;
+            return await ExecuteAsync(sql, ct, parameters) == rows;
         }
 
-        Defer(ExpectedPrefix + sql + ExpectedSuffix, parameters);
+        Defer(ExpectedPrefix + sql + ExpectedSuffix.Replace("{0}", rows.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), parameters);
         return true;
     }
 
     // Unless the statement changed exactly one row, an error of our own words (a text that is no integer, built from the
     // count so that it is not folded at planning): the error that tells the queue to try again eagerly.
     private const string ExpectedPrefix = "WITH expected AS (";
-    private const string Unmet = "mbushja: expected one row, changed ";
-    private const string ExpectedSuffix = $" RETURNING 1) SELECT CASE WHEN n = 1 THEN 1 ELSE ('{Unmet}' || n)::int END FROM (SELECT count(*) AS n FROM expected) c";
+    private const string Unmet = "mbushja: expected rows unmet, changed ";
+    private const string ExpectedSuffix = " RETURNING 1) SELECT CASE WHEN n = {0} THEN 1 ELSE ('" + Unmet + "' || n)::int END FROM (SELECT count(*) AS n FROM expected) c";
 
     /// <summary>Whether <paramref name="e"/> is a deferred <see cref="ExpectOneAsync"/> statement that did not change one row.</summary>
     internal static bool IsUnmetExpectation(Exception e) =>
@@ -235,7 +243,7 @@ public sealed class CommitContext(
     }
 
     /// <summary>Sends what is deferred, in one round trip where the engine batches.</summary>
-    internal async Task FlushAsync(CancellationToken ct)
+    public async Task FlushAsync(CancellationToken ct)
     {
         if (_deferred.Count > 0)
         {

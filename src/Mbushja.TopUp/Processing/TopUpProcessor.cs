@@ -100,9 +100,46 @@ public sealed partial class TopUpProcessor(
             new(TrailKind.Interpreted, decision.Interpretation),
         ];
         started = Stopwatch.GetTimestamp();
-        bool accepted = await store.AcceptAsync(row, trail, redelivery, ct);
+        AcceptOutcome outcome = await store.RecordAsync(row, trail, redelivery, ct);
+        for (int attempt = 1; outcome == AcceptOutcome.Controlled; attempt++)
+        {
+            // A control refused the plan and nothing was written: say which, and record the refusal in its place.
+            (row, trail) = await ControlledAsync(row, trail, decision, attempt, ct);
+            outcome = await store.RecordAsync(row, trail, redelivery, ct);
+        }
+
         TopUpMetrics.Phase("accept", started);
-        return accepted ? new AcceptedSms(row, sms.MessageId) : new AcceptedSms(null, sms.MessageId);
+        return outcome == AcceptOutcome.Accepted ? new AcceptedSms(row, sms.MessageId) : new AcceptedSms(null, sms.MessageId);
+    }
+
+    /// <summary>
+    /// The message a control refused, as a refusal: its code, its reply and a <c>control</c> line on its trail naming the
+    /// control and what is left. Should none refuse any more when asked (an amount given back meanwhile), the plan is
+    /// recorded again as it was, a few times at most.
+    /// </summary>
+    private async Task<(SmsTransaction Row, TrailEntry[] Trail)> ControlledAsync(
+        SmsTransaction row, TrailEntry[] trail, TopUpDecision decision, int attempt, CancellationToken ct)
+    {
+        TopUpControls controls = store.Controls ?? throw new InvalidOperationException("A message was refused by a control, yet the store has none.");
+        ControlRefusal? refusal = await controls.ExplainAsync(row, decision.Bank!.Name, decision.Language, ct);
+        if (refusal is null)
+        {
+            return attempt < 5
+                ? (row, trail)
+                : throw new InvalidOperationException($"Message {row.Id} was refused by a control {attempt} times, and none refuses it when asked.");
+        }
+
+        SmsTransaction refused = row with
+        {
+            State = TopUpState.Rejected,
+            Code = refusal.Code,
+            AccountRef = null,
+            Amount = null,
+            Plan = null,
+            Reply = refusal.Reply,
+            LeaseUntil = DateTimeOffset.UnixEpoch,
+        };
+        return (refused, [.. trail, new TrailEntry(TrailKind.Control, refusal.Details)]);
     }
 
     /// <summary>

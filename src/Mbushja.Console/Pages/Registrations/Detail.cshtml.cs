@@ -11,7 +11,13 @@ namespace Mbushja.WebConsole.Pages.Registrations;
 /// refused and nothing changes), changing the bank account, and the history of every change.
 /// </summary>
 public sealed class DetailModel(
-    Mbushja.TopUp.Registrations registrations, BankDirectory banks, NumberingPlan numbering, ConsoleAudit audit, ConsoleText texts)
+    Mbushja.TopUp.Registrations registrations,
+    BankDirectory banks,
+    NumberingPlan numbering,
+    ConsoleAudit audit,
+    ConsoleText texts,
+    TopUpControls controls,
+    SpendingCaps spendingCaps)
     : RegistrationsPage(texts)
 {
     [BindProperty(SupportsGet = true)]
@@ -27,6 +33,19 @@ public sealed class DetailModel(
     public string? AccountRef { get; set; }
 
     public Mbushja.TopUp.Registration? Registration { get; private set; }
+
+    /// <summary>The caps in force, the registration's and each authorised person's, with what is used today and this month.</summary>
+    public RegistrationCaps? Caps { get; private set; }
+
+    /// <summary>Whose caps the form sets: empty for the whole registration, else an authorised person's number.</summary>
+    [BindProperty]
+    public string? CapsOf { get; set; }
+
+    [BindProperty]
+    public string? CapsDaily { get; set; }
+
+    [BindProperty]
+    public string? CapsMonthly { get; set; }
 
     public IReadOnlyList<RegistrationAuditEntry> History { get; private set; } = [];
 
@@ -53,6 +72,62 @@ public sealed class DetailModel(
 
         return (await registrations.ChangeAccountRefAsync(bank, Id, iban.Value, Username, ct), ConsoleActions.RegistrationAccountChanged, new { accountRef = iban.Value.Value }, "reg.accountchanged");
     });
+
+    /// <summary>Sets the caps of the registration or of one authorised person (docs/design/controls.md), audited when set.</summary>
+    public async Task<IActionResult> OnPostCapsAsync()
+    {
+        if (Allow(banks, BankCode) is not { } bank)
+        {
+            return Page();
+        }
+
+        Msisdn? person = null;
+        if (!string.IsNullOrWhiteSpace(CapsOf) && (person = ReadNumber(numbering, CapsOf)) is null)
+        {
+            Response.StatusCode = 422;
+            return await ShowAsync(keepStatus: true);
+        }
+
+        if (ReadCap(CapsDaily) is not { } daily || ReadCap(CapsMonthly) is not { } monthly)
+        {
+            Response.StatusCode = 422;
+            return await ShowAsync(keepStatus: true);
+        }
+
+        CancellationToken ct = HttpContext.RequestAborted;
+        (RegistrationCaps? set, RegistrationError? error) = await spendingCaps.SetAsync(bank.Code, Id, person, new CapsChange(daily.Amount, monthly.Amount), Username, ct);
+        if (set is not null)
+        {
+            await audit.RecordAsync(
+                Username, ConsoleActions.CapsSet, $"{bank.Code}/{set.RegistrationId}", new { msisdn = person?.E164, dailyCents = daily.Amount?.Cents, monthlyCents = monthly.Amount?.Cents }, ct);
+            Notice = Texts["controls.capsset"];
+        }
+        else
+        {
+            Response.StatusCode = error!.Code == ErrorCodes.NotFound ? 404 : 422;
+            Problem = error.Code == SpendingCaps.DailyAboveMonthly ? Texts["controls.error.dailyabove"] : Refusal(error);
+        }
+
+        return await ShowAsync(keepStatus: true);
+    }
+
+    /// <summary>A cap as typed (EUR; empty: none), or null with the reason set.</summary>
+    private (Money? Amount, bool Read)? ReadCap(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return (null, true);
+        }
+
+        ParseResult<Money> amount = Money.ParseAmount(text);
+        if (amount.Success)
+        {
+            return (amount.Value, true);
+        }
+
+        Problem = Texts.Format("controls.error.amount", text);
+        return null;
+    }
 
     /// <summary>Runs one change of a registration this user may work on, audits it when it is made, and shows the registration again.</summary>
     private async Task<IActionResult> ChangeAsync(Func<string, CancellationToken, Task<(RegistrationOutcome Outcome, string Action, object Details, string Done)?>> change)
@@ -106,6 +181,7 @@ public sealed class DetailModel(
         }
 
         History = await registrations.AuditTrailAsync(Bank.Code, Id, HttpContext.RequestAborted) ?? [];
+        Caps = await controls.CapsOfAsync(Registration, HttpContext.RequestAborted);
         return Page();
     }
 }

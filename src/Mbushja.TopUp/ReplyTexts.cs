@@ -19,10 +19,11 @@ public sealed partial class ReplyTexts
         ErrorCodes.UnknownCommand, ErrorCodes.UnknownShortCode, ErrorCodes.InvalidNumber, ErrorCodes.NotOperatorNumber,
         ErrorCodes.AmountOutOfRange, ErrorCodes.NotRegistered, ErrorCodes.UnknownAccount, ErrorCodes.BankDeclined,
         ErrorCodes.BankUnavailable, "reason.other", "part",
+        .. ConfirmationTexts.Keys,
     ];
 
     private static readonly HashSet<string> Placeholders =
-        ["parts", "total", "bank", "ref", "target", "amount", "balance", "package", "paidUntil", "help", "min", "max", "reason", "n", "of", "part"];
+        ["parts", "total", "bank", "ref", "target", "amount", "balance", "package", "paidUntil", "help", "min", "max", "reason", "n", "of", "part", "word", "code", "minutes", "left"];
 
     private readonly Dictionary<string, Dictionary<Language, string>> _texts;
 

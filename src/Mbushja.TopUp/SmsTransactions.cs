@@ -99,12 +99,24 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     /// </summary>
     public async Task<bool> AcceptAsync(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery = null, CancellationToken ct = default)
     {
+        CommitRefusal? refused = await AcceptWithAsync(row, trail, redelivery, with: null, ct);
+        return refused is null || (refused.Code == Duplicate ? false : throw Unexpected(refused));
+    }
+
+    /// <summary>
+    /// <see cref="AcceptAsync"/> with work that commits beside the record, after the message's row (a confirmation's:
+    /// <see cref="ConfirmationGate"/>); it must send its statements only through the pipeline. Null when recorded,
+    /// <see cref="Duplicate"/> for a repeat, or the work's refusal (then nothing was recorded).
+    /// </summary>
+    public async Task<CommitRefusal?> AcceptWithAsync(
+        SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, ICommitWork? with, CancellationToken ct = default)
+    {
         ArgumentNullException.ThrowIfNull(row);
         CommitRefusal? refused;
         if (row.Plan is { } plan)
         {
             TransferRequest hold = Hold(row.Id, plan);
-            var accept = new Accept(row, [.. trail, LedgerLine("ledger.hold", hold)], redelivery, instance.Id);
+            var accept = new Accept(row, [.. trail, LedgerLine("ledger.hold", hold)], redelivery, instance.Id, with);
             LedgerOutcome outcome = await ledger.SubmitAsync(
                 new LedgerCommand([hold]) { Accounts = [TopUpAccounts.Bank(plan.BankCode), TopUpAccounts.Clearing(plan.BankCode)], Work = LedgerWork.Of(accept) },
                 ct);
@@ -112,10 +124,10 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         }
         else
         {
-            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id), Durability.Durable, ct);
+            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id, with), Durability.Durable, ct);
         }
 
-        return refused is null || (refused.Code == Duplicate ? false : throw Unexpected(refused));
+        return refused;
     }
 
     /// <summary>The bank's hold as the ledger keeps it: pending, bank → clearing, the message's total.</summary>
@@ -466,12 +478,13 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     private static InvalidOperationException Unexpected(CommitRefusal refusal) =>
         new($"The message store refused a write: {refusal.Code} {refusal.Message}");
 
-    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, string holder) : ICommitWork
+    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, string holder, ICommitWork? with) : ICommitWork
     {
         private readonly string? _plan = row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan);
 
-        // A redelivery key is written before the insert that may still refuse; without one, the insert is first.
-        public bool RefusesBeforeWriting => redelivery is null;
+        // A redelivery key is written before the insert that may still refuse, and work beside it after; without
+        // either, the insert is first.
+        public bool RefusesBeforeWriting => redelivery is null && with is null;
 
         public bool Pipelined => true;
 
@@ -527,6 +540,11 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
             if (!inserted)
             {
                 return new CommitRefusal(Duplicate, $"Message {row.MessageId} is recorded already.");
+            }
+
+            if (with is not null && await with.ApplyAsync(context, cancellationToken) is { } refused)
+            {
+                return refused;
             }
 
             if (row.Plan is { } plan)

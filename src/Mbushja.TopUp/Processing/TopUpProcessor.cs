@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Mbushja.Domain;
 using Mbushja.Messaging;
+using Mbushja.Storage.Commits;
 using Microsoft.Extensions.Logging;
 
 namespace Mbushja.TopUp;
@@ -39,7 +40,7 @@ public sealed record TopUpOptions
 /// finishes what a crash left.
 /// </summary>
 public sealed partial class TopUpProcessor(
-    TopUpPlanner planner,
+    ConfirmationGate gate,
     SmsTransactions store,
     BankHoldFlow holds,
     TopUpWork work,
@@ -71,38 +72,62 @@ public sealed partial class TopUpProcessor(
         ArgumentNullException.ThrowIfNull(sms);
         // PostgreSQL text cannot hold NUL; a phone can send one. What is stored shows it as U+FFFD.
         sms = sms with { From = Storable(sms.From), To = Storable(sms.To), Text = Storable(sms.Text), MessageId = Storable(sms.MessageId) };
-        long started = Stopwatch.GetTimestamp();
-        TopUpDecision decision = await planner.DecideAsync(sms, ct);
-        TopUpMetrics.Phase("decide", started);
-        DateTimeOffset now = clock.UtcNow;
-        var row = new SmsTransaction(
-            TransactionId.New(),
-            sms.MessageId,
-            sms.From ?? "",
-            decision.Msisdn,
-            sms.To ?? "",
-            sms.Text ?? "",
-            decision.Bank?.Code,
-            decision.Language,
-            decision.Plan is null ? TopUpState.Rejected : TopUpState.Holding,
-            decision.Code,
-            decision.Plan?.AccountRef,
-            decision.Plan?.Total,
-            decision.Plan,
-            decision.Reply,
-            sms.Route,
-            now,
-            now,
-            decision.Plan is null ? DateTimeOffset.UnixEpoch : now + options.Lease);
-        TrailEntry[] trail =
-        [
-            new("received", new { from = sms.From, to = sms.To, text = sms.Text, messageId = sms.MessageId }),
-            new("interpreted", decision.Interpretation),
-        ];
-        started = Stopwatch.GetTimestamp();
-        bool accepted = await store.AcceptAsync(row, trail, redelivery, ct);
-        TopUpMetrics.Phase("accept", started);
-        return accepted ? new AcceptedSms(row, sms.MessageId) : new AcceptedSms(null, sms.MessageId);
+        CommitRefusal? refused = null;
+        while (true)
+        {
+            long started = Stopwatch.GetTimestamp();
+            // The decision, and a confirmation's part in it (docs/design/confirmation.md).
+            GatedDecision gated = await gate.DecideAsync(sms, refused, ct);
+            TopUpDecision decision = gated.Decision;
+            TopUpMetrics.Phase("decide", started);
+            DateTimeOffset now = clock.UtcNow;
+            var row = new SmsTransaction(
+                TransactionId.New(),
+                sms.MessageId,
+                sms.From ?? "",
+                decision.Msisdn,
+                sms.To ?? "",
+                gated.StoredText ?? sms.Text ?? "",
+                decision.Bank?.Code,
+                decision.Language,
+                decision.Plan is null ? TopUpState.Rejected : TopUpState.Holding,
+                decision.Code,
+                decision.Plan?.AccountRef,
+                decision.Plan?.Total,
+                decision.Plan,
+                decision.Reply,
+                sms.Route,
+                now,
+                now,
+                decision.Plan is null ? DateTimeOffset.UnixEpoch : now + options.Lease);
+            TrailEntry[] trail =
+            [
+                new("received", new { from = sms.From, to = sms.To, text = row.Text, messageId = sms.MessageId }),
+                new("interpreted", decision.Interpretation),
+                .. gated.Trail ?? [],
+            ];
+            started = Stopwatch.GetTimestamp();
+            CommitRefusal? refusal = await store.AcceptWithAsync(row, trail, redelivery, gated.Work?.Invoke(row), ct);
+            TopUpMetrics.Phase("accept", started);
+            if (refusal is null)
+            {
+                return new AcceptedSms(row, sms.MessageId);
+            }
+
+            if (refusal.Code == SmsTransactions.Duplicate)
+            {
+                return new AcceptedSms(null, sms.MessageId);
+            }
+
+            // What the decision read changed before its record (a confirmation used meanwhile, the unconfirmed payments'
+            // limits reached): decided again, once; the second decision sees what changed.
+            if (refused is not null || !ConfirmationCodes.DecideAgain(refusal.Code))
+            {
+                throw new InvalidOperationException($"The message store refused a write: {refusal.Code} {refusal.Message}");
+            }
+
+            refused = refusal;
+        }
     }
 
     /// <summary>

@@ -10,7 +10,13 @@ namespace Mbushja.Server;
 /// message is claimed by a conditional update before it is touched.
 /// </summary>
 public sealed partial class TopUpRecoveryService(
-    TopUpRecovery recovery, TopUpWork work, TopUpReversals reversals, ServerSettings settings, IHostApplicationLifetime lifetime, ILogger<TopUpRecoveryService> logger)
+    TopUpRecovery recovery,
+    TopUpWork work,
+    TopUpReversals reversals,
+    SmsConfirmations confirmations,
+    ServerSettings settings,
+    IHostApplicationLifetime lifetime,
+    ILogger<TopUpRecoveryService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -43,6 +49,17 @@ public sealed partial class TopUpRecoveryService(
                     if (taken > 0)
                     {
                         LogRefundsRetried(logger, taken);
+                    }
+                }
+                while (taken > 0 && !stoppingToken.IsCancellationRequested);
+
+                // Confirmations whose window passed: closed, nothing to undo (nothing was held for them).
+                do
+                {
+                    taken = await confirmations.ExpireAsync(settings.Time.GetUtcNow(), 200, stoppingToken);
+                    if (taken > 0)
+                    {
+                        LogConfirmationsExpired(logger, taken);
                     }
                 }
                 while (taken > 0 && !stoppingToken.IsCancellationRequested);
@@ -80,6 +97,9 @@ public sealed partial class TopUpRecoveryService(
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Recovery asked the banks again for {Count} refunds of reversals")]
     private static partial void LogRefundsRetried(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3106, Level = LogLevel.Information, Message = "Recovery closed {Count} confirmations whose window passed")]
+    private static partial void LogConfirmationsExpired(ILogger logger, int count);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "Recovery sweep failed; it runs again shortly")]
     private static partial void LogFailed(ILogger logger, Exception exception);

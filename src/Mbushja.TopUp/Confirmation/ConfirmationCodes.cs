@@ -27,6 +27,9 @@ public static class ConfirmationCodes
     /// <summary>The bank asks for a PIN and the sender has none set.</summary>
     public const string PinNotSet = "PIN_NOT_SET";
 
+    /// <summary>A PIN set through the API that is not 4 to 8 digits.</summary>
+    public const string InvalidPin = "INVALID_PIN";
+
     /// <summary>Refusal of a record: the payment would pass the count or sum allowed unconfirmed (it asks for a confirmation instead).</summary>
     internal const string LimitReached = "CONFIRMATION_LIMIT";
 

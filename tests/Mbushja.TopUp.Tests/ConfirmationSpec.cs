@@ -104,6 +104,25 @@ public abstract partial class ConfirmationSpec : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sweep_TwoServersAtOnce_CloseEachConfirmationOnce_ALateReplyToEitherIsToldItExpired()
+    {
+        await using TopUpHarness other = await TopUpHarness.StartAsync(
+            Kind, database: _h.Test, clock: _h.Clock, bank: _h.Bank, banks: b => b.Code == "BEK" ? b with { Confirmation = BankConfirmation.Default } : b);
+        TopUpResult asked = await Processor.ProcessAsync(_h.Sms("50"));
+        _h.Clock.Advance(BankConfirmation.Default.Window);
+
+        int[] closed = await Task.WhenAll(
+            _h.Get<SmsConfirmations>().ExpireAsync(_h.Clock.GetUtcNow(), 10), other.Get<SmsConfirmations>().ExpireAsync(_h.Clock.GetUtcNow(), 10));
+        TopUpResult late = await other.Get<TopUpProcessor>().ProcessAsync(_h.Sms("YES " + Code().Match(asked.Reply).Value));
+
+        Assert.Equal(1, closed.Sum());
+        Assert.Equal(ConfirmationCodes.Expired, late.Code);
+        Assert.Equal(ConfirmationState.Expired, (await _h.Get<SmsConfirmations>().GetAsync(asked.TransactionId))!.State);
+        Assert.Contains(await _h.Get<SmsTrail>().ReadAsync(asked.TransactionId), e => e.Kind == "confirmation.expired");
+        Assert.Equal(0, (await _h.AccountAsync("sub:" + _h.Holder.E164))?.Balance.Cents ?? 0);
+    }
+
+    [Fact]
     public async Task Ask_TheRequest_HoldsNothing_AndTheCodeIsKeptNowhere()
     {
         TopUpResult asked = await Processor.ProcessAsync(_h.Sms("50"));

@@ -114,11 +114,16 @@ public sealed record BankConfirmation
         if (file.Words is not null)
         {
             var words = new Dictionary<Language, string>();
+            var written = new HashSet<Language>();
             foreach (KeyValuePair<string, string?> entry in file.Words)
             {
                 if (!DomainNames.ParseLanguage(entry.Key).TryGetValue(out Language language))
                 {
                     Fail(c, $"words: '{entry.Key}' is not sq, en or sr");
+                }
+                else if (!written.Add(language))
+                {
+                    Fail(c, $"words: '{entry.Key}' is there twice");
                 }
                 else if (string.IsNullOrWhiteSpace(entry.Value) || !entry.Value.Trim().All(char.IsLetter))
                 {
@@ -130,7 +135,7 @@ public sealed record BankConfirmation
                 }
             }
 
-            foreach (Language missing in Enum.GetValues<Language>().Where(l => !words.ContainsKey(l)))
+            foreach (Language missing in Enum.GetValues<Language>().Where(l => !written.Contains(l)))
             {
                 Fail(c, $"words: the word in '{missing.ToWire()}' is missing");
             }

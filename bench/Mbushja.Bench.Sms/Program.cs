@@ -167,6 +167,8 @@ internal static class Scenario
             DataDirectory = data,
             Db = db,
             AdminKey = "bench-" + Guid.NewGuid().ToString("N"),
+            // Another operator configuration (bench/README.md: BEK with a confirmation, to count what that costs).
+            ConfigDirectory = Environment.GetEnvironmentVariable("MBUSHJA_BENCH_CONFIG"),
             // One log line per message is right for operations and wrong for a benchmark: warnings only.
             MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
         };

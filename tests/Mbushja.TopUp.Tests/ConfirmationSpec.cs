@@ -3,6 +3,7 @@ using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Sms;
 using Mbushja.Storage;
+using Mbushja.Testing;
 
 namespace Mbushja.TopUp.Tests;
 
@@ -85,6 +86,31 @@ public abstract partial class ConfirmationSpec : IAsyncLifetime
         Assert.Equal(creditedCents, -((await _h.AccountAsync("bank:BEK"))?.Balance.Cents ?? 0));
         Assert.Equal(0, (await _h.AccountAsync("bank:BEK"))?.PendingDebits.Cents ?? 0);
         await _h.AssertLedgerWholeAsync();
+    }
+
+    /// <summary>The hidden cost (docs/design/confirmation.md, "Cost"): the count travels with the record's own round trips.</summary>
+    [Fact]
+    public async Task Accept_UnderTheLimits_TheUnconfirmedCountTakesNoRoundTripOfItsOwn()
+    {
+        await using TopUpHarness plain = await TopUpHarness.StartAsync(Kind);
+        await Processor.AcceptAsync(_h.Sms("5"));
+        await plain.Get<TopUpProcessor>().AcceptAsync(plain.Sms("5"));
+
+        string[] counted, uncounted;
+        using (var trips = new RoundTrips())
+        {
+            await Processor.AcceptAsync(_h.Sms("5"));
+            counted = trips.SentByWork();
+        }
+
+        using (var trips = new RoundTrips())
+        {
+            await plain.Get<TopUpProcessor>().AcceptAsync(plain.Sms("5"));
+            uncounted = trips.SentByWork();
+        }
+
+        Assert.Equal(uncounted.Length, counted.Length);
+        Assert.Equal(Kind == DatabaseKind.Postgres, counted.Any(t => t.Contains("sms_unconfirmed", StringComparison.Ordinal)));
     }
 
     [Fact]

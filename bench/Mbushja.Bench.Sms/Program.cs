@@ -165,7 +165,9 @@ internal static class Scenario
         {
             Urls = "http://127.0.0.1:0",
             DataDirectory = data,
-            ConfigDirectory = ConfigWithoutVelocityLimits(data),
+            // The shipped configuration, or another one (bench/README.md: BEK with a confirmation, to count what that
+            // costs), with its velocity limits raised.
+            ConfigDirectory = ConfigWithoutVelocityLimits(data, Environment.GetEnvironmentVariable("MBUSHJA_BENCH_CONFIG") ?? OperatorConfig.DefaultDirectory),
             Db = db,
             AdminKey = "bench-" + Guid.NewGuid().ToString("N"),
             // One log line per message is right for operations and wrong for a benchmark: warnings only.
@@ -348,16 +350,16 @@ internal static class Scenario
     }
 
     /// <summary>
-    /// The shipped configuration with the banks' velocity limits raised far above what the bench's holders send (each
+    /// An operator configuration (<paramref name="source"/>: the shipped one unless MBUSHJA_BENCH_CONFIG names another) with the banks' velocity limits raised far above what the bench's holders send (each
     /// tops up hundreds of times a minute): every top-up still pays for its controls (docs/design/controls.md), and none
     /// is refused by them.
     /// </summary>
-    private static string ConfigWithoutVelocityLimits(string data)
+    private static string ConfigWithoutVelocityLimits(string data, string source)
     {
         string config = Path.Combine(data, "config");
-        foreach (string file in Directory.GetFiles(OperatorConfig.DefaultDirectory, "*", SearchOption.AllDirectories))
+        foreach (string file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
         {
-            string copy = Path.Combine(config, Path.GetRelativePath(OperatorConfig.DefaultDirectory, file));
+            string copy = Path.Combine(config, Path.GetRelativePath(source, file));
             Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
             string text = File.ReadAllText(file);
             if (Path.GetFileName(Path.GetDirectoryName(file)) == "banks")

@@ -23,6 +23,14 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
     {
         "received" => ["story.received"],
         "interpreted" => ["story.interpreted.ok", "story.interpreted.refused", "story.target.package", "story.target.registered"],
+        "confirmation.requested" => [
+            "story.confirmation.requested", "story.confirmation.reason.amount", "story.confirmation.reason.count", "story.confirmation.method.code",
+            "story.confirmation.method.pin"],
+        "confirmation" => ["story.confirmation.confirmed", "story.confirmation.refused"],
+        "confirmation.confirmed" => ["story.confirmation.by"],
+        "confirmation.wrongCode" => ["story.confirmation.wrongcode"],
+        "confirmation.expired" => ["story.confirmation.expired"],
+        "confirmation.failed" => ["story.confirmation.failed"],
         "control" => ["story.control"],
         "ledger.hold" => ["story.ledger.hold"],
         "bank.hold" => ["story.bank.hold.held", "story.bank.hold.declined", "story.bank.hold.none"],
@@ -235,6 +243,26 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
                 }
 
                 return (platform, F("story.interpreted.ok", bankName(Str(d, "bank") ?? row.BankCode), Targets(d), Show.Money(row.Plan?.Total ?? row.Amount)), false);
+            case "confirmation.requested":
+                return (platform, F(
+                    "story.confirmation.requested",
+                    Amount(d, row),
+                    T(Str(d, "reason") == "amount" ? "story.confirmation.reason.amount" : "story.confirmation.reason.count"),
+                    T(Str(d, "method") == "pin" ? "story.confirmation.method.pin" : "story.confirmation.method.code")), false);
+            case "confirmation":
+                string of = Ref(Str(d, "of"));
+                string sender = row.Msisdn ?? row.Sender;
+                return Str(d, "outcome") is "confirmed"
+                    ? (sender, F("story.confirmation.confirmed", of), false)
+                    : (sender, F("story.confirmation.refused", of, Code(Str(d, "outcome") ?? row.Code)), true);
+            case "confirmation.confirmed":
+                return (row.Msisdn ?? row.Sender, F("story.confirmation.by", Ref(Str(d, "by"))), false);
+            case "confirmation.wrongCode":
+                return (row.Msisdn ?? row.Sender, F("story.confirmation.wrongcode", Ref(Str(d, "by")), Int(d, "attempts")), true);
+            case "confirmation.expired":
+                return (platform, F("story.confirmation.expired", Amount(d, row)), true);
+            case "confirmation.failed":
+                return (platform, F("story.confirmation.failed", Ref(Str(d, "by")), Amount(d, row)), true);
             case "control":
                 return (platform, F("story.control", Code(row.Code)), true);
             case "ledger.hold":
@@ -351,6 +379,9 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
         Show.Money(d.TryGetProperty("amountCents", out JsonElement cents) && cents.ValueKind == JsonValueKind.Number
             ? Money.FromCents(cents.GetInt64())
             : row.Plan?.Total ?? row.Amount);
+
+    /// <summary>A message named by its id, as a reference (the last eight hex digits), or a dash.</summary>
+    private static string Ref(string? id) => id is null ? "—" : TransactionId.FromStored(id).ShortRef;
 
     private static string? Status(JsonElement d) => Str(d, "status")?.ToLowerInvariant();
 

@@ -21,6 +21,30 @@ public readonly record struct TrailKind
     /// <summary>A control refused the message as it was recorded (a cap, a velocity limit, a SIM change): which, and its figures.</summary>
     public static readonly TrailKind Control = new("control");
 
+    /// <summary>
+    /// The top-up waits for its sender's confirmation (docs/design/confirmation.md): why (<c>amount</c>, <c>unconfirmed
+    /// payments</c>), by code or PIN, the amount and until when. Nothing is held.
+    /// </summary>
+    public static readonly TrailKind ConfirmationRequested = new("confirmation.requested");
+
+    /// <summary>
+    /// A reply "YES 123456" read against a confirmation (<c>of</c>): <c>confirmed</c> (this message carries its top-up
+    /// on), or the refusal's code (a wrong code, too late, used, or a control that refused the confirmed top-up).
+    /// </summary>
+    public static readonly TrailKind Confirmation = new("confirmation");
+
+    /// <summary>On the top-up that asked: the message that confirmed it (<c>by</c>), which holds and charges.</summary>
+    public static readonly TrailKind ConfirmationConfirmed = new("confirmation.confirmed");
+
+    /// <summary>On the top-up that asked: a wrong code (<c>by</c> the message, the tries so far).</summary>
+    public static readonly TrailKind ConfirmationWrongCode = new("confirmation.wrongCode");
+
+    /// <summary>On the top-up that asked: its window passed (a late reply, or the sweep); nothing was charged.</summary>
+    public static readonly TrailKind ConfirmationExpired = new("confirmation.expired");
+
+    /// <summary>On the top-up that asked: the last wrong code closed it; nothing was charged.</summary>
+    public static readonly TrailKind ConfirmationFailed = new("confirmation.failed");
+
     /// <summary>The ledger's hold of the total: a pending transfer from the bank's account to its clearing account.</summary>
     public static readonly TrailKind LedgerHold = new("ledger.hold");
 
@@ -75,7 +99,8 @@ public readonly record struct TrailKind
     /// <summary>Every kind, in the order a top-up's trail usually tells them.</summary>
     public static IReadOnlyList<TrailKind> All { get; } =
     [
-        Received, Interpreted, Control, LedgerHold, BankHold, BankStatus, Ledger, Reply, BankCapture, LedgerCapture, BankVoid, LedgerVoid,
+        Received, Interpreted, ConfirmationRequested, Confirmation, ConfirmationConfirmed, ConfirmationWrongCode, ConfirmationExpired,
+        ConfirmationFailed, Control, LedgerHold, BankHold, BankStatus, Ledger, Reply, BankCapture, LedgerCapture, BankVoid, LedgerVoid,
         ReversalRequested, ReversalLedger, BankRefund, ReplySent, ReplyRetry, ReplyFailed, ReplyPart, ReplyReceipt,
     ];
 

@@ -14,6 +14,7 @@ public sealed partial class TopUpRecoveryService(
     TopUpWork work,
     TopUpReversals reversals,
     TopUpControls controls,
+    SmsConfirmations confirmations,
     ServerSettings settings,
     IHostApplicationLifetime lifetime,
     ILogger<TopUpRecoveryService> logger)
@@ -58,6 +59,17 @@ public sealed partial class TopUpRecoveryService(
                 }
                 while (taken > 0 && !stoppingToken.IsCancellationRequested);
 
+                // Confirmations whose window passed: closed, nothing to undo (nothing was held for them).
+                do
+                {
+                    taken = await confirmations.ExpireAsync(settings.Time.GetUtcNow(), 200, stoppingToken);
+                    if (taken > 0)
+                    {
+                        LogConfirmationsExpired(logger, taken);
+                    }
+                }
+                while (taken > 0 && !stoppingToken.IsCancellationRequested);
+
                 if (settings.Time.GetUtcNow() - _forgotten >= ForgetEvery)
                 {
                     await controls.ForgetEndedAsync(stoppingToken);
@@ -97,6 +109,9 @@ public sealed partial class TopUpRecoveryService(
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Recovery asked the banks again for {Count} refunds of reversals")]
     private static partial void LogRefundsRetried(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3106, Level = LogLevel.Information, Message = "Recovery closed {Count} confirmations whose window passed")]
+    private static partial void LogConfirmationsExpired(ILogger logger, int count);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "Recovery sweep failed; it runs again shortly")]
     private static partial void LogFailed(ILogger logger, Exception exception);

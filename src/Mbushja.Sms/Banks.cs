@@ -21,6 +21,9 @@ public sealed record Bank(string Code, string Name, string ShortCode, Money MinA
     /// <summary>The bank's syntax help, by language (sent when a text is not understood).</summary>
     public IReadOnlyDictionary<Language, string> Help { get; init; } = new Dictionary<Language, string>();
 
+    /// <summary>How the bank confirms larger top-ups (the bank file's <c>"confirmation"</c>); null: it asks for none.</summary>
+    public BankConfirmation? Confirmation { get; init; }
+
     /// <summary>The help in a language, falling back to any language declared.</summary>
     public string HelpText(Language language) =>
         Help.TryGetValue(language, out string? text) ? text : Help.Values.FirstOrDefault() ?? "";
@@ -183,9 +186,16 @@ public sealed class BankDirectory
             errors.Add($"{where}: help: the text in '{missing.ToString().ToLowerInvariant()}' is missing.");
         }
 
+        BankConfirmation? confirmation = BankConfirmation.Read(b.Confirmation, where, errors);
         return errors.Count > before
             ? null
-            : new Bank(b.Code!.Trim(), b.Name!.Trim(), b.ShortCode!.Trim(), min.Value, max.Value) { Forms = forms, Help = help, SettlementAccount = settlementAccount };
+            : new Bank(b.Code!.Trim(), b.Name!.Trim(), b.ShortCode!.Trim(), min.Value, max.Value)
+            {
+                Forms = forms,
+                Help = help,
+                SettlementAccount = settlementAccount,
+                Confirmation = confirmation,
+            };
     }
 
     private static ParseResult<TargetKind> ParseKind(string? text) => text?.Trim().ToUpperInvariant() switch
@@ -205,7 +215,7 @@ public sealed class BankDirectory
         AllowTrailingCommas = true,
     };
 
-    private sealed record BankFile(string? Code, string? Name, string? ShortCode, string? MinAmount, string? MaxAmount, string? SettlementAccount, FormFile[]? Forms, Dictionary<string, string?>? Help);
+    private sealed record BankFile(string? Code, string? Name, string? ShortCode, string? MinAmount, string? MaxAmount, string? SettlementAccount, FormFile[]? Forms, Dictionary<string, string?>? Help, ConfirmationFile? Confirmation = null);
 
     private sealed record FormFile(string? Pattern, string? Kind, bool? Multi, string[]? Examples);
 }

@@ -21,11 +21,12 @@ public sealed partial class ReplyTexts
         ErrorCodes.BankUnavailable, "reason.other", "part",
         .. ControlCodes.All.Select(code => "controls." + code),
         "controls.SIM_CHANGED.holder", "controls.whose.registration", "controls.whose.person", "controls.per.minute", "controls.per.hour",
+        .. ConfirmationTexts.Keys,
     ];
 
     private static readonly HashSet<string> Placeholders =
         ["parts", "total", "bank", "ref", "target", "amount", "balance", "package", "paidUntil", "help", "min", "max", "reason", "n", "of", "part",
-            "cap", "left", "whose", "limit", "per", "until", "number"];
+            "cap", "left", "whose", "limit", "per", "until", "number", "word", "code", "minutes"];
 
     private readonly Dictionary<string, Dictionary<Language, string>> _texts;
 

@@ -127,22 +127,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     /// </summary>
     public async Task<AcceptOutcome> RecordAsync(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery = null, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(row);
-        CommitRefusal? refused;
-        if (row.Plan is { } plan)
-        {
-            TransferRequest hold = Hold(row.Id, plan);
-            var accept = new Accept(row, [.. trail, LedgerLine(TrailKind.LedgerHold, hold)], redelivery, instance.Id, controls);
-            LedgerOutcome outcome = await ledger.SubmitAsync(
-                new LedgerCommand([hold]) { Accounts = [TopUpAccounts.Bank(plan.BankCode), TopUpAccounts.Clearing(plan.BankCode)], Work = LedgerWork.Of(accept) },
-                ct);
-            refused = outcome.Succeeded ? null : new CommitRefusal(outcome.Error!.Code, outcome.Error.Message);
-        }
-        else
-        {
-            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id, null), Durability.Durable, ct);
-        }
-
+        CommitRefusal? refused = await AcceptWithAsync(row, trail, redelivery, with: null, ct);
         return refused?.Code switch
         {
             null => AcceptOutcome.Accepted,
@@ -150,6 +135,34 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
             TopUpControls.Refused => AcceptOutcome.Controlled,
             _ => throw Unexpected(refused),
         };
+    }
+
+    /// <summary>
+    /// <see cref="RecordAsync"/> with work that commits beside the record, after the message's row and its controls (a
+    /// confirmation's: <see cref="ConfirmationGate"/>); it must send its statements only through the pipeline. Null when
+    /// recorded, <see cref="Duplicate"/> for a repeat, <see cref="TopUpControls.Refused"/> when a control refused the plan,
+    /// or the work's refusal: in each of those nothing was recorded.
+    /// </summary>
+    public async Task<CommitRefusal?> AcceptWithAsync(
+        SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, ICommitWork? with, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        CommitRefusal? refused;
+        if (row.Plan is { } plan)
+        {
+            TransferRequest hold = Hold(row.Id, plan);
+            var accept = new Accept(row, [.. trail, LedgerLine(TrailKind.LedgerHold, hold)], redelivery, instance.Id, controls, with);
+            LedgerOutcome outcome = await ledger.SubmitAsync(
+                new LedgerCommand([hold]) { Accounts = [TopUpAccounts.Bank(plan.BankCode), TopUpAccounts.Clearing(plan.BankCode)], Work = LedgerWork.Of(accept) },
+                ct);
+            refused = outcome.Succeeded ? null : new CommitRefusal(outcome.Error!.Code, outcome.Error.Message);
+        }
+        else
+        {
+            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id, null, with), Durability.Durable, ct);
+        }
+
+        return refused;
     }
 
     /// <summary>The bank's hold as the ledger keeps it: pending, bank → clearing, the message's total.</summary>
@@ -502,17 +515,18 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     private static InvalidOperationException Unexpected(CommitRefusal refusal) =>
         new($"The message store refused a write: {refusal.Code} {refusal.Message}");
 
-    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, string holder, TopUpControls? controls) : ICommitWork
+    private sealed class Accept(
+        SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, string holder, TopUpControls? controls, ICommitWork? with) : ICommitWork
     {
         private readonly string? _plan = row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan);
 
         private readonly bool _controlled = controls is not null && row.Plan?.RegistrationId is not null;
 
         // A redelivery key is written before the insert that may still refuse; without one, the insert is first. The
-        // controls refuse after the insert.
-        public bool RefusesBeforeWriting => redelivery is null && !_controlled;
+        // controls, and work beside the record, refuse after the insert.
+        public bool RefusesBeforeWriting => redelivery is null && !_controlled && with is null;
 
-        public bool Pipelined => true;
+        public bool Pipelined => with is not { Pipelined: false };
 
         public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
@@ -568,9 +582,15 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
                 return new CommitRefusal(Duplicate, $"Message {row.MessageId} is recorded already.");
             }
 
+            // The controls first: a message past a cap is refused as such, not asked for a confirmation it could not use.
             if (_controlled && !await controls!.ChargeAsync(context, row, cancellationToken))
             {
                 return new CommitRefusal(TopUpControls.Refused, $"Message {row.Id} was refused by a control.");
+            }
+
+            if (with is not null && await with.ApplyAsync(context, cancellationToken) is { } refused)
+            {
+                return refused;
             }
 
             if (row.Plan is { } plan)

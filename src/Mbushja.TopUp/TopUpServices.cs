@@ -23,6 +23,8 @@ public static class TopUpServices
         services.AddSingleton<TopUpWork>();
         services.AddSingleton<WorkLeases>();
         services.AddSingleton<BankHoldFlow>();
+        services.AddSingleton<SmsConfirmations>();
+        services.AddSingleton<ConfirmationGate>();
         services.AddSingleton<TopUpProcessor>();
         services.AddSingleton<TopUpRecovery>();
         services.AddSingleton<TopUpReversals>();

@@ -36,13 +36,16 @@ public abstract class CamtReconciliationSpec(ClockedServerFixture server) : IAsy
     {
         Server.Clock.Set(At($"{date}T08:00:00Z"));
         string holder = await _world.SubscriberAsync();
-        await _world.RegisterAsync("TEB", holder, Funds);
+        // TEB asks a sender to confirm the sixth payment since the last confirmation (README "Confirmation above a
+        // threshold"): the sixth of the day's top-ups comes from the authorised person, from the same account.
+        string authorized = await _world.SubscriberAsync();
+        await _world.RegisterAsync("TEB", holder, Funds, authorized: [authorized]);
         string t1 = await TopUpAsync("TEB", holder, "5");
         string t2 = await TopUpAsync("TEB", holder, "7");
         string t3 = await TopUpAsync("TEB", holder, "3");
         string t4 = await TopUpAsync("TEB", holder, "4");
         string t5 = await TopUpAsync("TEB", holder, "2");
-        string t6 = await TopUpAsync("TEB", holder, "6");
+        string t6 = await TopUpAsync("TEB", authorized, "6");
         await (await Server.Http.PostJsonAsync($"/api/v1/transactions/{t3}/reversal", Api.Json(new { reason = "x", by = "y" }))).ExpectAsync(HttpStatusCode.OK);
         string elsewhere = Guid.CreateVersion7().ToString("N"); // a hold id of no top-up of that day
         string fee = $"TEB-FEE-{date}";

@@ -26,7 +26,7 @@ internal sealed class TopUpWorld(ServerFixture server)
         var holds = new BankHoldFlow(
             Get<SmsTransactions>(), bank, Get<BankDirectory>(), Get<ReplyTexts>(), Get<OperatorConfig>(), Get<OperatorClock>(), Get<TopUpWork>(),
             Get<WorkLeases>(), Get<TopUpOptions>(), Get<ILogger<BankHoldFlow>>());
-        return new TopUpProcessor(Get<TopUpPlanner>(), Get<SmsTransactions>(), holds, Get<TopUpWork>(), Get<OperatorClock>(), Get<TopUpOptions>(), Get<ILogger<TopUpProcessor>>());
+        return new TopUpProcessor(Get<ConfirmationGate>(), Get<SmsTransactions>(), holds, Get<TopUpWork>(), Get<OperatorClock>(), Get<TopUpOptions>(), Get<ILogger<TopUpProcessor>>());
     }
 
     public static readonly IReadOnlyDictionary<string, string> ShortCodes = new Dictionary<string, string>

@@ -49,6 +49,7 @@ internal sealed class TopUpHarness : IAsyncDisposable
     /// A harness on a fresh database, or on <paramref name="database"/> (another harness's: then the holder is
     /// registered already, and <paramref name="clock"/> and <paramref name="bank"/> may be shared too), as the server
     /// instance <paramref name="instanceId"/> (a fresh one when null). Several on one database are several servers.
+    /// <paramref name="banks"/> changes the shipped banks' settings (a bank's confirmation, say).
     /// </summary>
     public static async Task<TopUpHarness> StartAsync(
         DatabaseKind kind = DatabaseKind.Sqlite,
@@ -57,7 +58,8 @@ internal sealed class TopUpHarness : IAsyncDisposable
         FakeClock? clock = null,
         ScriptedBank? bank = null,
         TopUpOptions? options = null,
-        ControlSettings? controls = null)
+        ControlSettings? controls = null,
+        Func<Bank, Bank>? banks = null)
     {
         TestDatabase test = database ?? await TestDatabase.CreateAsync(kind);
         clock ??= new FakeClock(new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero));
@@ -75,7 +77,8 @@ internal sealed class TopUpHarness : IAsyncDisposable
         services.AddLedger();
         services.AddAccounts();
         services.AddMessaging(OutboxOptions.Default);
-        services.AddSmsGrammars(BankDirectory.Load(ShippedConfig.Directory));
+        BankDirectory shipped = BankDirectory.Load(ShippedConfig.Directory);
+        services.AddSmsGrammars(banks is null ? shipped : new BankDirectory(shipped.Banks.Select(banks)));
         services.AddSingleton(controls ?? ControlSettings.Load(ShippedConfig.Directory));
         services.AddSmsTopUp(ReplyTexts.Load(ShippedConfig.Directory), options ?? TopUpOptions.Default);
         services.AddSingleton<IBankConnector>(bank);

@@ -21,6 +21,7 @@ public sealed partial class LookupModel(
     Mbushja.TopUp.Registrations registrations,
     BankDirectory banks,
     SmsTransactions transactions,
+    SmsConfirmations confirmations,
     UssdPayments payments,
     SimChanges simChanges) : ConsolePage
 {
@@ -66,6 +67,12 @@ public sealed partial class LookupModel(
     public IReadOnlyList<SimPause> SimPaused { get; private set; } = [];
 
     public IReadOnlyList<RegistrationMember> Registrations { get; private set; } = [];
+
+    /// <summary>The number's newest top-ups that asked it for a confirmation (README "Confirmation above a threshold"), pending ones among them.</summary>
+    public IReadOnlyList<SmsConfirmation> Confirmations { get; private set; } = [];
+
+    /// <summary>How many confirmations the number's page shows, newest first.</summary>
+    public const int ConfirmationsShown = 10;
 
     /// <summary>The top-ups the number sent.</summary>
     public Paged<SmsTransaction> Sent { get; private set; } = Paged<SmsTransaction>.Empty;
@@ -119,6 +126,7 @@ public sealed partial class LookupModel(
             }
 
             Registrations = members;
+            Confirmations = await confirmations.OfSenderAsync(msisdn.E164, ConfirmationsShown, ct);
             Sent = await transactions.BySenderAsync(msisdn.E164, PageCursor.Parse(SentFrom), PageSize, ct);
             Received = await transactions.ToTargetAsync(msisdn.E164, PageCursor.Parse(ReceivedFrom), PageSize, ct);
             Payments = await payments.ByNumberAsync(msisdn, PageCursor.Parse(UssdFrom), PageSize, ct);

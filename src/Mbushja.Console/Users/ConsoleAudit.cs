@@ -32,6 +32,7 @@ public static class ConsoleActions
     public const string RegistrationAccountChanged = "registration.account_changed";
     public const string AuthorizedAdded = "registration.authorized_added";
     public const string AuthorizedRemoved = "registration.authorized_removed";
+    public const string ConfirmationPinSet = "registration.confirmation_pin_set";
     public const string PhoneSms = "phone.sms";
     public const string PhoneUssd = "phone.ussd";
     public const string TransactionReversed = "transaction.reversed";

@@ -15,6 +15,9 @@ public sealed record CreateRegistrationRequest(string? HolderMsisdn, string? Acc
 
 public sealed record AddAuthorizedRequest(string? Msisdn);
 
+/// <summary>A confirmation PIN, set at the branch (never logged, kept only as a salted hash).</summary>
+public sealed record SetPinRequest(string? Pin);
+
 public sealed record ContractAccountResponse(string Id, string Kind, string? Username, string? Contract, string? SmartCard, string? Number)
 {
     public static ContractAccountResponse From(ContractAccount a) => new(a.Id, a.Kind.ToWire(), a.Username, a.Contract, a.SmartCard, a.Number);
@@ -63,6 +66,11 @@ public static class RegistrationsApi
             .WithSummary("Add an authorised person (at most 4).");
         api.MapDelete(Path + "/{id}/authorized/{msisdn}", RemoveAuthorizedAsync)
             .WithSummary("Remove an authorised person.");
+        api.MapPut(Path + "/{id}/pins/{msisdn}", SetPinAsync)
+            .Accepts<SetPinRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithSummary("Set a holder's or authorised person's PIN for confirmations, at a bank that asks for one (4 to 8 digits).");
         api.MapGet(Path + "/{id}/audit", AuditAsync)
             .WithSummary("Every change to a registration, oldest first.");
         return api;
@@ -247,6 +255,47 @@ public static class RegistrationsApi
         }
 
         await context.AuditAsync(ConsoleActions.AuthorizedRemoved, $"{outcome.Registration.BankCode}/{outcome.Registration.Id}", new { msisdn = number.Value.E164 });
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> SetPinAsync(
+        string bankCode, string id, string msisdn, HttpRequest request, Registrations registrations, SmsConfirmations confirmations, BankDirectory banks, NumberingPlan numbering)
+    {
+        if (banks.ByCode(bankCode) is not { } bank)
+        {
+            return UnknownBank(bankCode);
+        }
+
+        ParseResult<Msisdn> number = numbering.ParseMsisdn(msisdn);
+        if (!number.Success)
+        {
+            return Problems.BadRequest(number.Error.Code, number.Error.Message, "msisdn");
+        }
+
+        (SetPinRequest? body, ProblemHttpResult? problem) = await JsonBody.ReadAsync<SetPinRequest>(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (body!.Pin is null)
+        {
+            return Problems.Missing("pin");
+        }
+
+        if (!ConfirmationSecrets.IsPin(body.Pin))
+        {
+            return Problems.Unprocessable(ConfirmationCodes.InvalidPin, "A PIN is 4 to 8 digits.", "pin");
+        }
+
+        Registration? registration = await registrations.FindAsync(bank.Code, id, request.HttpContext.RequestAborted);
+        if (registration is null || (registration.Holder != number.Value && !registration.Authorized.Contains(number.Value)))
+        {
+            return Problems.NotFoundOf($"{Numbering.Mask(number.Value.E164)} in registration {id} at {bank.Code}");
+        }
+
+        await confirmations.SetPinAsync(bank.Code, number.Value.E164, body.Pin, Actor(request.HttpContext), request.HttpContext.RequestAborted);
+        await request.HttpContext.AuditAsync(ConsoleActions.ConfirmationPinSet, $"{bank.Code}/{registration.Id}", new { msisdn = number.Value.E164 });
         return TypedResults.NoContent();
     }
 

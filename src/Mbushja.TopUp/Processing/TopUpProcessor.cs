@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Mbushja.Domain;
 using Mbushja.Messaging;
+using Mbushja.Storage.Commits;
 using Microsoft.Extensions.Logging;
 
 namespace Mbushja.TopUp;
@@ -39,7 +40,7 @@ public sealed record TopUpOptions
 /// finishes what a crash left.
 /// </summary>
 public sealed partial class TopUpProcessor(
-    TopUpPlanner planner,
+    ConfirmationGate gate,
     SmsTransactions store,
     BankHoldFlow holds,
     TopUpWork work,
@@ -71,54 +72,81 @@ public sealed partial class TopUpProcessor(
         ArgumentNullException.ThrowIfNull(sms);
         // PostgreSQL text cannot hold NUL; a phone can send one. What is stored shows it as U+FFFD.
         sms = sms with { From = Storable(sms.From), To = Storable(sms.To), Text = Storable(sms.Text), MessageId = Storable(sms.MessageId) };
-        long started = Stopwatch.GetTimestamp();
-        TopUpDecision decision = await planner.DecideAsync(sms, ct);
-        TopUpMetrics.Phase("decide", started);
-        DateTimeOffset now = clock.UtcNow;
-        var row = new SmsTransaction(
-            TransactionId.New(),
-            sms.MessageId,
-            sms.From ?? "",
-            decision.Msisdn,
-            sms.To ?? "",
-            sms.Text ?? "",
-            decision.Bank?.Code,
-            decision.Language,
-            decision.Plan is null ? TopUpState.Rejected : TopUpState.Holding,
-            decision.Code,
-            decision.Plan?.AccountRef,
-            decision.Plan?.Total,
-            decision.Plan,
-            decision.Reply,
-            sms.Route,
-            now,
-            now,
-            decision.Plan is null ? DateTimeOffset.UnixEpoch : now + options.Lease);
-        TrailEntry[] trail =
-        [
-            new(TrailKind.Received, new { from = sms.From, to = sms.To, text = sms.Text, messageId = sms.MessageId }),
-            new(TrailKind.Interpreted, decision.Interpretation),
-        ];
-        started = Stopwatch.GetTimestamp();
-        AcceptOutcome outcome = await store.RecordAsync(row, trail, redelivery, ct);
-        for (int attempt = 1; outcome == AcceptOutcome.Controlled; attempt++)
+        CommitRefusal? refused = null;
+        while (true)
         {
-            // A control refused the plan and nothing was written: say which, and record the refusal in its place.
-            (row, trail) = await ControlledAsync(row, trail, decision, attempt, ct);
-            outcome = await store.RecordAsync(row, trail, redelivery, ct);
-        }
+            long started = Stopwatch.GetTimestamp();
+            // The decision, and a confirmation's part in it (docs/design/confirmation.md).
+            GatedDecision gated = await gate.DecideAsync(sms, refused, ct);
+            TopUpDecision decision = gated.Decision;
+            TopUpMetrics.Phase("decide", started);
+            DateTimeOffset now = clock.UtcNow;
+            var row = new SmsTransaction(
+                TransactionId.New(),
+                sms.MessageId,
+                sms.From ?? "",
+                decision.Msisdn,
+                sms.To ?? "",
+                gated.StoredText ?? sms.Text ?? "",
+                decision.Bank?.Code,
+                decision.Language,
+                decision.Plan is null ? TopUpState.Rejected : TopUpState.Holding,
+                decision.Code,
+                decision.Plan?.AccountRef,
+                decision.Plan?.Total,
+                decision.Plan,
+                decision.Reply,
+                sms.Route,
+                now,
+                now,
+                decision.Plan is null ? DateTimeOffset.UnixEpoch : now + options.Lease);
+            TrailEntry[] heard =
+            [
+                new(TrailKind.Received, new { from = sms.From, to = sms.To, text = row.Text, messageId = sms.MessageId }),
+                new(TrailKind.Interpreted, decision.Interpretation),
+            ];
+            TrailEntry[] trail = [.. heard, .. gated.Trail ?? []];
+            started = Stopwatch.GetTimestamp();
+            CommitRefusal? refusal = await store.AcceptWithAsync(row, trail, redelivery, gated.Work?.Invoke(row), ct);
+            for (int attempt = 1; refusal?.Code == TopUpControls.Refused; attempt++)
+            {
+                // A control refused the plan (a confirmed one too: the controls are consumed where the money is held) and
+                // nothing was written, the confirmation's work neither: say which control, and record the refusal in its
+                // place. A confirmation it carried stays pending, for its window (docs/design/confirmation.md).
+                (row, trail) = await ControlledAsync(row, heard, trail, gated, decision, attempt, ct);
+                refusal = await store.AcceptWithAsync(row, trail, redelivery, row.Plan is null ? null : gated.Work?.Invoke(row), ct);
+            }
 
-        TopUpMetrics.Phase("accept", started);
-        return outcome == AcceptOutcome.Accepted ? new AcceptedSms(row, sms.MessageId) : new AcceptedSms(null, sms.MessageId);
+            TopUpMetrics.Phase("accept", started);
+            if (refusal is null)
+            {
+                return new AcceptedSms(row, sms.MessageId);
+            }
+
+            if (refusal.Code == SmsTransactions.Duplicate)
+            {
+                return new AcceptedSms(null, sms.MessageId);
+            }
+
+            // What the decision read changed before its record (a confirmation used meanwhile, the unconfirmed payments'
+            // limits reached): decided again, once; the second decision sees what changed.
+            if (refused is not null || !ConfirmationCodes.DecideAgain(refusal.Code))
+            {
+                throw new InvalidOperationException($"The message store refused a write: {refusal.Code} {refusal.Message}");
+            }
+
+            refused = refusal;
+        }
     }
 
     /// <summary>
     /// The message a control refused, as a refusal: its code, its reply and a <c>control</c> line on its trail naming the
-    /// control and what is left. Should none refuse any more when asked (an amount given back meanwhile), the plan is
-    /// recorded again as it was, a few times at most.
+    /// control and what is left (after the received and interpreted lines, <paramref name="heard"/>; a confirmation it
+    /// carried is named as not used). Should none refuse any more when asked (an amount given back meanwhile), the plan
+    /// is recorded again as it was, with its <paramref name="trail"/>, a few times at most.
     /// </summary>
     private async Task<(SmsTransaction Row, TrailEntry[] Trail)> ControlledAsync(
-        SmsTransaction row, TrailEntry[] trail, TopUpDecision decision, int attempt, CancellationToken ct)
+        SmsTransaction row, TrailEntry[] heard, TrailEntry[] trail, GatedDecision gated, TopUpDecision decision, int attempt, CancellationToken ct)
     {
         TopUpControls controls = store.Controls ?? throw new InvalidOperationException("A message was refused by a control, yet the store has none.");
         ControlRefusal? refusal = await controls.ExplainAsync(row, decision.Bank!.Name, decision.Language, ct);
@@ -139,7 +167,8 @@ public sealed partial class TopUpProcessor(
             Reply = refusal.Reply,
             LeaseUntil = DateTimeOffset.UnixEpoch,
         };
-        return (refused, [.. trail, new TrailEntry(TrailKind.Control, refusal.Details)]);
+        TrailEntry[] confirmation = gated.Confirms is { } of ? [new TrailEntry(TrailKind.Confirmation, new { of = of.Value, outcome = refusal.Code })] : [];
+        return (refused, [.. heard, .. confirmation, new TrailEntry(TrailKind.Control, refusal.Details)]);
     }
 
     /// <summary>

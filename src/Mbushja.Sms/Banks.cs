@@ -21,6 +21,9 @@ public sealed record Bank(string Code, string Name, string ShortCode, Money MinA
     /// <summary>The bank's syntax help, by language (sent when a text is not understood).</summary>
     public IReadOnlyDictionary<Language, string> Help { get; init; } = new Dictionary<Language, string>();
 
+    /// <summary>Its automatic renewals: the SMS words, the reminder's lead, the tries (<see cref="RenewalSettings"/>).</summary>
+    public RenewalSettings Renewal { get; init; } = RenewalSettings.Default;
+
     /// <summary>The help in a language, falling back to any language declared.</summary>
     public string HelpText(Language language) =>
         Help.TryGetValue(language, out string? text) ? text : Help.Values.FirstOrDefault() ?? "";
@@ -183,9 +186,25 @@ public sealed class BankDirectory
             errors.Add($"{where}: help: the text in '{missing.ToString().ToLowerInvariant()}' is missing.");
         }
 
+        RenewalSettings renewal = RenewalSettings.Read(b.Renewal, where, errors);
+        foreach (SmsForm form in forms.Where(f => f.Words.Count > 0 && f.Words[0].Keyword is not null))
+        {
+            string[] keywords = [.. form.Words.TakeWhile(w => w.Keyword is not null).Select(w => w.Keyword!)];
+            if (renewal.Enabled && (RenewalSettings.StartsWith(keywords, renewal.Start) || RenewalSettings.StartsWith(keywords, renewal.Stop)))
+            {
+                errors.Add($"{where}: form '{form.Pattern}' begins with the renewal words; its texts would read as renewals.");
+            }
+        }
+
         return errors.Count > before
             ? null
-            : new Bank(b.Code!.Trim(), b.Name!.Trim(), b.ShortCode!.Trim(), min.Value, max.Value) { Forms = forms, Help = help, SettlementAccount = settlementAccount };
+            : new Bank(b.Code!.Trim(), b.Name!.Trim(), b.ShortCode!.Trim(), min.Value, max.Value)
+            {
+                Forms = forms,
+                Help = help,
+                SettlementAccount = settlementAccount,
+                Renewal = renewal,
+            };
     }
 
     private static ParseResult<TargetKind> ParseKind(string? text) => text?.Trim().ToUpperInvariant() switch
@@ -205,7 +224,16 @@ public sealed class BankDirectory
         AllowTrailingCommas = true,
     };
 
-    private sealed record BankFile(string? Code, string? Name, string? ShortCode, string? MinAmount, string? MaxAmount, string? SettlementAccount, FormFile[]? Forms, Dictionary<string, string?>? Help);
+    private sealed record BankFile(
+        string? Code,
+        string? Name,
+        string? ShortCode,
+        string? MinAmount,
+        string? MaxAmount,
+        string? SettlementAccount,
+        FormFile[]? Forms,
+        Dictionary<string, string?>? Help,
+        RenewalSettings.RenewalFile? Renewal);
 
     private sealed record FormFile(string? Pattern, string? Kind, bool? Multi, string[]? Examples);
 }

@@ -19,10 +19,13 @@ public sealed partial class ReplyTexts
         ErrorCodes.UnknownCommand, ErrorCodes.UnknownShortCode, ErrorCodes.InvalidNumber, ErrorCodes.NotOperatorNumber,
         ErrorCodes.AmountOutOfRange, ErrorCodes.NotRegistered, ErrorCodes.UnknownAccount, ErrorCodes.BankDeclined,
         ErrorCodes.BankUnavailable, "reason.other", "part",
+        RenewalCodes.On, RenewalCodes.Off, RenewalCodes.None, RenewalCodes.NotPackage, "renewal.reminder", "renewal.reminder.price",
+        "renewal.failed", "renewal.ended.account", "renewal.ended.registration",
     ];
 
     private static readonly HashSet<string> Placeholders =
-        ["parts", "total", "bank", "ref", "target", "amount", "balance", "package", "paidUntil", "help", "min", "max", "reason", "n", "of", "part"];
+        ["parts", "total", "bank", "ref", "target", "amount", "balance", "package", "paidUntil", "help", "min", "max", "reason", "n", "of", "part",
+        "due", "days", "stop", "start", "old", "shortCode"];
 
     private readonly Dictionary<string, Dictionary<Language, string>> _texts;
 

@@ -38,7 +38,7 @@ public sealed record SmsTransaction(
     public string ShownState => Reversal is null ? State.ToWire() : TopUpStates.Reversed;
 
     /// <summary>The answer once the message is decided; null while it waits for the bank.</summary>
-    public TopUpResult? Result => Reply is not null && TopUpStates.StatusOf(State) is { } status
+    public TopUpResult? Result => Reply is not null && TopUpStates.StatusOf(State, Code) is { } status
         ? new TopUpResult(status, Code, Id, Reply)
         : null;
 }
@@ -97,7 +97,9 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     /// or the <paramref name="redelivery"/> key was seen within its window: the caller answers with the first result
     /// (or, to an SMSC, just acknowledges the repeat).
     /// </summary>
-    public async Task<bool> AcceptAsync(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery = null, CancellationToken ct = default)
+    /// <param name="also">Work that commits with the record, only if the message is new (a renewal set by the message).</param>
+    public async Task<bool> AcceptAsync(
+        SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery = null, ICommitWork? also = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(row);
         CommitRefusal? refused;
@@ -112,7 +114,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         }
         else
         {
-            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id), Durability.Durable, ct);
+            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id) { Also = also }, Durability.Durable, ct);
         }
 
         return refused is null || (refused.Code == Duplicate ? false : throw Unexpected(refused));
@@ -470,10 +472,13 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     {
         private readonly string? _plan = row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan);
 
-        // A redelivery key is written before the insert that may still refuse; without one, the insert is first.
-        public bool RefusesBeforeWriting => redelivery is null;
+        /// <summary>Work that commits with a new message's record, after it (a renewal set or stopped by the message).</summary>
+        public ICommitWork? Also { get; init; }
 
-        public bool Pipelined => true;
+        // A redelivery key is written before the insert that may still refuse; without one, the insert is first.
+        public bool RefusesBeforeWriting => redelivery is null && Also is not { RefusesBeforeWriting: false };
+
+        public bool Pipelined => Also is not { Pipelined: false };
 
         public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
@@ -543,7 +548,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
                 SmsTrail.Append(context, row.Id, trail);
             }
 
-            return null;
+            return Also is null ? null : await Also.ApplyAsync(context, cancellationToken);
         }
     }
 

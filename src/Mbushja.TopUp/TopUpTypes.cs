@@ -17,7 +17,14 @@ public enum ReplyRoute
 
 /// <summary>An SMS as a gateway delivered it: untrusted text, checked by the processor.</summary>
 /// <param name="MessageId">The SMSC's id: the same id again is the same message. Null: every delivery is new.</param>
-public sealed record InboundSms(string? From, string? To, string? Text, string? MessageId, ReplyRoute Route = ReplyRoute.Response);
+public sealed record InboundSms(string? From, string? To, string? Text, string? MessageId, ReplyRoute Route = ReplyRoute.Response)
+{
+    /// <summary>Set when the platform sends the message itself, as a renewal's try on its due date (docs/design/renewals.md).</summary>
+    public RenewalTry? Renewal { get; init; }
+}
+
+/// <summary>Which renewal a message is: the account, the period it pays (paid-until, ms), the round and the try.</summary>
+public sealed record RenewalTry(string AccountId, long Period, int Round, int Attempt);
 
 /// <summary>
 /// What <see cref="TopUpProcessor.AcceptAsync"/> did: recorded the message (<paramref name="Row"/>, to carry on with

@@ -99,8 +99,13 @@ public sealed partial class TopUpProcessor(
             new("received", new { from = sms.From, to = sms.To, text = sms.Text, messageId = sms.MessageId }),
             new("interpreted", decision.Interpretation),
         ];
+        if (sms.Renewal is { } renewal)
+        {
+            trail = [trail[0], new("renewal", new { account = renewal.AccountId, period = renewal.Period, round = renewal.Round, attempt = renewal.Attempt }), trail[1]];
+        }
+
         started = Stopwatch.GetTimestamp();
-        bool accepted = await store.AcceptAsync(row, trail, redelivery, ct);
+        bool accepted = await store.AcceptAsync(row, trail, redelivery, decision.Also, ct);
         TopUpMetrics.Phase("accept", started);
         return accepted ? new AcceptedSms(row, sms.MessageId) : new AcceptedSms(null, sms.MessageId);
     }

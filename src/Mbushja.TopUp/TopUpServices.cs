@@ -16,6 +16,7 @@ public static class TopUpServices
         services.AddSingleton(renewals ?? RenewalOptions.Default);
         services.AddSingleton<Renewals>();
         services.AddSingleton<RenewalSweep>();
+        services.AddSingleton<RenewalDesk>();
         services.AddSingleton<Registrations>();
         services.AddSingleton<TopUpPlanner>();
         services.AddSingleton<SmsTransactions>();

@@ -95,6 +95,10 @@ public sealed class Renewals(Database database, CommitQueue commits)
         }
     }
 
+    /// <summary>Stops an account's renewal in a commit of its own (the console).</summary>
+    public async Task StopAsync(string accountId, CancellationToken ct = default) =>
+        _ = await commits.CommitAsync(Stop(accountId), Durability.Durable, ct);
+
     /// <summary>
     /// The reminder of a period, once: told unless the subscriber was told this period's amount or more already; the
     /// SMS goes to the outbox in the same commit. False when another server (or an earlier sweep) sent it.

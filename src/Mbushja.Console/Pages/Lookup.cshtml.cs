@@ -21,8 +21,12 @@ public sealed partial class LookupModel(
     Mbushja.TopUp.Registrations registrations,
     BankDirectory banks,
     SmsTransactions transactions,
-    UssdPayments payments) : ConsolePage
+    UssdPayments payments,
+    Renewals renewals) : ConsolePage
 {
+    /// <summary>The automatic renewals the number pays (it set them, or its bank did for it: docs/design/renewals.md).</summary>
+    public IReadOnlyList<Renewal> NumberRenewals { get; private set; } = [];
+
     public const int PageSize = 20;
 
     /// <summary>The query parameter of each list's next page (its cursor).</summary>
@@ -115,6 +119,7 @@ public sealed partial class LookupModel(
             Sent = await transactions.BySenderAsync(msisdn.E164, PageCursor.Parse(SentFrom), PageSize, ct);
             Received = await transactions.ToTargetAsync(msisdn.E164, PageCursor.Parse(ReceivedFrom), PageSize, ct);
             Payments = await payments.ByNumberAsync(msisdn, PageCursor.Parse(UssdFrom), PageSize, ct);
+            NumberRenewals = await renewals.OfNumberAsync(msisdn.E164, ct);
         }
 
         Account = await accounts.FindAsync(q, ct);

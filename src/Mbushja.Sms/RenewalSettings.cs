@@ -45,7 +45,8 @@ public sealed record RenewalSettings
         string[]? stop = Words(file.Stop, "stop");
         if (start is not null && stop is not null && StartsWith(start, stop))
         {
-            errors.Add($"{where}: renewal.stop must not begin with the words of renewal.start: a stop would read as a start.");
+            // The stop words are read first (docs/design/renewals.md): a start that begins with them would never be read.
+            errors.Add($"{where}: renewal.start must not begin with the words of renewal.stop: every start would read as a stop.");
         }
 
         if (file.ReminderDays is < 1 or > 28)

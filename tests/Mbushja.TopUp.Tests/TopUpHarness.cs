@@ -49,6 +49,7 @@ internal sealed class TopUpHarness : IAsyncDisposable
     /// A harness on a fresh database, or on <paramref name="database"/> (another harness's: then the holder is
     /// registered already, and <paramref name="clock"/> and <paramref name="bank"/> may be shared too), as the server
     /// instance <paramref name="instanceId"/> (a fresh one when null). Several on one database are several servers.
+    /// <paramref name="connector"/> puts a connector of the test's in front of the bank (one that fails on purpose).
     /// </summary>
     public static async Task<TopUpHarness> StartAsync(
         DatabaseKind kind = DatabaseKind.Sqlite,
@@ -56,7 +57,8 @@ internal sealed class TopUpHarness : IAsyncDisposable
         string? instanceId = null,
         FakeClock? clock = null,
         ScriptedBank? bank = null,
-        TopUpOptions? options = null)
+        TopUpOptions? options = null,
+        Func<ScriptedBank, IBankConnector>? connector = null)
     {
         TestDatabase test = database ?? await TestDatabase.CreateAsync(kind);
         clock ??= new FakeClock(new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero));
@@ -76,7 +78,7 @@ internal sealed class TopUpHarness : IAsyncDisposable
         services.AddMessaging(OutboxOptions.Default);
         services.AddSmsGrammars(BankDirectory.Load(ShippedConfig.Directory));
         services.AddSmsTopUp(ReplyTexts.Load(ShippedConfig.Directory), options ?? TopUpOptions.Default);
-        services.AddSingleton<IBankConnector>(bank);
+        services.AddSingleton<IBankConnector>(connector is null ? bank : connector(bank));
         var harness = new TopUpHarness(test, services.BuildServiceProvider(), clock, bank) { _ownsDatabase = database is null };
         if (database is null)
         {

@@ -58,6 +58,10 @@ public sealed class ConsoleQueries(SmsTransactions sms, UssdPayments ussd, Opera
             {
                 inProgress += t.Count;
             }
+            else if (RenewalCodes.IsDone(t.Code))
+            {
+                // A renewal set or stopped: no top-up, and no refusal either.
+            }
             else
             {
                 string reason = t.Code ?? t.State.ToWire().ToUpperInvariant();

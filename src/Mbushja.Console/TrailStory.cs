@@ -23,6 +23,7 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
     {
         "received" => ["story.received"],
         "interpreted" => ["story.interpreted.ok", "story.interpreted.refused", "story.target.package", "story.target.registered"],
+        "renewal" => ["story.renewal"],
         "confirmation.requested" => [
             "story.confirmation.requested", "story.confirmation.reason.amount", "story.confirmation.reason.count", "story.confirmation.method.code",
             "story.confirmation.method.pin"],
@@ -243,6 +244,8 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
                 }
 
                 return (platform, F("story.interpreted.ok", bankName(Str(d, "bank") ?? row.BankCode), Targets(d), Show.Money(row.Plan?.Total ?? row.Amount)), false);
+            case "renewal":
+                return (platform, F("story.renewal", Str(d, "account") ?? "—", Int(d, "attempt"), Int(d, "round")), false);
             case "confirmation.requested":
                 return (platform, F(
                     "story.confirmation.requested",

@@ -172,6 +172,18 @@ public sealed class SmsOutbox(Database database, CommitQueue commits, IMessageTr
     }
 
     /// <summary>
+    /// The newest SMS the platform sent (or holds to send) to a number, for the console's phone emulator, a sandbox demo's
+    /// page: the outbox has no index by recipient, and a demo's is small.
+    /// </summary>
+    public async Task<List<OutboxMessage>> ToRecipientAsync(string recipient, int limit, CancellationToken ct = default)
+    {
+        await using DbConnection connection = await database.OpenAsync(ct);
+        await using DbCommand command = connection.Command(
+            $"SELECT {Columns} FROM sms_outbox WHERE recipient = @to ORDER BY created_at DESC, transaction_id DESC LIMIT @limit", null, ("to", recipient), ("limit", limit));
+        return await ReadAllAsync(command, ct);
+    }
+
+    /// <summary>
     /// Takes a due reply for one attempt, until <paramref name="leaseUntil"/>: counts the attempt and moves
     /// <c>next_at</c> to the lease's end. Null when another worker took it first; else the reply as claimed.
     /// </summary>

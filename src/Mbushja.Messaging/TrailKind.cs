@@ -15,6 +15,12 @@ public readonly record struct TrailKind
     /// <summary>The SMS as it arrived: from, to, text, the gateway's message id.</summary>
     public static readonly TrailKind Received = new("received");
 
+    /// <summary>
+    /// The message is a try of an automatic renewal (docs/design/renewals.md), made by the sweep: the account, the period
+    /// (its paid-until), the round and the try.
+    /// </summary>
+    public static readonly TrailKind Renewal = new("renewal");
+
     /// <summary>How the text was read (<c>mbushja parse</c>'s JSON): the command and its targets, or the refusal.</summary>
     public static readonly TrailKind Interpreted = new("interpreted");
 
@@ -99,7 +105,7 @@ public readonly record struct TrailKind
     /// <summary>Every kind, in the order a top-up's trail usually tells them.</summary>
     public static IReadOnlyList<TrailKind> All { get; } =
     [
-        Received, Interpreted, ConfirmationRequested, Confirmation, ConfirmationConfirmed, ConfirmationWrongCode, ConfirmationExpired,
+        Received, Renewal, Interpreted, ConfirmationRequested, Confirmation, ConfirmationConfirmed, ConfirmationWrongCode, ConfirmationExpired,
         ConfirmationFailed, Control, LedgerHold, BankHold, BankStatus, Ledger, Reply, BankCapture, LedgerCapture, BankVoid, LedgerVoid,
         ReversalRequested, ReversalLedger, BankRefund, ReplySent, ReplyRetry, ReplyFailed, ReplyPart, ReplyReceipt,
     ];

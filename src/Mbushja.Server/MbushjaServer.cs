@@ -64,7 +64,7 @@ public static partial class MbushjaServer
         services.AddMessaging(settings.Outbox);
         services.AddSmsGrammars(banks);
         services.AddSingleton(ControlSettings.Load(configDirectory));
-        services.AddSmsTopUp(replies, settings.TopUp);
+        services.AddSmsTopUp(replies, settings.TopUp, settings.Renewals);
         services.AddUssd(ussdMenu);
         // Banks with a configured API are called there; the sandbox bank answers for the others, over real HTTP on this
         // server's own address.
@@ -76,6 +76,7 @@ public static partial class MbushjaServer
         services.AddHostedService<TopUpRecoveryService>();
         services.AddHostedService<OutboxDispatchService>();
         services.AddHostedService<UssdSweepService>();
+        services.AddHostedService<RenewalService>();
         services.AddMbushjaApis(settings);
         services.AddMbushjaConsole(new ConsoleHosting(settings.Console, settings.Time, settings.DataDirectory, bankCodes) { Phone = PhoneEmulatorFor(settings) });
 

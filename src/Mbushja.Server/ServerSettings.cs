@@ -54,6 +54,9 @@ public sealed record ServerSettings
     /// <summary>SMS Top Up timings (work leases and their renewal, duplicate waits, bank retries).</summary>
     public Mbushja.TopUp.TopUpOptions TopUp { get; init; } = Mbushja.TopUp.TopUpOptions.Default;
 
+    /// <summary>How often the renewal sweep runs, and how much notice a late reminder gives (docs/design/renewals.md).</summary>
+    public Mbushja.TopUp.RenewalOptions Renewals { get; init; } = Mbushja.TopUp.RenewalOptions.Default;
+
     /// <summary>
     /// This server's name among the servers on its database, the holder of the leases it takes: the same at every
     /// restart, so that a restarted server takes back its own unfinished work at once. Null: the host's name and a

@@ -24,6 +24,9 @@ public sealed record Bank(string Code, string Name, string ShortCode, Money MinA
     /// <summary>How the bank confirms larger top-ups (the bank file's <c>"confirmation"</c>); null: it asks for none.</summary>
     public BankConfirmation? Confirmation { get; init; }
 
+    /// <summary>Its automatic renewals: the SMS words, the reminder's lead, the tries (<see cref="RenewalSettings"/>).</summary>
+    public RenewalSettings Renewal { get; init; } = RenewalSettings.Default;
+
     /// <summary>The help in a language, falling back to any language declared.</summary>
     public string HelpText(Language language) =>
         Help.TryGetValue(language, out string? text) ? text : Help.Values.FirstOrDefault() ?? "";
@@ -187,6 +190,16 @@ public sealed class BankDirectory
         }
 
         BankConfirmation? confirmation = BankConfirmation.Read(b.Confirmation, where, errors);
+        RenewalSettings renewal = RenewalSettings.Read(b.Renewal, where, errors);
+        foreach (SmsForm form in forms.Where(f => f.Words.Count > 0 && f.Words[0].Keyword is not null))
+        {
+            string[] keywords = [.. form.Words.TakeWhile(w => w.Keyword is not null).Select(w => w.Keyword!)];
+            if (renewal.Enabled && (RenewalSettings.StartsWith(keywords, renewal.Start) || RenewalSettings.StartsWith(keywords, renewal.Stop)))
+            {
+                errors.Add($"{where}: form '{form.Pattern}' begins with the renewal words; its texts would read as renewals.");
+            }
+        }
+
         return errors.Count > before
             ? null
             : new Bank(b.Code!.Trim(), b.Name!.Trim(), b.ShortCode!.Trim(), min.Value, max.Value)
@@ -195,6 +208,7 @@ public sealed class BankDirectory
                 Help = help,
                 SettlementAccount = settlementAccount,
                 Confirmation = confirmation,
+                Renewal = renewal,
             };
     }
 
@@ -215,7 +229,17 @@ public sealed class BankDirectory
         AllowTrailingCommas = true,
     };
 
-    private sealed record BankFile(string? Code, string? Name, string? ShortCode, string? MinAmount, string? MaxAmount, string? SettlementAccount, FormFile[]? Forms, Dictionary<string, string?>? Help, ConfirmationFile? Confirmation = null);
+    private sealed record BankFile(
+        string? Code,
+        string? Name,
+        string? ShortCode,
+        string? MinAmount,
+        string? MaxAmount,
+        string? SettlementAccount,
+        FormFile[]? Forms,
+        Dictionary<string, string?>? Help,
+        ConfirmationFile? Confirmation = null,
+        RenewalSettings.RenewalFile? Renewal = null);
 
     private sealed record FormFile(string? Pattern, string? Kind, bool? Multi, string[]? Examples);
 }

@@ -45,6 +45,33 @@ public sealed class SmsInterpreter
             : new SmsInterpretation(bank, null, reading.Error) { Part = reading.Part };
     }
 
+    /// <summary>
+    /// A text that begins with its bank's renewal words (<see cref="RenewalSettings"/>: <c>AUTO internet drita</c>,
+    /// <c>STOP AUTO</c>), with what follows them read by the bank's grammar; null for any other text, which
+    /// <see cref="Interpret"/> reads. The stop words are tried first (they may begin with the start words' letters).
+    /// </summary>
+    public RenewalReading? ReadRenewal(string? shortCode, string? from, string? text)
+    {
+        Bank? bank = _banks.ByShortCode(shortCode);
+        string body = (text ?? "").Trim();
+        if (bank is not { Renewal.Enabled: true } || body.Length is 0 or > MaxTextLength || body.Contains('#', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string[] tokens = Tokens(body);
+        (RenewalAction action, int skip) = RenewalSettings.StartsWith(tokens, bank.Renewal.Stop)
+            ? (RenewalAction.Stop, bank.Renewal.Stop.Count)
+            : RenewalSettings.StartsWith(tokens, bank.Renewal.Start) ? (RenewalAction.Start, bank.Renewal.Start.Count) : (default, -1);
+        if (skip < 0)
+        {
+            return null;
+        }
+
+        string rest = string.Join(' ', tokens.Skip(skip));
+        return new RenewalReading(bank, action, rest, rest.Length == 0 ? null : Interpret(shortCode, from, rest));
+    }
+
     /// <summary>How a whole text was read: the command and the form of each part, or why it was refused.</summary>
     internal sealed record Reading(SmsCommand? Command, IReadOnlyList<SmsForm> Forms, ParseError? Error)
     {

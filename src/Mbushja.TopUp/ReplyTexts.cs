@@ -22,11 +22,13 @@ public sealed partial class ReplyTexts
         .. ControlCodes.All.Select(code => "controls." + code),
         "controls.SIM_CHANGED.holder", "controls.whose.registration", "controls.whose.person", "controls.per.minute", "controls.per.hour",
         .. ConfirmationTexts.Keys,
+        RenewalCodes.On, RenewalCodes.Off, RenewalCodes.None, RenewalCodes.NotPackage, "renewal.reminder", "renewal.reminder.price",
+        "renewal.failed", "renewal.ended.account", "renewal.ended.registration",
     ];
 
     private static readonly HashSet<string> Placeholders =
         ["parts", "total", "bank", "ref", "target", "amount", "balance", "package", "paidUntil", "help", "min", "max", "reason", "n", "of", "part",
-            "cap", "left", "whose", "limit", "per", "until", "number", "word", "code", "minutes"];
+            "cap", "left", "whose", "limit", "per", "until", "number", "word", "code", "minutes", "due", "days", "stop", "start", "old", "shortCode"];
 
     private readonly Dictionary<string, Dictionary<Language, string>> _texts;
 

@@ -38,7 +38,7 @@ public sealed record SmsTransaction(
     public string ShownState => Reversal is null ? State.ToWire() : TopUpStates.Reversed;
 
     /// <summary>The answer once the message is decided; null while it waits for the bank.</summary>
-    public TopUpResult? Result => Reply is not null && TopUpStates.StatusOf(State) is { } status
+    public TopUpResult? Result => Reply is not null && TopUpStates.StatusOf(State, Code) is { } status
         ? new TopUpResult(status, Code, Id, Reply)
         : null;
 }

@@ -16,13 +16,20 @@ public sealed record TopUpDecision(
     Language Language,
     string? Msisdn,
     Bank? Bank,
-    string Interpretation);
+    string Interpretation)
+{
+    /// <summary>
+    /// Work that commits with the message's record, for a text that moves no money but changes something (a renewal set
+    /// or stopped: <see cref="Renewals"/>); null for a top-up or a refusal.
+    /// </summary>
+    public Storage.Commits.ICommitWork? Also { get; init; }
+}
 
 /// <summary>
 /// Validates a whole message: the text, the sender's registration at the bank, and every target. Only reads; a message
 /// with any bad part is refused whole, before the bank is asked for anything.
 /// </summary>
-public sealed class TopUpPlanner(
+public sealed partial class TopUpPlanner(
     SmsInterpreter interpreter,
     OperatorConfig config,
     Subscribers subscribers,
@@ -30,10 +37,17 @@ public sealed class TopUpPlanner(
     Registrations registrations,
     ReplyTexts texts,
     CatalogChanges prices,
-    OperatorClock clock)
+    OperatorClock clock,
+    Renewals renewals)
 {
     public async Task<TopUpDecision> DecideAsync(InboundSms sms, CancellationToken ct = default)
     {
+        // AUTO / STOP AUTO (the bank's renewal words): no money moves now (TopUpPlanner.Renewals.cs).
+        if (sms.Renewal is null && interpreter.ReadRenewal(sms.To, sms.From, sms.Text) is { } renewal)
+        {
+            return await DecideRenewalAsync(renewal, sms, ct);
+        }
+
         SmsInterpretation interpretation = interpreter.Interpret(sms.To, sms.From, sms.Text);
         string trail = interpretation.ToJson();
         Msisdn? sender = config.Numbering.ParseMsisdn(sms.From).TryGetValue(out Msisdn m) ? m : null;
@@ -88,6 +102,7 @@ public sealed class TopUpPlanner(
         {
             RegistrationId = member.Registration.Id,
             ByAuthorized = member.Role == RegistrationRole.Authorized,
+            Renewal = sms.Renewal is not null,
         };
         return new TopUpDecision(plan, null, null, language, sender!.Value.E164, bank, trail);
 

@@ -10,10 +10,14 @@ namespace Mbushja.TopUp;
 /// </summary>
 public static class TopUpServices
 {
-    public static IServiceCollection AddSmsTopUp(this IServiceCollection services, ReplyTexts replies, TopUpOptions options)
+    public static IServiceCollection AddSmsTopUp(this IServiceCollection services, ReplyTexts replies, TopUpOptions options, RenewalOptions? renewals = null)
     {
         services.AddSingleton(replies);
         services.AddSingleton(options);
+        services.AddSingleton(renewals ?? RenewalOptions.Default);
+        services.AddSingleton<Renewals>();
+        services.AddSingleton<RenewalSweep>();
+        services.AddSingleton<RenewalDesk>();
         services.AddSingleton<Registrations>();
         services.AddSingleton<TopUpPlanner>();
         services.AddSingleton<SmsTransactions>();

@@ -66,6 +66,14 @@ public static class TopUpStates
     /// <summary>The credits are committed: the message counts as a top-up (the capture may still be on its way).</summary>
     public static bool IsCharged(TopUpState state) => state is TopUpState.Credited or TopUpState.Completed;
 
+    /// <summary>
+    /// The answer's status for a message's state and code: a text that moved no money but did what it asked (a renewal
+    /// set or stopped, <see cref="RenewalCodes"/>) is recorded rejected, so that nothing counts it as a top-up, and
+    /// answered completed.
+    /// </summary>
+    public static TopUpStatus? StatusOf(TopUpState state, string? code) =>
+        state == TopUpState.Rejected && RenewalCodes.IsDone(code) ? TopUpStatus.Completed : StatusOf(state);
+
     /// <summary>The answer's status for a state: credited counts as completed (the capture is the bank's to finish).</summary>
     public static TopUpStatus? StatusOf(TopUpState state) => state switch
     {

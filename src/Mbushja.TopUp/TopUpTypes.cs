@@ -17,7 +17,14 @@ public enum ReplyRoute
 
 /// <summary>An SMS as a gateway delivered it: untrusted text, checked by the processor.</summary>
 /// <param name="MessageId">The SMSC's id: the same id again is the same message. Null: every delivery is new.</param>
-public sealed record InboundSms(string? From, string? To, string? Text, string? MessageId, ReplyRoute Route = ReplyRoute.Response);
+public sealed record InboundSms(string? From, string? To, string? Text, string? MessageId, ReplyRoute Route = ReplyRoute.Response)
+{
+    /// <summary>Set when the platform sends the message itself, as a renewal's try on its due date (docs/design/renewals.md).</summary>
+    public RenewalTry? Renewal { get; init; }
+}
+
+/// <summary>Which renewal a message is: the account, the period it pays (paid-until, ms), the round and the try.</summary>
+public sealed record RenewalTry(string AccountId, long Period, int Round, int Attempt);
 
 /// <summary>
 /// What <see cref="TopUpProcessor.AcceptAsync"/> did: recorded the message (<paramref name="Row"/>, to carry on with
@@ -144,6 +151,13 @@ public sealed record TopUpPlan(string BankCode, string AccountRef, IReadOnlyList
     /// <summary>The sender is one of the registration's authorised persons (not its holder): their own caps apply too.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool ByAuthorized { get; init; }
+
+    /// <summary>
+    /// A try of an automatic renewal, made by the sweep and not sent from the phone: the velocity limits neither count
+    /// nor refuse it; the caps and the SIM-swap cool-down apply (docs/design/renewals.md, "With the controls").
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Renewal { get; init; }
 
     [JsonIgnore]
     public Money Total => Credits.Aggregate(Money.Zero, (sum, c) => sum + c.Amount);

@@ -42,6 +42,7 @@ public sealed class TrailStorySpec
         { "interpreted", """{"ok":true,"bank":"TEB","command":{"kind":"mobile","targets":[{"msisdn":"+38349111111","amountCents":300},{"account":"drita","amountCents":null}]}}""" },
         { "interpreted", """{"ok":true,"bank":"TEB","command":{"kind":"tv","targets":[{"account":null,"amountCents":null}]}}""" },
         { "interpreted", """{"ok":false,"bank":"TEB","error":{"code":"UNKNOWN_COMMAND","message":"not understood"}}""" },
+        { "renewal", """{"account":"sa-1","period":1773100800000,"round":0,"attempt":1}""" },
         { "confirmation.requested", """{"reason":"amount","method":"code","amountCents":5000,"expiresAt":"2026-03-10T09:05:00+00:00"}""" },
         { "confirmation.requested", """{"reason":"unconfirmed payments","method":"pin","amountCents":1000,"expiresAt":"2026-03-10T09:05:00+00:00"}""" },
         { "confirmation", """{"of":"0190f3a1b2c34d5e8f90a1b2c3d4e5f6","outcome":"confirmed"}""" },

@@ -50,6 +50,7 @@ internal sealed class TopUpHarness : IAsyncDisposable
     /// registered already, and <paramref name="clock"/> and <paramref name="bank"/> may be shared too), as the server
     /// instance <paramref name="instanceId"/> (a fresh one when null). Several on one database are several servers.
     /// <paramref name="banks"/> changes the shipped banks' settings (a bank's confirmation, say).
+    /// <paramref name="connector"/> puts a connector of the test's in front of the bank (one that fails on purpose).
     /// </summary>
     public static async Task<TopUpHarness> StartAsync(
         DatabaseKind kind = DatabaseKind.Sqlite,
@@ -59,7 +60,8 @@ internal sealed class TopUpHarness : IAsyncDisposable
         ScriptedBank? bank = null,
         TopUpOptions? options = null,
         ControlSettings? controls = null,
-        Func<Bank, Bank>? banks = null)
+        Func<Bank, Bank>? banks = null,
+        Func<ScriptedBank, IBankConnector>? connector = null)
     {
         TestDatabase test = database ?? await TestDatabase.CreateAsync(kind);
         clock ??= new FakeClock(new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero));
@@ -81,7 +83,7 @@ internal sealed class TopUpHarness : IAsyncDisposable
         services.AddSmsGrammars(banks is null ? shipped : new BankDirectory(shipped.Banks.Select(banks)));
         services.AddSingleton(controls ?? ControlSettings.Load(ShippedConfig.Directory));
         services.AddSmsTopUp(ReplyTexts.Load(ShippedConfig.Directory), options ?? TopUpOptions.Default);
-        services.AddSingleton<IBankConnector>(bank);
+        services.AddSingleton<IBankConnector>(connector is null ? bank : connector(bank));
         var harness = new TopUpHarness(test, services.BuildServiceProvider(), clock, bank) { _ownsDatabase = database is null };
         if (database is null)
         {

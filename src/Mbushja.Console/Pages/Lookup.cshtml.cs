@@ -23,8 +23,12 @@ public sealed partial class LookupModel(
     SmsTransactions transactions,
     SmsConfirmations confirmations,
     UssdPayments payments,
-    SimChanges simChanges) : ConsolePage
+    SimChanges simChanges,
+    Renewals renewals) : ConsolePage
 {
+    /// <summary>The automatic renewals the number pays (it set them, or its bank did for it: docs/design/renewals.md).</summary>
+    public IReadOnlyList<Renewal> NumberRenewals { get; private set; } = [];
+
     public const int PageSize = 20;
 
     /// <summary>The query parameter of each list's next page (its cursor).</summary>
@@ -131,6 +135,7 @@ public sealed partial class LookupModel(
             Received = await transactions.ToTargetAsync(msisdn.E164, PageCursor.Parse(ReceivedFrom), PageSize, ct);
             Payments = await payments.ByNumberAsync(msisdn, PageCursor.Parse(UssdFrom), PageSize, ct);
             (SimChanges, SimPaused) = await simChanges.OfAsync(msisdn, ct);
+            NumberRenewals = await renewals.OfNumberAsync(msisdn.E164, ct);
         }
 
         Account = await accounts.FindAsync(q, ct);

@@ -23,8 +23,21 @@ public sealed class PhoneModel(
     NumberingPlan numbering,
     PhoneEmulatorOptions options,
     ConsoleAudit audit,
-    ConsoleText texts) : ConsolePage
+    ConsoleText texts,
+    Mbushja.Messaging.SmsOutbox outbox) : ConsolePage
 {
+    /// <summary>How many of the SMS sent to the number the page shows.</summary>
+    public const int InboxSize = 10;
+
+    /// <summary>
+    /// The newest SMS the platform sent to the number, whatever the route: replies, and those nobody asked for in the
+    /// moment (a renewal's reminder, its reply, a report). A demo has no outbound gateway, so they wait in the outbox.
+    /// </summary>
+    public IReadOnlyList<Mbushja.Messaging.OutboxMessage> Inbox { get; private set; } = [];
+
+    /// <summary>Shows the phone, with the SMS sent to its number.</summary>
+    public async Task OnGetAsync() => await ReadInboxAsync();
+
     /// <summary>Longest number, text or input taken from the form (the gateways' own limits are larger than any phone's).</summary>
     public const int MaxFieldLength = 200;
 
@@ -107,6 +120,7 @@ public sealed class PhoneModel(
             code = Sms?.Code,
             transactionId = Sms?.TransactionId,
         }, ct);
+        await ReadInboxAsync();
         return Page();
     }
 
@@ -162,7 +176,16 @@ public sealed class PhoneModel(
         SessionOpen = body.StartsWith("CON ", StringComparison.Ordinal);
         Screen = body.Length >= 4 ? body[4..] : body;
         Answer = null;
+        await ReadInboxAsync();
         return Page();
+    }
+
+    private async Task ReadInboxAsync()
+    {
+        if (HasNumber && numbering.ParseMsisdn(Msisdn).TryGetValue(out Msisdn number))
+        {
+            Inbox = await outbox.ToRecipientAsync(number.E164, InboxSize, HttpContext.RequestAborted);
+        }
     }
 
     /// <summary>A form whose fields no phone could send: refused before anything is asked of the platform.</summary>

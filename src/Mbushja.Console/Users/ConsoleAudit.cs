@@ -33,6 +33,8 @@ public static class ConsoleActions
     public const string AuthorizedAdded = "registration.authorized_added";
     public const string AuthorizedRemoved = "registration.authorized_removed";
     public const string ConfirmationPinSet = "registration.confirmation_pin_set";
+    public const string RenewalSet = "renewal.set";
+    public const string RenewalStopped = "renewal.stopped";
     public const string PhoneSms = "phone.sms";
     public const string PhoneUssd = "phone.ussd";
     public const string TransactionReversed = "transaction.reversed";

@@ -43,7 +43,7 @@ public sealed record TransactionSummary(
         t.ShortCode,
         t.BankCode,
         t.ShownState,
-        TopUpStates.StatusOf(t.State)?.ToWire(),
+        TopUpStates.StatusOf(t.State, t.Code)?.ToWire(),
         t.Code,
         t.Amount?.Cents,
         Money.Currency,

@@ -43,6 +43,13 @@ public sealed class ConfirmationGate(
     public async Task<GatedDecision> DecideAsync(InboundSms sms, CommitRefusal? refused = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(sms);
+        if (sms.Renewal is not null)
+        {
+            // A renewal's try: the subscriber set the series with AUTO, and nobody is there to answer within minutes, so
+            // it asks for no confirmation and does not count among the unconfirmed payments (docs/design/renewals.md).
+            return new GatedDecision(await planner.DecideAsync(sms, ct));
+        }
+
         if (banks.ByShortCode(sms.To) is { Confirmation: { } rules } bank
             && rules.IsConfirmation(sms.Text, out string secret)
             && config.Numbering.ParseMsisdn(sms.From).TryGetValue(out Msisdn sender))

@@ -318,7 +318,8 @@ public sealed class TopUpControls(ControlSettings settings, OperatorClock clock,
             }
         }
 
-        VelocityLimits velocity = controls.Velocity;
+        // A renewal's try is made by the sweep, not sent from the phone: no velocity (docs/design/renewals.md).
+        VelocityLimits velocity = plan.Renewal ? VelocityLimits.None : controls.Velocity;
         Velocity("from:" + sender, velocity.PerSenderPerMinute, velocity.PerSenderPerHour);
         foreach (string target in SmsTransactions.TargetsOf(plan))
         {

@@ -100,21 +100,29 @@ public sealed partial class TopUpProcessor(
                 now,
                 now,
                 decision.Plan is null ? DateTimeOffset.UnixEpoch : now + options.Lease);
-            TrailEntry[] heard =
-            [
-                new(TrailKind.Received, new { from = sms.From, to = sms.To, text = row.Text, messageId = sms.MessageId }),
-                new(TrailKind.Interpreted, decision.Interpretation),
-            ];
+            TrailEntry[] heard = sms.Renewal is { } renewal
+                ?
+                [
+                    new(TrailKind.Received, new { from = sms.From, to = sms.To, text = row.Text, messageId = sms.MessageId }),
+                    new(TrailKind.Renewal, new { account = renewal.AccountId, period = renewal.Period, round = renewal.Round, attempt = renewal.Attempt }),
+                    new(TrailKind.Interpreted, decision.Interpretation),
+                ]
+                :
+                [
+                    new(TrailKind.Received, new { from = sms.From, to = sms.To, text = row.Text, messageId = sms.MessageId }),
+                    new(TrailKind.Interpreted, decision.Interpretation),
+                ];
             TrailEntry[] trail = [.. heard, .. gated.Trail ?? []];
             started = Stopwatch.GetTimestamp();
-            CommitRefusal? refusal = await store.AcceptWithAsync(row, trail, redelivery, gated.Work?.Invoke(row), ct);
+            // What commits beside the record: the confirmation's work, and what the text changes (a renewal set or stopped).
+            CommitRefusal? refusal = await store.AcceptWithAsync(row, trail, redelivery, RecordWork.Both(gated.Work?.Invoke(row), decision.Also), ct);
             for (int attempt = 1; refusal?.Code == TopUpControls.Refused; attempt++)
             {
                 // A control refused the plan (a confirmed one too: the controls are consumed where the money is held) and
                 // nothing was written, the confirmation's work neither: say which control, and record the refusal in its
                 // place. A confirmation it carried stays pending, for its window (docs/design/confirmation.md).
                 (row, trail) = await ControlledAsync(row, heard, trail, gated, decision, attempt, ct);
-                refusal = await store.AcceptWithAsync(row, trail, redelivery, row.Plan is null ? null : gated.Work?.Invoke(row), ct);
+                refusal = await store.AcceptWithAsync(row, trail, redelivery, RecordWork.Both(row.Plan is null ? null : gated.Work?.Invoke(row), decision.Also), ct);
             }
 
             TopUpMetrics.Phase("accept", started);

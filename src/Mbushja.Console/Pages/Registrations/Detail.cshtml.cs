@@ -17,9 +17,17 @@ public sealed class DetailModel(
     ConsoleAudit audit,
     ConsoleText texts,
     TopUpControls controls,
-    SpendingCaps spendingCaps)
+    SpendingCaps spendingCaps,
+    RenewalDesk renewalDesk)
     : RegistrationsPage(texts)
 {
+    /// <summary>The service account (any identifier) whose renewal is set, or the id of the one stopped.</summary>
+    [BindProperty]
+    public string? RenewAccount { get; set; }
+
+    /// <summary>The renewals the registration's members set at its bank (docs/design/renewals.md).</summary>
+    public IReadOnlyList<Renewal> Renewals { get; private set; } = [];
+
     [BindProperty(SupportsGet = true)]
     public string BankCode { get; set; } = "";
 
@@ -129,6 +137,58 @@ public sealed class DetailModel(
         return null;
     }
 
+    /// <summary>Sets an account's renewal, paid by a member of this registration (<see cref="Msisdn"/>) from its bank account.</summary>
+    public async Task<IActionResult> OnPostRenewAsync()
+    {
+        if (Allow(banks, BankCode) is not { } bank)
+        {
+            return Page();
+        }
+
+        CancellationToken ct = HttpContext.RequestAborted;
+        Mbushja.TopUp.Registration? registration = await registrations.FindAsync(bank.Code, Id, ct);
+        Msisdn? payer = ReadNumber(numbering, Msisdn);
+        RenewalRefusal? refused = registration is null || payer is not { } who
+                || (who != registration.Holder && !registration.Authorized.Contains(who))
+            ? new RenewalRefusal(RenewalDesk.NotMember, "msisdn")
+            : await renewalDesk.SetAsync(bank.Code, who, RenewAccount ?? "", Username, ct);
+        if (refused is null)
+        {
+            await audit.RecordAsync(Username, ConsoleActions.RenewalSet, $"{bank.Code}/{Id}", new { msisdn = payer!.Value.E164, account = RenewAccount }, ct);
+            Notice = Texts["renew.set"];
+        }
+        else
+        {
+            Response.StatusCode = 422;
+            Problem = Texts["renew.error." + refused.Code];
+        }
+
+        return await ShowAsync(keepStatus: true);
+    }
+
+    /// <summary>Stops the renewal of one account (<see cref="RenewAccount"/>: its id) set at this bank.</summary>
+    public async Task<IActionResult> OnPostStopRenewalAsync()
+    {
+        if (Allow(banks, BankCode) is not { } bank)
+        {
+            return Page();
+        }
+
+        CancellationToken ct = HttpContext.RequestAborted;
+        if (await renewalDesk.StopAsync(bank.Code, RenewAccount ?? "", ct))
+        {
+            await audit.RecordAsync(Username, ConsoleActions.RenewalStopped, $"{bank.Code}/{Id}", new { account = RenewAccount }, ct);
+            Notice = Texts["renew.stopped"];
+        }
+        else
+        {
+            Response.StatusCode = 404;
+            Problem = Texts["renew.error.none"];
+        }
+
+        return await ShowAsync(keepStatus: true);
+    }
+
     /// <summary>Runs one change of a registration this user may work on, audits it when it is made, and shows the registration again.</summary>
     private async Task<IActionResult> ChangeAsync(Func<string, CancellationToken, Task<(RegistrationOutcome Outcome, string Action, object Details, string Done)?>> change)
     {
@@ -182,6 +242,7 @@ public sealed class DetailModel(
 
         History = await registrations.AuditTrailAsync(Bank.Code, Id, HttpContext.RequestAborted) ?? [];
         Caps = await controls.CapsOfAsync(Registration, HttpContext.RequestAborted);
+        Renewals = await renewalDesk.OfRegistrationAsync(Registration, HttpContext.RequestAborted);
         return Page();
     }
 }

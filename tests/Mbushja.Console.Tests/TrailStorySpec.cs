@@ -52,6 +52,7 @@ public sealed class TrailStorySpec
         { "confirmation.wrongCode", """{"by":"0190f3a1b2c34d5e8f90a1b2c3d4e5f7","attempts":1}""" },
         { "confirmation.expired", """{"by":null,"why":"the window passed"}""" },
         { "confirmation.failed", """{"by":"0190f3a1b2c34d5e8f90a1b2c3d4e5f7","why":"wrong code"}""" },
+        { "control", """{"control":"cap","cap":"daily","of":"registration","capCents":4000,"usedCents":0,"leftCents":4000,"amountCents":5000}""" },
         { "ledger.hold", """{"transfers":[{"id":"x:hold","debit":"bank:TEB","credit":"clearing:TEB","amountCents":1800,"pendingId":null}]}""" },
         { "bank.hold", """{"amountCents":1800,"status":"held","code":null,"failure":null,"attempts":1}""" },
         { "bank.hold", """{"amountCents":1800,"status":"declined","code":"INSUFFICIENT_FUNDS","failure":null,"attempts":1}""" },

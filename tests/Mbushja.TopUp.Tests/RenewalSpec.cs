@@ -144,6 +144,36 @@ public abstract class RenewalSpec : IAsyncLifetime
         Assert.Contains("28.03.2026", reply.Text, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A try is made by the sweep, not sent from the phone (docs/design/renewals.md, "With the controls and the
+    /// confirmation"): with one top-up a minute allowed per sender and per target, the payer's own top-up and the due
+    /// renewal in the same minute both pass, and the renewal leaves the payer's allowance as it was.
+    /// </summary>
+    [Fact]
+    public async Task Renewal_InTheMinuteOfThePayersOwnTopUp_NotRefusedByTheVelocityLimits_NorCountedInThem()
+    {
+        await _h.DisposeAsync();
+        var oneAMinute = new BankControls(DefaultCaps.None, new VelocityLimits(1, null, 1, null), BankControls.DefaultCoolDown);
+        _h = await TopUpHarness.StartAsync(
+            Kind, clock: new FakeClock(Local(2026, 1, 31, 10, 0)), controls: new ControlSettings(new Dictionary<string, BankControls> { ["BEK"] = oneAMinute }));
+        await PayFirstMonthAsync();
+        await SetAsync();
+        await RemindedAsync();
+        _h.Clock.Set(Local(2026, 2, 28, 0, 0));
+        Assert.Equal(TopUpStatus.Completed, (await _h.Get<TopUpProcessor>().ProcessAsync(_h.Sms("5"))).Status);
+
+        Assert.Equal(new RenewalSweepResult(0, 1, 0, 0), await SweepAsync());
+        await _h.SettleAsync();
+
+        string id = Renewals.TryId(await AccountIdAsync(), Local(2026, 2, 28, 10, 0).ToUnixTimeMilliseconds(), 0, 1);
+        SmsTransaction renewed = (await _h.Get<SmsTransactions>().FindByMessageIdAsync(id))!;
+        Assert.Equal((TopUpState.Completed, null), (renewed.State, renewed.Code));
+        Assert.Equal(Local(2026, 3, 28, 10, 0), await PaidUntilAsync());
+        Assert.Equal(1, await SenderCountAsync(Local(2026, 2, 28, 0, 0)));
+        Assert.Equal(ControlCodes.SenderVelocity, (await _h.Get<TopUpProcessor>().ProcessAsync(_h.Sms("5"))).Code);
+        await _h.AssertLedgerWholeAsync();
+    }
+
     [Fact]
     public async Task Renewal_BankDeclines_TriedThreeTimesSixHoursApart_ThenReportedOnce_NothingCharged()
     {
@@ -363,6 +393,16 @@ public abstract class RenewalSpec : IAsyncLifetime
     private async Task<DateTimeOffset?> PaidUntilAsync() => (await _h.Get<ServiceAccounts>().FindAsync(Account))!.PaidUntil;
 
     private async Task<long> BankBalanceAsync() => (await _h.AccountAsync("bank:BEK"))?.Balance.Cents ?? 0;
+
+    /// <summary>How many top-ups the holder's velocity counted in the clock minute of <paramref name="at"/>.</summary>
+    private async Task<long> SenderCountAsync(DateTimeOffset at)
+    {
+        await using System.Data.Common.DbConnection connection = await _h.Test.Database.OpenReaderAsync();
+        await using System.Data.Common.DbCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT used FROM sms_control_counters WHERE scope = 'from:" + _h.Holder.E164 + "' AND period = 'i"
+            + (at.ToUnixTimeSeconds() / 60).ToString(System.Globalization.CultureInfo.InvariantCulture) + "'";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>The text of the renewal SMS in the outbox whose id begins with <paramref name="prefix"/> (the only one, or the newest).</summary>
     private async Task<string> RenewalSmsAsync(string prefix, bool newest = false)

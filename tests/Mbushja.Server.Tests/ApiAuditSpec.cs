@@ -52,6 +52,8 @@ public abstract class ApiAuditSpec(ServerFixture server) : IAsyncLifetime
         "POST /api/v1/banks/{code}/reconciliation",
         "PUT /api/v1/banks/{bankCode}/registrations/{id}/caps",
         "PUT /api/v1/banks/{bankCode}/registrations/{id}/authorized/{msisdn}/caps",
+        // Audited with the number, never the PIN: ConfirmationRoundTripSpec.PinApi_….
+        "PUT /api/v1/banks/{bankCode}/registrations/{id}/pins/{msisdn}",
         "POST /api/v1/sim-changes",
     ];
 

@@ -236,7 +236,7 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
 
                 return (platform, F("story.interpreted.ok", bankName(Str(d, "bank") ?? row.BankCode), Targets(d), Show.Money(row.Plan?.Total ?? row.Amount)), false);
             case "control":
-                return (platform, F("story.control", Code(row.Code)), true);
+                return (platform, F("story.control", row.Code is null ? Str(d, "control") ?? "—" : Code(row.Code)), true);
             case "ledger.hold":
                 return (T("story.by.ledger"), F("story.ledger.hold", Show.Money(Sum(d)), bank), false);
             case "bank.hold":

@@ -42,6 +42,8 @@ public sealed class TrailStorySpec
         { "interpreted", """{"ok":true,"bank":"TEB","command":{"kind":"mobile","targets":[{"msisdn":"+38349111111","amountCents":300},{"account":"drita","amountCents":null}]}}""" },
         { "interpreted", """{"ok":true,"bank":"TEB","command":{"kind":"tv","targets":[{"account":null,"amountCents":null}]}}""" },
         { "interpreted", """{"ok":false,"bank":"TEB","error":{"code":"UNKNOWN_COMMAND","message":"not understood"}}""" },
+        { "control", """{"control":"cap","cap":"daily","whose":"person","capCents":2000,"usedCents":1500,"leftCents":500}""" },
+        { "control", """{"control":"velocity","scope":"sender","target":null,"window":"minute","limit":10,"until":"2026-03-02T10:01:00Z"}""" },
         { "ledger.hold", """{"transfers":[{"id":"x:hold","debit":"bank:TEB","credit":"clearing:TEB","amountCents":1800,"pendingId":null}]}""" },
         { "bank.hold", """{"amountCents":1800,"status":"held","code":null,"failure":null,"attempts":1}""" },
         { "bank.hold", """{"amountCents":1800,"status":"declined","code":"INSUFFICIENT_FUNDS","failure":null,"attempts":1}""" },

@@ -36,7 +36,7 @@ public abstract partial class ConsoleHost : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync(Kind);
-        Server = await RunningServer.StartAsync(Database.Option, demo: true, configure: s => s with { ConsoleDemoPassword = Password, Time = Time });
+        Server = await RunningServer.StartAsync(Database.Option, demo: true, configure: s => s with { ConsoleDemoPassword = Password, Time = Time, ConfigDirectory = ConfigCopies.WithoutVelocityLimits });
         _next = Random.Shared.Next(100_000, 800_000);
     }
 

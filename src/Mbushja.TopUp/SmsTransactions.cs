@@ -56,7 +56,7 @@ public sealed record Transition(TopUpState State, string? Code, string? Reply, b
 /// they make); and every change of state is conditional on the state before it, which is what keeps two workers from
 /// both acting.
 /// </summary>
-public sealed class SmsTransactions(Database database, LedgerEngine ledger, ServerInstance instance)
+public sealed class SmsTransactions(Database database, LedgerEngine ledger, ServerInstance instance, OperatorClock clock)
 {
     /// <summary>The refusal when the row was not in the state the change expects (another worker moved it).</summary>
     public const string StateChanged = "STATE_CHANGED";
@@ -104,7 +104,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         if (row.Plan is { } plan)
         {
             TransferRequest hold = Hold(row.Id, plan);
-            var accept = new Accept(row, [.. trail, LedgerLine("ledger.hold", hold)], redelivery, instance.Id);
+            var accept = new Accept(row, [.. trail, LedgerLine("ledger.hold", hold)], redelivery, instance.Id, clock);
             LedgerOutcome outcome = await ledger.SubmitAsync(
                 new LedgerCommand([hold]) { Accounts = [TopUpAccounts.Bank(plan.BankCode), TopUpAccounts.Clearing(plan.BankCode)], Work = LedgerWork.Of(accept) },
                 ct);
@@ -112,7 +112,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         }
         else
         {
-            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id), Durability.Durable, ct);
+            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id, clock), Durability.Durable, ct);
         }
 
         return refused is null || (refused.Code == Duplicate ? false : throw Unexpected(refused));
@@ -149,7 +149,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     public async Task<bool> MoveAsync(SmsTransaction row, TopUpState from, Transition to, TransferRequest? transfer = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(row);
-        var move = new Move(row, from, transfer is null ? to : to with { Trail = [.. to.Trail, LedgerLine(LedgerKind(transfer), transfer)] });
+        var move = new Move(row, from, clock, transfer is null ? to : to with { Trail = [.. to.Trail, LedgerLine(LedgerKind(transfer), transfer)] });
         CommitRefusal? refused;
         if (transfer is null)
         {
@@ -334,7 +334,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     }
 
     /// <summary>Sets the state (conditionally) and, when the change decides the message, records the reply once.</summary>
-    internal static async Task<CommitRefusal?> ApplyTransitionAsync(CommitContext context, SmsTransaction row, TopUpState from, Transition to, CancellationToken ct)
+    internal static async Task<CommitRefusal?> ApplyTransitionAsync(
+        CommitContext context, OperatorClock clock, SmsTransaction row, TopUpState from, Transition to, CancellationToken ct)
     {
         TransactionId id = row.Id;
         if (!TopUpStates.CanMove(from, to.State))
@@ -357,6 +358,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         {
             return new CommitRefusal(StateChanged, $"Message {id} is no longer {from.ToWire()}.");
         }
+
+        SmsRollups.Moved(context, clock, row, from, to);
 
         if (to.Reply is not null)
         {
@@ -412,7 +415,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         }
 
         var values = new System.Text.StringBuilder();
-        var parameters = new List<(string, object?)>(2 + targets.Count) { ("id", row.Id.Value), ("at", context.NowMs) };
+        var parameters = new List<(string, object?)>(2 + targets.Count) { ("id", row.Id.Value), ("at", row.ReceivedAt.ToUnixTimeMilliseconds()) };
         for (int i = 0; i < targets.Count; i++)
         {
             values.Append(i == 0 ? "" : ", ").Append("(@g").Append(i).Append(", @at, @id)");
@@ -466,7 +469,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     private static InvalidOperationException Unexpected(CommitRefusal refusal) =>
         new($"The message store refused a write: {refusal.Code} {refusal.Message}");
 
-    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, string holder) : ICommitWork
+    private sealed class Accept(SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, string holder, OperatorClock clock) : ICommitWork
     {
         private readonly string? _plan = row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan);
 
@@ -504,7 +507,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
             // ON CONFLICT keeps the transaction usable on PostgreSQL; the unique message id decides a duplicate.
             bool inserted = await context.ExpectOneAsync(
                 $"INSERT INTO sms_transactions ({Columns}, lease_holder) VALUES (@id, @mid, @sender, @msisdn, @to, @text, @bank, @lang, @state, @code, @ref, "
-                + "@amount, @plan, @reply, @route, @now, @now, @lease, @holder) ON CONFLICT DO NOTHING",
+                + "@amount, @plan, @reply, @route, @received, @now, @lease, @holder) ON CONFLICT DO NOTHING",
                 cancellationToken,
                 ("id", row.Id.Value),
                 ("mid", row.MessageId),
@@ -520,6 +523,9 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
                 ("amount", row.Amount?.Cents),
                 ("plan", _plan),
                 ("route", row.Route == ReplyRoute.Outbound ? "outbound" : "response"),
+                // As the message was taken (its lease is counted from then too), so that its day is the one the caller
+                // knows it by (the dashboard's roll-ups: SmsRollups).
+                ("received", row.ReceivedAt.ToUnixTimeMilliseconds()),
                 ("now", context.NowMs),
                 ("reply", row.Reply),
                 ("lease", row.LeaseUntil.ToUnixTimeMilliseconds()),
@@ -528,6 +534,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
             {
                 return new CommitRefusal(Duplicate, $"Message {row.MessageId} is recorded already.");
             }
+
+            SmsRollups.Accepted(context, clock, row);
 
             if (row.Plan is { } plan)
             {
@@ -547,14 +555,14 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         }
     }
 
-    private sealed class Move(SmsTransaction row, TopUpState from, Transition to) : ICommitWork
+    private sealed class Move(SmsTransaction row, TopUpState from, OperatorClock clock, Transition to) : ICommitWork
     {
         public bool RefusesBeforeWriting => true;
 
         public bool Pipelined => true;
 
         public Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) =>
-            ApplyTransitionAsync(context, row, from, to, cancellationToken);
+            ApplyTransitionAsync(context, clock, row, from, to, cancellationToken);
     }
 
     private sealed class AnswerInResponse(TransactionId id) : ICommitWork

@@ -1,7 +1,7 @@
 namespace Mbushja.WebConsole;
 
-/// <summary>One bar: what it is, its size, and the figure written beside it.</summary>
-public sealed record Bar(string Label, long Value, string Figure);
+/// <summary>A bar: its label in words, its value, the figure shown beside it, and the key it stands for (a refusal code), when the label translates one.</summary>
+public sealed record Bar(string Label, long Value, string Figure, string? Key = null);
 
 /// <summary>
 /// A horizontal bar chart, drawn as SVG on the server (<c>Shared/_BarChart.cshtml</c>): no script, no library. The label

@@ -82,11 +82,11 @@ public sealed class DashboardBrowserSpec(SqliteFakeClockConsoleHost host, Browse
         Assert.True(await tab.Page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"));
         await tab.ShotAsync("phone");
 
-        // In Albanian, the labels whole.
+        // In Albanian, the labels whole, a refusal's reason in words.
         await tab.Page.SetViewportSizeAsync(1440, 900);
         await tab.Page.ClickAsync("#lang-sq");
         await Expect(tab.Page.Locator("h1")).ToContainTextAsync("Paneli");
-        await Expect(tab.Page.Locator("#refusals g.row text.label")).ToHaveTextAsync("UNKNOWN_COMMAND");
+        await Expect(tab.Page.Locator("#refusals g.row text.label")).ToHaveTextAsync("mesazhi nuk u kuptua");
         await tab.ShotAsync("sq");
     }
 

@@ -70,7 +70,7 @@ public sealed class DashboardModel(ConsoleQueries queries, OperatorClock clock, 
             new BarChart(
                 "refusals",
                 texts.Format("dash.refusals", Days),
-                [.. month.RefusalsByReason.OrderByDescending(r => r.Value).Select(r => new Bar(r.Key, r.Value, Count(r.Value)))],
+                [.. month.RefusalsByReason.OrderByDescending(r => r.Value).Select(r => new Bar(texts.Code(r.Key), r.Value, Count(r.Value), r.Key))],
                 texts["dash.norefusals"]),
             new BarChart("inflight", texts["dash.inflight"], [.. inFlight.Select(b => new Bar(b.Bank, b.Held.Cents, Show.Money(b.Held)))], none),
         ];

@@ -23,7 +23,7 @@ public sealed class DashboardBrowserSpec(SqliteFakeClockConsoleHost host, Browse
         host.Clock.Advance(TimeSpan.FromDays(1));
         string day1 = Day(clock.Today);
         await TopUpAsync("50001", "3");
-        await PayByUssdAsync("049600003", "1", "3", "drita", "1");
+        await host.PayByUssdAsync("049600003", "1", "3", "drita", "1");
         host.Clock.Advance(TimeSpan.FromDays(1));
         string today = Day(clock.Today);
         await TopUpAsync("50001", "1");
@@ -106,26 +106,5 @@ public sealed class DashboardBrowserSpec(SqliteFakeClockConsoleHost host, Browse
         (string status, string? id, _) = await host.SendSmsAsync("049111111", shortCode, text);
         Assert.Equal("completed", status);
         await host.WaitForCaptureAsync(id!);
-    }
-
-    /// <summary>A USSD session through the aggregator's callback (<c>POST /ussd</c>), one answer at a time.</summary>
-    private async Task PayByUssdAsync(string number, params string[] answers)
-    {
-        string session = "dashboard-" + Guid.NewGuid().ToString("N");
-        string screen = "";
-        for (int step = 0; step <= answers.Length; step++)
-        {
-            using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["sessionId"] = session,
-                ["serviceCode"] = "*101#",
-                ["phoneNumber"] = number,
-                ["text"] = string.Join("*", answers.Take(step)),
-            });
-            using HttpResponseMessage response = await host.Server.Http.PostAsync("/ussd", form);
-            screen = await response.Content.ReadAsStringAsync();
-        }
-
-        Assert.StartsWith("END ", screen, StringComparison.Ordinal);
     }
 }

@@ -300,7 +300,7 @@ internal static partial class ScaleRun
             Read("console: lookup of a USSD receipt's reference", () =>
                 PageAsync(console, $"/console/lookup?q={ScaleSeed.PaymentId(random.Next(sizes.UssdPayments))[^8..].ToUpperInvariant()}")),
             Read("console: transaction page", () => PageAsync(console, $"/console/transactions/{ScaleSeed.TopUpId(TopUp())}")),
-            Read("console: dashboard (today and 30 days)", () => PageAsync(console, "/console/dashboard")),
+            Read(Program.DashboardOperation, () => PageAsync(console, "/console/dashboard")),
 
             // The API's reads, with the admin key.
             Read("API: GET subscribers/{msisdn}", () => GetAsync(api, $"/api/v1/subscribers/{Uri.EscapeDataString(ScaleSeed.SubscriberE164(Subscriber()))}")),

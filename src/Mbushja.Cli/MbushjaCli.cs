@@ -66,6 +66,7 @@ public static class MbushjaCli
         root.Subcommands.Add(ParseCommand(config, output, errors));
         root.Subcommands.Add(PhoneCommand(output, stdin));
         root.Subcommands.Add(UsersCommand.Create(config, output, errors, stdin));
+        root.Subcommands.Add(RollupsCommand.Create(config, output, errors));
 
         // No response files: an argument that begins with '@' (an SMS text such as "@5") is that text, not a file to read.
         ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

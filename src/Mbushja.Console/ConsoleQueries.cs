@@ -1,5 +1,6 @@
-using System.Collections.Concurrent;
 using Mbushja.Domain;
+using Mbushja.Ledger;
+using Mbushja.Storage.Rollups;
 using Mbushja.TopUp;
 using Mbushja.Ussd;
 
@@ -11,7 +12,7 @@ public readonly record struct Tally(long Count, Money Value)
     public Tally Add(long count, Money value) => new(checked(Count + count), Value + value);
 }
 
-/// <summary>What the dashboard shows for one period, computed from the recorded messages and payments.</summary>
+/// <summary>What the dashboard shows for one period (a day, or days added up).</summary>
 public sealed record PeriodFigures(
     DateTimeOffset From,
     DateTimeOffset To,
@@ -22,92 +23,88 @@ public sealed record PeriodFigures(
     long SmsInProgress,
     IReadOnlyDictionary<string, long> RefusalsByReason)
 {
+    /// <summary>SMS top-ups reversed (by the day the reversal was asked), whatever their refund's state.</summary>
+    public Tally Reversed { get; init; }
+
     /// <summary>Successful SMS top-ups among the decided ones, in percent; null when none was decided.</summary>
     public double? SmsSuccessRate => SmsAll - SmsInProgress is var decided and > 0 ? 100.0 * Sms.Count / decided : null;
 }
 
-/// <summary>The dashboard's figures, made from what SMS Top Up and USSD each count of their own messages. Reads only.</summary>
-public sealed class ConsoleQueries(SmsTransactions sms, UssdPayments ussd, OperatorClock clock)
+/// <summary>
+/// The dashboard's figures: from the daily roll-ups that every commit keeps (<see cref="DaysAsync"/>: one indexed read of
+/// a few rows a day, whatever the history's size; docs/design/dashboard-rollups.md), the money in flight from the ledger,
+/// and, to check the roll-ups, the same figures counted from the messages and payments themselves. Reads only.
+/// </summary>
+public sealed class ConsoleQueries(DailyRollups rollups, SmsTransactions sms, UssdPayments ussd, LedgerQueries ledger, OperatorClock clock)
 {
-    /// <summary>
-    /// How long after a day's end a row may still be dated in it: a message is recorded (and a payment committed) at
-    /// the time of its own commit, so only one in flight at midnight, or a server whose clock is behind, can be late.
-    /// </summary>
-    public static readonly TimeSpan Settled = TimeSpan.FromHours(1);
-
-    /// <summary>Days whose figures can no longer change (see <see cref="DaysAsync"/>), by operator-local date.</summary>
-    private readonly ConcurrentDictionary<DateOnly, PeriodFigures> _closedDays = new();
-
-    /// <summary>The dashboard's figures for [from, to).</summary>
-    public async Task<PeriodFigures> FiguresAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
-    {
-        var topUps = new Tally();
-        var byBank = new SortedDictionary<string, Tally>(StringComparer.Ordinal);
-        var refusals = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        long all = 0, inProgress = 0;
-        foreach (SmsTally t in await sms.TallyAsync(from, to, ct))
-        {
-            all += t.Count;
-            string bank = t.BankCode ?? "-";
-            if (TopUpStates.IsCharged(t.State))
-            {
-                topUps = topUps.Add(t.Count, t.Value);
-                byBank[bank] = byBank.GetValueOrDefault(bank).Add(t.Count, t.Value);
-            }
-            else if (TopUpStates.IsUnfinished(t.State))
-            {
-                inProgress += t.Count;
-            }
-            else if (RenewalCodes.IsDone(t.Code))
-            {
-                // A renewal set or stopped: no top-up, and no refusal either.
-            }
-            else
-            {
-                string reason = t.Code ?? t.State.ToWire().ToUpperInvariant();
-                refusals[reason] = refusals.GetValueOrDefault(reason) + t.Count;
-            }
-        }
-
-        (long count, Money value) = await ussd.TallyAsync(from, to, ct);
-        return new PeriodFigures(from, to, topUps, new Tally(count, value), byBank, all, inProgress, refusals);
-    }
-
-    /// <summary>
-    /// The figures of each operator-local day from <paramref name="first"/> to <paramref name="last"/>, in order. A day
-    /// that ended more than <see cref="Settled"/> ago with no message in progress can no longer change (a decided
-    /// message never changes state; nothing new is dated in it): it is read once and kept, so that the dashboard's 30
-    /// days cost a read of today, not of a month of messages on every page (bench/README.md, "Scale").
-    /// </summary>
+    /// <summary>The figures of each operator-local day from <paramref name="first"/> to <paramref name="last"/>, in order, from the roll-ups.</summary>
     public async Task<IReadOnlyList<PeriodFigures>> DaysAsync(DateOnly first, DateOnly last, CancellationToken ct = default)
     {
-        DateTimeOffset now = clock.UtcNow;
-        var days = new List<PeriodFigures>();
-        for (DateOnly day = first; day <= last; day = day.AddDays(1))
+        var byDay = new Dictionary<DateOnly, Builder>();
+        foreach ((RollupKey key, RollupFigure figure) in await rollups.ReadAsync(first, last, ct))
         {
-            if (_closedDays.TryGetValue(day, out PeriodFigures? kept))
+            if (!byDay.TryGetValue(key.Day, out Builder? day))
             {
-                days.Add(kept);
-                continue;
+                byDay[key.Day] = day = new Builder();
             }
 
-            (DateTimeOffset from, DateTimeOffset to) = clock.DayBounds(day);
-            PeriodFigures figures = await FiguresAsync(from, to, ct);
-            if (to + Settled <= now && figures.SmsInProgress == 0)
+            Money value = Money.FromCents(figure.Value);
+            switch (key.Kind)
             {
-                _closedDays[day] = figures;
+                case RollupKinds.Sms:
+                    day.Sms(key.Bank.Length == 0 ? null : key.Bank, TopUpStates.Parse(key.State), key.Code.Length == 0 ? null : key.Code, figure.Count, value);
+                    break;
+                case RollupKinds.Ussd:
+                    day.Ussd = day.Ussd.Add(figure.Count, value);
+                    break;
+                case RollupKinds.Reversal:
+                    day.Reversed = day.Reversed.Add(figure.Count, value);
+                    break;
             }
-
-            days.Add(figures);
         }
 
-        // Only the days still asked for are kept.
-        foreach (DateOnly old in _closedDays.Keys.Where(d => d < first))
+        var days = new List<PeriodFigures>();
+        for (DateOnly d = first; d <= last; d = d.AddDays(1))
         {
-            _closedDays.TryRemove(old, out _);
+            (DateTimeOffset from, DateTimeOffset to) = clock.DayBounds(d);
+            days.Add((byDay.GetValueOrDefault(d) ?? new Builder()).Build(from, to));
         }
 
         return days;
+    }
+
+    /// <summary>
+    /// The same figures for [from, to), counted from the messages and payments themselves (an index range and a row
+    /// each: what the roll-ups save the dashboard; kept to check them).
+    /// </summary>
+    public async Task<PeriodFigures> FiguresAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        var figures = new Builder();
+        foreach (SmsTally t in await sms.TallyAsync(from, to, ct))
+        {
+            figures.Sms(t.BankCode, t.State, t.Code, t.Count, t.Value);
+        }
+
+        (long count, Money value) = await ussd.TallyAsync(from, to, ct);
+        figures.Ussd = new Tally(count, value);
+        return figures.Build(from, to);
+    }
+
+    /// <summary>
+    /// The money in flight at each bank: what the bank holds for messages whose capture or void is not confirmed yet, as
+    /// the ledger keeps it (the holds pending on the bank's clearing account; docs/money.md). One key read per bank.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Bank, Money Held)>> InFlightAsync(IEnumerable<string> banks, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(banks);
+        var held = new List<(string, Money)>();
+        foreach (string bank in banks)
+        {
+            LedgerAccount? clearing = await ledger.GetAccountAsync(TopUpAccounts.Clearing(bank).Id.Value, ct);
+            held.Add((bank, clearing?.PendingCredits ?? Money.Zero));
+        }
+
+        return held;
     }
 
     /// <summary>Days' figures added up into one period's, from the first day's start to the last day's end.</summary>
@@ -119,28 +116,79 @@ public sealed class ConsoleQueries(SmsTransactions sms, UssdPayments ussd, Opera
             throw new ArgumentException("At least one day.", nameof(days));
         }
 
-        var sms = new Tally();
-        var ussd = new Tally();
-        var byBank = new SortedDictionary<string, Tally>(StringComparer.Ordinal);
-        var refusals = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        long all = 0, inProgress = 0;
+        var sum = new Builder();
         foreach (PeriodFigures day in days)
         {
-            sms = sms.Add(day.Sms.Count, day.Sms.Value);
-            ussd = ussd.Add(day.Ussd.Count, day.Ussd.Value);
-            all += day.SmsAll;
-            inProgress += day.SmsInProgress;
+            sum.Add(day);
+        }
+
+        return sum.Build(days[0].From, days[^1].To);
+    }
+
+    /// <summary>Figures as they are added up.</summary>
+    private sealed class Builder
+    {
+        private readonly SortedDictionary<string, Tally> _byBank = new(StringComparer.Ordinal);
+        private readonly SortedDictionary<string, long> _refusals = new(StringComparer.Ordinal);
+        private Tally _sms;
+        private long _all;
+        private long _inProgress;
+
+        public Tally Ussd { get; set; }
+
+        public Tally Reversed { get; set; }
+
+        /// <summary>
+        /// Messages of a bank, state and code: charged ones are top-ups, unfinished ones in progress, a renewal set or stopped
+        /// neither, the rest refusals by reason.
+        /// </summary>
+        public void Sms(string? bankCode, TopUpState state, string? code, long count, Money value)
+        {
+            _all += count;
+            if (TopUpStates.IsCharged(state))
+            {
+                string bank = bankCode ?? "-";
+                _sms = _sms.Add(count, value);
+                _byBank[bank] = _byBank.GetValueOrDefault(bank).Add(count, value);
+            }
+            else if (TopUpStates.IsUnfinished(state))
+            {
+                _inProgress += count;
+            }
+            else if (RenewalCodes.IsDone(code))
+            {
+                // A renewal set or stopped: no top-up, and no refusal either.
+            }
+            else
+            {
+                string reason = code ?? state.ToWire().ToUpperInvariant();
+                _refusals[reason] = _refusals.GetValueOrDefault(reason) + count;
+            }
+        }
+
+        public void Add(PeriodFigures day)
+        {
+            _sms = _sms.Add(day.Sms.Count, day.Sms.Value);
+            Ussd = Ussd.Add(day.Ussd.Count, day.Ussd.Value);
+            Reversed = Reversed.Add(day.Reversed.Count, day.Reversed.Value);
+            _all += day.SmsAll;
+            _inProgress += day.SmsInProgress;
             foreach ((string bank, Tally tally) in day.ByBank)
             {
-                byBank[bank] = byBank.GetValueOrDefault(bank).Add(tally.Count, tally.Value);
+                _byBank[bank] = _byBank.GetValueOrDefault(bank).Add(tally.Count, tally.Value);
             }
 
             foreach ((string reason, long count) in day.RefusalsByReason)
             {
-                refusals[reason] = refusals.GetValueOrDefault(reason) + count;
+                _refusals[reason] = _refusals.GetValueOrDefault(reason) + count;
             }
         }
 
-        return new PeriodFigures(days[0].From, days[^1].To, sms, ussd, byBank, all, inProgress, refusals);
+        public PeriodFigures Build(DateTimeOffset from, DateTimeOffset to) =>
+            new(from, to, _sms, Ussd, new SortedDictionary<string, Tally>(_byBank, StringComparer.Ordinal), _all, _inProgress,
+                new SortedDictionary<string, long>(_refusals, StringComparer.Ordinal))
+            {
+                Reversed = Reversed,
+            };
     }
 }

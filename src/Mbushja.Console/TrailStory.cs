@@ -267,7 +267,7 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
             case "confirmation.failed":
                 return (platform, F("story.confirmation.failed", Ref(Str(d, "by")), Amount(d, row)), true);
             case "control":
-                return (platform, F("story.control", Code(row.Code)), true);
+                return (platform, F("story.control", row.Code is null ? Str(d, "control") ?? "—" : Code(row.Code)), true);
             case "ledger.hold":
                 return (T("story.by.ledger"), F("story.ledger.hold", Show.Money(Sum(d)), bank), false);
             case "bank.hold":

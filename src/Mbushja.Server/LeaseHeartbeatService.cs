@@ -19,7 +19,7 @@ public sealed partial class LeaseHeartbeatService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         TimeSpan every = settings.TopUp.LeaseRenewal;
-        long lastFailureLog = long.MinValue;
+        var failures = new OncePer(settings.TopUp.Lease, settings.Time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -41,10 +41,8 @@ public sealed partial class LeaseHeartbeatService(
             {
                 // A database that takes no writes (a failover): the leases run out meanwhile, and whoever sweeps after
                 // it finds the work; every step of it is conditional on the state before it. Said once a lease at most.
-                long now = Environment.TickCount64;
-                if (now - lastFailureLog > settings.TopUp.Lease.TotalMilliseconds)
+                if (failures.Now())
                 {
-                    lastFailureLog = now;
                     LogFailed(logger, e.Message);
                 }
             }
@@ -71,4 +69,26 @@ public sealed partial class LeaseHeartbeatService(
 
     [LoggerMessage(EventId = 3105, Level = LogLevel.Warning, Message = "The leases of the work under way could not be renewed ({Reason}); trying again")]
     private static partial void LogFailed(ILogger logger, string reason);
+}
+
+/// <summary>
+/// Whether to say something that may repeat often: yes the first time, then once per <paramref name="every"/> at most.
+/// (The heartbeat once started its "last said" at <see cref="long.MinValue"/>: the first failure's subtraction overflowed,
+/// and the exception stopped the server.)
+/// </summary>
+public sealed class OncePer(TimeSpan every, TimeProvider time)
+{
+    private long? _said;
+
+    public bool Now()
+    {
+        long now = time.GetTimestamp();
+        if (_said is { } said && time.GetElapsedTime(said, now) < every)
+        {
+            return false;
+        }
+
+        _said = now;
+        return true;
+    }
 }

@@ -10,6 +10,8 @@ using Mbushja.Server.Smpp;
 using Mbushja.Smpp.Session;
 using Mbushja.Sms;
 using Mbushja.Storage;
+using Mbushja.Storage.Commits;
+using Mbushja.Storage.Rollups;
 using Mbushja.TopUp;
 using Mbushja.Ussd;
 using Mbushja.WebConsole;
@@ -117,6 +119,20 @@ public static partial class MbushjaServer
             LogTakingBack(startLogger, instance, ended);
         }
 
+        // A database an older version wrote gets the dashboard's roll-ups from its messages and payments, once.
+        int? rebuilt = null;
+        await Failover.UntilWritableAsync(
+            async token => rebuilt = await DashboardRollups.RebuildIfMissingAsync(
+                database, app.Services.GetRequiredService<DailyRollups>(), app.Services.GetRequiredService<CommitQueue>(), app.Services.GetRequiredService<OperatorClock>(), token),
+            settings.Time,
+            WaitingForDatabase,
+            ct);
+        if (rebuilt is { } rows)
+        {
+            ILogger startLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mbushja.Server");
+            LogRollupsRebuilt(startLogger, rows);
+        }
+
         // Prices and fees recorded over the catalog file, in force from the first request on.
         await Failover.UntilWritableAsync(app.Services.GetRequiredService<CatalogChanges>().RefreshAsync, settings.Time, WaitingForDatabase, ct);
         if (settings.Demo)
@@ -145,6 +161,9 @@ public static partial class MbushjaServer
             LogSmppPasswordInUrl(logger, bind);
         }
     }
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Information, Message = "The dashboard's daily roll-ups were missing: rebuilt from the messages and payments ({Rows} rows)")]
+    private static partial void LogRollupsRebuilt(ILogger logger, int rows);
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Instance {Instance}: taking back {Count} unfinished messages and refunds its last run left")]
     private static partial void LogTakingBack(ILogger logger, string instance, int count);

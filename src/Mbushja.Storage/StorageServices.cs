@@ -12,6 +12,7 @@ public static class StorageServices
     {
         services.AddSingleton(database);
         services.AddSingleton(sp => new CommitQueue(database, time, options, sp.GetService<ILogger<CommitQueue>>()));
+        services.AddSingleton<Rollups.DailyRollups>();
         return services;
     }
 

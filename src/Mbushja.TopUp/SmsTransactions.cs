@@ -69,7 +69,7 @@ public enum AcceptOutcome
     Controlled,
 }
 
-public sealed class SmsTransactions(Database database, LedgerEngine ledger, ServerInstance instance, TopUpControls? controls = null)
+public sealed class SmsTransactions(Database database, LedgerEngine ledger, ServerInstance instance, OperatorClock clock, TopUpControls? controls = null)
 {
     /// <summary>The controls the messages recorded here consume (null: none, as in a store made without them).</summary>
     public TopUpControls? Controls => controls;
@@ -151,7 +151,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         if (row.Plan is { } plan)
         {
             TransferRequest hold = Hold(row.Id, plan);
-            var accept = new Accept(row, [.. trail, LedgerLine(TrailKind.LedgerHold, hold)], redelivery, instance.Id, controls, with);
+            var accept = new Accept(row, [.. trail, LedgerLine(TrailKind.LedgerHold, hold)], redelivery, instance.Id, clock, controls, with);
             LedgerOutcome outcome = await ledger.SubmitAsync(
                 new LedgerCommand([hold]) { Accounts = [TopUpAccounts.Bank(plan.BankCode), TopUpAccounts.Clearing(plan.BankCode)], Work = LedgerWork.Of(accept) },
                 ct);
@@ -159,7 +159,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         }
         else
         {
-            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id, null, with), Durability.Durable, ct);
+            refused = await ledger.Commits.CommitAsync(new Accept(row, trail, redelivery, instance.Id, clock, null, with), Durability.Durable, ct);
         }
 
         return refused;
@@ -198,7 +198,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         ArgumentNullException.ThrowIfNull(row);
         // A hold voided (declined, or released after no answer) gives its amount back to the caps it consumed.
         TopUpControls? giveBack = transfer?.Kind == TransferKind.Void ? controls : null;
-        var move = new Move(row, from, transfer is null ? to : to with { Trail = [.. to.Trail, LedgerLine(LedgerKind(transfer), transfer)] }, giveBack);
+        var move = new Move(row, from, clock, transfer is null ? to : to with { Trail = [.. to.Trail, LedgerLine(LedgerKind(transfer), transfer)] }, giveBack);
         CommitRefusal? refused;
         if (transfer is null)
         {
@@ -383,7 +383,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
     }
 
     /// <summary>Sets the state (conditionally) and, when the change decides the message, records the reply once.</summary>
-    internal static async Task<CommitRefusal?> ApplyTransitionAsync(CommitContext context, SmsTransaction row, TopUpState from, Transition to, CancellationToken ct)
+    internal static async Task<CommitRefusal?> ApplyTransitionAsync(
+        CommitContext context, OperatorClock clock, SmsTransaction row, TopUpState from, Transition to, CancellationToken ct)
     {
         TransactionId id = row.Id;
         if (!TopUpStates.CanMove(from, to.State))
@@ -406,6 +407,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         {
             return new CommitRefusal(StateChanged, $"Message {id} is no longer {from.ToWire()}.");
         }
+
+        SmsRollups.Moved(context, clock, row, from, to);
 
         if (to.Reply is not null)
         {
@@ -461,7 +464,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         }
 
         var values = new System.Text.StringBuilder();
-        var parameters = new List<(string, object?)>(2 + targets.Count) { ("id", row.Id.Value), ("at", context.NowMs) };
+        var parameters = new List<(string, object?)>(2 + targets.Count) { ("id", row.Id.Value), ("at", row.ReceivedAt.ToUnixTimeMilliseconds()) };
         for (int i = 0; i < targets.Count; i++)
         {
             values.Append(i == 0 ? "" : ", ").Append("(@g").Append(i).Append(", @at, @id)");
@@ -516,7 +519,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         new($"The message store refused a write: {refusal.Code} {refusal.Message}");
 
     private sealed class Accept(
-        SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, string holder, TopUpControls? controls, ICommitWork? with) : ICommitWork
+        SmsTransaction row, IReadOnlyList<TrailEntry> trail, RedeliveryKey? redelivery, string holder, OperatorClock clock, TopUpControls? controls, ICommitWork? with) : ICommitWork
     {
         private readonly string? _plan = row.Plan is null ? null : TopUpPlanner.Serialize(row.Plan);
 
@@ -557,7 +560,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
             // ON CONFLICT keeps the transaction usable on PostgreSQL; the unique message id decides a duplicate.
             bool inserted = await context.ExpectOneAsync(
                 $"INSERT INTO sms_transactions ({Columns}, lease_holder) VALUES (@id, @mid, @sender, @msisdn, @to, @text, @bank, @lang, @state, @code, @ref, "
-                + "@amount, @plan, @reply, @route, @now, @now, @lease, @holder) ON CONFLICT DO NOTHING",
+                + "@amount, @plan, @reply, @route, @received, @now, @lease, @holder) ON CONFLICT DO NOTHING",
                 cancellationToken,
                 ("id", row.Id.Value),
                 ("mid", row.MessageId),
@@ -573,6 +576,9 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
                 ("amount", row.Amount?.Cents),
                 ("plan", _plan),
                 ("route", row.Route == ReplyRoute.Outbound ? "outbound" : "response"),
+                // As the message was taken (its lease is counted from then too), so that its day is the one the caller
+                // knows it by (the dashboard's roll-ups: SmsRollups).
+                ("received", row.ReceivedAt.ToUnixTimeMilliseconds()),
                 ("now", context.NowMs),
                 ("reply", row.Reply),
                 ("lease", row.LeaseUntil.ToUnixTimeMilliseconds()),
@@ -593,6 +599,8 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
                 return refused;
             }
 
+            SmsRollups.Accepted(context, clock, row);
+
             if (row.Plan is { } plan)
             {
                 InsertTargets(context, row, plan);
@@ -611,7 +619,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
         }
     }
 
-    private sealed class Move(SmsTransaction row, TopUpState from, Transition to, TopUpControls? giveBack) : ICommitWork
+    private sealed class Move(SmsTransaction row, TopUpState from, OperatorClock clock, Transition to, TopUpControls? giveBack) : ICommitWork
     {
         public bool RefusesBeforeWriting => true;
 
@@ -619,7 +627,7 @@ public sealed class SmsTransactions(Database database, LedgerEngine ledger, Serv
 
         public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
-            CommitRefusal? refused = await ApplyTransitionAsync(context, row, from, to, cancellationToken);
+            CommitRefusal? refused = await ApplyTransitionAsync(context, clock, row, from, to, cancellationToken);
             if (refused is null && giveBack is not null && row.Plan is { } plan)
             {
                 giveBack.GiveBack(context, plan, row.Msisdn, row.ReceivedAt);

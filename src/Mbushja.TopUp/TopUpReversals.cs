@@ -236,7 +236,7 @@ public sealed partial class TopUpReversals(
             failure = call.Failure,
             attempts = call.Attempts,
         });
-        var record = new RecordRefund(reversal.TransactionId, state, call.Reply?.Code, entry, clock.UtcNow + options.BankRetry);
+        var record = new RecordRefund(reversal, state, call.Reply?.Code, entry, clock.UtcNow + options.BankRetry, clock);
         if (await ledger.Commits.CommitAsync(record, Durability.Durable, ct) is not null)
         {
             // Another worker recorded the answer first (the same answer: the bank knows the refund by its id).
@@ -327,7 +327,7 @@ public sealed partial class TopUpReversals(
 
             long now = context.Now.ToUnixTimeMilliseconds();
             DbCommand insert = context.Statement(
-                $"INSERT INTO sms_reversals ({Columns}, lease_holder) VALUES (@id, @refund, @bank, @ref, @amount, @reason, @by, @state, NULL, 0, @now, @now, "
+                $"INSERT INTO sms_reversals ({Columns}, lease_holder) VALUES (@id, @refund, @bank, @ref, @amount, @reason, @by, @state, NULL, 0, @requested, @now, "
                 + "@lease, @holder) ON CONFLICT DO NOTHING",
                 ("id", reversal.TransactionId.Value),
                 ("refund", reversal.RefundId),
@@ -337,6 +337,8 @@ public sealed partial class TopUpReversals(
                 ("reason", reversal.Reason),
                 ("by", reversal.RequestedBy),
                 ("state", ReversalStates.Refunding),
+                // As the caller knows it, so that its roll-up's day is the one a refund's answer moves it from.
+                ("requested", reversal.RequestedAt.ToUnixTimeMilliseconds()),
                 ("now", now),
                 ("lease", leaseUntil.ToUnixTimeMilliseconds()),
                 ("holder", holder));
@@ -344,6 +346,8 @@ public sealed partial class TopUpReversals(
             {
                 return new CommitRefusal(ErrorCodes.AlreadyReversed, "The transaction is reversed already.");
             }
+
+            context.Commit.AddToRollup(SmsRollups.Reversal(clock, reversal.RequestedAt, reversal.BankCode, ReversalStates.Refunding), 1, reversal.Amount.Cents);
 
             // The month a package payment added is taken back (one calendar month in the operator's zone).
             foreach (PlannedCredit credit in plan.Credits.Where(c => c.Kind == CreditKind.Package && c.ServiceAccountId is not null))
@@ -363,7 +367,7 @@ public sealed partial class TopUpReversals(
     /// Records a refund attempt: its answer (final: refunded or rejected), or none (still refunding, asked again from
     /// <paramref name="retryAt"/>), and its trail line.
     /// </summary>
-    private sealed class RecordRefund(TransactionId transactionId, string? state, string? code, TrailEntry entry, DateTimeOffset retryAt) : ICommitWork
+    private sealed class RecordRefund(Reversal reversal, string? state, string? code, TrailEntry entry, DateTimeOffset retryAt, OperatorClock clock) : ICommitWork
     {
         public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
         {
@@ -374,13 +378,19 @@ public sealed partial class TopUpReversals(
                 ("code", code),
                 ("now", context.NowMs),
                 ("retry", retryAt.ToUnixTimeMilliseconds()),
-                ("id", transactionId.Value));
+                ("id", reversal.TransactionId.Value));
             if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 return new CommitRefusal(SmsTransactions.StateChanged, "The refund's answer was recorded by another worker.");
             }
 
-            await SmsTrail.AppendAsync(context, transactionId, [entry], cancellationToken);
+            if (state is not null)
+            {
+                context.AddToRollup(SmsRollups.Reversal(clock, reversal.RequestedAt, reversal.BankCode, ReversalStates.Refunding), -1, -reversal.Amount.Cents);
+                context.AddToRollup(SmsRollups.Reversal(clock, reversal.RequestedAt, reversal.BankCode, state), 1, reversal.Amount.Cents);
+            }
+
+            await SmsTrail.AppendAsync(context, reversal.TransactionId, [entry], cancellationToken);
             return null;
         }
     }

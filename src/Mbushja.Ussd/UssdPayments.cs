@@ -4,6 +4,7 @@ using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Storage;
 using Mbushja.Storage.Commits;
+using Mbushja.Storage.Rollups;
 using Mbushja.Messaging;
 
 namespace Mbushja.Ussd;
@@ -108,6 +109,29 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
         await using DbDataReader r = await command.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         return (r.GetInt64(0), Money.FromCents(r.GetInt64(1)));
+    }
+
+    /// <summary>
+    /// A payment's row in the dashboard's daily roll-ups (docs/design/dashboard-rollups.md): the operator-local day it was
+    /// made, paid (a payment is made or not at all), with what it took from credit (fees included), as <see cref="TallyAsync"/> counts.
+    /// </summary>
+    public static RollupKey Rollup(OperatorClock clock, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        return new(clock.LocalDate(at), RollupKinds.Ussd, "", "paid", "");
+    }
+
+    /// <summary>The payments as their rows stand, counted into <paramref name="into"/> (a rebuild of the roll-ups, in its commit).</summary>
+    public static async Task CountAsync(CommitContext context, OperatorClock clock, Dictionary<RollupKey, RollupFigure> into, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(into);
+        await using DbDataReader r = await context.Statement("SELECT created_at, amount + fee FROM ussd_payments").ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            RollupKey key = Rollup(clock, DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)));
+            into[key] = into.GetValueOrDefault(key).Add(1, r.GetInt64(1));
+        }
     }
 
     /// <summary>The most payments one reference is looked up to (eight hex digits of a random tail: one almost always).</summary>
@@ -287,6 +311,7 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
                 ("balance", balance?.Cents),
                 ("now", context.Now.ToUnixTimeMilliseconds()));
             SmsOutbox.Enqueue(commit, id, OutboxSources.Ussd, session.Msisdn.E164, receiptSender, written.Sms);
+            commit.AddToRollup(Rollup(payments.Clock, context.Now), 1, (quote.Price + quote.Fee).Cents);
             Texts = written;
             return Task.FromResult<CommitRefusal?>(null);
         }

@@ -36,7 +36,7 @@ public abstract partial class ConsoleHost : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync(Kind);
-        Server = await RunningServer.StartAsync(Database.Option, demo: true, configure: s => s with { ConsoleDemoPassword = Password, Time = Time });
+        Server = await RunningServer.StartAsync(Database.Option, demo: true, configure: s => s with { ConsoleDemoPassword = Password, Time = Time, ConfigDirectory = ConfigCopies.WithoutVelocityLimits });
         _next = Random.Shared.Next(100_000, 800_000);
     }
 
@@ -55,6 +55,29 @@ public abstract partial class ConsoleHost : IAsyncLifetime
         string name = $"u{Interlocked.Increment(ref _next)}";
         Assert.Null(await Users.CreateAsync(name, role, bank, Password, "test"));
         return name;
+    }
+
+    /// <summary>A USSD session through the aggregator's callback (<c>POST /ussd</c>), one answer at a time: its last screen, which ends it.</summary>
+    public async Task<string> PayByUssdAsync(string number, params string[] answers)
+    {
+        string session = "console-" + Guid.NewGuid().ToString("N");
+        string screen = "";
+        for (int step = 0; step <= answers.Length; step++)
+        {
+            using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["sessionId"] = session,
+                ["serviceCode"] = "*101#",
+                ["phoneNumber"] = number,
+                ["text"] = string.Join("*", answers.Take(step)),
+            });
+            using HttpResponseMessage response = await Server.Http.PostAsync("/ussd", form);
+            screen = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, screen);
+        }
+
+        Assert.StartsWith("END ", screen, StringComparison.Ordinal);
+        return screen;
     }
 
     /// <summary>An SMS top-up through the gateway API (<c>POST /api/v1/sms/inbound</c>), as a gateway makes it.</summary>

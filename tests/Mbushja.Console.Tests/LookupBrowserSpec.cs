@@ -32,7 +32,7 @@ public sealed partial class LookupBrowserSpec(SqliteConsoleHost host, Browser br
     [Fact]
     public async Task Lookup_TheReferenceOnAUssdReceipt_FindsThePayment()
     {
-        string screen = await PayByUssdAsync("049600003", "1", "3", "drita", "1");
+        string screen = await PaidByUssdAsync("049600003", "1", "3", "drita", "1");
         string reference = ConsoleHost.ReferenceIn(screen);
         Assert.Matches("^[0-9A-F]{8}$", reference);
         await using ConsoleTab tab = await OpenAsync("lookup-ussd-ref");
@@ -133,7 +133,7 @@ public sealed partial class LookupBrowserSpec(SqliteConsoleHost host, Browser br
     {
         (string status, string? id, string reply) = await host.SendSmsAsync(Holder, Bek, sms);
         Assert.True(status == "completed", reply);
-        string? ussdReference = payer.Length == 0 ? null : ConsoleHost.ReferenceIn(await PayByUssdAsync(payer, answers.Split('*')));
+        string? ussdReference = payer.Length == 0 ? null : ConsoleHost.ReferenceIn(await PaidByUssdAsync(payer, answers.Split('*')));
         await using ConsoleTab tab = await OpenAsync("lookup-account-" + Regex.Replace(identifier, "[^a-zA-Z0-9]", ""));
         await tab.SignInAsync("agent");
         await tab.GoAsync("/console/lookup");
@@ -228,26 +228,10 @@ public sealed partial class LookupBrowserSpec(SqliteConsoleHost host, Browser br
         return number;
     }
 
-    /// <summary>A USSD session through the aggregator's callback (<c>POST /ussd</c>), one answer at a time; the last screen.</summary>
-    private async Task<string> PayByUssdAsync(string number, params string[] answers)
+    /// <summary>A USSD payment (<see cref="ConsoleHost.PayByUssdAsync"/>) whose last screen is its receipt, with its reference.</summary>
+    private async Task<string> PaidByUssdAsync(string number, params string[] answers)
     {
-        string session = "lookup-" + Guid.NewGuid().ToString("N");
-        string screen = "";
-        for (int step = 0; step <= answers.Length; step++)
-        {
-            using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["sessionId"] = session,
-                ["serviceCode"] = "*101#",
-                ["phoneNumber"] = number,
-                ["text"] = string.Join("*", answers.Take(step)),
-            });
-            using HttpResponseMessage response = await host.Server.Http.PostAsync("/ussd", form);
-            screen = await response.Content.ReadAsStringAsync();
-            Assert.True(response.StatusCode == HttpStatusCode.OK, screen);
-        }
-
-        Assert.StartsWith("END ", screen, StringComparison.Ordinal);
+        string screen = await host.PayByUssdAsync(number, answers);
         Assert.Contains("Ref ", screen, StringComparison.Ordinal);
         return screen;
     }

@@ -99,7 +99,7 @@ public sealed class TrailStoryBrowserSpec(SqliteConsoleHost host, Browser browse
     [MemberData(nameof(PaymentLanguages))]
     public async Task Payment_ByUssd_ReadsAsAStoryFromItsReference(string language, string number, string paid, string charged)
     {
-        string reference = ConsoleHost.ReferenceIn(await PayByUssdAsync(number, "1", "3", "drita", "1"));
+        string reference = ConsoleHost.ReferenceIn(await host.PayByUssdAsync(number, "1", "3", "drita", "1"));
         await using ConsoleTab tab = await ConsoleTab.OpenAsync(browser, host.BaseAddress, "story-ussd-" + language, language);
         await tab.SignInAsync("agent");
         await tab.GoAsync("/console/lookup?q=" + reference);
@@ -117,28 +117,6 @@ public sealed class TrailStoryBrowserSpec(SqliteConsoleHost host, Browser browse
         await tab.ShotAsync("payment");
     }
 
-    /// <summary>A USSD session through the aggregator's callback (<c>POST /ussd</c>), one answer at a time; the last screen.</summary>
-    private async Task<string> PayByUssdAsync(string number, params string[] answers)
-    {
-        string session = "story-" + Guid.NewGuid().ToString("N");
-        string screen = "";
-        for (int step = 0; step <= answers.Length; step++)
-        {
-            using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["sessionId"] = session,
-                ["serviceCode"] = "*101#",
-                ["phoneNumber"] = number,
-                ["text"] = string.Join("*", answers.Take(step)),
-            });
-            using HttpResponseMessage response = await host.Server.Http.PostAsync("/ussd", form);
-            screen = await response.Content.ReadAsStringAsync();
-            Assert.True(response.IsSuccessStatusCode, screen);
-        }
-
-        Assert.StartsWith("END ", screen, StringComparison.Ordinal);
-        return screen;
-    }
 
     private static ILocator Line(ConsoleTab tab, string kind) => tab.Page.Locator($"#trail li.event[data-kind='{kind}']");
 

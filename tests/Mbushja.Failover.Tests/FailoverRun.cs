@@ -109,6 +109,8 @@ public sealed class FailoverRun : IAsyncDisposable
         {
             Urls = "http://127.0.0.1:0",
             DataDirectory = data,
+            // Its 20 holders top up several times a second each: far past the banks' shipped velocity limits.
+            ConfigDirectory = ConfigCopies.WithoutVelocityLimits,
             Db = Db,
             AdminKey = AdminKey,
             BankEndpoints = _bank.EndpointsAt(bankUrl),

@@ -259,8 +259,8 @@ public sealed class CliTests
     }
 
     [Theory]
-    [InlineData("mbushja: unknown command 'bogus'; the commands are serve, parse, phone, users. (see 'mbushja --help')\n", "bogus")]
-    [InlineData("mbushja: say what to do: serve, parse, phone, users. (see 'mbushja --help')\n")]
+    [InlineData("mbushja: unknown command 'bogus'; the commands are serve, parse, phone, users, rollups. (see 'mbushja --help')\n", "bogus")]
+    [InlineData("mbushja: say what to do: serve, parse, phone, users, rollups. (see 'mbushja --help')\n")]
     public async Task Run_NoCommandOrAnUnknownOne_SaysWhichAndNamesTheCommands(string expected, params string[] args)
     {
         Run run = await RunAsync(args);

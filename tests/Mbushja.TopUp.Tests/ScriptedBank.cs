@@ -97,8 +97,13 @@ internal sealed class ScriptedBank : IBankConnector
         return Task.FromResult(BankCall.Answer(new BankReply(HoldStatus.Voided), 1));
     }
 
+    /// <summary>What the bank answers a refund: refunded, rejected, or null (no answer: it is asked again later).</summary>
+    public RefundStatus? RefundAnswer { get; set; } = RefundStatus.Refunded;
+
     public Task<RefundCall> RefundAsync(string bankCode, RefundRequest request, CancellationToken cancellationToken = default) =>
-        Task.FromResult(new RefundCall(new RefundReply(RefundStatus.Refunded), null, 1));
+        Task.FromResult(RefundAnswer is { } answer
+            ? new RefundCall(new RefundReply(answer, answer == RefundStatus.Rejected ? "ACCOUNT_CLOSED" : null), null, 1)
+            : new RefundCall(null, "no answer", 1));
 
     public Task<RefundCall> RefundStatusAsync(string bankCode, string refundId, CancellationToken cancellationToken = default) =>
         Task.FromResult(new RefundCall(new RefundReply(RefundStatus.Refunded), null, 1));

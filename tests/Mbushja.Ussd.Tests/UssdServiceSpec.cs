@@ -41,6 +41,39 @@ public abstract class UssdServiceSpec
         await w.AssertLedgerAsync();
     }
 
+    /// <summary>
+    /// The dashboard's daily roll-ups (docs/design/dashboard-rollups.md): each payment counts on the operator-local day it
+    /// was made, with price and fee, in the payment's own commit; a refused one not at all; a rebuild counts the same.
+    /// </summary>
+    [Fact]
+    public async Task Payments_OverTwoDays_KeptInTheDailyRollups_AsARebuildCountsThem()
+    {
+        await using ServiceWorld w = await ServiceWorld.CreateAsync(Kind, Noon);
+        string first = await w.SubscriberAsync(5000);
+        string second = await w.SubscriberAsync(5000);
+        string poor = await w.SubscriberAsync(100);
+        await w.SessionAsync(NewSession(), first, "1", "3", await w.AccountAsync("INTERNET_1"), "1");
+        await w.SessionAsync(NewSession(), poor, "1", "3", await w.AccountAsync("INTERNET_1"), "1"); // too little credit: refused
+        w.Clock.Advance(TimeSpan.FromHours(11)); // 00:00 in Belgrade: the next day
+        await w.SessionAsync(NewSession(), second, "1", "3", await w.AccountAsync("INTERNET_1"), "1");
+
+        var rollups = new Mbushja.Storage.Rollups.DailyRollups(w.Database);
+        var kept = await rollups.ReadAllAsync();
+        Assert.Equal(
+            [
+                (new Mbushja.Storage.Rollups.RollupKey(new DateOnly(2026, 3, 10), "ussd", "", "paid", ""), new Mbushja.Storage.Rollups.RollupFigure(1, 1540)),
+                (new Mbushja.Storage.Rollups.RollupKey(new DateOnly(2026, 3, 11), "ussd", "", "paid", ""), new Mbushja.Storage.Rollups.RollupFigure(1, 1540)),
+            ],
+            kept);
+        Assert.Null(await w.Commits.CommitAsync(Mbushja.Storage.Rollups.DailyRollups.Rebuild(async (context, ct) =>
+        {
+            var counted = new Dictionary<Mbushja.Storage.Rollups.RollupKey, Mbushja.Storage.Rollups.RollupFigure>();
+            await UssdPayments.CountAsync(context, w.OperatorClock, counted, ct);
+            return counted;
+        })));
+        Assert.Equal(kept, await rollups.ReadAllAsync());
+    }
+
     [Fact]
     public async Task Package_PaidAhead_ExtendsFromPaidUntil_AndIsRecordedOnTheAccount()
     {

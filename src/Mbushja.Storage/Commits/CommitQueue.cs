@@ -388,6 +388,8 @@ public sealed partial class CommitQueue : IAsyncDisposable
             outcomes[i] = (new CommitOutcome(step.Status, step.Refusal, step.Result), null);
         }
 
+        // The roll-ups' rows are locked after the work's, and before the ledger's hot accounts: one order for every batch.
+        context.DeferRollups();
         if (participant is not null && !await participant.WriteAsync(context, workRan, CancellationToken.None))
         {
             return false;

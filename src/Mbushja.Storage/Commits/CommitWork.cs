@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Mbushja.Storage.Rollups;
 
 namespace Mbushja.Storage.Commits;
 
@@ -140,6 +141,41 @@ public sealed class CommitContext(
     private HashSet<string>? _written;
 
     /// <summary>
+    /// Adds to the dashboard's daily roll-up <paramref name="key"/> (docs/design/dashboard-rollups.md): work that moves
+    /// what a roll-up counts (a message from one state to another, a payment made) says so here, and the commit writes
+    /// the batch's changes in one statement, in key order, just before its COMMIT. Undone with the work when it refuses.
+    /// </summary>
+    public void AddToRollup(RollupKey key, long count, long value) => (_rollups ??= []).Add((key, count, value));
+
+    private List<(RollupKey Key, long Count, long Value)>? _rollups;
+
+    /// <summary>Where the running work's roll-up changes begin in <see cref="_rollups"/>.</summary>
+    private int _rollupStart;
+
+    /// <summary>Defers the batch's roll-up changes, added up by row and in key order, as one statement (none when nothing changed).</summary>
+    internal void DeferRollups()
+    {
+        if (_rollups is not { Count: > 0 })
+        {
+            return;
+        }
+
+        var sums = new SortedDictionary<RollupKey, RollupFigure>(RollupKey.Order);
+        foreach ((RollupKey key, long count, long value) in _rollups)
+        {
+            sums[key] = sums.GetValueOrDefault(key).Add(count, value);
+        }
+
+        _rollups.Clear();
+        KeyValuePair<RollupKey, RollupFigure>[] changed = [.. sums.Where(s => !s.Value.IsZero)];
+        if (changed.Length > 0)
+        {
+            (string sql, (string, object?)[] parameters) = DailyRollups.Upsert(changed);
+            Defer(sql, parameters);
+        }
+    }
+
+    /// <summary>
     /// A statement whose outcome the work does not need (a trail line, a reply's place in the outbox): it is sent
     /// with this commit's next round trip, before the next work's statements and before the COMMIT, so it costs no
     /// round trip of its own. It runs after the work's other statements: never defer what the work reads back. Should
@@ -211,6 +247,7 @@ public sealed class CommitContext(
     internal void BeginWork()
     {
         _workStart = _deferred.Count;
+        _rollupStart = _rollups?.Count ?? 0;
         _workSent = false;
         LastSendCarriedEarlierWork = false;
     }
@@ -235,6 +272,7 @@ public sealed class CommitContext(
         }
 
         _deferred.RemoveRange(_workStart, _deferred.Count - _workStart);
+        _rollups?.RemoveRange(_rollupStart, _rollups.Count - _rollupStart);
         if (savepoint && _workSent)
         {
             Defer(RollBackSavepoint);

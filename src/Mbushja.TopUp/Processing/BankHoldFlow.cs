@@ -231,7 +231,7 @@ public sealed partial class BankHoldFlow(
         TopUpResult result = await DecideAsync(row, new Transition(TopUpState.Voiding, ErrorCodes.BankUnavailable, reply, outbound, trail), null, ct);
         if (result.Code == ErrorCodes.BankUnavailable)
         {
-            await VoidAsync(row with { State = TopUpState.Voiding }, ct);
+            await VoidAsync(row with { State = TopUpState.Voiding, Code = ErrorCodes.BankUnavailable }, ct);
         }
 
         return result;
@@ -354,7 +354,7 @@ public sealed partial class BankHoldFlow(
                 ("bank", flow.BankName(row)),
                 ("ref", row.Id.ShortRef));
             CommitRefusal? refused = await SmsTransactions.ApplyTransitionAsync(
-                context.Commit, row, TopUpState.Holding, new Transition(TopUpState.Credited, null, reply, outbound, trail), cancellationToken);
+                context.Commit, flow.Clock, row, TopUpState.Holding, new Transition(TopUpState.Credited, null, reply, outbound, trail), cancellationToken);
             Reply = refused is null ? reply : null;
             return refused;
         }

@@ -459,7 +459,7 @@ public abstract class ConsoleAuthorizationSpec<THost>(THost host) : IClassFixtur
     [Fact]
     public async Task TransactionPage_ShowsTheReversalRegionToSupervisorsOnly()
     {
-        (_, string? id, _) = await host.SendSmsAsync("049111111", "50001", "1");
+        (_, string? id, _) = await host.TopUpAsync("049111111", "50001", "1");
         using ConsoleClient agent = Client();
         await agent.SignInAsync("agent");
         using ConsoleClient supervisor = Client();

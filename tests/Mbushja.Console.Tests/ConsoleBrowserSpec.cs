@@ -68,7 +68,7 @@ public sealed class ConsoleBrowserSpec(SqliteConsoleHost host, Browser browser) 
     [Fact]
     public async Task Dashboard_AfterTopUpsAndARefusal_ChartsThemByChannelBankAndReason()
     {
-        Assert.Equal("completed", (await host.SendSmsAsync("049111111", "50001", "2")).Status);
+        Assert.Equal("completed", (await host.TopUpAsync("049111111", "50001", "2")).Status);
         Assert.Equal("rejected", (await host.SendSmsAsync("049111111", "50001", "what is this")).Status);
         await using ConsoleTab tab = await OpenAsync("dashboard");
         await tab.SignInAsync("agent");
@@ -125,7 +125,7 @@ public sealed class ConsoleBrowserSpec(SqliteConsoleHost host, Browser browser) 
     [Fact]
     public async Task Trail_OfATopUpMadeThroughTheSmsApi_ShowsMessageInterpretationBankLedgerAndReply()
     {
-        (string status, string? id, string reply) = await host.SendSmsAsync("049111111", "50001", "049111111 3");
+        (string status, string? id, string reply) = await host.TopUpAsync("049111111", "50001", "049111111 3");
         Assert.Equal("completed", status);
         await using ConsoleTab tab = await OpenAsync("trail");
         await tab.SignInAsync("supervisor");

@@ -92,6 +92,29 @@ public abstract partial class ConsoleHost : IAsyncLifetime
     }
 
     /// <summary>
+    /// A top-up sent as <see cref="SendSmsAsync"/> sends it, confirmed with the code when its bank asks for one (TEB asks
+    /// past five payments since the last confirmation, README "Confirmation above a threshold"): the answer is the
+    /// confirming reply's, whose message is the one charged. For specs about what a top-up leads to, not the confirmation.
+    /// </summary>
+    public async Task<(string Status, string? TransactionId, string Reply)> TopUpAsync(string from, string to, string text)
+    {
+        (string status, string? id, string reply) answer = await SendSmsAsync(from, to, text);
+        if (answer.id is null)
+        {
+            return answer;
+        }
+
+        var transactions = Server.App.Services.GetRequiredService<Mbushja.TopUp.SmsTransactions>();
+        Mbushja.TopUp.SmsTransaction? asked = await transactions.GetAsync(Mbushja.TopUp.TransactionId.FromStored(answer.id));
+        return asked?.Code == Mbushja.TopUp.ConfirmationCodes.Required
+            ? await SendSmsAsync(from, to, "YES " + ConfirmationCode().Match(answer.reply).Value)
+            : answer;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b\d{6}\b")]
+    private static partial System.Text.RegularExpressions.Regex ConfirmationCode();
+
+    /// <summary>
     /// Waits until a top-up's bank capture is confirmed (state <c>completed</c>): the reply goes out once the credits are
     /// made, the capture follows, and only a captured top-up can be reversed.
     /// </summary>

@@ -216,7 +216,7 @@ public abstract class ConsoleMoneyAuthorizationSpec<THost>(THost host) : IClassF
     /// <summary>A completed top-up through the SMS API: 1 EUR to the demo holder's own number.</summary>
     private async Task<string> TopUpAsync(string shortCode = "50001")
     {
-        (string status, string? id, _) = await host.SendSmsAsync("049111111", shortCode, "1");
+        (string status, string? id, _) = await host.TopUpAsync("049111111", shortCode, "1");
         Assert.Equal("completed", status);
         await host.WaitForCaptureAsync(id!);
         return id!;

@@ -31,7 +31,7 @@ public sealed class ConsoleMoneyBrowserSpec(SqliteConsoleHost host, Browser brow
     [Fact]
     public async Task Reversal_BySupervisorWithReasonAndConfirmation_ShowsItOnTheTrail_AndASecondOneIsRefused()
     {
-        (string status, string? id, _) = await host.SendSmsAsync("049111111", TebShortCode, "049111111 3");
+        (string status, string? id, _) = await host.TopUpAsync("049111111", TebShortCode, "049111111 3");
         Assert.Equal("completed", status);
         await host.WaitForCaptureAsync(id!);
         string supervisor = await host.NewUserAsync(ConsoleRole.Supervisor);
@@ -268,7 +268,7 @@ public sealed class ConsoleMoneyBrowserSpec(SqliteConsoleHost host, Browser brow
     /// <summary>A TEB top-up of the demo holder's own number through the SMS API, reversed through the service.</summary>
     private async Task<(string Id, string Reply)> ReversedTopUpAsync(string amount)
     {
-        (string status, string? id, string reply) = await host.SendSmsAsync("049111111", TebShortCode, "049111111 " + amount);
+        (string status, string? id, string reply) = await host.TopUpAsync("049111111", TebShortCode, "049111111 " + amount);
         Assert.Equal("completed", status);
         await host.WaitForCaptureAsync(id!);
         ReversalOutcome outcome = await host.Server.App.Services.GetRequiredService<TopUpReversals>().ReverseAsync(id!, "test: arranged", "test");
@@ -279,7 +279,7 @@ public sealed class ConsoleMoneyBrowserSpec(SqliteConsoleHost host, Browser brow
     /// <summary>A completed TEB top-up of the demo holder's own number through the SMS API, captured.</summary>
     private async Task<string> TopUpAsync(string amount)
     {
-        (string status, string? id, _) = await host.SendSmsAsync("049111111", TebShortCode, "049111111 " + amount);
+        (string status, string? id, _) = await host.TopUpAsync("049111111", TebShortCode, "049111111 " + amount);
         Assert.Equal("completed", status);
         await host.WaitForCaptureAsync(id!);
         return id!;

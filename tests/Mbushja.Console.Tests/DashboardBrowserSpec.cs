@@ -103,7 +103,7 @@ public sealed class DashboardBrowserSpec(SqliteFakeClockConsoleHost host, Browse
 
     private async Task TopUpAsync(string shortCode, string text)
     {
-        (string status, string? id, _) = await host.SendSmsAsync("049111111", shortCode, text);
+        (string status, string? id, _) = await host.TopUpAsync("049111111", shortCode, text);
         Assert.Equal("completed", status);
         await host.WaitForCaptureAsync(id!);
     }

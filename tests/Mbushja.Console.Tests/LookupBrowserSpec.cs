@@ -56,7 +56,7 @@ public sealed partial class LookupBrowserSpec(SqliteConsoleHost host, Browser br
     [Fact]
     public async Task Lookup_TheReferenceOfAnSmsReply_AsTheReplyAndTheBankStatementWriteIt_FindsTheTopUp()
     {
-        (string status, string? id, string reply) = await host.SendSmsAsync(Holder, Teb, "049111111 1");
+        (string status, string? id, string reply) = await host.TopUpAsync(Holder, Teb, "049111111 1");
         Assert.Equal("completed", status);
         string reference = ConsoleHost.ReferenceIn(reply);
         await using ConsoleTab tab = await OpenAsync("lookup-sms-ref");

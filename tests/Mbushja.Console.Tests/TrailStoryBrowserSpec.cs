@@ -127,7 +127,7 @@ public sealed class TrailStoryBrowserSpec(SqliteConsoleHost host, Browser browse
     /// <summary>A TEB top-up of the demo holder's own number, captured, then reversed by a supervisor in the console.</summary>
     private async Task<string> ReversedTopUpAsync()
     {
-        (string status, string? id, _) = await host.SendSmsAsync("049111111", Teb, "049111111 2");
+        (string status, string? id, _) = await host.TopUpAsync("049111111", Teb, "049111111 2");
         Assert.Equal("completed", status);
         await host.WaitForCaptureAsync(id!);
         ReversalOutcome outcome = await host.Server.App.Services.GetRequiredService<TopUpReversals>()

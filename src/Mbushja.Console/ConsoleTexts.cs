@@ -93,8 +93,8 @@ public sealed class ConsoleText(IHttpContextAccessor accessor)
     /// <summary>A refusal code in words; an unknown one as it is.</summary>
     public string Code(string code) => _texts.Has("code." + code) ? this["code." + code] : code;
 
-    /// <summary>The trail of a top-up told in this language (<see cref="TrailStory"/>).</summary>
-    public TrailStory Story(Func<string?, string> bankName) => new(_texts, Language, bankName);
+    /// <summary>The trail of a top-up told in this language (<see cref="TrailStory"/>), its instants as <paramref name="time"/> writes them.</summary>
+    public TrailStory Story(Func<string?, string> bankName, Func<DateTimeOffset, string>? time = null) => new(_texts, Language, bankName, time);
 
     public static string Pick(string? language) =>
         language is not null && ConsoleTexts.Languages.Contains(language) ? language : ConsoleTexts.Languages[0];

@@ -16,13 +16,13 @@ public sealed record StoryLine(int Seq, DateTimeOffset At, string Kind, string A
 /// (the subscriber, the bank, the gateway, the SMSC, the console user or the admin API). A line it cannot read (an
 /// older detail, a kind it does not know) is told plainly, never dropped: the raw JSON stays beside every line.
 /// </summary>
-public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?, string> bankName)
+public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?, string> bankName, Func<DateTimeOffset, string>? time = null)
 {
     /// <summary>The text keys a kind's sentences come from: each must exist in every language (tested).</summary>
     public static IReadOnlyList<string> KeysOf(TrailKind kind) => kind.Name switch
     {
         "received" => ["story.received"],
-        "interpreted" => ["story.interpreted.ok", "story.interpreted.refused", "story.target.package", "story.target.registered"],
+        "interpreted" => ["story.interpreted.ok", "story.interpreted.read", "story.interpreted.refused", "story.target.package", "story.target.registered"],
         "renewal" => ["story.renewal"],
         "confirmation.requested" => [
             "story.confirmation.requested", "story.confirmation.reason.amount", "story.confirmation.reason.count", "story.confirmation.method.code",
@@ -32,7 +32,9 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
         "confirmation.wrongCode" => ["story.confirmation.wrongcode"],
         "confirmation.expired" => ["story.confirmation.expired"],
         "confirmation.failed" => ["story.confirmation.failed"],
-        "control" => ["story.control"],
+        "control" => [
+            "story.control", "story.control.cap.daily", "story.control.cap.monthly", "story.control.of.authorized", "story.control.of.registration",
+            "story.control.velocity.sender", "story.control.velocity.target", "story.control.minute", "story.control.hour", "story.control.sim"],
         "ledger.hold" => ["story.ledger.hold"],
         "bank.hold" => ["story.bank.hold.held", "story.bank.hold.declined", "story.bank.hold.none"],
         "bank.status" => ["story.bank.status.answer", "story.bank.status.none"],
@@ -243,7 +245,10 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
                     return (platform, F("story.interpreted.refused", Code(code)), true);
                 }
 
-                return (platform, F("story.interpreted.ok", bankName(Str(d, "bank") ?? row.BankCode), Targets(d), Show.Money(row.Plan?.Total ?? row.Amount)), false);
+                string readAt = bankName(Str(d, "bank") ?? row.BankCode);
+                return (row.Plan?.Total ?? row.Amount ?? TargetsTotal(d)) is { } total
+                    ? (platform, F("story.interpreted.ok", readAt, Targets(d), Show.Money(total)), false)
+                    : (platform, F("story.interpreted.read", readAt, Targets(d)), false);
             case "renewal":
                 return (platform, F("story.renewal", Str(d, "account") ?? "—", Int(d, "attempt"), Int(d, "round")), false);
             case "confirmation.requested":
@@ -267,7 +272,7 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
             case "confirmation.failed":
                 return (platform, F("story.confirmation.failed", Ref(Str(d, "by")), Amount(d, row)), true);
             case "control":
-                return (platform, F("story.control", row.Code is null ? Str(d, "control") ?? "—" : Code(row.Code)), true);
+                return (platform, F("story.control", Control(d, row)), true);
             case "ledger.hold":
                 return (T("story.by.ledger"), F("story.ledger.hold", Show.Money(Sum(d)), bank), false);
             case "bank.hold":
@@ -337,6 +342,48 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
         }
     }
 
+    /// <summary>What a control refused, with its figures (docs/design/controls.md); a line of another control by the message's code.</summary>
+    private string Control(JsonElement d, SmsTransaction row) => Str(d, "control") switch
+    {
+        "cap" => F(
+            Str(d, "cap") == "monthly" ? "story.control.cap.monthly" : "story.control.cap.daily",
+            Cents(d, "amountCents"),
+            Cents(d, "capCents"),
+            T(Str(d, "of") == "registration" ? "story.control.of.registration" : "story.control.of.authorized"),
+            Cents(d, "usedCents"),
+            Cents(d, "leftCents")),
+        "velocity" => F(
+            Str(d, "scope") == "target" ? "story.control.velocity.target" : "story.control.velocity.sender",
+            Int(d, "limit"),
+            T(Str(d, "window") == "hour" ? "story.control.hour" : "story.control.minute"),
+            Str(d, "target") is { Length: > 0 } target ? target : row.Msisdn ?? row.Sender,
+            Moment(d, "until")),
+        "simSwap" => F("story.control.sim", Moment(d, "changedAt"), Moment(d, "until")),
+        _ => row.Code is null ? Str(d, "control") ?? "—" : Code(row.Code),
+    };
+
+    /// <summary>The sum of the targets' amounts when the text named every one (a package's is the plan's), else null.</summary>
+    private static Money? TargetsTotal(JsonElement interpretation)
+    {
+        if (!interpretation.TryGetProperty("command", out JsonElement command) || !command.TryGetProperty("targets", out JsonElement targets))
+        {
+            return null;
+        }
+
+        long total = 0;
+        foreach (JsonElement t in targets.EnumerateArray())
+        {
+            if (!(t.TryGetProperty("amountCents", out JsonElement cents) && cents.ValueKind == JsonValueKind.Number))
+            {
+                return null;
+            }
+
+            total += cents.GetInt64();
+        }
+
+        return Money.FromCents(total);
+    }
+
     /// <summary>What the text was read as: each target with its amount, or its monthly package.</summary>
     private string Targets(JsonElement interpretation)
     {
@@ -394,6 +441,15 @@ public sealed class TrailStory(ConsoleTexts texts, string language, Func<string?
         Status(d) is { } status ? HoldStatus(status) + (Str(d, "code") is { } code ? " · " + code : "") : Str(d, "failure") ?? "—";
 
     private static string Attempts(JsonElement d) => Int(d, "attempts");
+
+    private static string Cents(JsonElement d, string name) =>
+        d.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number ? Show.Money(Money.FromCents(v.GetInt64())) : "—";
+
+    /// <summary>An instant of a line, on the page's clock (the operator's) or, told without one, in UTC.</summary>
+    private string Moment(JsonElement d, string name) =>
+        Str(d, name) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out DateTimeOffset at)
+            ? time?.Invoke(at) ?? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)
+            : "—";
 
     private static string Int(JsonElement d, string name) =>
         d.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64().ToString(CultureInfo.InvariantCulture) : "—";

@@ -52,7 +52,9 @@ public sealed class TrailStorySpec
         { "confirmation.wrongCode", """{"by":"0190f3a1b2c34d5e8f90a1b2c3d4e5f7","attempts":1}""" },
         { "confirmation.expired", """{"by":null,"why":"the window passed"}""" },
         { "confirmation.failed", """{"by":"0190f3a1b2c34d5e8f90a1b2c3d4e5f7","why":"wrong code"}""" },
-        { "control", """{"control":"cap","cap":"daily","whose":"person","capCents":2000,"usedCents":1500,"leftCents":500}""" },
+        { "control", """{"control":"cap","cap":"daily","of":"authorized","capCents":2000,"usedCents":1500,"leftCents":500,"amountCents":1000}""" },
+        { "control", """{"control":"cap","cap":"monthly","of":"registration","capCents":4000,"usedCents":0,"leftCents":4000,"amountCents":5000}""" },
+        { "control", """{"control":"simSwap","changedAt":"2026-03-01T10:00:00+00:00","until":"2026-03-04T10:00:00+00:00"}""" },
         { "control", """{"control":"velocity","scope":"sender","target":null,"window":"minute","limit":10,"until":"2026-03-02T10:01:00Z"}""" },
         { "ledger.hold", """{"transfers":[{"id":"x:hold","debit":"bank:TEB","credit":"clearing:TEB","amountCents":1800,"pendingId":null}]}""" },
         { "bank.hold", """{"amountCents":1800,"status":"held","code":null,"failure":null,"attempts":1}""" },
@@ -164,6 +166,65 @@ public sealed class TrailStorySpec
 
         Assert.Equal(actor, line.Actor);
         Assert.Equal(sentence, line.Sentence);
+    }
+
+    [Fact]
+    public void EveryKind_HasItsTitleInEveryLanguage()
+    {
+        string[] missing = [.. TrailKind.All.SelectMany(k => ConsoleTexts.Languages.Select(language => (Key: "trail." + k.Name, Language: language)))
+            .Where(t => !ConsoleTexts.Shipped.Has(t.Key) || string.IsNullOrWhiteSpace(ConsoleTexts.Shipped.Get(t.Key, t.Language)))
+            .Select(t => $"{t.Key} ({t.Language})")];
+
+        Assert.Empty(missing);
+    }
+
+    [Theory]
+    [InlineData(
+        """{"control":"cap","cap":"daily","of":"authorized","capCents":800,"usedCents":800,"leftCents":0,"amountCents":500}""",
+        "Refused by a control: 5.00 EUR would pass the daily cap of 8.00 EUR of the authorised person (8.00 EUR used today, 0.00 EUR left). Nothing was charged.")]
+    [InlineData(
+        """{"control":"cap","cap":"monthly","of":"registration","capCents":10000,"usedCents":9000,"leftCents":1000,"amountCents":1500}""",
+        "Refused by a control: 15.00 EUR would pass the monthly cap of 100.00 EUR of the whole registration (90.00 EUR used this month, 10.00 EUR left). Nothing was charged.")]
+    [InlineData(
+        """{"control":"velocity","scope":"sender","target":"","window":"minute","limit":10,"until":"2026-03-02T10:01:00+00:00"}""",
+        "Refused by a control: the sender +38349111111 reached its limit of 10 top-ups per minute; accepted again from 2026-03-02 10:01 UTC. Nothing was charged.")]
+    [InlineData(
+        """{"control":"velocity","scope":"target","target":"+38349222222","window":"hour","limit":60,"until":"2026-03-02T11:00:00+00:00"}""",
+        "Refused by a control: +38349222222 reached its limit of 60 top-ups per hour; accepted again from 2026-03-02 11:00 UTC. Nothing was charged.")]
+    [InlineData(
+        """{"control":"simSwap","changedAt":"2026-03-01T10:00:00+00:00","until":"2026-03-04T10:00:00+00:00"}""",
+        "Refused by a control: the number's SIM card was changed at 2026-03-01 10:00 UTC; SMS Top Up works again from 2026-03-04 10:00 UTC. Nothing was charged.")]
+    public void AControlsRefusal_IsToldWithItsFigures(string detail, string sentence)
+    {
+        StoryLine line = Story("en").Tell(Row, new SmsEvent(1, DateTimeOffset.UnixEpoch, "control", detail));
+
+        Assert.Equal(sentence, line.Sentence);
+        Assert.True(line.Problem);
+    }
+
+    [Fact]
+    public void AControlsRefusal_TellsItsInstantsOnThePagesClock()
+    {
+        var clock = new OperatorClock(TimeProvider.System, TimeZoneInfo.FindSystemTimeZoneById("Europe/Belgrade"));
+        var story = new TrailStory(ConsoleTexts.Shipped, "en", code => code ?? "—", at => TimeZoneInfo.ConvertTime(at, clock.Zone).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+
+        StoryLine line = story.Tell(Row, new SmsEvent(1, DateTimeOffset.UnixEpoch, "control", """{"control":"velocity","scope":"sender","target":"","window":"minute","limit":10,"until":"2026-03-02T10:01:00+00:00"}"""));
+
+        Assert.Contains("accepted again from 11:01", line.Sentence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AMessageRefusedBeforeItsPlan_IsReadWithoutATotalItDoesNotHave()
+    {
+        SmsTransaction refused = Row with { Plan = null, Amount = null, State = TopUpState.Rejected, Code = "VELOCITY_SENDER" };
+        const string OnePackage = """{"ok":true,"bank":"TEB","command":{"kind":"tv","targets":[{"account":"arta.tv","amountCents":null}]}}""";
+        const string TwoNumbers = """{"ok":true,"bank":"TEB","command":{"kind":"mobile","targets":[{"msisdn":"+38349111111","amountCents":300},{"msisdn":"+38349222222","amountCents":250}]}}""";
+
+        string package = Story("en").Tell(refused, new SmsEvent(1, DateTimeOffset.UnixEpoch, "interpreted", OnePackage)).Sentence;
+        string numbers = Story("en").Tell(refused, new SmsEvent(1, DateTimeOffset.UnixEpoch, "interpreted", TwoNumbers)).Sentence;
+
+        Assert.Equal("Read at TEB Bank as: arta.tv (monthly package).", package);
+        Assert.Equal("Read at TEB Bank as: +38349111111 3.00 EUR, +38349222222 2.50 EUR; 5.50 EUR in total.", numbers);
     }
 
     [Fact]

@@ -17,7 +17,8 @@ namespace Mbushja.WebConsole.Pages;
 /// admin asks here with a reason and a confirmation (<see cref="TopUpReversals"/> does it, as the signed-in user).
 /// </summary>
 public sealed class TransactionModel(
-    SmsTransactions store, SmsTrail trail, TopUpTransfers transfers, TopUpReversals reversals, BankDirectory banks, ConsoleAudit audit, ConsoleText texts, IAuthorizationService authorization)
+    SmsTransactions store, SmsTrail trail, TopUpTransfers transfers, TopUpReversals reversals, BankDirectory banks, ConsoleAudit audit, ConsoleText texts, IAuthorizationService authorization,
+    OperatorClock clock)
     : ConsolePage
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -145,7 +146,7 @@ public sealed class TransactionModel(
         Trail = await trail.ReadAsync(row.Id, ct);
         Reversal = await reversals.GetAsync(row.Id, ct);
         Transfers = await transfers.OfAsync(row, ct);
-        Story = texts.Story(code => banks.ByCode(code)?.Name ?? code ?? "—").Tell(row, Trail);
+        Story = texts.Story(code => banks.ByCode(code)?.Name ?? code ?? "—", at => Show.Time(clock, at)).Tell(row, Trail);
         return true;
     }
 }

@@ -50,6 +50,23 @@ public abstract class ControlsApiSpec(ServerFixture server) : IAsyncLifetime
         Assert.Equal(2, audit.GetProperty("entries").EnumerateArray().Count(e => e.String("action") == "caps_changed"));
     }
 
+    [Fact]
+    public async Task Caps_OverKannel_TheRefusalIsTheAnswersBody_NothingCharged()
+    {
+        string holder = await _world.SubscriberAsync(language: "en");
+        string authorized = await _world.SubscriberAsync(language: "en");
+        await _world.RegisterAsync("BEK", holder, Funds, [authorized]);
+        string id = await RegistrationIdAsync("BEK", holder);
+        await PutCapsAsync($"BEK/registrations/{id}/authorized/{authorized}", new { dailyCents = 800, monthlyCents = (long?)null });
+
+        string done = await KannelAsync(authorized, "50005", "5");
+        string refused = await KannelAsync(authorized, "50005", "4");
+
+        Assert.StartsWith("Done: ", done, StringComparison.Ordinal);
+        Assert.Equal("Refused: 4.00 € would pass the daily limit of 8.00 € for your number at Banka Ekonomike; 3.00 € left today. Nothing was charged.", refused);
+        Assert.Equal(500, await _world.CreditAsync(authorized));
+    }
+
     [Theory]
     [InlineData("{\"dailyCents\": 5000, \"monthlyCents\": 1000}", 422, "DAILY_ABOVE_MONTHLY", "dailyCents")]
     [InlineData("{\"dailyCents\": -1}", 422, "INVALID_AMOUNT", "dailyCents")]
@@ -136,6 +153,14 @@ public abstract class ControlsApiSpec(ServerFixture server) : IAsyncLifetime
         Assert.Equal((2, 2), (recorded.GetProperty("lines").GetInt32(), recorded.GetProperty("new").GetInt32()));
         JsonElement firstChanges = await (await Http.GetAsAdminAsync("/api/v1/sim-changes/" + first)).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(DateTimeOffset.Parse("2026-01-05T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture), firstChanges.GetProperty("changes")[0].GetProperty("changedAt").GetDateTimeOffset());
+    }
+
+    private async Task<string> KannelAsync(string from, string to, string text)
+    {
+        HttpResponseMessage response = await Http.GetAsync(
+            $"/kannel/sms-service?from={from}&to={to}&text={Uri.EscapeDataString(text)}&id=k-{Guid.NewGuid():N}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
     }
 
     private async Task<string> RegistrationIdAsync(string bank, string holder) =>

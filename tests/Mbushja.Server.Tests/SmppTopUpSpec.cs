@@ -11,6 +11,7 @@ using Mbushja.Smpp.Text;
 using Mbushja.Storage;
 using Mbushja.Testing;
 using Mbushja.Text;
+using Mbushja.TopUp;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Mbushja.Server.Tests;
@@ -174,6 +175,32 @@ public abstract class SmppTopUpSpec(SmppServerFixture server) : IAsyncLifetime
         Assert.Equal(("rejected", "SIM_CHANGED"), (transaction.String("status"), transaction.String("code")));
         Assert.StartsWith("This number's SIM card was changed recently.", TextOf(reply), StringComparison.Ordinal);
         Assert.Equal(0, await _world.CreditAsync(holder));
+    }
+
+    [Fact]
+    public async Task Auto_ByDeliverSm_TheSweepsRenewalIsChargedOnce_ItsReplyASubmitSm()
+    {
+        string holder = await _world.SubscriberAsync(language: "en");
+        string iban = await _world.RegisterAsync("BEK", holder, Funds);
+        string user = (await _world.ServiceAccountAsync("internet", "INTERNET_1")).String("username");
+
+        Pdu answer = await DeliverAsync(holder, "50005", "AUTO internet " + user);
+        (JsonElement set, SubmitSm[] notice) = await ReplyAsync(holder);
+        // Never paid: due today. The server's own sweep runs every minute; this is one run, and recovery carries the try.
+        RenewalSweep sweep = server.Server.App.Services.GetRequiredService<RenewalSweep>();
+        await sweep.RunAsync();
+        await server.RecoverAsync();
+        await sweep.RunAsync();
+        JsonElement list = await (await server.Http.GetAsAdminAsync("/api/v1/transactions?msisdn=" + holder)).ExpectAsync(HttpStatusCode.OK);
+        JsonElement renewal = Assert.Single(list.GetProperty("transactions").EnumerateArray(), t => t.String("messageId").StartsWith("renew:", StringComparison.Ordinal));
+        int parts = PartsOf(renewal.String("reply"));
+        IReadOnlyList<SubmitSm> replies = await RepliesToAsync(holder, notice.Length + parts);
+
+        Assert.Equal(CommandStatus.Ok, answer.CommandStatus);
+        Assert.Equal(("completed", RenewalCodes.On), (set.String("status"), set.String("code")));
+        Assert.StartsWith("Done: ", TextOf(replies.Skip(notice.Length)), StringComparison.Ordinal);
+        Assert.Equal((Funds - 1_490, 0L), await _world.BankAccountAsync("BEK", iban));
+        await AssertNoMoreRepliesAsync(holder, notice.Length + parts);
     }
 
     [Fact]

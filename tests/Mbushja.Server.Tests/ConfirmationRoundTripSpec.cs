@@ -208,7 +208,10 @@ public sealed class SqliteSmppConfirmationTests(SqliteSmppServerFixture server) 
 
 public sealed class PostgresSmppConfirmationTests(PostgresSmppServerFixture server) : SmppConfirmationSpec(server), IClassFixture<PostgresSmppServerFixture>;
 
-/// <summary>The real server bound to node-smpp as the SMSC (tests/smpp-interop), on either engine.</summary>
+/// <summary>
+/// The real server bound to node-smpp as the SMSC (tests/smpp-interop), on either engine; the ESME checks idle links
+/// every half second here, so that the interoperability spec sees enquire_link both ways.
+/// </summary>
 public abstract class NodeSmscFixture : ServerFixture
 {
     public NodeSmsc Smsc { get; private set; } = null!;
@@ -230,6 +233,7 @@ public abstract class NodeSmscFixture : ServerFixture
                     Port = Smsc.Port,
                     SystemId = NodeSmsc.SystemId,
                     Password = NodeSmsc.Password,
+                    EnquireLinkInterval = TimeSpan.FromMilliseconds(500),
                     Reconnect = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)),
                 },
             ],

@@ -1,53 +1,17 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using Mbushja.Server.Smpp;
-using Mbushja.Smpp.Session;
 using Mbushja.Smpp.Text;
-using Mbushja.Storage;
 using Mbushja.Testing;
 
 namespace Mbushja.Server.Tests;
-
-/// <summary>The real server bound to node-smpp as the SMSC; the ESME checks idle links every half second here.</summary>
-public sealed class NodeSmscServerFixture : ServerFixture
-{
-    public NodeSmsc Smsc { get; private set; } = null!;
-
-    protected override DatabaseKind Kind => DatabaseKind.Sqlite;
-
-    protected override async Task BeforeServerAsync() => Smsc = await NodeSmsc.StartAsync();
-
-    protected override Task AfterServerAsync() => Smsc.DisposeAsync().AsTask();
-
-    protected override ServerSettings Configure(ServerSettings settings) => settings with
-    {
-        Smpp = new SmppSettings
-        {
-            Binds =
-            [
-                new SmppSessionOptions
-                {
-                    Name = "node",
-                    Host = "127.0.0.1",
-                    Port = Smsc.Port,
-                    SystemId = NodeSmsc.SystemId,
-                    Password = NodeSmsc.Password,
-                    EnquireLinkInterval = TimeSpan.FromMilliseconds(500),
-                    Reconnect = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)),
-                },
-            ],
-        },
-        Outbox = OutboundServerFixture.FastOutbox with { MaxAttempts = 10 },
-    };
-}
 
 /// <summary>
 /// Interoperability with a third-party SMPP implementation (<c>tests/smpp-interop</c>): node-smpp as the SMSC binds
 /// Mbushja, delivers MO in data_coding 0, 3 and 8, receives the (long) replies and decodes them itself, sends delivery
 /// receipts, and exchanges enquire_link both ways; the whole SMS Top Up flow runs over it.
 /// </summary>
-public sealed class NodeSmscInteropSpec(NodeSmscServerFixture server) : IClassFixture<NodeSmscServerFixture>, IAsyncLifetime
+public sealed class NodeSmscInteropSpec(SqliteNodeSmscFixture server) : IClassFixture<SqliteNodeSmscFixture>, IAsyncLifetime
 {
     private const long Funds = 100_000;
 

@@ -311,16 +311,17 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
                 return Task.FromResult<CommitRefusal?>(changed);
             }
 
+            // Before the month: a renewal's period paid by another server's same try is no refusal of this one.
+            if (period is { } renewing && PaidUntilOf(context.Reads[^1]) != renewing)
+            {
+                return Task.FromResult<CommitRefusal?>(new CommitRefusal(PeriodPaid, $"Service account {quote.ServiceAccountId} is paid beyond the period renewed."));
+            }
+
             // The month is the commit's, on the operator's calendar: the unique (msisdn, month) has the last word.
             string? month = Month(commit);
             if (month is not null && context.Reads[read].Rows.Count > 0)
             {
                 return Task.FromResult<CommitRefusal?>(new CommitRefusal(AlreadyPaid, $"{msisdn.Masked} has paid in {month} already."));
-            }
-
-            if (period is { } renewing && PaidUntilOf(context.Reads[^1]) != renewing)
-            {
-                return Task.FromResult<CommitRefusal?>(new CommitRefusal(PeriodPaid, $"Service account {quote.ServiceAccountId} is paid beyond the period renewed."));
             }
 
             DateTimeOffset? paidUntil = null;

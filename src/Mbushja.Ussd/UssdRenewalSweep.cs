@@ -164,6 +164,14 @@ public sealed partial class UssdRenewalSweep(
             return [];
         }
 
+        if (code is not (LedgerErrorCodes.InsufficientFunds or UssdPayments.AlreadyPaid))
+        {
+            // Not the payer's doing (a conflict with another server's same try, a database fault): not counted as a try,
+            // nor reported as one; the next sweep looks again.
+            LogUnexpected(logger, renewal.ServiceAccountId, attempt, code, outcome.Error?.Message);
+            return [];
+        }
+
         if (!await renewals.RefusedAsync(due, attempt, code, ct))
         {
             return [];
@@ -241,6 +249,9 @@ public sealed partial class UssdRenewalSweep(
 
     [LoggerMessage(EventId = 4335, Level = LogLevel.Information, Message = "USSD renewal of {Account} ended: its account or package is gone")]
     private static partial void LogEnded(ILogger logger, string account);
+
+    [LoggerMessage(EventId = 4337, Level = LogLevel.Warning, Message = "USSD renewal of {Account}: try {Attempt} was not made ({Code}: {Message}); the next sweep looks again")]
+    private static partial void LogUnexpected(ILogger logger, string account, int attempt, string code, string? message);
 
     [LoggerMessage(EventId = 4336, Level = LogLevel.Error, Message = "USSD renewal of {Account}: the sweep failed; it is tried again at the next")]
     private static partial void LogFailed(ILogger logger, string account, Exception exception);

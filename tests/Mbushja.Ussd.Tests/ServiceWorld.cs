@@ -32,7 +32,8 @@ internal sealed class ServiceWorld : IAsyncDisposable
         Sessions = new UssdSessions(database.Database, Commits, clock);
         Renewals = new UssdRenewals(database.Database, Commits);
         Engine = new UssdEngine(menu, config, OperatorClock, new UssdData(Accounts, Subscribers, Payments, Renewals));
-        Sweep = new UssdRenewalSweep(Renewals, Payments, Engine, config, OperatorClock, NullLogger<UssdRenewalSweep>.Instance);
+        Prices = new CatalogChanges(database.Database, Commits, config, OperatorClock);
+        Sweep = new UssdRenewalSweep(Renewals, Payments, Engine, config, OperatorClock, NullLogger<UssdRenewalSweep>.Instance, Prices);
         Service = new UssdService(Engine, Sessions, Payments, Subscribers, config, OperatorClock, NullLogger<UssdService>.Instance);
         Queries = new LedgerQueries(database.Database);
     }
@@ -64,6 +65,9 @@ internal sealed class ServiceWorld : IAsyncDisposable
     public UssdSessions Sessions { get; }
 
     public UssdRenewals Renewals { get; }
+
+    /// <summary>Prices and fees an administrator recorded over the catalog file (the renewal sweep reads them).</summary>
+    public CatalogChanges Prices { get; }
 
     /// <summary>The renewal sweep of this world's server.</summary>
     public UssdRenewalSweep Sweep { get; }

@@ -156,6 +156,26 @@ public abstract class UssdRenewalSpec
     }
 
     [Fact]
+    public async Task PriceRaisedAfterTheReminder_ToldAgain_ChargedTheNewPriceOnTheDueDay()
+    {
+        await using ServiceWorld w = await ServiceWorld.CreateAsync(Kind, Local(2026, 3, 10, 13, 0));
+        string phone = await w.SubscriberAsync(10_000);
+        string account = await w.AccountAsync("INTERNET_1");
+        await w.SessionAsync(NewSession(), phone, "1", "3", account, "1"); // paid until 10 April
+        await SetAsync(w, phone, account);
+        await AtAsync(w, Local(2026, 4, 7, 0, 0), Result(reminded: 1));
+
+        w.Clock.Set(Local(2026, 4, 8, 12, 0));
+        Assert.True((await w.Prices.ScheduleAsync(CatalogChangeKind.Price, "INTERNET_1", Money.FromCents(1690), new DateOnly(2026, 4, 10), "admin", "new prices")).Succeeded);
+        await AtAsync(w, Local(2026, 4, 8, 12, 0), Result(reminded: 1));
+        await AtAsync(w, Local(2026, 4, 10, 0, 0), Result(paid: 1));
+
+        Assert.Equal(10_000 - 1540 - 1740, await w.CreditAsync(phone));
+        Assert.Equal(2, await SmsAsync(w, "renew-remind:"));
+        Assert.Contains("17.40 € nga krediti (16.90 € + tarifa 0.50 €)", await w.TextAsync("SELECT text FROM sms_outbox WHERE transaction_id LIKE 'renew-remind:%:1740'"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NotEnoughCredit_ThenToppedUp_TheNextTryPays()
     {
         DateTimeOffset start = Local(2026, 3, 10, 13, 0);

@@ -197,7 +197,8 @@ public sealed partial class UssdEngine(
         DateTimeOffset? paidUntil = state.Selection.Period is { } ms and > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
         bool told = clock.UtcNow >= RenewalCalendar.RemindAt(clock, paidUntil, menu.Settings.RenewalReminderDays);
         var order = new RenewalOrder(quote.ServiceAccountId, quote.Package.Code, Stop: false, told ? state.Selection.Period ?? 0 : -1, told ? quote.Total : Money.Zero);
-        return new RenewalChange(state, order, menu.Text("autopay.set", lang, RenewalValues(quote, state.Selection.Due, quote.Account)));
+        string days = menu.Settings.RenewalReminderDays.ToString(CultureInfo.InvariantCulture);
+        return new RenewalChange(state, order, menu.Text("autopay.set", lang, [.. RenewalValues(quote, state.Selection.Due, quote.Account), ("days", days)]));
     }
 
     /// <summary>A renewal's confirmation or stop screen: what its due day's payment takes, fixed when the screen opens.</summary>

@@ -132,7 +132,7 @@ public sealed partial class UssdMenu
         ["autopay.item"] = ["package", "account", "total", "due"],
         ["autopay.none"] = [],
         ["autopay.confirm"] = RenewalPlaceholders,
-        ["autopay.set"] = RenewalPlaceholders,
+        ["autopay.set"] = [.. RenewalPlaceholders, "days"],
         ["autopay.stop"] = RenewalPlaceholders,
         ["autopay.stopped"] = ["package", "account"],
         ["autopay.kept"] = [],

@@ -89,6 +89,20 @@ public sealed partial class UssdEngine(
                 return QuoteOf(state) is { } quote ? new Confirmed(state, quote) : new Finish(menu.Text("end.failed", lang));
             case ScreenType.Confirm when input == "2":
                 return new Finish(menu.Text("cancelled", lang));
+            case ScreenType.RenewalPackages when Choice(input, MonthlyPackages.Count) is { } n:
+                state = state with { Selection = new Selection(Package: MonthlyPackages[n].Code) };
+                return await EnterAsync(caller, state, screen.Next!, ct);
+            case ScreenType.Renewals:
+                return await PickRenewalAsync(caller, state, screen, input, ct);
+            case ScreenType.RenewalConfirm when input == "1" && RenewalQuoteOf(state) is { } setting:
+                return SetRenewal(state, setting, lang);
+            case ScreenType.RenewalStop when input == "1" && RenewalQuoteOf(state) is { } stopping:
+                return new RenewalChange(
+                    state,
+                    new RenewalOrder(stopping.ServiceAccountId, stopping.Package.Code, Stop: true, -1, Money.Zero),
+                    menu.Text("autopay.stopped", lang, ("package", stopping.Package.Name), ("account", stopping.Account)));
+            case ScreenType.RenewalConfirm or ScreenType.RenewalStop when input == "2":
+                return new Finish(menu.Text("autopay.kept", lang));
             case ScreenType.Language when Choice(input, Languages.Length) is { } n:
                 Language chosen = Languages[n];
                 StepResult start = await StartAsync(caller with { Language = chosen }, ct);
@@ -123,6 +137,10 @@ public sealed partial class UssdEngine(
                             ("total", quote.Total.ToDecimalString())),
                         nav),
                     quote.Account);
+            case ScreenType.RenewalConfirm or ScreenType.RenewalStop when RenewalQuoteOf(state) is { } renewal:
+                string key = screen.Type == ScreenType.RenewalConfirm ? "autopay.confirm" : "autopay.stop";
+                return _writer.WithLongValue(
+                    account => Lines(notice, menu.Text(key, lang, RenewalValues(renewal, state.Selection.Due, account)), nav), renewal.Account);
             case ScreenType.Balance:
                 Money credit = await data.CreditAsync(caller.Msisdn, ct) ?? Money.Zero;
                 return _writer.Single(Lines(notice, menu.Text("balance.text", lang, ("credit", credit.ToDecimalString())), nav));
@@ -138,6 +156,77 @@ public sealed partial class UssdEngine(
     public string RenderEnd(string text) => _writer.Single(text);
 
     private IReadOnlyList<Package> UssdPackages => [.. config.Catalog.UssdPackages];
+
+    /// <summary>The USSD packages an automatic renewal may pay: those with a monthly price (not PPV, sold by amount).</summary>
+    private IReadOnlyList<Package> MonthlyPackages => [.. config.Catalog.UssdPackages.Where(p => p.Price is not null)];
+
+    /// <summary>A package's price and fee on a day, as a renewal due that day is charged.</summary>
+    private (Money Price, Money Fee)? PriceOn(Package package, DateOnly day) =>
+        (prices?.Current.PriceOn(package, day) ?? package.Price) is { } price
+            ? (price, prices?.Current.FeeOn(day) ?? config.Catalog.Fees.FeeOn(day))
+            : null;
+
+    /// <summary>A renewal of the caller's list, to stop: its package, account and next due day are what the stop screen shows.</summary>
+    private async Task<StepResult> PickRenewalAsync(Caller caller, UssdState state, Screen screen, string input, CancellationToken ct)
+    {
+        IReadOnlyList<UssdRenewalDue> mine = await data.RenewalsAsync(caller.Msisdn, ct);
+        if (Choice(input, mine.Count) is not { } k)
+        {
+            return Invalid(state, caller.Language);
+        }
+
+        UssdRenewalDue picked = mine[k];
+        state = state with
+        {
+            Selection = new Selection(
+                Package: picked.Renewal.PackageCode,
+                AccountId: picked.Renewal.ServiceAccountId,
+                Account: picked.Label,
+                Due: RenewalCalendar.DueDay(clock, picked.PaidUntil),
+                Period: picked.Period),
+        };
+        return await EnterAsync(caller, state, screen.Next!, ct);
+    }
+
+    /// <summary>
+    /// The renewal confirmed: set with the session's end. When the reminder's day has come already, the confirmation
+    /// was the notice (it showed the amount and the day): no reminder follows for this period.
+    /// </summary>
+    private RenewalChange SetRenewal(UssdState state, Quote quote, Language lang)
+    {
+        DateTimeOffset? paidUntil = state.Selection.Period is { } ms and > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        bool told = clock.UtcNow >= RenewalCalendar.RemindAt(clock, paidUntil, menu.Settings.RenewalReminderDays);
+        var order = new RenewalOrder(quote.ServiceAccountId, quote.Package.Code, Stop: false, told ? state.Selection.Period ?? 0 : -1, told ? quote.Total : Money.Zero);
+        string days = menu.Settings.RenewalReminderDays.ToString(CultureInfo.InvariantCulture);
+        return new RenewalChange(state, order, menu.Text("autopay.set", lang, [.. RenewalValues(quote, state.Selection.Due, quote.Account), ("days", days)]));
+    }
+
+    /// <summary>A renewal's confirmation or stop screen: what its due day's payment takes, fixed when the screen opens.</summary>
+    private StepResult RenewalPriced(UssdState state, Language lang)
+    {
+        Selection s = state.Selection;
+        return config.Catalog.Find(s.Package) is { } package && s.AccountId is not null && s.Due is { } due && PriceOn(package, due) is { } priced
+            ? new Proceed(state with { Selection = s with { Price = priced.Price, Fee = priced.Fee } })
+            : new Finish(menu.Text("end.failed", lang));
+    }
+
+    private Quote? RenewalQuoteOf(UssdState state)
+    {
+        Selection s = state.Selection;
+        return config.Catalog.Find(s.Package) is { } package && s is { AccountId: { } id, Account: { } account, Price: { } price, Fee: { } fee, Due: not null }
+            ? new Quote(package, id, account, price, fee, ByAmount: false)
+            : null;
+    }
+
+    private static (string Name, string Value)[] RenewalValues(Quote quote, DateOnly? due, string account) =>
+    [
+        ("package", quote.Package.Name),
+        ("account", account),
+        ("price", quote.Price.ToDecimalString()),
+        ("fee", quote.Fee.ToDecimalString()),
+        ("total", quote.Total.ToDecimalString()),
+        ("due", due is { } day ? MessageFormat.Date(day) : ""),
+    ];
 
     /// <summary>Opens a screen: pushes it, or ends the session when a rule says so, or passes on when it has nothing to ask.</summary>
     /// <param name="credit">The caller's credit, when the step read it already.</param>
@@ -157,6 +246,8 @@ public sealed partial class UssdEngine(
                 return await EnterAsync(caller, state, screen.Next!, ct, credit);
             case ScreenType.Confirm:
                 return await QuoteAsync(caller, state.Push(id), credit, ct);
+            case ScreenType.RenewalConfirm or ScreenType.RenewalStop:
+                return RenewalPriced(state.Push(id), lang);
             case ScreenType.Info:
                 return new Finish(menu.Text(screen.Text!, lang));
             default:
@@ -217,6 +308,19 @@ public sealed partial class UssdEngine(
         }
 
         state = state with { Selection = state.Selection with { AccountId = account.Id, Account = input } };
+        if (menu[screen.Next!].Type == ScreenType.RenewalConfirm)
+        {
+            // An automatic renewal: first due on the account's paid-until day (today when never paid or lapsed).
+            state = state with
+            {
+                Selection = state.Selection with
+                {
+                    Due = RenewalCalendar.DueDay(clock, account.PaidUntil),
+                    Period = account.PaidUntil?.ToUnixTimeMilliseconds() ?? 0,
+                },
+            };
+        }
+
         return await EnterAsync(caller, state, screen.Next!, ct, credit ?? Money.Zero);
     }
 
@@ -238,7 +342,9 @@ public sealed partial class UssdEngine(
             : null;
     }
 
-    private static bool IsList(ScreenType type) => type is ScreenType.Menu or ScreenType.Packages or ScreenType.Amount or ScreenType.History or ScreenType.Language;
+    private static bool IsList(ScreenType type) =>
+        type is ScreenType.Menu or ScreenType.Packages or ScreenType.Amount or ScreenType.History or ScreenType.Language or ScreenType.RenewalPackages
+            or ScreenType.Renewals;
 
     /// <summary>The list a screen shows, cut to the page the state is on.</summary>
     private async Task<ListPage> ListAsync(Caller caller, UssdState state, string? notice, CancellationToken ct)
@@ -247,7 +353,7 @@ public sealed partial class UssdEngine(
         Screen screen = menu[top.Screen];
         // The start screen's first page has nowhere to go back to.
         bool back = state.Stack.Count > 1 || top.Page > 0;
-        if (screen.Type == ScreenType.History)
+        if (screen.Type is ScreenType.History or ScreenType.Renewals)
         {
             return await ListOfAsync(caller, state, screen, notice, back, ct);
         }
@@ -317,12 +423,34 @@ public sealed partial class UssdEngine(
             case ScreenType.Language:
                 items = [.. Languages.Select((l, i) => Numbered(i, menu.Text("language.name", l)))];
                 break;
+            case ScreenType.RenewalPackages:
+                items = [.. MonthlyPackages.Select((p, i) => Numbered(i, p.Name))];
+                break;
+            case ScreenType.Renewals:
+                IReadOnlyList<UssdRenewalDue> mine = await data.RenewalsAsync(caller.Msisdn, ct);
+                items = mine.Count == 0 ? [menu.Text("autopay.none", lang)] : [.. mine.Select((r, i) => Numbered(i, RenewalItem(r, lang)))];
+                break;
             default:
                 throw new InvalidOperationException($"Screen {screen.Id} ({screen.Type}) is not a list.");
         }
 
         string[] footer = back ? [menu.Text("nav", lang)] : [];
         return _writer.Page(header, items, footer, menu.Text("nav.more", lang), top.Page);
+    }
+
+    /// <summary>A renewal as the list shows it: package, account, what its next due day takes, and that day.</summary>
+    private string RenewalItem(UssdRenewalDue renewal, Language lang)
+    {
+        DateOnly due = RenewalCalendar.DueDay(clock, renewal.PaidUntil);
+        Package? package = config.Catalog.Find(renewal.Renewal.PackageCode);
+        (Money Price, Money Fee)? priced = package is null ? null : PriceOn(package, due);
+        return menu.Text(
+            "autopay.item",
+            lang,
+            ("package", package?.Name ?? renewal.Renewal.PackageCode),
+            ("account", Short(renewal.Label, 16)),
+            ("total", priced is { } p ? (p.Price + p.Fee).ToDecimalString() : "-"),
+            ("due", due.ToString("dd.MM", CultureInfo.InvariantCulture)));
     }
 
     /// <summary>A value quoted in a reason line, shortened in the middle: the question below it must still fit.</summary>

@@ -34,6 +34,18 @@ public enum ScreenType
 
     /// <summary>A fixed text that ends the session.</summary>
     Info,
+
+    /// <summary>The catalog's USSD packages with a monthly price, to renew automatically; a choice leads to "next" (an account screen).</summary>
+    RenewalPackages,
+
+    /// <summary>Package, account, what each month takes from credit and from when: 1 sets the renewal, 2 cancels.</summary>
+    RenewalConfirm,
+
+    /// <summary>The caller's automatic renewals; a choice leads to "next" (a renewal stop screen).</summary>
+    Renewals,
+
+    /// <summary>One renewal: 1 stops it, 2 keeps it.</summary>
+    RenewalStop,
 }
 
 /// <summary>An entry of a menu screen: its label (a text key) and the screen it leads to.</summary>
@@ -68,6 +80,15 @@ public sealed record UssdSettings
 
     /// <summary>Payments the history screen lists.</summary>
     public int HistorySize { get; init; } = 3;
+
+    /// <summary>Automatic renewals from credit: the reminder's days before the due day (<c>"renewal"</c> in <c>ussd.json</c>).</summary>
+    public int RenewalReminderDays { get; init; } = 3;
+
+    /// <summary>Tries of a period (refused for want of credit, or by the once-a-month rule) before it is reported.</summary>
+    public int RenewalAttempts { get; init; } = 3;
+
+    /// <summary>How long after a refused try the next is made.</summary>
+    public TimeSpan RenewalRetry { get; init; } = TimeSpan.FromHours(6);
 }
 
 /// <summary>
@@ -107,7 +128,21 @@ public sealed partial class UssdMenu
         ["end.notSubscriber"] = [],
         ["end.notOperator"] = [],
         ["end.failed"] = [],
+        ["autopay"] = [],
+        ["autopay.item"] = ["package", "account", "total", "due"],
+        ["autopay.none"] = [],
+        ["autopay.confirm"] = RenewalPlaceholders,
+        ["autopay.set"] = [.. RenewalPlaceholders, "days"],
+        ["autopay.stop"] = RenewalPlaceholders,
+        ["autopay.stopped"] = ["package", "account"],
+        ["autopay.kept"] = [],
+        ["renewal.reminder"] = [.. RenewalPlaceholders, "stop"],
+        ["renewal.failed"] = ["package", "account", "total", "n", "code"],
+        ["renewal.failed.month"] = ["package", "account", "n", "code"],
+        ["renewal.ended"] = ["package", "account"],
     };
+
+    private static string[] RenewalPlaceholders => ["package", "account", "price", "fee", "total", "due"];
 
     private static string[] PaymentPlaceholders => ["package", "account", "price", "fee", "total", "paidUntil", "balance", "credit", "ref"];
 
@@ -219,7 +254,7 @@ public sealed partial class UssdMenu
                 errors.Add($"{where}: only a menu has items.");
             }
 
-            bool needsNext = type is ScreenType.Packages or ScreenType.Account or ScreenType.Amount;
+            bool needsNext = type is ScreenType.Packages or ScreenType.Account or ScreenType.Amount or ScreenType.RenewalPackages or ScreenType.Renewals;
             if (needsNext != (s.Next is not null))
             {
                 errors.Add(needsNext ? $"{where}: a {s.Type} screen needs 'next'." : $"{where}: a {s.Type} screen has no 'next'.");
@@ -319,6 +354,21 @@ public sealed partial class UssdMenu
             settings = settings with { ReceiptSender = sender.Trim() };
         }
 
+        if (file.Renewal is { } renewal)
+        {
+            if (renewal.ReminderDays is < 1 or > 28 || renewal.Attempts is < 1 or > 10 || renewal.RetryHours is < 1 or > 72)
+            {
+                errors.Add($"{FileName}: renewal: reminderDays must be 1 to 28, attempts 1 to 10, retryHours 1 to 72.");
+            }
+
+            settings = settings with
+            {
+                RenewalReminderDays = renewal.ReminderDays ?? settings.RenewalReminderDays,
+                RenewalAttempts = renewal.Attempts ?? settings.RenewalAttempts,
+                RenewalRetry = renewal.RetryHours is { } hours ? TimeSpan.FromHours(hours) : settings.RenewalRetry,
+            };
+        }
+
         return settings with
         {
             Transliterate = file.Transliterate ?? settings.Transliterate,
@@ -362,11 +412,15 @@ public sealed partial class UssdMenu
         // A payment needs its package, then its account, then (maybe) an amount, then the confirmation.
         foreach (Screen screen in screens.Values)
         {
+            // A renewal needs its package (a monthly one), its account, then the renewal's confirmation; a stop its renewal.
             ScreenType? wanted = screen.Type switch
             {
-                ScreenType.Packages => ScreenType.Account,
-                ScreenType.Account => screens.TryGetValue(screen.Next ?? "", out Screen? next) && next.Type == ScreenType.Amount ? ScreenType.Amount : ScreenType.Confirm,
+                ScreenType.Packages or ScreenType.RenewalPackages => ScreenType.Account,
+                ScreenType.Account => screens.TryGetValue(screen.Next ?? "", out Screen? next) && next.Type is ScreenType.Amount or ScreenType.RenewalConfirm
+                    ? next.Type
+                    : ScreenType.Confirm,
                 ScreenType.Amount => ScreenType.Confirm,
+                ScreenType.Renewals => ScreenType.RenewalStop,
                 _ => null,
             };
             if (wanted is { } type && screens.TryGetValue(screen.Next ?? "", out Screen? target) && target.Type != type)
@@ -441,6 +495,7 @@ public sealed partial class UssdMenu
         bool? OncePerMonth,
         string? ReceiptSender,
         int? HistorySize,
+        RenewalFile? Renewal,
         string? Start,
         Dictionary<string, ScreenFile>? Screens,
         Dictionary<string, Dictionary<string, string>?>? Texts);
@@ -448,4 +503,6 @@ public sealed partial class UssdMenu
     private sealed record ScreenFile(string? Type, string? Title, ItemFile[]? Items, string? Next, string? Text);
 
     private sealed record ItemFile(string? Label, string? Goto);
+
+    private sealed record RenewalFile(int? ReminderDays, int? Attempts, int? RetryHours);
 }

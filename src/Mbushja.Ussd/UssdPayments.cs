@@ -47,11 +47,39 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
     /// <see cref="Payment.Texts"/>). Replayed: paid before by the same confirmation. Rejected: nothing moved; the code
     /// says why (<see cref="AlreadyPaid"/>, <see cref="LedgerErrorCodes.InsufficientFunds"/>, <see cref="UssdSessions.Changed"/>...).
     /// </summary>
-    public async Task<Payment> PayAsync(
+    public Task<Payment> PayAsync(
         SessionWrite session, Quote quote, bool oncePerMonth, string receiptSender, Func<PaymentFacts, PaymentTexts> texts, CancellationToken ct = default)
     {
-        string id = session.Key;
-        LedgerAccountId payer = SystemAccounts.Subscriber(session.Msisdn.E164);
+        ArgumentNullException.ThrowIfNull(session);
+        return SubmitAsync(new Pay(this, session.Key, session.Msisdn, session, null, quote, oncePerMonth, receiptSender, texts), ct);
+    }
+
+    /// <summary>
+    /// A renewal's try (docs/design/renewals.md, "From mobile credit"): the same payment as a confirmed one, with no
+    /// session, under the try's id (a second server or a crash replays it), and only while the account is still paid until
+    /// the period it renews (else refused <see cref="PeriodPaid"/>: paid meanwhile, by this try or by hand).
+    /// </summary>
+    public Task<Payment> PayRenewalAsync(
+        RenewalCharge charge, Quote quote, bool oncePerMonth, string receiptSender, Func<PaymentFacts, PaymentTexts> texts, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(charge);
+        ArgumentNullException.ThrowIfNull(quote);
+        if (quote.ByAmount)
+        {
+            throw new ArgumentException("A renewal pays a month of a package, not an amount.", nameof(quote));
+        }
+
+        return SubmitAsync(new Pay(this, charge.Id, charge.Msisdn, null, charge.Period, quote, oncePerMonth, receiptSender, texts), ct);
+    }
+
+    /// <summary>A renewal's try found the account paid beyond the period it renews: nothing to pay.</summary>
+    public const string PeriodPaid = "RENEWAL_PERIOD_PAID";
+
+    private async Task<Payment> SubmitAsync(Pay effect, CancellationToken ct)
+    {
+        string id = effect.Id;
+        Quote quote = effect.Quote;
+        LedgerAccountId payer = SystemAccounts.Subscriber(effect.Msisdn.E164);
         LedgerAccountId payee = quote.ByAmount ? SystemAccounts.Service(quote.ServiceAccountId) : SystemAccounts.PackageRevenue.Id;
         List<TransferRequest> transfers =
         [
@@ -62,7 +90,6 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
             transfers.Add(TransferRequest.Single(TransferIds(id)[1], payer, SystemAccounts.FeeRevenue.Id, quote.Fee, "ussd.fee"));
         }
 
-        var effect = new Pay(this, session, quote, oncePerMonth, receiptSender, texts);
         LedgerOutcome outcome = await ledger.SubmitAsync(
             new LedgerCommand(transfers) { Accounts = [SystemAccounts.PackageRevenue, SystemAccounts.FeeRevenue], Work = effect },
             ct);
@@ -227,11 +254,28 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
     /// load, and what it writes goes with the ledger's writes and the COMMIT: no round trip of its own
     /// (docs/design/write-path.md, "Round trips").
     /// </summary>
+    /// <param name="id">The payment's id: the session's key, or the renewal try's.</param>
+    /// <param name="session">The session it ends; none for a renewal's try.</param>
+    /// <param name="period">A renewal's try: the paid-until (ms, 0 for none) the account must still have.</param>
     private sealed class Pay(
-        UssdPayments payments, SessionWrite session, Quote quote, bool oncePerMonth, string receiptSender, Func<PaymentFacts, PaymentTexts> texts)
+        UssdPayments payments,
+        string id,
+        Msisdn msisdn,
+        SessionWrite? session,
+        long? period,
+        Quote quote,
+        bool oncePerMonth,
+        string receiptSender,
+        Func<PaymentFacts, PaymentTexts> texts)
         : ILedgerWork
     {
         public PaymentTexts? Texts { get; private set; }
+
+        public string Id => id;
+
+        public Msisdn Msisdn => msisdn;
+
+        public Quote Quote => quote;
 
         // Every refusal comes from what was read, before anything is written.
         public bool RefusesBeforeWriting => true;
@@ -240,13 +284,13 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
 
         public IReadOnlyList<LedgerRead> Reads(CommitContext context)
         {
-            List<LedgerRead> reads = [UssdSessions.VersionRead(context, session.SessionId)];
+            List<LedgerRead> reads = session is null ? [] : [UssdSessions.VersionRead(context, session.SessionId)];
             if (Month(context) is { } month)
             {
                 // Under the lock of the number's account, which every payment of the number takes: a payment another
                 // server made is committed by the time this reads (and, made in this batch, marked written).
                 reads.Add(new LedgerRead(
-                    PaidKey(month), "SELECT 1 FROM ussd_payments WHERE msisdn = @m AND month = @month", ("m", session.Msisdn.E164), ("month", month)));
+                    PaidKey(month), "SELECT 1 FROM ussd_payments WHERE msisdn = @m AND month = @month", ("m", msisdn.E164), ("month", month)));
             }
 
             if (!quote.ByAmount)
@@ -261,19 +305,25 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
         {
             Texts = null;
             CommitContext commit = context.Commit;
-            if (UssdSessions.Check(session, context.Reads[0]) is { } changed)
+            int read = 0;
+            if (session is not null && UssdSessions.Check(session, context.Reads[read++]) is { } changed)
             {
                 return Task.FromResult<CommitRefusal?>(changed);
             }
 
-            // The month is the commit's, on the operator's calendar: the unique (msisdn, month) has the last word.
-            string? month = Month(commit);
-            if (month is not null && context.Reads[1].Rows.Count > 0)
+            // Before the month: a renewal's period paid by another server's same try is no refusal of this one.
+            if (period is { } renewing && PaidUntilOf(context.Reads[^1]) != renewing)
             {
-                return Task.FromResult<CommitRefusal?>(new CommitRefusal(AlreadyPaid, $"{session.Msisdn.Masked} has paid in {month} already."));
+                return Task.FromResult<CommitRefusal?>(new CommitRefusal(PeriodPaid, $"Service account {quote.ServiceAccountId} is paid beyond the period renewed."));
             }
 
-            string id = session.Key;
+            // The month is the commit's, on the operator's calendar: the unique (msisdn, month) has the last word.
+            string? month = Month(commit);
+            if (month is not null && context.Reads[read].Rows.Count > 0)
+            {
+                return Task.FromResult<CommitRefusal?>(new CommitRefusal(AlreadyPaid, $"{msisdn.Masked} has paid in {month} already."));
+            }
+
             DateTimeOffset? paidUntil = null;
             Money? balance = null;
             if (quote.ByAmount)
@@ -285,9 +335,13 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
                 paidUntil = ServiceAccounts.PayMonth(commit, context.Reads[^1], quote.ServiceAccountId, quote.Package.Code, payments.Clock);
             }
 
-            Money credit = context.Available(SystemAccounts.Subscriber(session.Msisdn.E164)) ?? Money.Zero;
+            Money credit = context.Available(SystemAccounts.Subscriber(msisdn.E164)) ?? Money.Zero;
             PaymentTexts written = texts(new PaymentFacts(id, quote, paidUntil, balance, credit));
-            UssdSessions.Write(commit, session with { Response = written.Screen });
+            if (session is not null)
+            {
+                UssdSessions.Write(commit, session with { Response = written.Screen });
+            }
+
             // No ON CONFLICT: a second payment of the number in the month, which the read above did not see, fails the
             // batch (it is tried again, and then refused here).
             if (month is not null)
@@ -299,8 +353,8 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
                 "INSERT INTO ussd_payments (id, session_id, msisdn, month, package_code, service_account_id, account, amount, fee, paid_until, balance, created_at) "
                 + "VALUES (@id, @session, @m, @month, @package, @account_id, @account, @amount, @fee, @until, @balance, @now)",
                 ("id", id),
-                ("session", session.SessionId),
-                ("m", session.Msisdn.E164),
+                ("session", session?.SessionId ?? id),
+                ("m", msisdn.E164),
                 ("month", month),
                 ("package", quote.Package.Code),
                 ("account_id", quote.ServiceAccountId),
@@ -310,7 +364,7 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
                 ("until", paidUntil?.ToUnixTimeMilliseconds()),
                 ("balance", balance?.Cents),
                 ("now", context.Now.ToUnixTimeMilliseconds()));
-            SmsOutbox.Enqueue(commit, id, OutboxSources.Ussd, session.Msisdn.E164, receiptSender, written.Sms);
+            SmsOutbox.Enqueue(commit, id, OutboxSources.Ussd, msisdn.E164, receiptSender, written.Sms);
             commit.AddToRollup(Rollup(payments.Clock, context.Now), 1, (quote.Price + quote.Fee).Cents);
             Texts = written;
             return Task.FromResult<CommitRefusal?>(null);
@@ -319,11 +373,18 @@ public sealed class UssdPayments(Database database, LedgerEngine ledger, Operato
         private string? Month(CommitContext context) => oncePerMonth ? payments.Clock.MonthKey(context.Now) : null;
 
         /// <summary>How work names the number's payments of a month to <see cref="CommitContext.Wrote"/>.</summary>
-        private string PaidKey(string month) => $"ussd_payments:{session.Msisdn.E164}:{month}";
+        private string PaidKey(string month) => $"ussd_payments:{msisdn.E164}:{month}";
+
+        /// <summary>The paid-until a <see cref="ServiceAccounts.PaidUntilRead"/> found, in ms; 0 for none.</summary>
+        private static long PaidUntilOf(LedgerRead read) =>
+            read.Rows is [[var value, ..], ..] && value is not null and not DBNull ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
 
     private OperatorClock Clock => clock;
 }
+
+/// <summary>A renewal's try as a payment: its id (account, period, round, try), who pays, and the period it renews.</summary>
+public sealed record RenewalCharge(string Id, Msisdn Msisdn, long Period);
 
 /// <summary>The outcome of a payment, and its texts when it was made now.</summary>
 public sealed record Payment(LedgerOutcome Outcome, PaymentTexts? Texts);

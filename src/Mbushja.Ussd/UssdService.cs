@@ -112,9 +112,12 @@ public sealed partial class UssdService(
                 Reply reply => reply.Outcome,
                 Write write => (saved = await SaveAsync(write.Session, remembered?.StoredAt, ct)) != Saved.Changed ? UssdOutcome.Answer(write.Session.Response) : null,
                 Charge charge => await PayAsync(charge, ct),
+                Change change => await sessions.SaveWithAsync(change.Session, c => UssdRenewals.Apply(c, change.Session.Msisdn, "ussd", change.Order), ct)
+                    ? UssdOutcome.Answer(change.Session.Response)
+                    : null,
                 _ => throw new InvalidOperationException($"Unknown decision {decision}."),
             };
-            UssdMetrics.Phase(decision switch { Write => saved == Saved.Remembered ? "remember" : "write", Charge => "pay", _ => "reply" }, started);
+            UssdMetrics.Phase(decision switch { Write => saved == Saved.Remembered ? "remember" : "write", Charge => "pay", Change => "write", _ => "reply" }, started);
             if (outcome is not null)
             {
                 return outcome;
@@ -264,6 +267,7 @@ public sealed partial class UssdService(
     {
         Confirmed confirmed => new Charge(ToWrite(session, caller, text, confirmed.State, "", ended: true, restart, newLanguage), confirmed.Quote),
         Finish finish => new Write(ToWrite(session, caller, text, state, EndBody(finish.Text), ended: true, restart, newLanguage)),
+        RenewalChange change => new Change(ToWrite(session, caller, text, change.State, EndBody(change.Text), ended: true, restart, newLanguage), change.Order),
         _ => throw new InvalidOperationException($"Step {step} does not end a session."),
     };
 
@@ -429,7 +433,10 @@ public sealed partial class UssdService(
     }
 
     /// <summary>The last screen and the receipt SMS of a payment; the SMS keeps its letters (it may travel as UCS-2).</summary>
-    private PaymentTexts Texts(Language language, PaymentFacts facts)
+    private PaymentTexts Texts(Language language, PaymentFacts facts) => TextsOf(engine, clock, language, facts);
+
+    /// <summary>The last screen and the receipt SMS of a payment, a confirmed one or a renewal's (whose screen nobody sees).</summary>
+    internal static PaymentTexts TextsOf(UssdEngine engine, OperatorClock clock, Language language, PaymentFacts facts)
     {
         Quote quote = facts.Quote;
         (string Name, string Value)[] values =
@@ -445,8 +452,9 @@ public sealed partial class UssdService(
         ];
         string screen = quote.ByAmount ? "paid.amount" : "paid";
         string sms = quote.ByAmount ? "receipt.amount" : "receipt";
-        string shown = engine.Writer.WithLongValue(account => Menu.Text(screen, language, [.. values, ("account", account)]), quote.Account);
-        return new PaymentTexts("END " + shown, Menu.Text(sms, language, [.. values, ("account", quote.Account)]));
+        UssdMenu menu = engine.Menu;
+        string shown = engine.Writer.WithLongValue(account => menu.Text(screen, language, [.. values, ("account", account)]), quote.Account);
+        return new PaymentTexts("END " + shown, menu.Text(sms, language, [.. values, ("account", quote.Account)]));
     }
 
     private UssdOutcome? Check(UssdRequest request)
@@ -544,6 +552,9 @@ public sealed partial class UssdService(
 
     /// <summary>Save the step (if the session is still as read), then answer its response.</summary>
     private sealed record Write(SessionWrite Session) : Decision;
+
+    /// <summary>End the session (if it is still as read) and set or stop an automatic renewal in the same commit.</summary>
+    private sealed record Change(SessionWrite Session, RenewalOrder Order) : Decision;
 
     /// <summary>Pay, ending the session with the receipt.</summary>
     private sealed record Charge(SessionWrite Session, Quote Quote) : Decision;

@@ -10,6 +10,8 @@ public static class UssdServices
         services.AddSingleton(menu);
         services.AddSingleton<UssdSessions>();
         services.AddSingleton<UssdPayments>();
+        services.AddSingleton<UssdRenewals>();
+        services.AddSingleton<UssdRenewalSweep>();
         services.AddSingleton<IUssdData, UssdData>();
         services.AddSingleton<UssdEngine>();
         services.AddSingleton<UssdService>();

@@ -94,6 +94,19 @@ public sealed class UssdSessions(Database database, CommitQueue commits, TimePro
     }
 
     /// <summary>
+    /// Writes a step that ends the session together with <paramref name="also"/> (an automatic renewal set or stopped), in
+    /// one commit: a gateway's repeat, or a second server, finds the session moved on and changes nothing. False when
+    /// the session changed since it was read.
+    /// </summary>
+    public async Task<bool> SaveWithAsync(SessionWrite write, Action<CommitContext> also, CancellationToken ct = default)
+    {
+        CommitRefusal? refused = await commits.CommitAsync(new SaveWith(write, Now(), also), Durability.Durable, ct);
+        return refused is null || (refused.Code == Changed
+            ? false
+            : throw new InvalidOperationException($"The session store refused a write: {refused.Code} {refused.Message}"));
+    }
+
+    /// <summary>
     /// Starts a session at a screen whose text differs only by language, <paramref name="responses"/>: written with the
     /// language of the subscriber <paramref name="msisdn"/>, found by the same statement, in one round trip. Returns that
     /// language, or null when nothing was written: the session exists already, or the number is no subscriber (read
@@ -239,5 +252,24 @@ public sealed class UssdSessions(Database database, CommitQueue commits, TimePro
         public bool Pipelined => true;
 
         public Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken) => WriteAsync(context, write, cancellationToken, now);
+    }
+
+    /// <summary>A step with a change of its own, made only if the session's conditional write is.</summary>
+    private sealed class SaveWith(SessionWrite write, long now, Action<CommitContext> also) : ICommitWork
+    {
+        public bool RefusesBeforeWriting => true;
+
+        public bool Pipelined => true;
+
+        public async Task<CommitRefusal?> ApplyAsync(CommitContext context, CancellationToken cancellationToken)
+        {
+            if (await WriteAsync(context, write, cancellationToken, now) is { } changed)
+            {
+                return changed;
+            }
+
+            also(context);
+            return null;
+        }
     }
 }

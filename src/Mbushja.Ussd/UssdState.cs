@@ -9,6 +9,8 @@ namespace Mbushja.Ussd;
 public sealed record Frame(string Screen, int Page = 0);
 
 /// <summary>What the subscriber chose so far: the package, the account, the amount, and the quote shown for confirmation.</summary>
+/// <param name="Due">An automatic renewal's first due day, as its confirmation shows it.</param>
+/// <param name="Period">... and the period it renews first (the account's paid-until in ms, 0 for none).</param>
 /// <remarks>Stored as JSON with the session: the amounts keep their names there, as integer cents.</remarks>
 public sealed record Selection(
     string? Package = null,
@@ -16,7 +18,9 @@ public sealed record Selection(
     string? Account = null,
     [property: JsonPropertyName("amountCents"), JsonConverter(typeof(MoneyCentsJsonConverter))] Money? Amount = null,
     [property: JsonPropertyName("priceCents"), JsonConverter(typeof(MoneyCentsJsonConverter))] Money? Price = null,
-    [property: JsonPropertyName("feeCents"), JsonConverter(typeof(MoneyCentsJsonConverter))] Money? Fee = null);
+    [property: JsonPropertyName("feeCents"), JsonConverter(typeof(MoneyCentsJsonConverter))] Money? Fee = null,
+    DateOnly? Due = null,
+    long? Period = null);
 
 /// <summary>
 /// Where a session stands: the screens it came through (the last is shown; <c>0</c> goes back one) and the choices
@@ -63,6 +67,9 @@ public sealed record Finish(string Text) : StepResult;
 /// <summary>The subscriber confirmed the payment on the confirmation screen.</summary>
 public sealed record Confirmed(UssdState State, Quote Quote) : StepResult;
 
+/// <summary>The session ends with <paramref name="Text"/>, and an automatic renewal set or stopped in the same commit.</summary>
+public sealed record RenewalChange(UssdState State, RenewalOrder Order, string Text) : StepResult;
+
 /// <summary>A payment as the history screen lists it.</summary>
 public sealed record PaymentRecord(DateTimeOffset At, string PackageCode, string Account, Money Amount, Money Fee);
 
@@ -83,6 +90,9 @@ public interface IUssdData
 
     /// <summary>The number's last payments, newest first.</summary>
     Task<IReadOnlyList<PaymentRecord>> LastPaymentsAsync(Msisdn msisdn, int count, CancellationToken ct);
+
+    /// <summary>The number's automatic renewals from credit, oldest first, with their accounts.</summary>
+    Task<IReadOnlyList<UssdRenewalDue>> RenewalsAsync(Msisdn msisdn, CancellationToken ct);
 }
 
 [JsonSerializable(typeof(UssdState))]

@@ -39,6 +39,22 @@ public abstract class RenewalsConsoleSpec(ConsoleHost host)
         Assert.Null(await host.Server.App.Services.GetRequiredService<Renewals>().FindAsync(renewal.ServiceAccountId));
     }
 
+    [Fact]
+    public async Task Subscriber_SetsARenewalFromCreditInUssd_ListedOnTheNumbersPage_WithItsPackageAndAccount()
+    {
+        string end = await host.PayByUssdAsync("049600008", "5", "2", "5", "flaka", "1");
+        Assert.StartsWith("END U vendos: Internet Pako 3 per flaka, 25.40 €", end, StringComparison.Ordinal);
+
+        using var agent = new ConsoleClient(host.BaseAddress);
+        await agent.SignInAsync("agent");
+        agent.Cookies.Add(new Cookie(ConsoleText.Cookie, "en", "/", host.BaseAddress.Host));
+        (HttpStatusCode status, string lookup) = await agent.GetTextAsync("/console/lookup?q=049600008");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        string page = WebUtility.HtmlDecode(lookup);
+        Assert.Contains("<td>Credit (USSD *101#)</td><td>Internet Pako 3 · flaka</td><td>ussd</td>", page, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("049111111", "nobody.at.all", "No account with a monthly package")]
     [InlineData("049444444", "edon", "holder or one of its authorised persons")]

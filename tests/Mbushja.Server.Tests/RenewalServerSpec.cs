@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mbushja.TopUp;
+using Mbushja.Ussd;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Mbushja.Server.Tests;
@@ -44,6 +45,27 @@ public abstract class RenewalServerSpec(ServerFixture server) : IAsyncLifetime
 
         JsonElement stopped = await _world.SmsAsync("BEK", holder, "STOP AUTO");
         Assert.Equal(("completed", RenewalCodes.Off), (stopped.String("status"), stopped.String("code")));
+    }
+
+    [Fact]
+    public async Task FromCredit_SetOverUssd_ThenTheServersSweep_PaysOnceAsAUssdPayment_WithItsReceipt()
+    {
+        string phone = await _world.SubscriberAsync(5_000, "en");
+        string user = (await _world.ServiceAccountAsync("internet", "INTERNET_1")).String("username");
+
+        string set = await _world.UssdAsync(phone, "5", "2", "3", user, "1");
+        Assert.StartsWith($"END Set: Internet Pako 1 for {user}, 15.40 €", set, StringComparison.Ordinal);
+
+        // Never paid: due today, and the confirmation was its notice. The server's own sweep runs every minute; these are two runs.
+        UssdRenewalSweep sweep = server.Server.App.Services.GetRequiredService<UssdRenewalSweep>();
+        UssdRenewalSweepResult first = await sweep.RunAsync();
+        UssdRenewalSweepResult second = await sweep.RunAsync();
+
+        Assert.Equal(1, first.Paid);
+        Assert.Equal(UssdRenewalSweepResult.None, second);
+        Assert.Equal(5_000L - 1_540, await _world.CreditAsync(phone));
+        Assert.NotEqual(JsonValueKind.Null, (await _world.AccountAsync(user)).GetProperty("paidUntil").ValueKind);
+        Assert.Equal($"END The automatic payment of Internet Pako 1 for {user} is stopped.", await _world.UssdAsync(phone, "5", "1", "1", "1"));
     }
 }
 

@@ -157,11 +157,14 @@ internal sealed class TopUpWorld(ServerFixture server)
     /// Spends prepaid credit the way a subscriber does: pays an Internet Pako 1 package (14.90 + 0.50 fee) for the
     /// internet account <paramref name="username"/> through <c>*101#</c>.
     /// </summary>
-    public async Task PayInternetByUssdAsync(string phone, string username)
+    public Task PayInternetByUssdAsync(string phone, string username) => UssdAsync(phone, "1", "3", username, "1");
+
+    /// <summary>A whole <c>*101#</c> session over <c>POST /ussd</c>, one more input each request; the last answer (an <c>END</c>).</summary>
+    public async Task<string> UssdAsync(string phone, params string[] inputs)
     {
         string session = "ATUid_" + Guid.NewGuid().ToString("N");
         string last = "";
-        foreach (string text in new[] { "", "1", "1*3", $"1*3*{username}", $"1*3*{username}*1" })
+        foreach (string text in Enumerable.Range(0, inputs.Length + 1).Select(n => string.Join('*', inputs.Take(n))))
         {
             HttpResponseMessage response = await Http.SendAsync(
                 HttpMethod.Post,
@@ -173,6 +176,7 @@ internal sealed class TopUpWorld(ServerFixture server)
         }
 
         Assert.StartsWith("END ", last, StringComparison.Ordinal);
+        return last;
     }
 
     private static StringContent Json(object body) => new(Api.Json(body), System.Text.Encoding.UTF8, "application/json");

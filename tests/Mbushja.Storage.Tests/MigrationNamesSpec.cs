@@ -13,7 +13,7 @@ public sealed class MigrationNamesSpec
         "0011_console_keys.sql", "0012_smpp_bind_leases.sql", "0013_flat_with_the_data.sql", "0014_console_sessions.sql",
         "0015_console_sign_in_failures.sql", "0016_reply_routes_and_work_leases.sql", "0017_what_a_subscriber_quotes.sql",
         "0018_targets_of_earlier_messages.sql", "0019_one_audit_log.sql", "0020_top_up_controls.sql", "0021_outbox_notices.sql",
-        "0023_confirmations.sql", "0025_renewals.sql", "0027_daily_rollups.sql",
+        "0023_confirmations.sql", "0025_renewals.sql", "0027_daily_rollups.sql", "0029_ussd_renewals.sql",
     ];
 
     [Theory]

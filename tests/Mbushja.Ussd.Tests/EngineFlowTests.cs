@@ -210,7 +210,7 @@ public sealed class EngineFlowTests
         List<string> screens = await _world.WalkAllAsync(caller, "4", "3", "1");
 
         Assert.Equal("CON Zgjidhni gjuhen:\n1. Shqip\n2. English\n3. Srpski\n0 Kthehu  00 Menyja", screens[1]);
-        Assert.Equal("CON Jezik: srpski.\nIPKO\n1. Placanja\n2. Stanje\n3. Poslednja placanja\n4. Jezik (Language)", screens[2]);
+        Assert.Equal("CON Jezik: srpski.\nIPKO\n1. Placanja\n2. Stanje\n3. Poslednja placanja\n4. Jezik (Language)\n5. Automatska placanja", screens[2]);
         Assert.StartsWith("CON Izaberite paket:", screens[3], StringComparison.Ordinal);
     }
 
@@ -255,9 +255,9 @@ public sealed class EngineFlowTests
         {
             var world = new MenuWorld(folder);
 
-            Assert.EndsWith("\n5. Help", await world.WalkAsync(Language.En), StringComparison.Ordinal);
+            Assert.EndsWith("\n5. Help\n6. Automatic payments", await world.WalkAsync(Language.En), StringComparison.Ordinal);
             Assert.Equal("END Call 038 000 000.", await world.WalkAsync(Language.En, "5"));
-            Assert.Equal("CON IPKO\n1. Pagesat\n2. Bilanci\n3. Pagesat e fundit\n4. Gjuha (Language)\n5. Ndihme", await world.WalkAsync());
+            Assert.Equal("CON IPKO\n1. Pagesat\n2. Bilanci\n3. Pagesat e fundit\n4. Gjuha (Language)\n5. Ndihme\n6. Pagesat automatike", await world.WalkAsync());
         }
         finally
         {

@@ -37,10 +37,17 @@ internal sealed class MenuWorld : IUssdData
 
     public List<PaymentRecord> Payments { get; } = [];
 
-    public ServiceAccount Account(ServiceKind kind, string package, string? username = null, string? contract = null, string? smartCard = null)
+    /// <summary>The caller's automatic renewals from credit, as the database would list them.</summary>
+    public List<UssdRenewalDue> Renewals { get; } = [];
+
+    /// <summary>The orders of renewals set or stopped, as the service would commit them with the session's end.</summary>
+    public List<RenewalOrder> Orders { get; } = [];
+
+    public ServiceAccount Account(
+        ServiceKind kind, string package, string? username = null, string? contract = null, string? smartCard = null, DateTimeOffset? paidUntil = null)
     {
         var account = new ServiceAccount(
-            Guid.NewGuid().ToString("N"), kind, package, username, contract, smartCard, null, null, Money.Zero, DateTimeOffset.UnixEpoch);
+            Guid.NewGuid().ToString("N"), kind, package, username, contract, smartCard, null, paidUntil, Money.Zero, DateTimeOffset.UnixEpoch);
         _accounts.Add(account);
         return account;
     }
@@ -102,9 +109,19 @@ internal sealed class MenuWorld : IUssdData
     {
         Proceed p => "CON " + await Engine.RenderAsync(caller, p.State, p.Notice, default),
         Finish f => "END " + Engine.RenderEnd(f.Text),
+        RenewalChange r => Ordered(r),
         Confirmed c => $"PAY {c.Quote.Package.Code} {c.Quote.Account} {c.Quote.Price.Cents}+{c.Quote.Fee.Cents}",
         _ => throw new InvalidOperationException(),
     };
+
+    private string Ordered(RenewalChange change)
+    {
+        Orders.Add(change.Order);
+        return "END " + Engine.RenderEnd(change.Text);
+    }
+
+    Task<IReadOnlyList<UssdRenewalDue>> IUssdData.RenewalsAsync(Msisdn msisdn, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<UssdRenewalDue>>([.. Renewals]);
 
     Task<(ServiceAccount? Account, Money? Credit)> IUssdData.FindAccountAsync(string identifier, Msisdn msisdn, CancellationToken ct)
     {

@@ -161,7 +161,7 @@ public sealed class ScreenLengthTests
 
     private static string ReplyMax() => Money.FromCents(Money.MaxCents).ToDecimalString();
 
-    private static void AssertAllFit(MenuWorld world, List<string> screens)
+    internal static void AssertAllFit(MenuWorld world, List<string> screens)
     {
         Assert.NotEmpty(screens);
         UssdMenu menu = world.Menu;

@@ -30,7 +30,10 @@ internal sealed class ServiceWorld : IAsyncDisposable
         Accounts = new ServiceAccounts(database.Database, Ledger, config.Numbering);
         Payments = new UssdPayments(database.Database, Ledger, OperatorClock);
         Sessions = new UssdSessions(database.Database, Commits, clock);
-        Engine = new UssdEngine(menu, config, OperatorClock, new UssdData(Accounts, Subscribers, Payments));
+        Renewals = new UssdRenewals(database.Database, Commits);
+        Engine = new UssdEngine(menu, config, OperatorClock, new UssdData(Accounts, Subscribers, Payments, Renewals));
+        Prices = new CatalogChanges(database.Database, Commits, config, OperatorClock);
+        Sweep = new UssdRenewalSweep(Renewals, Payments, Engine, config, OperatorClock, NullLogger<UssdRenewalSweep>.Instance, Prices);
         Service = new UssdService(Engine, Sessions, Payments, Subscribers, config, OperatorClock, NullLogger<UssdService>.Instance);
         Queries = new LedgerQueries(database.Database);
     }
@@ -60,6 +63,14 @@ internal sealed class ServiceWorld : IAsyncDisposable
     public UssdPayments Payments { get; }
 
     public UssdSessions Sessions { get; }
+
+    public UssdRenewals Renewals { get; }
+
+    /// <summary>Prices and fees an administrator recorded over the catalog file (the renewal sweep reads them).</summary>
+    public CatalogChanges Prices { get; }
+
+    /// <summary>The renewal sweep of this world's server.</summary>
+    public UssdRenewalSweep Sweep { get; }
 
     public UssdEngine Engine { get; }
 
@@ -119,6 +130,23 @@ internal sealed class ServiceWorld : IAsyncDisposable
 
     private readonly List<UssdService> _others = [];
 
+    /// <summary>
+    /// The renewal sweep of another server on the same database: its own commit queue and ledger (disposed with the
+    /// world), so the two race as two processes do.
+    /// </summary>
+    public UssdRenewalSweep OtherSweep()
+    {
+        var commits = new CommitQueue(Database, Clock);
+        _otherCommits.Add(commits);
+        var ledger = new LedgerEngine(commits);
+        var payments = new UssdPayments(Database, ledger, OperatorClock);
+        var renewals = new UssdRenewals(Database, commits);
+        var engine = new UssdEngine(Menu, Config, OperatorClock, new UssdData(Accounts, Subscribers, payments, renewals));
+        return new UssdRenewalSweep(renewals, payments, engine, Config, OperatorClock, NullLogger<UssdRenewalSweep>.Instance);
+    }
+
+    private readonly List<CommitQueue> _otherCommits = [];
+
     /// <summary>One request of the gateway (to <paramref name="server"/>, by default this world's); the body it answers (a refusal fails the test).</summary>
     public async Task<string> SendAsync(string session, string phone, string text, UssdService? server = null)
     {
@@ -171,6 +199,11 @@ internal sealed class ServiceWorld : IAsyncDisposable
     {
         Service.Dispose();
         _others.ForEach(o => o.Dispose());
+        foreach (CommitQueue commits in _otherCommits)
+        {
+            await commits.DisposeAsync();
+        }
+
         await Commits.DisposeAsync();
         await TestDatabase.DisposeAsync();
     }

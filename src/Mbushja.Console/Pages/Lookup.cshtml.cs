@@ -24,10 +24,18 @@ public sealed partial class LookupModel(
     SmsConfirmations confirmations,
     UssdPayments payments,
     SimChanges simChanges,
-    Renewals renewals) : ConsolePage
+    Renewals renewals,
+    UssdRenewals creditRenewals,
+    OperatorConfig config) : ConsolePage
 {
-    /// <summary>The automatic renewals the number pays (it set them, or its bank did for it: docs/design/renewals.md).</summary>
+    /// <summary>The automatic renewals the number pays from a bank account (it set them, or its bank did for it: docs/design/renewals.md).</summary>
     public IReadOnlyList<Renewal> NumberRenewals { get; private set; } = [];
+
+    /// <summary>The automatic renewals the number pays from its credit, set in <c>*101#</c>, with their accounts.</summary>
+    public IReadOnlyList<UssdRenewalDue> NumberCreditRenewals { get; private set; } = [];
+
+    /// <summary>A package's name as the catalog has it (its code when the catalog no longer has it).</summary>
+    public string PackageName(string code) => config.Catalog.Find(code)?.Name ?? code;
 
     public const int PageSize = 20;
 
@@ -135,7 +143,8 @@ public sealed partial class LookupModel(
             Received = await transactions.ToTargetAsync(msisdn.E164, PageCursor.Parse(ReceivedFrom), PageSize, ct);
             Payments = await payments.ByNumberAsync(msisdn, PageCursor.Parse(UssdFrom), PageSize, ct);
             (SimChanges, SimPaused) = await simChanges.OfAsync(msisdn, ct);
-            NumberRenewals = await renewals.OfNumberAsync(msisdn.E164, ct);
+            NumberRenewals = [.. (await renewals.OfNumberAsync(msisdn.E164, ct)).Where(r => r.Channel == Renewal.Sms)];
+            NumberCreditRenewals = await creditRenewals.OfNumberAsync(msisdn, ct);
         }
 
         Account = await accounts.FindAsync(q, ct);

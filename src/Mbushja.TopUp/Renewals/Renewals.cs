@@ -18,6 +18,10 @@ namespace Mbushja.TopUp;
 /// <param name="NotifiedFor">The period (the account's paid-until in ms, 0 for none) whose amount the subscriber was told; -1 none.</param>
 /// <param name="NotifiedAt">When; the Unix epoch when told in the answer to the subscriber's own AUTO (no notice to wait for).</param>
 /// <param name="ClosedFor">A period whose tries all failed and were reported; -1 none.</param>
+/// <param name="Channel">
+/// <c>sms</c>: paid from the registration's bank account; <c>ussd</c>: from the setter's prepaid credit, set in <c>*101#</c>
+/// (no bank, <paramref name="Text"/> the package code; swept by the USSD side, docs/design/renewals.md).
+/// </param>
 public sealed record Renewal(
     string ServiceAccountId,
     string BankCode,
@@ -29,7 +33,15 @@ public sealed record Renewal(
     long NotifiedFor,
     Money NotifiedAmount,
     DateTimeOffset NotifiedAt,
-    long ClosedFor);
+    long ClosedFor,
+    string Channel = Renewal.Sms)
+{
+    /// <summary>The channel of a renewal paid by SMS Top Up from a bank account.</summary>
+    public const string Sms = "sms";
+
+    /// <summary>The channel of a renewal paid by a USSD payment from prepaid credit.</summary>
+    public const string Ussd = "ussd";
+}
 
 /// <summary>A renewal as the sweep sees it: with its account (null when the account is gone) and the subscriber's language.</summary>
 /// <param name="PaidUntil">The account's paid-until; null when never paid.</param>
@@ -49,7 +61,7 @@ public sealed class Renewals(Database database, CommitQueue commits)
     public const string NotChanged = "RENEWAL_NOT_CHANGED";
 
     private const string Columns =
-        "r.service_account_id, r.bank_code, r.msisdn, r.text, r.set_by, r.set_at, r.round_no, r.notified_for, r.notified_cents, r.notified_at, r.closed_for";
+        "r.service_account_id, r.bank_code, r.msisdn, r.text, r.set_by, r.set_at, r.round_no, r.notified_for, r.notified_cents, r.notified_at, r.closed_for, r.channel";
 
     /// <summary>The message id of a period's try: the same try on any server, after any crash, is one top-up.</summary>
     public static string TryId(string accountId, long period, int round, int attempt) =>
@@ -61,9 +73,9 @@ public sealed class Renewals(Database database, CommitQueue commits)
     /// otherwise the round stays, so that a try under way is never doubled by a second AUTO.
     /// </remarks>
     public static ICommitWork Set(Renewal renewal) => new Write(
-        "INSERT INTO renewals (service_account_id, bank_code, msisdn, text, set_by, set_at, round_no, notified_for, notified_cents, notified_at, closed_for) "
-        + "VALUES (@id, @bank, @m, @text, @by, @now, 0, @for, @cents, @at, -1) ON CONFLICT (service_account_id) DO UPDATE SET "
-        + "bank_code = excluded.bank_code, msisdn = excluded.msisdn, text = excluded.text, set_by = excluded.set_by, set_at = excluded.set_at, "
+        "INSERT INTO renewals (service_account_id, bank_code, msisdn, text, set_by, set_at, round_no, notified_for, notified_cents, notified_at, closed_for, channel) "
+        + "VALUES (@id, @bank, @m, @text, @by, @now, 0, @for, @cents, @at, -1, 'sms') ON CONFLICT (service_account_id) DO UPDATE SET "
+        + "channel = 'sms', tried_for = -1, tries = 0, tried_at = 0, tried_code = '', bank_code = excluded.bank_code, msisdn = excluded.msisdn, text = excluded.text, set_by = excluded.set_by, set_at = excluded.set_at, "
         + "round_no = CASE WHEN renewals.closed_for >= 0 THEN renewals.round_no + 1 ELSE renewals.round_no END, "
         + "notified_for = excluded.notified_for, notified_cents = excluded.notified_cents, notified_at = excluded.notified_at, closed_for = -1",
         false,
@@ -170,7 +182,7 @@ public sealed class Renewals(Database database, CommitQueue commits)
         DbCommand command = connection.Reused(
             $"SELECT {Columns}, s.id, s.package_code, s.paid_until, COALESCE(s.username, s.contract, s.smart_card, s.number, r.service_account_id), u.language "
             + "FROM renewals r LEFT JOIN service_accounts s ON s.id = r.service_account_id LEFT JOIN subscribers u ON u.msisdn = r.msisdn "
-            + "WHERE COALESCE(s.paid_until, 0) < @horizon AND COALESCE(s.paid_until, 0) <> r.closed_for "
+            + "WHERE r.channel = 'sms' AND COALESCE(s.paid_until, 0) < @horizon AND COALESCE(s.paid_until, 0) <> r.closed_for "
             + "ORDER BY r.service_account_id LIMIT @limit",
             null,
             ("horizon", horizon.ToUnixTimeMilliseconds()),
@@ -179,14 +191,14 @@ public sealed class Renewals(Database database, CommitQueue commits)
         var rows = new List<RenewalDue>();
         while (await r.ReadAsync(ct))
         {
-            long? paidUntil = r.GetNullableInt64(13);
-            string? language = r.GetNullableString(15);
+            long? paidUntil = r.GetNullableInt64(14);
+            string? language = r.GetNullableString(16);
             rows.Add(new RenewalDue(
                 Read(r),
-                !r.IsDBNull(11),
-                r.GetNullableString(12),
+                !r.IsDBNull(12),
+                r.GetNullableString(13),
                 paidUntil is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(paidUntil.Value),
-                r.GetString(14),
+                r.GetString(15),
                 language is null ? null : DomainNames.ParseLanguage(language).Value));
         }
 
@@ -217,7 +229,8 @@ public sealed class Renewals(Database database, CommitQueue commits)
         r.GetInt64(7),
         Money.FromCents(r.GetInt64(8)),
         DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(9)),
-        r.GetInt64(10));
+        r.GetInt64(10),
+        r.GetString(11));
 
     /// <summary>One statement; when <paramref name="expectOne"/>, refused unless it changed a row; with it, an SMS to the outbox.</summary>
     private sealed class Write(string sql, bool expectOne, RenewalSms? sms, params (string Name, object? Value)[] parameters) : ICommitWork

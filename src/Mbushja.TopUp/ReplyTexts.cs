@@ -23,7 +23,7 @@ public sealed partial class ReplyTexts
         "controls.SIM_CHANGED.holder", "controls.whose.registration", "controls.whose.person", "controls.per.minute", "controls.per.hour",
         .. ConfirmationTexts.Keys,
         RenewalCodes.On, RenewalCodes.Off, RenewalCodes.None, RenewalCodes.NotPackage, "renewal.reminder", "renewal.reminder.price",
-        "renewal.failed", "renewal.ended.account", "renewal.ended.registration",
+        "renewal.failed", "renewal.failed.refused", "renewal.ended.account", "renewal.ended.registration",
     ];
 
     private static readonly HashSet<string> Placeholders =

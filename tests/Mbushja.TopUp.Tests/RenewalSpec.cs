@@ -197,6 +197,30 @@ public abstract class RenewalSpec : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Renewal_RefusedByAControlEachTry_ReportedAsRefusedBeforeTheBank_NotAsDeclined()
+    {
+        await PayFirstMonthAsync();
+        await SetAsync();
+        await RemindedAsync();
+        // The payer's SIM changed the day before: the 72 h cool-down covers the due day's three tries.
+        await AtAsync(Local(2026, 2, 27, 12, 0), new RenewalSweepResult(0, 0, 0, 0));
+        (_, SimChangeError? error) = await _h.Get<SimChanges>().RecordAsync([(_h.Holder, Local(2026, 2, 27, 12, 0))], "test");
+        Assert.Null(error);
+
+        await AtAsync(Local(2026, 2, 28, 0, 0), new RenewalSweepResult(0, 1, 0, 0));
+        await AtAsync(Local(2026, 2, 28, 6, 0, 1), new RenewalSweepResult(0, 1, 0, 0));
+        await AtAsync(Local(2026, 2, 28, 12, 0, 2), new RenewalSweepResult(0, 1, 0, 0));
+        await AtAsync(Local(2026, 2, 28, 18, 0, 3), new RenewalSweepResult(0, 0, 1, 0));
+
+        string report = await RenewalSmsAsync("renew-failed:");
+        Assert.Contains("3 tries were refused before Banka Ekonomike was asked", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("declined", report, StringComparison.Ordinal);
+        Assert.Equal(1, _h.Bank.Calls.Count(c => c.Operation == "hold"));
+        Assert.Equal(Local(2026, 2, 28, 10, 0), await PaidUntilAsync());
+        await _h.AssertLedgerWholeAsync();
+    }
+
+    [Fact]
     public async Task Renewal_GivenUp_AutoAgain_StartsANewRoundOfTries()
     {
         await PayFirstMonthAsync();

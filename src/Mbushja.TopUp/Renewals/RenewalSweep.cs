@@ -162,6 +162,7 @@ public sealed partial class RenewalSweep(
     {
         Renewal renewal = due.Renewal;
         SmsTransaction? before = null;
+        int made = 0;
         for (int attempt = 1; attempt <= bank.Renewal.Attempts; attempt++)
         {
             string id = Renewals.TryId(renewal.ServiceAccountId, due.Period, renewal.Round, attempt);
@@ -195,23 +196,25 @@ public sealed partial class RenewalSweep(
                 return Step.Nothing;
             }
 
+            made = attempt;
+            before = row;
             if (row.State == TopUpState.Rejected && !ControlCodes.All.Contains(row.Code))
             {
                 // Refused before the bank was asked (the grammar or the registration changed): trying again changes nothing.
                 // A control's refusal (a cap, a SIM change's cool-down) may pass later: tried again as a decline is.
                 break;
             }
-
-            before = row;
         }
 
+        // The report says what became of the last try: the bank declined it, or it was refused before the bank was asked
+        // (a control, or a text no longer read), which its own reply explained.
         string text = texts.Format(
-            "renewal.failed",
+            before?.State == TopUpState.Rejected ? "renewal.failed.refused" : "renewal.failed",
             language,
             ("target", due.Label),
             ("package", package.Name),
             ("bank", bank.Name),
-            ("n", bank.Renewal.Attempts.ToString(CultureInfo.InvariantCulture)),
+            ("n", made.ToString(CultureInfo.InvariantCulture)),
             ("start", bank.Renewal.StartText + " " + renewal.Text),
             ("shortCode", bank.ShortCode));
         string reportId = string.Create(CultureInfo.InvariantCulture, $"renew-failed:{renewal.ServiceAccountId}:{due.Period}:{renewal.Round}");
@@ -220,7 +223,7 @@ public sealed partial class RenewalSweep(
             return Step.Nothing;
         }
 
-        LogReported(logger, renewal.ServiceAccountId, bank.Renewal.Attempts);
+        LogReported(logger, renewal.ServiceAccountId, made);
         return Step.Reported;
     }
 

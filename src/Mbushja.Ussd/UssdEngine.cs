@@ -198,7 +198,12 @@ public sealed partial class UssdEngine(
         bool told = clock.UtcNow >= RenewalCalendar.RemindAt(clock, paidUntil, menu.Settings.RenewalReminderDays);
         var order = new RenewalOrder(quote.ServiceAccountId, quote.Package.Code, Stop: false, told ? state.Selection.Period ?? 0 : -1, told ? quote.Total : Money.Zero);
         string days = menu.Settings.RenewalReminderDays.ToString(CultureInfo.InvariantCulture);
-        return new RenewalChange(state, order, menu.Text("autopay.set", lang, [.. RenewalValues(quote, state.Selection.Due, quote.Account), ("days", days)]));
+        return new RenewalChange(
+            state,
+            order,
+            told
+                ? menu.Text("autopay.set.due", lang, RenewalValues(quote, state.Selection.Due, quote.Account))
+                : menu.Text("autopay.set", lang, [.. RenewalValues(quote, state.Selection.Due, quote.Account), ("days", days)]));
     }
 
     /// <summary>A renewal's confirmation or stop screen: what its due day's payment takes, fixed when the screen opens.</summary>

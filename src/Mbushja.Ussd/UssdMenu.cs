@@ -133,6 +133,7 @@ public sealed partial class UssdMenu
         ["autopay.none"] = [],
         ["autopay.confirm"] = RenewalPlaceholders,
         ["autopay.set"] = [.. RenewalPlaceholders, "days"],
+        ["autopay.set.due"] = RenewalPlaceholders,
         ["autopay.stop"] = RenewalPlaceholders,
         ["autopay.stopped"] = ["package", "account"],
         ["autopay.kept"] = [],

@@ -42,7 +42,7 @@ public sealed class RenewalMenuTests
             $"CON Automatic payment\nInternet Pako 1\nAccount: {account}\nEach month 15.40 € from credit (14.90 + fee 0.50), first on 10.03.2026\n1. Set\n2. Cancel\n0 Back  00 Menu",
             screens[4]);
         Assert.Equal(
-            $"END Set: Internet Pako 1 for {account}, 15.40 € from credit each month, first on 10.03.2026. An SMS reminds you 3 days before.",
+            $"END Set: Internet Pako 1 for {account}, 15.40 € from credit each month, first on 10.03.2026; the receipt comes by SMS.",
             screens[5]);
         // Never paid: due today, so the confirmation was its notice (period 0, the total told).
         RenewalOrder order = Assert.Single(_world.Orders);
@@ -56,9 +56,10 @@ public sealed class RenewalMenuTests
         string account = Internet(until);
 
         string confirm = await _world.WalkAsync("5", "2", "3", account);
-        await _world.WalkAsync("5", "2", "3", account, "1");
+        string set = await _world.WalkAsync("5", "2", "3", account, "1");
 
         Assert.Contains("e para me 20.04.2026", confirm, StringComparison.Ordinal);
+        Assert.EndsWith("e para me 20.04.2026. Do te merrni SMS 3 dite para.", set, StringComparison.Ordinal);
         RenewalOrder order = Assert.Single(_world.Orders);
         Assert.Equal((-1L, 0L), (order.Period, order.Told.Cents));
     }
@@ -125,6 +126,11 @@ public sealed class RenewalMenuTests
             screens.AddRange(await world.WalkAllAsync(caller, "5", "2", $"{index}", "nobody-" + longName[..50], "x", "0", "0", "9"));
             world.Renewals.Add(Due($"acct-{index}", id, package.Code, new DateTimeOffset(2026, 12, 31, 10, 0, 0, TimeSpan.Zero)));
         }
+
+        // The set screen of an account paid ahead, which still has its reminder to come.
+        string ahead = longName[..^1] + "y";
+        world.Account(ServiceKind.Internet, "INTERNET_1", username: ahead, paidUntil: new DateTimeOffset(2026, 12, 31, 10, 0, 0, TimeSpan.Zero));
+        screens.AddRange(await world.WalkAllAsync(caller, "5", "2", "3", ahead, "1"));
 
         screens.AddRange(await world.WalkAllAsync(caller, "5", "9", "1", "98", "98", "98", "0", "1", "3"));
         screens.AddRange(await world.WalkAllAsync(caller, "5", "1", "7", "1"));

@@ -57,7 +57,7 @@ public abstract class UssdRenewalSpec
         w.Clock.Advance(TimeSpan.FromSeconds(5));
         string again = await w.SendAsync(session, phone, string.Join('*', inputs));
 
-        Assert.Equal($"END U vendos: Internet Pako 1 per {account}, 15.40 € nga krediti cdo muaj, e para me 10.03.2026. Do te merrni SMS 3 dite para.", end);
+        Assert.Equal($"END U vendos: Internet Pako 1 per {account}, 15.40 € nga krediti cdo muaj, e para me 10.03.2026; fatura vjen me SMS.", end);
         Assert.Equal(end, again);
         UssdRenewalDue renewal = Assert.Single(await w.Renewals.OfNumberAsync(w.Config.Numbering.ParseMsisdn(phone).Value));
         Assert.Equal(("INTERNET_1", account, 0L, 1540L), (renewal.Renewal.PackageCode, renewal.Label, renewal.Renewal.NotifiedFor, renewal.Renewal.NotifiedAmount.Cents));

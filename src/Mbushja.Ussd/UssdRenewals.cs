@@ -1,5 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Mbushja.Domain;
 using Mbushja.Messaging;
 using Mbushja.Storage;
@@ -61,9 +63,14 @@ public sealed class UssdRenewals(Database database, CommitQueue commits)
 
     private const string Label = "COALESCE(s.username, s.contract, s.smart_card, s.number, r.service_account_id)";
 
-    /// <summary>The payment id of a period's try: the same try on any server, after any crash, is one payment.</summary>
+    /// <summary>
+    /// The payment id of a period's try: the same try on any server, after any crash, is one payment. A digest of the
+    /// account, the period, the round and the try, 32 hex digits like a session's key, so that the reference its receipt
+    /// quotes (the last eight) reads, and is looked up, as any payment's.
+    /// </summary>
     public static string TryId(string accountId, long period, int round, int attempt) =>
-        string.Create(CultureInfo.InvariantCulture, $"renew:{accountId}:{period}:{round}:{attempt}");
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            string.Create(CultureInfo.InvariantCulture, $"renew:{accountId}:{period}:{round}:{attempt}"))))[..32];
 
     /// <summary>
     /// In the commit that ends the session: sets the renewal (replacing any of the account's, SMS ones too: the last to

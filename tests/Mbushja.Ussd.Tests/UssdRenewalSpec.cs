@@ -120,12 +120,13 @@ public abstract class UssdRenewalSpec
         // Four months paid, each once, each a USSD payment with its receipt: the first by hand, three by renewal.
         Assert.Equal(10_000 - (4 * 1540), await w.CreditAsync(phone));
         Assert.Equal(4, await w.CountAsync("SELECT COUNT(*) FROM ussd_payments WHERE msisdn = @m", ("m", ServiceWorld.E164(phone))));
-        Assert.Equal(3, await w.CountAsync("SELECT COUNT(*) FROM ussd_payments WHERE id LIKE 'renew:%' AND session_id = id"));
+        Assert.Equal(3, await w.CountAsync("SELECT COUNT(*) FROM ussd_payments WHERE session_id = id"));
         Assert.Equal(3, await SmsAsync(w, "renew-remind:"));
         string receipt = (await w.TextAsync(
-            "SELECT o.text FROM sms_outbox o JOIN ussd_payments p ON p.id = o.transaction_id WHERE p.id LIKE 'renew:%' AND p.paid_until = @until",
+            "SELECT o.text FROM sms_outbox o JOIN ussd_payments p ON p.id = o.transaction_id WHERE p.session_id = p.id AND p.paid_until = @until",
             ("until", Local(2026, 3, 28, 10, 0).ToUnixTimeMilliseconds())))!;
         Assert.StartsWith($"IPKO: Paid Internet Pako 1 for {account}: 14.90 € + fee 0.50 € = 15.40 € from your credit. Paid until 28.03.2026.", receipt, StringComparison.Ordinal);
+        Assert.Matches(@"\. Ref [0-9A-F]{8}$", receipt); // a reference as any payment's, which Lookup finds
         await w.AssertLedgerAsync();
     }
 

@@ -4,7 +4,7 @@
 --               prepaid credit by a USSD payment (bank_code '' and text the package code chosen)
 --   tried_for   ussd: the period (paid_until, ms) whose tries were made and refused (-1: none); an SMS renewal's tries
 --               are its messages in sms_transactions, a USSD renewal's paid try its ussd_payments row
---   tries       ... how many (the next try is tries + 1; its id is renew:<account>:<period>:<round_no>:<try>)
+--   tries       ... how many (the next try is tries + 1; its payment id a digest of renew:<account>:<period>:<round_no>:<try>)
 --   tried_at    ... when the last was refused (the next waits retryHours)
 --   tried_code  ... why (INSUFFICIENT_FUNDS, ALREADY_PAID_THIS_MONTH): the report says it
 ALTER TABLE renewals ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';

@@ -53,6 +53,35 @@ public abstract class SmppUssdSpec(SmppServerFixture server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AutomaticPayment_SetOverSmpp_TheSweepPaysItOnce_AndItsReceiptLeavesAsAnSms()
+    {
+        string phone = await _world.SubscriberAsync(5000, language: "en");
+        string user = (await _world.ServiceAccountAsync("internet", "INTERNET_1")).String("username");
+        var dialogue = new Dialogue(this, phone, Session());
+
+        await dialogue.BeginAsync();
+        SubmitSm automatic = await dialogue.AnswerAsync("5");
+        await dialogue.AnswerAsync("2");
+        await dialogue.AnswerAsync("3");
+        SubmitSm confirm = await dialogue.AnswerAsync(user);
+        SubmitSm set = await dialogue.AnswerAsync("1");
+        // Never paid: due today. The server's own sweep runs every minute; these are two runs.
+        UssdRenewalSweep sweep = server.Server.App.Services.GetRequiredService<UssdRenewalSweep>();
+        UssdRenewalSweepResult first = await sweep.RunAsync();
+        UssdRenewalSweepResult second = await sweep.RunAsync();
+
+        Assert.StartsWith("Automatic payments\n1. My automatic payments\n2. Add an automatic payment", TextOf(automatic), StringComparison.Ordinal);
+        Assert.Contains("Each month 15.40 € from credit", TextOf(confirm), StringComparison.Ordinal);
+        Assert.StartsWith($"Set: Internet Pako 1 for {user}, 15.40 €", TextOf(set), StringComparison.Ordinal);
+        AssertScreen(set, dialogue, UssdServiceOp.PssrResponse, ends: true);
+        Assert.Equal((1, UssdRenewalSweepResult.None), (first.Paid, second));
+        Assert.Equal(5000 - 1540, await _world.CreditAsync(phone));
+        SubmitSm receipt = Assert.Single(await Smsc.WaitForSubmitsAsync(1, which: s => To(s, phone) && s.Tlvs.UssdServiceOp is null));
+        Assert.StartsWith($"IPKO: Paid Internet Pako 1 for {user}", TextOf(receipt), StringComparison.Ordinal);
+        await AssertNoMoreSubmitsAsync(phone, 7);
+    }
+
+    [Fact]
     public async Task ConfirmationDeliveredAgain_IsAnswered_AndChargesNothingMore()
     {
         string phone = await _world.SubscriberAsync(5000, language: "en");

@@ -189,18 +189,13 @@ public static class ControlsApi
                 return problem;
             }
 
-            if (body!.Msisdn is null)
+            (Msisdn msisdn, ProblemHttpResult? bad) = MsisdnField.Parse(numbering, body!.Msisdn);
+            if (bad is not null)
             {
-                return Problems.Missing("msisdn");
+                return bad;
             }
 
-            ParseResult<Msisdn> msisdn = numbering.ParseMsisdn(body.Msisdn);
-            if (!msisdn.Success)
-            {
-                return Problems.Unprocessable(msisdn.Error.Code, msisdn.Error.Message, "msisdn");
-            }
-
-            changes = [(msisdn.Value, body.ChangedAt)];
+            changes = [(msisdn, body.ChangedAt)];
         }
 
         (IReadOnlyList<SimChangeRecorded>? recorded, SimChangeError? error) = await simChanges.RecordAsync(changes, csv ? "csv" : "api", CancellationToken.None);

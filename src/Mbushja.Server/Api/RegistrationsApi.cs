@@ -211,26 +211,21 @@ public static class RegistrationsApi
             return problem;
         }
 
-        if (body!.Msisdn is null)
+        (Msisdn msisdn, ProblemHttpResult? bad) = MsisdnField.Parse(numbering, body!.Msisdn);
+        if (bad is not null)
         {
-            return Problems.Missing("msisdn");
-        }
-
-        ParseResult<Msisdn> msisdn = numbering.ParseMsisdn(body.Msisdn);
-        if (!msisdn.Success)
-        {
-            return Problems.Unprocessable(msisdn.Error.Code, msisdn.Error.Message, "msisdn");
+            return bad;
         }
 
         RegistrationOutcome outcome = await registrations.AddAuthorizedAsync(
-            bank.Code, id, msisdn.Value, Actor(request.HttpContext), request.HttpContext.RequestAborted);
+            bank.Code, id, msisdn, Actor(request.HttpContext), request.HttpContext.RequestAborted);
         if (!outcome.Succeeded)
         {
             return Refused(outcome.Error);
         }
 
         await request.HttpContext.AuditAsync(
-            ConsoleActions.AuthorizedAdded, $"{outcome.Registration.BankCode}/{outcome.Registration.Id}", new { msisdn = msisdn.Value.E164 });
+            ConsoleActions.AuthorizedAdded, $"{outcome.Registration.BankCode}/{outcome.Registration.Id}", new { msisdn = msisdn.E164 });
         return TypedResults.Created(Location(outcome.Registration), RegistrationResponse.From(outcome.Registration));
     }
 

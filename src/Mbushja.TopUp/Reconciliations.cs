@@ -350,17 +350,7 @@ public sealed class Reconciliations(
     /// <summary>Reads and checks the whole CSV statement; nothing is compared before every line is known good.</summary>
     private static (List<StatementLine>? Lines, ReconciliationError? Error) ReadCsv(byte[] bytes, DateOnly date, CancellationToken ct)
     {
-        var options = new CsvReaderOptions
-        {
-            HasHeader = true,
-            TrimWhitespace = true,
-            NormalizeHeaderName = name => name.Trim().ToLowerInvariant(),
-            SkipEmptyLines = true,
-            TrackLineNumbers = true,
-            MalformedData = CsvMalformedDataHandling.Throw,
-            FieldCountMismatch = CsvFieldCountHandling.Allow,
-            MissingField = CsvMissingFieldHandling.ReturnEmpty,
-        };
+        CsvReaderOptions options = UploadedCsv.Options();
 
         if (System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out int valid, out _) != System.Buffers.OperationStatus.Done)
         {

@@ -105,17 +105,7 @@ public sealed partial class SimChanges(
             return (null, new SimChangeError(ErrorCodes.MalformedBody, "The report is not UTF-8 text.", null, 1));
         }
 
-        var options = new CsvReaderOptions
-        {
-            HasHeader = true,
-            TrimWhitespace = true,
-            NormalizeHeaderName = name => name.Trim().ToLowerInvariant(),
-            SkipEmptyLines = true,
-            TrackLineNumbers = true,
-            MalformedData = CsvMalformedDataHandling.Throw,
-            FieldCountMismatch = CsvFieldCountHandling.Allow,
-            MissingField = CsvMissingFieldHandling.ReturnEmpty,
-        };
+        CsvReaderOptions options = UploadedCsv.Options();
         var changes = new List<(Msisdn, DateTimeOffset?)>();
         try
         {

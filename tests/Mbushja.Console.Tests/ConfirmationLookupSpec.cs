@@ -1,5 +1,5 @@
 using System.Net;
-using System.Text.RegularExpressions;
+using Mbushja.Testing;
 
 namespace Mbushja.WebConsole.Tests;
 
@@ -18,7 +18,7 @@ public abstract partial class ConfirmationLookupSpec<THost>(THost host) : IClass
         using var agent = new ConsoleClient(host.BaseAddress);
         await agent.SignInAsync("agent");
         (HttpStatusCode code, string pending) = await agent.GetTextAsync("/console/lookup?q=049222222");
-        (string confirmedStatus, string? by, _) = await host.SendSmsAsync("049222222", "50001", "YES " + Code().Match(reply).Value);
+        (string confirmedStatus, string? by, _) = await host.SendSmsAsync("049222222", "50001", "YES " + ConfirmationReplies.CodeOf(reply));
         (_, string confirmed) = await agent.GetTextAsync("/console/lookup?q=049222222");
 
         Assert.Equal(("rejected", HttpStatusCode.OK, "completed"), (status, code, confirmedStatus));
@@ -28,8 +28,6 @@ public abstract partial class ConfirmationLookupSpec<THost>(THost host) : IClass
         Assert.Contains($"/console/transactions/{by}", confirmed, StringComparison.Ordinal);
     }
 
-    [GeneratedRegex(@"\b\d{6}\b")]
-    private static partial Regex Code();
 }
 
 public sealed class SqliteConfirmationLookupSpec(SqliteConsoleHost host) : ConfirmationLookupSpec<SqliteConsoleHost>(host);

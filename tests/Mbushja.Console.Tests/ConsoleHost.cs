@@ -107,12 +107,9 @@ public abstract partial class ConsoleHost : IAsyncLifetime
         var transactions = Server.App.Services.GetRequiredService<Mbushja.TopUp.SmsTransactions>();
         Mbushja.TopUp.SmsTransaction? asked = await transactions.GetAsync(Mbushja.TopUp.TransactionId.FromStored(answer.id));
         return asked?.Code == Mbushja.TopUp.ConfirmationCodes.Required
-            ? await SendSmsAsync(from, to, "YES " + ConfirmationCode().Match(answer.reply).Value)
+            ? await SendSmsAsync(from, to, "YES " + ConfirmationReplies.CodeOf(answer.reply))
             : answer;
     }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"\b\d{6}\b")]
-    private static partial System.Text.RegularExpressions.Regex ConfirmationCode();
 
     /// <summary>
     /// Waits until a top-up's bank capture is confirmed (state <c>completed</c>): the reply goes out once the credits are

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Net;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Mbushja.Server.Smpp;
 using Mbushja.Smpp;
 using Mbushja.Smpp.Pdus;
@@ -37,7 +36,7 @@ public abstract partial class ConfirmationRoundTripSpec(ServerFixture server) : 
 
         JsonElement asked = await _world.SmsAsync("TEB", holder, "50");
         (long Balance, long Held) before = await _world.BankAccountAsync("TEB", iban);
-        string code = CodeOf(asked.String("reply"));
+        string code = ConfirmationReplies.CodeOf(asked.String("reply"));
         JsonElement confirmed = await _world.SmsAsync("TEB", holder, "YES " + code);
         JsonElement again = await _world.SmsAsync("TEB", holder, "YES " + code);
 
@@ -59,7 +58,7 @@ public abstract partial class ConfirmationRoundTripSpec(ServerFixture server) : 
     {
         string holder = await _world.SubscriberAsync(language: "en");
         string iban = await _world.RegisterAsync("TEB", holder, Funds);
-        string code = CodeOf((await _world.SmsAsync("TEB", holder, "40")).String("reply"));
+        string code = ConfirmationReplies.CodeOf((await _world.SmsAsync("TEB", holder, "40")).String("reply"));
         string wrong = code == "000000" ? "111111" : "000000";
 
         string[] answers =
@@ -81,7 +80,7 @@ public abstract partial class ConfirmationRoundTripSpec(ServerFixture server) : 
         string holder = await _world.SubscriberAsync(language: "en");
         string other = await _world.SubscriberAsync(language: "en");
         await _world.RegisterAsync("TEB", holder, Funds, authorized: [other]);
-        string code = CodeOf((await _world.SmsAsync("TEB", holder, "35")).String("reply"));
+        string code = ConfirmationReplies.CodeOf((await _world.SmsAsync("TEB", holder, "35")).String("reply"));
 
         JsonElement stranger = await _world.SmsAsync("TEB", other, "YES " + code);
         JsonElement confirmed = await _world.SmsAsync("TEB", holder, "YES " + code);
@@ -98,7 +97,7 @@ public abstract partial class ConfirmationRoundTripSpec(ServerFixture server) : 
         await _world.RegisterAsync("TEB", holder, Funds);
 
         string asked = await KannelAsync(holder, "50", "k-" + Guid.NewGuid().ToString("N"));
-        string done = await KannelAsync(holder, "YES " + CodeOf(asked), "k-" + Guid.NewGuid().ToString("N"));
+        string done = await KannelAsync(holder, "YES " + ConfirmationReplies.CodeOf(asked), "k-" + Guid.NewGuid().ToString("N"));
 
         Assert.StartsWith("Reply YES ", asked, StringComparison.Ordinal);
         Assert.StartsWith("Done: ", done, StringComparison.Ordinal);
@@ -137,10 +136,6 @@ public abstract partial class ConfirmationRoundTripSpec(ServerFixture server) : 
         return await response.Content.ReadAsStringAsync();
     }
 
-    internal static string CodeOf(string reply) => Code().Match(reply) is { Success: true } m ? m.Value : throw new Xunit.Sdk.XunitException("No code in: " + reply);
-
-    [GeneratedRegex(@"\b\d{6}\b")]
-    private static partial Regex Code();
 }
 
 public sealed class SqliteConfirmationRoundTripTests(SqliteServerFixture server) : ConfirmationRoundTripSpec(server), IClassFixture<SqliteServerFixture>;
@@ -168,7 +163,7 @@ public abstract class SmppConfirmationSpec(SmppServerFixture server) : IAsyncLif
 
         Pdu first = await DeliverAsync(address, "50");
         SubmitSm[] request = [.. await server.Smsc.WaitForSubmitsAsync(1, null, s => s.Destination.Address == address)];
-        string code = ConfirmationRoundTripSpec.CodeOf(TextOf(request));
+        string code = ConfirmationReplies.CodeOf(TextOf(request));
         Assert.Equal((100_000L, 0L), await _world.BankAccountAsync("TEB", iban));
         Pdu second = await DeliverAsync(address, "YES " + code);
         IReadOnlyList<SubmitSm> replies = await server.Smsc.WaitForSubmitsAsync(2, null, s => s.Destination.Address == address);
@@ -270,7 +265,7 @@ public abstract class NodeSmscConfirmationSpec(NodeSmscFixture server) : IAsyncL
 
         Assert.Equal(0, await server.Smsc.DeliverAsync(address, "50001", "50", 0));
         string request = (await server.Smsc.WaitForAsync("submit_sm", e => e.GetProperty("destination").GetString() == address)).GetProperty("message").GetString()!;
-        Assert.Equal(0, await server.Smsc.DeliverAsync(address, "50001", "YES " + ConfirmationRoundTripSpec.CodeOf(request), 0));
+        Assert.Equal(0, await server.Smsc.DeliverAsync(address, "50001", "YES " + ConfirmationReplies.CodeOf(request), 0));
         JsonElement done = await server.Smsc.WaitForAsync(
             "submit_sm", e => e.GetProperty("destination").GetString() == address && e.GetProperty("message").GetString()!.StartsWith("Done", StringComparison.Ordinal));
 

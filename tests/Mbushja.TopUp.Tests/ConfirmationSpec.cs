@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Mbushja.Domain;
 using Mbushja.Ledger;
 using Mbushja.Sms;
@@ -76,7 +75,7 @@ public abstract partial class ConfirmationSpec : IAsyncLifetime
             Assert.Equal(parts[1], result.Status == TopUpStatus.Completed ? "completed" : result.Code);
             if (result.Code == ConfirmationCodes.Required)
             {
-                _code = Code().Match(result.Reply).Value;
+                _code = ConfirmationReplies.CodeOf(result.Reply);
                 Assert.Matches(@"^Reply YES \d{6} within 5 minutes to pay \d+\.\d\d € from your Banka Ekonomike account\.", result.Reply);
             }
         }
@@ -126,7 +125,7 @@ public abstract partial class ConfirmationSpec : IAsyncLifetime
         await SetDailyCapAsync(registration, "40");
         TopUpResult asked = await Processor.ProcessAsync(_h.Sms("50"));
         Assert.Equal(ConfirmationCodes.Required, asked.Code);
-        string yes = "YES " + Code().Match(asked.Reply).Value;
+        string yes = "YES " + ConfirmationReplies.CodeOf(asked.Reply);
 
         TopUpResult refused = await Processor.ProcessAsync(_h.Sms(yes));
         await _h.SettleAsync();
@@ -166,7 +165,7 @@ public abstract partial class ConfirmationSpec : IAsyncLifetime
     public async Task Confirm_TwoRepliesAtOnce_OneCarriesTheTopUpOn_TheOtherIsTold_ChargedOnce()
     {
         TopUpResult asked = await Processor.ProcessAsync(_h.Sms("50"));
-        string text = "YES " + Code().Match(asked.Reply).Value;
+        string text = "YES " + ConfirmationReplies.CodeOf(asked.Reply);
 
         TopUpResult[] answers = await Task.WhenAll(Processor.ProcessAsync(_h.Sms(text)), Processor.ProcessAsync(_h.Sms(text)));
         await _h.SettleAsync();
@@ -188,7 +187,7 @@ public abstract partial class ConfirmationSpec : IAsyncLifetime
 
         int[] closed = await Task.WhenAll(
             _h.Get<SmsConfirmations>().ExpireAsync(_h.Clock.GetUtcNow(), 10), other.Get<SmsConfirmations>().ExpireAsync(_h.Clock.GetUtcNow(), 10));
-        TopUpResult late = await other.Get<TopUpProcessor>().ProcessAsync(_h.Sms("YES " + Code().Match(asked.Reply).Value));
+        TopUpResult late = await other.Get<TopUpProcessor>().ProcessAsync(_h.Sms("YES " + ConfirmationReplies.CodeOf(asked.Reply)));
 
         Assert.Equal(1, closed.Sum());
         Assert.Equal(ConfirmationCodes.Expired, late.Code);
@@ -201,7 +200,7 @@ public abstract partial class ConfirmationSpec : IAsyncLifetime
     public async Task Ask_TheRequest_HoldsNothing_AndTheCodeIsKeptNowhere()
     {
         TopUpResult asked = await Processor.ProcessAsync(_h.Sms("50"));
-        string code = Code().Match(asked.Reply).Value;
+        string code = ConfirmationReplies.CodeOf(asked.Reply);
         TopUpResult confirmed = await Processor.ProcessAsync(_h.Sms("YES " + code));
         await _h.SettleAsync();
 
@@ -242,8 +241,6 @@ public abstract partial class ConfirmationSpec : IAsyncLifetime
         Assert.DoesNotContain("4321", hash!, StringComparison.Ordinal);
     }
 
-    [GeneratedRegex(@"\b\d{6}\b")]
-    private static partial Regex Code();
 }
 
 public sealed class SqliteConfirmationTests : ConfirmationSpec
